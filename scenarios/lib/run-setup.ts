@@ -1,0 +1,67 @@
+// setup() and teardown() shared by both entries: check the server and the key once, find the
+// Flask API, and hand the VUs what they need. The returned data is written into k6's summary
+// (`setup_data`), so it carries the plan for the harness and never the API key.
+
+import http from 'k6/http';
+import { connectClient } from './connect-client.ts';
+import type { Inputs } from './inputs.ts';
+import { contentUrl } from './inputs.ts';
+import type { LoadSoakPlan, ScalabilityPlan } from './profiles.ts';
+
+export interface RunData {
+  /** Content URL of the Flask API, ending with `/`. */
+  flaskUrl: string;
+  /** The API key's user; the publisher looks its content up among this user's items. */
+  userGuid: string;
+  connectVersion: string;
+  plan: ScalabilityPlan | LoadSoakPlan;
+}
+
+const PUBLISHING_ROLES = ['publisher', 'administrator'];
+
+export async function prepareRun(inputs: Inputs, plan: ScalabilityPlan | LoadSoakPlan): Promise<RunData> {
+  const client = connectClient(inputs.server, inputs.apiKey);
+  const settings = await client.serverSettings();
+  const user = await client.currentUser();
+  if (!PUBLISHING_ROLES.includes(user.user_role) || user.locked) {
+    throw new Error(
+      `The API key belongs to '${user.username}' (role ${user.user_role}${user.locked ? ', locked' : ''}); the publisher needs an unlocked publisher or administrator.`,
+    );
+  }
+  const flaskUrl = 'url' in inputs.flask ? inputs.flask.url : await flaskUrlOf(inputs, inputs.flask.guid);
+  await probeFlask(flaskUrl, inputs.apiKey);
+  return { flaskUrl, userGuid: user.guid, connectVersion: settings.version ?? 'unknown', plan };
+}
+
+/** With PUBLISH_CLEANUP=true, deletes the publisher's content once, after the whole run. */
+export async function cleanUp(inputs: Inputs, data: RunData): Promise<void> {
+  if (!inputs.publishCleanup) return;
+  const client = connectClient(inputs.server, inputs.apiKey);
+  const content = await client.findContentByName(inputs.publishContentName, data.userGuid);
+  if (!content) return;
+  await client.deleteContent(content.guid);
+  console.log(`PUBLISH_CLEANUP: deleted the publisher's content '${content.name}' (${content.guid}).`);
+}
+
+async function flaskUrlOf(inputs: Inputs, guid: string): Promise<string> {
+  const content = await connectClient(inputs.server, inputs.apiKey).getContent(guid);
+  if (!content.bundle_id || content.app_mode === 'unknown') {
+    throw new Error(
+      `FLASK_CONTENT_GUID ${guid} has nothing deployed yet; deploy the Flask stock API to it first.`,
+    );
+  }
+  return contentUrl(inputs.server, guid);
+}
+
+async function probeFlask(flaskUrl: string, apiKey: string): Promise<void> {
+  const res = await http.asyncRequest('GET', `${flaskUrl}stocks/`, null, {
+    headers: { Authorization: `Key ${apiKey}` },
+    tags: { name: 'GET /stocks/' },
+  });
+  if (res.status !== 200) {
+    const why = res.status === 0 ? `no answer (${res.error})` : `HTTP ${res.status}`;
+    throw new Error(
+      `The Flask API at ${flaskUrl} answered GET stocks/ with ${why}; check FLASK_CONTENT_URL / FLASK_CONTENT_GUID.`,
+    );
+  }
+}
