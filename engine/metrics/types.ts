@@ -20,7 +20,7 @@ export interface Sample {
 /** A threshold as the user wrote it: a string, or k6's object form. */
 export type ThresholdSource =
   | string
-  | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string };
+  | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string | null };
 
 /** `options.thresholds`: metric name (optionally `name{tag:value,...}`) → list of thresholds. */
 export type ThresholdsOption = Record<string, ThresholdSource[] | ThresholdSource>;

@@ -1,0 +1,338 @@
+// Where every sample ends up: one sink per metric and per sub-metric, the group/check tree, and
+// the thresholds evaluated against them. The runtime feeds samples with add(); the end of the test
+// reads summaryData() (handleSummary's `data`) and thresholdResults().
+import { InvalidOptionsError } from './errors.ts';
+import { GroupTree } from './groups.ts';
+import type { MetricRegistry } from './registry.ts';
+import { CounterSink, GaugeSink, RateSink, type Sink, TrendSink } from './sinks.ts';
+import {
+  parseThresholdKey,
+  parseThresholdSource,
+  type ThresholdExpression,
+  type ThresholdSpec,
+  thresholdPasses,
+} from './thresholds.ts';
+import { formatDuration } from './time.ts';
+import { parseSummaryTrendStats, type TrendStat } from './trend-stats.ts';
+import type {
+  MetricInfo,
+  MetricType,
+  Sample,
+  SummaryData,
+  SummaryMetric,
+  SummaryValues,
+  ThresholdSource,
+  ThresholdsOption,
+  ValueType,
+} from './types.ts';
+
+export interface MetricsEngineOptions {
+  registry: MetricRegistry;
+  thresholds: ThresholdsOption;
+  summaryTrendStats: string[];
+  /** Enabled system tags; when given without `expected_response`, that sub-metric is not made. */
+  systemTags?: Set<string>;
+}
+
+export interface SummaryState {
+  testRunDurationMs: number;
+  isStdOutTTY: boolean;
+  isStdErrTTY: boolean;
+  noColor: boolean;
+  setupData?: unknown;
+  summaryTimeUnit?: string;
+}
+
+export interface ThresholdResult {
+  /** Metric or sub-metric name, e.g. `http_req_duration{status:200}`. */
+  metric: string;
+  threshold: string;
+  ok: boolean;
+  abortOnFail: boolean;
+}
+
+export interface ThresholdVerdict {
+  failed: boolean;
+  /** The first abortOnFail threshold that failed once its delayAbortEval had passed. */
+  abort: null | { metric: string; threshold: string };
+}
+
+interface ThresholdState {
+  spec: ThresholdSpec;
+  ok: boolean;
+}
+
+interface Tracked {
+  /** Summary key: the metric name, or `name{suffix}` for a sub-metric. */
+  name: string;
+  type: MetricType;
+  contains: ValueType;
+  sink: Sink;
+  thresholds: ThresholdState[];
+}
+
+interface Submetric extends Tracked {
+  suffix: string;
+  tags: Record<string, string>;
+  tagNames: string[];
+  tagValues: string[];
+}
+
+interface Metric extends Tracked {
+  submetrics: Submetric[];
+}
+
+const EXPECTED_RESPONSE_SUFFIX = 'expected_response:true';
+
+export class MetricsEngine {
+  private readonly registry: MetricRegistry;
+  private readonly trendStats: TrendStat[];
+  private readonly metrics = new Map<string, Metric>();
+  /** Every metric and sub-metric that exists so far. */
+  private readonly tracked: Tracked[] = [];
+  /** Every threshold with the metric it watches, in the order the options declare them. */
+  private readonly declared: Array<{ owner: Tracked; state: ThresholdState }> = [];
+  private readonly groups = new GroupTree();
+  private lastGroup: string | undefined;
+
+  constructor(opts: MetricsEngineOptions) {
+    this.registry = opts.registry;
+    this.trendStats = parseSummaryTrendStats(opts.summaryTrendStats);
+    for (const [key, value] of Object.entries(opts.thresholds ?? {})) this.addThresholds(key, value);
+    if (!opts.systemTags || opts.systemTags.has('expected_response')) {
+      if (this.registry.get('http_req_duration')) {
+        this.submetric(this.metric('http_req_duration'), EXPECTED_RESPONSE_SUFFIX, {
+          expected_response: 'true',
+        });
+      }
+    }
+  }
+
+  add(samples: Sample[]): void {
+    for (let s = 0; s < samples.length; s++) {
+      const sample = samples[s];
+      const metric = this.metrics.get(sample.metric) ?? this.metric(sample.metric);
+      metric.sink.add(sample.value);
+      const tags = sample.tags;
+      const subs = metric.submetrics;
+      for (let i = 0; i < subs.length; i++) {
+        if (matches(subs[i], tags)) subs[i].sink.add(sample.value);
+      }
+      const group = tags.group;
+      if (group !== undefined && group !== this.lastGroup) {
+        this.groups.noteGroup(group);
+        this.lastGroup = group;
+      }
+      if (sample.metric === 'checks' && tags.check !== undefined) {
+        this.groups.noteCheck(group ?? '', tags.check, sample.value !== 0);
+      }
+    }
+  }
+
+  /**
+   * Evaluates every threshold at this point of the test. Aborting needs samples: a threshold on a
+   * metric that has none yet never aborts (k6 skips empty sinks while running), but it is still
+   * marked ok/failed so the final evaluation matches k6's end-of-test result.
+   */
+  evaluateThresholds(testElapsedMs: number): ThresholdVerdict {
+    let failed = false;
+    let abort: ThresholdVerdict['abort'] = null;
+    for (const { owner, state } of this.declared) {
+      const spec = state.spec;
+      state.ok = thresholdPasses(spec.expression, aggregate(owner.sink, spec.expression, testElapsedMs));
+      if (state.ok) continue;
+      failed = true;
+      if (
+        abort === null &&
+        spec.abortOnFail &&
+        owner.sink.samples > 0 &&
+        testElapsedMs >= spec.delayAbortEvalMs
+      ) {
+        abort = { metric: owner.name, threshold: spec.source };
+      }
+    }
+    return { failed, abort };
+  }
+
+  /** The outcome of the last evaluation, in declaration order. */
+  thresholdResults(): ThresholdResult[] {
+    return this.declared.map(({ owner, state }) => ({
+      metric: owner.name,
+      threshold: state.spec.source,
+      ok: state.ok,
+      abortOnFail: state.spec.abortOnFail,
+    }));
+  }
+
+  /**
+   * handleSummary's `data` (k6-facts §2.1). Thresholds are evaluated once more at
+   * testRunDurationMs, so the verdicts are the end-of-test ones.
+   */
+  summaryData(state: SummaryState): SummaryData {
+    this.evaluateThresholds(state.testRunDurationMs);
+    const metrics: Record<string, SummaryMetric> = {};
+    const shown = this.tracked.filter((t) => t.sink.samples > 0 || t.thresholds.length > 0);
+    shown.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const t of shown) {
+      const entry: SummaryMetric = {
+        type: t.type,
+        contains: t.contains,
+        values: this.values(t, state.testRunDurationMs),
+      };
+      if (t.thresholds.length > 0) {
+        entry.thresholds = {};
+        for (const th of t.thresholds) entry.thresholds[th.spec.source] = { ok: th.ok };
+      }
+      metrics[t.name] = entry;
+    }
+    const data: SummaryData = {
+      root_group: this.groups.toSummary(),
+      options: {
+        summaryTrendStats: this.trendStats.map((s) => s.name),
+        summaryTimeUnit: state.summaryTimeUnit ?? '',
+        noColor: state.noColor,
+      },
+      state: {
+        isStdOutTTY: state.isStdOutTTY,
+        isStdErrTTY: state.isStdErrTTY,
+        testRunDurationMs: state.testRunDurationMs,
+      },
+      metrics,
+    };
+    if (state.setupData !== undefined) data.setup_data = state.setupData;
+    return data;
+  }
+
+  /** What an NDJSON Metric line announces for `name` (a metric, or a `name{tag:value}` sub-metric). */
+  metricInfo(name: string): MetricInfo {
+    const t = this.tracked.find((x) => x.name === name) ?? this.metric(name);
+    const thresholds: ThresholdSource[] = t.thresholds.map(({ spec }) =>
+      spec.abortOnFail
+        ? {
+            threshold: spec.source,
+            abortOnFail: true,
+            delayAbortEval: spec.delayAbortEval === null ? null : formatDuration(spec.delayAbortEvalMs),
+          }
+        : spec.source,
+    );
+    const subs = 'submetrics' in t ? (t as Metric).submetrics : [];
+    return {
+      name: t.name,
+      type: t.type,
+      contains: t.contains,
+      thresholds,
+      submetrics:
+        subs.length > 0 ? subs.map((s) => ({ name: s.name, suffix: s.suffix, tags: { ...s.tags } })) : null,
+    };
+  }
+
+  private values(t: Tracked, elapsedMs: number): SummaryValues {
+    const sink = t.sink;
+    if (sink instanceof CounterSink) return { count: sink.count, rate: sink.rate(elapsedMs) };
+    if (sink instanceof GaugeSink) return { value: sink.value, min: sink.min, max: sink.max };
+    if (sink instanceof RateSink) return { rate: sink.rate, passes: sink.passes, fails: sink.fails };
+    const values: SummaryValues = {};
+    for (const stat of this.trendStats) values[stat.name] = stat.read(sink);
+    return values;
+  }
+
+  private addThresholds(key: string, value: ThresholdsOption[string]): void {
+    const parsed = parseThresholdKey(key);
+    const info = this.registry.get(parsed.metric);
+    if (!info) {
+      throw new InvalidOptionsError(
+        `The threshold "${key}" refers to the metric "${parsed.metric}", which does not exist. ` +
+          `Check the spelling, or create the custom metric in init code (outside any function).`,
+      );
+    }
+    const metric = this.metric(parsed.metric);
+    const target = parsed.suffix === null ? metric : this.submetric(metric, parsed.suffix, parsed.tags);
+    const sources = Array.isArray(value) ? value : [value];
+    for (const source of sources) {
+      const state = { spec: parseThresholdSource(source, key, info.type), ok: true };
+      target.thresholds.push(state);
+      this.declared.push({ owner: target, state });
+    }
+  }
+
+  private metric(name: string): Metric {
+    const known = this.metrics.get(name);
+    if (known) return known;
+    const info = this.registry.get(name);
+    if (!info) {
+      throw new Error(
+        `A sample names the metric "${name}", which was never defined; define it in the registry first.`,
+      );
+    }
+    const metric: Metric = {
+      name,
+      type: info.type,
+      contains: info.contains,
+      sink: newSink(info.type),
+      thresholds: [],
+      submetrics: [],
+    };
+    this.metrics.set(name, metric);
+    this.tracked.push(metric);
+    return metric;
+  }
+
+  private submetric(parent: Metric, suffix: string, tags: Record<string, string>): Submetric {
+    const existing = parent.submetrics.find((s) => s.suffix === suffix);
+    if (existing) return existing;
+    const sub: Submetric = {
+      name: `${parent.name}{${suffix}}`,
+      type: parent.type,
+      contains: parent.contains,
+      sink: newSink(parent.type),
+      thresholds: [],
+      suffix,
+      tags,
+      tagNames: Object.keys(tags),
+      tagValues: Object.values(tags),
+    };
+    parent.submetrics.push(sub);
+    this.tracked.push(sub);
+    return sub;
+  }
+}
+
+function newSink(type: MetricType): Sink {
+  switch (type) {
+    case 'counter':
+      return new CounterSink();
+    case 'gauge':
+      return new GaugeSink();
+    case 'rate':
+      return new RateSink();
+    case 'trend':
+      return new TrendSink();
+  }
+}
+
+/** A sample belongs to a sub-metric when it has every one of the sub-metric's tags with equal values. */
+function matches(sub: Submetric, tags: Record<string, string>): boolean {
+  const names = sub.tagNames;
+  for (let i = 0; i < names.length; i++) {
+    if (tags[names[i]] !== sub.tagValues[i]) return false;
+  }
+  return true;
+}
+
+/** The number a threshold compares, read from the sink (the aggregation was checked at start). */
+function aggregate(sink: Sink, expr: ThresholdExpression, elapsedMs: number): number {
+  if (sink instanceof CounterSink) return expr.aggregation === 'rate' ? sink.rate(elapsedMs) : sink.count;
+  if (sink instanceof GaugeSink) return sink.value;
+  if (sink instanceof RateSink) return sink.rate;
+  if (expr.percentile !== undefined) return sink.percentile(expr.percentile);
+  switch (expr.aggregation) {
+    case 'avg':
+      return sink.avg;
+    case 'min':
+      return sink.min;
+    case 'max':
+      return sink.max;
+    default:
+      return sink.med;
+  }
+}
