@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the suite runs on (the stand-in runs Flask under gunicorn and
+# Plumber under R; reports are tested in Chromium; wrk is used by the engine benchmark).
+# Idempotent: does nothing when every package is already installed. Needs root (or sudo).
+set -euo pipefail
+
+packages=(python3-flask gunicorn r-cran-plumber r-cran-jsonlite chromium wrk jq)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present (${packages[*]})"
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "Missing system packages: ${missing[*]}. This script knows Debian/Ubuntu (apt-get) only;" >&2
+  echo "install the equivalents yourself (see README: System requirements)." >&2
+  exit 1
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "system packages: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
