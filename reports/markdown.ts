@@ -1,0 +1,113 @@
+// A Markdown summary sized for a GitHub job summary: verdict first, then the figures a reviewer
+// needs. No links (CI artifacts move); file paths are given as text.
+import { formatCount, formatMs, formatRate, formatRps } from './format.ts';
+import { headlineOf } from './headline.ts';
+import type { RunFiles } from './load.ts';
+import { thresholdsOf } from './results.ts';
+import { runClock } from './run-charts.ts';
+import { headerFacts, kindNames } from './run-view.ts';
+import { endpointRows, levelRows } from './tables.ts';
+import { verdictOf } from './verdict.ts';
+
+/** Text safe in Markdown (and in a table cell): no HTML, no emphasis, no table breaks. */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\\`*_[\]|#]/g, (c) => `\\${c}`)
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+function code(text: string): string {
+  const clean = text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
+  return clean.includes('`') ? `\`\` ${clean} \`\`` : `\`${clean}\``;
+}
+
+const endpointLimit = 10;
+
+export function renderMarkdown(files: RunFiles): string {
+  const meta = files.meta;
+  const verdict = verdictOf(files);
+  const headline = headlineOf(files);
+  const out: string[] = [];
+  const status = meta.status === 'completed' ? '' : `⚠️ ${meta.status.toUpperCase()} · `;
+  const mark = verdict.state === 'pass' ? '✅ PASS' : verdict.state === 'fail' ? '❌ FAIL' : '⚪ NO VERDICT';
+  out.push(
+    `## ${status}${mark}: ${kindNames[meta.kind] ?? meta.kind}, ${escapeMarkdown(meta.profile)} profile`,
+  );
+  out.push('');
+  out.push(escapeMarkdown(verdict.headline));
+  if (meta.status !== 'completed' && meta.message) out.push('', `> ${escapeMarkdown(meta.message)}`);
+  if (verdict.notComparable) out.push('', `> ⚠️ ${escapeMarkdown(verdict.notComparable)}`);
+  if (verdict.rows.length) {
+    out.push('', '| Check | Measured | Baseline | Limit | Result |', '|---|---:|---:|---:|---|');
+    for (const row of verdict.rows) {
+      out.push(
+        `| ${escapeMarkdown(row.label)} | ${row.measured} | ${row.baseline} | ${escapeMarkdown(row.limit)} | ${row.ok ? '✅ pass' : '❌ fail'} |`,
+      );
+    }
+  }
+  out.push('', `**Figures** from ${escapeMarkdown(headline.source)}:`, '');
+  const publish = headline.publish;
+  out.push(
+    `${formatRps(headline.rps)} · avg ${formatMs(headline.avgMs)} · p95 ${formatMs(headline.p95Ms)} · ` +
+      `errors ${formatRate(headline.errorRate)} · ${formatCount(headline.vus)} VUs` +
+      (publish
+        ? ` · publish cycles ${formatCount(publish.completed)} ok, ${formatCount(publish.failed)} failed`
+        : ''),
+  );
+
+  const saturation = files.analysis?.saturation;
+  if (saturation) {
+    out.push('', '### Saturation', '');
+    out.push(
+      saturation.saturationVus === null
+        ? `No saturation found; peak ${formatRps(saturation.peakRps)}.`
+        : `Saturation at **${formatCount(saturation.saturationVus)} VUs** (peak ${formatRps(saturation.peakRps)}). Method: ${escapeMarkdown(saturation.method)}`,
+    );
+    out.push('', '| VUs | Throughput | avg | p95 | Errors |', '|---:|---:|---:|---:|---:|');
+    for (const level of levelRows(files, runClock(files).origin)) {
+      out.push(
+        `| ${level.vus}${level.saturation ? ' ◀' : ''} | ${level.rps} | ${level.avg} | ${level.p95} | ${level.errors} |`,
+      );
+    }
+  }
+
+  const thresholds = thresholdsOf(files);
+  const failed = thresholds.filter((t) => !t.ok);
+  out.push('', '### Thresholds', '');
+  if (thresholds.length === 0) out.push('No thresholds were recorded.');
+  else if (failed.length === 0) out.push(`All ${thresholds.length} thresholds passed.`);
+  else {
+    out.push(`${failed.length} of ${thresholds.length} thresholds failed:`, '');
+    for (const t of failed) out.push(`- ❌ ${code(t.metric)}: ${code(t.expression)}`);
+  }
+
+  const endpoints = endpointRows(files).slice(0, endpointLimit);
+  if (endpoints.length) {
+    out.push('', '### Top requests', '');
+    out.push(
+      '| Name | Method | Count | req/s | Failed | avg | p95 | p99 |',
+      '|---|---|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const e of endpoints) {
+      out.push(
+        `| ${code(e.name)} | ${escapeMarkdown(e.method)} | ${e.count} | ${e.rps} | ${e.failed} | ${e.avg} | ${e.p95} | ${e.p99} |`,
+      );
+    }
+  }
+
+  if (files.missing.length) {
+    out.push('', '### Missing from the run record', '');
+    for (const line of files.missing) out.push(`- ${escapeMarkdown(line)}`);
+  }
+
+  out.push('', '<details><summary>Run details</summary>', '');
+  for (const [label, value] of headerFacts(meta)) {
+    out.push(`- ${label}: ${label === 'target' ? code(value) : escapeMarkdown(value)}`);
+  }
+  out.push(`- run folder: ${code(files.dir)}`);
+  out.push(`- full report: ${code('report.html')} and ${code('junit.xml')} in the run folder`);
+  out.push('', '</details>', '');
+  return out.join('\n');
+}

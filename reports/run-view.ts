@@ -1,0 +1,172 @@
+// Everything the run report shows, formatted and in order; the template only lays it out.
+import type { RunMeta } from '../harness/record/types.ts';
+import { type BaselineText, publishedBaselineText } from './baseline-text.ts';
+import {
+  formatCount,
+  formatDuration,
+  formatMs,
+  formatRate,
+  formatRps,
+  formatStepTime,
+  formatTime,
+} from './format.ts';
+import { type Headline, headlineOf } from './headline.ts';
+import type { ChartSpec } from './html/charts.ts';
+import type { RunFiles } from './load.ts';
+import { runCharts, runClock } from './run-charts.ts';
+import {
+  checkRows,
+  endpointRows,
+  errorRows,
+  failedCycleRows,
+  levelRows,
+  metadataRows,
+  publishStepRows,
+  thresholdRows,
+} from './tables.ts';
+import { type VerdictView, verdictOf } from './verdict.ts';
+
+export interface Tile {
+  label: string;
+  value: string;
+  sub?: string;
+  state?: 'good' | 'bad';
+}
+
+export interface Banner {
+  kind: 'interrupted' | 'failed' | 'running';
+  title: string;
+  text: string;
+}
+
+export const kindNames: Record<RunMeta['kind'], string> = {
+  scalability: 'Scalability test',
+  'load-soak': 'Load test (soak)',
+};
+
+export function statusBanner(meta: RunMeta): Banner | null {
+  if (meta.status === 'completed') return null;
+  const exit = meta.engineExitCode === null ? '' : ` (engine exit code ${meta.engineExitCode})`;
+  const texts = {
+    interrupted: 'The run was stopped before its planned end; figures cover only the part that ran.',
+    failed: 'The run failed; figures cover only what was recorded before the failure.',
+    running: 'The run was still going when this report was made; figures are partial.',
+  };
+  return {
+    kind: meta.status,
+    title: `${meta.status.toUpperCase()}${exit}`,
+    text: meta.message ? `${texts[meta.status]} ${meta.message}` : texts[meta.status],
+  };
+}
+
+export function runDurationSeconds(meta: RunMeta): number | null {
+  if (!meta.endedAt) return null;
+  return (Date.parse(meta.endedAt) - Date.parse(meta.startedAt)) / 1000;
+}
+
+export function headerFacts(meta: RunMeta): Array<[string, string]> {
+  const target = `${meta.target.url} (${meta.target.kind === 'standin' ? 'local stand-in' : 'Connect'}${meta.target.version ? `, version ${meta.target.version}` : ''})`;
+  return [
+    ['kind', kindNames[meta.kind] ?? meta.kind],
+    ['profile', meta.profile],
+    ['target', target],
+    ['engine', `${meta.engine.name} ${meta.engine.version}`],
+    ['git revision', meta.gitRevision ?? 'unknown'],
+    ['status', meta.status],
+    ['started', formatTime(meta.startedAt)],
+    ['ended', meta.endedAt ? formatTime(meta.endedAt) : 'not recorded'],
+    ['duration', formatDuration(runDurationSeconds(meta))],
+  ];
+}
+
+export function headlineTiles(headline: Headline): Tile[] {
+  const publish = headline.publish;
+  return [
+    {
+      label: 'Throughput',
+      value: formatRps(headline.rps),
+      sub: `${formatCount(headline.requests)} requests`,
+    },
+    { label: 'Average latency', value: formatMs(headline.avgMs) },
+    { label: 'p95 latency', value: formatMs(headline.p95Ms), sub: `p99 ${formatMs(headline.p99Ms)}` },
+    {
+      label: 'Error rate',
+      value: formatRate(headline.errorRate),
+      state: headline.errorRate === null ? undefined : headline.errorRate > 0 ? 'bad' : 'good',
+    },
+    { label: 'Virtual users', value: formatCount(headline.vus), sub: 'most running at once' },
+    {
+      label: 'Publish cycles',
+      value: publish
+        ? `${formatCount(publish.completed)} of ${formatCount(publish.completed + publish.failed)} ok`
+        : '—',
+      sub: publish ? `avg ${formatStepTime(publish.avgMs)} per cycle` : 'no publish record',
+      state: publish && publish.failed > 0 ? 'bad' : undefined,
+    },
+  ];
+}
+
+export interface RunView {
+  title: string;
+  meta: RunMeta;
+  banner: Banner | null;
+  facts: Array<[string, string]>;
+  missing: string[];
+  verdict: VerdictView;
+  baseline: BaselineText | null;
+  headline: Headline;
+  tiles: Tile[];
+  saturation: { sentence: string; method: string; levels: ReturnType<typeof levelRows> } | null;
+  endpoints: ReturnType<typeof endpointRows>;
+  errors: ReturnType<typeof errorRows>;
+  publish: { steps: ReturnType<typeof publishStepRows>; failures: ReturnType<typeof failedCycleRows> } | null;
+  nodeWarnings: string[];
+  nodeSource: string | null;
+  thresholds: ReturnType<typeof thresholdRows>;
+  checks: ReturnType<typeof checkRows>;
+  metadata: Array<[string, string]>;
+  charts: Record<string, ChartSpec>;
+  nodeChartIds: string[];
+}
+
+function saturationView(files: RunFiles, origin: number): RunView['saturation'] {
+  const saturation = files.analysis?.saturation;
+  if (!saturation) return null;
+  const level = saturation.levels.find((l) => l.vus === saturation.saturationVus);
+  const sentence =
+    saturation.saturationVus === null || !level
+      ? `No saturation found: throughput was still rising at the last level (peak ${formatRps(saturation.peakRps)}). Extend the ramp to find it.`
+      : `Saturation at ${formatCount(level.vus)} VUs: ${formatRps(level.rps)}, average latency ${formatMs(level.avgMs)}, p95 ${formatMs(level.p95Ms)} (peak ${formatRps(saturation.peakRps)}; Posit's published run used 400 VUs).`;
+  return { sentence, method: saturation.method, levels: levelRows(files, origin) };
+}
+
+export function runView(files: RunFiles): RunView {
+  const meta = files.meta;
+  const clock = runClock(files);
+  const charts = runCharts(files);
+  const headline = headlineOf(files);
+  return {
+    title: `${kindNames[meta.kind] ?? meta.kind} · ${meta.profile} · ${meta.id}`,
+    meta,
+    banner: statusBanner(meta),
+    facts: headerFacts(meta),
+    missing: files.missing,
+    verdict: verdictOf(files),
+    baseline: publishedBaselineText(),
+    headline,
+    tiles: headlineTiles(headline),
+    saturation: saturationView(files, clock.origin),
+    endpoints: endpointRows(files),
+    errors: errorRows(files),
+    publish: files.publish
+      ? { steps: publishStepRows(files.publish), failures: failedCycleRows(files.publish, clock.origin) }
+      : null,
+    nodeWarnings: files.nodeMetrics?.warnings ?? [],
+    nodeSource: files.nodeMetrics ? files.nodeMetrics.source : null,
+    thresholds: thresholdRows(files),
+    checks: checkRows(files),
+    metadata: metadataRows(files),
+    charts,
+    nodeChartIds: Object.keys(charts).filter((id) => id.startsWith('node')),
+  };
+}
