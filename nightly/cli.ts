@@ -1,0 +1,196 @@
+// `npm run nightly`: the nightly regression pipeline. Runs the load-soak through the harness CLI
+// (every load-soak option passes through), then reads the run folder it wrote, compares the
+// figures with the history, appends the run, writes the trend page and the job summary, and
+// exits non-zero on a threshold failure, a failed baseline verdict (with --fail-on-baseline) or
+// a regression. The same pipeline runs in CI against a real Connect and here against the stand-in.
+import { appendFile, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { $ } from 'zx';
+import { latestRun, readRun, writeJsonAtomic } from '../harness/record/index.ts';
+import { historyEntryFromRun } from './entry.ts';
+import { DEFAULT_REGRESSION_OPTIONS, detectRegressions, type RegressionReport } from './regression.ts';
+import { openHistoryStore } from './store.ts';
+import { renderTrend } from './trend.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const harnessCli = join(here, '..', 'harness', 'cli.ts');
+
+/** Exit code when the run itself passed but a figure regressed against the history. */
+export const REGRESSION_EXIT_CODE = 4;
+
+const HELP = `Usage: npm run nightly -- [options] [load-soak options]
+
+Runs the load-soak (against CONNECT_SERVER, or the local stand-in when it is not set), appends the
+run to the history, detects regressions against recent comparable runs and writes a trend page.
+
+Options of the nightly pipeline:
+  --history <file|s3://bucket/prefix/>  history store (default .nightly/history.jsonl)
+  --out <dir>                           run folders and the trend page (default runs)
+  --trend <file>                        trend page (default <out>/trend.html)
+  --job-summary <file>                  append the Markdown summary here
+                                        (default: $GITHUB_STEP_SUMMARY when set)
+  --window <n>                          comparable runs to compare with (default ${DEFAULT_REGRESSION_OPTIONS.window})
+  --min-runs <n>                        fewer comparable runs: no regression verdict (default ${DEFAULT_REGRESSION_OPTIONS.minRuns})
+  -h, --help                            this text
+
+Every other option goes to \`npm run load-soak\` (see \`npm run load-soak -- --help\`), e.g.
+--profile, --vus, --duration, --engine, --fail-on-baseline, --flask-content, --node-metrics, --cw-*.
+
+Exit codes: the load-soak's own code when it failed (99 thresholds, 3 baseline with
+--fail-on-baseline, ...), else ${REGRESSION_EXIT_CODE} on a regression, else 0.`;
+
+interface NightlyArgs {
+  history: string;
+  out: string;
+  trend: string;
+  jobSummary: string | undefined;
+  window: number;
+  minRuns: number;
+  passThrough: string[];
+}
+
+function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a whole number of at least 1, not "${value}".`);
+  return n;
+}
+
+export function parseNightlyArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): NightlyArgs | 'help' {
+  const { values, tokens } = parseArgs({
+    args: argv,
+    options: {
+      history: { type: 'string' },
+      out: { type: 'string' },
+      trend: { type: 'string' },
+      'job-summary': { type: 'string' },
+      window: { type: 'string' },
+      'min-runs': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: false,
+    tokens: true,
+  });
+  if (values.help) return 'help';
+  const own = new Set(['history', 'trend', 'job-summary', 'window', 'min-runs', 'help']);
+  const passThrough: string[] = [];
+  for (const token of tokens ?? []) {
+    if (token.kind === 'option' && own.has(token.name)) continue;
+    if (token.kind === 'option') {
+      if (token.name === 'out') continue;
+      passThrough.push(token.rawName);
+      if (token.value !== undefined) {
+        if (token.inlineValue) passThrough[passThrough.length - 1] = `${token.rawName}=${token.value}`;
+        else passThrough.push(token.value);
+      }
+    } else if (token.kind === 'positional') passThrough.push(token.value);
+  }
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const out = str(values.out) ?? 'runs';
+  return {
+    history: str(values.history) ?? '.nightly/history.jsonl',
+    out,
+    trend: str(values.trend) ?? join(out, 'trend.html'),
+    jobSummary: str(values['job-summary']) ?? env.GITHUB_STEP_SUMMARY,
+    window: values.window ? positiveInt(String(values.window), 'window') : DEFAULT_REGRESSION_OPTIONS.window,
+    minRuns: values['min-runs']
+      ? positiveInt(String(values['min-runs']), 'min-runs')
+      : DEFAULT_REGRESSION_OPTIONS.minRuns,
+    passThrough,
+  };
+}
+
+export function regressionMarkdown(report: RegressionReport): string {
+  const lines = [
+    '',
+    `### ${report.regressed ? '❌ Regression against recent runs' : report.enoughHistory ? '✅ No regression against recent runs' : 'ℹ️ Not enough history for a regression verdict'}`,
+    '',
+    ...report.figures.map((f) => `- ${f.regressed ? '**' : ''}${f.sentence}${f.regressed ? '**' : ''}`),
+    '',
+    `_${report.method}_`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export async function nightly(args: NightlyArgs): Promise<number> {
+  const startedAt = Date.now();
+  // The harness handles Ctrl-C itself (graceful stop, interrupted record); this process waits for it.
+  const ignoreSigint = () => {};
+  process.on('SIGINT', ignoreSigint);
+  const run = await $({
+    stdio: 'inherit',
+    nothrow: true,
+  })`${process.execPath} --import tsx ${harnessCli} load-soak --out ${args.out} ${args.passThrough}`;
+  process.off('SIGINT', ignoreSigint);
+  const harnessCode = run.exitCode ?? 1;
+
+  const dir = await latestRun(args.out, 'load-soak', ['completed', 'interrupted', 'failed']);
+  const record = dir ? await readRun(dir) : null;
+  if (!record || Date.parse(record.meta.startedAt) < startedAt - 1000) {
+    console.error(
+      `nightly: the load-soak wrote no run folder in ${args.out} (exit code ${harnessCode}); nothing to add to the history.`,
+    );
+    return harnessCode === 0 ? 1 : harnessCode;
+  }
+
+  const store = openHistoryStore(args.history);
+  const history = await store.read();
+  for (const w of history.warnings) console.warn(`nightly: ${w}`);
+
+  let regression: RegressionReport | null = null;
+  let summary =
+    (await readFile(join(record.dir, 'summary.md'), 'utf8').catch(() => '')) || `## Run ${record.meta.id}\n`;
+  if (record.meta.status === 'completed' && record.analysis) {
+    const entry = historyEntryFromRun(record, dirname(resolve(args.trend)));
+    regression = detectRegressions(entry, history.entries, {
+      ...DEFAULT_REGRESSION_OPTIONS,
+      window: args.window,
+      minRuns: args.minRuns,
+    });
+    entry.verdicts.regression = regression.enoughHistory ? regression.regressed : null;
+    await writeJsonAtomic(join(record.dir, 'regression.json'), regression);
+    await store.append(entry);
+    console.log(`nightly: run ${entry.runId} appended to ${store.location}`);
+    for (const f of regression.figures) console.log(`nightly: ${f.sentence}`);
+    summary += regressionMarkdown(regression);
+    const after = await store.read();
+    await renderTrend(
+      { entries: after.entries, latest: { entry, regression }, warnings: after.warnings },
+      args.trend,
+    );
+  } else {
+    console.warn(`nightly: the run ended "${record.meta.status}"; it is not added to the history.`);
+    summary += `\n> The run ended **${record.meta.status}**; it was not added to the history.\n`;
+    await renderTrend({ entries: history.entries, warnings: history.warnings }, args.trend);
+  }
+  console.log(`nightly: trend page ${args.trend}`);
+  if (args.jobSummary) await appendFile(args.jobSummary, `${summary}\n`);
+
+  if (harnessCode !== 0) return harnessCode;
+  return regression?.regressed ? REGRESSION_EXIT_CODE : 0;
+}
+
+async function main(): Promise<void> {
+  let args: ReturnType<typeof parseNightlyArgs>;
+  try {
+    args = parseNightlyArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`nightly: ${(err as Error).message}\nRun with --help for the options.`);
+    process.exit(2);
+  }
+  if (args === 'help') {
+    console.log(HELP);
+    return;
+  }
+  process.exitCode = await nightly(args);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: Error) => {
+    console.error(`nightly: ${err.message}`);
+    process.exit(1);
+  });
+}
