@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+const live = new Set<AppProcess>();
+let exitHookInstalled = false;
+
+/**
+ * One app process (gunicorn master or R) in its own process group, so that stopping it also stops
+ * everything it forked. Keeps the last lines of its output for error messages.
+ */
+export class AppProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly exited: Promise<number | null>;
+  #tail: string[] = [];
+  #listeners: Array<(line: string) => void> = [];
+  #stopping = false;
+  #done = false;
+
+  constructor(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+    installExitHook();
+    this.child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.pid = this.child.pid ?? -1;
+    live.add(this);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.#done = true;
+        live.delete(this);
+        // Orphaned workers (e.g. gunicorn's when its master was killed) share the group: end them too.
+        killGroup(this.pid, 'SIGKILL');
+        this.#remember(`[process exited with ${signal ?? `code ${code}`}]`);
+        resolve(code);
+      });
+      this.child.once('error', (err) => {
+        this.#done = true;
+        live.delete(this);
+        this.#remember(`[could not start ${command}: ${err.message}]`);
+        resolve(null);
+      });
+    });
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      let partial = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (text: string) => {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) this.#remember(line);
+      });
+    }
+  }
+
+  get running(): boolean {
+    return !this.#done;
+  }
+
+  /** True once stop() was asked for: an exit after that is not a crash. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** The last lines the process wrote (stdout and stderr interleaved). */
+  tail(lines = 20): string[] {
+    return this.#tail.slice(-lines);
+  }
+
+  onLine(listener: (line: string) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  #remember(line: string): void {
+    this.#tail.push(line);
+    if (this.#tail.length > 200) this.#tail.splice(0, this.#tail.length - 100);
+    for (const listener of this.#listeners) listener(line);
+  }
+
+  /** SIGTERM to the whole group, SIGKILL after `graceMs`; resolves once the process has exited. */
+  async stop(graceMs = 5000): Promise<void> {
+    this.#stopping = true;
+    if (this.#done) return;
+    killGroup(this.pid, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(this.pid, 'SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  if (pid <= 0) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/** Last resort: if Node exits without stop(), still leave no app process behind. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const p of live) killGroup(p.pid, 'SIGKILL');
+  });
+}

@@ -1,0 +1,166 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type ApiContext, handleApi } from './api.ts';
+import {
+  ApiError,
+  badKey,
+  missingKey,
+  nothingDeployed,
+  sendError,
+  unknownEndpoint,
+  unknownObject,
+} from './api-error.ts';
+import { type BundleLimits, defaultBundleLimits } from './archive/limits.ts';
+import { Deployer, type RunningProcess } from './deployer.ts';
+import { proxyToApp } from './proxy.ts';
+import { Store } from './store.ts';
+import { TaskBoard } from './tasks.ts';
+
+export interface StandinOptions {
+  /** The key clients send as `Authorization: Key <apiKey>`. */
+  apiKey: string;
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Where bundles and extracted apps live; default a temp folder removed on stop. */
+  dataDir?: string;
+  log?: (line: string) => void;
+  /** Caps on uploaded bundles (defaults: 100 MiB archive, 50 MiB per file, 250 MiB in all, 10,000 entries). */
+  limits?: Partial<BundleLimits>;
+}
+
+export interface Standin {
+  /** Base URL without a trailing slash, e.g. http://127.0.0.1:3939 */
+  url: string;
+  dataDir: string;
+  /** The folder holding one content item's bundles and extracted versions. */
+  contentDir(guid: string): string;
+  /** The app processes now running (gunicorn masters, whose workers are their children, and R processes). */
+  processes(): RunningProcess[];
+  /** Stops serving and stops every app process it started. */
+  stop(): Promise<void>;
+}
+
+export { standinVersion } from './api.ts';
+export type { RunningProcess } from './deployer.ts';
+
+const contentPrefix = '/content/';
+const guidLength = 36;
+
+export async function startStandin(options: StandinOptions): Promise<Standin> {
+  if (!options.apiKey) throw new Error('The stand-in needs an API key: pass apiKey (or --api-key).');
+  const log = options.log ?? (() => {});
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = ownDataDir ? await mkdtemp(join(tmpdir(), 'connect-standin-')) : resolve(options.dataDir!);
+  await mkdir(join(dataDir, 'content'), { recursive: true });
+  const contentDir = (guid: string) => join(dataDir, 'content', guid);
+  const limits = { ...defaultBundleLimits, ...options.limits };
+  const store = new Store();
+  const tasks = new TaskBoard();
+  const deployer = new Deployer(store, tasks, limits, contentDir, log);
+  const keyDigest = digest(options.apiKey);
+
+  const ctx: ApiContext = {
+    store,
+    tasks,
+    deployer,
+    limits,
+    url: '',
+    startedAt: new Date(),
+    contentDir,
+    ensureContentDir: async (guid) => {
+      await mkdir(contentDir(guid), { recursive: true });
+      return contentDir(guid);
+    },
+    removeContentDir: (guid) => rm(contentDir(guid), { recursive: true, force: true }),
+  };
+
+  const authenticate = (req: IncomingMessage) => {
+    const header = req.headers.authorization;
+    if (!header) throw missingKey();
+    const match = /^Key\s+(\S+)\s*$/.exec(header);
+    if (!match || !timingSafeEqual(digest(match[1]), keyDigest)) throw badKey();
+  };
+
+  const serveContent = (req: IncomingMessage, res: ServerResponse, url: string) => {
+    const guid = url.slice(contentPrefix.length, contentPrefix.length + guidLength);
+    const rest = url.slice(contentPrefix.length + guidLength);
+    const content = store.content.get(guid);
+    if (!content || (rest !== '' && rest[0] !== '/' && rest[0] !== '?')) throw unknownObject('content', guid);
+    if (content.access_type !== 'all') authenticate(req);
+    const version = deployer.serving(guid);
+    if (!version) throw nothingDeployed(guid);
+    if (rest === '' || rest[0] === '?') {
+      res.writeHead(301, { location: `${contentPrefix}${guid}/${rest}` }).end();
+      return;
+    }
+    proxyToApp(req, res, version, rest);
+  };
+
+  const serveApi = async (req: IncomingMessage, res: ServerResponse, url: string) => {
+    authenticate(req);
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    const parsed = new URL(url, 'http://standin');
+    await handleApi(
+      req,
+      res,
+      ctx,
+      parsed.pathname.slice('/__api__/'.length),
+      parsed.searchParams,
+      abort.signal,
+    );
+  };
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const fail = (err: unknown) => {
+      if (!(err instanceof ApiError))
+        log(`Internal error on ${req.method} ${url.split('?')[0]}: ${String(err)}`);
+      sendError(res, err instanceof ApiError ? err : new ApiError(500, 1, `Internal error: ${String(err)}`));
+      // The body may still be arriving; it is not needed any more.
+      req.resume();
+    };
+    try {
+      if (url.startsWith(contentPrefix)) serveContent(req, res, url);
+      else if (url.startsWith('/__api__/')) serveApi(req, res, url).catch(fail);
+      else throw unknownEndpoint(req.method ?? 'GET', url.split('?')[0]);
+    } catch (err) {
+      fail(err);
+    }
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((ready, failed) => {
+    server.once('error', failed);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => ready());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  ctx.url = `http://${host}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: ctx.url,
+    dataDir,
+    contentDir,
+    processes: () => deployer.processes(),
+    stop: () => {
+      stopping ??= (async () => {
+        const closed = new Promise((done) => server.close(done));
+        server.closeAllConnections();
+        await deployer.stopAll();
+        await closed;
+        if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+  };
+}
+
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
+}

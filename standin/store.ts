@@ -1,0 +1,70 @@
+import type { Manifest } from './archive/manifest.ts';
+import type { Content } from './content.ts';
+import { rfc3339 } from './content.ts';
+
+export interface Bundle {
+  id: string;
+  contentGuid: string;
+  created: Date;
+  size: number;
+  md5: string;
+  sha1: string;
+  archive: string;
+  manifest: Manifest;
+}
+
+/** The stand-in's records, in memory (Connect keeps them in its database). */
+export class Store {
+  readonly content = new Map<string, Content>();
+  readonly bundles = new Map<string, Bundle>();
+  #lastContentId = 0;
+  #lastBundleId = 0;
+
+  nextContentId(): string {
+    this.#lastContentId += 1;
+    return String(this.#lastContentId);
+  }
+
+  nextBundleId(): string {
+    this.#lastBundleId += 1;
+    return String(this.#lastBundleId);
+  }
+
+  byName(name: string): Content | undefined {
+    for (const c of this.content.values()) if (c.name === name) return c;
+    return undefined;
+  }
+
+  bundlesOf(guid: string): Bundle[] {
+    return [...this.bundles.values()].filter((b) => b.contentGuid === guid);
+  }
+
+  deleteContent(guid: string): void {
+    this.content.delete(guid);
+    for (const b of this.bundlesOf(guid)) this.bundles.delete(b.id);
+  }
+}
+
+/** The Bundle object as Connect's v1 API returns it. */
+export function bundleJson(b: Bundle, active: boolean): Record<string, unknown> {
+  return {
+    id: b.id,
+    content_guid: b.contentGuid,
+    created_time: rfc3339(b.created),
+    cluster_name: 'Local',
+    image_name: null,
+    r_version: b.manifest.appmode === 'api' ? b.manifest.rVersion : null,
+    py_version: b.manifest.appmode === 'python-api' ? b.manifest.pythonVersion : null,
+    quarto_version: null,
+    active,
+    size: b.size,
+    metadata: {
+      source: null,
+      source_repo: null,
+      source_branch: null,
+      source_commit: null,
+      archive_md5: b.md5,
+      archive_sha1: b.sha1,
+    },
+  };
+}

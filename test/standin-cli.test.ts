@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+test('npm run target runs the stand-in in the foreground and stops cleanly on SIGTERM', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'standin-cli-'));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'standin/cli.ts', '--port', '0', '--api-key', 'cli-key', '--data-dir', dataDir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  try {
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (text: string) => {
+        output += text;
+        const match = /ready at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`the stand-in exited with ${code}: ${output}`)));
+    });
+    const res = await fetch(`${url}/__api__/server_settings`, { headers: { authorization: 'Key cli-key' } });
+    assert.equal(res.status, 200);
+    assert.match((await res.json()).version, /standin/);
+    assert.doesNotMatch(output, /cli-key/, 'the API key is never printed');
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    assert.equal(code, 0);
+    assert.ok(existsSync(dataDir), 'a data dir given by the user is kept');
+  } finally {
+    child.kill('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('the CLI explains a missing API key', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'standin/cli.ts', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CONNECT_API_KEY: '' },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 2);
+  assert.match(stderr, /--api-key/);
+});
