@@ -27,7 +27,7 @@ test('npm run target runs the stand-in in the foreground and stops cleanly on SI
     });
     const res = await fetch(`${url}/__api__/server_settings`, { headers: { authorization: 'Key cli-key' } });
     assert.equal(res.status, 200);
-    assert.match((await res.json()).version, /standin/);
+    assert.match(((await res.json()) as { version: string }).version, /standin/);
     assert.doesNotMatch(output, /cli-key/, 'the API key is never printed');
     const exited = once(child, 'exit');
     child.kill('SIGTERM');

@@ -75,6 +75,20 @@ export interface TimeSeries {
   /** Lines that could not be parsed, per input file. */
   malformedLines: number;
   inputs: string[];
+  /** Added by the harness ingest: the first malformed lines (input file, 1-based line, text cut to 200 chars). */
+  malformedExamples?: Array<{ input: string; line: number; text: string }>;
+  /** Added by the harness ingest: lines read from all inputs. */
+  lines?: number;
+  /** Added by the harness ingest: samples that came after their second had been written out. */
+  lateSamples?: number;
+  /** Added by the harness ingest: how latency percentiles were computed and their error bound. */
+  latencyPrecision?: string;
+  /**
+   * Added by the harness ingest: per scenario, one HDR latency histogram per bucket (µs, 3
+   * significant digits, compressed base64 as hdr-histogram-js encodes it), so that analysis can
+   * take percentiles over any window exactly to the histogram's bound.
+   */
+  histograms?: Record<string, Array<{ t: number; h: string }>>;
 }
 
 export interface EndpointStats {
@@ -144,6 +158,12 @@ export interface Saturation {
   /** Smallest level reaching >= threshold of the peak throughput. */
   saturationVus: number | null;
   thresholdFraction: number;
+  /** Added by the harness: false when throughput was still rising at the highest level. */
+  saturated?: boolean;
+  /** Added by the harness: one sentence on the result ("not saturated: ...", "single level ..."). */
+  note?: string;
+  /** Added by the harness: the scenario whose requests were counted (e.g. `fetchers`). */
+  scenario?: string;
 }
 
 export interface SteadyWindow {
@@ -156,6 +176,8 @@ export interface SteadyWindow {
   p99Ms: number;
   errorRate: number;
   publishCycles: { completed: number; failed: number; avgMs: number | null; p95Ms: number | null };
+  /** Added by the harness: what the window covers and which requests were counted. */
+  method?: string;
 }
 
 export interface VerdictCheck {
