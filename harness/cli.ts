@@ -1,0 +1,88 @@
+// The harness command line: `tsx harness/cli.ts <command> [options]` (npm run scalability,
+// load-soak, report, compare, ingest). Errors a user can cause are one sentence and exit 2.
+// The engine, stand-in and reports are imported only by the commands that use them, so --help
+// and option mistakes answer at once.
+import { dirname, join } from 'node:path';
+import { EXIT_CODES } from './cli/exit-codes.ts';
+import { compareHelp, ingestHelp, loadSoakHelp, mainHelp, reportHelp, scalabilityHelp } from './cli/help.ts';
+import {
+  parseCompareOptions,
+  parseIngestOptions,
+  parseReportOptions,
+  parseRunOptions,
+  UsageError,
+} from './cli/options.ts';
+import { readRunMeta } from './record/read.ts';
+import { scrubText } from './record/scrub.ts';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  const typed = scrubText(['harness', ...argv].join(' '), [process.env.CONNECT_API_KEY]);
+  switch (command) {
+    case 'scalability':
+    case 'load-soak': {
+      const options = parseRunOptions(command, args);
+      if (options === 'help') return help(command === 'scalability' ? scalabilityHelp : loadSoakHelp);
+      const { runLoad } = await import('./run/run-load.ts');
+      return runLoad(options, {
+        env: process.env,
+        log,
+        stderr: process.stderr,
+        command: typed,
+        signals: process,
+      });
+    }
+    case 'report': {
+      const options = parseReportOptions(args);
+      if (options === 'help') return help(reportHelp);
+      await readRunMeta(options.runDir);
+      const { renderRunReports } = await import('../reports/index.ts');
+      const paths = await renderRunReports(options.runDir);
+      log(`report: ${paths.html}\nsummary: ${paths.markdown}\njunit: ${paths.junit}`);
+      return EXIT_CODES.ok;
+    }
+    case 'compare': {
+      const options = parseCompareOptions(args);
+      if (options === 'help') return help(compareHelp);
+      const [a, b] = [await readRunMeta(options.runA), await readRunMeta(options.runB)];
+      const { renderCompare } = await import('../reports/index.ts');
+      const outFile = options.outFile ?? join(dirname(options.runB), `compare-${a.id}-vs-${b.id}.html`);
+      log(`comparison: ${await renderCompare(options.runA, options.runB, outFile)}`);
+      return EXIT_CODES.ok;
+    }
+    case 'ingest': {
+      const options = parseIngestOptions(args);
+      if (options === 'help') return help(ingestHelp);
+      const { ingestRun } = await import('./run/ingest-run.ts');
+      await ingestRun(options, typed, log);
+      return EXIT_CODES.ok;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      return help(mainHelp);
+    default:
+      throw new UsageError(
+        `Unknown command '${command}'. Commands: scalability, load-soak, report, compare, ingest (see --help).`,
+      );
+  }
+}
+
+function help(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return EXIT_CODES.ok;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  const message = scrubText((error as Error).message ?? String(error), [process.env.CONNECT_API_KEY]);
+  log(message);
+  process.exitCode =
+    error instanceof UsageError || /not a run folder|not a valid run record/.test(message)
+      ? EXIT_CODES.usage
+      : EXIT_CODES.failed;
+}

@@ -1,0 +1,213 @@
+// Command-line options of the harness commands, checked up front: a mistake is one sentence at
+// the prompt (exit 2), never a stack trace or a half-started run.
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../../scenarios/lib/durations.ts';
+import { type CloudWatchOptions, cloudWatchOptionsFromArgs } from '../node-metrics/index.ts';
+import { defaultOutDir } from '../record/paths.ts';
+import type { Profile, RunKind } from '../record/types.ts';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export type EngineChoice = 'auto' | 'k6' | 'node';
+export type NodeMetricsChoice = 'local' | 'cloudwatch' | 'none';
+
+export interface RunCommandOptions {
+  kind: RunKind;
+  engine: EngineChoice;
+  /** Undefined: chosen from the target (reference for Connect, local for the stand-in). */
+  profile?: Profile;
+  /** Load-soak: fetcher VUs ('auto' = latest scalability result); scalability: the top level. */
+  vus?: number | 'auto';
+  /** Load-soak: the hold; scalability: the hold of each level. */
+  duration?: string;
+  outDir: string;
+  baselineFile?: string;
+  failOnBaseline: boolean;
+  flaskContent?: string;
+  publishFixtures: boolean;
+  nodeMetrics?: NodeMetricsChoice;
+  cloudWatch: CloudWatchOptions | null;
+}
+
+const PROFILES: Profile[] = ['reference', 'local', 'smoke'];
+const ENGINES: EngineChoice[] = ['auto', 'k6', 'node'];
+const NODE_METRICS: NodeMetricsChoice[] = ['local', 'cloudwatch', 'none'];
+const CW_OPTIONS = [
+  'cw-region',
+  'cw-cluster',
+  'cw-load-balancer',
+  'cw-target-group',
+  'cw-db-instance',
+  'cw-file-system',
+  'cw-endpoint',
+];
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+function parse(args: string[], options: OptionSpec, command: string): Parsed {
+  try {
+    const parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: parsed.values as Parsed['values'], positionals: parsed.positionals };
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/, '');
+    throw new UsageError(`${message}. Run \`${command} --help\` for the options.`);
+  }
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as string[]).includes(value)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got '${value}'.`);
+  }
+  return value as T;
+}
+
+export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOptions | 'help' {
+  const cw = Object.fromEntries(CW_OPTIONS.map((name) => [name, { type: 'string' as const }]));
+  const { values, positionals } = parse(
+    args,
+    {
+      engine: { type: 'string' },
+      profile: { type: 'string' },
+      vus: { type: 'string' },
+      duration: { type: 'string' },
+      out: { type: 'string' },
+      baseline: { type: 'string' },
+      'fail-on-baseline': { type: 'boolean' },
+      'flask-content': { type: 'string' },
+      'publish-fixtures': { type: 'boolean' },
+      'node-metrics': { type: 'string' },
+      ...cw,
+    },
+    `npm run ${kind} --`,
+  );
+  if (values.help) return 'help';
+  if (positionals.length) {
+    throw new UsageError(
+      `${kind} takes no arguments, got '${positionals.join(' ')}'. Run \`npm run ${kind} -- --help\` for the options.`,
+    );
+  }
+  // An empty value counts as not given (CI passes `--flask-content ""` when a variable is unset).
+  const str = (name: string) => (values[name] as string | undefined) || undefined;
+  let vus: number | 'auto' | undefined;
+  const vusText = str('vus');
+  if (vusText !== undefined) {
+    if (vusText === 'auto') {
+      if (kind !== 'load-soak')
+        throw new UsageError(
+          '--vus auto is for load-soak (it reads the latest scalability run); give scalability a number.',
+        );
+      vus = 'auto';
+    } else if (/^\d+$/.test(vusText) && Number(vusText) >= 1 && Number(vusText) <= 100000) {
+      vus = Number(vusText);
+    } else {
+      throw new UsageError(
+        `--vus must be a whole number of virtual users from 1 to 100000${kind === 'load-soak' ? " or 'auto'" : ''}, got '${vusText}'.`,
+      );
+    }
+  }
+  const duration = str('duration');
+  if (duration !== undefined) {
+    try {
+      parseDuration(duration, '--duration');
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  if (str('flask-content') !== undefined && values['publish-fixtures']) {
+    throw new UsageError(
+      'Give either --flask-content (use existing content) or --publish-fixtures (publish and delete afterwards), not both.',
+    );
+  }
+  let cloudWatch: CloudWatchOptions | null;
+  try {
+    cloudWatch = cloudWatchOptionsFromArgs(Object.fromEntries(CW_OPTIONS.map((n) => [n, str(n)])));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const nodeMetrics = oneOf('node-metrics', str('node-metrics'), NODE_METRICS);
+  if (nodeMetrics === 'cloudwatch' && !cloudWatch) {
+    throw new UsageError(
+      '--node-metrics cloudwatch needs at least one of --cw-cluster, --cw-load-balancer, --cw-db-instance or --cw-file-system.',
+    );
+  }
+  return {
+    kind,
+    engine: oneOf('engine', str('engine'), ENGINES) ?? 'auto',
+    profile: oneOf('profile', str('profile'), PROFILES),
+    vus,
+    duration,
+    outDir: str('out') ?? defaultOutDir,
+    baselineFile: str('baseline'),
+    failOnBaseline: values['fail-on-baseline'] === true,
+    flaskContent: str('flask-content'),
+    publishFixtures: values['publish-fixtures'] === true,
+    nodeMetrics,
+    cloudWatch,
+  };
+}
+
+export interface IngestCommandOptions {
+  files: string[];
+  outDir: string;
+  kind: RunKind;
+  summary?: string;
+  baselineFile?: string;
+}
+
+export function parseIngestOptions(args: string[]): IngestCommandOptions | 'help' {
+  const { values, positionals } = parse(
+    args,
+    {
+      out: { type: 'string' },
+      kind: { type: 'string' },
+      summary: { type: 'string' },
+      baseline: { type: 'string' },
+    },
+    'npm run ingest --',
+  );
+  if (values.help) return 'help';
+  if (positionals.length === 0)
+    throw new UsageError(
+      'ingest needs one or more k6 NDJSON files (plain or .gz). Run `npm run ingest -- --help`.',
+    );
+  return {
+    files: positionals,
+    outDir: (values.out as string | undefined) ?? defaultOutDir,
+    kind: oneOf('kind', values.kind as string | undefined, ['scalability', 'load-soak']) ?? 'load-soak',
+    summary: values.summary as string | undefined,
+    baselineFile: values.baseline as string | undefined,
+  };
+}
+
+export function parseReportOptions(args: string[]): { runDir: string } | 'help' {
+  const { values, positionals } = parse(args, {}, 'npm run report --');
+  if (values.help) return 'help';
+  if (positionals.length !== 1)
+    throw new UsageError(
+      'report needs exactly one run folder, e.g. `npm run report -- runs/2026-11-27T08-00-00Z-load-soak`.',
+    );
+  return { runDir: positionals[0] };
+}
+
+export function parseCompareOptions(
+  args: string[],
+): { runA: string; runB: string; outFile?: string } | 'help' {
+  const { values, positionals } = parse(args, { out: { type: 'string' } }, 'npm run compare --');
+  if (values.help) return 'help';
+  if (positionals.length !== 2)
+    throw new UsageError('compare needs two run folders: the earlier run (A) and the later run (B).');
+  return { runA: positionals[0], runB: positionals[1], outFile: values.out as string | undefined };
+}

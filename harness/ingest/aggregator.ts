@@ -1,0 +1,380 @@
+// One aggregator for k6 samples, fed either by the NDJSON reader or by the engine's live sample
+// stream. Samples land in per-second buckets; a bucket is written out ("compacted": percentiles
+// read, histogram encoded, memory released) once every source has moved `lagSeconds` past it,
+// so memory depends on the request rate and the number of names, never on the run length.
+// Several sources (k6-operator runner files) feed one aggregator: counters add, histograms
+// merge and gauges such as vus are summed per bucket.
+import type { EndpointStats, PublishCycle, SeriesPoint, TimeSeries } from '../record/types.ts';
+import { Bucket, EndpointAccumulator, emptyPoint, inc, keyStats, point } from './bucket.ts';
+import { encodeHistogram, latencyPrecision, percentileMs, recordMs, releaseHistogram } from './histogram.ts';
+import { MetricId, metricId } from './metric-id.ts';
+import { PublishCycleCollector } from './publish-cycles.ts';
+import { type TagInfo, TagObjectCache } from './tag-info.ts';
+
+export interface MalformedLine {
+  input: string;
+  line: number;
+  text: string;
+}
+
+export interface IngestResult {
+  series: TimeSeries;
+  publishCycles: PublishCycle[];
+  checks: Array<{ name: string; passes: number; fails: number }>;
+}
+
+export interface AggregatorOptions {
+  /** Seconds a bucket stays open for late samples (k6 flushes every 200 ms; runners drift). */
+  lagSeconds?: number;
+  /** Malformed lines kept as examples. */
+  maxExamples?: number;
+}
+
+export class Aggregator {
+  private readonly lagSeconds: number;
+  private readonly maxExamples: number;
+  private buckets = new Map<number, Bucket>();
+  /** Next second to write out; samples older than this are late. */
+  private nextT: number | null = null;
+  private firstT: number | null = null;
+  private sources: Array<{ input: string; maxT: number; done: boolean }> = [];
+  private tagObjects = new TagObjectCache();
+
+  private total: SeriesPoint[] = [];
+  private byScenario = new Map<string, Map<number, SeriesPoint>>();
+  private byName = new Map<string, Map<number, SeriesPoint>>();
+  private histograms = new Map<string, Array<{ t: number; h: string }>>();
+  private vus: Array<{ t: number; vus: number; vusMax: number }> = [];
+  private lastVus: number[] = [];
+  private lastVusMax: number[] = [];
+  private data: Array<{ t: number; sentPerSec: number; receivedPerSec: number }> = [];
+  private errorsByStatus = new Map<string, Array<{ t: number; count: number }>>();
+  private errorsByCode = new Map<string, Array<{ t: number; count: number }>>();
+  private endpoints = new Map<string, EndpointAccumulator>();
+  private checks = new Map<string, { passes: number; fails: number }>();
+  private publish = new PublishCycleCollector();
+
+  lines = 0;
+  malformed = 0;
+  late = 0;
+  samples = 0;
+  readonly examples: MalformedLine[] = [];
+
+  constructor(options: AggregatorOptions = {}) {
+    this.lagSeconds = options.lagSeconds ?? 10;
+    this.maxExamples = options.maxExamples ?? 5;
+  }
+
+  /** Registers an input (a file, or the live stream); returns its source number. */
+  addSource(input: string): number {
+    this.sources.push({ input, maxT: Number.NEGATIVE_INFINITY, done: false });
+    return this.sources.length - 1;
+  }
+
+  endSource(source: number): void {
+    this.sources[source].done = true;
+  }
+
+  /** Latest second seen from a source (for interleaving several files by time). */
+  sourceTime(source: number): number {
+    return this.sources[source].maxT;
+  }
+
+  addMalformed(source: number, line: number, text: string): void {
+    this.malformed++;
+    if (this.examples.length < this.maxExamples) {
+      this.examples.push({ input: this.sources[source].input, line, text: text.slice(0, 200) });
+    }
+  }
+
+  /** The live feeder: k6-shaped samples with epoch-millisecond times. */
+  addSamples(
+    source: number,
+    samples: Iterable<{ metric: string; time: number; value: number; tags: Record<string, string> }>,
+  ): void {
+    for (const s of samples) {
+      const id = metricId(s.metric);
+      if (id === MetricId.Skip) continue;
+      this.add(
+        source,
+        id,
+        s.metric,
+        s.time,
+        Math.floor(s.time / 1000),
+        s.value,
+        this.tagObjects.get(s.tags ?? {}),
+      );
+    }
+  }
+
+  /** One sample whose metric, second and tags have already been worked out (the fast path). */
+  add(
+    source: number,
+    id: MetricId,
+    metric: string,
+    timeMs: number,
+    t: number,
+    value: number,
+    info: TagInfo,
+  ): void {
+    this.samples++;
+    const src = this.sources[source];
+    if (t > src.maxT) src.maxT = t;
+    if (id === MetricId.Checks) {
+      let c = this.checks.get(info.check);
+      if (!c) {
+        c = { passes: 0, fails: 0 };
+        this.checks.set(info.check, c);
+      }
+      if (value !== 0) c.passes++;
+      else c.fails++;
+      return;
+    }
+    if (id === MetricId.Publish) {
+      this.publish.add(metric, timeMs, value, info);
+      return;
+    }
+    if (id === MetricId.Reqs || id === MetricId.Duration || id === MetricId.Failed)
+      this.addRequestSample(id, value, info);
+    if (this.nextT !== null && t < this.nextT) {
+      this.late++;
+      return;
+    }
+    let bucket = this.buckets.get(t);
+    if (!bucket) {
+      bucket = new Bucket(t);
+      this.buckets.set(t, bucket);
+      if (this.firstT === null || t < this.firstT) this.firstT = t;
+    }
+    switch (id) {
+      case MetricId.Reqs: {
+        const n = value;
+        bucket.total.reqs += n;
+        const sc = keyStats(bucket.byScenario, info.scenario);
+        const nm = keyStats(bucket.byName, info.name);
+        sc.reqs += n;
+        nm.reqs += n;
+        if (info.statusFailed) {
+          bucket.total.statusFailed += n;
+          sc.statusFailed += n;
+          nm.statusFailed += n;
+          inc(bucket.statusErrorsByStatus, info.status);
+          if (info.errorCode) inc(bucket.statusErrorsByCode, info.errorCode);
+        }
+        break;
+      }
+      case MetricId.Duration:
+        bucket.total.addDuration(value);
+        keyStats(bucket.byScenario, info.scenario).addDuration(value);
+        keyStats(bucket.byName, info.name).addDuration(value);
+        break;
+      case MetricId.Failed: {
+        const failed = value !== 0 ? 1 : 0;
+        bucket.flagSamples++;
+        for (const stats of [
+          bucket.total,
+          keyStats(bucket.byScenario, info.scenario),
+          keyStats(bucket.byName, info.name),
+        ]) {
+          stats.flagSamples++;
+          stats.flagFailed += failed;
+        }
+        if (failed) {
+          inc(bucket.flagErrorsByStatus, info.status);
+          if (info.errorCode) inc(bucket.flagErrorsByCode, info.errorCode);
+        }
+        break;
+      }
+      case MetricId.Vus:
+        bucket.vus[source] = value;
+        break;
+      case MetricId.VusMax:
+        bucket.vusMax[source] = value;
+        break;
+      case MetricId.Sent:
+        bucket.sent += value;
+        break;
+      case MetricId.Received:
+        bucket.received += value;
+        break;
+    }
+  }
+
+  private addRequestSample(id: MetricId, value: number, info: TagInfo): void {
+    let ep = this.endpoints.get(info.endpoint);
+    if (!ep) {
+      ep = new EndpointAccumulator(info.name, info.scenario, info.method);
+      this.endpoints.set(info.endpoint, ep);
+    }
+    if (id === MetricId.Reqs) {
+      ep.count += value;
+      if (info.statusFailed) ep.statusFailed += value;
+    } else if (id === MetricId.Duration) {
+      ep.sum += value;
+      if (value > ep.max) ep.max = value;
+      recordMs(ep.hist, value);
+    } else {
+      ep.flagSamples++;
+      if (value !== 0) ep.flagFailed++;
+    }
+  }
+
+  /** Writes out every bucket all live sources have moved `lagSeconds` past. */
+  flush(): void {
+    let watermark = Number.POSITIVE_INFINITY;
+    for (const s of this.sources) if (!s.done) watermark = Math.min(watermark, s.maxT - this.lagSeconds);
+    this.compactBefore(watermark);
+  }
+
+  private compactBefore(watermark: number): void {
+    if (this.buckets.size === 0 || this.firstT === null) return;
+    const ready = [...this.buckets.keys()].filter((t) => t < watermark).sort((a, b) => a - b);
+    for (const t of ready) {
+      if (this.nextT === null) this.nextT = this.firstT;
+      for (let gap = this.nextT; gap < t; gap++) this.writeEmpty(gap);
+      this.writeBucket(this.buckets.get(t)!);
+      this.buckets.delete(t);
+      this.nextT = t + 1;
+    }
+  }
+
+  /**
+   * Gauge total of a second: each source's last value in the bucket. A source that has no sample
+   * in this second (its 1 s ticker jittered across the boundary) keeps its previous value while it
+   * is still sending data, so a held VU level shows as flat.
+   */
+  private gauge(t: number, values: number[], last: number[]): number {
+    let total = 0;
+    for (let i = 0; i < this.sources.length; i++) {
+      if (values[i] !== undefined) {
+        last[i] = values[i];
+        total += values[i];
+      } else if (last[i] !== undefined && t < this.sources[i].maxT) {
+        total += last[i];
+      }
+    }
+    return total;
+  }
+
+  private writeEmpty(t: number): void {
+    this.total.push(emptyPoint(t));
+    this.vus.push({ t, vus: this.gauge(t, [], this.lastVus), vusMax: this.gauge(t, [], this.lastVusMax) });
+    this.data.push({ t, sentPerSec: 0, receivedPerSec: 0 });
+  }
+
+  private writeBucket(b: Bucket): void {
+    const t = b.t;
+    this.total.push(point(t, b.total));
+    for (const [key, stats] of b.byScenario) {
+      series(this.byScenario, key).set(t, point(t, stats));
+      if (stats.hist) {
+        let list = this.histograms.get(key);
+        if (!list) {
+          list = [];
+          this.histograms.set(key, list);
+        }
+        list.push({ t, h: encodeHistogram(stats.hist) });
+      }
+    }
+    for (const [key, stats] of b.byName) series(this.byName, key).set(t, point(t, stats));
+    this.vus.push({
+      t,
+      vus: this.gauge(t, b.vus, this.lastVus),
+      vusMax: this.gauge(t, b.vusMax, this.lastVusMax),
+    });
+    this.data.push({ t, sentPerSec: b.sent, receivedPerSec: b.received });
+    const useFlag = b.flagSamples > 0;
+    for (const [map, out] of [
+      [useFlag ? b.flagErrorsByStatus : b.statusErrorsByStatus, this.errorsByStatus],
+      [useFlag ? b.flagErrorsByCode : b.statusErrorsByCode, this.errorsByCode],
+    ] as const) {
+      for (const [key, count] of map) {
+        let list = out.get(key);
+        if (!list) {
+          list = [];
+          out.set(key, list);
+        }
+        list.push({ t, count });
+      }
+    }
+    for (const stats of [b.total, ...b.byScenario.values(), ...b.byName.values()]) {
+      if (stats.hist) releaseHistogram(stats.hist);
+    }
+  }
+
+  /** Publish cycles seen so far (also used for live progress). */
+  publishCycles(): PublishCycle[] {
+    return this.publish.cyclesSoFar();
+  }
+
+  /** The last written second of the total series, for live progress. */
+  latestPoints(count: number): SeriesPoint[] {
+    return this.total.slice(-count);
+  }
+
+  latestVus(): number {
+    return this.vus.length ? this.vus[this.vus.length - 1].vus : 0;
+  }
+
+  /** Writes out all remaining buckets and returns the run's aggregates. */
+  finish(): IngestResult {
+    for (const s of this.sources) s.done = true;
+    this.compactBefore(Number.POSITIVE_INFINITY);
+    const start = this.total.length ? this.total[0].t : 0;
+    const end = this.total.length ? this.total[this.total.length - 1].t : 0;
+    const seconds = this.total.length || 1;
+    const align = (map: Map<number, SeriesPoint>) => this.total.map((p) => map.get(p.t) ?? emptyPoint(p.t));
+    const endpoints: EndpointStats[] = [...this.endpoints.values()]
+      .map((ep) => {
+        const has = ep.hist.totalCount > 0;
+        return {
+          name: ep.name,
+          scenario: ep.scenario,
+          method: ep.method,
+          count: ep.count,
+          failed: ep.flagSamples > 0 ? ep.flagFailed : ep.statusFailed,
+          rps: ep.count / seconds,
+          avg: has ? ep.sum / ep.hist.totalCount : 0,
+          p50: has ? percentileMs(ep.hist, 50) : 0,
+          p90: has ? percentileMs(ep.hist, 90) : 0,
+          p95: has ? percentileMs(ep.hist, 95) : 0,
+          p99: has ? percentileMs(ep.hist, 99) : 0,
+          max: ep.max,
+        };
+      })
+      .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+    const series: TimeSeries = {
+      start,
+      end,
+      stepSeconds: 1,
+      total: this.total,
+      byScenario: Object.fromEntries([...this.byScenario].map(([k, m]) => [k, align(m)])),
+      byName: Object.fromEntries([...this.byName].map(([k, m]) => [k, align(m)])),
+      vus: this.vus,
+      data: this.data,
+      errorsByStatus: Object.fromEntries(this.errorsByStatus),
+      errorsByCode: Object.fromEntries(this.errorsByCode),
+      endpoints,
+      malformedLines: this.malformed,
+      inputs: this.sources.map((s) => s.input),
+      malformedExamples: this.examples,
+      lines: this.lines || undefined,
+      lateSamples: this.late,
+      latencyPrecision,
+      histograms: Object.fromEntries(this.histograms),
+    };
+    const checks = [...this.checks]
+      .map(([name, c]) => ({ name, ...c }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { series, publishCycles: this.publish.cyclesSoFar(), checks };
+  }
+}
+
+function series(map: Map<string, Map<number, SeriesPoint>>, key: string): Map<number, SeriesPoint> {
+  let m = map.get(key);
+  if (!m) {
+    m = new Map();
+    map.set(key, m);
+  }
+  return m;
+}

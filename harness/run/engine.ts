@@ -1,0 +1,89 @@
+// The engine as the harness drives it: which one runs (and why), one run with the live sample
+// stream, and a hard stop for the second Ctrl-C.
+import {
+  createEngine,
+  type Engine,
+  findK6,
+  type Progress,
+  type Sample,
+  startTest,
+  type TestHandle,
+} from '../../engine/index.ts';
+import type { EngineChoice } from '../cli/options.ts';
+import type { EngineName } from '../record/types.ts';
+
+export interface EngineRunRequest {
+  script: string;
+  env: Record<string, string>;
+  out: string[];
+  summaryExport: string;
+  onSamples: (samples: Sample[]) => void;
+  onProgress: (progress: Progress) => void;
+  /** Aborting it stops the test gracefully, like k6's first Ctrl-C. */
+  signal: AbortSignal;
+}
+
+export interface EngineOutcome {
+  exitCode: number;
+  interrupted: boolean;
+}
+
+export interface HarnessEngine {
+  name: EngineName;
+  version: string;
+  /** Why this engine was picked (for `auto`). */
+  why: string;
+  run(request: EngineRunRequest): Promise<EngineOutcome>;
+  /** Stops the running test at once (second Ctrl-C); false when the engine cannot. */
+  stopNow(): boolean;
+}
+
+/** The embedded engine through its library handle, which can also stop hard. */
+function nodeEngine(version: string, why: string): HarnessEngine {
+  let handle: TestHandle | null = null;
+  return {
+    name: 'node',
+    version,
+    why,
+    async run(request) {
+      handle = startTest({ ...request, quiet: true });
+      try {
+        const result = await handle.result;
+        return { exitCode: result.exitCode, interrupted: result.interrupted };
+      } finally {
+        handle = null;
+      }
+    },
+    stopNow() {
+      handle?.stop('hard');
+      return handle !== null;
+    },
+  };
+}
+
+/** The k6 binary: it stops gracefully on the abort; a second Ctrl-C on a terminal reaches k6 itself. */
+function binaryEngine(engine: Engine, version: string, why: string): HarnessEngine {
+  return {
+    name: engine.name,
+    version,
+    why,
+    async run(request) {
+      const result = await engine.run({ ...request, quiet: true });
+      return { exitCode: result.exitCode, interrupted: result.interrupted };
+    },
+    stopNow: () => false,
+  };
+}
+
+export async function openEngine(choice: EngineChoice): Promise<HarnessEngine> {
+  const engine = createEngine(choice);
+  const version = await engine.version();
+  if (engine.name === 'node') {
+    const why =
+      choice === 'auto'
+        ? 'no k6 binary found (K6_BIN or PATH), so the embedded Node engine'
+        : '--engine node';
+    return nodeEngine(version, why);
+  }
+  return binaryEngine(engine, version, choice === 'auto' ? `k6 found at ${findK6()}` : '--engine k6');
+}

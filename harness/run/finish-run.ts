@@ -1,0 +1,142 @@
+// After the load: the series from the aggregator (or the samples file when the engine gave no
+// live stream), the analysis, the rest of the run record, the reports, what to tell the user and
+// the exit code. A failure in one of these still leaves run.json with a final status.
+import { existsSync } from 'node:fs';
+import { renderRunReports } from '../../reports/index.ts';
+import type { LoadSoakPlan, ScalabilityPlan } from '../../scenarios/lib/profiles.ts';
+import { analyseRun, type SummaryExportLike } from '../analysis/index.ts';
+import { EXIT_CODES } from '../cli/exit-codes.ts';
+import { type Aggregator, type IngestResult, ingestFiles } from '../ingest/index.ts';
+import { runPath } from '../record/paths.ts';
+import { readRun } from '../record/read.ts';
+import { scrubText } from '../record/scrub.ts';
+import type { Analysis, Baseline, NodeMetrics, RunMeta } from '../record/types.ts';
+import { writeJsonAtomic } from '../record/write.ts';
+
+export interface EngineEnd {
+  exitCode: number | null;
+  interrupted: boolean;
+  /** Set when the engine could not run the test to an end of its own. */
+  failure?: string;
+}
+
+export interface FinishContext {
+  dir: string;
+  meta: RunMeta;
+  plan: ScalabilityPlan | LoadSoakPlan;
+  baseline: Baseline;
+  failOnBaseline: boolean;
+  secrets: Array<string | undefined>;
+  log: (line: string) => void;
+}
+
+async function seriesOf(dir: string, aggregator: Aggregator, live: number): Promise<IngestResult> {
+  const samples = runPath(dir, 'samples');
+  if (aggregator.samples === 0 && existsSync(samples)) return ingestFiles([samples]);
+  aggregator.endSource(live);
+  const result = aggregator.finish();
+  result.series.inputs = [samples];
+  return result;
+}
+
+function analyse(ctx: FinishContext, ingest: IngestResult, summary: SummaryExportLike | null): Analysis {
+  const { plan } = ctx;
+  return analyseRun(ingest, summary, {
+    kind: plan.kind,
+    baseline: ctx.baseline,
+    comparable: ctx.meta.target.comparableToBaseline,
+    rampSeconds: plan.kind === 'load-soak' ? plan.rampSeconds : undefined,
+    // Levels are held `holdSeconds`; a plateau of 60 % of that is a level, and the first quarter
+    // (1–10 s) after a step is warm-up.
+    saturation:
+      plan.kind === 'scalability'
+        ? {
+            minHoldSeconds: Math.max(2, Math.floor(plan.holdSeconds * 0.6)),
+            settleSeconds: Math.min(10, Math.max(1, Math.floor(plan.holdSeconds / 4))),
+            otherVus: ingest.series.byScenario.publisher ? 1 : 0,
+          }
+        : undefined,
+  });
+}
+
+/** The lines printed at the end: saturation or steady window, then the verdict. Pure. */
+export function verdictLines(analysis: Analysis): string[] {
+  const lines: string[] = [];
+  if (analysis.saturation) {
+    const s = analysis.saturation;
+    lines.push(
+      `saturation: ${s.saturationVus ?? 'none'} VUs, peak ${s.peakRps.toFixed(1)} req/s. ${s.note ?? ''}`,
+    );
+  }
+  if (analysis.steady) {
+    const s = analysis.steady;
+    lines.push(
+      `steady window: ${s.rps.toFixed(1)} req/s, avg ${s.avgMs.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms, ` +
+        `errors ${(s.errorRate * 100).toFixed(2)} %, publish cycles ${s.publishCycles.completed} ok / ${s.publishCycles.failed} failed`,
+    );
+  }
+  const v = analysis.verdict;
+  if (!v) return [...lines, 'verdict: none (nothing was measured to compare)'];
+  const checks = v.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'}`).join(', ');
+  lines.push(
+    `verdict: ${v.ok ? 'PASS' : 'FAIL'} against the baseline (${checks})${v.comparable ? '' : ' — not comparable'}`,
+  );
+  lines.push(v.note);
+  return lines;
+}
+
+export async function finishRun(
+  ctx: FinishContext,
+  aggregator: Aggregator,
+  live: number,
+  nodeMetrics: NodeMetrics,
+  end: EngineEnd,
+): Promise<number> {
+  const { dir, log } = ctx;
+  let failure = end.failure;
+  let analysis: Analysis | null = null;
+  try {
+    const ingest = await seriesOf(dir, aggregator, live);
+    const summary = ((await readRun(dir).catch(() => null))?.summary ?? null) as SummaryExportLike | null;
+    analysis = analyse(ctx, ingest, summary);
+    await writeJsonAtomic(runPath(dir, 'timeseries'), ingest.series);
+    await writeJsonAtomic(runPath(dir, 'publish'), ingest.publishCycles);
+    await writeJsonAtomic(runPath(dir, 'nodeMetrics'), nodeMetrics);
+    await writeJsonAtomic(runPath(dir, 'analysis'), analysis);
+  } catch (error) {
+    failure ??= `Writing the run record failed: ${(error as Error).message}`;
+  }
+  const status: RunMeta['status'] = failure ? 'failed' : end.interrupted ? 'interrupted' : 'completed';
+  const meta: RunMeta = {
+    ...ctx.meta,
+    endedAt: new Date().toISOString(),
+    status,
+    engineExitCode: end.exitCode,
+  };
+  if (failure || end.interrupted) {
+    meta.message = scrubText(
+      failure ?? 'Stopped with Ctrl-C before the planned end; the figures cover the part that ran.',
+      ctx.secrets,
+    );
+  }
+  await writeJsonAtomic(runPath(dir, 'meta'), meta);
+  try {
+    log(`report: ${(await renderRunReports(dir)).html}`);
+  } catch (error) {
+    log(
+      `The reports could not be rendered (${(error as Error).message}); the run record in ${dir} is complete, retry with \`npm run report -- ${dir}\`.`,
+    );
+  }
+  if (analysis) for (const line of verdictLines(analysis)) log(line);
+  if (status === 'failed') {
+    log(meta.message ?? 'The run failed.');
+    return EXIT_CODES.failed;
+  }
+  if (status === 'interrupted') return EXIT_CODES.interrupted;
+  if (end.exitCode === EXIT_CODES.thresholds) {
+    log('A k6 threshold failed (exit 99); see the thresholds table in the report.');
+    return EXIT_CODES.thresholds;
+  }
+  if (ctx.failOnBaseline && analysis?.verdict?.comparable && !analysis.verdict.ok) return EXIT_CODES.verdict;
+  return EXIT_CODES.ok;
+}

@@ -1,0 +1,210 @@
+// The system under test: a real Connect (CONNECT_SERVER + CONNECT_API_KEY) or, when none is
+// given, the local stand-in with a random key and the Flask fixture deployed to it. Either way
+// the target is checked before any load: server settings, the key, one GET of the Flask API.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { startStandin } from '../../standin/index.ts';
+import { type ConnectClient, createConnectClient, normaliseServer } from '../connect/client.ts';
+import type { LabelledProcess } from '../node-metrics/index.ts';
+
+export const bundlePaths = {
+  flask: fileURLToPath(new URL('../../dist/bundles/flask-stock-api.tar.gz', import.meta.url)),
+  plumber: fileURLToPath(new URL('../../dist/bundles/plumber-stock-api.tar.gz', import.meta.url)),
+};
+
+/** The target failed a check before any load: exit 2 with this sentence. */
+export class PreflightError extends Error {
+  override name = 'PreflightError';
+}
+
+export interface Target {
+  kind: 'connect' | 'standin';
+  /** Base URL without credentials or trailing slash. */
+  url: string;
+  apiKey: string;
+  version?: string;
+  /** The Flask API's content URL, ending with `/`. */
+  flaskUrl: string;
+  /** Processes to sample for local node metrics. */
+  processes(): LabelledProcess[];
+  /** Deletes what the harness published and stops the stand-in; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface TargetRequest {
+  env: Record<string, string | undefined>;
+  flaskContent?: string;
+  publishFixtures: boolean;
+  log: (line: string) => void;
+}
+
+const FLASK_NAME = 'perf-flask-stock-api';
+
+async function readBundle(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch {
+    throw new PreflightError(`The fixture bundle ${path} is missing; run \`npm run build\` first.`);
+  }
+}
+
+/** Creates (or reuses by name), uploads and deploys the Flask fixture; returns its content URL and GUID. */
+export async function publishFlask(
+  client: ConnectClient,
+  log: (line: string) => void,
+): Promise<{ guid: string; url: string }> {
+  const bytes = await readBundle(bundlePaths.flask);
+  const existing = await client.findContentByName(FLASK_NAME);
+  const content =
+    existing ??
+    (await client.createContent({
+      name: FLASK_NAME,
+      title: 'Flask stock API (performance test)',
+      access_type: 'acl',
+    }));
+  log(`publishing the Flask fixture to ${content.guid} ...`);
+  const bundle = await client.uploadBundle(content.guid, bytes);
+  const { task_id } = await client.deploy(content.guid, bundle.id);
+  await client.waitForTask(task_id, 5 * 60_000);
+  return { guid: content.guid, url: content.content_url ?? `${client.server}/content/${content.guid}/` };
+}
+
+async function flaskUrlOf(client: ConnectClient, flaskContent: string): Promise<string> {
+  if (/^https?:\/\//.test(flaskContent)) return flaskContent.replace(/\/*$/, '/');
+  if (!/^[A-Za-z0-9-]{8,64}$/.test(flaskContent)) {
+    throw new PreflightError(`--flask-content must be a content GUID or its URL, got '${flaskContent}'.`);
+  }
+  const content = await client.getContent(flaskContent);
+  return content.content_url ?? `${client.server}/content/${content.guid}/`;
+}
+
+/** Server settings, the key, and one GET of the Flask API; throws PreflightError saying what failed. */
+export async function preflight(
+  client: ConnectClient,
+  flaskUrl: string,
+): Promise<{ version?: string; user: string }> {
+  let version: string | undefined;
+  let user: string;
+  try {
+    version = (await client.serverSettings()).version;
+    const me = await client.currentUser();
+    user = `${me.username} (${me.user_role})`;
+  } catch (error) {
+    throw new PreflightError(`The target failed its checks: ${(error as Error).message}`);
+  }
+  const probe = `${flaskUrl}stocks/AAPL`;
+  let answer: { status: number; body: string };
+  try {
+    answer = await client.fetchContent(probe);
+  } catch (error) {
+    throw new PreflightError(`The Flask API is not reachable: ${(error as Error).message}`);
+  }
+  if (answer.status !== 200) {
+    throw new PreflightError(
+      `The Flask API answered HTTP ${answer.status} to GET ${probe}; check --flask-content (it must be the Flask stock API, deployed and readable by this key).`,
+    );
+  }
+  return { version, user };
+}
+
+export async function openTarget(request: TargetRequest): Promise<Target> {
+  const server = request.env.CONNECT_SERVER?.trim();
+  if (server) return openConnect(server, request);
+  return openStandin(request);
+}
+
+async function openConnect(server: string, request: TargetRequest): Promise<Target> {
+  const apiKey = request.env.CONNECT_API_KEY?.trim();
+  if (!apiKey)
+    throw new PreflightError(
+      'CONNECT_SERVER is set but CONNECT_API_KEY is not: set it to a publisher or administrator API key.',
+    );
+  let url: string;
+  try {
+    url = normaliseServer(server);
+  } catch (error) {
+    throw new PreflightError((error as Error).message);
+  }
+  const client = createConnectClient({ server: url, apiKey });
+  // Content the harness publishes and deletes at the end (the publisher's own is cleaned by the script).
+  const publishedByHarness: string[] = [];
+  let flaskUrl: string;
+  if (request.flaskContent) {
+    flaskUrl = await flaskUrlOf(client, request.flaskContent).catch((error: Error) => {
+      throw error instanceof PreflightError
+        ? error
+        : new PreflightError(`The Flask content could not be found: ${error.message}`);
+    });
+  } else if (request.publishFixtures) {
+    try {
+      const flask = await publishFlask(client, request.log);
+      publishedByHarness.push(flask.guid);
+      flaskUrl = flask.url;
+    } catch (error) {
+      throw new PreflightError(`Publishing the Flask fixture failed: ${(error as Error).message}`);
+    }
+  } else {
+    throw new PreflightError(
+      'Against a real Connect the fetchers need the Flask stock API: pass --flask-content <guid or URL> of an existing deployment, or --publish-fixtures to publish it for the run.',
+    );
+  }
+  const close = async () => {
+    for (const guid of publishedByHarness.splice(0)) {
+      await client
+        .deleteContent(guid)
+        .catch((error: Error) => request.log(`could not delete content ${guid}: ${error.message}`));
+    }
+  };
+  try {
+    const { version, user } = await preflight(client, flaskUrl);
+    request.log(`target: Connect ${version ?? '(version not reported)'} at ${url}, key of ${user}`);
+    return {
+      kind: 'connect',
+      url,
+      apiKey,
+      version,
+      flaskUrl,
+      processes: () => [],
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function openStandin(request: TargetRequest): Promise<Target> {
+  const apiKey = randomBytes(24).toString('hex');
+  request.log('target: no CONNECT_SERVER set, starting the local Connect stand-in ...');
+  const standin = await startStandin({ apiKey, port: 0, host: '127.0.0.1' });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await standin.stop();
+  };
+  try {
+    const client = createConnectClient({ server: standin.url, apiKey });
+    const flask = await publishFlask(client, request.log).catch((error: Error) => {
+      throw new PreflightError(`The stand-in could not deploy the Flask fixture: ${error.message}`);
+    });
+    const { version } = await preflight(client, flask.url);
+    request.log(`target: stand-in ${version ?? ''} at ${standin.url} with the Flask fixture ${flask.guid}`);
+    return {
+      kind: 'standin',
+      url: standin.url,
+      apiKey,
+      version,
+      flaskUrl: flask.url,
+      processes: () => [
+        { pid: process.pid, label: 'harness, stand-in and node engine' },
+        ...standin.processes().map((p) => ({ pid: p.pid, label: `${p.kind} (${p.contentName})` })),
+      ],
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
