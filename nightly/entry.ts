@@ -14,7 +14,8 @@ export function historyEntryFromRun(record: RunRecord, trendDir: string): Histor
   if (analysis.kind === 'load-soak') {
     const steady = analysis.steady;
     if (!steady) throw new Error(`The load-soak run ${record.dir} has no steady window in analysis.json.`);
-    const vus = Number(meta.options.vus);
+    const plan = meta.options.plan as { vus?: unknown } | undefined;
+    const vus = Number(meta.options.vus ?? plan?.vus);
     figures = {
       rps: steady.rps,
       avgMs: steady.avgMs,
@@ -38,7 +39,8 @@ export function historyEntryFromRun(record: RunRecord, trendDir: string): Histor
     date: meta.startedAt,
     runId: meta.id,
     gitRevision: meta.gitRevision,
-    target: meta.target.url,
+    // The stand-in listens on a new port every run; its runs compare with each other.
+    target: meta.target.kind === 'standin' ? 'local stand-in' : meta.target.url,
     profile: meta.profile,
     kind: meta.kind,
     engine: `${meta.engine.name} ${meta.engine.version}`,

@@ -127,7 +127,7 @@ export function detectRegressions(
     const change = enoughHistory && med !== 0 ? (todayValue - med) / Math.abs(med) : null;
     let sentence: string;
     if (!enoughHistory) {
-      sentence = `${label}: ${fmt(todayValue, unit)} (only ${past.length} comparable runs, no verdict)`;
+      sentence = `${label}: ${fmt(todayValue, unit)} (only ${past.length} comparable run${past.length === 1 ? '' : 's'}, no verdict)`;
     } else {
       const rel = change === null ? '' : ` (${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %)`;
       sentence =
