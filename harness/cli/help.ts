@@ -58,7 +58,8 @@ export const loadSoakHelp = [
   ...target,
   '',
   '  --vus <n|auto>                    fetcher VUs; auto = the saturation point of the latest completed',
-  '                                    scalability run in the --out folder, else 400',
+  '                                    scalability run in the --out folder against the same kind of',
+  "                                    target, else the profile's VUs (400 in reference)",
   '  --duration <d>                    how long to hold after the ramp, e.g. 30m',
   ...common,
 ].join('\n');
