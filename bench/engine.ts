@@ -1,0 +1,103 @@
+// Throughput of the embedded engine against autocannon and wrk on the same local server, at 100
+// and 400 connections. The server runs in its own process, and so do autocannon and wrk, so that
+// only the engine shares its event loop with nothing. Prints req/s per tool and ends with one
+// JSON line of ratios: {"engine_vs_autocannon":{"100":x,"400":y},"engine_vs_wrk":{...}}.
+//
+//   npx tsx bench/engine.ts [--seconds 10]
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { runTest } from '../engine/run.ts';
+
+const secondsArg = process.argv.indexOf('--seconds');
+const SECONDS = Math.min(60, Math.max(2, Number(secondsArg > 0 ? process.argv[secondsArg + 1] : 10)));
+const CONNECTIONS = [100, 400];
+
+const SERVER = `
+const http = require('node:http');
+const body = Buffer.from('{"ok":true,"price":123.45}');
+const server = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+  res.end(body);
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+`;
+
+async function startServer(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (c) => resolve(String(c).trim()));
+    child.once('exit', () => reject(new Error('the bench server exited before listening')));
+  });
+  return { url: `http://127.0.0.1:${port}/`, child };
+}
+
+const silent = new Writable({ write: (_c, _e, cb) => cb() });
+
+async function engineRps(url: string, vus: number, dir: string): Promise<number> {
+  const script = join(dir, 'bench.js');
+  writeFileSync(
+    script,
+    `import http from 'k6/http';
+     export const options = { vus: ${vus}, duration: '${SECONDS}s' };
+     export default async function () { await http.get(__ENV.URL); }`,
+  );
+  const result = await runTest({
+    script,
+    env: { URL: url },
+    quiet: true,
+    stdout: silent,
+    stderr: process.stderr,
+  });
+  const reqs = result.summary?.metrics.http_reqs;
+  return reqs ? reqs.values.rate : 0;
+}
+
+function autocannonRps(url: string, connections: number): number {
+  const cli = new URL('../node_modules/autocannon/autocannon.js', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, [cli, '-j', '-c', String(connections), '-d', String(SECONDS), url], {
+    encoding: 'utf8',
+    timeout: (SECONDS + 30) * 1000,
+  });
+  const json = JSON.parse(r.stdout);
+  return json.requests.total / (json.duration || SECONDS);
+}
+
+function wrkRps(url: string, connections: number): number {
+  const r = spawnSync('/usr/bin/wrk', ['-t', '1', '-c', String(connections), '-d', `${SECONDS}s`, url], {
+    encoding: 'utf8',
+    timeout: (SECONDS + 30) * 1000,
+  });
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
+  return m ? Number(m[1]) : 0;
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : 0);
+const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')} req/s`;
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-engine-'));
+const { url, child } = await startServer();
+const out = {
+  engine_vs_autocannon: {} as Record<string, number>,
+  engine_vs_wrk: {} as Record<string, number>,
+};
+try {
+  for (const c of CONNECTIONS) {
+    const engine = await engineRps(url, c, dir);
+    const autocannon = autocannonRps(url, c);
+    const wrk = wrkRps(url, c);
+    console.log(
+      `${c} connections, ${SECONDS} s each: engine ${fmt(engine)} · autocannon ${fmt(autocannon)} · wrk ${fmt(wrk)}` +
+        ` → engine/autocannon ${ratio(engine, autocannon)}, engine/wrk ${ratio(engine, wrk)}`,
+    );
+    out.engine_vs_autocannon[c] = ratio(engine, autocannon);
+    out.engine_vs_wrk[c] = ratio(engine, wrk);
+  }
+} finally {
+  child.kill();
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(JSON.stringify(out));

@@ -1,0 +1,49 @@
+// `connect-perf-engine run [flags] script.js`: the engine's command line, shaped like `k6 run`.
+// Ctrl+C stops gracefully (iterations get their gracefulStop, teardown and summary still run);
+// a second Ctrl+C stops at once but still writes the summary.
+import { parseArgs, ROOT_HELP, RUN_HELP, UsageError } from './cli-args.ts';
+import { EXIT } from './exit-codes.ts';
+import { ENGINE_VERSION, startTest } from './run.ts';
+
+async function main(argv: string[]): Promise<number> {
+  let command: ReturnType<typeof parseArgs>;
+  try {
+    command = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(command.topic === 'run' ? RUN_HELP : ROOT_HELP);
+    return 0;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`connect-perf-engine v${ENGINE_VERSION} (k6-compatible, node ${process.version})\n`);
+    return 0;
+  }
+  const handle = startTest(command.options);
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    process.stderr.write(
+      signals === 1
+        ? '\nStopping the test gracefully (Ctrl+C again to stop at once)…\n'
+        : '\nStopping at once; writing what we have…\n',
+    );
+    handle.stop(signals === 1 ? 'graceful' : 'hard');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const result = await handle.result;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  return result.exitCode;
+}
+
+const code = await main(process.argv.slice(2));
+// Let stdout/stderr drain before exiting with k6's code.
+process.exitCode = code;
+setTimeout(() => process.exit(code), 50).unref();

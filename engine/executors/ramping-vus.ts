@@ -1,0 +1,85 @@
+// ramping-vus: the number of looping VUs follows the stages, changing in whole-VU steps at evenly
+// spaced times. VUs above a lowered target finish their iteration, or are interrupted after
+// gracefulRampDown.
+import type { ScenarioConfig, Stage } from '../options.ts';
+import type { VU } from '../vu.ts';
+import type { ScenarioRun } from './scenario-run.ts';
+
+type Config = Extract<ScenarioConfig, { executor: 'ramping-vus' }>;
+
+export interface VUStep {
+  atMs: number;
+  vus: number;
+}
+
+/** The VU count over time: a step at each moment the linear ramp crosses a whole VU. */
+export function vuSteps(startVUs: number, stages: Stage[]): VUStep[] {
+  const steps: VUStep[] = [{ atMs: 0, vus: startVUs }];
+  let from = startVUs;
+  let at = 0;
+  for (const stage of stages) {
+    const delta = stage.target - from;
+    if (stage.durationMs === 0) {
+      if (delta !== 0) steps.push({ atMs: at, vus: stage.target });
+    } else {
+      const n = Math.abs(delta);
+      for (let k = 1; k <= n; k++) {
+        steps.push({ atMs: at + (stage.durationMs * k) / n, vus: from + Math.sign(delta) * k });
+      }
+    }
+    from = stage.target;
+    at += stage.durationMs;
+  }
+  return steps;
+}
+
+export async function runRampingVUs(sc: ScenarioRun, config: Config): Promise<void> {
+  const steps = vuSteps(config.startVUs, config.stages);
+  const max = Math.max(...steps.map((s) => s.vus));
+  const vus = await Promise.all(Array.from({ length: max }, () => sc.host.acquireVU()));
+  let target = 0;
+  let running = true;
+  const loops: Array<Promise<void> | null> = vus.map(() => null);
+  const rampDownTimers: Array<NodeJS.Timeout | null> = vus.map(() => null);
+  const all = new Set<Promise<void>>();
+
+  const loop = async (i: number, vu: VU) => {
+    while (running && !sc.stopping && i < target) await sc.iterate(vu);
+    loops[i] = null;
+    sc.activeVUs--;
+  };
+
+  const apply = (next: number) => {
+    target = next;
+    for (let i = 0; i < vus.length; i++) {
+      if (i < target) {
+        if (rampDownTimers[i]) {
+          clearTimeout(rampDownTimers[i]!);
+          rampDownTimers[i] = null;
+        }
+        if (!loops[i]) {
+          sc.activeVUs++;
+          const p = loop(i, vus[i]);
+          loops[i] = p;
+          all.add(p);
+          p.then(() => all.delete(p));
+        }
+      } else if (loops[i] && !rampDownTimers[i] && sc.isRunningIteration(vus[i])) {
+        rampDownTimers[i] = setTimeout(() => {
+          rampDownTimers[i] = null;
+          if (i >= target) sc.interrupt(vus[i]);
+        }, config.gracefulRampDownMs);
+      }
+    }
+  };
+
+  for (const step of steps) {
+    if (!(await sc.waitUntil(step.atMs))) break;
+    apply(step.vus);
+  }
+  await sc.waitUntil(sc.plannedMs);
+  running = false;
+  for (const t of rampDownTimers) if (t) clearTimeout(t);
+  await sc.finish([...all]);
+  for (const vu of vus) sc.host.releaseVU(vu);
+}

@@ -1,0 +1,12 @@
+// k6's process exit codes (k6-facts §2.5; k6 errext/exitcodes).
+export const EXIT = {
+  ok: 0,
+  thresholdsFailed: 99,
+  invalidConfig: 104,
+  externalAbort: 105,
+  scriptException: 107,
+  scriptAborted: 108,
+  markedAsFailed: 110,
+  /** Command-line mistakes (k6 exits with -1, i.e. 255). */
+  usage: 255,
+} as const;

@@ -1,0 +1,37 @@
+// Header names the way k6 (Go's net/http) shows them: `content-type` → `Content-Type`; repeated
+// headers joined with ", ".
+
+const canonicalCache = new Map<string, string>();
+
+export function canonicalHeaderName(name: string): string {
+  let out = canonicalCache.get(name);
+  if (out === undefined) {
+    out = name
+      .toLowerCase()
+      .replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    if (canonicalCache.size < 1000) canonicalCache.set(name, out);
+  }
+  return out;
+}
+
+export function headersObject(raw: Buffer[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = canonicalHeaderName(raw[i].toString('latin1'));
+    const value = raw[i + 1].toString('latin1');
+    out[name] = name in out ? `${out[name]}, ${value}` : value;
+  }
+  return out;
+}
+
+/** Values of one header (lower-case name) in raw undici headers. */
+export function headerValues(raw: Buffer[], lowerName: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i];
+    if (n.length === lowerName.length && n.toString('latin1').toLowerCase() === lowerName) {
+      out.push(raw[i + 1].toString('latin1'));
+    }
+  }
+  return out;
+}

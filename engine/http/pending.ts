@@ -1,0 +1,38 @@
+// What http.get() & co. return on this engine: a Promise of the Response. Using it as if it were
+// the Response (k6's synchronous style) fails with a message that says how to fix the script.
+const PROPERTIES = [
+  'status',
+  'status_text',
+  'body',
+  'json',
+  'headers',
+  'timings',
+  'error',
+  'error_code',
+  'url',
+  'cookies',
+  'html',
+  'request',
+  'proto',
+  'remote_ip',
+  'remote_port',
+  'tls_version',
+];
+
+export class PendingResponse<T> extends Promise<T> {
+  static override get [Symbol.species]() {
+    return Promise;
+  }
+}
+
+for (const name of PROPERTIES) {
+  Object.defineProperty(PendingResponse.prototype, name, {
+    get() {
+      throw new TypeError(
+        `response.${name} was read from a request that has not finished: on the node engine http requests ` +
+          'return a Promise. Write `const res = await http.get(...)` (or `await http.asyncRequest(...)`) ' +
+          'inside an async function.',
+      );
+    },
+  });
+}

@@ -1,0 +1,160 @@
+// k6's Response object. Headers, body text and cookies are decoded on first use: most load-test
+// iterations only look at `status`.
+import { parseSetCookie } from './cookies.ts';
+import { headersObject, headerValues } from './headers.ts';
+import type { Timings } from './send.ts';
+
+export type ResponseType = 'text' | 'binary' | 'none';
+
+export interface ResponseRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string[]>;
+  body: string;
+  cookies: Record<string, Array<{ name: string; value: string; replace: boolean }>>;
+}
+
+export interface ResponseInit {
+  status: number;
+  statusText: string;
+  rawHeaders: Buffer[];
+  bodyBytes: Buffer | null;
+  responseType: ResponseType;
+  url: string;
+  timings: Timings;
+  error: string;
+  errorCode: number;
+  tlsVersion: string;
+  remoteIp: string;
+  remotePort: number;
+  request: ResponseRequest;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  304: 'Not Modified',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+export class Response {
+  readonly status: number;
+  readonly status_text: string;
+  readonly url: string;
+  readonly proto: string;
+  readonly timings: Timings;
+  readonly error: string;
+  readonly error_code: number;
+  readonly tls_version: string;
+  readonly tls_cipher_suite: string;
+  readonly remote_ip: string;
+  readonly remote_port: number;
+  readonly request: ResponseRequest;
+  private readonly raw: Buffer[];
+  private readonly bytes: Buffer | null;
+  private readonly responseType: ResponseType;
+  private decodedHeaders: Record<string, string> | null = null;
+  private decodedBody: string | ArrayBuffer | null | undefined = undefined;
+
+  constructor(init: ResponseInit) {
+    this.status = init.status;
+    this.status_text =
+      init.status === 0 ? '' : `${init.status} ${init.statusText || STATUS_TEXT[init.status] || ''}`.trim();
+    this.url = init.url;
+    this.proto = init.status === 0 ? '' : 'HTTP/1.1';
+    this.timings = init.timings;
+    this.error = init.error;
+    this.error_code = init.errorCode;
+    this.tls_version = init.tlsVersion;
+    this.tls_cipher_suite = '';
+    this.remote_ip = init.remoteIp;
+    this.remote_port = init.remotePort;
+    this.request = init.request;
+    this.raw = init.rawHeaders;
+    this.bytes = init.bodyBytes;
+    this.responseType = init.responseType;
+  }
+
+  get headers(): Record<string, string> {
+    this.decodedHeaders ??= headersObject(this.raw);
+    return this.decodedHeaders;
+  }
+
+  get body(): string | ArrayBuffer | null {
+    if (this.decodedBody === undefined) {
+      if (this.responseType === 'none' || this.bytes === null) this.decodedBody = null;
+      else if (this.responseType === 'binary') {
+        const b = this.bytes;
+        this.decodedBody = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+      } else this.decodedBody = this.bytes.toString('utf8');
+    }
+    return this.decodedBody;
+  }
+
+  get cookies(): Record<string, Array<Record<string, unknown>>> {
+    const out: Record<string, Array<Record<string, unknown>>> = {};
+    const url = new URL(this.url);
+    for (const header of headerValues(this.raw, 'set-cookie')) {
+      const c = parseSetCookie(header, url);
+      if (!c) continue;
+      out[c.name] ??= [];
+      out[c.name].push({
+        name: c.name,
+        value: c.value,
+        domain: c.domain,
+        path: c.path,
+        http_only: c.httpOnly,
+        secure: c.secure,
+        max_age: 0,
+        expires: c.expires ?? 0,
+      });
+    }
+    return out;
+  }
+
+  /** Parses the body as JSON; `selector` is a gjson-style dot path (`data.items.0.name`). */
+  json(selector?: string): unknown {
+    const body = this.body;
+    if (typeof body !== 'string') {
+      throw new Error(
+        `cannot parse the response body as JSON: the body is ${body === null ? 'empty (responseType none?)' : 'binary'}.`,
+      );
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch (err) {
+      throw new Error(`cannot parse the response body of ${this.url} as JSON: ${(err as Error).message}`);
+    }
+    if (!selector) return value;
+    for (const part of selector.split('.')) {
+      if (value === null || typeof value !== 'object') return undefined;
+      if (part === '#' && Array.isArray(value)) return value.length;
+      value = (value as Record<string, unknown>)[part];
+    }
+    return value;
+  }
+
+  html(): never {
+    throw new Error(
+      'Response.html() is not supported by the node engine; parse the body yourself or run with k6.',
+    );
+  }
+}

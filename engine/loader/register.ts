@@ -1,0 +1,25 @@
+// Installs the loader hooks once per process. The k6 module names map to the engine's facade
+// modules; each facade finds its VU from its own URL (see ./hooks.ts).
+import { register } from 'node:module';
+
+const MODULES: Record<string, string> = {
+  k6: 'k6.ts',
+  'k6/http': 'http.ts',
+  'k6/metrics': 'metrics.ts',
+  'k6/execution': 'execution.ts',
+  'k6/timers': 'timers.ts',
+  'k6/experimental/timers': 'timers.ts',
+  'k6/x-engine-context': 'context.ts',
+};
+
+let registered = false;
+
+export function registerLoader(): void {
+  if (registered) return;
+  registered = true;
+  const engineUrl = new URL('../', import.meta.url).href;
+  const modules: Record<string, string> = {};
+  for (const [name, file] of Object.entries(MODULES))
+    modules[name] = new URL(`../modules/${file}`, import.meta.url).href;
+  register('./hooks.ts', import.meta.url, { data: { modules, engineUrl } });
+}

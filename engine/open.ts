@@ -1,0 +1,47 @@
+// The global `open(path, 'b'?)`: reads a file relative to the script, only in the init context.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+
+interface InitScope {
+  scriptDir: string;
+}
+
+let current: InitScope | null = null;
+let installed = false;
+
+/** Runs `init` with open() allowed for files relative to `scriptDir`. */
+export async function inInitContext<T>(scriptDir: string, init: () => Promise<T>): Promise<T> {
+  installOpen();
+  const previous = current;
+  current = { scriptDir };
+  try {
+    return await init();
+  } finally {
+    current = previous;
+  }
+}
+
+function open(path: string, mode?: string): string | ArrayBuffer {
+  if (!current) {
+    throw new Error(
+      `open("${path}") was called outside the init context; call open() at the top level of the script ` +
+        'and keep the result in a variable.',
+    );
+  }
+  const file = isAbsolute(path) ? path : resolve(current.scriptDir, path);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new Error(`open("${path}"): cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  if (mode === 'b')
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return bytes.toString('utf8');
+}
+
+function installOpen(): void {
+  if (installed) return;
+  installed = true;
+  Object.defineProperty(globalThis, 'open', { value: open, writable: true, configurable: true });
+}

@@ -1,0 +1,315 @@
+// The script's options merged with the CLI's, turned into scenarios the way k6 does
+// (k6-facts §3.1, §3.2), and checked. Every mistake is an InvalidOptionsError (exit code 104).
+import { InvalidOptionsError } from './metrics/errors.ts';
+import { parseDuration } from './metrics/time.ts';
+
+export interface Stage {
+  durationMs: number;
+  target: number;
+}
+
+interface Common {
+  name: string;
+  startTimeMs: number;
+  gracefulStopMs: number;
+  exec: string;
+  env: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+export type ScenarioConfig = Common &
+  (
+    | { executor: 'shared-iterations'; vus: number; iterations: number; maxDurationMs: number }
+    | { executor: 'per-vu-iterations'; vus: number; iterations: number; maxDurationMs: number }
+    | { executor: 'constant-vus'; vus: number; durationMs: number }
+    | { executor: 'ramping-vus'; startVUs: number; stages: Stage[]; gracefulRampDownMs: number }
+    | {
+        executor: 'constant-arrival-rate';
+        rate: number;
+        timeUnitMs: number;
+        durationMs: number;
+        preAllocatedVUs: number;
+        maxVUs: number;
+      }
+    | {
+        executor: 'ramping-arrival-rate';
+        startRate: number;
+        timeUnitMs: number;
+        stages: Stage[];
+        preAllocatedVUs: number;
+        maxVUs: number;
+      }
+  );
+
+/** Options given on the command line (or to runTest); they win over the script's. */
+export interface OptionOverrides {
+  vus?: number;
+  duration?: string;
+  iterations?: number;
+  stages?: Array<{ duration: string; target: number }>;
+  tags?: Record<string, string>;
+  summaryTrendStats?: string[];
+}
+
+type Raw = Record<string, unknown>;
+
+const EXECUTORS = [
+  'shared-iterations',
+  'per-vu-iterations',
+  'constant-vus',
+  'ramping-vus',
+  'constant-arrival-rate',
+  'ramping-arrival-rate',
+];
+
+/** The script's exported `options` with the overrides applied (CLI > script). */
+export function mergeOptions(script: Raw, overrides: OptionOverrides): Raw {
+  const merged: Raw = { ...script };
+  if (overrides.vus !== undefined) merged.vus = overrides.vus;
+  const cliShortcut =
+    overrides.duration !== undefined || overrides.iterations !== undefined || overrides.stages !== undefined;
+  if (cliShortcut) {
+    for (const key of ['scenarios', 'duration', 'iterations', 'stages']) delete merged[key];
+    if (overrides.duration !== undefined) merged.duration = overrides.duration;
+    if (overrides.iterations !== undefined) merged.iterations = overrides.iterations;
+    if (overrides.stages !== undefined) merged.stages = overrides.stages;
+  }
+  if (overrides.tags)
+    merged.tags = { ...(script.tags as Record<string, string> | undefined), ...overrides.tags };
+  if (overrides.summaryTrendStats) merged.summaryTrendStats = overrides.summaryTrendStats;
+  return merged;
+}
+
+function int(value: unknown, what: string, min: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) {
+    throw new InvalidOptionsError(`${what} must be a whole number ≥ ${min}; got ${JSON.stringify(value)}.`);
+  }
+  return n;
+}
+
+function num(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidOptionsError(`${what} must be a number ≥ 0; got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+function duration(value: unknown, what: string, fallback?: string): number {
+  if (value === undefined || value === null || value === '') {
+    if (fallback === undefined) throw new InvalidOptionsError(`${what} is required (for example "30s").`);
+    return parseDuration(fallback, what);
+  }
+  const ms = parseDuration(value as string | number, what);
+  if (ms < 0) throw new InvalidOptionsError(`${what} must not be negative; got ${JSON.stringify(value)}.`);
+  return ms;
+}
+
+function stages(value: unknown, what: string): Stage[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InvalidOptionsError(`${what} must be a non-empty list of {duration, target}.`);
+  }
+  return value.map((s: Raw, i) => ({
+    durationMs: duration(s?.duration, `${what}[${i}].duration`),
+    target: int(s?.target, `${what}[${i}].target`, 0),
+  }));
+}
+
+function strings(value: unknown, what: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionsError(`${what} must be an object of names to strings.`);
+  }
+  return Object.fromEntries(Object.entries(value as Raw).map(([k, v]) => [k, String(v)]));
+}
+
+/** The scenarios a test runs, derived from merged options. */
+export function deriveScenarios(options: Raw): ScenarioConfig[] {
+  const set = (k: string) => options[k] !== undefined && options[k] !== null;
+  const shortcuts = ['duration', 'iterations', 'stages'].filter(set);
+  if (set('scenarios')) {
+    if (shortcuts.length > 0) {
+      throw new InvalidOptionsError(
+        `options.scenarios cannot be combined with the shortcut option(s) ${shortcuts.join(', ')}; ` +
+          'move them into a scenario or remove them.',
+      );
+    }
+    const scenarios = options.scenarios as Record<string, Raw>;
+    if (typeof scenarios !== 'object' || Object.keys(scenarios).length === 0) {
+      throw new InvalidOptionsError('options.scenarios must be an object with at least one scenario.');
+    }
+    return Object.entries(scenarios).map(([name, s]) => scenario(name, s ?? {}));
+  }
+  if (shortcuts.length > 1) {
+    throw new InvalidOptionsError(
+      `The options ${shortcuts.join(' and ')} cannot be used together: use only one of duration, iterations or stages ` +
+        '(iterations may be combined with duration, which then is the maximum duration).',
+    );
+  }
+  const base = { gracefulStop: options.gracefulStop ?? '30s' };
+  if (set('iterations')) {
+    return [
+      scenario('default', {
+        ...base,
+        executor: 'shared-iterations',
+        vus: options.vus ?? 1,
+        iterations: options.iterations,
+        maxDuration: options.duration ?? '10m',
+      }),
+    ];
+  }
+  if (set('duration')) {
+    const d = duration(options.duration, 'options.duration');
+    if (d === 0) throw new InvalidOptionsError('options.duration must be longer than 0s.');
+    return [
+      scenario('default', {
+        ...base,
+        executor: 'constant-vus',
+        vus: options.vus ?? 1,
+        duration: options.duration,
+      }),
+    ];
+  }
+  if (set('stages')) {
+    return [
+      scenario('default', {
+        ...base,
+        executor: 'ramping-vus',
+        startVUs: options.vus ?? 1,
+        stages: options.stages,
+      }),
+    ];
+  }
+  if (set('vus')) {
+    return [
+      scenario('default', {
+        ...base,
+        executor: 'shared-iterations',
+        vus: options.vus,
+        iterations: options.vus,
+      }),
+    ];
+  }
+  return [scenario('default', { ...base, executor: 'per-vu-iterations', vus: 1, iterations: 1 })];
+}
+
+function scenario(name: string, s: Raw): ScenarioConfig {
+  const at = `scenario "${name}"`;
+  if (!/^[0-9A-Za-z_-]+$/.test(name)) {
+    throw new InvalidOptionsError(`${at}: names may only use letters, digits, "_" and "-".`);
+  }
+  const executor = s.executor;
+  if (typeof executor !== 'string' || !EXECUTORS.includes(executor)) {
+    throw new InvalidOptionsError(
+      `${at}: executor ${JSON.stringify(executor)} is not supported; use one of ${EXECUTORS.join(', ')}.`,
+    );
+  }
+  const common: Common = {
+    name,
+    startTimeMs: duration(s.startTime, `${at} startTime`, '0s'),
+    gracefulStopMs: duration(s.gracefulStop, `${at} gracefulStop`, '30s'),
+    exec: s.exec === undefined ? 'default' : String(s.exec),
+    env: strings(s.env, `${at} env`),
+    tags: strings(s.tags, `${at} tags`),
+  };
+  switch (executor) {
+    case 'shared-iterations':
+    case 'per-vu-iterations': {
+      const vus = int(s.vus ?? 1, `${at} vus`, 1);
+      const iterations = int(s.iterations ?? 1, `${at} iterations`, 1);
+      if (executor === 'shared-iterations' && iterations < vus) {
+        throw new InvalidOptionsError(
+          `${at}: iterations (${iterations}) must be at least vus (${vus}) for shared-iterations; lower vus or raise iterations.`,
+        );
+      }
+      return {
+        ...common,
+        executor,
+        vus,
+        iterations,
+        maxDurationMs: duration(s.maxDuration, `${at} maxDuration`, '10m'),
+      };
+    }
+    case 'constant-vus':
+      return {
+        ...common,
+        executor,
+        vus: int(s.vus ?? 1, `${at} vus`, 1),
+        durationMs: positive(duration(s.duration, `${at} duration`), `${at} duration`),
+      };
+    case 'ramping-vus':
+      return {
+        ...common,
+        executor,
+        startVUs: int(s.startVUs ?? 1, `${at} startVUs`, 0),
+        stages: stages(s.stages, `${at} stages`),
+        gracefulRampDownMs: duration(s.gracefulRampDown, `${at} gracefulRampDown`, '30s'),
+      };
+    case 'constant-arrival-rate': {
+      const preAllocatedVUs = int(s.preAllocatedVUs, `${at} preAllocatedVUs`, 0);
+      return {
+        ...common,
+        executor,
+        rate: positive(num(s.rate, `${at} rate`), `${at} rate`),
+        timeUnitMs: positive(duration(s.timeUnit, `${at} timeUnit`, '1s'), `${at} timeUnit`),
+        durationMs: positive(duration(s.duration, `${at} duration`), `${at} duration`),
+        preAllocatedVUs,
+        maxVUs: maxVUs(s.maxVUs, preAllocatedVUs, at),
+      };
+    }
+    default: {
+      const preAllocatedVUs = int(s.preAllocatedVUs, `${at} preAllocatedVUs`, 0);
+      return {
+        ...common,
+        executor: 'ramping-arrival-rate',
+        startRate: num(s.startRate ?? 0, `${at} startRate`),
+        timeUnitMs: positive(duration(s.timeUnit, `${at} timeUnit`, '1s'), `${at} timeUnit`),
+        stages: stages(s.stages, `${at} stages`),
+        preAllocatedVUs,
+        maxVUs: maxVUs(s.maxVUs, preAllocatedVUs, at),
+      };
+    }
+  }
+}
+
+function positive(n: number, what: string): number {
+  if (n <= 0) throw new InvalidOptionsError(`${what} must be greater than 0.`);
+  return n;
+}
+
+function maxVUs(value: unknown, preAllocated: number, at: string): number {
+  if (value === undefined || value === null) return preAllocated;
+  const n = int(value, `${at} maxVUs`, 0);
+  if (n < preAllocated) {
+    throw new InvalidOptionsError(`${at}: maxVUs (${n}) must be at least preAllocatedVUs (${preAllocated}).`);
+  }
+  return n;
+}
+
+/** VUs a scenario needs initialised before it starts. */
+export function initialVUs(s: ScenarioConfig): number {
+  switch (s.executor) {
+    case 'shared-iterations':
+    case 'per-vu-iterations':
+    case 'constant-vus':
+      return s.vus;
+    case 'ramping-vus':
+      return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+    default:
+      return s.preAllocatedVUs;
+  }
+}
+
+/** How long a scenario is planned to run, without its gracefulStop. */
+export function plannedDurationMs(s: ScenarioConfig): number {
+  switch (s.executor) {
+    case 'shared-iterations':
+    case 'per-vu-iterations':
+      return s.maxDurationMs;
+    case 'constant-vus':
+    case 'constant-arrival-rate':
+      return s.durationMs;
+    default:
+      return s.stages.reduce((sum, st) => sum + st.durationMs, 0);
+  }
+}

@@ -1,0 +1,55 @@
+// What the k6 module facades see of the running test: one object per test run, shared by all VUs.
+import type { MetricRegistry } from './metrics/registry.ts';
+import type { Sample } from './metrics/types.ts';
+
+/** Settings of the `http` module that come from the script's options. */
+export interface HttpSettings {
+  insecureSkipTLSVerify: boolean;
+  /** PEM CA certificates to trust on top of Node's own (options.tlsCACerts / NODE_EXTRA_CA_CERTS). */
+  ca: string[] | undefined;
+  tlsAuth: Array<{ domains?: string[]; cert: string; key: string; password?: string }>;
+  userAgent: string;
+  maxRedirects: number;
+  discardResponseBodies: boolean;
+  throw: boolean;
+}
+
+/** A scenario as a VU running one of its iterations sees it. */
+export interface ScenarioView {
+  name: string;
+  executor: string;
+  /** Epoch ms at which the scenario started. */
+  startTime: number;
+  tags: Record<string, string>;
+  env: Record<string, string>;
+  progress(): number;
+  /** Next value of `exec.scenario.iterationInTest`. */
+  nextIterationInTest(): number;
+}
+
+export interface TestContext {
+  readonly runId: string;
+  readonly scriptPath: string;
+  readonly registry: MetricRegistry;
+  /** `options.tags` plus `--tag`. */
+  readonly testTags: Record<string, string>;
+  /** `__ENV` outside any scenario. */
+  readonly env: Record<string, string>;
+  readonly options: Record<string, unknown>;
+  readonly http: HttpSettings;
+  readonly startedAt: number;
+  emit(sample: Sample): void;
+  /** Counts a request for the progress line (`failed`: network error or unexpected status). */
+  countRequest(failed: boolean): void;
+  /** A line written by a VU's console, already formatted. */
+  log(level: 'info' | 'warn' | 'error' | 'debug', text: string): void;
+  abort(reason: string): void;
+  markFailed(reason: string): void;
+  instanceStats(): {
+    iterationsInterrupted: number;
+    iterationsCompleted: number;
+    vusActive: number;
+    vusInitialized: number;
+    currentTestRunDuration: number;
+  };
+}

@@ -1,0 +1,165 @@
+// One virtual user: its own instance of the script's modules, its iteration counters, the
+// group/scenario it is in (for tags), its HTTP connections and cookie jar, and the means to
+// interrupt the iteration it is running.
+import type { ScenarioView, TestContext } from './test-context.ts';
+
+export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
+
+/** Thrown into an iteration's pending sleeps and requests when the iteration is interrupted. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor() {
+    super('the iteration was interrupted (gracefulStop or the test stopping)');
+  }
+}
+
+export interface VuBindings {
+  setIter(n: number): void;
+  setEnv(env: Record<string, string>): void;
+}
+
+export type IterationOutcome = 'completed' | 'interrupted' | 'failed';
+
+export class VU {
+  readonly id: number;
+  readonly test: TestContext;
+  exports: Record<string, unknown> = {};
+  bindings: VuBindings | null = null;
+  phase: Phase = 'init';
+  /** `__ITER`: iterations this VU started, 0-based. */
+  iter = -1;
+  iterationInScenario = -1;
+  iterationInTest = 0;
+  scenario: ScenarioView | null = null;
+  group = '';
+  setupData: unknown = undefined;
+  /** Bytes on the wire since the last data_sent/data_received samples. */
+  bytesSent = 0;
+  bytesReceived = 0;
+  /** Cleanups of the current iteration's pending sleeps and requests, run on interruption. */
+  readonly pending = new Set<(err: Error) => void>();
+  interrupted = false;
+  /** Per-VU state owned by the http module (connections, cookie jar, response callback). */
+  httpState: unknown = undefined;
+  readonly tags: Record<string, string>;
+  readonly metadata: Record<string, string> = {};
+  private tagsVersion = 0;
+  private cachedTags: Record<string, string> | null = null;
+  private cachedKey = '';
+
+  constructor(id: number, test: TestContext) {
+    this.id = id;
+    this.test = test;
+    this.tags = new Proxy({} as Record<string, string>, {
+      set: (target, key, value) => {
+        target[key as string] = String(value);
+        this.tagsVersion++;
+        return true;
+      },
+      deleteProperty: (target, key) => {
+        delete target[key as string];
+        this.tagsVersion++;
+        return true;
+      },
+    });
+  }
+
+  /** Tags every sample of this VU carries right now; do not mutate (it is shared until tags change). */
+  sampleTags(): Record<string, string> {
+    const key = `${this.scenario?.name ?? ''}\u0000${this.group}\u0000${this.tagsVersion}`;
+    if (this.cachedTags && key === this.cachedKey) return this.cachedTags;
+    const tags: Record<string, string> = { ...this.test.testTags };
+    if (this.scenario) Object.assign(tags, this.scenario.tags);
+    Object.assign(tags, this.tags);
+    tags.group = this.group;
+    if (this.scenario) tags.scenario = this.scenario.name;
+    this.cachedTags = tags;
+    this.cachedKey = key;
+    return tags;
+  }
+
+  /** Registers a cleanup for something pending in this iteration; returns its remover. */
+  onInterrupt(cleanup: (err: Error) => void): () => void {
+    if (this.interrupted) {
+      cleanup(new InterruptedError());
+      return () => {};
+    }
+    this.pending.add(cleanup);
+    return () => this.pending.delete(cleanup);
+  }
+
+  interrupt(): void {
+    if (this.interrupted) return;
+    this.interrupted = true;
+    const err = new InterruptedError();
+    for (const cleanup of [...this.pending]) cleanup(err);
+    this.pending.clear();
+  }
+
+  /** Emits the bytes counted since the last call, as k6 does at the end of every exported-function call. */
+  emitDataSamples(): void {
+    const time = Date.now();
+    const tags = this.sampleTags();
+    this.test.emit({ metric: 'data_sent', time, value: this.bytesSent, tags });
+    this.test.emit({ metric: 'data_received', time, value: this.bytesReceived, tags });
+    this.bytesSent = 0;
+    this.bytesReceived = 0;
+  }
+
+  /**
+   * Runs one call of an exported function. Logs exceptions with the VU and iteration like k6
+   * and reports how the call ended; only completed iterations emit iterations/iteration_duration.
+   */
+  async runIteration(fn: (data: unknown) => unknown, scenario: ScenarioView): Promise<IterationOutcome> {
+    if (this.scenario !== scenario) {
+      this.scenario = scenario;
+      this.bindings?.setEnv(scenario.env);
+    }
+    this.group = '';
+    this.phase = 'iteration';
+    this.interrupted = false;
+    this.iter++;
+    this.iterationInScenario++;
+    this.iterationInTest = scenario.nextIterationInTest();
+    this.bindings?.setIter(this.iter);
+    const start = performance.now();
+    let outcome: IterationOutcome = 'completed';
+    try {
+      await fn(this.setupData);
+      if (this.interrupted) outcome = 'interrupted';
+    } catch (err) {
+      if (this.interrupted || err instanceof InterruptedError) {
+        outcome = 'interrupted';
+      } else {
+        outcome = 'failed';
+        this.test.log(
+          'error',
+          `${describeError(err)}\n\tat ${scenario.name} (VU ${this.id}, iteration ${this.iter})`,
+        );
+      }
+    }
+    this.pending.clear();
+    this.group = '';
+    if (outcome === 'completed') {
+      const time = Date.now();
+      const tags = this.sampleTags();
+      this.test.emit({ metric: 'iterations', time, value: 1, tags });
+      this.test.emit({ metric: 'iteration_duration', time, value: performance.now() - start, tags });
+    }
+    this.emitDataSamples();
+    return outcome;
+  }
+}
+
+/** An exception as one readable line plus its script location. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const where = err.stack
+      ?.split('\n')
+      .slice(1)
+      .find((l) => l.includes('__run=') || !l.includes('/engine/'));
+    const message = `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
+    return where ? `${message} ${where.trim().replace(/\?__run=[^:)]*/, '')}` : message;
+  }
+  return typeof err === 'string' ? err : JSON.stringify(err);
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { chmodSync, readFileSync } from 'node:fs';
+import { after, describe, test } from 'node:test';
+import { createEngine, findK6 } from '../engine/adapters/index.ts';
+import type { Sample } from '../engine/metrics/types.ts';
+import { tempDir } from './engine-fixtures.ts';
+
+const files = tempDir();
+after(() => files.cleanup());
+
+/** A stand-in for the k6 binary: records its argv, writes NDJSON and a legacy summary export, exits 99. */
+function fakeK6(): string {
+  const path = files.write(
+    'k6',
+    `#!${process.execPath}
+const fs = require('node:fs');
+const args = process.argv.slice(2);
+fs.writeFileSync(${JSON.stringify(`${files.dir}/argv.json`)}, JSON.stringify(args));
+if (args[0] === 'version') { console.log('k6 v9.9.9 (fake)'); process.exit(0); }
+const outs = args.flatMap((a, i) => (args[i - 1] === '--out' ? [a] : []));
+const json = outs.find((o) => o.startsWith('json=')).slice(5);
+const exp = args[args.indexOf('--summary-export') + 1];
+const lines = [
+  { type: 'Metric', data: { name: 'http_reqs', type: 'counter', contains: 'default', thresholds: [], submetrics: null }, metric: 'http_reqs' },
+  { metric: 'http_reqs', type: 'Point', data: { time: '2026-01-01T00:00:00.5Z', value: 1, tags: { status: '200' } } },
+  { type: 'Metric', data: { name: 'checks', type: 'rate', contains: 'default', thresholds: [], submetrics: null }, metric: 'checks' },
+  { metric: 'checks', type: 'Point', data: { time: '2026-01-01T00:00:00.6Z', value: 1, tags: { check: 'ok' } } },
+];
+fs.writeFileSync(json, lines.map((l) => JSON.stringify(l)).join('\\n') + '\\n');
+fs.writeFileSync(exp, JSON.stringify({
+  root_group: { name: '', path: '', id: 'x', groups: {}, checks: { ok: { name: 'ok', path: '::ok', id: 'y', passes: 1, fails: 0 } } },
+  metrics: { http_reqs: { count: 1, rate: 2 }, checks: { value: 1, passes: 1, fails: 0, thresholds: { 'rate>0.9': false } } },
+}));
+console.log('fake k6 done');
+process.exit(99);
+`,
+  );
+  chmodSync(path, 0o755);
+  return path;
+}
+
+describe('engine adapters', () => {
+  test('auto picks node when no k6 is around, k6 when K6_BIN is set', () => {
+    assert.equal(createEngine('auto', { PATH: '/nonexistent' }).name, 'node');
+    assert.throws(() => createEngine('k6', { PATH: '/nonexistent' }), /K6_BIN/);
+    const bin = fakeK6();
+    assert.equal(findK6({ K6_BIN: bin }), bin);
+    assert.equal(createEngine('auto', { K6_BIN: bin }).name, 'k6');
+  });
+
+  test('k6 adapter passes the flags, streams the NDJSON samples and reads the summary export', async () => {
+    const bin = fakeK6();
+    const engine = createEngine('k6', { K6_BIN: bin });
+    assert.equal(await engine.version(), 'k6 v9.9.9 (fake)');
+    const samples: Sample[] = [];
+    const chunks: string[] = [];
+    const stdout = new (await import('node:stream')).Writable({
+      write(c, _e, cb) {
+        chunks.push(String(c));
+        cb();
+      },
+    });
+    const result = await engine.run({
+      script: 'script.js',
+      vus: 3,
+      duration: '10s',
+      env: { A: '1' },
+      tags: { t: 'v' },
+      onSamples: (b) => samples.push(...b),
+      stdout,
+    });
+    const argv = JSON.parse(readFileSync(`${files.dir}/argv.json`, 'utf8')) as string[];
+    assert.deepEqual(argv.slice(0, 9), [
+      'run',
+      '--vus',
+      '3',
+      '--duration',
+      '10s',
+      '-e',
+      'A=1',
+      '--tag',
+      't=v',
+    ]);
+    assert.equal(argv.at(-1), 'script.js');
+    assert.equal(result.exitCode, 99);
+    assert.deepEqual(
+      samples.map((s) => s.metric),
+      ['http_reqs', 'checks'],
+    );
+    assert.equal(samples[0].time, Date.parse('2026-01-01T00:00:00.5Z'));
+    assert.equal(result.summary?.metrics.checks.type, 'rate');
+    assert.equal(result.summary?.metrics.checks.values.rate, 1);
+    assert.deepEqual(result.summary?.metrics.checks.thresholds, { 'rate>0.9': { ok: true } });
+    assert.equal(result.summary?.root_group.checks[0].name, 'ok');
+    assert.deepEqual(result.thresholds, [
+      { metric: 'checks', threshold: 'rate>0.9', ok: true, abortOnFail: false },
+    ]);
+    assert.match(chunks.join(''), /fake k6 done/);
+  });
+});

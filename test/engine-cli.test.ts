@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { after, describe, test } from 'node:test';
+import { parseArgs, UsageError } from '../engine/cli-args.ts';
+import { deriveScenarios, mergeOptions } from '../engine/options.ts';
+import { tempDir } from './engine-fixtures.ts';
+
+const files = tempDir();
+after(() => files.cleanup());
+const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
+
+describe('engine CLI', () => {
+  test('parseArgs understands k6 flags and refuses unknown ones', () => {
+    const c = parseArgs([
+      'run',
+      '-u',
+      '5',
+      '--duration=10s',
+      '-e',
+      'A=1',
+      '--env',
+      'B=x=y',
+      '-o',
+      'json=o.json',
+      '--tag',
+      't=v',
+      '--summary-export',
+      's.json',
+      '--summary-trend-stats',
+      'avg,p(99)',
+      '-q',
+      '--no-color',
+      '--include-system-env-vars=false',
+      'script.js',
+    ]);
+    assert.equal(c.kind, 'run');
+    if (c.kind !== 'run') return;
+    assert.deepEqual(c.options, {
+      script: 'script.js',
+      vus: 5,
+      duration: '10s',
+      env: { A: '1', B: 'x=y' },
+      out: ['json=o.json'],
+      tags: { t: 'v' },
+      summaryExport: 's.json',
+      summaryTrendStats: ['avg', 'p(99)'],
+      quiet: true,
+      noColor: true,
+      includeSystemEnvVars: false,
+    });
+    const stages = parseArgs(['run', '--stages', '1s:2,2s:0', 'x.js']);
+    assert.deepEqual(stages.kind === 'run' && stages.options.stages, [
+      { duration: '1s', target: 2 },
+      { duration: '2s', target: 0 },
+    ]);
+    assert.throws(() => parseArgs(['run', '--http-debug', 'x.js']), UsageError);
+    assert.throws(() => parseArgs(['run']), /needs the script/);
+    assert.deepEqual(parseArgs(['version']), { kind: 'version' });
+  });
+
+  test('CLI shortcut flags override the script options like k6', () => {
+    const merged = mergeOptions(
+      { scenarios: { a: { executor: 'constant-vus', duration: '1m' } }, vus: 3 },
+      { duration: '5s' },
+    );
+    const [s] = deriveScenarios(merged);
+    assert.equal(s.executor, 'constant-vus');
+    assert.equal(s.name, 'default');
+    assert.deepEqual(
+      deriveScenarios({}).map((x) => x.executor),
+      ['per-vu-iterations'],
+    );
+    assert.deepEqual(
+      deriveScenarios({ vus: 4 }).map((x) => [x.executor, 'iterations' in x && x.iterations]),
+      [['shared-iterations', 4]],
+    );
+    assert.equal(deriveScenarios({ stages: [{ duration: '1s', target: 1 }] })[0].executor, 'ramping-vus');
+  });
+
+  test('usage errors exit 255; version and help work', () => {
+    const bad = spawnSync(process.execPath, [BIN, 'run', '--nope', 'x.js'], { encoding: 'utf8' });
+    assert.equal(bad.status, 255);
+    assert.match(bad.stderr, /unknown or unsupported flag "--nope"/);
+    const version = spawnSync(process.execPath, [BIN, 'version'], { encoding: 'utf8' });
+    assert.equal(version.status, 0);
+    assert.match(version.stdout, /connect-perf-engine v/);
+    const help = spawnSync(process.execPath, [BIN, 'run', '--help'], { encoding: 'utf8' });
+    assert.match(help.stdout, /--summary-export/);
+  });
+
+  test('SIGINT stops gracefully: teardown runs, summary export written, exit 105', async () => {
+    const script = files.write(
+      'long.js',
+      `import { sleep } from 'k6';
+       export const options = { vus: 2, duration: '30s' };
+       export default async function () { await sleep(0.05); }
+       export function teardown() { console.log('teardown ran'); }`,
+    );
+    const exported = `${files.dir}/sigint.json`;
+    const child = spawn(process.execPath, [BIN, 'run', '--summary-export', exported, script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    child.stdout.on('data', (c) => {
+      stdout += c;
+    });
+    await new Promise((r) => setTimeout(r, 2500));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 105, stderr);
+    assert.match(stderr, /teardown ran/);
+    const summary = JSON.parse(readFileSync(exported, 'utf8'));
+    assert.ok(summary.metrics.iterations.count > 5);
+    assert.match(stdout, /iterations/);
+  });
+});

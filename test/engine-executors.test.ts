@@ -1,0 +1,287 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { arrivalOffsets } from '../engine/executors/arrival-rate.ts';
+import { vuSteps } from '../engine/executors/ramping-vus.ts';
+import type { Sample } from '../engine/metrics/types.ts';
+import { count, run, sum, tempDir } from './engine-fixtures.ts';
+
+const files = tempDir();
+after(() => files.cleanup());
+
+/** A script whose iterations last `ms` and record when they start (relative to the first). */
+function script(name: string, options: object, ms = 50): string {
+  return files.write(
+    name,
+    `import { sleep } from 'k6';
+     import { Trend } from 'k6/metrics';
+     const started = new Trend('started_at');
+     export const options = ${JSON.stringify(options)};
+     export default async function () {
+       started.add(Date.now(), { vu: String(__VU) });
+       await sleep(${ms / 1000});
+     }
+     export function other() {}`,
+  );
+}
+
+function startOffsets(samples: Sample[]): number[] {
+  const t = samples.filter((s) => s.metric === 'started_at').map((s) => s.value);
+  const t0 = Math.min(...t);
+  return t.map((x) => x - t0).sort((a, b) => a - b);
+}
+
+describe('engine executors', () => {
+  test('vuSteps: whole-VU steps at evenly spaced times', () => {
+    assert.deepEqual(vuSteps(0, [{ durationMs: 1000, target: 4 }]), [
+      { atMs: 0, vus: 0 },
+      { atMs: 250, vus: 1 },
+      { atMs: 500, vus: 2 },
+      { atMs: 750, vus: 3 },
+      { atMs: 1000, vus: 4 },
+    ]);
+    assert.deepEqual(
+      vuSteps(2, [
+        { durationMs: 0, target: 5 },
+        { durationMs: 100, target: 4 },
+      ]),
+      [
+        { atMs: 0, vus: 2 },
+        { atMs: 0, vus: 5 },
+        { atMs: 100, vus: 4 },
+      ],
+    );
+  });
+
+  test('arrivalOffsets: evenly spaced for a constant rate, denser as the rate ramps up', () => {
+    const constant = [
+      ...arrivalOffsets({
+        startRate: 10,
+        timeUnitMs: 1000,
+        stages: [{ durationMs: 1000, target: 10 }],
+        preAllocatedVUs: 1,
+        maxVUs: 1,
+      }),
+    ];
+    assert.equal(constant.length, 10);
+    assert.ok(constant.every((t, i) => Math.abs(t - i * 100) < 1e-6));
+    const ramp = [
+      ...arrivalOffsets({
+        startRate: 0,
+        timeUnitMs: 1000,
+        stages: [{ durationMs: 2000, target: 10 }],
+        preAllocatedVUs: 1,
+        maxVUs: 1,
+      }),
+    ];
+    assert.equal(ramp.length, 10, 'integral of 0→10/s over 2 s is 10');
+    assert.ok(ramp[1] - ramp[0] > ramp[9] - ramp[8], 'gaps shrink as the rate grows');
+  });
+
+  test('shared-iterations: exactly N iterations shared by the VUs', async () => {
+    const r = await run({
+      script: script(
+        'si.js',
+        { scenarios: { s: { executor: 'shared-iterations', vus: 3, iterations: 10 } } },
+        10,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(count(r.samples, 'iterations'), 10);
+  });
+
+  test('shared-iterations: leftovers at maxDuration are dropped_iterations', async () => {
+    const r = await run({
+      script: script(
+        'si-max.js',
+        {
+          scenarios: {
+            s: {
+              executor: 'shared-iterations',
+              vus: 1,
+              iterations: 100,
+              maxDuration: '300ms',
+              gracefulStop: '0s',
+            },
+          },
+        },
+        50,
+      ),
+    });
+    const done = count(r.samples, 'iterations');
+    assert.ok(done >= 4 && done <= 7, `iterations ${done}`);
+    assert.ok(sum(r.samples, 'dropped_iterations') >= 90);
+  });
+
+  test('per-vu-iterations: vus × iterations, each VU does its share', async () => {
+    const r = await run({
+      script: script(
+        'pvi.js',
+        { scenarios: { s: { executor: 'per-vu-iterations', vus: 3, iterations: 4 } } },
+        5,
+      ),
+    });
+    assert.equal(count(r.samples, 'iterations'), 12);
+    for (const vu of ['1', '2', '3'])
+      assert.equal(
+        count(r.samples, 'started_at', (s) => s.tags.vu === vu),
+        4,
+      );
+  });
+
+  test('constant-vus: N VUs loop for the duration; gracefulStop lets the last iterations finish', async () => {
+    const r = await run({ script: script('cv.js', { vus: 4, duration: '600ms' }, 100) });
+    const it = count(r.samples, 'iterations');
+    assert.ok(it >= 20 && it <= 28, `iterations ${it}`);
+    assert.equal(new Set(r.samples.filter((s) => s.metric === 'started_at').map((s) => s.tags.vu)).size, 4);
+  });
+
+  test('constant-vus: iterations cut by gracefulStop are interrupted and emit no iteration samples', async () => {
+    const r = await run({
+      script: script(
+        'cv-cut.js',
+        { scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '200ms', gracefulStop: '50ms' } } },
+        1000,
+      ),
+    });
+    assert.equal(count(r.samples, 'started_at'), 2);
+    assert.equal(count(r.samples, 'iterations'), 0);
+    assert.equal(count(r.samples, 'iteration_duration'), 0);
+    assert.ok((r.summary?.state.testRunDurationMs ?? 0) < 900, 'interrupted, not waited for');
+  });
+
+  test('ramping-vus: VU count follows the stages', async () => {
+    const r = await run({
+      script: script(
+        'rv.js',
+        {
+          scenarios: {
+            s: {
+              executor: 'ramping-vus',
+              startVUs: 0,
+              stages: [
+                { duration: '400ms', target: 4 },
+                { duration: '400ms', target: 4 },
+                { duration: '200ms', target: 0 },
+              ],
+              gracefulRampDown: '0s',
+            },
+          },
+        },
+        20,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const starts = r.samples.filter((s) => s.metric === 'started_at');
+    const t0 = Math.min(...starts.map((s) => s.value));
+    const firstStart = (vu: string) =>
+      Math.min(...starts.filter((s) => s.tags.vu === vu).map((s) => s.value)) - t0;
+    const vus = [...new Set(starts.map((s) => s.tags.vu))].sort();
+    assert.equal(vus.length, 4);
+    const firsts = vus.map(firstStart).sort((a, b) => a - b);
+    assert.ok(firsts[1] >= 60 && firsts[1] <= 200, `2nd VU starts ~100ms after the 1st: ${firsts}`);
+    assert.ok(firsts[3] >= 250 && firsts[3] <= 400, `4th VU starts ~300ms after the 1st: ${firsts}`);
+    const lastStart = Math.max(...starts.map((s) => s.value)) - t0;
+    assert.ok(lastStart < 950, `no starts after the ramp-down: ${lastStart}`);
+  });
+
+  test('constant-arrival-rate: starts at the rate; drops when VUs are insufficient', async () => {
+    const ok = await run({
+      script: script(
+        'car.js',
+        {
+          scenarios: {
+            s: {
+              executor: 'constant-arrival-rate',
+              rate: 20,
+              timeUnit: '1s',
+              duration: '1s',
+              preAllocatedVUs: 3,
+            },
+          },
+        },
+        10,
+      ),
+    });
+    assert.equal(count(ok.samples, 'iterations'), 20);
+    assert.equal(sum(ok.samples, 'dropped_iterations'), 0);
+    const gaps = startOffsets(ok.samples);
+    assert.ok(Math.abs(gaps[10] - 500) < 60, `11th start near 500ms: ${gaps[10]}`);
+
+    const short = await run({
+      script: script(
+        'car-drop.js',
+        {
+          scenarios: {
+            s: {
+              executor: 'constant-arrival-rate',
+              rate: 20,
+              timeUnit: '1s',
+              duration: '1s',
+              preAllocatedVUs: 1,
+              maxVUs: 1,
+            },
+          },
+        },
+        120,
+      ),
+    });
+    const done = count(short.samples, 'iterations');
+    const dropped = sum(short.samples, 'dropped_iterations');
+    assert.ok(done >= 7 && done <= 10, `iterations ${done}`);
+    assert.equal(done + dropped, 20);
+    assert.ok(short.stderr.includes('Insufficient VUs'));
+  });
+
+  test('ramping-arrival-rate: follows the rate ramp and grows VUs up to maxVUs', async () => {
+    const r = await run({
+      script: script(
+        'rar.js',
+        {
+          scenarios: {
+            s: {
+              executor: 'ramping-arrival-rate',
+              startRate: 0,
+              timeUnit: '1s',
+              preAllocatedVUs: 1,
+              maxVUs: 5,
+              stages: [{ duration: '1s', target: 40 }],
+            },
+          },
+        },
+        60,
+      ),
+    });
+    const done = count(r.samples, 'iterations');
+    const dropped = sum(r.samples, 'dropped_iterations');
+    assert.equal(done + dropped, 20);
+    const maxVus = Math.max(...r.samples.filter((s) => s.metric === 'vus_max').map((s) => s.value));
+    assert.ok(maxVus > 1 && maxVus <= 5, `vus_max grew: ${maxVus}`);
+  });
+
+  test('several scenarios at once, with startTime and exec', async () => {
+    const r = await run({
+      script: script(
+        'multi.js',
+        {
+          scenarios: {
+            a: { executor: 'per-vu-iterations', vus: 1, iterations: 2 },
+            b: { executor: 'per-vu-iterations', vus: 2, iterations: 1, startTime: '200ms', exec: 'other' },
+          },
+        },
+        10,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(
+      count(r.samples, 'iterations', (s) => s.tags.scenario === 'a'),
+      2,
+    );
+    assert.equal(
+      count(r.samples, 'iterations', (s) => s.tags.scenario === 'b'),
+      2,
+    );
+    const a = r.samples.find((s) => s.metric === 'iterations' && s.tags.scenario === 'a')!;
+    const b = r.samples.find((s) => s.metric === 'iterations' && s.tags.scenario === 'b')!;
+    assert.ok(b.time - a.time >= 150, 'b starts after its startTime');
+  });
+});

@@ -1,0 +1,87 @@
+// Shared by the engine tests: a local HTTP server, scripts in a temp dir, and runTest with its
+// samples and console output captured.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Sample } from '../engine/metrics/types.ts';
+import { type RunOptions, type RunResult, runTest } from '../engine/run.ts';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export async function startServer(
+  handler: Handler,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const server = createServer(handler);
+  server.keepAliveTimeout = 10_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+export function tempDir(): {
+  dir: string;
+  write(name: string, text: string | Buffer): string;
+  cleanup(): void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'engine-test-'));
+  return {
+    dir,
+    write(name, text) {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+class Collect extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+export interface Captured extends RunResult {
+  samples: Sample[];
+  stdout: string;
+  stderr: string;
+}
+
+export async function run(opts: Omit<RunOptions, 'stdout' | 'stderr'>): Promise<Captured> {
+  const samples: Sample[] = [];
+  const stdout = new Collect();
+  const stderr = new Collect();
+  const result = await runTest({
+    quiet: true,
+    ...opts,
+    stdout,
+    stderr,
+    onSamples: (batch) => samples.push(...batch),
+  });
+  return { ...result, samples, stdout: stdout.text, stderr: stderr.text };
+}
+
+export function count(
+  samples: Sample[],
+  metric: string,
+  filter: (s: Sample) => boolean = () => true,
+): number {
+  return samples.filter((s) => s.metric === metric && filter(s)).length;
+}
+
+export function sum(samples: Sample[], metric: string): number {
+  return samples.filter((s) => s.metric === metric).reduce((a, s) => a + s.value, 0);
+}

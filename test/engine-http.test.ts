@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+
+const files = tempDir();
+let server: Awaited<ReturnType<typeof startServer>>;
+const cookieLog: string[] = [];
+
+before(async () => {
+  server = await startServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/login') {
+      res.setHeader('set-cookie', ['session=abc; Path=/app; HttpOnly', 'theme=dark']);
+      res.end('in');
+    } else if (url.pathname.startsWith('/app')) {
+      cookieLog.push(req.headers.cookie ?? '');
+      res.end('app');
+    } else if (url.pathname === '/other') {
+      cookieLog.push(`other:${req.headers.cookie ?? ''}`);
+      res.end('other');
+    } else if (url.pathname === '/r1') {
+      res.writeHead(302, { location: '/r2' }).end();
+    } else if (url.pathname === '/r2') {
+      res.writeHead(301, { location: `/final?m=${req.method}` }).end();
+    } else if (url.pathname === '/final') {
+      res.end(`final ${url.searchParams.get('m')}`);
+    } else if (url.pathname === '/slow') {
+      setTimeout(() => res.end('late'), 2000);
+    } else if (url.pathname === '/missing') {
+      res.writeHead(404).end('nope');
+    } else res.end('ok');
+  });
+});
+after(async () => {
+  await server.close();
+  files.cleanup();
+});
+
+describe('engine http', () => {
+  test('cookies: Set-Cookie is sent back to matching paths only; jar API works', async () => {
+    cookieLog.length = 0;
+    const script = files.write(
+      'cookies.js',
+      `import http from 'k6/http';
+       import { check } from 'k6';
+       export default async function () {
+         await http.get(__ENV.BASE + '/login');
+         await http.get(__ENV.BASE + '/app/page');
+         await http.get(__ENV.BASE + '/other');
+         const jar = http.cookieJar();
+         jar.set(__ENV.BASE, 'extra', '1');
+         check(jar.cookiesForURL(__ENV.BASE + '/app/x'), { 'jar sees session': (c) => c.session[0] === 'abc' && c.extra[0] === '1' });
+         const res = await http.get(__ENV.BASE + '/app/again', { cookies: { theme: { value: 'light', replace: true } } });
+         check(res, { 'response cookies empty': (r) => Object.keys(r.cookies).length === 0 });
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(cookieLog[0], 'session=abc; theme=dark');
+    assert.equal(cookieLog[1], 'other:theme=dark');
+    assert.equal(cookieLog[2], 'session=abc; theme=light; extra=1');
+    assert.equal(
+      count(r.samples, 'checks', (s) => s.value === 1),
+      2,
+    );
+  });
+
+  test('redirects: every hop is its own request; POST becomes GET on 302; redirects:0 stops', async () => {
+    const script = files.write(
+      'redirects.js',
+      `import http from 'k6/http';
+       import { check } from 'k6';
+       export default async function () {
+         const res = await http.post(__ENV.BASE + '/r1', 'body');
+         check(res, { 'followed': (r) => r.status === 200 && r.body === 'final GET' && r.url.endsWith('/final?m=GET') });
+         const stop = await http.get(__ENV.BASE + '/r1', { redirects: 0 });
+         check(stop, { 'not followed': (r) => r.status === 302 && r.headers['Location'] === '/r2' });
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const reqs = r.samples.filter((s) => s.metric === 'http_reqs');
+    assert.deepEqual(
+      reqs.map((s) => `${s.tags.method} ${s.tags.status} ${new URL(s.tags.url).pathname}`),
+      ['POST 302 /r1', 'GET 301 /r2', 'GET 200 /final', 'GET 302 /r1'],
+    );
+    assert.equal(
+      count(r.samples, 'checks', (s) => s.value === 1),
+      2,
+    );
+  });
+
+  test('timeouts, refused connections and 404s give k6 status/error codes without crashing', async () => {
+    const script = files.write(
+      'errors.js',
+      `import http from 'k6/http';
+       import { check } from 'k6';
+       export default async function () {
+         const slow = await http.get(__ENV.BASE + '/slow', { timeout: '200ms' });
+         check(slow, { 'timeout': (r) => r.status === 0 && r.error_code === 1050 });
+         const refused = await http.get('http://127.0.0.1:1/x');
+         check(refused, { 'refused': (r) => r.status === 0 && r.error_code === 1212 && r.error.includes('connection refused') });
+         const missing = await http.get(__ENV.BASE + '/missing');
+         check(missing, { '404': (r) => r.status === 404 && r.error_code === 1404 });
+         const again = await http.get(__ENV.BASE + '/');
+         check(again, { 'connection works after a timeout': (r) => r.status === 200 });
+       }`,
+    );
+    const started = Date.now();
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.ok(Date.now() - started < 1800, 'the timeout cut the slow request');
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(
+      count(r.samples, 'checks', (s) => s.value === 1),
+      4,
+      r.stderr,
+    );
+    const failed = r.samples.filter((s) => s.metric === 'http_req_failed');
+    assert.deepEqual(
+      failed.map((s) => s.value),
+      [1, 1, 1, 0],
+    );
+    const refused = r.samples.find((s) => s.metric === 'http_reqs' && s.tags.error_code === '1212')!;
+    assert.equal(refused.tags.status, '0');
+    assert.ok(refused.tags.error.includes('connection refused'));
+    assert.equal(
+      r.samples.find((s) => s.metric === 'http_reqs' && s.tags.status === '404')?.tags.error_code,
+      '1404',
+    );
+  });
+
+  test('a Response used without await fails with a message that says to await', async () => {
+    const script = files.write(
+      'noawait.js',
+      `import http from 'k6/http';
+       export default function () {
+         const res = http.get(__ENV.BASE + '/');
+         if (res.status !== 200) throw new Error('unreachable');
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0);
+    assert.match(r.stderr, /await http\.get/);
+    assert.equal(count(r.samples, 'iterations'), 0, 'the failed iteration is not counted');
+  });
+
+  test('setResponseCallback and expectedStatuses decide http_req_failed and expected_response', async () => {
+    const script = files.write(
+      'callback.js',
+      `import http from 'k6/http';
+       http.setResponseCallback(http.expectedStatuses(404));
+       export default async function () {
+         await http.get(__ENV.BASE + '/missing');
+         await http.get(__ENV.BASE + '/', { responseCallback: null });
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    const failed = r.samples.filter((s) => s.metric === 'http_req_failed');
+    assert.deepEqual(
+      failed.map((s) => s.value),
+      [0],
+    );
+    const reqs = r.samples.filter((s) => s.metric === 'http_reqs');
+    assert.equal(reqs[0].tags.expected_response, 'true');
+    assert.equal(reqs[1].tags.expected_response, undefined);
+  });
+
+  test('HTTPS: TLS version tag, handshake timing on the first request only, CA trust and insecureSkipTLSVerify', async () => {
+    const dir = files.dir;
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${dir}/key.pem`,
+        '-out',
+        `${dir}/cert.pem`,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const tlsServer = createServer(
+      { key: readFileSync(`${dir}/key.pem`), cert: readFileSync(`${dir}/cert.pem`) },
+      (_req, res) => res.end('secure'),
+    );
+    await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}/`;
+    try {
+      const body = (opts: string) =>
+        `import http from 'k6/http';
+         import { check } from 'k6';
+         export const options = ${opts};
+         export default async function () {
+           for (let i = 0; i < 3; i++) {
+             const res = await http.get(__ENV.URL);
+             check(res, { ok: (r) => r.status === 200 && r.body === 'secure' && r.tls_version === 'tls1.3' });
+           }
+         }`;
+      const trusted = await run({
+        script: files.write(
+          'tls-ca.js',
+          body(JSON.stringify({ tlsCACerts: readFileSync(`${dir}/cert.pem`, 'utf8') })),
+        ),
+        env: { URL: url },
+      });
+      assert.equal(
+        count(trusted.samples, 'checks', (s) => s.value === 1),
+        3,
+        trusted.stderr,
+      );
+      const reqs = trusted.samples.filter((s) => s.metric === 'http_reqs');
+      assert.equal(reqs[0].tags.tls_version, 'tls1.3');
+      const tls = trusted.samples.filter((s) => s.metric === 'http_req_tls_handshaking').map((s) => s.value);
+      assert.ok(tls[0] > 0 && tls[1] === 0 && tls[2] === 0, `tls_handshaking ${tls}`);
+
+      const untrusted = await run({ script: files.write('tls-none.js', body('{}')), env: { URL: url } });
+      const first = untrusted.samples.find((s) => s.metric === 'http_reqs')!;
+      assert.equal(first.tags.status, '0');
+      assert.equal(first.tags.error_code, '1310');
+
+      const skip = await run({
+        script: files.write('tls-skip.js', body('{ insecureSkipTLSVerify: true }')),
+        env: { URL: url },
+      });
+      assert.equal(
+        count(skip.samples, 'checks', (s) => s.value === 1),
+        3,
+        skip.stderr,
+      );
+    } finally {
+      tlsServer.close();
+    }
+  });
+});

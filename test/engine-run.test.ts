@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+
+describe('engine: a test run end to end', () => {
+  const files = tempDir();
+  let server: Awaited<ReturnType<typeof startServer>>;
+  before(async () => {
+    server = await startServer((req, res) => {
+      if (req.url === '/json') {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ items: [{ name: 'a' }] }));
+        return;
+      }
+      res.setHeader('x-thing', 'y');
+      res.end('hello');
+    });
+  });
+  after(async () => {
+    await server.close();
+    files.cleanup();
+  });
+
+  test('constant-vus run emits k6 metrics with k6 tags, NDJSON and summary export', async () => {
+    const script = files.write(
+      'basic.js',
+      `import http from 'k6/http';
+       import { check, group } from 'k6';
+       import { Counter } from 'k6/metrics';
+       const hits = new Counter('hits');
+       export const options = { vus: 2, duration: '1s', tags: { team: 'perf' }, thresholds: { http_req_duration: ['p(95)<5000'] } };
+       export default async function () {
+         const res = await http.get(__ENV.BASE + '/json', { tags: { kind: 'api' } });
+         check(res, { 'status 200': (r) => r.status === 200, 'json works': (r) => r.json('items.0.name') === 'a' });
+         group('inner', () => { hits.add(1); });
+       }`,
+    );
+    const out = `${files.dir}/out.json`;
+    const exported = `${files.dir}/summary.json`;
+    const r = await run({ script, env: { BASE: server.url }, out: [`json=${out}`], summaryExport: exported });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const reqs = r.samples.filter((s) => s.metric === 'http_reqs');
+    assert.ok(reqs.length > 10, `expected many requests, got ${reqs.length}`);
+    const tags = reqs[0].tags;
+    assert.equal(tags.status, '200');
+    assert.equal(tags.method, 'GET');
+    assert.equal(tags.url, `${server.url}/json`);
+    assert.equal(tags.name, `${server.url}/json`);
+    assert.equal(tags.proto, 'HTTP/1.1');
+    assert.equal(tags.scenario, 'default');
+    assert.equal(tags.group, '');
+    assert.equal(tags.expected_response, 'true');
+    assert.equal(tags.team, 'perf');
+    assert.equal(tags.kind, 'api');
+    // One request = 9 samples in k6's order, one timestamp, one tag set.
+    const first = r.samples.findIndex((s) => s.metric === 'http_reqs');
+    assert.deepEqual(
+      r.samples.slice(first, first + 9).map((s) => s.metric),
+      [
+        'http_reqs',
+        'http_req_duration',
+        'http_req_blocked',
+        'http_req_connecting',
+        'http_req_tls_handshaking',
+        'http_req_sending',
+        'http_req_waiting',
+        'http_req_receiving',
+        'http_req_failed',
+      ],
+    );
+    assert.equal(new Set(r.samples.slice(first, first + 9).map((s) => s.time)).size, 1);
+    const d = r.samples.slice(first, first + 9);
+    assert.ok(
+      Math.abs(d[1].value - (d[5].value + d[6].value + d[7].value)) < 1e-6,
+      'duration = sending+waiting+receiving',
+    );
+    assert.ok(
+      count(r.samples, 'http_req_connecting', (s) => s.value > 0) <= 2,
+      'connect cost only on first request per VU',
+    );
+    assert.equal(count(r.samples, 'checks'), reqs.length * 2);
+    const check = r.samples.find((s) => s.metric === 'checks')!;
+    assert.equal(check.tags.check, 'status 200');
+    const gd = r.samples.find((s) => s.metric === 'group_duration')!;
+    assert.equal(gd.tags.group, '::inner');
+    assert.equal(r.samples.find((s) => s.metric === 'hits')!.tags.group, '::inner');
+    const vus = r.samples.filter((s) => s.metric === 'vus');
+    assert.ok(vus.length >= 1);
+    assert.equal(vus[0].tags.scenario, undefined);
+    assert.ok(count(r.samples, 'iterations') >= reqs.length - 2);
+    assert.ok(count(r.samples, 'data_received', (s) => s.value > 0) > 0, 'bytes on the wire counted');
+
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const metricLine = lines.find((l) => l.type === 'Metric' && l.metric === 'http_req_duration');
+    assert.deepEqual(metricLine.data.thresholds, ['p(95)<5000']);
+    const point = lines.find((l) => l.type === 'Point' && l.metric === 'http_req_waiting');
+    assert.equal(point.data.tags.status, '200');
+    assert.equal(lines.filter((l) => l.type === 'Point' && l.metric === 'http_reqs').length, reqs.length);
+
+    const summary = JSON.parse(readFileSync(exported, 'utf8'));
+    assert.equal(summary.metrics.http_reqs.count, reqs.length);
+    assert.equal(summary.root_group.checks['status 200'].passes, reqs.length);
+    assert.equal(r.summary?.metrics.http_reqs.values.count, reqs.length);
+    assert.ok(r.stdout.includes('http_reqs'), 'text summary on stdout');
+  });
+
+  test('each VU has its own module state, __VU/__ITER are per VU, setup data is a copy per VU', async () => {
+    const script = files.write(
+      'isolation.js',
+      `import { Counter } from 'k6/metrics';
+       const seen = new Counter('seen');
+       let mine = 0;
+       export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 3, iterations: 4 } } };
+       export function setup() { return { list: [1] }; }
+       export default function (data) {
+         mine++;
+         data.list.push(__ITER);
+         seen.add(1, { vu: String(__VU), mine: String(mine), iter: String(__ITER), len: String(data.list.length) });
+       }
+       export function teardown(data) { seen.add(1, { teardown: String(data.list.length), vu: String(__VU) }); }`,
+    );
+    const r = await run({ script });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const seen = r.samples.filter((s) => s.metric === 'seen' && !s.tags.teardown);
+    assert.equal(seen.length, 12);
+    for (const s of seen) {
+      assert.equal(Number(s.tags.mine), Number(s.tags.iter) + 1, 'module state is per VU');
+      assert.equal(Number(s.tags.len), Number(s.tags.iter) + 2, 'setup data copy is per VU');
+    }
+    assert.deepEqual(new Set(seen.map((s) => s.tags.vu)), new Set(['1', '2', '3']));
+    const td = r.samples.find((s) => s.tags.teardown);
+    assert.equal(td?.tags.teardown, '1', 'teardown gets the untouched setup data');
+    assert.equal(td?.tags.vu, '0', '__VU is 0 in teardown');
+    assert.equal(td?.tags.group, '::teardown');
+    assert.deepEqual(r.summary?.setup_data, { list: [1] });
+  });
+
+  test('open() reads text and binary in init only; binary bodies go out byte for byte', async () => {
+    const bytes = Buffer.from([0, 1, 2, 255, 254, 10, 13, 0, 128]);
+    files.write('blob.bin', bytes);
+    files.write('note.txt', 'a note');
+    let received: Buffer | null = null;
+    const echo = await startServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        received = Buffer.concat(chunks);
+        res.end(String(received.length));
+      });
+    });
+    const script = files.write(
+      'open.js',
+      `import http from 'k6/http';
+       import { check } from 'k6';
+       const bin = open('./blob.bin', 'b');
+       const note = open('note.txt');
+       export default async function () {
+         const res = await http.post(__ENV.URL, bin, { headers: { 'Content-Type': 'application/octet-stream' } });
+         check(res, { size: (r) => r.body === String(bin.byteLength), note: () => note === 'a note', binary: () => bin instanceof ArrayBuffer });
+         let msg = '';
+         try { open('./note.txt'); } catch (e) { msg = e.message; }
+         check(msg, { 'open outside init fails': (m) => m.includes('init context') });
+       }`,
+    );
+    const r = await run({ script, env: { URL: echo.url } });
+    await echo.close();
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.deepEqual(received, bytes);
+    assert.equal(
+      count(r.samples, 'checks', (s) => s.value === 1),
+      4,
+      r.stderr,
+    );
+  });
+
+  test('handleSummary output goes to stdout, stderr and files; summary export still written', async () => {
+    const script = files.write(
+      'summary.js',
+      `export const options = { iterations: 2 };
+       export default function () {}
+       export function handleSummary(data) {
+         return {
+           stdout: 'STDOUT ' + data.metrics.iterations.values.count,
+           stderr: 'STDERR',
+           '${files.dir}/custom.json': JSON.stringify({ iters: data.metrics.iterations.values.count }),
+         };
+       }`,
+    );
+    const exported = `${files.dir}/export2.json`;
+    const r = await run({ script, summaryExport: exported });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(r.stdout, 'STDOUT 2');
+    assert.ok(r.stderr.includes('STDERR'));
+    assert.deepEqual(JSON.parse(readFileSync(`${files.dir}/custom.json`, 'utf8')), { iters: 2 });
+    assert.equal(JSON.parse(readFileSync(exported, 'utf8')).metrics.iterations.count, 2);
+  });
+
+  test('k6/execution and timers', async () => {
+    const script = files.write(
+      'exec.js',
+      `import exec from 'k6/execution';
+       import { setTimeout as later } from 'k6/timers';
+       import { Counter } from 'k6/metrics';
+       const c = new Counter('c');
+       export const options = { scenarios: { named: { executor: 'shared-iterations', vus: 2, iterations: 4, tags: { st: 'x' }, env: { SC: 'yes' } } } };
+       export default async function () {
+         exec.vu.metrics.tags.custom = 'v' + exec.vu.idInTest;
+         await new Promise((r) => later(r, 5));
+         await new Promise((r) => setTimeout(r, 5));
+         c.add(1, { name: exec.scenario.name, exe: exec.scenario.executor, sc: __ENV.SC, it: String(exec.scenario.iterationInTest) });
+       }`,
+    );
+    const r = await run({ script });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const cs = r.samples.filter((s) => s.metric === 'c');
+    assert.equal(cs.length, 4);
+    for (const s of cs) {
+      assert.equal(s.tags.name, 'named');
+      assert.equal(s.tags.exe, 'shared-iterations');
+      assert.equal(s.tags.sc, 'yes');
+      assert.equal(s.tags.st, 'x');
+      assert.match(s.tags.custom, /^v[12]$/);
+    }
+    assert.deepEqual(cs.map((s) => s.tags.it).sort(), ['0', '1', '2', '3']);
+  });
+});
