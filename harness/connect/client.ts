@@ -1,25 +1,10 @@
 // A small Connect Server API client for the harness: preflight checks and publishing the
 // fixture bundles (the same calls Connect's own clients make, connect-api-facts §1.13).
 import { request } from 'undici';
+import type { Content, Task } from '../../scenarios/lib/connect-types.ts';
 import { ConnectError, connectError } from './errors.ts';
 
-export interface Content {
-  guid: string;
-  name: string;
-  title?: string | null;
-  content_url?: string;
-  app_mode?: string;
-  bundle_id?: string | null;
-}
-
-export interface Task {
-  id: string;
-  output: string[];
-  finished: boolean;
-  code: number;
-  error: string;
-  last: number;
-}
+export type { Content, Task };
 
 export interface ConnectClientOptions {
   server: string;

@@ -6,58 +6,10 @@
 import { sleep } from 'k6';
 import http, { type Params, type RequestBody } from 'k6/http';
 import { ConnectApiError, describeFailure } from './connect-errors.ts';
+import type { Bundle, Content, ContentFields, ServerSettings, Task, User } from './connect-types.ts';
 import { withoutTrailingSlash } from './inputs.ts';
 
-export interface ServerSettings {
-  version: string;
-  hostname?: string;
-  [field: string]: unknown;
-}
-
-export interface User {
-  guid: string;
-  username: string;
-  user_role: string;
-  locked?: boolean;
-  confirmed?: boolean;
-}
-
-export interface Content {
-  guid: string;
-  name: string;
-  title: string | null;
-  access_type: string;
-  app_mode: string;
-  bundle_id: string | null;
-  owner_guid: string;
-  content_url: string;
-  [field: string]: unknown;
-}
-
-/** Fields accepted by create and update (connect-api-facts §1.4). */
-export interface ContentFields {
-  name?: string;
-  title?: string;
-  description?: string;
-  access_type?: 'all' | 'logged_in' | 'acl';
-  [field: string]: unknown;
-}
-
-export interface Bundle {
-  id: string;
-  content_guid: string;
-  size?: number;
-  [field: string]: unknown;
-}
-
-export interface Task {
-  id: string;
-  output: string[];
-  finished: boolean;
-  code: number;
-  error: string;
-  last: number;
-}
+export type { Bundle, Content, ContentFields, ServerSettings, Task, User };
 
 export interface TaskResult {
   code: number;

@@ -2,6 +2,7 @@
 // harness writes. Each builder returns the parts; writeRun puts them in a folder.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mulberry32 } from '../../fixtures/data/random.ts';
 import type {
   Analysis,
   EndpointStats,
@@ -25,17 +26,6 @@ export interface RunParts {
 
 export const hostile = '</script><img src=x onerror=alert(1)>';
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const start = Date.parse('2026-11-27T08:00:00Z') / 1000;
 
 /** VUs and throughput per second; latency follows Little's law with a little noise. */
@@ -47,7 +37,7 @@ function buildSeries(
   seed: number,
   failRate = 0,
 ): TimeSeries {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const total: SeriesPoint[] = [];
   const byName: Record<string, SeriesPoint[]> = Object.fromEntries(names.map((n) => [n, []]));
   const vus: TimeSeries['vus'] = [];
@@ -117,7 +107,7 @@ function buildSeries(
 }
 
 function nodeMetrics(seconds: number, seed: number, gapAt?: [number, number]): NodeMetrics {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const series = (
     metric: string,
     label: string,
