@@ -12,8 +12,10 @@ import {
   parseRunOptions,
   UsageError,
 } from './cli/options.ts';
+import { runPath } from './record/paths.ts';
 import { readRunMeta } from './record/read.ts';
 import { scrubText } from './record/scrub.ts';
+import { writeJsonAtomic } from './record/write.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -37,7 +39,18 @@ async function main(argv: string[]): Promise<number> {
     case 'report': {
       const options = parseReportOptions(args);
       if (options === 'help') return help(reportHelp);
-      await readRunMeta(options.runDir);
+      const meta = await readRunMeta(options.runDir);
+      if (options.cloudWatch) {
+        const { fetchCloudWatchMetrics } = await import('./node-metrics/index.ts');
+        const end = new Date(meta.endedAt ?? Date.now());
+        const nodeMetrics = await fetchCloudWatchMetrics(options.cloudWatch, {
+          start: new Date(meta.startedAt),
+          end,
+        });
+        for (const warning of nodeMetrics.warnings) log(`node metrics: ${warning}`);
+        await writeJsonAtomic(runPath(options.runDir, 'nodeMetrics'), nodeMetrics);
+        log(`node metrics: ${nodeMetrics.series.length} series fetched again from CloudWatch`);
+      }
       const { renderRunReports } = await import('../reports/index.ts');
       const paths = await renderRunReports(options.runDir);
       log(`report: ${paths.html}\nsummary: ${paths.markdown}\njunit: ${paths.junit}`);

@@ -65,9 +65,14 @@ export const loadSoakHelp = [
 ].join('\n');
 
 export const reportHelp = [
-  'Usage: npm run report -- <runDir>',
+  'Usage: npm run report -- <runDir> [--cw-* options]',
   '',
   'Renders report.html, summary.md and junit.xml of a run folder again from its record files.',
+  '',
+  'With --cw-* options, node metrics are fetched again from CloudWatch for the run window first',
+  '(CloudWatch publishes the last minutes of a run late; a report made right after the run shows',
+  'them as gaps):',
+  ...cloudWatchHelp.map((l) => `  ${l}`),
 ].join('\n');
 
 export const compareHelp = [

@@ -131,12 +131,7 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
       'Give either --flask-content (use existing content) or --publish-fixtures (publish and delete afterwards), not both.',
     );
   }
-  let cloudWatch: CloudWatchOptions | null;
-  try {
-    cloudWatch = cloudWatchOptionsFromArgs(Object.fromEntries(CW_OPTIONS.map((n) => [n, str(n)])));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const cloudWatch = cloudWatchFrom(str);
   const nodeMetrics = oneOf('node-metrics', str('node-metrics'), NODE_METRICS);
   if (nodeMetrics === 'cloudwatch' && !cloudWatch) {
     throw new UsageError(
@@ -192,14 +187,27 @@ export function parseIngestOptions(args: string[]): IngestCommandOptions | 'help
   };
 }
 
-export function parseReportOptions(args: string[]): { runDir: string } | 'help' {
-  const { values, positionals } = parse(args, {}, 'npm run report --');
+/** CloudWatch options from the --cw-* values; null when none is given. */
+function cloudWatchFrom(str: (name: string) => string | undefined): CloudWatchOptions | null {
+  try {
+    return cloudWatchOptionsFromArgs(Object.fromEntries(CW_OPTIONS.map((n) => [n, str(n)])));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function parseReportOptions(
+  args: string[],
+): { runDir: string; cloudWatch: CloudWatchOptions | null } | 'help' {
+  const spec: OptionSpec = Object.fromEntries(CW_OPTIONS.map((n) => [n, { type: 'string' as const }]));
+  const { values, positionals } = parse(args, spec, 'npm run report --');
   if (values.help) return 'help';
   if (positionals.length !== 1)
     throw new UsageError(
       'report needs exactly one run folder, e.g. `npm run report -- runs/2026-11-27T08-00-00Z-load-soak`.',
     );
-  return { runDir: positionals[0] };
+  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  return { runDir: positionals[0], cloudWatch: cloudWatchFrom(str) };
 }
 
 export function parseCompareOptions(
