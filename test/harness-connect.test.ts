@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -49,6 +50,34 @@ describe('Connect client', () => {
       .serverSettings()
       .catch((e) => e);
     assert.match(down.message, /cannot reach http:\/\/127\.0\.0\.1:1 .*check CONNECT_SERVER/);
+  });
+
+  it('sends the bundle with its MD5 in X-Content-Checksum', async () => {
+    const seen: Array<{ checksum: string | undefined; md5: string }> = [];
+    const capture = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({
+          checksum: req.headers['x-content-checksum'] as string | undefined,
+          md5: createHash('md5').update(Buffer.concat(chunks)).digest('hex'),
+        });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"7"}');
+      });
+    });
+    await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(capture.address() as AddressInfo).port}`;
+      const bundle = await createConnectClient({ server: url, apiKey }).uploadBundle(
+        'g',
+        Buffer.from('tar.gz bytes'),
+      );
+      assert.equal(bundle.id, '7');
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0].checksum, seen[0].md5);
+    } finally {
+      capture.close();
+    }
   });
 
   it('publishes the Flask fixture, passes the preflight and deletes it', async () => {

@@ -1,5 +1,6 @@
 // A small Connect Server API client for the harness: preflight checks and publishing the
 // fixture bundles (the same calls Connect's own clients make, connect-api-facts §1.13).
+import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import type { Content, Task } from '../../scenarios/lib/connect-types.ts';
 import { ConnectError, connectError } from './errors.ts';
@@ -61,7 +62,12 @@ export function createConnectClient(options: ConnectClientOptions): ConnectClien
       response = await request(url, {
         method: method as 'GET',
         headers: raw
-          ? { ...headers, 'content-type': 'application/gzip' }
+          ? {
+              ...headers,
+              'content-type': 'application/gzip',
+              // Connect rejects a bundle whose MD5 differs (code 104): a corrupted upload fails loudly.
+              'x-content-checksum': createHash('md5').update(raw).digest('hex'),
+            }
           : body === undefined
             ? headers
             : { ...headers, 'content-type': 'application/json' },
