@@ -1,7 +1,10 @@
 // Throughput of the embedded engine against autocannon and wrk on the same local server, at 100
 // and 400 connections. The server runs in its own process, and so do autocannon and wrk, so that
-// only the engine shares its event loop with nothing. Prints req/s per tool and ends with one
-// JSON line of ratios: {"engine_vs_autocannon":{"100":x,"400":y},"engine_vs_wrk":{...}}.
+// only the engine shares its event loop with nothing. The server is warmed up first (1 s of
+// autocannon), so that the tool measured first (the engine) does not pay for the server's JIT.
+// The engine records the full k6 metric set (every request's samples go to its metrics engine);
+// no --out output is written. Prints req/s per tool and ends with one JSON line of ratios:
+// {"engine_vs_autocannon":{"100":x,"400":y},"engine_vs_wrk":{...}}.
 //
 //   npx tsx bench/engine.ts [--seconds 10]
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -56,11 +59,11 @@ async function engineRps(url: string, vus: number, dir: string): Promise<number>
   return reqs ? reqs.values.rate : 0;
 }
 
-function autocannonRps(url: string, connections: number): number {
+function autocannonRps(url: string, connections: number, seconds = SECONDS): number {
   const cli = new URL('../node_modules/autocannon/autocannon.js', import.meta.url).pathname;
-  const r = spawnSync(process.execPath, [cli, '-j', '-c', String(connections), '-d', String(SECONDS), url], {
+  const r = spawnSync(process.execPath, [cli, '-j', '-c', String(connections), '-d', String(seconds), url], {
     encoding: 'utf8',
-    timeout: (SECONDS + 30) * 1000,
+    timeout: (seconds + 30) * 1000,
   });
   const json = JSON.parse(r.stdout);
   return json.requests.total / (json.duration || SECONDS);
@@ -85,6 +88,7 @@ const out = {
   engine_vs_wrk: {} as Record<string, number>,
 };
 try {
+  autocannonRps(url, CONNECTIONS[0], 1);
   for (const c of CONNECTIONS) {
     const engine = await engineRps(url, c, dir);
     const autocannon = autocannonRps(url, c);

@@ -17,6 +17,7 @@ import { registerLoader } from './loader/register.ts';
 import { MetricsEngine, type ThresholdResult } from './metrics/engine.ts';
 import { InvalidOptionsError } from './metrics/errors.ts';
 import { MetricRegistry, registerBuiltins } from './metrics/registry.ts';
+import type { SampleGroup } from './metrics/sample-groups.ts';
 import { DEFAULT_SUMMARY_TREND_STATS } from './metrics/trend-stats.ts';
 import type { Sample, SummaryData, ThresholdsOption } from './metrics/types.ts';
 import { inInitContext } from './open.ts';
@@ -135,7 +136,7 @@ class TestRun implements TestContext, ScenarioHost {
     this.emit = this.sink.push;
   }
 
-  readonly emit: (sample: Sample) => void;
+  readonly emit: (sample: Sample | SampleGroup) => void;
 
   countRequest(failed: boolean): void {
     this.requests++;
@@ -293,7 +294,7 @@ class TestRun implements TestContext, ScenarioHost {
       return this.fail(EXIT.invalidConfig, `Invalid options: ${describeError(err)}`);
     }
     const metrics = this.metrics;
-    this.sink.addConsumer((batch) => metrics.add(batch));
+    this.sink.setEntryConsumer((entry) => metrics.addEntry(entry));
     for (const o of outputs) this.sink.addConsumer((batch) => o.add(batch));
     const onSamples = this.opts.onSamples;
     if (onSamples) this.sink.addConsumer((batch) => onSamples(batch));

@@ -1,24 +1,37 @@
-// Samples flow from the VUs to their consumers (metrics engine, outputs, the library's onSamples)
-// in batches: a bounded buffer flushed every 100 ms or when it is full. The runtime keeps no other
-// sample arrays, so memory stays flat however long the test runs.
+// Samples flow from the VUs to their consumers. The metrics engine takes each one as it is emitted
+// (a request's samples, and an iteration's, as one SampleGroup). Outputs and the library's
+// onSamples get single samples in batches: a bounded buffer flushed every 100 ms or when it is full,
+// kept only while there is such a consumer. The runtime keeps no other sample arrays, so memory
+// stays flat however long the test runs.
+import { expandEntries, type SampleEntry } from './metrics/sample-groups.ts';
 import type { Sample } from './metrics/types.ts';
 
 const MAX_BATCH = 8192;
 const FLUSH_EVERY_MS = 100;
 
 export type SampleConsumer = (batch: Sample[]) => void;
+export type EntryConsumer = (entry: SampleEntry) => void;
 
 export class SampleSink {
-  private buffer: Sample[] = [];
+  private buffer: SampleEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private entryConsumer: EntryConsumer | null = null;
   private readonly consumers: SampleConsumer[] = [];
 
-  /** Pushes one sample; bound so it can be handed around as a plain function. */
-  readonly push = (sample: Sample): void => {
-    this.buffer.push(sample);
+  /** Pushes one sample or group; bound so it can be handed around as a plain function. */
+  readonly push = (entry: SampleEntry): void => {
+    this.entryConsumer?.(entry);
+    if (this.consumers.length === 0) return;
+    this.buffer.push(entry);
     if (this.buffer.length >= MAX_BATCH) this.flush();
   };
 
+  /** The consumer of every entry as it comes (the metrics engine); there is one. */
+  setEntryConsumer(consumer: EntryConsumer): void {
+    this.entryConsumer = consumer;
+  }
+
+  /** A consumer of single samples in batches (outputs, onSamples). */
   addConsumer(consumer: SampleConsumer): void {
     this.consumers.push(consumer);
   }
@@ -31,7 +44,8 @@ export class SampleSink {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    for (const consume of this.consumers) consume(batch);
+    const samples = expandEntries(batch);
+    for (const consume of this.consumers) consume(samples);
   }
 
   stop(): void {

@@ -1,6 +1,8 @@
 // What the k6 module facades see of the running test: one object per test run, shared by all VUs.
 import type { MetricRegistry } from './metrics/registry.ts';
+import type { SampleGroup } from './metrics/sample-groups.ts';
 import type { Sample } from './metrics/types.ts';
+import type { IterationOutcome, VU } from './vu.ts';
 
 /** Settings of the `http` module that come from the script's options. */
 export interface HttpSettings {
@@ -25,6 +27,8 @@ export interface ScenarioView {
   progress(): number;
   /** Next value of `exec.scenario.iterationInTest`. */
   nextIterationInTest(): number;
+  /** Told by the VU when an iteration it ran for this scenario has ended; may ask the VU to yield. */
+  iterationEnded(vu: VU, outcome: IterationOutcome): Promise<void> | undefined;
 }
 
 export interface TestContext {
@@ -38,7 +42,8 @@ export interface TestContext {
   readonly options: Record<string, unknown>;
   readonly http: HttpSettings;
   readonly startedAt: number;
-  emit(sample: Sample): void;
+  /** Hands a sample, or all samples of one HTTP request, to the metrics engine and outputs. */
+  emit(sample: Sample | SampleGroup): void;
   /** Counts a request for the progress line (`failed`: network error or unexpected status). */
   countRequest(failed: boolean): void;
   /** A line written by a VU's console, already formatted. */

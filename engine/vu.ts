@@ -1,6 +1,7 @@
 // One virtual user: its own instance of the script's modules, its iteration counters, the
 // group/scenario it is in (for tags), its HTTP connections and cookie jar, and the means to
 // interrupt the iteration it is running.
+import { IterationSamples } from './metrics/sample-groups.ts';
 import type { ScenarioView, TestContext } from './test-context.ts';
 
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
@@ -41,11 +42,15 @@ export class VU {
   interrupted = false;
   /** Per-VU state owned by the http module (connections, cookie jar, response callback). */
   httpState: unknown = undefined;
+  /** Set by the http module: cancels the VU's requests in flight (they are not in `pending`). */
+  interruptRequests: ((err: Error) => void) | null = null;
   readonly tags: Record<string, string>;
   readonly metadata: Record<string, string> = {};
   private tagsVersion = 0;
   private cachedTags: Record<string, string> | null = null;
-  private cachedKey = '';
+  private cachedScenario: ScenarioView | null = null;
+  private cachedGroup = '';
+  private cachedVersion = -1;
 
   constructor(id: number, test: TestContext) {
     this.id = id;
@@ -66,15 +71,23 @@ export class VU {
 
   /** Tags every sample of this VU carries right now; do not mutate (it is shared until tags change). */
   sampleTags(): Record<string, string> {
-    const key = `${this.scenario?.name ?? ''}\u0000${this.group}\u0000${this.tagsVersion}`;
-    if (this.cachedTags && key === this.cachedKey) return this.cachedTags;
+    if (
+      this.cachedTags !== null &&
+      this.cachedScenario === this.scenario &&
+      this.cachedGroup === this.group &&
+      this.cachedVersion === this.tagsVersion
+    ) {
+      return this.cachedTags;
+    }
     const tags: Record<string, string> = { ...this.test.testTags };
     if (this.scenario) Object.assign(tags, this.scenario.tags);
     Object.assign(tags, this.tags);
     tags.group = this.group;
     if (this.scenario) tags.scenario = this.scenario.name;
     this.cachedTags = tags;
-    this.cachedKey = key;
+    this.cachedScenario = this.scenario;
+    this.cachedGroup = this.group;
+    this.cachedVersion = this.tagsVersion;
     return tags;
   }
 
@@ -94,14 +107,24 @@ export class VU {
     const err = new InterruptedError();
     for (const cleanup of [...this.pending]) cleanup(err);
     this.pending.clear();
+    this.interruptRequests?.(err);
   }
 
   /** Emits the bytes counted since the last call, as k6 does at the end of every exported-function call. */
   emitDataSamples(): void {
-    const time = Date.now();
-    const tags = this.sampleTags();
-    this.test.emit({ metric: 'data_sent', time, value: this.bytesSent, tags });
-    this.test.emit({ metric: 'data_received', time, value: this.bytesReceived, tags });
+    this.emitEnd(-1);
+  }
+
+  /** data_sent/data_received, after iterations/iteration_duration when `durationMs` ≥ 0. */
+  private emitEnd(durationMs: number): void {
+    const group = new IterationSamples(
+      Date.now(),
+      this.sampleTags(),
+      durationMs,
+      this.bytesSent,
+      this.bytesReceived,
+    );
+    this.test.emit(group);
     this.bytesSent = 0;
     this.bytesReceived = 0;
   }
@@ -138,15 +161,11 @@ export class VU {
         );
       }
     }
-    this.pending.clear();
+    if (this.pending.size > 0) this.pending.clear();
     this.group = '';
-    if (outcome === 'completed') {
-      const time = Date.now();
-      const tags = this.sampleTags();
-      this.test.emit({ metric: 'iterations', time, value: 1, tags });
-      this.test.emit({ metric: 'iteration_duration', time, value: performance.now() - start, tags });
-    }
-    this.emitDataSamples();
+    this.emitEnd(outcome === 'completed' ? performance.now() - start : -1);
+    const breath = scenario.iterationEnded(this, outcome);
+    if (breath) await breath;
     return outcome;
   }
 }

@@ -79,15 +79,17 @@ export class ScenarioRun implements ScenarioView {
   }
 
   /** Runs one iteration on `vu`. */
-  async iterate(vu: VU): Promise<IterationOutcome> {
+  iterate(vu: VU): Promise<IterationOutcome> {
     this.inflight.add(vu);
-    const outcome = await vu.runIteration(vu.exports[this.config.exec] as (data: unknown) => unknown, this);
+    return vu.runIteration(vu.exports[this.config.exec] as (data: unknown) => unknown, this);
+  }
+
+  iterationEnded(vu: VU, outcome: IterationOutcome): Promise<void> | undefined {
     this.inflight.delete(vu);
     if (outcome === 'completed') this.iterationsCompleted++;
     else if (outcome === 'interrupted') this.iterationsInterrupted++;
     else this.iterationsFailed++;
-    await this.host.breathe();
-    return outcome;
+    return this.host.breathe();
   }
 
   get stopping(): boolean {

@@ -1,9 +1,10 @@
 // The `k6/http` module for one VU: requests with k6's params, redirects, cookies, response
 // callback, and the per-request samples (k6-facts §1.3, §1.4, §3.4).
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { RequestSamples } from '../metrics/sample-groups.ts';
 import { parseDuration } from '../metrics/time.ts';
 import { InterruptedError, type VU } from '../vu.ts';
-import { encodeBody, FileData } from './body.ts';
+import { type EncodedBody, encodeBody, FileData } from './body.ts';
 import { Connection } from './connection.ts';
 import { CookieJar } from './cookies.ts';
 import { requestFailure } from './errors.ts';
@@ -11,6 +12,7 @@ import { DEFAULT_EXPECTED, ExpectedStatuses } from './expected-statuses.ts';
 import { headerValues } from './headers.ts';
 import { PendingResponse } from './pending.ts';
 import { Response, type ResponseRequest, type ResponseType } from './response.ts';
+import type { ResponseHead } from './response-head.ts';
 import { type HopResult, sendHop } from './send.ts';
 
 export interface Params {
@@ -29,9 +31,10 @@ interface HttpState {
   jar: CookieJar;
   callback: ExpectedStatuses | null;
   /** Parsed request URLs by their text: scripts request the same few URLs over and over. */
-  urls: Map<string, URL>;
+  urls: Map<string, Target>;
   tagCache: Map<string, Record<string, string>>;
   tagBase: Record<string, string> | null;
+  lastTags: LastTags | null;
 }
 
 /** What `http.url\`...\`` gives: a URL whose name tag is the template, not the filled-in value. */
@@ -57,8 +60,13 @@ function stateOf(vu: VU): HttpState {
       urls: new Map(),
       tagCache: new Map(),
       tagBase: null,
+      lastTags: null,
     };
     vu.httpState = s;
+    const connections = s.connections;
+    vu.interruptRequests = (err) => {
+      for (const conn of connections.values()) conn.cancelAll(err);
+    };
   }
   return s;
 }
@@ -69,6 +77,7 @@ export async function closeConnections(vu: VU): Promise<void> {
   if (!s) return;
   await Promise.all([...s.connections.values()].map((c) => c.close()));
   s.connections.clear();
+  s.urls.clear();
 }
 
 function maskedURL(u: URL): string {
@@ -91,33 +100,65 @@ function tlsOptionsFor(vu: VU, host: string) {
   };
 }
 
-function connectionFor(vu: VU, state: HttpState, url: URL): Connection {
+/** A request URL with the parts every request needs, worked out once (URL getters allocate). */
+interface Target {
+  url: URL;
+  href: string;
+  /** Path and query, as in the request line. */
+  path: string;
+  /** `href` with credentials masked as k6 shows it in tags and errors. */
+  masked: string;
+  /** The Authorization header for credentials in the URL, or ''. */
+  authorization: string;
+  connection: Connection | null;
+}
+
+function targetOf(url: URL): Target {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`unsupported protocol ${url.protocol}`);
+  let authorization = '';
+  if (url.username || url.password) {
+    const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`);
+    authorization = `Basic ${basic.toString('base64')}`;
+  }
+  return {
+    url,
+    href: url.href,
+    path: `${url.pathname}${url.search}`,
+    masked: maskedURL(url),
+    authorization,
+    connection: null,
+  };
+}
+
+function connectionFor(vu: VU, state: HttpState, target: Target): Connection {
+  if (target.connection !== null) return target.connection;
+  const url = target.url;
   const key = `${url.protocol}//${url.host}`;
   let conn = state.connections.get(key);
   if (!conn) {
     conn = new Connection(url.origin, tlsOptionsFor(vu, url.hostname));
     state.connections.set(key, conn);
   }
+  target.connection = conn;
   return conn;
 }
 
 const URL_CACHE_SIZE = 1024;
 
-function parseURL(state: HttpState, text: string): URL {
-  let url = state.urls.get(text);
-  if (!url) {
-    url = new URL(text);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new Error(`unsupported protocol ${url.protocol}`);
+function parseURL(state: HttpState, text: string): Target {
+  let target = state.urls.get(text);
+  if (!target) {
+    target = targetOf(new URL(text));
     if (state.urls.size >= URL_CACHE_SIZE) state.urls.clear();
-    state.urls.set(text, url);
+    state.urls.set(text, target);
   }
-  return url;
+  return target;
 }
 
-function decodeBody(raw: Buffer[], body: Buffer): Buffer {
+function decodeBody(head: ResponseHead, body: Buffer): Buffer {
   if (body.length === 0) return body;
-  const encoding = headerValues(raw, 'content-encoding')[0]?.toLowerCase();
+  const encoding = head.contentEncoding?.toLowerCase();
   if (!encoding || encoding === 'identity') return body;
   try {
     if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(body);
@@ -132,32 +173,70 @@ function decodeBody(raw: Buffer[], body: Buffer): Buffer {
 export function createHttp(vu: VU) {
   const settings = vu.test.http;
 
-  async function send(
+  /** One call of http.request() & co.: its settings, then one hop per redirect until the response. */
+  interface Call {
+    state: HttpState;
+    method: string;
+    target: Target;
+    userName: string | undefined;
+    params: Params;
+    timeoutMs: number;
+    maxRedirects: number;
+    responseType: ResponseType;
+    callback: ExpectedStatuses | null;
+    jar: CookieJar | null;
+    encoded: EncodedBody;
+    userHeaders: string[];
+    hasUserAgent: boolean;
+    hasContentType: boolean;
+    hop: number;
+    headers: string[];
+    resolve: (r: Response) => void;
+    reject: (err: unknown) => void;
+  }
+
+  const NO_PARAMS: Params = {};
+
+  /** Starts a request; the response (or the error k6 would throw) is handed to resolve/reject. */
+  function send(
     method: string,
     target: unknown,
     body: unknown,
-    params: Params = {},
-  ): Promise<Response> {
-    const state = stateOf(vu);
-    method = method.toUpperCase();
-    const userName = target instanceof TaggedURL ? target.name : params.tags?.name?.toString();
-    let url: URL;
+    params: Params | undefined,
+    resolve: (r: Response) => void,
+    reject: (err: unknown) => void,
+  ): void {
     try {
-      url = parseURL(state, String(target));
+      const call = prepare(method, target, body, params ?? NO_PARAMS, resolve, reject);
+      if (call) sendNextHop(call);
+    } catch (err) {
+      reject(err);
+    }
+  }
+
+  function prepare(
+    rawMethod: string,
+    target: unknown,
+    body: unknown,
+    params: Params,
+    resolve: (r: Response) => void,
+    reject: (err: unknown) => void,
+  ): Call | null {
+    const state = stateOf(vu);
+    const method = rawMethod.toUpperCase();
+    const userName = target instanceof TaggedURL ? target.name : params.tags?.name?.toString();
+    let parsed: Target;
+    try {
+      parsed = parseURL(state, String(target));
     } catch (err) {
       const message = `invalid URL ${JSON.stringify(String(target))}: ${(err as Error).message}`;
       if (settings.throw) throw new Error(message);
       vu.test.log('warn', `Request Failed: ${message}`);
-      return failedBeforeSending(method, String(target), message);
+      resolve(failedBeforeSending(method, String(target), message));
+      return null;
     }
     const timeoutMs = params.timeout === undefined ? 60_000 : parseDuration(params.timeout, 'params.timeout');
-    const maxRedirects = params.redirects ?? settings.maxRedirects;
-    const responseType: ResponseType =
-      params.responseType ?? (settings.discardResponseBodies ? 'none' : 'text');
-    const callback = params.responseCallback === undefined ? state.callback : params.responseCallback;
-    const jar = params.jar === undefined ? state.jar : params.jar;
-    let encoded = encodeBody(body);
-    const userHeaders: Array<[string, string]> = [];
+    const userHeaders: string[] = [];
     let hasUserAgent = false;
     let hasContentType = false;
     if (params.headers) {
@@ -165,107 +244,137 @@ export function createHttp(vu: VU) {
         const lower = k.toLowerCase();
         if (lower === 'user-agent') hasUserAgent = true;
         if (lower === 'content-type') hasContentType = true;
-        userHeaders.push([k, String(v)]);
+        userHeaders.push(k, String(v));
       }
     }
+    return {
+      state,
+      method,
+      target: parsed,
+      userName,
+      params,
+      timeoutMs,
+      maxRedirects: params.redirects ?? settings.maxRedirects,
+      responseType: params.responseType ?? (settings.discardResponseBodies ? 'none' : 'text'),
+      callback: params.responseCallback === undefined ? state.callback : params.responseCallback,
+      jar: params.jar === undefined ? state.jar : params.jar,
+      encoded: encodeBody(body),
+      userHeaders,
+      hasUserAgent,
+      hasContentType,
+      hop: 0,
+      headers: userHeaders,
+      resolve,
+      reject,
+    };
+  }
 
-    for (let hop = 0; ; hop++) {
-      const headers: string[] = [];
-      for (const [k, v] of userHeaders) headers.push(k, v);
-      if (!hasUserAgent && settings.userAgent) headers.push('User-Agent', settings.userAgent);
-      if (encoded.contentType && !hasContentType) headers.push('Content-Type', encoded.contentType);
-      if (url.username || url.password) {
-        const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`);
-        headers.push('Authorization', `Basic ${basic.toString('base64')}`);
-      }
-      const cookieHeader = cookiesFor(jar, url, hop === 0 ? params.cookies : undefined);
-      if (cookieHeader) headers.push('Cookie', cookieHeader);
-
-      const conn = connectionFor(vu, state, url);
-      const result = await sendHop(conn, {
-        method,
-        path: `${url.pathname}${url.search}`,
+  function sendNextHop(call: Call): void {
+    if (vu.interrupted) throw new InterruptedError();
+    const target = call.target;
+    const headers = call.userHeaders.slice();
+    if (!call.hasUserAgent && settings.userAgent) headers.push('User-Agent', settings.userAgent);
+    if (call.encoded.contentType && !call.hasContentType)
+      headers.push('Content-Type', call.encoded.contentType);
+    if (target.authorization) headers.push('Authorization', target.authorization);
+    const cookieHeader = cookiesFor(call.jar, target.url, call.hop === 0 ? call.params.cookies : undefined);
+    if (cookieHeader) headers.push('Cookie', cookieHeader);
+    call.headers = headers;
+    const conn = connectionFor(vu, call.state, target);
+    sendHop(
+      conn,
+      {
+        method: call.method,
+        path: target.path,
         headers,
-        body: encoded.bytes,
-        timeoutMs,
-        onInterrupt: (cancel) => vu.onInterrupt(cancel),
-      });
-      vu.bytesSent += result.bytesSent;
-      vu.bytesReceived += result.bytesReceived;
-      if (vu.interrupted) throw new InterruptedError();
+        body: call.encoded.bytes,
+        timeoutMs: call.timeoutMs,
+      },
+      call,
+      hopDone,
+    );
+  }
 
-      const masked = maskedURL(url);
-      let error = '';
-      let errorCode = 0;
-      if (result.error) {
-        const failure = requestFailure(result.error, url.host, method, masked);
-        error = failure.error;
-        errorCode = failure.code;
-      } else if (result.status >= 400) {
-        errorCode = 1000 + result.status;
-      }
-      if (!result.error && jar) {
-        const setCookies = headerValues(result.rawHeaders, 'set-cookie');
-        if (setCookies.length > 0) jar.storeResponse(url, setCookies);
-      }
-      const expected = callback ? callback.expects(result.status) : null;
-      emitRequestSamples(vu, state, result, {
-        method,
-        url: userName ?? masked,
-        name: userName ?? masked,
-        status: result.status,
-        error,
-        errorCode,
-        expected,
-        userTags: params.tags,
-      });
-
-      const location = result.error ? undefined : headerValues(result.rawHeaders, 'location')[0];
-      if (REDIRECTS.has(result.status) && location !== undefined && hop < maxRedirects) {
-        const next = new URL(location, url);
-        if (
-          result.status === 303 ||
-          ((result.status === 301 || result.status === 302) && method === 'POST')
-        ) {
-          if (method !== 'HEAD') method = 'GET';
-          encoded = { bytes: null, contentType: null };
-        }
-        url = next;
-        continue;
-      }
-
-      const request: ResponseRequest = {
-        method,
-        url: masked,
-        headers: requestHeaders(headers),
-        body: encoded.bytes ? encoded.bytes.toString('utf8') : '',
-        cookies: {},
-      };
-      if (REDIRECTS.has(result.status) && location !== undefined && maxRedirects > 0 && hop >= maxRedirects) {
-        error = `stopped after ${maxRedirects} redirects`;
-        vu.test.log(
-          'warn',
-          `Stopped after ${maxRedirects} redirects and returned the redirection; url=${masked}`,
-        );
-      }
-      if (result.error && settings.throw) throw new Error(error);
-      if (result.error) vu.test.log('warn', `Request Failed error="${error}"`);
-      return new Response({
-        status: result.status,
-        statusText: result.statusText,
-        rawHeaders: result.rawHeaders,
-        bodyBytes: result.error ? null : decodeBody(result.rawHeaders, result.body),
-        responseType,
-        url: url.href,
-        timings: result.timings,
-        error,
-        errorCode,
-        tlsVersion: result.tlsVersion,
-        remoteIp: result.remoteAddress,
-        remotePort: result.remotePort,
-        request,
-      });
+  function hopDone(call: Call, result: HopResult): void {
+    try {
+      const response = afterHop(call, result);
+      if (response) call.resolve(response);
+    } catch (err) {
+      call.reject(err);
     }
+  }
+
+  /** Records the hop; returns the response, or null when a redirect was followed. */
+  function afterHop(call: Call, result: HopResult): Response | null {
+    vu.bytesSent += result.bytesSent;
+    vu.bytesReceived += result.bytesReceived;
+    if (vu.interrupted) throw new InterruptedError();
+    const { method, target, jar, callback, maxRedirects, state } = call;
+    const url = target.url;
+    const masked = target.masked;
+    let error = '';
+    let errorCode = 0;
+    if (result.error) {
+      const failure = requestFailure(result.error, url.host, method, masked);
+      error = failure.error;
+      errorCode = failure.code;
+    } else if (result.status >= 400) {
+      errorCode = 1000 + result.status;
+    }
+    const head = result.error ? null : result.head;
+    if (head?.hasSetCookie && jar) {
+      jar.storeResponse(url, headerValues(head.raw, 'set-cookie'));
+    }
+    const expected = callback ? callback.expects(result.status) : null;
+    const name = call.userName ?? masked;
+    emitRequestSamples(vu, state, result, method, name, error, errorCode, expected, call.params.tags);
+
+    const location = head?.location;
+    const redirect = REDIRECTS.has(result.status) && location !== undefined;
+    if (redirect && call.hop < maxRedirects) {
+      const next = new URL(location, url);
+      if (result.status === 303 || ((result.status === 301 || result.status === 302) && method === 'POST')) {
+        if (method !== 'HEAD') call.method = 'GET';
+        call.encoded = { bytes: null, contentType: null };
+      }
+      call.target = targetOf(next);
+      call.hop++;
+      sendNextHop(call);
+      return null;
+    }
+
+    const encoded = call.encoded;
+    const request: ResponseRequest = {
+      method,
+      url: masked,
+      headers: requestHeaders(call.headers),
+      body: encoded.bytes ? encoded.bytes.toString('utf8') : '',
+      cookies: {},
+    };
+    if (redirect && maxRedirects > 0 && call.hop >= maxRedirects) {
+      error = `stopped after ${maxRedirects} redirects`;
+      vu.test.log(
+        'warn',
+        `Stopped after ${maxRedirects} redirects and returned the redirection; url=${masked}`,
+      );
+    }
+    if (result.error && settings.throw) throw new Error(error);
+    if (result.error) vu.test.log('warn', `Request Failed error="${error}"`);
+    return new Response({
+      status: result.status,
+      statusText: result.statusText,
+      head: result.head,
+      bodyBytes: head ? decodeBody(head, result.body) : null,
+      responseType: call.responseType,
+      url: target.href,
+      timings: result.timings,
+      error,
+      errorCode,
+      tlsVersion: result.tlsVersion,
+      remoteIp: result.remoteAddress,
+      remotePort: result.remotePort,
+      request,
+    });
   }
 
   function failedBeforeSending(method: string, url: string, message: string): Response {
@@ -281,7 +390,7 @@ export function createHttp(vu: VU) {
     return new Response({
       status: 0,
       statusText: '',
-      rawHeaders: [],
+      head: null,
       bodyBytes: null,
       responseType: 'none',
       url,
@@ -295,27 +404,30 @@ export function createHttp(vu: VU) {
     });
   }
 
-  const pending = (p: Promise<Response>): PendingResponse<Response> =>
-    PendingResponse.resolve(p) as PendingResponse<Response>;
+  /** A request as k6 scripts see it: a PendingResponse that resolves with the Response itself. */
+  const pending = (method: string, url: unknown, body: unknown, params: Params | undefined) =>
+    new PendingResponse<Response>((resolve, reject) => send(method, url, body, params, resolve, reject));
+  const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> =>
+    new Promise<Response>((resolve, reject) => send(method, url, body, params, resolve, reject));
 
   const http = {
     asyncRequest: (method: string, url: unknown, body?: unknown, params?: Params) =>
-      send(method, url, body, params),
+      request(method, url, body, params),
     request: (method: string, url: unknown, body?: unknown, params?: Params) =>
-      pending(send(method, url, body, params)),
-    get: (url: unknown, params?: Params) => pending(send('GET', url, null, params)),
-    head: (url: unknown, params?: Params) => pending(send('HEAD', url, null, params)),
-    post: (url: unknown, body?: unknown, params?: Params) => pending(send('POST', url, body, params)),
-    put: (url: unknown, body?: unknown, params?: Params) => pending(send('PUT', url, body, params)),
-    patch: (url: unknown, body?: unknown, params?: Params) => pending(send('PATCH', url, body, params)),
-    del: (url: unknown, body?: unknown, params?: Params) => pending(send('DELETE', url, body, params)),
-    options: (url: unknown, body?: unknown, params?: Params) => pending(send('OPTIONS', url, body, params)),
+      pending(method, url, body, params),
+    get: (url: unknown, params?: Params) => pending('GET', url, null, params),
+    head: (url: unknown, params?: Params) => pending('HEAD', url, null, params),
+    post: (url: unknown, body?: unknown, params?: Params) => pending('POST', url, body, params),
+    put: (url: unknown, body?: unknown, params?: Params) => pending('PUT', url, body, params),
+    patch: (url: unknown, body?: unknown, params?: Params) => pending('PATCH', url, body, params),
+    del: (url: unknown, body?: unknown, params?: Params) => pending('DELETE', url, body, params),
+    options: (url: unknown, body?: unknown, params?: Params) => pending('OPTIONS', url, body, params),
     batch(requests: unknown[] | Record<string, unknown>): Promise<unknown> {
       const one = (r: unknown): Promise<Response> => {
-        if (typeof r === 'string' || r instanceof TaggedURL) return send('GET', r, null);
-        if (Array.isArray(r)) return send(String(r[0]), r[1], r[2], r[3] as Params);
+        if (typeof r === 'string' || r instanceof TaggedURL) return request('GET', r, null);
+        if (Array.isArray(r)) return request(String(r[0]), r[1], r[2], r[3] as Params);
         const o = r as { method?: string; url: unknown; body?: unknown; params?: Params };
-        return send(o.method ?? 'GET', o.url, o.body, o.params);
+        return request(o.method ?? 'GET', o.url, o.body, o.params);
       };
       if (Array.isArray(requests)) return Promise.all(requests.map(one));
       const keys = Object.keys(requests);
@@ -360,6 +472,7 @@ export function createHttp(vu: VU) {
 }
 
 function cookiesFor(jar: CookieJar | null, url: URL, extra: Params['cookies']): string {
+  if (!extra && (jar === null || jar.isEmpty())) return '';
   const pairs = new Map<string, string>();
   if (jar) for (const c of jar.matching(url)) if (!pairs.has(c.name)) pairs.set(c.name, c.value);
   if (extra) {
@@ -383,64 +496,92 @@ function requestHeaders(flat: string[]): Record<string, string[]> {
   return out;
 }
 
-interface RequestTags {
-  method: string;
-  url: string;
-  name: string;
-  status: number;
-  error: string;
-  errorCode: number;
-  expected: boolean | null;
-  userTags: Params['tags'];
-}
-
 /** Tag sets are shared by all samples of a request and reused across requests with the same values. */
 const TAG_CACHE_SIZE = 256;
 
-function requestTags(vu: VU, state: HttpState, tlsVersion: string, t: RequestTags): Record<string, string> {
+/** The last tag set made without user tags or error, checked first: loops repeat the same request. */
+interface LastTags {
+  base: Record<string, string>;
+  method: string;
+  status: number;
+  expected: boolean | null;
+  tlsVersion: string;
+  name: string;
+  tags: Record<string, string>;
+}
+
+function requestTags(
+  vu: VU,
+  state: HttpState,
+  result: HopResult,
+  method: string,
+  name: string,
+  error: string,
+  errorCode: number,
+  expected: boolean | null,
+  userTags: Params['tags'],
+): Record<string, string> {
   const base = vu.sampleTags();
+  const status = result.status;
+  const tlsVersion = result.tlsVersion;
   let key = '';
-  if (!t.userTags && !t.error) {
-    key = `${t.method} ${t.status} ${t.expected} ${tlsVersion} ${t.url} ${t.name}`;
+  if (!userTags && !error) {
+    const last = state.lastTags;
+    if (
+      last !== null &&
+      last.base === base &&
+      last.status === status &&
+      last.name === name &&
+      last.method === method &&
+      last.expected === expected &&
+      last.tlsVersion === tlsVersion
+    ) {
+      return last.tags;
+    }
+    key = `${method} ${status} ${expected} ${tlsVersion} ${name}`;
     if (state.tagBase === base) {
       const hit = state.tagCache.get(key);
-      if (hit) return hit;
+      if (hit) {
+        state.lastTags = { base, method, status, expected, tlsVersion, name, tags: hit };
+        return hit;
+      }
     } else {
       state.tagBase = base;
       state.tagCache.clear();
     }
   }
   const tags: Record<string, string> = { ...base };
-  if (t.status !== 0) tags.proto = 'HTTP/1.1';
-  tags.status = String(t.status);
-  tags.method = t.method;
-  tags.url = t.url;
-  tags.name = t.name;
-  if (t.expected !== null) tags.expected_response = t.expected ? 'true' : 'false';
+  if (status !== 0) tags.proto = 'HTTP/1.1';
+  tags.status = String(status);
+  tags.method = method;
+  tags.url = name;
+  tags.name = name;
+  if (expected !== null) tags.expected_response = expected ? 'true' : 'false';
   if (tlsVersion) tags.tls_version = tlsVersion;
-  if (t.error) tags.error = t.error;
-  if (t.errorCode) tags.error_code = String(t.errorCode);
-  if (t.userTags) for (const k in t.userTags) tags[k] = String(t.userTags[k]);
+  if (error) tags.error = error;
+  if (errorCode) tags.error_code = String(errorCode);
+  if (userTags) for (const k in userTags) tags[k] = String(userTags[k]);
   if (key) {
     if (state.tagCache.size >= TAG_CACHE_SIZE) state.tagCache.clear();
     state.tagCache.set(key, tags);
+    state.lastTags = { base, method, status, expected, tlsVersion, name, tags };
   }
   return tags;
 }
 
-function emitRequestSamples(vu: VU, state: HttpState, result: HopResult, t: RequestTags): void {
-  const tags = requestTags(vu, state, result.tlsVersion, t);
-  const time = result.endTime;
-  const tm = result.timings;
-  const test = vu.test;
-  test.emit({ metric: 'http_reqs', time, value: 1, tags });
-  test.emit({ metric: 'http_req_duration', time, value: tm.duration, tags });
-  test.emit({ metric: 'http_req_blocked', time, value: tm.blocked, tags });
-  test.emit({ metric: 'http_req_connecting', time, value: tm.connecting, tags });
-  test.emit({ metric: 'http_req_tls_handshaking', time, value: tm.tls_handshaking, tags });
-  test.emit({ metric: 'http_req_sending', time, value: tm.sending, tags });
-  test.emit({ metric: 'http_req_waiting', time, value: tm.waiting, tags });
-  test.emit({ metric: 'http_req_receiving', time, value: tm.receiving, tags });
-  if (t.expected !== null) test.emit({ metric: 'http_req_failed', time, value: t.expected ? 0 : 1, tags });
-  test.countRequest(t.expected === false || t.status === 0);
+function emitRequestSamples(
+  vu: VU,
+  state: HttpState,
+  result: HopResult,
+  method: string,
+  name: string,
+  error: string,
+  errorCode: number,
+  expected: boolean | null,
+  userTags: Params['tags'],
+): void {
+  const tags = requestTags(vu, state, result, method, name, error, errorCode, expected, userTags);
+  const failed = expected === null ? -1 : expected ? 0 : 1;
+  vu.test.emit(new RequestSamples(result.endTime, tags, result.timings, failed));
+  vu.test.countRequest(expected === false || result.status === 0);
 }

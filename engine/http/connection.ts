@@ -1,6 +1,8 @@
 // One VU's keep-alive connection to one origin: an undici Client (a single socket, no pipelining)
 // whose connector records when the TCP connect and the TLS handshake ended, so that only the
-// request that opened the connection carries their cost (k6's connecting/tls_handshaking).
+// request that opened the connection carries their cost (k6's connecting/tls_handshaking). It
+// also keeps the requests in flight on it, so that they can be cancelled (interrupted iteration,
+// k6's `timeout`) with one timer per connection instead of one per request.
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { buildConnector, Client } from 'undici';
@@ -20,13 +22,30 @@ export interface ConnectionOptions {
   servername?: string;
 }
 
+/** A request in flight on a connection, as far as cancelling it goes (send.ts implements it). */
+export interface InFlight {
+  /** performance.now() after which the request is cancelled with `timeoutError()`; Infinity for none. */
+  readonly deadline: number;
+  cancel(err: Error): void;
+  timeoutError(): Error;
+}
+
 export class Connection {
   readonly client: Client;
   /** Set when a socket was just opened; taken by the request that is sent on it first. */
   opened: OpenedConnection | null = null;
+  /** The socket opened last (its byte counters and address describe the last request). */
   socket: Socket | null = null;
-  private written = 0;
-  private read = 0;
+  /** Bytes written and read on `socket` that earlier requests have been charged with. */
+  written = 0;
+  read = 0;
+  /** k6's tls_version tag of `socket` ('' for plain HTTP), and its peer. */
+  tlsVersion = '';
+  remoteAddress = '';
+  remotePort = 0;
+  private readonly inflight: InFlight[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Number.POSITIVE_INFINITY;
 
   constructor(origin: string, options: ConnectionOptions) {
     const base = buildConnector({
@@ -52,10 +71,7 @@ export class Connection {
             const now = performance.now();
             if (timing.tcpEnd === 0) timing.tcpEnd = now;
             timing.tlsEnd = secure ? now : timing.tcpEnd;
-            this.socket = sock as Socket;
-            this.written = 0;
-            this.read = 0;
-            this.opened = timing;
+            this.socketOpened(sock as Socket, timing);
           }
           (callback as (e: Error | null, s: unknown) => void)(err, sock);
         }) as unknown as Socket;
@@ -67,24 +83,60 @@ export class Connection {
     });
   }
 
-  /** Bytes written and read on the socket since the last call. */
-  takeBytes(): [number, number] {
-    const s = this.socket;
-    if (!s) return [0, 0];
-    const w = s.bytesWritten;
-    const r = s.bytesRead;
-    const out: [number, number] = [w - this.written, r - this.read];
-    this.written = w;
-    this.read = r;
-    return out;
+  /** Starts tracking a request: it can now be cancelled, and its deadline is watched. */
+  track(req: InFlight): void {
+    this.inflight.push(req);
+    if (req.deadline < this.timerAt) this.armTimer(req.deadline);
   }
 
-  tlsVersion(): string {
-    const protocol = (this.socket as TLSSocket | null)?.getProtocol?.();
-    return protocol ? protocol.replace(/^TLSv/, 'tls').replace(/^tls1$/, 'tls1.0') : '';
+  untrack(req: InFlight): void {
+    const list = this.inflight;
+    const i = list.indexOf(req);
+    if (i === list.length - 1) list.pop();
+    else if (i >= 0) list.splice(i, 1);
+  }
+
+  /** Ends every request in flight on this connection. */
+  cancelAll(err: Error): void {
+    for (const req of this.inflight.slice()) req.cancel(err);
   }
 
   close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Number.POSITIVE_INFINITY;
     return this.client.destroy().catch(() => {});
+  }
+
+  private socketOpened(sock: Socket, timing: OpenedConnection): void {
+    this.socket = sock;
+    this.written = 0;
+    this.read = 0;
+    const protocol = (sock as TLSSocket).getProtocol?.();
+    this.tlsVersion = protocol ? protocol.replace(/^TLSv/, 'tls').replace(/^tls1$/, 'tls1.0') : '';
+    this.remoteAddress = sock.remoteAddress ?? '';
+    this.remotePort = sock.remotePort ?? 0;
+    this.opened = timing;
+  }
+
+  private armTimer(at: number): void {
+    if (at === Number.POSITIVE_INFINITY) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.checkDeadlines(), Math.max(0, at - performance.now()) + 1);
+    this.timer.unref();
+  }
+
+  /** One timer per connection: requests only move the deadline earlier, the timer re-arms itself. */
+  private checkDeadlines(): void {
+    this.timer = null;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const req of this.inflight.slice()) {
+      if (req.deadline <= now) req.cancel(req.timeoutError());
+      else if (req.deadline < soonest) soonest = req.deadline;
+    }
+    this.armTimer(soonest);
   }
 }

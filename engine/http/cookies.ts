@@ -102,6 +102,11 @@ export class CookieJar {
     }
   }
 
+  /** True when the jar holds no cookie at all (expired ones included). */
+  isEmpty(): boolean {
+    return this.cookies.length === 0;
+  }
+
   /** Cookies to send to `url`, most specific path first (RFC 6265 §5.4). */
   matching(url: URL, now = Date.now()): Cookie[] {
     if (this.cookies.length === 0) return [];

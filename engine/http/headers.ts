@@ -14,24 +14,22 @@ export function canonicalHeaderName(name: string): string {
   return out;
 }
 
-export function headersObject(raw: Buffer[]): Record<string, string> {
+export function headersObject(raw: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < raw.length; i += 2) {
-    const name = canonicalHeaderName(raw[i].toString('latin1'));
-    const value = raw[i + 1].toString('latin1');
+    const name = canonicalHeaderName(raw[i]);
+    const value = raw[i + 1];
     out[name] = name in out ? `${out[name]}, ${value}` : value;
   }
   return out;
 }
 
-/** Values of one header (lower-case name) in raw undici headers. */
-export function headerValues(raw: Buffer[], lowerName: string): string[] {
+/** Values of one header (lower-case name) in raw response headers (name, value, name, value…). */
+export function headerValues(raw: string[], lowerName: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const n = raw[i];
-    if (n.length === lowerName.length && n.toString('latin1').toLowerCase() === lowerName) {
-      out.push(raw[i + 1].toString('latin1'));
-    }
+    if (n.length === lowerName.length && n.toLowerCase() === lowerName) out.push(raw[i + 1]);
   }
   return out;
 }

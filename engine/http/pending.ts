@@ -25,6 +25,14 @@ export class PendingResponse<T> extends Promise<T> {
   }
 }
 
+// `await` adopts a promise as it is only when its constructor is Promise itself; anything else is
+// wrapped in a new promise that takes two more microtask turns to settle.
+Object.defineProperty(PendingResponse.prototype, 'constructor', {
+  value: Promise,
+  writable: true,
+  configurable: true,
+});
+
 for (const name of PROPERTIES) {
   Object.defineProperty(PendingResponse.prototype, name, {
     get() {

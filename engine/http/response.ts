@@ -2,6 +2,7 @@
 // iterations only look at `status`.
 import { parseSetCookie } from './cookies.ts';
 import { headersObject, headerValues } from './headers.ts';
+import type { ResponseHead } from './response-head.ts';
 import type { Timings } from './send.ts';
 
 export type ResponseType = 'text' | 'binary' | 'none';
@@ -17,7 +18,7 @@ export interface ResponseRequest {
 export interface ResponseInit {
   status: number;
   statusText: string;
-  rawHeaders: Buffer[];
+  head: ResponseHead | null;
   bodyBytes: Buffer | null;
   responseType: ResponseType;
   url: string;
@@ -67,7 +68,7 @@ export class Response {
   readonly remote_ip: string;
   readonly remote_port: number;
   readonly request: ResponseRequest;
-  private readonly raw: Buffer[];
+  private readonly head: ResponseHead | null;
   private readonly bytes: Buffer | null;
   private readonly responseType: ResponseType;
   private decodedHeaders: Record<string, string> | null = null;
@@ -87,13 +88,13 @@ export class Response {
     this.remote_ip = init.remoteIp;
     this.remote_port = init.remotePort;
     this.request = init.request;
-    this.raw = init.rawHeaders;
+    this.head = init.head;
     this.bytes = init.bodyBytes;
     this.responseType = init.responseType;
   }
 
   get headers(): Record<string, string> {
-    this.decodedHeaders ??= headersObject(this.raw);
+    this.decodedHeaders ??= headersObject(this.head ? this.head.raw : []);
     return this.decodedHeaders;
   }
 
@@ -111,7 +112,7 @@ export class Response {
   get cookies(): Record<string, Array<Record<string, unknown>>> {
     const out: Record<string, Array<Record<string, unknown>>> = {};
     const url = new URL(this.url);
-    for (const header of headerValues(this.raw, 'set-cookie')) {
+    for (const header of headerValues(this.head ? this.head.raw : [], 'set-cookie')) {
       const c = parseSetCookie(header, url);
       if (!c) continue;
       out[c.name] ??= [];

@@ -1,8 +1,10 @@
 // Sends one HTTP request (one redirect hop) on a VU's connection and measures k6's timings:
-// blocked, connecting, tls_handshaking, sending, waiting, receiving.
+// blocked, connecting, tls_handshaking, sending, waiting, receiving. The request goes straight to
+// undici's dispatcher with a handler that keeps the raw header buffers and body chunks as they come.
 import type { Dispatcher } from 'undici';
-import type { Connection } from './connection.ts';
+import type { Connection, InFlight } from './connection.ts';
 import { RequestTimeoutError } from './errors.ts';
+import { ResponseHead } from './response-head.ts';
 
 export interface Timings {
   blocked: number;
@@ -17,8 +19,8 @@ export interface Timings {
 export interface HopResult {
   status: number;
   statusText: string;
-  /** Raw header pairs as undici gives them (name, value, name, value…). */
-  rawHeaders: Buffer[];
+  /** The response's status and headers; null when none was received. */
+  head: ResponseHead | null;
   body: Buffer;
   timings: Timings;
   error: unknown;
@@ -37,52 +39,78 @@ export interface HopRequest {
   headers: string[];
   body: Buffer | null;
   timeoutMs: number;
-  /** Lets the VU interrupt the request; returns the remover. */
-  onInterrupt(cancel: (err: Error) => void): () => void;
 }
 
 const EMPTY = Buffer.alloc(0);
 
-class HopHandler implements Dispatcher.DispatchHandler {
+const ZERO_TIMINGS: Timings = {
+  blocked: 0,
+  connecting: 0,
+  tls_handshaking: 0,
+  sending: 0,
+  waiting: 0,
+  receiving: 0,
+  duration: 0,
+};
+
+/** One hop in flight: undici's handler, its timestamps, and then its result. */
+class Hop<C> implements Dispatcher.DispatchHandler, InFlight, HopResult {
   readonly start = performance.now();
+  readonly deadline: number;
+  finished = false;
   sendStart = 0;
   sent = 0;
   firstByte = 0;
   status = 0;
   statusText = '';
-  rawHeaders: Buffer[] = [];
-  chunks: Buffer[] = [];
-  abortFn: ((err: Error) => void) | null = null;
-  pendingAbort: Error | null = null;
-  timer: NodeJS.Timeout | null = null;
-  removeInterrupt: (() => void) | null = null;
+  head: ResponseHead | null = null;
+  chunks: Buffer[] | null = null;
+  chunk: Buffer = EMPTY;
+  timings: Timings = ZERO_TIMINGS;
+  error: unknown = null;
+  endTime = 0;
+  bytesSent = 0;
+  bytesReceived = 0;
+  tlsVersion = '';
+  remoteAddress = '';
+  remotePort = 0;
+  private abortFn: ((err: Error) => void) | null = null;
+  private pendingAbort: Error | null = null;
+
   constructor(
     readonly conn: Connection,
-    readonly done: (handler: HopHandler, err: unknown) => void,
-  ) {}
+    readonly timeoutMs: number,
+    readonly context: C,
+    readonly done: (context: C, result: HopResult) => void,
+  ) {
+    this.deadline =
+      timeoutMs > 0 && Number.isFinite(timeoutMs) ? this.start + timeoutMs : Number.POSITIVE_INFINITY;
+  }
 
-  finished = false;
+  get body(): Buffer {
+    const c = this.chunks;
+    return c === null ? this.chunk : Buffer.concat(c);
+  }
+
+  timeoutError(): Error {
+    return new RequestTimeoutError(`request timeout after ${this.timeoutMs}ms`);
+  }
 
   cancel(err: Error): void {
-    if (this.abortFn) {
-      this.abortFn(err);
-      return;
-    }
-    // Not on the wire yet (queued or still connecting): answer now, abort when undici gets to it.
-    this.pendingAbort = err;
+    if (this.finished) return;
+    if (this.abortFn) this.abortFn(err);
+    // Not on the wire yet (queued or still connecting): aborted when undici gets to it.
+    else this.pendingAbort = err;
     this.finish(err);
   }
 
-  finish(err: unknown): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.done(this, err);
-  }
-
   onConnect(abort: (err?: Error) => void): void {
-    if (!this.finished) this.sendStart = performance.now();
+    if (this.pendingAbort) {
+      abort(this.pendingAbort);
+      return;
+    }
+    this.sendStart = performance.now();
     this.abortFn = abort as (err: Error) => void;
-    if (this.pendingAbort) abort(this.pendingAbort);
   }
 
   onRequestSent(): void {
@@ -94,17 +122,19 @@ class HopHandler implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, statusText: string): boolean {
-    if (this.firstByte === 0) this.firstByte = performance.now();
     // 1xx informational responses are followed by the real one.
-    if (statusCode < 200) return true;
-    this.status = statusCode;
-    this.statusText = statusText;
-    this.rawHeaders = rawHeaders;
+    if (statusCode >= 200) {
+      this.status = statusCode;
+      this.statusText = statusText;
+      this.head = new ResponseHead(statusCode, statusText, rawHeaders);
+    }
     return true;
   }
 
   onData(chunk: Buffer): boolean {
-    this.chunks.push(chunk);
+    if (this.chunks !== null) this.chunks.push(chunk);
+    else if (this.chunk.length === 0) this.chunk = chunk;
+    else this.chunks = [this.chunk, chunk];
     return true;
   }
 
@@ -115,72 +145,73 @@ class HopHandler implements Dispatcher.DispatchHandler {
   onError(err: Error): void {
     this.finish(err);
   }
+
+  private finish(err: Error | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    const end = performance.now();
+    const conn = this.conn;
+    conn.untrack(this);
+    const opened = conn.opened;
+    let connecting = 0;
+    let tls = 0;
+    let blocked: number;
+    const sendStart = this.sendStart || end;
+    if (opened && opened.connectStart >= this.start && this.sendStart !== 0) {
+      conn.opened = null;
+      connecting = opened.tcpEnd - opened.connectStart;
+      tls = opened.tlsEnd - opened.tcpEnd;
+      blocked = opened.connectStart - this.start + (sendStart - opened.tlsEnd);
+    } else {
+      blocked = sendStart - this.start;
+    }
+    const sent = this.sent || sendStart;
+    const firstByte = this.firstByte || (err ? sent : end);
+    const sending = this.sendStart ? sent - sendStart : 0;
+    const waiting = this.sendStart ? firstByte - sent : 0;
+    const receiving = this.sendStart ? end - firstByte : 0;
+    this.timings = {
+      blocked: Math.max(0, blocked),
+      connecting,
+      tls_handshaking: tls,
+      sending,
+      waiting,
+      receiving,
+      duration: sending + waiting + receiving,
+    };
+    if (err) {
+      this.status = 0;
+      this.error = err;
+    }
+    this.endTime = Date.now();
+    const socket = conn.socket;
+    if (socket) {
+      // Bytes on the wire (request and response heads included) since the previous request.
+      const w = socket.bytesWritten;
+      const r = socket.bytesRead;
+      this.bytesSent = w - conn.written;
+      this.bytesReceived = r - conn.read;
+      conn.written = w;
+      conn.read = r;
+      this.tlsVersion = conn.tlsVersion;
+      this.remoteAddress = conn.remoteAddress;
+      this.remotePort = conn.remotePort;
+    }
+    this.done(this.context, this);
+  }
 }
 
-export function sendHop(conn: Connection, req: HopRequest): Promise<HopResult> {
-  return new Promise<HopResult>((resolve) => {
-    const handler = new HopHandler(conn, (h, err) => {
-      const end = performance.now();
-      if (h.timer) clearTimeout(h.timer);
-      h.removeInterrupt?.();
-      const opened = conn.opened;
-      let connecting = 0;
-      let tls = 0;
-      let blocked: number;
-      const sendStart = h.sendStart || end;
-      if (opened && opened.connectStart >= h.start && h.sendStart !== 0) {
-        conn.opened = null;
-        connecting = opened.tcpEnd - opened.connectStart;
-        tls = opened.tlsEnd - opened.tcpEnd;
-        blocked = opened.connectStart - h.start + (sendStart - opened.tlsEnd);
-      } else {
-        blocked = sendStart - h.start;
-      }
-      const sent = h.sent || sendStart;
-      const firstByte = h.firstByte || (err ? sent : end);
-      const sending = h.sendStart ? sent - sendStart : 0;
-      const waiting = h.sendStart ? firstByte - sent : 0;
-      const receiving = h.sendStart ? end - firstByte : 0;
-      const [bytesSent, bytesReceived] = conn.takeBytes();
-      const socket = conn.socket;
-      resolve({
-        status: err ? 0 : h.status,
-        statusText: h.statusText,
-        rawHeaders: h.rawHeaders,
-        body: h.chunks.length === 1 ? h.chunks[0] : h.chunks.length === 0 ? EMPTY : Buffer.concat(h.chunks),
-        timings: {
-          blocked: Math.max(0, blocked),
-          connecting,
-          tls_handshaking: tls,
-          sending,
-          waiting,
-          receiving,
-          duration: sending + waiting + receiving,
-        },
-        error: err,
-        endTime: Date.now(),
-        bytesSent,
-        bytesReceived,
-        tlsVersion: socket ? conn.tlsVersion() : '',
-        remoteAddress: socket?.remoteAddress ?? '',
-        remotePort: socket?.remotePort ?? 0,
-      });
-    });
-    if (req.timeoutMs > 0 && Number.isFinite(req.timeoutMs)) {
-      handler.timer = setTimeout(
-        () => handler.cancel(new RequestTimeoutError(`request timeout after ${req.timeoutMs}ms`)),
-        req.timeoutMs,
-      );
-    }
-    handler.removeInterrupt = req.onInterrupt((e) => handler.cancel(e));
-    conn.client.dispatch(
-      {
-        method: req.method as Dispatcher.HttpMethod,
-        path: req.path,
-        headers: req.headers,
-        body: req.body,
-      },
-      handler,
-    );
-  });
+/** Sends one hop; `done(context, result)` is called once, when it has ended one way or another. */
+export function sendHop<C>(
+  conn: Connection,
+  req: HopRequest,
+  context: C,
+  done: (context: C, result: HopResult) => void,
+): void {
+  const hop = new Hop(conn, req.timeoutMs, context, done);
+  conn.track(hop);
+  conn.client.dispatch(
+    { method: req.method as Dispatcher.HttpMethod, path: req.path, headers: req.headers, body: req.body },
+    hop,
+  );
 }

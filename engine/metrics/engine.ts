@@ -4,6 +4,7 @@
 import { InvalidOptionsError } from './errors.ts';
 import { GroupTree } from './groups.ts';
 import type { MetricRegistry } from './registry.ts';
+import { type SampleEntry, SampleGroup } from './sample-groups.ts';
 import { CounterSink, GaugeSink, RateSink, type Sink, TrendSink } from './sinks.ts';
 import {
   parseThresholdKey,
@@ -17,7 +18,6 @@ import { parseSummaryTrendStats, type TrendStat } from './trend-stats.ts';
 import type {
   MetricInfo,
   MetricType,
-  Sample,
   SummaryData,
   SummaryMetric,
   SummaryValues,
@@ -94,6 +94,8 @@ export class MetricsEngine {
   private readonly declared: Array<{ owner: Tracked; state: ThresholdState }> = [];
   private readonly groups = new GroupTree();
   private lastGroup: string | undefined;
+  /** The metrics of each shape of sample group (keyed by its shared names array). */
+  private readonly groupMetrics = new Map<readonly string[], Metric[]>();
 
   constructor(opts: MetricsEngineOptions) {
     this.registry = opts.registry;
@@ -108,24 +110,49 @@ export class MetricsEngine {
     }
   }
 
-  add(samples: Sample[]): void {
-    for (let s = 0; s < samples.length; s++) {
-      const sample = samples[s];
-      const metric = this.metrics.get(sample.metric) ?? this.metric(sample.metric);
-      metric.sink.add(sample.value);
-      const tags = sample.tags;
-      const subs = metric.submetrics;
-      for (let i = 0; i < subs.length; i++) {
-        if (matches(subs[i], tags)) subs[i].sink.add(sample.value);
-      }
-      const group = tags.group;
-      if (group !== undefined && group !== this.lastGroup) {
-        this.groups.noteGroup(group);
-        this.lastGroup = group;
-      }
-      if (sample.metric === 'checks' && tags.check !== undefined) {
-        this.groups.noteCheck(group ?? '', tags.check, sample.value !== 0);
-      }
+  add(samples: ReadonlyArray<SampleEntry>): void {
+    for (let s = 0; s < samples.length; s++) this.addEntry(samples[s]);
+  }
+
+  /** Adds one sample, or every sample of a group. */
+  addEntry(sample: SampleEntry): void {
+    if (sample instanceof SampleGroup) {
+      this.addGroup(sample);
+      return;
+    }
+    const metric = this.metrics.get(sample.metric) ?? this.metric(sample.metric);
+    this.addValue(metric, sample.value, sample.tags);
+    const tags = sample.tags;
+    this.noteGroup(tags.group);
+    if (sample.metric === 'checks' && tags.check !== undefined) {
+      this.groups.noteCheck(tags.group ?? '', tags.check, sample.value !== 0);
+    }
+  }
+
+  private addGroup(g: SampleGroup): void {
+    const names = g.metrics;
+    let metrics = this.groupMetrics.get(names);
+    if (metrics === undefined) {
+      metrics = names.map((n) => this.metric(n));
+      this.groupMetrics.set(names, metrics);
+    }
+    const tags = g.tags;
+    for (let i = 0; i < metrics.length; i++) this.addValue(metrics[i], g.value(i), tags);
+    this.noteGroup(tags.group);
+  }
+
+  private addValue(metric: Metric, value: number, tags: Record<string, string>): void {
+    metric.sink.add(value);
+    const subs = metric.submetrics;
+    for (let i = 0; i < subs.length; i++) {
+      if (matches(subs[i], tags)) subs[i].sink.add(value);
+    }
+  }
+
+  private noteGroup(group: string | undefined): void {
+    if (group !== undefined && group !== this.lastGroup) {
+      this.groups.noteGroup(group);
+      this.lastGroup = group;
     }
   }
 
