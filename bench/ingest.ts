@@ -8,19 +8,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REQUEST_WITH_FAILED } from '../engine/metrics/sample-groups.ts';
 import { ingestFiles } from '../harness/ingest/index.ts';
 
-const HTTP_METRICS = [
-  'http_reqs',
-  'http_req_duration',
-  'http_req_blocked',
-  'http_req_connecting',
-  'http_req_tls_handshaking',
-  'http_req_sending',
-  'http_req_waiting',
-  'http_req_receiving',
-  'http_req_failed',
-];
 const NAMES = ['GET /stocks/', 'GET /stocks/{ticker}', 'GET /stocks/{ticker}/history'];
 const METRIC_TYPES: Record<string, [string, string]> = {
   http_reqs: ['counter', 'default'],
@@ -78,7 +68,7 @@ async function writeSamples(path: string, count: number): Promise<void> {
     const tags = `{"expected_response":"${ok}","group":"","method":"GET","name":"${name}","proto":"HTTP/1.1","scenario":"fetchers","status":"${status}","url":"${url}"${ok ? '' : ',"error_code":"1503"'}}`;
     const metadata = `,"metadata":{"vu":"${request % 400}","iter":"${request >> 9}"}`;
     const duration = 120 + ((request * 7919) % 2000) / 10;
-    for (const metric of HTTP_METRICS) {
+    for (const metric of REQUEST_WITH_FAILED) {
       const value =
         metric === 'http_reqs'
           ? 1

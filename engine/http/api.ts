@@ -13,7 +13,7 @@ import { headerValues } from './headers.ts';
 import { PendingResponse } from './pending.ts';
 import { Response, type ResponseRequest, type ResponseType } from './response.ts';
 import type { ResponseHead } from './response-head.ts';
-import { type HopResult, sendHop } from './send.ts';
+import { type HopResult, sendHop, ZERO_TIMINGS } from './send.ts';
 
 export interface Params {
   headers?: Record<string, string | number>;
@@ -378,15 +378,7 @@ export function createHttp(vu: VU) {
   }
 
   function failedBeforeSending(method: string, url: string, message: string): Response {
-    const zero = {
-      blocked: 0,
-      connecting: 0,
-      tls_handshaking: 0,
-      sending: 0,
-      waiting: 0,
-      receiving: 0,
-      duration: 0,
-    };
+    const zero = { ...ZERO_TIMINGS };
     return new Response({
       status: 0,
       statusText: '',

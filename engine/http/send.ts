@@ -43,7 +43,7 @@ export interface HopRequest {
 
 const EMPTY = Buffer.alloc(0);
 
-const ZERO_TIMINGS: Timings = {
+export const ZERO_TIMINGS: Readonly<Timings> = {
   blocked: 0,
   connecting: 0,
   tls_handshaking: 0,

@@ -48,7 +48,8 @@ const REQUEST = [
   'http_req_waiting',
   'http_req_receiving',
 ] as const;
-const REQUEST_WITH_FAILED = [...REQUEST, 'http_req_failed'] as const;
+/** k6's per-request metrics in the order it emits them (k6-facts §1.3). */
+export const REQUEST_WITH_FAILED = [...REQUEST, 'http_req_failed'] as const;
 
 export class RequestSamples extends SampleGroup {
   constructor(
