@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Manifest } from '../archive/manifest.ts';
 import { type LaunchPlan, type ProcessSettings, processCount } from './launch-plan.ts';
 
@@ -43,6 +44,15 @@ export function wsgiTarget(entrypoint: string | null, moduleSource: string): str
   return `${module}:${found.target}`;
 }
 
+/**
+ * Debian's gunicorn runs Debian's Python with python3-flask, whatever `python3` on PATH is (a
+ * pyenv or venv Python may lack Flask); elsewhere the gunicorn on PATH. GUNICORN overrides both.
+ */
+export function gunicornCommand(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GUNICORN) return env.GUNICORN;
+  return existsSync('/usr/bin/gunicorn') ? '/usr/bin/gunicorn' : 'gunicorn';
+}
+
 export function pythonApiPlan(manifest: Manifest, target: string, settings: ProcessSettings): LaunchPlan {
   const workers = processCount(settings);
   // Threads serve keep-alive connections without holding a worker each; a few per worker suit a GIL.
@@ -51,7 +61,7 @@ export function pythonApiPlan(manifest: Manifest, target: string, settings: Proc
     kind: 'gunicorn',
     slots: 1,
     connectionsPerSlot: Math.max(workers * threads, 16),
-    command: '/usr/bin/gunicorn',
+    command: gunicornCommand(),
     args: (port) => [
       '--bind',
       `127.0.0.1:${port}`,
