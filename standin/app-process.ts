@@ -27,8 +27,20 @@ export class AppProcess {
         live.delete(this);
         // Orphaned workers (e.g. gunicorn's when its master was killed) share the group: end them too.
         killGroup(this.pid, 'SIGKILL');
-        this.#remember(`[process exited with ${signal ?? `code ${code}`}]`);
-        resolve(code);
+        // 'exit' can come before the last output is read (a worker's traceback, say): settle once
+        // the pipes have closed, or after a second if something outside the group holds them.
+        let settled = false;
+        const settle = () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(fallback);
+          this.#remember(`[process exited with ${signal ?? `code ${code}`}]`);
+          resolve(code);
+        };
+        const fallback = setTimeout(settle, 1000);
+        fallback.unref();
+        if (this.child.stdout?.closed !== false && this.child.stderr?.closed !== false) settle();
+        else this.child.once('close', settle);
       });
       this.child.once('error', (err) => {
         this.#done = true;
