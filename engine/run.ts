@@ -56,6 +56,8 @@ export interface RunOptions extends OptionOverrides {
   onProgress?: (progress: Progress) => void;
   /** Aborting it stops the test like a first Ctrl+C (graceful); `stop('hard')` on the handle stops at once. */
   signal?: AbortSignal;
+  /** Aborting it stops the test at once, like a second Ctrl+C (for callers without the handle). */
+  hardStopSignal?: AbortSignal;
   stdout?: Writable;
   stderr?: Writable;
 }
@@ -302,8 +304,11 @@ class TestRun implements TestContext, ScenarioHost {
 
     this.scenarios = scenarios.map((c) => new ScenarioRun(c, this));
     const onSignal = () => this.requestStop('graceful');
+    const onHardSignal = () => this.requestStop('hard');
     this.opts.signal?.addEventListener('abort', onSignal);
+    this.opts.hardStopSignal?.addEventListener('abort', onHardSignal);
     if (this.opts.signal?.aborted) this.requestStop('graceful');
+    if (this.opts.hardStopSignal?.aborted) this.requestStop('hard');
     if (!this.opts.quiet) this.io.stderr.write(banner(this.scriptPath, this.opts.out ?? [], this.scenarios));
 
     let exitCode: number = EXIT.ok;
@@ -341,6 +346,7 @@ class TestRun implements TestContext, ScenarioHost {
     } finally {
       for (const t of tickers) clearInterval(t);
       this.opts.signal?.removeEventListener('abort', onSignal);
+      this.opts.hardStopSignal?.removeEventListener('abort', onHardSignal);
       await Promise.all(this.vus.concat(setupVU).map((vu) => closeConnections(vu)));
     }
     if (!this.opts.quiet && isTTY(this.io.stderr)) this.io.stderr.write('\n');

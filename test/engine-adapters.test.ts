@@ -98,3 +98,52 @@ describe('engine adapters', () => {
     assert.match(chunks.join(''), /fake k6 done/);
   });
 });
+
+/** A k6 stand-in that runs until stopped: the first SIGINT starts a graceful stop, the second ends it (exit 105). */
+function slowFakeK6(): string {
+  const path = files.write(
+    'k6-slow',
+    `#!${process.execPath}
+const fs = require('node:fs');
+const args = process.argv.slice(2);
+const json = args.flatMap((a, i) => (args[i - 1] === '--out' ? [a] : [])).find((o) => o.startsWith('json=')).slice(5);
+fs.writeFileSync(json, '');
+fs.writeFileSync(${JSON.stringify(`${files.dir}/pgid`)}, String(require('node:child_process').execSync('ps -o pgid= -p ' + process.pid)).trim() + ' ' + process.pid);
+let sigints = 0;
+process.on('SIGINT', () => {
+  sigints++;
+  fs.writeFileSync(${JSON.stringify(`${files.dir}/sigints`)}, String(sigints));
+  if (sigints === 2) process.exit(105);
+});
+setTimeout(() => process.exit(0), 20000);
+`,
+  );
+  chmodSync(path, 0o755);
+  return path;
+}
+
+test('k6 adapter: k6 runs in its own process group; abort sends one SIGINT, the hard stop a second', async () => {
+  const engine = createEngine('k6', { K6_BIN: slowFakeK6() });
+  const graceful = new AbortController();
+  const hard = new AbortController();
+  const started = Date.now();
+  const running = engine.run({
+    script: '/dev/null',
+    signal: graceful.signal,
+    hardStopSignal: hard.signal,
+    stdout: new (await import('node:stream')).PassThrough(),
+  });
+  const pgidFile = `${files.dir}/pgid`;
+  const { existsSync } = await import('node:fs');
+  while (!existsSync(pgidFile)) await new Promise((r) => setTimeout(r, 50));
+  const [pgid, pid] = readFileSync(pgidFile, 'utf8').split(' ');
+  assert.equal(pgid, pid, 'k6 leads its own process group, so a terminal Ctrl-C does not reach it twice');
+  graceful.abort();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(readFileSync(`${files.dir}/sigints`, 'utf8'), '1');
+  hard.abort();
+  const result = await running;
+  assert.equal(result.exitCode, 105);
+  assert.equal(readFileSync(`${files.dir}/sigints`, 'utf8'), '2');
+  assert.ok(Date.now() - started < 10_000, 'stopped at once, not after its own 20 s');
+});

@@ -67,14 +67,20 @@ async function runK6(bin: string, opts: RunOptions): Promise<RunResult> {
     }
     opts.onSamples?.(batch);
   });
+  // Its own process group: a Ctrl-C on the terminal reaches only the caller, which forwards it
+  // once per stop request (k6 stops gracefully on the first SIGINT and at once on the second).
   const child = spawn(bin, k6Args(opts, samplesFile, summaryFile), {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: process.env,
+    detached: true,
   });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   child.stdout.pipe(opts.stdout ?? process.stdout, { end: false });
   child.stderr.pipe(opts.stderr ?? process.stderr, { end: false });
   const onAbort = () => child.kill('SIGINT');
   opts.signal?.addEventListener('abort', onAbort);
+  opts.hardStopSignal?.addEventListener('abort', onAbort);
   let polling = Promise.resolve();
   const timer = setInterval(() => {
     polling = polling.then(() => tail.poll());
@@ -103,6 +109,8 @@ async function runK6(bin: string, opts: RunOptions): Promise<RunResult> {
   });
   clearInterval(timer);
   opts.signal?.removeEventListener('abort', onAbort);
+  opts.hardStopSignal?.removeEventListener('abort', onAbort);
+  process.off('exit', killOnExit);
   await polling;
   await tail.poll();
   let summary: SummaryData | null = null;

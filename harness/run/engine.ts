@@ -61,17 +61,26 @@ function nodeEngine(version: string, why: string): HarnessEngine {
   };
 }
 
-/** The k6 binary: it stops gracefully on the abort; a second Ctrl-C on a terminal reaches k6 itself. */
+/** The k6 binary: the abort sends it SIGINT (graceful), stopNow a second SIGINT (at once). */
 function binaryEngine(engine: Engine, version: string, why: string): HarnessEngine {
+  let hardStop: AbortController | null = null;
   return {
     name: engine.name,
     version,
     why,
     async run(request) {
-      const result = await engine.run({ ...request, quiet: true });
-      return { exitCode: result.exitCode, interrupted: result.interrupted };
+      hardStop = new AbortController();
+      try {
+        const result = await engine.run({ ...request, quiet: true, hardStopSignal: hardStop.signal });
+        return { exitCode: result.exitCode, interrupted: result.interrupted };
+      } finally {
+        hardStop = null;
+      }
     },
-    stopNow: () => false,
+    stopNow() {
+      hardStop?.abort();
+      return hardStop !== null;
+    },
   };
 }
 
