@@ -2,19 +2,13 @@
 // blocked, connecting, tls_handshaking, sending, waiting, receiving. The request goes straight to
 // undici's dispatcher with a handler that keeps the raw header buffers and body chunks as they come.
 import type { Dispatcher } from 'undici';
+import type { RequestTimings } from '../metrics/sample-groups.ts';
 import type { Connection, InFlight } from './connection.ts';
 import { RequestTimeoutError } from './errors.ts';
 import { ResponseHead } from './response-head.ts';
 
-export interface Timings {
-  blocked: number;
-  connecting: number;
-  tls_handshaking: number;
-  sending: number;
-  waiting: number;
-  receiving: number;
-  duration: number;
-}
+/** k6's per-request timings (ms), as the metrics side records them. */
+export type Timings = RequestTimings;
 
 export interface HopResult {
   status: number;

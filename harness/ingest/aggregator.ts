@@ -6,7 +6,7 @@
 // merge and gauges such as vus are summed per bucket.
 import type { EndpointStats, PublishCycle, SeriesPoint, TimeSeries } from '../record/types.ts';
 import { Bucket, EndpointAccumulator, emptyPoint, inc, keyStats, point } from './bucket.ts';
-import { encodeHistogram, latencyPrecision, percentileMs, recordMs, releaseHistogram } from './histogram.ts';
+import { encodeHistogram, latencyPrecision, percentileMs, releaseHistogram } from './histogram.ts';
 import { MetricId, metricId } from './metric-id.ts';
 import { PublishCycleCollector } from './publish-cycles.ts';
 import { type TagInfo, TagObjectCache } from './tag-info.ts';
@@ -207,12 +207,10 @@ export class Aggregator {
       this.endpoints.set(info.endpoint, ep);
     }
     if (id === MetricId.Reqs) {
-      ep.count += value;
+      ep.reqs += value;
       if (info.statusFailed) ep.statusFailed += value;
     } else if (id === MetricId.Duration) {
-      ep.sum += value;
-      if (value > ep.max) ep.max = value;
-      recordMs(ep.hist, value);
+      ep.addDuration(value);
     } else {
       ep.flagSamples++;
       if (value !== 0) ep.flagFailed++;
@@ -326,19 +324,19 @@ export class Aggregator {
     const align = (map: Map<number, SeriesPoint>) => this.total.map((p) => map.get(p.t) ?? emptyPoint(p.t));
     const endpoints: EndpointStats[] = [...this.endpoints.values()]
       .map((ep) => {
-        const has = ep.hist.totalCount > 0;
+        const hist = ep.hist;
         return {
           name: ep.name,
           scenario: ep.scenario,
           method: ep.method,
-          count: ep.count,
-          failed: ep.flagSamples > 0 ? ep.flagFailed : ep.statusFailed,
-          rps: ep.count / seconds,
-          avg: has ? ep.sum / ep.hist.totalCount : 0,
-          p50: has ? percentileMs(ep.hist, 50) : 0,
-          p90: has ? percentileMs(ep.hist, 90) : 0,
-          p95: has ? percentileMs(ep.hist, 95) : 0,
-          p99: has ? percentileMs(ep.hist, 99) : 0,
+          count: ep.reqs,
+          failed: ep.failed(),
+          rps: ep.reqs / seconds,
+          avg: ep.count > 0 ? ep.sum / ep.count : 0,
+          p50: hist ? percentileMs(hist, 50) : 0,
+          p90: hist ? percentileMs(hist, 90) : 0,
+          p95: hist ? percentileMs(hist, 95) : 0,
+          p99: hist ? percentileMs(hist, 99) : 0,
           max: ep.max,
         };
       })

@@ -45,20 +45,15 @@ export class Bucket {
   constructor(readonly t: number) {}
 }
 
-export class EndpointAccumulator {
-  count = 0;
-  flagFailed = 0;
-  flagSamples = 0;
-  statusFailed = 0;
-  sum = 0;
-  max = 0;
-  hist = newHistogram();
-
+/** The whole-run numbers of one endpoint: the same counts as a bucket key, plus its labels. */
+export class EndpointAccumulator extends KeyStats {
   constructor(
     readonly name: string,
     readonly scenario: string,
     readonly method: string,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 export function inc(map: Map<string, number>, key: string): void {
