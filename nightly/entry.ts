@@ -1,6 +1,6 @@
 // A history entry from a finished run folder: the headline figures and verdicts, nothing more.
 import { relative } from 'node:path';
-import type { RunRecord } from '../harness/record/index.ts';
+import type { RunRecord } from '../record/index.ts';
 import type { HistoryEntry } from './history.ts';
 
 export function historyEntryFromRun(record: RunRecord, trendDir: string): HistoryEntry {

@@ -3,7 +3,7 @@
 // partial entries with a warning and never fail on them.
 import { appendFile, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Profile, RunKind } from '../harness/record/types.ts';
+import type { Profile, RunKind } from '../record/types.ts';
 
 export interface HistoryEntry {
   /** ISO 8601 start time of the run. */

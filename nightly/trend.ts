@@ -3,7 +3,7 @@
 // run's report.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../harness/record/index.ts';
+import { writeFileAtomic } from '../record/index.ts';
 import { type ChartSeries, type ChartSpec, failureColor, palette } from '../reports/html/charts.ts';
 import { renderPage, renderTemplate } from '../reports/html/page.ts';
 import type { HistoryEntry } from './history.ts';

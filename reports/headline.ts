@@ -1,7 +1,7 @@
 // The handful of figures a reader looks at first, taken from the best source the run folder
 // has: the analysis (steady window of a load-soak, saturation level of a scalability run), then
 // k6's own summary, then the per-second series. The source is always named next to the figures.
-import type { LevelStats, PublishCycle, TimeSeries } from '../harness/record/types.ts';
+import type { LevelStats, PublishCycle, TimeSeries } from '../record/types.ts';
 import type { RunFiles, SummaryExportMetric } from './load.ts';
 
 export interface Headline {

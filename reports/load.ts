@@ -2,7 +2,7 @@
 // still gets a report of what exists, and the report names each missing or unreadable file.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Analysis, NodeMetrics, PublishCycle, RunMeta, TimeSeries } from '../harness/record/types.ts';
+import type { Analysis, NodeMetrics, PublishCycle, RunMeta, TimeSeries } from '../record/types.ts';
 
 /** k6 `--summary-export` (legacy shape): values flattened, rate → value, thresholds true = FAILED. */
 export interface SummaryExport {

@@ -1,6 +1,6 @@
 // Threshold and check results: from the analysis when it exists, otherwise straight from k6's
 // summary export (where a threshold's `true` means it FAILED — k6's inverted boolean).
-import type { ThresholdResult } from '../harness/record/types.ts';
+import type { ThresholdResult } from '../record/types.ts';
 import type { RunFiles, SummaryExportGroup } from './load.ts';
 
 export interface CheckResult {

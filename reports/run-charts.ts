@@ -1,6 +1,6 @@
 // The charts of one run report, as ChartSpecs on one shared time axis (seconds since the run
 // started), so a latency spike lines up with the CPU chart below it.
-import type { NodeSeries, PublishCycle, TimeSeries } from '../harness/record/types.ts';
+import type { NodeSeries, PublishCycle, TimeSeries } from '../record/types.ts';
 import { bucketSecondsFor, downsampleSeries, downsampleValues, maxChartPoints } from './downsample.ts';
 import { formatClock, formatCount, formatRate } from './format.ts';
 import {

@@ -1,5 +1,5 @@
 // Everything the run report shows, formatted and in order; the template only lays it out.
-import type { RunMeta } from '../harness/record/types.ts';
+import type { RunMeta } from '../record/types.ts';
 import { type BaselineText, publishedBaselineText } from './baseline-text.ts';
 import {
   formatCount,

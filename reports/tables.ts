@@ -1,5 +1,5 @@
 // Table rows for the run report, already formatted; templates only place them.
-import type { PublishCycle } from '../harness/record/types.ts';
+import type { PublishCycle } from '../record/types.ts';
 import {
   formatClock,
   formatCount,

@@ -1,6 +1,6 @@
 // The baseline verdict as the reports show it: each check with its unit, the tolerance in
 // words, and a plain statement when the target cannot be compared with Posit's EKS result.
-import type { RunMeta, VerdictCheck } from '../harness/record/types.ts';
+import type { RunMeta, VerdictCheck } from '../record/types.ts';
 import { formatByUnit, formatRate } from './format.ts';
 import type { RunFiles } from './load.ts';
 

@@ -15,8 +15,8 @@ import {
   scrubValue,
   writeFileAtomic,
   writeJsonAtomic,
-} from '../harness/record/index.ts';
-import type { RunMeta } from '../harness/record/types.ts';
+} from '../record/index.ts';
+import type { RunMeta } from '../record/types.ts';
 
 let dir: string;
 before(async () => {

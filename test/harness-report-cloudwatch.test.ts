@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { NodeMetrics, RunMeta } from '../harness/record/types.ts';
+import type { NodeMetrics, RunMeta } from '../record/types.ts';
 import { soakRun, writeRun } from './helpers/run-fixtures.ts';
 
 const targets: string[] = [];
@@ -47,7 +47,7 @@ after(async () => {
 });
 
 function report(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli.ts', 'report', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'commands/harness.ts', 'report', ...args], {
     env: {
       ...process.env,
       AWS_ACCESS_KEY_ID: 'AKIDFAKE',

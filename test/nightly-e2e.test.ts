@@ -24,7 +24,7 @@ after(async () => {
 });
 
 function nightly(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'nightly/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'commands/nightly.ts', ...args], {
     env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '', GITHUB_STEP_SUMMARY: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { parseNightlyArgs, regressionMarkdown } from '../nightly/cli.ts';
+import { parseNightlyArgs, regressionMarkdown } from '../commands/nightly.ts';
 import type { HistoryEntry } from '../nightly/history.ts';
 import { detectRegressions } from '../nightly/regression.ts';
 import { renderTrend } from '../nightly/trend.ts';

@@ -14,8 +14,8 @@ import {
   describeSource,
   fetchCloudWatchMetrics,
   startNodeMetrics,
-} from '../harness/node-metrics/index.ts';
-import type { NodeMetrics } from '../harness/record/types.ts';
+} from '../node-metrics/index.ts';
+import type { NodeMetrics } from '../record/types.ts';
 
 const cw = mockClient(CloudWatchClient);
 const client = new CloudWatchClient({

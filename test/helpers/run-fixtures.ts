@@ -12,7 +12,7 @@ import type {
   RunMeta,
   SeriesPoint,
   TimeSeries,
-} from '../../harness/record/types.ts';
+} from '../../record/types.ts';
 import type { SummaryExport } from '../../reports/load.ts';
 
 export interface RunParts {

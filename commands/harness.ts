@@ -3,19 +3,19 @@
 // The engine, stand-in and reports are imported only by the commands that use them, so --help
 // and option mistakes answer at once.
 import { dirname, join } from 'node:path';
-import { EXIT_CODES } from './cli/exit-codes.ts';
-import { compareHelp, ingestHelp, loadSoakHelp, mainHelp, reportHelp, scalabilityHelp } from './cli/help.ts';
+import { EXIT_CODES } from '../pipeline/exit-codes.ts';
+import { runPath } from '../record/paths.ts';
+import { readRunMeta } from '../record/read.ts';
+import { scrubText } from '../record/scrub.ts';
+import { writeJsonAtomic } from '../record/write.ts';
+import { compareHelp, ingestHelp, loadSoakHelp, mainHelp, reportHelp, scalabilityHelp } from './help.ts';
 import {
   parseCompareOptions,
   parseIngestOptions,
   parseReportOptions,
   parseRunOptions,
   UsageError,
-} from './cli/options.ts';
-import { runPath } from './record/paths.ts';
-import { readRunMeta } from './record/read.ts';
-import { scrubText } from './record/scrub.ts';
-import { writeJsonAtomic } from './record/write.ts';
+} from './options.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     case 'load-soak': {
       const options = parseRunOptions(command, args);
       if (options === 'help') return help(command === 'scalability' ? scalabilityHelp : loadSoakHelp);
-      const { runLoad } = await import('./run/run-load.ts');
+      const { runLoad } = await import('../pipeline/run-load.ts');
       return runLoad(options, {
         env: process.env,
         log,
@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
       if (options === 'help') return help(reportHelp);
       const meta = await readRunMeta(options.runDir);
       if (options.cloudWatch) {
-        const { fetchCloudWatchMetrics } = await import('./node-metrics/index.ts');
+        const { fetchCloudWatchMetrics } = await import('../node-metrics/index.ts');
         const end = new Date(meta.endedAt ?? Date.now());
         const nodeMetrics = await fetchCloudWatchMetrics(options.cloudWatch, {
           start: new Date(meta.startedAt),
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     case 'ingest': {
       const options = parseIngestOptions(args);
       if (options === 'help') return help(ingestHelp);
-      const { ingestRun } = await import('./run/ingest-run.ts');
+      const { ingestRun } = await import('../pipeline/ingest-run.ts');
       await ingestRun(options, typed, log);
       return EXIT_CODES.ok;
     }

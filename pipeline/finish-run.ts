@@ -2,16 +2,16 @@
 // live stream), the analysis, the rest of the run record, the reports, what to tell the user and
 // the exit code. A failure in one of these still leaves run.json with a final status.
 import { existsSync } from 'node:fs';
-import { renderRunReports } from '../../reports/index.ts';
-import type { LoadSoakPlan, ScalabilityPlan } from '../../scenarios/lib/profiles.ts';
 import { analyseRun, type SummaryExportLike } from '../analysis/index.ts';
-import { EXIT_CODES } from '../cli/exit-codes.ts';
 import { type Aggregator, type IngestResult, ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
 import { readRun } from '../record/read.ts';
 import { scrubText } from '../record/scrub.ts';
 import type { Analysis, Baseline, NodeMetrics, RunMeta } from '../record/types.ts';
 import { writeJsonAtomic } from '../record/write.ts';
+import { renderRunReports } from '../reports/index.ts';
+import type { LoadSoakPlan, ScalabilityPlan } from '../scenarios/lib/profiles.ts';
+import { EXIT_CODES } from './exit-codes.ts';
 
 export interface EngineEnd {
   exitCode: number | null;

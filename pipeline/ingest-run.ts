@@ -2,16 +2,16 @@
 // analysed and reported like a run of our own.
 import { copyFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { baselinePath, loadBaseline } from '../../fixtures/baseline.ts';
-import { renderRunReports } from '../../reports/index.ts';
 import { analyseRun, type SummaryExportLike } from '../analysis/index.ts';
-import type { IngestCommandOptions } from '../cli/options.ts';
+import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
 import { ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
 import { readRun } from '../record/read.ts';
 import type { RunMeta } from '../record/types.ts';
 import { createRunFolder, writeJsonAtomic } from '../record/write.ts';
+import { renderRunReports } from '../reports/index.ts';
 import { gitRevision } from './git.ts';
+import type { IngestCommandOptions } from './options.ts';
 
 export async function ingestRun(
   options: IngestCommandOptions,

@@ -8,9 +8,9 @@ import {
   type Sample,
   startTest,
   type TestHandle,
-} from '../../engine/index.ts';
-import type { EngineChoice } from '../cli/options.ts';
+} from '../engine/index.ts';
 import type { EngineName } from '../record/types.ts';
+import type { EngineChoice } from './options.ts';
 
 export interface EngineRunRequest {
   script: string;

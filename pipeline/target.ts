@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { startStandin } from '../../standin/index.ts';
 import { type ConnectClient, createConnectClient, normaliseServer } from '../connect/client.ts';
 import type { LabelledProcess } from '../node-metrics/index.ts';
+import { startStandin } from '../standin/index.ts';
 
 export const bundlePaths = {
   flask: fileURLToPath(new URL('../../dist/bundles/flask-stock-api.tar.gz', import.meta.url)),

@@ -2,9 +2,7 @@
 // live samples feed the aggregator, then write the run record, the analysis and the reports.
 // Ctrl-C once stops the load gracefully, twice at once; the record is written either way.
 import { existsSync } from 'node:fs';
-import { baselinePath, loadBaseline } from '../../fixtures/baseline.ts';
-import { EXIT_CODES } from '../cli/exit-codes.ts';
-import type { RunCommandOptions } from '../cli/options.ts';
+import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
 import { Aggregator } from '../ingest/index.ts';
 import { describeSource, type NodeMetricsSource, startNodeMetrics } from '../node-metrics/index.ts';
 import { runPath } from '../record/paths.ts';
@@ -12,8 +10,10 @@ import { scrubText, scrubValue } from '../record/scrub.ts';
 import type { Baseline, NodeMetrics, RunMeta } from '../record/types.ts';
 import { createRunFolder, writeJsonAtomic } from '../record/write.ts';
 import { type HarnessEngine, openEngine } from './engine.ts';
+import { EXIT_CODES } from './exit-codes.ts';
 import { type EngineEnd, finishRun } from './finish-run.ts';
 import { gitRevision } from './git.ts';
+import type { RunCommandOptions } from './options.ts';
 import { type ProgressPrinter, progressPrinter } from './progress.ts';
 import { openTarget, type Target } from './target.ts';
 import { planWorkload, scripts, type Workload } from './workload.ts';

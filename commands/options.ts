@@ -1,34 +1,21 @@
 // Command-line options of the harness commands, checked up front: a mistake is one sentence at
 // the prompt (exit 2), never a stack trace or a half-started run.
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../../scenarios/lib/durations.ts';
 import { type CloudWatchOptions, cloudWatchOptionsFromArgs } from '../node-metrics/index.ts';
+import type {
+  EngineChoice,
+  IngestCommandOptions,
+  NodeMetricsChoice,
+  RunCommandOptions,
+} from '../pipeline/options.ts';
 import { defaultOutDir } from '../record/paths.ts';
 import type { Profile, RunKind } from '../record/types.ts';
+import { parseDuration } from '../scenarios/lib/durations.ts';
+
+export type { EngineChoice, IngestCommandOptions, NodeMetricsChoice, RunCommandOptions };
 
 export class UsageError extends Error {
   override name = 'UsageError';
-}
-
-export type EngineChoice = 'auto' | 'k6' | 'node';
-export type NodeMetricsChoice = 'local' | 'cloudwatch' | 'none';
-
-export interface RunCommandOptions {
-  kind: RunKind;
-  engine: EngineChoice;
-  /** Undefined: chosen from the target (reference for Connect, local for the stand-in). */
-  profile?: Profile;
-  /** Load-soak: fetcher VUs ('auto' = latest scalability result); scalability: the top level. */
-  vus?: number | 'auto';
-  /** Load-soak: the hold; scalability: the hold of each level. */
-  duration?: string;
-  outDir: string;
-  baselineFile?: string;
-  failOnBaseline: boolean;
-  flaskContent?: string;
-  publishFixtures: boolean;
-  nodeMetrics?: NodeMetricsChoice;
-  cloudWatch: CloudWatchOptions | null;
 }
 
 const PROFILES: Profile[] = ['reference', 'local', 'smoke'];
@@ -152,14 +139,6 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
     nodeMetrics,
     cloudWatch,
   };
-}
-
-export interface IngestCommandOptions {
-  files: string[];
-  outDir: string;
-  kind: RunKind;
-  summary?: string;
-  baselineFile?: string;
 }
 
 export function parseIngestOptions(args: string[]): IngestCommandOptions | 'help' {

@@ -8,11 +8,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { $ } from 'zx';
-import { latestRun, readRun, writeJsonAtomic } from '../harness/record/index.ts';
-import { historyEntryFromRun } from './entry.ts';
-import { DEFAULT_REGRESSION_OPTIONS, detectRegressions, type RegressionReport } from './regression.ts';
-import { openHistoryStore } from './store.ts';
-import { renderTrend } from './trend.ts';
+import { historyEntryFromRun } from '../nightly/entry.ts';
+import {
+  DEFAULT_REGRESSION_OPTIONS,
+  detectRegressions,
+  type RegressionReport,
+} from '../nightly/regression.ts';
+import { openHistoryStore } from '../nightly/store.ts';
+import { renderTrend } from '../nightly/trend.ts';
+import { latestRun, readRun, writeJsonAtomic } from '../record/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const harnessCli = join(here, '..', 'harness', 'cli.ts');

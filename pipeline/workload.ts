@@ -1,15 +1,15 @@
 // What the engine runs: the scenario bundle, its environment (target, profile, VUs, durations)
 // and the load plan the scenario will follow (the same pure functions the scenario uses).
 import { fileURLToPath } from 'node:url';
+import { latestRun, readRun } from '../record/read.ts';
+import type { Profile } from '../record/types.ts';
 import {
   type LoadSoakPlan,
   loadSoakPlan,
   type ScalabilityPlan,
   scalabilityPlan,
-} from '../../scenarios/lib/profiles.ts';
-import type { RunCommandOptions } from '../cli/options.ts';
-import { latestRun, readRun } from '../record/read.ts';
-import type { Profile } from '../record/types.ts';
+} from '../scenarios/lib/profiles.ts';
+import type { RunCommandOptions } from './options.ts';
 import { bundlePaths, type Target } from './target.ts';
 
 export const scripts = {

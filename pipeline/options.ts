@@ -1,0 +1,32 @@
+// What the run and ingest pipelines are asked to do: the options the command layer parsed.
+import type { CloudWatchOptions } from '../node-metrics/index.ts';
+import type { Profile, RunKind } from '../record/types.ts';
+
+export type EngineChoice = 'auto' | 'k6' | 'node';
+export type NodeMetricsChoice = 'local' | 'cloudwatch' | 'none';
+
+export interface RunCommandOptions {
+  kind: RunKind;
+  engine: EngineChoice;
+  /** Undefined: chosen from the target (reference for Connect, local for the stand-in). */
+  profile?: Profile;
+  /** Load-soak: fetcher VUs ('auto' = latest scalability result); scalability: the top level. */
+  vus?: number | 'auto';
+  /** Load-soak: the hold; scalability: the hold of each level. */
+  duration?: string;
+  outDir: string;
+  baselineFile?: string;
+  failOnBaseline: boolean;
+  flaskContent?: string;
+  publishFixtures: boolean;
+  nodeMetrics?: NodeMetricsChoice;
+  cloudWatch: CloudWatchOptions | null;
+}
+
+export interface IngestCommandOptions {
+  files: string[];
+  outDir: string;
+  kind: RunKind;
+  summary?: string;
+  baselineFile?: string;
+}
