@@ -1,4 +1,4 @@
-// The harness command line: `tsx harness/cli.ts <command> [options]` (npm run scalability,
+// The harness command line: `node --import tsx commands/harness.ts <command> [options]` (npm run scalability,
 // load-soak, report, compare, ingest). Errors a user can cause are one sentence and exit 2.
 // The engine, stand-in and reports are imported only by the commands that use them, so --help
 // and option mistakes answer at once.
@@ -8,6 +8,7 @@ import { runPath } from '../record/paths.ts';
 import { readRunMeta } from '../record/read.ts';
 import { scrubText } from '../record/scrub.ts';
 import { writeJsonAtomic } from '../record/write.ts';
+import { watchStops } from '../stops/index.ts';
 import { compareHelp, ingestHelp, loadSoakHelp, mainHelp, reportHelp, scalabilityHelp } from './help.ts';
 import {
   parseCompareOptions,
@@ -28,13 +29,18 @@ async function main(argv: string[]): Promise<number> {
       const options = parseRunOptions(command, args);
       if (options === 'help') return help(command === 'scalability' ? scalabilityHelp : loadSoakHelp);
       const { runLoad } = await import('../pipeline/run-load.ts');
-      return runLoad(options, {
-        env: process.env,
-        log,
-        stderr: process.stderr,
-        command: typed,
-        signals: process,
-      });
+      const stops = watchStops();
+      try {
+        return await runLoad(options, {
+          env: process.env,
+          log,
+          stderr: process.stderr,
+          command: typed,
+          stops,
+        });
+      } finally {
+        stops.close();
+      }
     }
     case 'report': {
       const options = parseReportOptions(args);

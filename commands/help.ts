@@ -95,7 +95,7 @@ export const ingestHelp = [
 ].join('\n');
 
 export const mainHelp = [
-  'Usage: npm run <command> -- [options]    (or: npx tsx harness/cli.ts <command> [options])',
+  'Usage: npm run <command> -- [options]    (or: node --import tsx commands/harness.ts <command> [options])',
   '',
   'Commands:',
   '  scalability          step up fetcher VUs to find where throughput stops rising',

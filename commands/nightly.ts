@@ -17,9 +17,10 @@ import {
 import { openHistoryStore } from '../nightly/store.ts';
 import { renderTrend } from '../nightly/trend.ts';
 import { latestRun, readRun, writeJsonAtomic } from '../record/index.ts';
+import { watchStops } from '../stops/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const harnessCli = join(here, '..', 'harness', 'cli.ts');
+const harnessCli = join(here, 'harness.ts');
 
 /** Exit code when the run itself passed but a figure regressed against the history. */
 export const REGRESSION_EXIT_CODE = 4;
@@ -121,14 +122,21 @@ export function regressionMarkdown(report: RegressionReport): string {
 
 export async function nightly(args: NightlyArgs): Promise<number> {
   const startedAt = Date.now();
-  // The harness handles Ctrl-C itself (graceful stop, interrupted record); this process waits for it.
-  const ignoreSigint = () => {};
-  process.on('SIGINT', ignoreSigint);
-  const run = await $({
+  // The harness handles stops itself (graceful stop, interrupted record): every stop request that
+  // reaches this process (a signal to it alone, or its parent's death) is passed on, and this
+  // process waits for the harness to finish its record.
+  const stops = watchStops();
+  // Its own process group, so a Ctrl-C on the terminal reaches it once: from here.
+  const child = $({
     stdio: 'inherit',
     nothrow: true,
+    detached: true,
   })`${process.execPath} --import tsx ${harnessCli} load-soak --out ${args.out} ${args.passThrough}`;
-  process.off('SIGINT', ignoreSigint);
+  stops.on('stop', (request) => {
+    child.child?.kill(request.cause === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+  });
+  const run = await child;
+  stops.close();
   const harnessCode = run.exitCode ?? 1;
 
   const dir = await latestRun(args.out, 'load-soak', ['completed', 'interrupted', 'failed']);

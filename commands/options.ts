@@ -2,11 +2,12 @@
 // the prompt (exit 2), never a stack trace or a half-started run.
 import { parseArgs } from 'node:util';
 import { type CloudWatchOptions, cloudWatchOptionsFromArgs } from '../node-metrics/index.ts';
-import type {
-  EngineChoice,
-  IngestCommandOptions,
-  NodeMetricsChoice,
-  RunCommandOptions,
+import {
+  type EngineChoice,
+  type IngestCommandOptions,
+  MAX_RUN_SECONDS,
+  type NodeMetricsChoice,
+  type RunCommandOptions,
 } from '../pipeline/options.ts';
 import { defaultOutDir } from '../record/paths.ts';
 import type { Profile, RunKind } from '../record/types.ts';
@@ -111,6 +112,11 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
       parseDuration(duration, '--duration');
     } catch (error) {
       throw new UsageError((error as Error).message);
+    }
+    if (parseDuration(duration, '--duration') > MAX_RUN_SECONDS) {
+      throw new UsageError(
+        `--duration ${duration} is longer than a run may last (${MAX_RUN_SECONDS / 3600}h, a week); give a shorter hold.`,
+      );
     }
   }
   if (str('flask-content') !== undefined && values['publish-fixtures']) {

@@ -11,11 +11,14 @@ import type { Analysis, Baseline, NodeMetrics, RunMeta } from '../record/types.t
 import { writeJsonAtomic } from '../record/write.ts';
 import { renderRunReports } from '../reports/index.ts';
 import type { LoadSoakPlan, ScalabilityPlan } from '../scenarios/lib/profiles.ts';
+import type { StopRequest, StopWatch } from '../stops/index.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 
 export interface EngineEnd {
   exitCode: number | null;
   interrupted: boolean;
+  /** What stopped the run early (a signal, the parent's death), when something did. */
+  stop?: StopRequest | null;
   /** Set when the engine could not run the test to an end of its own. */
   failure?: string;
 }
@@ -28,6 +31,12 @@ export interface FinishContext {
   failOnBaseline: boolean;
   secrets: Array<string | undefined>;
   log: (line: string) => void;
+  /** Stop requests that arrive while the record is written still end the run as interrupted. */
+  stops?: StopWatch;
+}
+
+function interruptedMessage(stop: StopRequest | null | undefined, when: string): string {
+  return `Stopped ${when} (${stop?.reason ?? 'the engine was interrupted'}); the figures cover the part that ran.`;
 }
 
 async function seriesOf(dir: string, aggregator: Aggregator, live: number): Promise<IngestResult> {
@@ -114,12 +123,37 @@ export async function finishRun(
     engineExitCode: end.exitCode,
   };
   if (failure || end.interrupted) {
-    meta.message = scrubText(
-      failure ?? 'Stopped with Ctrl-C before the planned end; the figures cover the part that ran.',
-      ctx.secrets,
-    );
+    meta.message = scrubText(failure ?? interruptedMessage(end.stop, 'before the planned end'), ctx.secrets);
   }
   await writeJsonAtomic(runPath(dir, 'meta'), meta);
+  await renderReports(dir, log);
+  // A stop that arrived while the record and reports were written still counts: the run did not
+  // end the way it was asked to, and the caller (a CI runner, systemd) must see that.
+  const late = status === 'completed' ? (ctx.stops?.first ?? null) : null;
+  if (late) {
+    meta.status = 'interrupted';
+    meta.message = interruptedMessage(late, 'while the run record was written');
+    await writeJsonAtomic(runPath(dir, 'meta'), meta);
+    await renderReports(dir, log);
+  }
+  if (analysis) for (const line of verdictLines(analysis)) log(line);
+  if (meta.status === 'failed') {
+    log(meta.message ?? 'The run failed.');
+    return EXIT_CODES.failed;
+  }
+  if (meta.status === 'interrupted') {
+    log(meta.message ?? 'The run was interrupted.');
+    return (late ?? end.stop)?.exitCode ?? EXIT_CODES.interrupted;
+  }
+  if (end.exitCode === EXIT_CODES.thresholds) {
+    log('A k6 threshold failed (exit 99); see the thresholds table in the report.');
+    return EXIT_CODES.thresholds;
+  }
+  if (ctx.failOnBaseline && analysis?.verdict?.comparable && !analysis.verdict.ok) return EXIT_CODES.verdict;
+  return EXIT_CODES.ok;
+}
+
+async function renderReports(dir: string, log: (line: string) => void): Promise<void> {
   try {
     log(`report: ${(await renderRunReports(dir)).html}`);
   } catch (error) {
@@ -127,16 +161,4 @@ export async function finishRun(
       `The reports could not be rendered (${(error as Error).message}); the run record in ${dir} is complete, retry with \`npm run report -- ${dir}\`.`,
     );
   }
-  if (analysis) for (const line of verdictLines(analysis)) log(line);
-  if (status === 'failed') {
-    log(meta.message ?? 'The run failed.');
-    return EXIT_CODES.failed;
-  }
-  if (status === 'interrupted') return EXIT_CODES.interrupted;
-  if (end.exitCode === EXIT_CODES.thresholds) {
-    log('A k6 threshold failed (exit 99); see the thresholds table in the report.');
-    return EXIT_CODES.thresholds;
-  }
-  if (ctx.failOnBaseline && analysis?.verdict?.comparable && !analysis.verdict.ok) return EXIT_CODES.verdict;
-  return EXIT_CODES.ok;
 }

@@ -2,6 +2,11 @@
 import type { CloudWatchOptions } from '../node-metrics/index.ts';
 import type { Profile, RunKind } from '../record/types.ts';
 
+/** The longest run the harness starts: a week. Timers hold about 24 days, but nothing a
+ *  performance test of Connect needs lasts longer than a week, and a typo (600h for 60h) should
+ *  be a question at the prompt, not a month-long run. */
+export const MAX_RUN_SECONDS = 7 * 24 * 3600;
+
 export type EngineChoice = 'auto' | 'k6' | 'node';
 export type NodeMetricsChoice = 'local' | 'cloudwatch' | 'none';
 

@@ -1,6 +1,7 @@
 // `scalability` and `load-soak`: check the target, run the workload with the engine while the
 // live samples feed the aggregator, then write the run record, the analysis and the reports.
-// Ctrl-C once stops the load gracefully, twice at once; the record is written either way.
+// A stop request (Ctrl-C, SIGTERM, the parent dying) stops the load gracefully, a second one or
+// GRACE_MS later at once; the record and its reports are written either way.
 import { existsSync } from 'node:fs';
 import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
 import { Aggregator } from '../ingest/index.ts';
@@ -9,11 +10,13 @@ import { runPath } from '../record/paths.ts';
 import { scrubText, scrubValue } from '../record/scrub.ts';
 import type { Baseline, NodeMetrics, RunMeta } from '../record/types.ts';
 import { createRunFolder, writeJsonAtomic } from '../record/write.ts';
-import { type HarnessEngine, openEngine } from './engine.ts';
+import { formatDuration } from '../scenarios/lib/durations.ts';
+import type { StopRequest, StopWatch } from '../stops/index.ts';
+import { type ChosenEngine, chooseEngine } from './engine.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { type EngineEnd, finishRun } from './finish-run.ts';
 import { gitRevision } from './git.ts';
-import type { RunCommandOptions } from './options.ts';
+import { MAX_RUN_SECONDS, type RunCommandOptions } from './options.ts';
 import { type ProgressPrinter, progressPrinter } from './progress.ts';
 import { openTarget, type Target } from './target.ts';
 import { planWorkload, scripts, type Workload } from './workload.ts';
@@ -25,9 +28,13 @@ export interface RunIo {
   stderr: NodeJS.WriteStream;
   /** The command as typed, for run.json (scrubbed before writing). */
   command: string;
-  /** Where SIGINT is listened for (process in the CLI). */
-  signals: NodeJS.EventEmitter;
+  /** Stop requests: signals to this process and its parent's death. */
+  stops: StopWatch;
 }
+
+/** How long a graceful stop may take before the engine is stopped at once: the whole stop,
+ *  record and reports included, must fit in the 20 s a service manager usually grants. */
+export const GRACE_MS = 8_000;
 
 function nodeMetricsSource(options: RunCommandOptions, target: Target): NodeMetricsSource {
   const fallback = target.kind === 'standin' ? 'local' : options.cloudWatch ? 'cloudwatch' : 'none';
@@ -44,25 +51,24 @@ export async function runLoad(options: RunCommandOptions, io: RunIo): Promise<nu
     return EXIT_CODES.usage;
   }
   let baseline: Baseline;
-  let engine: HarnessEngine;
+  let engine: ChosenEngine;
   try {
     baseline = loadBaseline(options.baselineFile ?? baselinePath);
-    engine = await openEngine(options.engine);
+    engine = await chooseEngine(options.engine);
   } catch (error) {
     io.log((error as Error).message);
     return EXIT_CODES.usage;
   }
   io.log(`engine: ${engine.version} (${engine.why})`);
-  // Ctrl-C while the target is being prepared: finish preparing, clean up, and stop before the load.
-  let cancelled = false;
-  const onEarlyInterrupt = () => {
-    if (cancelled) process.exit(EXIT_CODES.interrupted);
-    cancelled = true;
-    io.log(
-      'Ctrl-C: stopping before the load starts, once the target is cleaned up (Ctrl-C again quits at once).',
-    );
+  // A stop while the target is being prepared: finish preparing, clean up, and end before the
+  // load with no run folder (nothing was measured).
+  let early: StopRequest | null = null;
+  const onEarlyStop = (request: StopRequest) => {
+    if (early) return;
+    early = request;
+    io.log(`${request.reason}: stopping before the load starts, once the target is cleaned up.`);
   };
-  io.signals.on('SIGINT', onEarlyInterrupt);
+  io.stops.on('stop', onEarlyStop);
   let target: Target;
   try {
     target = await openTarget({
@@ -73,12 +79,13 @@ export async function runLoad(options: RunCommandOptions, io: RunIo): Promise<nu
     });
   } catch (error) {
     io.log(scrubText((error as Error).message, [io.env.CONNECT_API_KEY]));
+    if (early) return (early as StopRequest).exitCode;
     return (error as Error).name === 'PreflightError' ? EXIT_CODES.usage : EXIT_CODES.failed;
   } finally {
-    io.signals.off('SIGINT', onEarlyInterrupt);
+    io.stops.off('stop', onEarlyStop);
   }
   try {
-    if (cancelled) return EXIT_CODES.interrupted;
+    if (early) return (early as StopRequest).exitCode;
     return await runAgainst(options, io, engine, target, baseline);
   } finally {
     await target.close();
@@ -88,11 +95,17 @@ export async function runLoad(options: RunCommandOptions, io: RunIo): Promise<nu
 async function runAgainst(
   options: RunCommandOptions,
   io: RunIo,
-  engine: HarnessEngine,
+  engine: ChosenEngine,
   target: Target,
   baseline: Baseline,
 ): Promise<number> {
   const workload = await planWorkload(options, target, io.log);
+  if (workload.plan.totalSeconds > MAX_RUN_SECONDS) {
+    io.log(
+      `This run would last ${formatDuration(workload.plan.totalSeconds)}, longer than a run may (${MAX_RUN_SECONDS / 3600}h, a week); give a shorter --duration.`,
+    );
+    return EXIT_CODES.usage;
+  }
   const startedAt = new Date();
   const { id, dir } = await createRunFolder(options.outDir, options.kind, startedAt);
   const secrets = [target.apiKey, io.env.CONNECT_API_KEY];
@@ -108,7 +121,7 @@ async function runAgainst(
       comparableToBaseline: target.kind === 'connect',
       version: target.version,
     },
-    engine: { name: engine.name, version: engine.version },
+    engine: { name: engine.engine.name, version: engine.version },
     gitRevision: await gitRevision(),
     options: scrubValue(
       {
@@ -138,27 +151,40 @@ async function runAgainst(
   const live = aggregator.addSource('live samples');
   const printer = progressPrinter(workload.plan, io.stderr);
   const graceful = new AbortController();
-  let interrupts = 0;
-  const onInterrupt = () => {
-    interrupts++;
-    if (interrupts === 1) {
+  const hard = new AbortController();
+  let escalation: NodeJS.Timeout | undefined;
+  const onStop = (request: StopRequest) => {
+    if (!graceful.signal.aborted) {
       printer.log(
-        'Ctrl-C: stopping the load gracefully (in-flight requests and the publish cycle finish); Ctrl-C again stops at once.',
+        `${request.reason}: stopping the load gracefully (in-flight requests finish, at most ${GRACE_MS / 1000} s); a second stop request ends it at once. The record is written either way.`,
       );
       graceful.abort();
+      escalation = setTimeout(() => hard.abort(), GRACE_MS);
+      escalation.unref();
       return;
     }
-    const stopped = engine.stopNow();
-    printer.log(
-      stopped
-        ? 'Ctrl-C again: stopping at once; the run record is still written.'
-        : `Ctrl-C again: ${engine.name} is still stopping; the run record is written when it ends.`,
-    );
+    if (hard.signal.aborted) return;
+    printer.log(`${request.reason}: stopping at once; the run record is still written.`);
+    hard.abort();
   };
-  io.signals.on('SIGINT', onInterrupt);
+  io.stops.on('stop', onStop);
   try {
-    const end = await runEngine(engine, workload, dir, aggregator, live, printer, graceful.signal);
-    end.interrupted ||= interrupts > 0;
+    const end = await runEngine(
+      engine,
+      workload,
+      dir,
+      aggregator,
+      live,
+      printer,
+      graceful.signal,
+      hard.signal,
+    );
+    clearTimeout(escalation);
+    const stop = io.stops.first;
+    if (stop) {
+      end.interrupted = true;
+      end.stop = stop;
+    }
     let nodeMetrics: NodeMetrics;
     try {
       nodeMetrics = await recorder.stop();
@@ -179,6 +205,7 @@ async function runAgainst(
         failOnBaseline: options.failOnBaseline,
         secrets,
         log: io.log,
+        stops: io.stops,
       },
       aggregator,
       live,
@@ -186,23 +213,28 @@ async function runAgainst(
       end,
     );
   } finally {
-    io.signals.off('SIGINT', onInterrupt);
+    clearTimeout(escalation);
+    io.stops.off('stop', onStop);
   }
 }
 
 async function runEngine(
-  engine: HarnessEngine,
+  { engine }: ChosenEngine,
   workload: Workload,
   dir: string,
   aggregator: Aggregator,
   live: number,
   printer: ProgressPrinter,
   signal: AbortSignal,
+  hardStopSignal: AbortSignal,
 ): Promise<EngineEnd> {
+  const { CONNECT_API_KEY, ...env } = workload.env;
   try {
     const result = await engine.run({
       script: workload.script,
-      env: workload.env,
+      env,
+      secretEnv: CONNECT_API_KEY === undefined ? undefined : { CONNECT_API_KEY },
+      quiet: true,
       out: [`json=${runPath(dir, 'samples')}`],
       summaryExport: runPath(dir, 'summary'),
       onSamples: (samples) => {
@@ -218,6 +250,7 @@ async function runEngine(
           errors: p.errors,
         }),
       signal,
+      hardStopSignal,
     });
     const end: EngineEnd = { exitCode: result.exitCode, interrupted: result.interrupted };
     if (!result.interrupted && result.exitCode !== 0 && result.exitCode !== EXIT_CODES.thresholds) {

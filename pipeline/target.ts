@@ -6,11 +6,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type ConnectClient, createConnectClient, normaliseServer } from '../connect/client.ts';
 import type { LabelledProcess } from '../node-metrics/index.ts';
-import { startStandin } from '../standin/index.ts';
+import { type StandinProcess, spawnStandin } from './standin-process.ts';
 
 export const bundlePaths = {
-  flask: fileURLToPath(new URL('../../dist/bundles/flask-stock-api.tar.gz', import.meta.url)),
-  plumber: fileURLToPath(new URL('../../dist/bundles/plumber-stock-api.tar.gz', import.meta.url)),
+  flask: fileURLToPath(new URL('../dist/bundles/flask-stock-api.tar.gz', import.meta.url)),
+  plumber: fileURLToPath(new URL('../dist/bundles/plumber-stock-api.tar.gz', import.meta.url)),
 };
 
 /** The target failed a check before any load: exit 2 with this sentence. */
@@ -176,14 +176,12 @@ async function openConnect(server: string, request: TargetRequest): Promise<Targ
 
 async function openStandin(request: TargetRequest): Promise<Target> {
   const apiKey = randomBytes(24).toString('hex');
-  request.log('target: no CONNECT_SERVER set, starting the local Connect stand-in ...');
-  const standin = await startStandin({ apiKey, port: 0, host: '127.0.0.1' });
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await standin.stop();
-  };
+  request.log(
+    'target: no CONNECT_SERVER set, starting the local Connect stand-in in a process of its own ...',
+  );
+  const standin: StandinProcess = await spawnStandin(apiKey).catch((error: Error) => {
+    throw new PreflightError(error.message);
+  });
   try {
     const client = createConnectClient({ server: standin.url, apiKey });
     const flask = await publishFlask(client, request.log).catch((error: Error) => {
@@ -197,14 +195,15 @@ async function openStandin(request: TargetRequest): Promise<Target> {
       apiKey,
       version,
       flaskUrl: flask.url,
-      processes: () => [
-        { pid: process.pid, label: 'harness, stand-in and node engine' },
-        ...standin.processes().map((p) => ({ pid: p.pid, label: `${p.kind} (${p.contentName})` })),
+      processes: (): LabelledProcess[] => [
+        { pid: process.pid, label: 'harness' },
+        { pid: standin.pid, label: 'stand-in (API and proxy)' },
+        ...standin.apps(),
       ],
-      close,
+      close: () => standin.stop(),
     };
   } catch (error) {
-    await close();
+    await standin.stop();
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { watchStops } from '../stops/index.ts';
 import { startStandin } from './index.ts';
 
 const usage =
@@ -45,18 +46,15 @@ const standin = await startStandin({
 console.log(`Connect stand-in ready at ${standin.url}`);
 console.log(`Data folder: ${standin.dataDir}`);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`Stopping the stand-in (${signal})...`);
-    standin.stop().then(
-      () => process.exit(0),
-      (err: Error) => {
-        console.error(`Stopping failed: ${err.message}`);
-        process.exit(1);
-      },
-    );
-  });
-}
+// SIGINT, SIGTERM, SIGHUP, or the parent (the harness) dying: stop every app, then exit.
+const stops = watchStops();
+stops.once('stop', (request) => {
+  console.log(`Stopping the stand-in (${request.reason})...`);
+  standin.stop().then(
+    () => process.exit(0),
+    (err: Error) => {
+      console.error(`Stopping failed: ${err.message}`);
+      process.exit(1);
+    },
+  );
+});

@@ -16,6 +16,7 @@ function fakeK6(): string {
 const fs = require('node:fs');
 const args = process.argv.slice(2);
 fs.writeFileSync(${JSON.stringify(`${files.dir}/argv.json`)}, JSON.stringify(args));
+fs.writeFileSync(${JSON.stringify(`${files.dir}/env-key`)}, process.env.CONNECT_API_KEY ?? '');
 if (args[0] === 'version') { console.log('k6 v9.9.9 (fake)'); process.exit(0); }
 const outs = args.flatMap((a, i) => (args[i - 1] === '--out' ? [a] : []));
 const json = outs.find((o) => o.startsWith('json=')).slice(5);
@@ -40,6 +41,28 @@ process.exit(99);
 }
 
 describe('engine adapters', () => {
+  test('secrets reach the child through its environment, never its command line', async () => {
+    const engine = createEngine('k6', { K6_BIN: fakeK6() });
+    await engine.run({
+      script: 'script.js',
+      env: { CONNECT_SERVER: 'http://127.0.0.1:1' },
+      secretEnv: { CONNECT_API_KEY: 'sekret-key-123' },
+      stdout: new (await import('node:stream')).PassThrough(),
+    });
+    const argv = readFileSync(`${files.dir}/argv.json`, 'utf8');
+    assert.doesNotMatch(argv, /sekret-key-123/);
+    assert.match(argv, /CONNECT_SERVER=http/);
+    assert.match(argv, /--include-system-env-vars=true/, 'k6 must read __ENV from its environment');
+    assert.equal(readFileSync(`${files.dir}/env-key`, 'utf8'), 'sekret-key-123');
+  });
+
+  test('the embedded engine runs as a child process with the k6 command line when asked', () => {
+    const engine = createEngine('node', {}, 'child');
+    assert.equal(engine.name, 'node');
+    assert.equal(engine.where, 'child');
+    assert.equal(createEngine('node').where, 'in-process');
+  });
+
   test('auto picks node when no k6 is around, k6 when K6_BIN is set', () => {
     assert.equal(createEngine('auto', { PATH: '/nonexistent' }).name, 'node');
     assert.throws(() => createEngine('k6', { PATH: '/nonexistent' }), /K6_BIN/);

@@ -1,18 +1,12 @@
 // One interface for both engines: `node` (embedded), `k6` (the binary), `auto` (k6 when found).
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { RunOptions, RunResult } from '../run.ts';
+import type { Engine, EngineName } from './engine.ts';
 import { k6Engine } from './k6.ts';
-import { nodeEngine } from './node.ts';
+import { nodeChildEngine, nodeEngine } from './node.ts';
 
-export type EngineName = 'node' | 'k6';
-export type EngineRunOptions = RunOptions;
-
-export interface Engine {
-  name: EngineName;
-  version(): Promise<string>;
-  run(opts: EngineRunOptions): Promise<RunResult>;
-}
+export { k6Args } from './child-process.ts';
+export type { Engine, EngineName, EngineRunOptions } from './engine.ts';
 
 function executable(path: string): boolean {
   try {
@@ -32,15 +26,18 @@ export function findK6(env: NodeJS.ProcessEnv = process.env): string | null {
   return null;
 }
 
+/** `where: 'child'` runs the embedded engine as its own process, as the harness does. */
 export function createEngine(
   choice: 'auto' | EngineName = 'auto',
   env: NodeJS.ProcessEnv = process.env,
+  where: Engine['where'] = 'in-process',
 ): Engine {
-  if (choice === 'node') return nodeEngine;
+  const node = where === 'child' ? nodeChildEngine : nodeEngine;
+  if (choice === 'node') return node;
   const bin = findK6(env);
   if (bin) return k6Engine(bin);
   if (choice === 'k6') {
     throw new Error('The k6 engine was requested but no k6 binary was found: set K6_BIN or put k6 on PATH.');
   }
-  return nodeEngine;
+  return node;
 }

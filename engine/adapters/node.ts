@@ -1,9 +1,23 @@
-// The embedded engine behind the Engine interface.
+// The embedded engine behind the Engine interface: in this process through the library (tests,
+// embedding), or as a child process started exactly like the k6 binary (the harness: the load
+// generator alone in its process, stoppable even when VU code never yields).
+import { fileURLToPath } from 'node:url';
 import { ENGINE_VERSION, runTest } from '../run.ts';
-import type { Engine } from './index.ts';
+import { childProcessEngine } from './child-process.ts';
+import type { Engine } from './engine.ts';
+
+const version = async () => `connect-perf-engine v${ENGINE_VERSION} (node ${process.version})`;
 
 export const nodeEngine: Engine = {
   name: 'node',
-  version: async () => `connect-perf-engine v${ENGINE_VERSION} (node ${process.version})`,
+  where: 'in-process',
+  version,
   run: (opts) => runTest(opts),
 };
+
+/** `node engine/bin.mjs run …`: the same command line a user types as `connect-perf-engine run …`. */
+export const nodeChildEngine: Engine = childProcessEngine({
+  name: 'node',
+  command: [process.execPath, fileURLToPath(new URL('../bin.mjs', import.meta.url))],
+  version,
+});

@@ -1,0 +1,19 @@
+// The one interface every engine sits behind: the embedded engine (in this process for tests
+// and embedding, or as a child process like the k6 binary) and the k6 binary itself.
+import type { RunOptions, RunResult } from '../run.ts';
+
+export type EngineName = 'node' | 'k6';
+
+export interface EngineRunOptions extends RunOptions {
+  /** `__ENV` values that must never appear on a command line (API keys): a child process gets
+   *  them through its environment, which k6 reads into `__ENV` by default. */
+  secretEnv?: Record<string, string>;
+}
+
+export interface Engine {
+  name: EngineName;
+  /** The process that runs the load: 'child' when it is not the caller's. */
+  where: 'child' | 'in-process';
+  version(): Promise<string>;
+  run(opts: EngineRunOptions): Promise<RunResult>;
+}

@@ -1,0 +1,112 @@
+// The local stand-in in a process of its own (`standin/cli.ts`), so its proxy and the apps it
+// manages never share an event loop with the harness or the engine. The key reaches it through
+// its environment (never its command line); it stops its apps on SIGTERM and when the harness dies.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { childrenOf } from '../node-metrics/children.ts';
+import type { LabelledProcess } from '../node-metrics/index.ts';
+
+export interface StandinProcess {
+  url: string;
+  pid: number;
+  /** The app processes it runs now, labelled by kind (refreshed in the background every second). */
+  apps(): LabelledProcess[];
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. Safe to call twice. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const CLI = fileURLToPath(new URL('../standin/cli.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+const READY = /Connect stand-in ready at (http:\/\/\S+)/;
+
+function appLabel(command: string): string {
+  if (/gunicorn/.test(command)) return 'Flask apps (gunicorn)';
+  if (/(^|\/)R(\s|$)|Rscript|exec\/R/.test(command)) return 'Plumber apps (R)';
+  return 'other stand-in child processes';
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Promise<StandinProcess> {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, '--port', '0', '--host', '127.0.0.1'], {
+    env: { ...process.env, CONNECT_API_KEY: apiKey },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a Ctrl-C on the terminal reaches the harness, which stops it in order.
+    detached: true,
+  });
+  // If the harness ends without stopping it, the stand-in still gets its SIGTERM (and it also
+  // watches for its parent's death).
+  const onExit = () => child.kill('SIGTERM');
+  process.once('exit', onExit);
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    stderr.push(line);
+    if (stderr.length > 20) stderr.shift();
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`The stand-in did not start within ${startTimeoutMs / 1000} s.`)),
+      startTimeoutMs,
+    );
+    lines.on('line', (line) => {
+      const match = READY.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`The stand-in exited while starting (code ${code}): ${stderr.join(' | ') || 'no output'}`),
+      );
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`The stand-in could not be started: ${error.message}`));
+    });
+  }).catch(async (error) => {
+    child.kill('SIGKILL');
+    await exited(child);
+    process.off('exit', onExit);
+    throw error;
+  });
+
+  let apps: LabelledProcess[] = [];
+  const refresh = setInterval(() => {
+    childrenOf(child.pid!).then(
+      (found) => {
+        apps = found.map((p) => ({ pid: p.pid, label: appLabel(p.command) }));
+      },
+      () => {},
+    );
+  }, 1000);
+  refresh.unref();
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    pid: child.pid!,
+    apps: () => apps,
+    stop(graceMs = 10_000) {
+      stopping ??= (async () => {
+        clearInterval(refresh);
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {}
+        }, graceMs);
+        await exited(child);
+        clearTimeout(timer);
+        process.off('exit', onExit);
+      })();
+      return stopping;
+    },
+  };
+}
