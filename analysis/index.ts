@@ -1,6 +1,6 @@
 // Analysis of one run: from the ingested series and the k6 summary to analysis.json. Pure.
 import type { IngestResult } from '../ingest/aggregator.ts';
-import type { Analysis, Baseline, RunKind, ThresholdResult } from '../record/types.ts';
+import type { Analysis, Baseline, RunKind, SummaryExport, ThresholdResult } from '../record/types.ts';
 import { baselineVerdict, type Tolerances } from './baseline-verdict.ts';
 import { type SaturationOptions, saturationPoint } from './saturation.ts';
 import { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
@@ -10,12 +10,7 @@ export { findPlateaus, type SaturationOptions, saturationPoint } from './saturat
 export { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
 export { fetchScenario, type WindowStats, windowStats } from './window.ts';
 
-/** k6 `--summary-export`: thresholds map to true when the threshold FAILED (k6-facts §2.2). */
-export interface SummaryExportLike {
-  metrics?: Record<string, { thresholds?: Record<string, boolean> } & Record<string, unknown>>;
-}
-
-export function thresholdResults(summary: SummaryExportLike | null | undefined): ThresholdResult[] {
+export function thresholdResults(summary: SummaryExport | null | undefined): ThresholdResult[] {
   const out: ThresholdResult[] = [];
   for (const [metric, values] of Object.entries(summary?.metrics ?? {})) {
     for (const [expression, failed] of Object.entries(values.thresholds ?? {})) {
@@ -37,7 +32,7 @@ export interface AnalyseOptions {
 
 export function analyseRun(
   ingest: IngestResult,
-  summary: SummaryExportLike | null,
+  summary: SummaryExport | null,
   options: AnalyseOptions,
 ): Analysis {
   const analysis: Analysis = {

@@ -16,7 +16,7 @@ import {
 } from '../nightly/regression.ts';
 import { openHistoryStore } from '../nightly/store.ts';
 import { renderTrend } from '../nightly/trend.ts';
-import { latestRun, readRun, writeJsonAtomic } from '../record/index.ts';
+import { latestRun, readRun, runPath, writeJsonAtomic } from '../record/index.ts';
 import { watchStops } from '../stops/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -154,7 +154,8 @@ export async function nightly(args: NightlyArgs): Promise<number> {
 
   let regression: RegressionReport | null = null;
   let summary =
-    (await readFile(join(record.dir, 'summary.md'), 'utf8').catch(() => '')) || `## Run ${record.meta.id}\n`;
+    (await readFile(runPath(record.dir, 'reportMarkdown'), 'utf8').catch(() => '')) ||
+    `## Run ${record.meta.id}\n`;
   if (record.meta.status === 'completed' && record.analysis) {
     const entry = historyEntryFromRun(record, dirname(resolve(args.trend)));
     regression = detectRegressions(entry, history.entries, {

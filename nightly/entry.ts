@@ -1,6 +1,7 @@
 // A history entry from a finished run folder: the headline figures and verdicts, nothing more.
 import { relative } from 'node:path';
 import type { RunRecord } from '../record/index.ts';
+import { runPath } from '../record/paths.ts';
 import type { HistoryEntry } from './history.ts';
 
 export function historyEntryFromRun(record: RunRecord, trendDir: string): HistoryEntry {
@@ -50,6 +51,6 @@ export function historyEntryFromRun(record: RunRecord, trendDir: string): Histor
       thresholds: analysis.thresholds.every((t) => t.ok),
       regression: null,
     },
-    report: relative(trendDir, `${record.dir}/report.html`),
+    report: relative(trendDir, runPath(record.dir, 'reportHtml')),
   };
 }

@@ -2,12 +2,12 @@
 // live stream), the analysis, the rest of the run record, the reports, what to tell the user and
 // the exit code. A failure in one of these still leaves run.json with a final status.
 import { existsSync } from 'node:fs';
-import { analyseRun, type SummaryExportLike } from '../analysis/index.ts';
+import { analyseRun } from '../analysis/index.ts';
 import { type Aggregator, type IngestResult, ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
 import { readRun } from '../record/read.ts';
 import { scrubText } from '../record/scrub.ts';
-import type { Analysis, Baseline, NodeMetrics, RunMeta } from '../record/types.ts';
+import type { Analysis, Baseline, NodeMetrics, RunMeta, SummaryExport } from '../record/types.ts';
 import { writeJsonAtomic } from '../record/write.ts';
 import { renderRunReports } from '../reports/index.ts';
 import type { LoadSoakPlan, ScalabilityPlan } from '../scenarios/lib/profiles.ts';
@@ -48,7 +48,7 @@ async function seriesOf(dir: string, aggregator: Aggregator, live: number): Prom
   return result;
 }
 
-function analyse(ctx: FinishContext, ingest: IngestResult, summary: SummaryExportLike | null): Analysis {
+function analyse(ctx: FinishContext, ingest: IngestResult, summary: SummaryExport | null): Analysis {
   const { plan } = ctx;
   return analyseRun(ingest, summary, {
     kind: plan.kind,
@@ -106,7 +106,7 @@ export async function finishRun(
   let analysis: Analysis | null = null;
   try {
     const ingest = await seriesOf(dir, aggregator, live);
-    const summary = ((await readRun(dir).catch(() => null))?.summary ?? null) as SummaryExportLike | null;
+    const summary = ((await readRun(dir).catch(() => null))?.summary ?? null) as SummaryExport | null;
     analysis = analyse(ctx, ingest, summary);
     await writeJsonAtomic(runPath(dir, 'timeseries'), ingest.series);
     await writeJsonAtomic(runPath(dir, 'publish'), ingest.publishCycles);

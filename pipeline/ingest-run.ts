@@ -2,12 +2,12 @@
 // analysed and reported like a run of our own.
 import { copyFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { analyseRun, type SummaryExportLike } from '../analysis/index.ts';
+import { analyseRun } from '../analysis/index.ts';
 import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
 import { ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
 import { readRun } from '../record/read.ts';
-import type { RunMeta } from '../record/types.ts';
+import type { RunMeta, SummaryExport } from '../record/types.ts';
 import { createRunFolder, writeJsonAtomic } from '../record/write.ts';
 import { renderRunReports } from '../reports/index.ts';
 import { gitRevision } from './git.ts';
@@ -31,10 +31,10 @@ export async function ingestRun(
     log(`  malformed: ${example.input}:${example.line}: ${example.text}`);
   const startedAt = new Date(series.start * 1000);
   const { id, dir } = await createRunFolder(options.outDir, options.kind, startedAt);
-  let summary: SummaryExportLike | null = null;
+  let summary: SummaryExport | null = null;
   if (options.summary) {
     await copyFile(options.summary, runPath(dir, 'summary'));
-    summary = (await readRun(dir).catch(() => null))?.summary as SummaryExportLike | null;
+    summary = (await readRun(dir).catch(() => null))?.summary as SummaryExport | null;
   }
   const meta: RunMeta = {
     id,

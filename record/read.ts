@@ -3,17 +3,37 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RunFile, runFiles, runPath } from './paths.ts';
 import { parseRunId } from './run-id.ts';
-import type { Analysis, NodeMetrics, PublishCycle, RunKind, RunMeta, TimeSeries } from './types.ts';
+import type {
+  Analysis,
+  NodeMetrics,
+  PublishCycle,
+  RunKind,
+  RunMeta,
+  SummaryExport,
+  TimeSeries,
+} from './types.ts';
 
 export interface RunRecord {
   dir: string;
   meta: RunMeta;
-  summary?: unknown;
+  summary?: SummaryExport;
   timeseries?: TimeSeries;
   publish?: PublishCycle[];
   nodeMetrics?: NodeMetrics;
   analysis?: Analysis;
+  /** Sentences about record files that are missing or unreadable (an interrupted or failed run
+   *  still has a record; reports name what they cannot show). */
+  missing: string[];
 }
+
+/** The files besides run.json, and what a reader loses without each. */
+const optionalFiles = {
+  summary: 'the k6 end-of-test summary',
+  timeseries: 'the charts over time and the per-request table',
+  publish: 'the publish cycles',
+  nodeMetrics: 'the node metrics',
+  analysis: 'the verdict, saturation point and steady window',
+} as const satisfies Partial<Record<RunFile, string>>;
 
 const STATUSES = ['running', 'completed', 'interrupted', 'failed'];
 
@@ -33,31 +53,30 @@ function problemsOfMeta(value: unknown): string[] {
   return problems;
 }
 
-async function readJsonFile(dir: string, file: RunFile, required: boolean): Promise<unknown> {
+async function readJsonFile(dir: string, file: RunFile): Promise<{ value?: unknown; problem?: string }> {
   const path = runPath(dir, file);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`Cannot read ${path}: ${(error as Error).message}.`);
-    }
-    if (required) {
-      throw new Error(
-        `not a run folder: ${dir} (missing ${runFiles[file]}); pass a folder the harness wrote, e.g. runs/<id>.`,
-      );
-    }
-    return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    return { problem: code === 'ENOENT' ? 'missing' : `unreadable (${(error as Error).message})` };
   }
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text) };
   } catch (error) {
-    throw new Error(`${path} is not valid JSON (${(error as Error).message}); the run record is damaged.`);
+    return { problem: `not valid JSON (${(error as Error).message})` };
   }
 }
 
 export async function readRunMeta(dir: string): Promise<RunMeta> {
-  const meta = await readJsonFile(dir, 'meta', true);
+  const { value: meta, problem } = await readJsonFile(dir, 'meta');
+  if (problem === 'missing') {
+    throw new Error(
+      `not a run folder: ${dir} (missing ${runFiles.meta}); pass a folder the harness wrote, e.g. runs/<id>.`,
+    );
+  }
+  if (problem) throw new Error(`${runPath(dir, 'meta')} is ${problem}; the run record is damaged.`);
   const problems = problemsOfMeta(meta);
   if (problems.length) {
     throw new Error(`${runPath(dir, 'meta')} is not a valid run record: ${problems.join('; ')}.`);
@@ -65,15 +84,17 @@ export async function readRunMeta(dir: string): Promise<RunMeta> {
   return meta as RunMeta;
 }
 
-/** Reads run.json (required) and every other record file that exists. */
+/** Reads run.json (required, validated) and every other record file; a missing or damaged
+ *  optional file becomes a sentence in `missing`, never an error. */
 export async function readRun(dir: string): Promise<RunRecord> {
   const meta = await readRunMeta(dir);
-  const record: RunRecord = { dir, meta };
-  record.summary = await readJsonFile(dir, 'summary', false);
-  record.timeseries = (await readJsonFile(dir, 'timeseries', false)) as TimeSeries | undefined;
-  record.publish = (await readJsonFile(dir, 'publish', false)) as PublishCycle[] | undefined;
-  record.nodeMetrics = (await readJsonFile(dir, 'nodeMetrics', false)) as NodeMetrics | undefined;
-  record.analysis = (await readJsonFile(dir, 'analysis', false)) as Analysis | undefined;
+  const record: RunRecord = { dir, meta, missing: [] };
+  for (const [file, what] of Object.entries(optionalFiles) as Array<[keyof typeof optionalFiles, string]>) {
+    const { value, problem } = await readJsonFile(dir, file);
+    const name = runFiles[file];
+    if (problem) record.missing.push(`${name} is ${problem}, so ${what} cannot be shown.`);
+    else (record as unknown as Record<string, unknown>)[file] = value;
+  }
   return record;
 }
 

@@ -224,3 +224,22 @@ export interface Baseline {
   durationMinutes: number;
   tolerances: { minRpsFraction: number; maxLatencyFraction: number; maxErrorRate: number };
 }
+
+/** k6 `--summary-export` (legacy shape): values flattened, rate → value, thresholds true = FAILED. */
+export interface SummaryExport {
+  metrics: Record<string, SummaryExportMetric>;
+  root_group?: SummaryExportGroup;
+}
+
+/** Statistic name → value (`count`, `rate`, `value`, `avg`, `p(95)`...), plus the thresholds. */
+export interface SummaryExportMetric {
+  [stat: string]: number | Record<string, boolean> | undefined;
+  thresholds?: Record<string, boolean>;
+}
+
+export interface SummaryExportGroup {
+  name: string;
+  path: string;
+  groups?: Record<string, SummaryExportGroup>;
+  checks?: Record<string, { name: string; path: string; passes: number; fails: number }>;
+}

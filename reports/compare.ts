@@ -2,12 +2,12 @@
 // with each change coloured by whether it is better or worse for the people running Connect.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RunRecord } from '../record/read.ts';
 import { bucketSecondsFor, downsampleSeries } from './downsample.ts';
 import { formatChange, formatCount, formatMs, formatRate, formatRps, formatStepTime } from './format.ts';
 import { type Headline, headlineOf } from './headline.ts';
 import { type ChartSpec, colorAt, elapsedAxis, elapsedPoints } from './html/charts.ts';
 import { renderPage, renderTemplate } from './html/page.ts';
-import type { RunFiles } from './load.ts';
 import { thresholdsOf } from './results.ts';
 import { runClock } from './run-charts.ts';
 import { headerFacts, statusBanner, type Tile } from './run-view.ts';
@@ -46,7 +46,7 @@ interface Figure {
   direction: Direction;
 }
 
-function figures(a: Headline, b: Headline, ra: RunFiles, rb: RunFiles): Figure[] {
+function figures(a: Headline, b: Headline, ra: RunRecord, rb: RunRecord): Figure[] {
   const list: Figure[] = [
     { label: 'Throughput', a: a.rps, b: b.rps, format: formatRps, direction: 'higher' },
     { label: 'Average latency', a: a.avgMs, b: b.avgMs, format: formatMs, direction: 'lower' },
@@ -95,8 +95,8 @@ function figures(a: Headline, b: Headline, ra: RunFiles, rb: RunFiles): Figure[]
 function overlay(
   title: string,
   unit: 'req/s' | 'ms' | 'rate',
-  ra: RunFiles,
-  rb: RunFiles,
+  ra: RunRecord,
+  rb: RunRecord,
   pick: (p: ReturnType<typeof downsampleSeries>[number], bucket: number) => number | null,
 ): ChartSpec | null {
   const runs = [ra, rb].map((files) => ({ files, clock: runClock(files) }));
@@ -121,7 +121,7 @@ function overlay(
   };
 }
 
-function curves(ra: RunFiles, rb: RunFiles): ChartSpec | null {
+function curves(ra: RunRecord, rb: RunRecord): ChartSpec | null {
   const both = [ra, rb].map((f) => f.analysis?.saturation);
   if (!both[0] || !both[1]) return null;
   return {
@@ -139,8 +139,8 @@ function curves(ra: RunFiles, rb: RunFiles): ChartSpec | null {
   };
 }
 
-function endpointRows(ra: RunFiles, rb: RunFiles) {
-  const index = (files: RunFiles) =>
+function endpointRows(ra: RunRecord, rb: RunRecord) {
+  const index = (files: RunRecord) =>
     new Map((files.timeseries?.endpoints ?? []).map((e) => [`${e.method} ${e.name}`, e]));
   const ea = index(ra);
   const eb = index(rb);
@@ -167,8 +167,8 @@ function endpointRows(ra: RunFiles, rb: RunFiles) {
     });
 }
 
-function verdictRows(ra: RunFiles, rb: RunFiles) {
-  const checks = (files: RunFiles) =>
+function verdictRows(ra: RunRecord, rb: RunRecord) {
+  const checks = (files: RunRecord) =>
     new Map((files.analysis?.verdict?.checks ?? []).map((c) => [c.name, c]));
   const ca = checks(ra);
   const cb = checks(rb);
@@ -189,8 +189,8 @@ function verdictRows(ra: RunFiles, rb: RunFiles) {
   });
 }
 
-function thresholdRows(ra: RunFiles, rb: RunFiles) {
-  const map = (files: RunFiles) =>
+function thresholdRows(ra: RunRecord, rb: RunRecord) {
+  const map = (files: RunRecord) =>
     new Map(thresholdsOf(files).map((t) => [`${t.metric}\u0000${t.expression}`, t]));
   const ta = map(ra);
   const tb = map(rb);
@@ -200,7 +200,7 @@ function thresholdRows(ra: RunFiles, rb: RunFiles) {
   });
 }
 
-export function compareView(ra: RunFiles, rb: RunFiles) {
+export function compareView(ra: RunRecord, rb: RunRecord) {
   const ha = headlineOf(ra);
   const hb = headlineOf(rb);
   const rows = figures(ha, hb, ra, rb).map((f) => ({
@@ -265,7 +265,7 @@ export function compareView(ra: RunFiles, rb: RunFiles) {
   };
 }
 
-export async function renderCompareHtml(a: RunFiles, b: RunFiles): Promise<string> {
+export async function renderCompareHtml(a: RunRecord, b: RunRecord): Promise<string> {
   const view = compareView(a, b);
   const body = await renderTemplate(template, { v: view });
   return renderPage({ title: view.title, body, charts: view.charts });

@@ -1,8 +1,9 @@
 // The handful of figures a reader looks at first, taken from the best source the run folder
 // has: the analysis (steady window of a load-soak, saturation level of a scalability run), then
 // k6's own summary, then the per-second series. The source is always named next to the figures.
-import type { LevelStats, PublishCycle, TimeSeries } from '../record/types.ts';
-import type { RunFiles, SummaryExportMetric } from './load.ts';
+
+import type { RunRecord } from '../record/read.ts';
+import type { LevelStats, PublishCycle, SummaryExportMetric, TimeSeries } from '../record/types.ts';
 
 export interface Headline {
   rps: number | null;
@@ -18,7 +19,7 @@ export interface Headline {
   source: string;
 }
 
-export function saturationLevel(files: RunFiles): LevelStats | null {
+export function saturationLevel(files: RunRecord): LevelStats | null {
   const saturation = files.analysis?.saturation;
   if (!saturation || saturation.saturationVus === null) return null;
   return saturation.levels.find((level) => level.vus === saturation.saturationVus) ?? null;
@@ -69,7 +70,7 @@ function numberAt(object: SummaryExportMetric | undefined, key: string): number 
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-export function headlineOf(files: RunFiles): Headline {
+export function headlineOf(files: RunRecord): Headline {
   const publish = publishFigures(files.publish);
   const steady = files.analysis?.steady;
   if (steady) {

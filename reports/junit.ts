@@ -1,7 +1,8 @@
 // JUnit XML for CI publishers: one testsuite per run, one testcase per threshold, per baseline
 // verdict check, and one for "the run completed", failures carrying measured vs limit.
+
+import type { RunRecord } from '../record/read.ts';
 import { formatNumber } from './format.ts';
-import type { RunFiles } from './load.ts';
 import { thresholdsOf } from './results.ts';
 import { runDurationSeconds } from './run-view.ts';
 import { thresholdMeasured } from './threshold-measure.ts';
@@ -24,7 +25,7 @@ export function escapeXml(text: string): string {
     .replace(/'/g, '&apos;');
 }
 
-function testCases(files: RunFiles): TestCase[] {
+function testCases(files: RunRecord): TestCase[] {
   const kind = files.meta.kind;
   const cases: TestCase[] = [];
   const status = files.meta.status;
@@ -68,7 +69,7 @@ function testCases(files: RunFiles): TestCase[] {
   return cases;
 }
 
-export function renderJunit(files: RunFiles): string {
+export function renderJunit(files: RunRecord): string {
   const cases = testCases(files);
   const failures = cases.filter((c) => c.failure).length;
   const time = (runDurationSeconds(files.meta) ?? 0).toFixed(3);

@@ -1,8 +1,9 @@
 // A Markdown summary sized for a GitHub job summary: verdict first, then the figures a reviewer
 // needs. No links (CI artifacts move); file paths are given as text.
+
+import type { RunRecord } from '../record/read.ts';
 import { formatCount, formatMs, formatRate, formatRps } from './format.ts';
 import { headlineOf } from './headline.ts';
-import type { RunFiles } from './load.ts';
 import { thresholdsOf } from './results.ts';
 import { runClock } from './run-charts.ts';
 import { headerFacts, kindNames } from './run-view.ts';
@@ -25,7 +26,7 @@ function code(text: string): string {
 
 const endpointLimit = 10;
 
-export function renderMarkdown(files: RunFiles): string {
+export function renderMarkdown(files: RunRecord): string {
   const meta = files.meta;
   const verdict = verdictOf(files);
   const headline = headlineOf(files);

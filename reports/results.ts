@@ -1,7 +1,8 @@
 // Threshold and check results: from the analysis when it exists, otherwise straight from k6's
 // summary export (where a threshold's `true` means it FAILED — k6's inverted boolean).
-import type { ThresholdResult } from '../record/types.ts';
-import type { RunFiles, SummaryExportGroup } from './load.ts';
+
+import type { RunRecord } from '../record/read.ts';
+import type { SummaryExportGroup, ThresholdResult } from '../record/types.ts';
 
 export interface CheckResult {
   name: string;
@@ -9,7 +10,7 @@ export interface CheckResult {
   fails: number;
 }
 
-export function thresholdsOf(files: RunFiles): ThresholdResult[] {
+export function thresholdsOf(files: RunRecord): ThresholdResult[] {
   if (files.analysis) return files.analysis.thresholds;
   const results: ThresholdResult[] = [];
   for (const [metric, values] of Object.entries(files.summary?.metrics ?? {})) {
@@ -29,7 +30,7 @@ function collectChecks(group: SummaryExportGroup, out: CheckResult[]): CheckResu
   return out;
 }
 
-export function checksOf(files: RunFiles): CheckResult[] {
+export function checksOf(files: RunRecord): CheckResult[] {
   if (files.analysis) return files.analysis.checks;
   return files.summary?.root_group ? collectChecks(files.summary.root_group, []) : [];
 }

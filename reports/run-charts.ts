@@ -1,5 +1,7 @@
 // The charts of one run report, as ChartSpecs on one shared time axis (seconds since the run
 // started), so a latency spike lines up with the CPU chart below it.
+
+import type { RunRecord } from '../record/read.ts';
 import type { NodeSeries, PublishCycle, TimeSeries } from '../record/types.ts';
 import { bucketSecondsFor, downsampleSeries, downsampleValues, maxChartPoints } from './downsample.ts';
 import { formatClock, formatCount, formatRate } from './format.ts';
@@ -13,7 +15,6 @@ import {
   failureColor,
   scaleBytes,
 } from './html/charts.ts';
-import type { RunFiles } from './load.ts';
 
 export interface RunClock {
   /** Epoch seconds of x = 0. */
@@ -21,7 +22,7 @@ export interface RunClock {
   span: number;
 }
 
-export function runClock(files: RunFiles): RunClock {
+export function runClock(files: RunRecord): RunClock {
   const started = Date.parse(files.meta.startedAt) / 1000;
   const series = files.timeseries;
   const candidates = [started, series?.start].filter((v): v is number => Number.isFinite(v));
@@ -37,7 +38,7 @@ function rate(count: number, seconds: number): number {
   return seconds > 0 ? count / seconds : 0;
 }
 
-function throughputChart(series: TimeSeries, clock: RunClock, files: RunFiles, bucket: number): ChartSpec {
+function throughputChart(series: TimeSeries, clock: RunClock, files: RunRecord, bucket: number): ChartSpec {
   const total = downsampleSeries(series.total, bucket, clock.origin);
   const vus = downsampleValues(
     series.vus.map((p) => ({ t: p.t, v: p.vus })),
@@ -223,7 +224,7 @@ const unitTitles: Record<NodeSeries['unit'], [string, AxisUnit]> = {
   none: ['Other node metrics', 'none'],
 };
 
-function nodeCharts(files: RunFiles, clock: RunClock): ChartSpec[] {
+function nodeCharts(files: RunRecord, clock: RunClock): ChartSpec[] {
   const metrics = files.nodeMetrics;
   if (!metrics || metrics.series.length === 0) return [];
   const bucket = bucketSecondsFor(clock.span, metrics.periodSeconds, maxChartPoints);
@@ -249,7 +250,7 @@ function nodeCharts(files: RunFiles, clock: RunClock): ChartSpec[] {
   });
 }
 
-function scalabilityChart(files: RunFiles): ChartSpec | null {
+function scalabilityChart(files: RunRecord): ChartSpec | null {
   const saturation = files.analysis?.saturation;
   if (!saturation || saturation.levels.length === 0) return null;
   const levels = [...saturation.levels].sort((a, b) => a.vus - b.vus);
@@ -277,7 +278,7 @@ function scalabilityChart(files: RunFiles): ChartSpec | null {
 }
 
 /** Chart ids are fixed so templates can place them; absent charts are left out. */
-export function runCharts(files: RunFiles): Record<string, ChartSpec> {
+export function runCharts(files: RunRecord): Record<string, ChartSpec> {
   const clock = runClock(files);
   const charts: Record<string, ChartSpec | null> = {};
   const series = files.timeseries;

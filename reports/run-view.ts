@@ -1,4 +1,6 @@
 // Everything the run report shows, formatted and in order; the template only lays it out.
+
+import type { RunRecord } from '../record/read.ts';
 import type { RunMeta } from '../record/types.ts';
 import { type BaselineText, publishedBaselineText } from './baseline-text.ts';
 import {
@@ -12,7 +14,6 @@ import {
 } from './format.ts';
 import { type Headline, headlineOf } from './headline.ts';
 import type { ChartSpec } from './html/charts.ts';
-import type { RunFiles } from './load.ts';
 import { runCharts, runClock } from './run-charts.ts';
 import {
   checkRows,
@@ -129,7 +130,7 @@ export interface RunView {
   nodeChartIds: string[];
 }
 
-function saturationView(files: RunFiles, origin: number): RunView['saturation'] {
+function saturationView(files: RunRecord, origin: number): RunView['saturation'] {
   const saturation = files.analysis?.saturation;
   if (!saturation) return null;
   const level = saturation.levels.find((l) => l.vus === saturation.saturationVus);
@@ -140,7 +141,7 @@ function saturationView(files: RunFiles, origin: number): RunView['saturation'] 
   return { sentence, method: saturation.method, levels: levelRows(files, origin) };
 }
 
-export function runView(files: RunFiles): RunView {
+export function runView(files: RunRecord): RunView {
   const meta = files.meta;
   const clock = runClock(files);
   const charts = runCharts(files);

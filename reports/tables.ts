@@ -1,4 +1,6 @@
 // Table rows for the run report, already formatted; templates only place them.
+
+import type { RunRecord } from '../record/read.ts';
 import type { PublishCycle } from '../record/types.ts';
 import {
   formatClock,
@@ -11,7 +13,6 @@ import {
   formatStepTime,
   formatTime,
 } from './format.ts';
-import type { RunFiles } from './load.ts';
 import { checksOf, thresholdsOf } from './results.ts';
 
 export interface EndpointRow {
@@ -30,7 +31,7 @@ export interface EndpointRow {
   max: string;
 }
 
-export function endpointRows(files: RunFiles): EndpointRow[] {
+export function endpointRows(files: RunRecord): EndpointRow[] {
   const endpoints = [...(files.timeseries?.endpoints ?? [])].sort((a, b) => b.count - a.count);
   return endpoints.map((e) => ({
     name: e.name,
@@ -63,7 +64,7 @@ export interface ErrorRow {
   count: string;
 }
 
-export function errorRows(files: RunFiles): ErrorRow[] {
+export function errorRows(files: RunRecord): ErrorRow[] {
   const rows: ErrorRow[] = [];
   const total = (points: Array<{ count: number }>) => points.reduce((sum, p) => sum + p.count, 0);
   for (const [status, points] of Object.entries(files.timeseries?.errorsByStatus ?? {})) {
@@ -167,7 +168,7 @@ export interface LevelRow {
   saturation: boolean;
 }
 
-export function levelRows(files: RunFiles, originSeconds: number): LevelRow[] {
+export function levelRows(files: RunRecord, originSeconds: number): LevelRow[] {
   const saturation = files.analysis?.saturation;
   if (!saturation) return [];
   return saturation.levels.map((level) => ({
@@ -181,11 +182,11 @@ export function levelRows(files: RunFiles, originSeconds: number): LevelRow[] {
   }));
 }
 
-export function thresholdRows(files: RunFiles) {
+export function thresholdRows(files: RunRecord) {
   return thresholdsOf(files).map((t) => ({ metric: t.metric, expression: t.expression, ok: t.ok }));
 }
 
-export function checkRows(files: RunFiles) {
+export function checkRows(files: RunRecord) {
   return checksOf(files).map((c) => {
     const total = c.passes + c.fails;
     return {
@@ -206,7 +207,7 @@ function describe(value: unknown): string {
 }
 
 /** Run metadata and options for the bottom of the report, flattened one level. */
-export function metadataRows(files: RunFiles): Array<[string, string]> {
+export function metadataRows(files: RunRecord): Array<[string, string]> {
   const meta = files.meta;
   const rows: Array<[string, string]> = [
     ['run id', meta.id],

@@ -1,8 +1,9 @@
 // The baseline verdict as the reports show it: each check with its unit, the tolerance in
 // words, and a plain statement when the target cannot be compared with Posit's EKS result.
+
+import type { RunRecord } from '../record/read.ts';
 import type { RunMeta, VerdictCheck } from '../record/types.ts';
 import { formatByUnit, formatRate } from './format.ts';
-import type { RunFiles } from './load.ts';
 
 export interface VerdictRow {
   name: string;
@@ -81,7 +82,7 @@ export function comparabilityNote(meta: RunMeta, verdictComparable = true): stri
   return "This target is not comparable hardware: figures are not comparable with Posit's EKS result.";
 }
 
-export function verdictOf(files: RunFiles): VerdictView {
+export function verdictOf(files: RunRecord): VerdictView {
   const verdict = files.analysis?.verdict;
   if (!files.analysis) {
     return {

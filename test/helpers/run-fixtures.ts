@@ -11,9 +11,9 @@ import type {
   PublishCycle,
   RunMeta,
   SeriesPoint,
+  SummaryExport,
   TimeSeries,
 } from '../../record/types.ts';
-import type { SummaryExport } from '../../reports/load.ts';
 
 export interface RunParts {
   meta: RunMeta;
