@@ -1,5 +1,5 @@
 // --help text of every command; each option the parser accepts is documented here.
-import { cloudWatchHelp } from '../node-metrics/index.ts';
+import { cloudWatchHelp, metricsSources } from '../node-metrics/index.ts';
 
 const target = [
   'Target:',
@@ -25,14 +25,16 @@ const common = [
   '                                    target is comparable, i.e. not the stand-in)',
   '',
   'Node metrics:',
-  '  --node-metrics local|cloudwatch|none   default: local for the stand-in; none for a remote server',
-  '                                    unless --cw-* options are given (then cloudwatch)',
+  `  --node-metrics ${metricsSources.map((s) => s.name).join('|')}`,
+  ...metricsSources.map((s) => `      ${s.name.padEnd(12)}${s.help}`),
   ...cloudWatchHelp.map((l) => `  ${l}`),
   '',
   'Exit codes: 0 done; 2 bad options or the target failed its checks (nothing was run);',
-  '  3 verdict failed with --fail-on-baseline; 99 a k6 threshold failed; 130 interrupted (Ctrl-C);',
-  '  1 the run failed. Ctrl-C once stops the load gracefully, twice at once; the run record and',
-  '  its reports are written either way.',
+  '  3 verdict failed with --fail-on-baseline; 99 a k6 threshold failed; 1 the run failed;',
+  '  130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM or the parent process ending, 129 by SIGHUP.',
+  'A stop request (Ctrl-C, SIGTERM) stops the load gracefully, a second one (or 8 s later) at once;',
+  'the run record, marked interrupted with the reason, and its reports are written either way. A stop',
+  'before the load starts cleans up the target and leaves no run folder (nothing was measured).',
 ];
 
 export const scalabilityHelp = [

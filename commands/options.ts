@@ -1,7 +1,12 @@
 // Command-line options of the harness commands, checked up front: a mistake is one sentence at
 // the prompt (exit 2), never a stack trace or a half-started run.
 import { parseArgs } from 'node:util';
-import { type CloudWatchOptions, cloudWatchOptionsFromArgs } from '../node-metrics/index.ts';
+import {
+  type CloudWatchOptions,
+  cloudWatchOptionsFromArgs,
+  findSource,
+  metricsSources,
+} from '../node-metrics/index.ts';
 import {
   type EngineChoice,
   type IngestCommandOptions,
@@ -21,7 +26,7 @@ export class UsageError extends Error {
 
 const PROFILES: Profile[] = ['reference', 'local', 'smoke'];
 const ENGINES: EngineChoice[] = ['auto', 'k6', 'node'];
-const NODE_METRICS: NodeMetricsChoice[] = ['local', 'cloudwatch', 'none'];
+const NODE_METRICS: NodeMetricsChoice[] = metricsSources.map((s) => s.name);
 const CW_OPTIONS = [
   'cw-region',
   'cw-cluster',
@@ -126,11 +131,8 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
   }
   const cloudWatch = cloudWatchFrom(str);
   const nodeMetrics = oneOf('node-metrics', str('node-metrics'), NODE_METRICS);
-  if (nodeMetrics === 'cloudwatch' && !cloudWatch) {
-    throw new UsageError(
-      '--node-metrics cloudwatch needs at least one of --cw-cluster, --cw-load-balancer, --cw-db-instance or --cw-file-system.',
-    );
-  }
+  const unusable = nodeMetrics === undefined ? null : findSource(nodeMetrics)?.unusable({ cloudWatch });
+  if (unusable) throw new UsageError(unusable);
   return {
     kind,
     engine: oneOf('engine', str('engine'), ENGINES) ?? 'auto',

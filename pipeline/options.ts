@@ -8,7 +8,8 @@ import type { Profile, RunKind } from '../record/types.ts';
 export const MAX_RUN_SECONDS = 7 * 24 * 3600;
 
 export type EngineChoice = 'auto' | 'k6' | 'node';
-export type NodeMetricsChoice = 'local' | 'cloudwatch' | 'none';
+/** A node-metrics source's name (see node-metrics/sources.ts). */
+export type NodeMetricsChoice = string;
 
 export interface RunCommandOptions {
   kind: RunKind;

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
 import { Aggregator } from '../ingest/index.ts';
-import { describeSource, type NodeMetricsSource, startNodeMetrics } from '../node-metrics/index.ts';
+import { chooseSource, type SourceContext } from '../node-metrics/index.ts';
 import { runPath } from '../record/paths.ts';
 import { scrubText, scrubValue } from '../record/scrub.ts';
 import type { Baseline, NodeMetrics, RunMeta } from '../record/types.ts';
@@ -35,15 +35,6 @@ export interface RunIo {
 /** How long a graceful stop may take before the engine is stopped at once: the whole stop,
  *  record and reports included, must fit in the 20 s a service manager usually grants. */
 export const GRACE_MS = 8_000;
-
-function nodeMetricsSource(options: RunCommandOptions, target: Target): NodeMetricsSource {
-  const fallback = target.kind === 'standin' ? 'local' : options.cloudWatch ? 'cloudwatch' : 'none';
-  const choice = options.nodeMetrics ?? fallback;
-  if (choice === 'local') return { kind: 'local', processes: target.processes };
-  if (choice === 'cloudwatch' && options.cloudWatch)
-    return { kind: 'cloudwatch', options: options.cloudWatch };
-  return { kind: 'none' };
-}
 
 export async function runLoad(options: RunCommandOptions, io: RunIo): Promise<number> {
   if (!existsSync(scripts[options.kind])) {
@@ -109,7 +100,12 @@ async function runAgainst(
   const startedAt = new Date();
   const { id, dir } = await createRunFolder(options.outDir, options.kind, startedAt);
   const secrets = [target.apiKey, io.env.CONNECT_API_KEY];
-  const source = nodeMetricsSource(options, target);
+  const sourceContext: SourceContext = {
+    target: target.kind,
+    processes: target.processes,
+    cloudWatch: options.cloudWatch,
+  };
+  const source = chooseSource(options.nodeMetrics, sourceContext);
   const meta: RunMeta = {
     id,
     kind: options.kind,
@@ -133,7 +129,7 @@ async function runAgainst(
         failOnBaseline: options.failOnBaseline,
         flaskContent: target.flaskUrl,
         publishFixtures: options.publishFixtures,
-        nodeMetrics: describeSource(source),
+        nodeMetrics: source.describe(sourceContext),
       },
       secrets,
     ),
@@ -144,9 +140,9 @@ async function runAgainst(
   };
   await writeJsonAtomic(runPath(dir, 'meta'), meta);
   io.log(`run folder: ${dir}`);
-  io.log(`node metrics: ${describeSource(source)}`);
+  io.log(`node metrics: ${source.describe(sourceContext)}`);
 
-  const recorder = startNodeMetrics(source);
+  const recorder = source.start(sourceContext);
   const aggregator = new Aggregator();
   const live = aggregator.addSource('live samples');
   const printer = progressPrinter(workload.plan, io.stderr);

@@ -133,7 +133,8 @@ export interface NodeSeries {
 }
 
 export interface NodeMetrics {
-  source: 'local' | 'cloudwatch' | 'none';
+  /** The node-metrics source's name (local, cloudwatch, none, …). */
+  source: string;
   periodSeconds: number;
   series: NodeSeries[];
   /** Problems that did not stop the run (missing metrics, access denied...). */

@@ -10,10 +10,11 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  chooseSource,
   cloudWatchOptionsFromArgs,
-  describeSource,
   fetchCloudWatchMetrics,
-  startNodeMetrics,
+  findSource,
+  metricsSources,
 } from '../node-metrics/index.ts';
 import type { NodeMetrics } from '../record/types.ts';
 
@@ -308,17 +309,23 @@ describe('CloudWatch queries (command level)', () => {
 
   test('the cloudwatch source fetches its own window at stop and never rejects', async () => {
     cw.on(GetMetricDataCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalFailure' }));
-    const recorder = startNodeMetrics({ kind: 'cloudwatch', options: { dbInstance: 'connect-db' }, client });
+    const ctx = { target: 'connect' as const, processes: () => [], cloudWatchClient: client };
+    const recorder = findSource('cloudwatch')!.start({ ...ctx, cloudWatch: { dbInstance: 'connect-db' } });
     const metrics = await recorder.stop();
     const [input] = gmdInputs();
     assert.equal(input.EndTime!.getTime() - input.StartTime!.getTime(), MIN);
     assert.match(metrics.warnings[0], /InternalFailure: boom/);
-    assert.deepEqual(await startNodeMetrics({ kind: 'none' }).stop(), {
-      source: 'none',
-      periodSeconds: 0,
-      series: [],
-      warnings: [],
-    });
+    assert.deepEqual(
+      await findSource('none')!
+        .start({ ...ctx, cloudWatch: null })
+        .stop(),
+      {
+        source: 'none',
+        periodSeconds: 0,
+        series: [],
+        warnings: [],
+      },
+    );
   });
 });
 
@@ -380,11 +387,27 @@ describe('CloudWatch options', () => {
   });
 
   test('describes each source in one line', () => {
+    const ctx = { target: 'connect' as const, processes: () => [], cloudWatch: null };
     assert.equal(
-      describeSource({ kind: 'cloudwatch', options: { region: 'us-east-1', ...all } }),
+      findSource('cloudwatch')!.describe({ ...ctx, cloudWatch: { region: 'us-east-1', ...all } }),
       `cloudwatch (us-east-1): EKS cluster connect nodes, ALB ${all.loadBalancer} / ${all.targetGroup}, RDS connect-db, EFS ${all.fileSystemId}, 1-minute points`,
     );
-    assert.match(describeSource({ kind: 'local', processes: () => [] }), /every 1 s/);
-    assert.equal(describeSource({ kind: 'none' }), 'none: no node metrics');
+    assert.match(findSource('local')!.describe(ctx), /every 1 s/);
+    assert.equal(findSource('none')!.describe(ctx), 'none: no node metrics');
+  });
+
+  test('chooses the default source from the run, and a named one as given', () => {
+    assert.equal(chooseSource(undefined, { target: 'standin', cloudWatch: null }).name, 'local');
+    assert.equal(chooseSource(undefined, { target: 'connect', cloudWatch: null }).name, 'none');
+    assert.equal(
+      chooseSource(undefined, { target: 'connect', cloudWatch: { clusterName: 'c' } }).name,
+      'cloudwatch',
+    );
+    assert.equal(chooseSource('none', { target: 'standin', cloudWatch: null }).name, 'none');
+    assert.match(
+      findSource('cloudwatch')!.unusable({ cloudWatch: null }) ?? '',
+      /needs at least one of --cw-/,
+    );
+    assert.equal(new Set(metricsSources.map((s) => s.name)).size, metricsSources.length, 'names are unique');
   });
 });
