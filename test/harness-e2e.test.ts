@@ -188,7 +188,7 @@ describe('harness end to end (stand-in, node engine, smoke profile)', { concurre
     run.child.kill('SIGINT');
     const finished = await run.done;
     assert.equal(finished.code, 130, finished.stderr);
-    assert.match(finished.stderr, /Ctrl-C: stopping the load gracefully/);
+    assert.match(finished.stderr, /Ctrl-C \(SIGINT\) received: stopping the load gracefully/);
     assertReports(finished.runDir);
     const meta = json<RunMeta>(finished.runDir, 'run.json');
     assert.equal(meta.status, 'interrupted');
@@ -236,7 +236,7 @@ describe('harness end to end (stand-in, node engine, smoke profile)', { concurre
     run.child.kill('SIGINT');
     const finished = await run.done;
     assert.equal(finished.code, 130, finished.stderr);
-    assert.match(finished.stderr, /Ctrl-C again: stopping at once/);
+    assert.match(finished.stderr, /Ctrl-C \(SIGINT\) received: stopping at once/);
     assert.equal(json<RunMeta>(finished.runDir, 'run.json').status, 'interrupted');
     assert.ok(existsSync(join(finished.runDir, 'report.html')));
   });
