@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 
 const live = new Set<AppProcess>();
 let exitHookInstalled = false;
+/** Enough for several workers' tracebacks, so the app's own error is still there when it fails. */
+const keptLines = 400;
 
 /**
  * One app process (gunicorn master or R) in its own process group, so that stopping it also stops
@@ -69,9 +71,9 @@ export class AppProcess {
     return this.#stopping;
   }
 
-  /** The last lines the process wrote (stdout and stderr interleaved). */
-  tail(lines = 20): string[] {
-    return this.#tail.slice(-lines);
+  /** The lines the process wrote (stdout and stderr interleaved), the last few hundred at most. */
+  tail(): string[] {
+    return [...this.#tail];
   }
 
   onLine(listener: (line: string) => void): void {
@@ -80,7 +82,7 @@ export class AppProcess {
 
   #remember(line: string): void {
     this.#tail.push(line);
-    if (this.#tail.length > 200) this.#tail.splice(0, this.#tail.length - 100);
+    if (this.#tail.length > keptLines * 2) this.#tail.splice(0, this.#tail.length - keptLines);
     for (const listener of this.#listeners) listener(line);
   }
 

@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { appFailure } from './app-failure.ts';
 import { AppVersion, StartFailure } from './app-version.ts';
 import type { LaunchPlan } from './apps/launch-plan.ts';
 import { plumbArgument, plumberPlan } from './apps/plumber.ts';
@@ -121,8 +122,8 @@ export class Deployer {
         this.#versions.delete(version);
       }
       if (staging) await rm(staging, { recursive: true, force: true });
-      const words = lastWords(tail);
-      this.tasks.finish(task, 1, words.length > 0 ? `${message} App output: ${words.join(' | ')}` : message);
+      const cause = appFailure(tail);
+      this.tasks.finish(task, 1, cause ? `${message} The app said: ${cause}` : message);
     }
   }
 
@@ -161,12 +162,4 @@ async function planFor(
   throw new Error(
     `This stand-in runs only python-api (Flask) and api (Plumber) content; the bundle's appmode is "${appmode}". Publish one of those.`,
   );
-}
-
-/** The app's own error line (a Python exception or an R error) and its last lines, for the task error. */
-function lastWords(tail: string[]): string[] {
-  const lines = tail.filter((l) => l.trim() !== '');
-  const last = lines.slice(-2);
-  const cause = lines.findLast((l) => /^(\w+(Error|Exception)|Error)\b/.test(l.trim()));
-  return cause && !last.includes(cause) ? [cause.trim(), ...last] : last;
 }

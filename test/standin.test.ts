@@ -29,6 +29,7 @@ function readFixture(name: string): Buffer {
   return readFileSync(path);
 }
 
+/** The stand-in the helpers below talk to. */
 let standin: Standin;
 let root: string;
 
@@ -115,15 +116,23 @@ function processesUsing(dir: string): number[] {
   return found;
 }
 
-describe('Connect stand-in', () => {
-  let flask: string;
-  let plumber: string;
-  let everyPid: number[] = [];
+let names = 0;
+/** A content name no other test uses, so tests share the server but never each other's content. */
+const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++names}`;
 
+async function deployed(archive: Buffer, fields: Record<string, unknown> = {}, prefix = 'app') {
+  const guid = await createContent(uniqueName(prefix), fields);
+  const result = await deploy(guid, archive);
+  assert.equal(result.code, 0, result.error);
+  return { guid, ...result };
+}
+
+const deployedFlask = (fields: Record<string, unknown> = { access_type: 'all' }) =>
+  deployed(flaskBundle, fields, 'flask');
+
+describe('Connect stand-in', () => {
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'standin-test-'));
-    await mkdir(join(root, 'sentinel'));
-    await writeFile(join(root, 'sentinel', 'keep.txt'), 'untouched');
     standin = await startStandin({ apiKey: key, dataDir: join(root, 'data'), limits: testLimits });
   });
 
@@ -133,7 +142,8 @@ describe('Connect stand-in', () => {
   });
 
   test('publishes the Flask bundle and serves it through /content/{guid}/', async () => {
-    flask = await createContent('flask-stocks', { access_type: 'all' });
+    const name = uniqueName('flask-stocks');
+    const flask = await createContent(name, { access_type: 'all' });
     const result = await deploy(flask, flaskBundle);
     assert.equal(result.code, 0, result.error);
     assert.equal(result.error, '');
@@ -144,6 +154,12 @@ describe('Connect stand-in', () => {
     assert.equal(content.body.bundle_id, result.bundleId);
     assert.equal(content.body.app_mode, 'python-api');
     assert.equal(content.body.content_url, `${standin.url}/content/${flask}/`);
+    const bundles = await api('GET', `v1/content/${flask}/bundles`);
+    assert.deepEqual(
+      bundles.body.map((b: { id: string; active: boolean }) => [b.id, b.active]),
+      [[result.bundleId, true]],
+    );
+    assert.match(bundles.body[0].metadata.archive_md5, /^[0-9a-f]{32}$/);
     const price = await call('GET', `/content/${flask}/stocks/AAPL`, undefined, {});
     assert.equal(price.status, 200);
     assert.equal(price.body.ticker, 'AAPL');
@@ -154,15 +170,13 @@ describe('Connect stand-in', () => {
     const kinds = standin.processes().filter((p) => p.contentGuid === flask);
     assert.deepEqual(
       kinds.map((p) => [p.kind, p.contentName]),
-      [['gunicorn', 'flask-stocks']],
+      [['gunicorn', name]],
     );
   });
 
   test('publishes the Plumber bundle with two R processes behind the proxy', async () => {
-    plumber = await createContent('plumber-stocks', { max_processes: 2 });
-    const result = await deploy(plumber, plumberBundle);
-    assert.equal(result.code, 0, result.error);
-    assert.ok(result.output.includes('Building Plumber API...'));
+    const { guid: plumber, output } = await deployed(plumberBundle, { max_processes: 2 }, 'plumber');
+    assert.ok(output.includes('Building Plumber API...'));
     const rs = standin.processes().filter((p) => p.contentGuid === plumber);
     assert.equal(rs.length, 2);
     assert.ok(rs.every((p) => p.kind === 'R'));
@@ -188,18 +202,20 @@ describe('Connect stand-in', () => {
     assertError(await api('POST', 'v1/content', { name: 'has space' }), 400, 5);
     assertError(await api('POST', 'v1/content', { name: 'x'.repeat(65) }), 400, 5);
     assertError(await api('POST', 'v1/content', { name: 'good-name', title: 'ab' }), 400, 122);
-    assertError(await api('POST', 'v1/content', { name: 'flask-stocks' }), 409, 26);
+    const taken = uniqueName('taken');
+    const holder = await createContent(taken);
+    assertError(await api('POST', 'v1/content', { name: taken }), 409, 26);
     assertError(await api('POST', 'v1/content', '{"name": '), 400, 121);
     assertError(await api('POST', 'v1/content', '[1, 2]'), 400, 87);
-    const found = await api('GET', 'v1/content?name=flask-stocks');
+    const found = await api('GET', `v1/content?name=${taken}`);
     assert.equal(found.status, 200);
     assert.deepEqual(
       found.body.map((c: { guid: string }) => c.guid),
-      [flask],
+      [holder],
     );
     assert.deepEqual((await api('GET', 'v1/content?name=nobody')).body, []);
 
-    const empty = await createContent('empty.content_1');
+    const empty = await createContent(uniqueName('empty.content_1'));
     assertError(await api('POST', `v1/content/${empty}/deploy`, {}), 404, 28);
     assertError(await call('GET', `/content/${empty}/`), 404, 28);
     assertError(await call('GET', '/content/00000000-0000-0000-0000-000000000000/x'), 404, 4);
@@ -209,12 +225,11 @@ describe('Connect stand-in', () => {
       'x-content-checksum': '0123456789abcdef0123456789abcdef',
     });
     assertError(wrongSum, 400, 104);
-    const flaskBundles = await api('GET', `v1/content/${flask}/bundles`);
-    assert.equal(flaskBundles.body.length, 1);
-    assert.equal(flaskBundles.body[0].active, true);
-    assert.match(flaskBundles.body[0].metadata.archive_md5, /^[0-9a-f]{32}$/);
+    const othersBundle = await upload(holder, flaskBundle);
+    assert.equal(othersBundle.status, 200);
+    assert.equal(othersBundle.body.active, false);
     assertError(
-      await api('POST', `v1/content/${empty}/deploy`, { bundle_id: flaskBundles.body[0].id }),
+      await api('POST', `v1/content/${empty}/deploy`, { bundle_id: othersBundle.body.id }),
       400,
       82,
     );
@@ -224,7 +239,7 @@ describe('Connect stand-in', () => {
     const patched = await api('PATCH', `v1/content/${empty}`, { title: 'A new title' });
     assert.equal(patched.status, 200);
     assert.equal(patched.body.title, 'A new title');
-    assertError(await api('PATCH', `v1/content/${empty}`, { name: 'flask-stocks' }), 409, 26);
+    assertError(await api('PATCH', `v1/content/${empty}`, { name: taken }), 409, 26);
     const deleted = await api('DELETE', `v1/content/${empty}`);
     assert.equal(deleted.status, 204);
     assertError(await api('GET', `v1/content/${empty}`), 404, 4);
@@ -236,24 +251,37 @@ describe('Connect stand-in', () => {
   });
 
   test('refuses every hostile archive at upload and writes nothing outside the content folder', async () => {
-    const guid = await createContent('hostile-target');
-    const contentDir = standin.contentDir(guid);
-    const outside = join(root, 'sentinel');
-    const before = await snapshot(root, contentDir);
-    const corpus = hostileCorpus(outside);
-    assert.ok(corpus.length >= 15);
-    for (const hostile of corpus) {
-      const answer = await upload(guid, hostile.archive);
-      assertError(answer, 400, hostile.code);
-      assert.match(answer.body.error, hostile.says, hostile.name);
+    // Its own server and folder: other tests' apps write in theirs while this one watches every byte.
+    const dir = await mkdtemp(join(tmpdir(), 'standin-hostile-'));
+    const outside = join(dir, 'sentinel');
+    await mkdir(outside);
+    await writeFile(join(outside, 'keep.txt'), 'untouched');
+    const own = await startStandin({ apiKey: key, dataDir: join(dir, 'data'), limits: testLimits });
+    const shared = standin;
+    standin = own;
+    try {
+      const guid = await createContent(uniqueName('hostile-target'));
+      const contentDir = own.contentDir(guid);
+      const before = await snapshot(dir, contentDir);
+      const corpus = hostileCorpus(outside);
+      assert.ok(corpus.length >= 15);
+      for (const hostile of corpus) {
+        const answer = await upload(guid, hostile.archive);
+        assertError(answer, 400, hostile.code);
+        assert.match(answer.body.error, hostile.says, hostile.name);
+      }
+      assert.deepEqual(await snapshot(dir, contentDir), before);
+      assert.deepEqual(readdirSync(contentDir), [], 'refused uploads leave nothing behind');
+      assert.deepEqual((await api('GET', `v1/content/${guid}/bundles`)).body, []);
+    } finally {
+      standin = shared;
+      await own.stop();
+      await rm(dir, { recursive: true, force: true });
     }
-    assert.deepEqual(await snapshot(root, contentDir), before);
-    assert.deepEqual(readdirSync(contentDir), [], 'refused uploads leave nothing behind');
-    assert.deepEqual((await api('GET', `v1/content/${guid}/bundles`)).body, []);
   });
 
   test('fails deploys of bundles it cannot run, with a clear task error', async () => {
-    const guid = await createContent('undeployable');
+    const guid = await createContent(uniqueName('undeployable'));
     for (const bad of undeployableCorpus()) {
       const result = await deploy(guid, bad.archive);
       assert.notEqual(result.code, 0, bad.name);
@@ -267,6 +295,7 @@ describe('Connect stand-in', () => {
   });
 
   test('a failed start ends the task with the app output and the previous version keeps serving', async () => {
+    const { guid: flask } = await deployedFlask();
     const crashing = bundleOf([
       flaskManifest,
       { path: 'app.py', body: 'raise RuntimeError("boom at import")\napp = None\n' },
@@ -275,15 +304,27 @@ describe('Connect stand-in', () => {
     const result = await deploy(flask, crashing);
     assert.notEqual(result.code, 0);
     assert.match(result.error, /exited while starting/);
-    assert.match(result.error, /boom at import/);
+    assert.match(result.error, /RuntimeError: boom at import/);
+    assert.doesNotMatch(result.error, /HaltServer|Worker failed to boot/);
     assert.ok(result.output.some((l) => l.includes('RuntimeError: boom at import')));
+    assert.ok(result.output.some((l) => l.startsWith('Traceback (most recent call last):')));
     const still = await call('GET', `/content/${flask}/stocks/AAPL`, undefined, {});
     assert.equal(still.status, 200);
     assert.equal(standin.processes().find((p) => p.contentGuid === flask)?.pid, before?.pid);
   });
 
+  test("a failed R start names R's error", async () => {
+    const guid = await createContent(uniqueName('r-error'), { max_processes: 1 });
+    const result = await deploy(
+      guid,
+      bundleOf([manifestEntry({ appmode: 'api' }), { path: 'plumber.R', body: 'stop("boom in R")\n' }]),
+    );
+    assert.notEqual(result.code, 0);
+    assert.match(result.error, /The app said: Error\b.*boom in R/);
+  });
+
   test('long-polls tasks: waits while nothing happens, returns early when the task finishes', async () => {
-    const guid = await createContent('slow-plumber', { max_processes: 1 });
+    const guid = await createContent(uniqueName('slow-plumber'), { max_processes: 1 });
     const slow = bundleOf([
       manifestEntry({ appmode: 'api' }),
       { path: 'plumber.R', body: 'Sys.sleep(2.5)\n#* @get /ping\nfunction() list(ok = TRUE)\n' },
@@ -318,7 +359,7 @@ describe('Connect stand-in', () => {
   });
 
   test('a start that does not answer within init_timeout fails the task', async () => {
-    const guid = await createContent('never-ready', { max_processes: 1, init_timeout: 1 });
+    const guid = await createContent(uniqueName('never-ready'), { max_processes: 1, init_timeout: 1 });
     const result = await deploy(
       guid,
       bundleOf([manifestEntry({ appmode: 'api' }), { path: 'plumber.R', body: 'Sys.sleep(30)\n' }]),
@@ -329,6 +370,7 @@ describe('Connect stand-in', () => {
   });
 
   test('redeploying switches versions without one failed request', async () => {
+    const { guid: flask } = await deployedFlask();
     const old = standin.processes().find((p) => p.contentGuid === flask)!;
     let ok = 0;
     const failures: string[] = [];
@@ -352,13 +394,15 @@ describe('Connect stand-in', () => {
     assert.equal(result.code, 0, result.error);
     assert.deepEqual(failures, []);
     assert.ok(ok > 20, `only ${ok} requests went through`);
-    const now = standin.processes().find((p) => p.contentGuid === flask)!;
-    assert.notEqual(now.pid, old.pid);
     for (let i = 0; i < 50 && alive(old.pid); i++) await sleep(100);
     assert.equal(alive(old.pid), false, 'the replaced gunicorn was stopped after draining');
+    const now = standin.processes().filter((p) => p.contentGuid === flask);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0].pid, old.pid);
   });
 
   test('an app process that crashed is started again on the next request', async () => {
+    const { guid: flask } = await deployedFlask();
     const before = standin.processes().find((p) => p.contentGuid === flask)!;
     process.kill(before.pid, 'SIGKILL');
     const right = await call('GET', `/content/${flask}/stocks/GOOG`, undefined, {});
@@ -374,6 +418,7 @@ describe('Connect stand-in', () => {
   });
 
   test('DELETE stops the content processes and removes its files', async () => {
+    const { guid: plumber } = await deployed(plumberBundle, { max_processes: 2 }, 'plumber');
     const pids = standin
       .processes()
       .filter((p) => p.contentGuid === plumber)
@@ -387,14 +432,24 @@ describe('Connect stand-in', () => {
     assertError(await call('GET', `/content/${plumber}/volatility`), 404, 4);
     assert.equal(standin.processes().filter((p) => p.contentGuid === plumber).length, 0);
   });
+});
 
-  test('stop() leaves no app process behind', async () => {
-    everyPid = standin.processes().map((p) => p.pid);
-    assert.ok(everyPid.length >= 2);
-    const dataDir = standin.dataDir;
-    await standin.stop();
-    assert.deepEqual(everyPid.filter(alive), []);
-    assert.deepEqual(processesUsing(dataDir), []);
-    await assert.rejects(fetch(`${standin.url}/__api__/v1/user`));
-  });
+test('stop() leaves no app process behind', async () => {
+  const own = await startStandin({ apiKey: key });
+  const shared = standin;
+  standin = own;
+  try {
+    await deployed(flaskBundle, { access_type: 'all' }, 'flask');
+    await deployed(plumberBundle, { max_processes: 1 }, 'plumber');
+  } finally {
+    standin = shared;
+  }
+  const everyPid = own.processes().map((p) => p.pid);
+  assert.equal(everyPid.length, 2);
+  const dataDir = own.dataDir;
+  await own.stop();
+  assert.deepEqual(everyPid.filter(alive), []);
+  assert.deepEqual(processesUsing(dataDir), []);
+  assert.equal(existsSync(dataDir), false, 'a data folder the stand-in made itself is removed');
+  await assert.rejects(fetch(`${own.url}/__api__/v1/user`));
 });
