@@ -19,7 +19,7 @@ import { renderTrend } from '../nightly/trend.ts';
 import { latestRun, readRun, writeJsonAtomic } from '../record/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const harnessCli = join(here, '..', 'harness', 'cli.ts');
+const harnessCli = join(here, 'harness.ts');
 
 /** Exit code when the run itself passed but a figure regressed against the history. */
 export const REGRESSION_EXIT_CODE = 4;
