@@ -5,12 +5,14 @@ import type { RunFiles } from './load.ts';
 import { thresholdsOf } from './results.ts';
 import { runDurationSeconds } from './run-view.ts';
 import { thresholdMeasured } from './threshold-measure.ts';
-import { verdictRow } from './verdict.ts';
+import { verdictOf, verdictRow } from './verdict.ts';
 
 interface TestCase {
   classname: string;
   name: string;
   failure?: { type: string; message: string };
+  /** Neither pass nor fail: the check cannot be judged (a target not comparable with the baseline). */
+  skipped?: string;
 }
 
 /** XML text/attribute escape; characters XML 1.0 cannot hold at all are dropped. */
@@ -52,8 +54,17 @@ function testCases(files: RunFiles): TestCase[] {
           },
     });
   }
+  const verdict = verdictOf(files);
   for (const check of files.analysis?.verdict?.checks ?? []) {
     const row = verdictRow(check);
+    if (verdict.state === 'not-comparable') {
+      cases.push({
+        classname: `connect-perf.${kind}.baseline`,
+        name: `baseline: ${row.rule}`,
+        skipped: `Not comparable with the published baseline (${verdict.notComparable ?? 'see the report'}); measured ${row.measured}, ${row.result}, for orientation only.`,
+      });
+      continue;
+    }
     cases.push({
       classname: `connect-perf.${kind}.baseline`,
       name: `baseline: ${row.rule}`,
@@ -71,6 +82,7 @@ function testCases(files: RunFiles): TestCase[] {
 export function renderJunit(files: RunFiles): string {
   const cases = testCases(files);
   const failures = cases.filter((c) => c.failure).length;
+  const skipped = cases.filter((c) => c.skipped).length;
   const time = (runDurationSeconds(files.meta) ?? 0).toFixed(3);
   const meta = files.meta;
   const suiteName = `${meta.kind} ${meta.profile} ${meta.id}`;
@@ -82,14 +94,18 @@ export function renderJunit(files: RunFiles): string {
   ];
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="connect-perf-suite" tests="${cases.length}" failures="${failures}" errors="0" time="${time}">`,
-    `  <testsuite name="${escapeXml(suiteName)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${time}" timestamp="${escapeXml(meta.startedAt)}">`,
+    `<testsuites name="connect-perf-suite" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}">`,
+    `  <testsuite name="${escapeXml(suiteName)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}" timestamp="${escapeXml(meta.startedAt)}">`,
     '    <properties>',
     ...properties.map(([name, value]) => `      <property name="${name}" value="${escapeXml(value)}"/>`),
     '    </properties>',
   ];
   for (const c of cases) {
     const open = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="0"`;
+    if (c.skipped) {
+      lines.push(`${open}>`, `      <skipped message="${escapeXml(c.skipped)}"/>`, '    </testcase>');
+      continue;
+    }
     if (!c.failure) {
       lines.push(`${open}/>`);
       continue;

@@ -31,7 +31,13 @@ export function renderMarkdown(files: RunFiles): string {
   const headline = headlineOf(files);
   const out: string[] = [];
   const status = meta.status === 'completed' ? '' : `⚠️ ${meta.status.toUpperCase()} · `;
-  const mark = verdict.state === 'pass' ? '✅ PASS' : verdict.state === 'fail' ? '❌ FAIL' : '⚪ NO VERDICT';
+  const marks = {
+    pass: '✅ PASS',
+    fail: '❌ FAIL',
+    none: '⚪ NO VERDICT',
+    'not-comparable': '⚪ NOT COMPARABLE',
+  };
+  const mark = marks[verdict.state];
   out.push(
     `## ${status}${mark}: ${kindNames[meta.kind] ?? meta.kind}, ${escapeMarkdown(meta.profile)} profile`,
   );
@@ -39,11 +45,14 @@ export function renderMarkdown(files: RunFiles): string {
   out.push(escapeMarkdown(verdict.headline));
   if (meta.status !== 'completed' && meta.message) out.push('', `> ${escapeMarkdown(meta.message)}`);
   if (verdict.notComparable) out.push('', `> ⚠️ ${escapeMarkdown(verdict.notComparable)}`);
+  const orientation = verdict.state === 'not-comparable';
+  if (orientation && verdict.note) out.push('', escapeMarkdown(verdict.note));
   if (verdict.rows.length) {
     out.push('', '| Check | Measured | Baseline | Limit | Result |', '|---|---:|---:|---:|---|');
     for (const row of verdict.rows) {
+      const result = orientation ? row.result : row.ok ? '✅ pass' : '❌ fail';
       out.push(
-        `| ${escapeMarkdown(row.label)} | ${row.measured} | ${row.baseline} | ${escapeMarkdown(row.limit)} | ${row.ok ? '✅ pass' : '❌ fail'} |`,
+        `| ${escapeMarkdown(row.label)} | ${row.measured} | ${row.baseline} | ${escapeMarkdown(row.limit)} | ${result} |`,
       );
     }
   }
