@@ -15,6 +15,7 @@ import { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
 import { fetchScenario } from './window.ts';
 
 export { baselineVerdict, type Measured, standinNote, type Tolerances } from './baseline-verdict.ts';
+export { NdjsonThresholds } from './ndjson-thresholds.ts';
 export { findPlateaus, type SaturationOptions, saturationPoint } from './saturation.ts';
 export { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
 export { fetchScenario, type WindowStats, windowStats } from './window.ts';
@@ -28,7 +29,7 @@ export function thresholdResults(summary: SummaryExportLike | null | undefined):
   const out: ThresholdResult[] = [];
   for (const [metric, values] of Object.entries(summary?.metrics ?? {})) {
     for (const [expression, failed] of Object.entries(values.thresholds ?? {})) {
-      out.push({ metric, expression, ok: failed !== true });
+      out.push({ metric, expression, ok: failed !== true, source: 'summary' });
     }
   }
   return out.sort((a, b) => a.metric.localeCompare(b.metric) || a.expression.localeCompare(b.expression));
@@ -71,6 +72,8 @@ export interface AnalyseOptions {
   /** Ramp-up to exclude from a load-soak window; detected from the vus gauge when left out. */
   rampSeconds?: number;
   saturation?: SaturationOptions;
+  /** Thresholds evaluated on the ingested NDJSON; used when the summary export has none. */
+  ndjsonThresholds?: ThresholdResult[];
 }
 
 export function analyseRun(
@@ -78,10 +81,11 @@ export function analyseRun(
   summary: SummaryExportLike | null,
   options: AnalyseOptions,
 ): Analysis {
+  const fromSummary = thresholdResults(summary);
   const analysis: Analysis = {
     kind: options.kind,
     verdict: null,
-    thresholds: thresholdResults(summary),
+    thresholds: fromSummary.length ? fromSummary : (options.ndjsonThresholds ?? []),
     checks: ingest.checks,
   };
   const { series } = ingest;

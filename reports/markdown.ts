@@ -2,6 +2,7 @@
 // needs. No links (CI artifacts move); file paths are given as text.
 import { formatCount, formatMs, formatRate, formatRps } from './format.ts';
 import { headlineOf } from './headline.ts';
+import { markdownCode as code } from './inert.ts';
 import type { RunFiles } from './load.ts';
 import { thresholdsOf } from './results.ts';
 import { runClock } from './run-charts.ts';
@@ -16,11 +17,6 @@ export function escapeMarkdown(text: string): string {
     .replace(/[\\`*_[\]|#]/g, (c) => `\\${c}`)
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');
-}
-
-function code(text: string): string {
-  const clean = text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
-  return clean.includes('`') ? `\`\` ${clean} \`\`` : `\`${clean}\``;
 }
 
 const endpointLimit = 10;
