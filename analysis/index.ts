@@ -18,6 +18,7 @@ export { baselineVerdict, type Measured, standinNote, type Tolerances } from './
 export { NdjsonThresholds } from './ndjson-thresholds.ts';
 export { findPlateaus, type SaturationOptions, saturationPoint } from './saturation.ts';
 export { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
+export { fitUsl, fitUslParams, uslThroughput } from './usl.ts';
 export { fetchScenario, type WindowStats, windowStats } from './window.ts';
 
 /** k6 `--summary-export`: thresholds map to true when the threshold FAILED (k6-facts §2.2). */

@@ -67,6 +67,7 @@ export function verdictLines(analysis: Analysis): string[] {
     lines.push(
       `saturation: ${s.saturationVus ?? 'none'} VUs, peak ${s.peakRps.toFixed(1)} req/s. ${s.note ?? ''}`,
     );
+    if (s.usl) lines.push(`Universal Scalability Law: ${s.usl.note}`);
   }
   if (analysis.steady) {
     const s = analysis.steady;
@@ -80,7 +81,9 @@ export function verdictLines(analysis: Analysis): string[] {
   if (!v) return [...lines, 'verdict: none (nothing was measured to compare)'];
   const checks = v.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'over the limit'}`).join(', ');
   if (!v.comparable) {
-    lines.push(`verdict: NOT COMPARABLE with the published baseline (checks for orientation only: ${checks})`);
+    lines.push(
+      `verdict: NOT COMPARABLE with the published baseline (checks for orientation only: ${checks})`,
+    );
   } else {
     lines.push(`verdict: ${v.ok ? 'PASS' : 'FAIL'} against the baseline (${checks})`);
   }

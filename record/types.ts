@@ -198,8 +198,6 @@ export interface Saturation {
   scenario?: string;
   /** Universal Scalability Law fitted to the levels (at least three levels with throughput). */
   usl?: UslFit;
-  /** How `saturationVus` was chosen: from the USL fit's N*, or the 95 % rule. */
-  saturationFrom?: 'usl' | 'threshold';
 }
 
 /**
@@ -216,6 +214,8 @@ export interface UslFit {
   peakVus: number | null;
   /** X(N*), or the asymptote λ/σ when there is no peak. */
   peakRps: number;
+  /** N* rounded and bounded by the measured levels: what `--vus auto` takes when the fit is good. */
+  boundedVus: number;
   /** Good enough to act on: r2 ≥ 0.9, at least 4 levels, N* within 2× the highest level measured. */
   good: boolean;
   /** One sentence on the fit and how far to trust it. */

@@ -70,6 +70,7 @@ export function renderMarkdown(files: RunFiles): string {
         ? `No saturation found; peak ${formatRps(saturation.peakRps)}.`
         : `Saturation at **${formatCount(saturation.saturationVus)} VUs** (peak ${formatRps(saturation.peakRps)}). Method: ${escapeMarkdown(saturation.method)}`,
     );
+    if (saturation.usl) out.push('', `**Universal Scalability Law:** ${escapeMarkdown(saturation.usl.note)}`);
     out.push('', '| VUs | Throughput | avg | p95 | Errors |', '|---:|---:|---:|---:|---:|');
     for (const level of levelRows(files, runClock(files).origin)) {
       out.push(
