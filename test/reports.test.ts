@@ -146,7 +146,11 @@ describe('run report of a 30-minute soak', () => {
     );
     assert.match(out.html, /<div class="verdict not-comparable">/);
     assert.match(out.html, /Not comparable with the published baseline/);
-    assert.doesNotMatch(out.html, /Meets the published baseline|✓ pass<|class="verdict pass"/, 'a stand-in run never reads as a pass');
+    assert.doesNotMatch(
+      out.html,
+      /Meets the published baseline|✓ pass<|class="verdict pass"/,
+      'a stand-in run never reads as a pass',
+    );
     assert.match(out.html, /<td class="muted">within the limit<\/td>/);
     assert.match(out.html, /≥ 1,456.2 req\/s/);
     assert.match(out.html, /at least 90 % of the baseline/);
@@ -185,7 +189,10 @@ describe('run report of a 30-minute soak', () => {
   test('Markdown summary: verdict title, baseline table, figures, thresholds, top requests', () => {
     const md = out.markdown;
     assert.match(md.split('\n')[0], /^## ⚪ NOT COMPARABLE: Load test \(soak\), local profile$/);
-    assert.match(md, /\| Throughput \| 1,650 req\/s \| 1,618 req\/s \| ≥ 1,456.2 req\/s \| within the limit \|/);
+    assert.match(
+      md,
+      /\| Throughput \| 1,650 req\/s \| 1,618 req\/s \| ≥ 1,456.2 req\/s \| within the limit \|/,
+    );
     assert.doesNotMatch(md, /PASS|✅/);
     assert.match(md, /Stand-in on this machine/);
     assert.match(md, /All 2 thresholds passed\./);
