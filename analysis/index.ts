@@ -1,23 +1,64 @@
 // Analysis of one run: from the ingested series and the k6 summary to analysis.json. Pure.
 import type { IngestResult } from '../ingest/aggregator.ts';
-import type { Analysis, Baseline, RunKind, SummaryExport, ThresholdResult } from '../record/types.ts';
+import type {
+  Analysis,
+  Baseline,
+  RunKind,
+  Saturation,
+  SteadyWindow,
+  SummaryExport,
+  ThresholdResult,
+  TimeSeries,
+} from '../record/types.ts';
 import { baselineVerdict, type Tolerances } from './baseline-verdict.ts';
 import { type SaturationOptions, saturationPoint } from './saturation.ts';
 import { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
+import { fetchScenario } from './window.ts';
 
 export { baselineVerdict, type Measured, standinNote, type Tolerances } from './baseline-verdict.ts';
+export { NdjsonThresholds } from './ndjson-thresholds.ts';
 export { findPlateaus, type SaturationOptions, saturationPoint } from './saturation.ts';
 export { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
+export { fitUsl, fitUslParams, uslThroughput } from './usl.ts';
 export { fetchScenario, type WindowStats, windowStats } from './window.ts';
 
 export function thresholdResults(summary: SummaryExport | null | undefined): ThresholdResult[] {
   const out: ThresholdResult[] = [];
   for (const [metric, values] of Object.entries(summary?.metrics ?? {})) {
     for (const [expression, failed] of Object.entries(values.thresholds ?? {})) {
-      out.push({ metric, expression, ok: failed !== true });
+      out.push({ metric, expression, ok: failed !== true, source: 'summary' });
     }
   }
   return out.sort((a, b) => a.metric.localeCompare(b.metric) || a.expression.localeCompare(b.expression));
+}
+
+/** The engine wrote no sample at all: nothing ran, or its results went nowhere. */
+function noResults(series: TimeSeries): string | undefined {
+  if (series.total.length > 0) return undefined;
+  return 'The engine ended without writing any results (not one sample), so nothing was measured; check its output above (installation, flags, the script) — the run record keeps what there is.';
+}
+
+function levelsProblem(saturation: Saturation): string | undefined {
+  if (saturation.levels.length === 0) {
+    return `No VU level was held long enough to measure, so the scalability run has no saturation point. ${saturation.note ?? ''}`.trim();
+  }
+  if (saturation.levels.every((l) => l.rps === 0)) {
+    return 'No held VU level completed a single fetch request, so the scalability run measured nothing; check that the Flask content answers.';
+  }
+  return undefined;
+}
+
+function steadyProblem(series: TimeSeries, steady: SteadyWindow): string | undefined {
+  const missing = noResults(series);
+  if (missing) return missing;
+  const who = fetchScenario(series) ? `the '${fetchScenario(series)}' scenario` : 'any scenario';
+  if (!steady.requests) {
+    return `The steady window holds no request of ${who}, so nothing was measured: the fetchers never completed a request against the target (check that the Flask content answers).`;
+  }
+  if (!steady.answered) {
+    return `None of the ${steady.requests} requests of ${who} in the steady window got an HTTP answer (all were network errors: refused, reset or timed out), so the target was not measured; check that the Flask content answers.`;
+  }
+  return undefined;
 }
 
 export interface AnalyseOptions {
@@ -28,6 +69,8 @@ export interface AnalyseOptions {
   /** Ramp-up to exclude from a load-soak window; detected from the vus gauge when left out. */
   rampSeconds?: number;
   saturation?: SaturationOptions;
+  /** Thresholds evaluated on the ingested NDJSON; used when the summary export has none. */
+  ndjsonThresholds?: ThresholdResult[];
 }
 
 export function analyseRun(
@@ -35,10 +78,11 @@ export function analyseRun(
   summary: SummaryExport | null,
   options: AnalyseOptions,
 ): Analysis {
+  const fromSummary = thresholdResults(summary);
   const analysis: Analysis = {
     kind: options.kind,
     verdict: null,
-    thresholds: thresholdResults(summary),
+    thresholds: fromSummary.length ? fromSummary : (options.ndjsonThresholds ?? []),
     checks: ingest.checks,
   };
   const { series } = ingest;
@@ -46,7 +90,8 @@ export function analyseRun(
     const saturation = saturationPoint(series, options.saturation);
     analysis.saturation = saturation;
     const level = saturation.levels.find((l) => l.vus === saturation.saturationVus);
-    if (options.baseline && level) {
+    analysis.problem = noResults(series) ?? levelsProblem(saturation);
+    if (options.baseline && level && !analysis.problem) {
       analysis.verdict = baselineVerdict(
         { rps: saturation.peakRps, avgMs: level.avgMs, errorRate: level.errorRate },
         options.baseline,
@@ -62,8 +107,14 @@ export function analyseRun(
       ingest.publishCycles,
     );
     analysis.steady = steady;
-    const measured = series.total.some((p) => p.t >= steady.from && p.t <= steady.to && p.reqs > 0);
-    if (options.baseline && measured) {
+    const windowed = (list: Array<{ t: number; count: number }> | undefined) =>
+      (list ?? []).reduce((n, p) => (p.t >= steady.from && p.t <= steady.to ? n + p.count : n), 0);
+    const requests = Math.round(steady.rps * (steady.to - steady.from + 1));
+    // Status 0 is k6's "no HTTP answer" (refused, reset, timeout): such a request measured nothing.
+    steady.requests = requests;
+    steady.answered = Math.max(0, requests - windowed(series.errorsByStatus['0']));
+    analysis.problem = steadyProblem(series, steady);
+    if (options.baseline && !analysis.problem) {
       analysis.verdict = baselineVerdict(
         { rps: steady.rps, avgMs: steady.avgMs, errorRate: steady.errorRate },
         options.baseline,

@@ -2,6 +2,7 @@
 // measure each level's steady throughput and latency, and name the smallest level whose
 // throughput reaches `thresholdFraction` (95 %) of the best level's.
 import type { LevelStats, Saturation, TimeSeries } from '../record/types.ts';
+import { fitUsl } from './usl.ts';
 import { fetchScenario, windowStats } from './window.ts';
 
 export interface SaturationOptions {
@@ -68,7 +69,8 @@ export function saturationPoint(series: TimeSeries, options: SaturationOptions =
     `Levels are VU counts held for at least ${minHold} s (vus gauge${otherVus ? `, minus ${otherVus} publisher VU` : ''}); ` +
     `each level's throughput and latency are measured over its hold without its first ${settle} s ` +
     `(at most a third of the hold) and its last second, counting ${counted}. ` +
-    `Saturation is the smallest level reaching ${Math.round(fraction * 100)} % of the peak throughput.`;
+    `Saturation is the smallest level reaching ${Math.round(fraction * 100)} % of the peak throughput; ` +
+    'with three levels or more the Universal Scalability Law is fitted as well, and its N* is used when the fit is good.';
   if (levels.length === 0) {
     return {
       method,
@@ -94,6 +96,7 @@ export function saturationPoint(series: TimeSeries, options: SaturationOptions =
     saturated = false;
     note = `Not saturated: throughput was still rising at the highest level (${chosen.vus} VUs, ${chosen.rps.toFixed(1)} req/s); raise the top level (--vus) to find the saturation point.`;
   }
+  const usl = fitUsl(levels);
   return {
     method,
     levels,
@@ -103,5 +106,6 @@ export function saturationPoint(series: TimeSeries, options: SaturationOptions =
     saturated,
     note,
     scenario: scenario ?? undefined,
+    ...(usl ? { usl } : {}),
   };
 }

@@ -75,8 +75,7 @@ async function main(argv: string[]): Promise<number> {
       const options = parseIngestOptions(args);
       if (options === 'help') return help(ingestHelp);
       const { ingestRun } = await import('../pipeline/ingest-run.ts');
-      await ingestRun(options, typed, log);
-      return EXIT_CODES.ok;
+      return (await ingestRun(options, typed, log)).code;
     }
     case undefined:
     case 'help':

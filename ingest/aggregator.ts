@@ -23,7 +23,21 @@ export interface IngestResult {
   checks: Array<{ name: string; passes: number; fails: number }>;
 }
 
+/**
+ * Something that wants the raw Point samples of some metrics and the NDJSON Metric lines (the
+ * threshold evaluation on ingested data). Lines of other metrics never reach it.
+ */
+export interface SampleWatcher {
+  /** The `data` of a Metric line: name, type, contains, thresholds, submetrics (k6-facts §1.2). */
+  declare(data: unknown): void;
+  /** Metrics watched so far; 0 keeps the parser on its fast path. */
+  readonly watching: number;
+  watches(metric: string): boolean;
+  add(metric: string, timeMs: number, value: number, tags: Record<string, string>): void;
+}
+
 export interface AggregatorOptions {
+  watcher?: SampleWatcher;
   /** Seconds a bucket stays open for late samples (k6 flushes every 200 ms; runners drift). */
   lagSeconds?: number;
   /** Malformed lines kept as examples. */
@@ -59,8 +73,10 @@ export class Aggregator {
   late = 0;
   samples = 0;
   readonly examples: MalformedLine[] = [];
+  readonly watcher: SampleWatcher | undefined;
 
   constructor(options: AggregatorOptions = {}) {
+    this.watcher = options.watcher;
     this.lagSeconds = options.lagSeconds ?? 10;
     this.maxExamples = options.maxExamples ?? 5;
   }

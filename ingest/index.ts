@@ -6,7 +6,13 @@ import { Aggregator, type AggregatorOptions, type IngestResult } from './aggrega
 import { NdjsonParser } from './ndjson-parser.ts';
 import { readChunks } from './read-chunks.ts';
 
-export { Aggregator, type AggregatorOptions, type IngestResult, type MalformedLine } from './aggregator.ts';
+export {
+  Aggregator,
+  type AggregatorOptions,
+  type IngestResult,
+  type MalformedLine,
+  type SampleWatcher,
+} from './aggregator.ts';
 export { latencyPrecision } from './histogram.ts';
 
 interface OpenInput {

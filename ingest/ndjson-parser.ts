@@ -4,7 +4,8 @@
 // are skipped untouched. Wanted lines are read field by field; the tag object is cached by its
 // text (a request's samples repeat it). Any other shape (other key order, Metric lines) goes
 // through JSON.parse, and a line that fails that too is counted as malformed. Lines of skipped
-// metrics are not validated.
+// metrics are not validated. Lines of metrics a SampleWatcher asks for (thresholds declared in
+// Metric lines) take the JSON.parse path.
 import type { Aggregator } from './aggregator.ts';
 import { MetricId, metricId } from './metric-id.ts';
 import { type TagInfo, tagInfo } from './tag-info.ts';
@@ -91,6 +92,11 @@ export class NdjsonParser {
       return;
     }
     const id = metricAt(s, nameStart, nameEnd);
+    const watcher = this.agg.watcher;
+    if (watcher && watcher.watching > 0 && watcher.watches(s.slice(nameStart, nameEnd))) {
+      this.slowPath(s, start, end);
+      return;
+    }
     if (id === MetricId.Skip) return;
     if (!this.fastPath(s, start, end, nameEnd, id)) this.slowPath(s, start, end);
   }
@@ -213,7 +219,10 @@ export class NdjsonParser {
       metric?: unknown;
       data?: { time?: unknown; value?: unknown; tags?: unknown };
     };
-    if (l && l.type === 'Metric' && typeof l.metric === 'string') return;
+    if (l && l.type === 'Metric' && typeof l.metric === 'string') {
+      this.agg.watcher?.declare(l.data);
+      return;
+    }
     if (
       l?.type !== 'Point' ||
       typeof l.metric !== 'string' ||
@@ -226,7 +235,9 @@ export class NdjsonParser {
       return;
     }
     const id = metricId(l.metric);
-    if (id === MetricId.Skip) return;
+    const watcher = this.agg.watcher;
+    const watched = watcher !== undefined && watcher.watching > 0 && watcher.watches(l.metric);
+    if (id === MetricId.Skip && !watched) return;
     const timeMs = Date.parse(l.data.time);
     if (Number.isNaN(timeMs)) {
       this.malformed(s, start, end);
@@ -234,6 +245,8 @@ export class NdjsonParser {
     }
     const tags =
       typeof l.data.tags === 'object' && l.data.tags !== null ? (l.data.tags as Record<string, string>) : {};
+    if (watched) watcher.add(l.metric, timeMs, l.data.value, tags);
+    if (id === MetricId.Skip) return;
     this.agg.add(this.source, id, l.metric, timeMs, Math.floor(timeMs / 1000), l.data.value, tagInfo(tags));
   }
 

@@ -36,7 +36,8 @@ export function tagInfo(tags: Record<string, string> | null | undefined): TagInf
     check: t.check ?? '',
     cycle: t.cycle ?? '',
     step: t.step ?? '',
-    error: t.error ?? '',
+    // The publisher names its failure `publish_error`; `error` is k6's tag for network errors.
+    error: t.publish_error ?? t.error ?? '',
   };
 }
 

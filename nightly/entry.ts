@@ -36,6 +36,7 @@ export function historyEntryFromRun(record: RunRecord, trendDir: string): Histor
       vus: sat.saturationVus,
     };
   }
+  const comparable = meta.target.comparableToBaseline && (analysis.verdict?.comparable ?? true);
   return {
     date: meta.startedAt,
     runId: meta.id,
@@ -47,7 +48,8 @@ export function historyEntryFromRun(record: RunRecord, trendDir: string): Histor
     engine: `${meta.engine.name} ${meta.engine.version}`,
     figures,
     verdicts: {
-      baseline: analysis.verdict ? analysis.verdict.ok : null,
+      baseline: analysis.verdict && comparable ? analysis.verdict.ok : null,
+      comparable,
       thresholds: analysis.thresholds.every((t) => t.ok),
       regression: null,
     },

@@ -23,7 +23,16 @@ export interface HistoryEntry {
     /** Saturation VUs of a scalability run, or the VUs held in a load-soak. */
     vus: number | null;
   };
-  verdicts: { baseline: boolean | null; thresholds: boolean; regression: boolean | null };
+  /**
+   * baseline: null when there was no verdict or the target is not comparable with the published
+   * baseline (then `comparable` is false: a stand-in run never reads as a pass).
+   */
+  verdicts: {
+    baseline: boolean | null;
+    comparable?: boolean;
+    thresholds: boolean;
+    regression: boolean | null;
+  };
   /** Path or URL of the run's HTML report, relative to the trend page when possible. */
   report?: string;
 }

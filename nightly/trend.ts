@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../record/index.ts';
 import { type ChartSeries, type ChartSpec, failureColor, palette } from '../reports/html/charts.ts';
 import { renderPage, renderTemplate } from '../reports/html/page.ts';
+import { safeHref } from '../reports/inert.ts';
 import type { HistoryEntry } from './history.ts';
 import type { RegressionReport } from './regression.ts';
 
@@ -74,7 +75,8 @@ export async function renderTrend(input: TrendInput, outFile: string): Promise<s
   const entries = [...input.entries].sort((a, b) => Date.parse(a.date) - Date.parse(b.date));
   const charts = trendCharts(entries);
   const body = await renderTemplate(join(here, 'trend.ejs'), {
-    entries: [...entries].reverse(),
+    // A report link is kept only when it is http(s) or relative: the history file comes from outside.
+    entries: [...entries].reverse().map((e) => ({ ...e, href: safeHref(e.report) })),
     latest: input.latest ?? null,
     warnings: input.warnings,
     charts,

@@ -76,6 +76,7 @@ export function verdictLines(analysis: Analysis): string[] {
     lines.push(
       `saturation: ${s.saturationVus ?? 'none'} VUs, peak ${s.peakRps.toFixed(1)} req/s. ${s.note ?? ''}`,
     );
+    if (s.usl) lines.push(`Universal Scalability Law: ${s.usl.note}`);
   }
   if (analysis.steady) {
     const s = analysis.steady;
@@ -84,12 +85,17 @@ export function verdictLines(analysis: Analysis): string[] {
         `errors ${(s.errorRate * 100).toFixed(2)} %, publish cycles ${s.publishCycles.completed} ok / ${s.publishCycles.failed} failed`,
     );
   }
+  if (analysis.problem) return [...lines, 'verdict: none, the run measured nothing (why below)'];
   const v = analysis.verdict;
   if (!v) return [...lines, 'verdict: none (nothing was measured to compare)'];
-  const checks = v.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'}`).join(', ');
-  lines.push(
-    `verdict: ${v.ok ? 'PASS' : 'FAIL'} against the baseline (${checks})${v.comparable ? '' : ' — not comparable'}`,
-  );
+  const checks = v.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'over the limit'}`).join(', ');
+  if (!v.comparable) {
+    lines.push(
+      `verdict: NOT COMPARABLE with the published baseline (checks for orientation only: ${checks})`,
+    );
+  } else {
+    lines.push(`verdict: ${v.ok ? 'PASS' : 'FAIL'} against the baseline (${checks})`);
+  }
   lines.push(v.note);
   return lines;
 }
@@ -115,6 +121,8 @@ export async function finishRun(
   } catch (error) {
     failure ??= `Writing the run record failed: ${(error as Error).message}`;
   }
+  // A run that measured nothing fails, unless Ctrl-C cut it short (then it says interrupted).
+  if (!end.interrupted && analysis?.problem) failure ??= analysis.problem;
   const status: RunMeta['status'] = failure ? 'failed' : end.interrupted ? 'interrupted' : 'completed';
   const meta: RunMeta = {
     ...ctx.meta,

@@ -2,7 +2,7 @@
 // analysed and reported like a run of our own.
 import { copyFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { analyseRun } from '../analysis/index.ts';
+import { analyseRun, NdjsonThresholds } from '../analysis/index.ts';
 import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
 import { ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
@@ -10,25 +10,47 @@ import { readRun } from '../record/read.ts';
 import type { RunMeta, SummaryExport } from '../record/types.ts';
 import { createRunFolder, writeJsonAtomic } from '../record/write.ts';
 import { renderRunReports } from '../reports/index.ts';
+import { terminalText } from '../reports/inert.ts';
+import { EXIT_CODES } from './exit-codes.ts';
+import { verdictLines } from './finish-run.ts';
 import { gitRevision } from './git.ts';
 import type { IngestCommandOptions } from './options.ts';
+
+/** Exit code, and the run folder when one was written. */
+export interface IngestOutcome {
+  code: number;
+  dir: string | null;
+}
 
 export async function ingestRun(
   options: IngestCommandOptions,
   command: string,
   log: (line: string) => void,
-): Promise<string> {
+): Promise<IngestOutcome> {
   const baseline = loadBaseline(options.baselineFile ?? baselinePath);
   const started = performance.now();
-  const ingest = await ingestFiles(options.files);
+  // Without a summary export, the thresholds come from the NDJSON's Metric lines.
+  const watcher = options.summary ? undefined : new NdjsonThresholds();
+  const ingest = await ingestFiles(options.files, { watcher });
   const { series } = ingest;
   const seconds = (performance.now() - started) / 1000;
+  const lines = series.lines ?? 0;
   log(
-    `read ${series.lines?.toLocaleString('en')} lines from ${options.files.length} file(s) in ${seconds.toFixed(1)} s; ` +
+    `read ${lines.toLocaleString('en')} lines from ${options.files.length} file(s) in ${seconds.toFixed(1)} s; ` +
       `${series.malformedLines} malformed`,
   );
   for (const example of series.malformedExamples ?? [])
-    log(`  malformed: ${example.input}:${example.line}: ${example.text}`);
+    log(terminalText(`  malformed: ${example.input}:${example.line}: ${example.text}`));
+  if (series.total.length === 0) {
+    log(
+      terminalText(
+        `Nothing to ingest: none of the ${lines.toLocaleString('en')} lines in ${options.files.join(', ')} is a k6 sample ` +
+          `(${series.malformedLines} malformed); pass files written by \`k6 run --out json=<file>\`. No run folder was written.`,
+      ),
+    );
+    return { code: EXIT_CODES.usage, dir: null };
+  }
+  for (const problem of watcher?.problems ?? []) log(terminalText(problem));
   const startedAt = new Date(series.start * 1000);
   const { id, dir } = await createRunFolder(options.outDir, options.kind, startedAt);
   let summary: SummaryExport | null = null;
@@ -58,7 +80,12 @@ export async function ingestRun(
     baseline,
     comparable: true,
     saturation: { otherVus: series.byScenario.publisher ? 1 : 0 },
+    ndjsonThresholds: watcher?.results((series.end - series.start + 1) * 1000),
   });
+  if (analysis.problem) {
+    meta.status = 'failed';
+    meta.message = analysis.problem;
+  }
   await writeJsonAtomic(runPath(dir, 'timeseries'), series);
   await writeJsonAtomic(runPath(dir, 'publish'), ingest.publishCycles);
   await writeJsonAtomic(runPath(dir, 'nodeMetrics'), {
@@ -70,7 +97,12 @@ export async function ingestRun(
   await writeJsonAtomic(runPath(dir, 'analysis'), analysis);
   await writeJsonAtomic(runPath(dir, 'meta'), meta);
   const reports = await renderRunReports(dir);
-  log(`run folder: ${dir}`);
-  log(`report: ${reports.html}`);
-  return dir;
+  log(terminalText(`run folder: ${dir}`));
+  log(terminalText(`report: ${reports.html}`));
+  for (const line of verdictLines(analysis)) log(terminalText(line));
+  if (analysis.problem) {
+    log(terminalText(analysis.problem));
+    return { code: EXIT_CODES.failed, dir };
+  }
+  return { code: EXIT_CODES.ok, dir };
 }

@@ -25,8 +25,9 @@ export interface Workload {
 }
 
 /**
- * Load-soak `--vus auto`: the saturation point of the latest completed scalability run in
- * `outDir` against the same kind of target (stand-in or Connect), else `fallback`.
+ * Load-soak `--vus auto`: the latest completed scalability run in `outDir` against the same kind
+ * of target (stand-in or Connect) gives N* of its USL fit when the fit is good, else its 95 %
+ * saturation level; without such a run, `fallback`.
  */
 export async function autoVus(
   outDir: string,
@@ -40,7 +41,13 @@ export async function autoVus(
     (meta) => meta.target.kind === targetKind,
   );
   if (dir) {
-    const vus = (await readRun(dir).catch(() => null))?.analysis?.saturation?.saturationVus;
+    const saturation = (await readRun(dir).catch(() => null))?.analysis?.saturation;
+    if (saturation?.usl?.good)
+      return {
+        vus: saturation.usl.boundedVus,
+        why: `N* of the Universal Scalability Law fitted to the latest scalability run (${dir})`,
+      };
+    const vus = saturation?.saturationVus;
     if (vus) return { vus, why: `the saturation point of the latest scalability run (${dir})` };
   }
   const where = targetKind === 'standin' ? 'the stand-in' : 'a Connect server';

@@ -9,6 +9,8 @@ export const runFiles = {
   publish: 'publish.json',
   nodeMetrics: 'node-metrics.json',
   analysis: 'analysis.json',
+  engineHealth: 'engine-health.ndjson',
+  serverTimings: 'server-timings.json',
   reportHtml: 'report.html',
   reportMarkdown: 'summary.md',
   junit: 'junit.xml',

@@ -1,13 +1,15 @@
 // The run record: one folder per run, written by the harness, read by analysis, reports and the
 // nightly job. These types are the only description of its files; every stage imports them.
 //
-// Layout of a run folder (names are fixed; see harness/record/paths.ts):
+// Layout of a run folder (names are fixed; see record/paths.ts):
 //   run.json            RunMeta            what ran, against what, when, how it ended
 //   summary.json        k6 --summary-export (legacy shape) as the engine wrote it
 //   samples.ndjson.gz   k6 NDJSON samples (kept so `ingest`/`report` can be re-run)
 //   timeseries.json     TimeSeries         per-second series built by ingest
 //   publish.json        PublishCycle[]     one entry per publisher iteration
 //   node-metrics.json   NodeMetrics        local sampler or CloudWatch
+//   engine-health.ndjson EngineHealthLine  the embedded engine's own CPU and event-loop delay, per second
+//   server-timings.json ServerTimings      server-side latency per second (stand-in proxy or ALB)
 //   analysis.json       Analysis           saturation / steady window / verdicts
 //   report.html, summary.md, junit.xml     the reports
 
@@ -91,6 +93,36 @@ export interface TimeSeries {
   histograms?: Record<string, Array<{ t: number; h: string }>>;
 }
 
+/** One second of the embedded engine's own health (engine/health.ts writes one JSON line per second). */
+export interface EngineHealthLine {
+  /** Epoch seconds at the end of the second measured. */
+  t: number;
+  /** CPU time the engine process used in that second, ms (user and system). */
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** Event-loop delay over that second, ms. */
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  eventLoopMeanMs: number;
+  /** Length of the second actually measured, ms (a busy loop stretches it). */
+  elapsedMs: number;
+  rssBytes: number;
+  /** CPUs the engine process may run on. */
+  cpus: number;
+}
+
+/** Server-side time per request, per second: what the server (not the network or the generator) took. */
+export interface ServerTimings {
+  /** `standin-proxy` (upstream time measured by the stand-in's proxy) or `alb` (CloudWatch TargetResponseTime). */
+  source: 'standin-proxy' | 'alb';
+  /** One sentence on what was measured. */
+  description: string;
+  /** Epoch seconds; sum and count of the times in ms; p95 when the source gives it. */
+  points: Array<{ t: number; count: number; sumMs: number; p95Ms: number | null }>;
+  /** Seconds per point (1 for the stand-in, 60 for CloudWatch). */
+  periodSeconds: number;
+}
+
 export interface EndpointStats {
   name: string;
   scenario: string;
@@ -165,6 +197,31 @@ export interface Saturation {
   note?: string;
   /** Added by the harness: the scenario whose requests were counted (e.g. `fetchers`). */
   scenario?: string;
+  /** Universal Scalability Law fitted to the levels (at least three levels with throughput). */
+  usl?: UslFit;
+}
+
+/**
+ * X(N) = λN / (1 + σ(N−1) + κN(N−1)): σ contention, κ coherency (crosstalk), λ throughput of one
+ * VU. N* = √((1−σ)/κ) is where throughput peaks.
+ */
+export interface UslFit {
+  sigma: number;
+  kappa: number;
+  lambda: number;
+  /** Coefficient of determination of the fit on the measured levels (1 = perfect). */
+  r2: number;
+  /** N*; null when κ is 0 (no peak: throughput only flattens). */
+  peakVus: number | null;
+  /** X(N*), or the asymptote λ/σ when there is no peak. */
+  peakRps: number;
+  /** N* rounded and bounded by the measured levels: what `--vus auto` takes when the fit is good. */
+  boundedVus: number;
+  /** Good enough to act on: r2 ≥ 0.9, at least 4 levels, N* within 2× the highest level measured. */
+  good: boolean;
+  /** One sentence on the fit and how far to trust it. */
+  note: string;
+  levels: number;
 }
 
 export interface SteadyWindow {
@@ -179,6 +236,14 @@ export interface SteadyWindow {
   publishCycles: { completed: number; failed: number; avgMs: number | null; p95Ms: number | null };
   /** Added by the harness: what the window covers and which requests were counted. */
   method?: string;
+  /** Requests counted in the window, and of those the ones that got an HTTP answer (status ≠ 0). */
+  requests?: number;
+  answered?: number;
+  /** Server-side average (and p95) time per request over the window, ms; see serverSource. */
+  serverAvgMs?: number | null;
+  serverP95Ms?: number | null;
+  /** What the server figures are: the stand-in proxy's upstream time, or the ALB's TargetResponseTime. */
+  serverSource?: string;
 }
 
 export interface VerdictCheck {
@@ -203,6 +268,36 @@ export interface ThresholdResult {
   metric: string;
   expression: string;
   ok: boolean;
+  /** The aggregated value compared (from the NDJSON evaluation; the summary export does not give it). */
+  measured?: number | null;
+  abortOnFail?: boolean;
+  /** `summary` (k6's --summary-export) or `ndjson` (evaluated on the ingested samples). */
+  source?: 'summary' | 'ndjson';
+}
+
+/** Was the load generator, rather than the target, the limit? */
+export interface GeneratorHealth {
+  verdict: 'ok' | 'limited' | 'unknown';
+  /** Sentences, one per finding (limits crossed, or why it looks fine / cannot be told). */
+  reasons: string[];
+  figures: {
+    /** Engine process CPU over the steady window, % of one core (mean and p95 of per-second values). */
+    engineCpuPercent: number | null;
+    engineCpuP95Percent: number | null;
+    /** CPUs the engine may use. */
+    cpus: number | null;
+    /** Event-loop delay p99 over the window (max of per-second p99s, and their median), ms. */
+    eventLoopP99MaxMs: number | null;
+    eventLoopP99MedianMs: number | null;
+    /** Machine CPU % (all cores) when generator and target share the machine. */
+    machineCpuPercent: number | null;
+    droppedIterations: number | null;
+    /** Little's law: VUs ≈ req/s × mean time per request (no think time), so busy = rps × avg / VUs. */
+    vus: number | null;
+    littleBusyFraction: number | null;
+    /** Where the figures came from. */
+    sources: string[];
+  };
 }
 
 export interface Analysis {
@@ -212,6 +307,9 @@ export interface Analysis {
   verdict: BaselineVerdict | null;
   thresholds: ThresholdResult[];
   checks: Array<{ name: string; passes: number; fails: number }>;
+  /** Set when the run measured nothing usable: the sentence saying what is missing. Such a run fails. */
+  problem?: string;
+  generator?: GeneratorHealth;
 }
 
 /** fixtures/baseline.json */

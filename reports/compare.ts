@@ -168,10 +168,19 @@ function endpointRows(ra: RunRecord, rb: RunRecord) {
 }
 
 function verdictRows(ra: RunRecord, rb: RunRecord) {
+  // A run that cannot be compared with the baseline shows its checks without a pass or fail mark.
   const checks = (files: RunRecord) =>
+    new Map(
+      verdictOf(files).state === 'not-comparable'
+        ? []
+        : (files.analysis?.verdict?.checks ?? []).map((c) => [c.name, c]),
+    );
+  const measured = (files: RunRecord) =>
     new Map((files.analysis?.verdict?.checks ?? []).map((c) => [c.name, c]));
-  const ca = checks(ra);
-  const cb = checks(rb);
+  const ca = measured(ra);
+  const cb = measured(rb);
+  const oka = checks(ra);
+  const okb = checks(rb);
   return [...new Set([...ca.keys(), ...cb.keys()])].map((name) => {
     const a = ca.get(name);
     const b = cb.get(name);
@@ -182,8 +191,8 @@ function verdictRows(ra: RunRecord, rb: RunRecord) {
       limit: row.limit,
       a: a ? verdictRow(a).measured : '—',
       b: b ? verdictRow(b).measured : '—',
-      okA: a?.ok ?? null,
-      okB: b?.ok ?? null,
+      okA: oka.get(name)?.ok ?? null,
+      okB: okb.get(name)?.ok ?? null,
       delta: delta(a?.measured ?? null, b?.measured ?? null, direction),
     };
   });

@@ -6,12 +6,14 @@ import { formatNumber } from './format.ts';
 import { thresholdsOf } from './results.ts';
 import { runDurationSeconds } from './run-view.ts';
 import { thresholdMeasured } from './threshold-measure.ts';
-import { verdictRow } from './verdict.ts';
+import { verdictOf, verdictRow } from './verdict.ts';
 
 interface TestCase {
   classname: string;
   name: string;
   failure?: { type: string; message: string };
+  /** Neither pass nor fail: the check cannot be judged (a target not comparable with the baseline). */
+  skipped?: string;
 }
 
 /** XML text/attribute escape; characters XML 1.0 cannot hold at all are dropped. */
@@ -41,7 +43,7 @@ function testCases(files: RunRecord): TestCase[] {
           },
   });
   for (const t of thresholdsOf(files)) {
-    const measured = thresholdMeasured(files.summary, t.metric, t.expression);
+    const measured = t.measured ?? thresholdMeasured(files.summary, t.metric, t.expression);
     cases.push({
       classname: `connect-perf.${kind}.thresholds`,
       name: `${t.metric}: ${t.expression}`,
@@ -53,8 +55,17 @@ function testCases(files: RunRecord): TestCase[] {
           },
     });
   }
+  const verdict = verdictOf(files);
   for (const check of files.analysis?.verdict?.checks ?? []) {
     const row = verdictRow(check);
+    if (verdict.state === 'not-comparable') {
+      cases.push({
+        classname: `connect-perf.${kind}.baseline`,
+        name: `baseline: ${row.rule}`,
+        skipped: `Not comparable with the published baseline (${verdict.notComparable ?? 'see the report'}); measured ${row.measured}, ${row.result}, for orientation only.`,
+      });
+      continue;
+    }
     cases.push({
       classname: `connect-perf.${kind}.baseline`,
       name: `baseline: ${row.rule}`,
@@ -72,6 +83,7 @@ function testCases(files: RunRecord): TestCase[] {
 export function renderJunit(files: RunRecord): string {
   const cases = testCases(files);
   const failures = cases.filter((c) => c.failure).length;
+  const skipped = cases.filter((c) => c.skipped).length;
   const time = (runDurationSeconds(files.meta) ?? 0).toFixed(3);
   const meta = files.meta;
   const suiteName = `${meta.kind} ${meta.profile} ${meta.id}`;
@@ -83,14 +95,18 @@ export function renderJunit(files: RunRecord): string {
   ];
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="connect-perf-suite" tests="${cases.length}" failures="${failures}" errors="0" time="${time}">`,
-    `  <testsuite name="${escapeXml(suiteName)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${time}" timestamp="${escapeXml(meta.startedAt)}">`,
+    `<testsuites name="connect-perf-suite" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}">`,
+    `  <testsuite name="${escapeXml(suiteName)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}" timestamp="${escapeXml(meta.startedAt)}">`,
     '    <properties>',
     ...properties.map(([name, value]) => `      <property name="${name}" value="${escapeXml(value)}"/>`),
     '    </properties>',
   ];
   for (const c of cases) {
     const open = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="0"`;
+    if (c.skipped) {
+      lines.push(`${open}>`, `      <skipped message="${escapeXml(c.skipped)}"/>`, '    </testcase>');
+      continue;
+    }
     if (!c.failure) {
       lines.push(`${open}/>`);
       continue;

@@ -4,6 +4,7 @@
 import type { RunRecord } from '../record/read.ts';
 import { formatCount, formatMs, formatRate, formatRps } from './format.ts';
 import { headlineOf } from './headline.ts';
+import { markdownCode as code } from './inert.ts';
 import { thresholdsOf } from './results.ts';
 import { runClock } from './run-charts.ts';
 import { headerFacts, kindNames } from './run-view.ts';
@@ -19,11 +20,6 @@ export function escapeMarkdown(text: string): string {
     .replace(/>/g, '&gt;');
 }
 
-function code(text: string): string {
-  const clean = text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
-  return clean.includes('`') ? `\`\` ${clean} \`\`` : `\`${clean}\``;
-}
-
 const endpointLimit = 10;
 
 export function renderMarkdown(files: RunRecord): string {
@@ -32,7 +28,13 @@ export function renderMarkdown(files: RunRecord): string {
   const headline = headlineOf(files);
   const out: string[] = [];
   const status = meta.status === 'completed' ? '' : `⚠️ ${meta.status.toUpperCase()} · `;
-  const mark = verdict.state === 'pass' ? '✅ PASS' : verdict.state === 'fail' ? '❌ FAIL' : '⚪ NO VERDICT';
+  const marks = {
+    pass: '✅ PASS',
+    fail: '❌ FAIL',
+    none: '⚪ NO VERDICT',
+    'not-comparable': '⚪ NOT COMPARABLE',
+  };
+  const mark = marks[verdict.state];
   out.push(
     `## ${status}${mark}: ${kindNames[meta.kind] ?? meta.kind}, ${escapeMarkdown(meta.profile)} profile`,
   );
@@ -40,11 +42,14 @@ export function renderMarkdown(files: RunRecord): string {
   out.push(escapeMarkdown(verdict.headline));
   if (meta.status !== 'completed' && meta.message) out.push('', `> ${escapeMarkdown(meta.message)}`);
   if (verdict.notComparable) out.push('', `> ⚠️ ${escapeMarkdown(verdict.notComparable)}`);
+  const orientation = verdict.state === 'not-comparable';
+  if (orientation && verdict.note) out.push('', escapeMarkdown(verdict.note));
   if (verdict.rows.length) {
     out.push('', '| Check | Measured | Baseline | Limit | Result |', '|---|---:|---:|---:|---|');
     for (const row of verdict.rows) {
+      const result = orientation ? row.result : row.ok ? '✅ pass' : '❌ fail';
       out.push(
-        `| ${escapeMarkdown(row.label)} | ${row.measured} | ${row.baseline} | ${escapeMarkdown(row.limit)} | ${row.ok ? '✅ pass' : '❌ fail'} |`,
+        `| ${escapeMarkdown(row.label)} | ${row.measured} | ${row.baseline} | ${escapeMarkdown(row.limit)} | ${result} |`,
       );
     }
   }
@@ -66,6 +71,7 @@ export function renderMarkdown(files: RunRecord): string {
         ? `No saturation found; peak ${formatRps(saturation.peakRps)}.`
         : `Saturation at **${formatCount(saturation.saturationVus)} VUs** (peak ${formatRps(saturation.peakRps)}). Method: ${escapeMarkdown(saturation.method)}`,
     );
+    if (saturation.usl) out.push('', `**Universal Scalability Law:** ${escapeMarkdown(saturation.usl.note)}`);
     out.push('', '| VUs | Throughput | avg | p95 | Errors |', '|---:|---:|---:|---:|---:|');
     for (const level of levelRows(files, runClock(files).origin)) {
       out.push(

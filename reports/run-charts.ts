@@ -1,6 +1,6 @@
 // The charts of one run report, as ChartSpecs on one shared time axis (seconds since the run
 // started), so a latency spike lines up with the CPU chart below it.
-
+import { uslThroughput } from '../analysis/usl.ts';
 import type { RunRecord } from '../record/read.ts';
 import type { NodeSeries, PublishCycle, TimeSeries } from '../record/types.ts';
 import { bucketSecondsFor, downsampleSeries, downsampleValues, maxChartPoints } from './downsample.ts';
@@ -277,6 +277,38 @@ function scalabilityChart(files: RunRecord): ChartSpec | null {
   };
 }
 
+/** Measured levels with the fitted USL curve and N*: how well the law describes this system. */
+function uslChart(files: RunRecord): ChartSpec | null {
+  const saturation = files.analysis?.saturation;
+  const usl = saturation?.usl;
+  if (!saturation || !usl) return null;
+  const levels = [...saturation.levels].sort((a, b) => a.vus - b.vus);
+  const high = Math.max(...levels.map((l) => l.vus), usl.peakVus ?? 0);
+  const end = Math.ceil(high * 1.25);
+  const steps = 80;
+  const curve: Array<[number, number]> = [];
+  for (let i = 0; i <= steps; i++) {
+    const n = 1 + ((end - 1) * i) / steps;
+    curve.push([n, uslThroughput(usl, n)]);
+  }
+  return {
+    title: 'Universal Scalability Law: measured levels and fitted curve',
+    x: { unit: 'vus', title: 'virtual users', min: 0 },
+    y: { unit: 'req/s', title: 'requests per second', min: 0 },
+    series: [
+      {
+        label: 'measured',
+        type: 'scatter',
+        color: colorAt(0),
+        points: levels.map((l): [number, number] => [l.vus, l.rps]),
+      },
+      { label: `fit (r² ${usl.r2.toFixed(3)})`, color: colorAt(1), dashed: true, points: curve },
+    ],
+    markers: usl.peakVus === null ? [] : [{ x: usl.peakVus, label: `N* ${usl.peakVus.toFixed(1)} VUs` }],
+    note: 'X(N) = λN / (1 + σ(N−1) + κN(N−1)); N* = √((1−σ)/κ) is where the fitted throughput peaks.',
+  };
+}
+
 /** Chart ids are fixed so templates can place them; absent charts are left out. */
 export function runCharts(files: RunRecord): Record<string, ChartSpec> {
   const clock = runClock(files);
@@ -290,6 +322,7 @@ export function runCharts(files: RunRecord): Record<string, ChartSpec> {
     charts.errors = errorsChart(series, clock, bucket);
   }
   charts.scalability = scalabilityChart(files);
+  charts.usl = uslChart(files);
   charts.publish = publishChart(files.publish ?? [], clock);
   nodeCharts(files, clock).forEach((spec, i) => {
     charts[`node${i}`] = spec;

@@ -117,7 +117,12 @@ export interface RunView {
   baseline: BaselineText | null;
   headline: Headline;
   tiles: Tile[];
-  saturation: { sentence: string; method: string; levels: ReturnType<typeof levelRows> } | null;
+  saturation: {
+    sentence: string;
+    method: string;
+    levels: ReturnType<typeof levelRows>;
+    usl: { note: string; rows: Array<[string, string]>; good: boolean } | null;
+  } | null;
   endpoints: ReturnType<typeof endpointRows>;
   errors: ReturnType<typeof errorRows>;
   publish: { steps: ReturnType<typeof publishStepRows>; failures: ReturnType<typeof failedCycleRows> } | null;
@@ -138,7 +143,33 @@ function saturationView(files: RunRecord, origin: number): RunView['saturation']
     saturation.saturationVus === null || !level
       ? `No saturation found: throughput was still rising at the last level (peak ${formatRps(saturation.peakRps)}). Extend the ramp to find it.`
       : `Saturation at ${formatCount(level.vus)} VUs: ${formatRps(level.rps)}, average latency ${formatMs(level.avgMs)}, p95 ${formatMs(level.p95Ms)} (peak ${formatRps(saturation.peakRps)}; Posit's published run used 400 VUs).`;
-  return { sentence, method: saturation.method, levels: levelRows(files, origin) };
+  const usl = saturation.usl;
+  return {
+    sentence,
+    method: saturation.method,
+    levels: levelRows(files, origin),
+    usl: usl
+      ? {
+          note: usl.note,
+          good: usl.good,
+          rows: [
+            ['σ (contention)', usl.sigma.toPrecision(3)],
+            ['κ (coherency)', usl.kappa.toPrecision(3)],
+            ['λ (throughput of one VU)', formatRps(usl.lambda)],
+            ['r² (fit on the measured levels)', usl.r2.toFixed(3)],
+            ['N* = √((1−σ)/κ)', usl.peakVus === null ? 'none (κ = 0)' : `${usl.peakVus.toFixed(1)} VUs`],
+            ['X(N*)', formatRps(usl.peakRps)],
+            ['levels fitted', String(usl.levels)],
+            [
+              '--vus auto takes',
+              usl.good
+                ? `${usl.boundedVus} VUs (N*, within the measured levels)`
+                : 'the 95 % level (fit not good enough)',
+            ],
+          ],
+        }
+      : null,
+  };
 }
 
 export function runView(files: RunRecord): RunView {

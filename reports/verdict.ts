@@ -17,10 +17,13 @@ export interface VerdictRow {
   ok: boolean;
   /** For JUnit and Markdown: `throughput >= 1,456.2 req/s`. */
   rule: string;
+  /** The result in words: `pass`/`fail`, or `within`/`outside` the limit when only for orientation. */
+  result: string;
 }
 
 export interface VerdictView {
-  state: 'pass' | 'fail' | 'none';
+  /** `not-comparable`: the figures must not be read as meeting or missing Posit's result. */
+  state: 'pass' | 'fail' | 'none' | 'not-comparable';
   headline: string;
   /** Set when the figures must not be read against Posit's result. */
   notComparable: string | null;
@@ -58,7 +61,7 @@ function toleranceOf(check: VerdictCheck, unit: string): string {
   return `${check.comparison === '>=' ? 'at least' : 'at most'} ${formatByUnit(check.limit, unit)}`;
 }
 
-export function verdictRow(check: VerdictCheck): VerdictRow {
+export function verdictRow(check: VerdictCheck, comparable = true): VerdictRow {
   const [label, unit] = unitFor(check.name);
   return {
     name: check.name,
@@ -71,6 +74,7 @@ export function verdictRow(check: VerdictCheck): VerdictRow {
     tolerance: toleranceOf(check, unit),
     ok: check.ok,
     rule: `${check.name} ${check.comparison} ${exactLimit(check.limit, unit, false)}`,
+    result: comparable ? (check.ok ? 'pass' : 'fail') : check.ok ? 'within the limit' : 'outside the limit',
   };
 }
 
@@ -93,6 +97,15 @@ export function verdictOf(files: RunRecord): VerdictView {
       rows: [],
     };
   }
+  if (files.analysis.problem) {
+    return {
+      state: 'none',
+      headline: `No verdict: the run measured nothing. ${files.analysis.problem}`,
+      notComparable: comparabilityNote(files.meta),
+      note: null,
+      rows: [],
+    };
+  }
   if (!verdict) {
     const why =
       files.meta.kind === 'scalability'
@@ -106,8 +119,18 @@ export function verdictOf(files: RunRecord): VerdictView {
       rows: [],
     };
   }
-  const rows = verdict.checks.map(verdictRow);
+  const comparable = verdict.comparable && files.meta.target.comparableToBaseline;
+  const rows = verdict.checks.map((check) => verdictRow(check, comparable));
   const failed = rows.filter((row) => !row.ok).length;
+  if (!comparable) {
+    return {
+      state: 'not-comparable',
+      headline: 'Not comparable with the published baseline',
+      notComparable: comparabilityNote(files.meta, false),
+      note: `${verdict.note} The checks below are for orientation only; they are neither a pass nor a fail.`,
+      rows,
+    };
+  }
   return {
     state: verdict.ok ? 'pass' : 'fail',
     headline: verdict.ok

@@ -339,6 +339,20 @@ describe('analyseRun', () => {
     });
     assert.equal(a.verdict, null);
     assert.equal(a.steady!.rps, 0);
+    assert.match(a.problem!, /^The steady window holds no request of the 'fetchers' scenario/);
+    const none = analyseRun(
+      { series: { ...empty, total: [], vus: [], byScenario: {} }, publishCycles: [], checks: [] },
+      null,
+      { kind: 'scalability', baseline, comparable: true },
+    );
+    assert.match(none.problem!, /^The engine ended without writing any results/);
+    const flat = analyseRun({ series: empty, publishCycles: [], checks: [] }, null, {
+      kind: 'scalability',
+      baseline,
+      comparable: true,
+    });
+    assert.match(flat.problem!, /^No VU level was held long enough/);
+    assert.equal(flat.verdict, null);
   });
 
   it('reads k6 thresholds, where true means FAILED', () => {
@@ -349,8 +363,8 @@ describe('analyseRun', () => {
       },
     });
     assert.deepEqual(results, [
-      { metric: 'checks', expression: 'rate>0.99', ok: false },
-      { metric: 'http_req_duration', expression: 'p(95)<500', ok: true },
+      { metric: 'checks', expression: 'rate>0.99', ok: false, source: 'summary' },
+      { metric: 'http_req_duration', expression: 'p(95)<500', ok: true, source: 'summary' },
     ]);
   });
 });

@@ -260,7 +260,7 @@ describe('ingest of k6 NDJSON', () => {
       point('publish_cycle_success', T0 + 2800, 0, {
         cycle: '2',
         scenario: 'publisher',
-        error: 'upload failed',
+        publish_error: 'The app exited while starting: upload failed',
       }),
     ];
     const { publishCycles } = await ingestFiles([await file('publish.ndjson', lines)]);
@@ -278,7 +278,7 @@ describe('ingest of k6 NDJSON', () => {
       ],
     });
     assert.equal(publishCycles[1].ok, false);
-    assert.equal(publishCycles[1].error, 'upload failed');
+    assert.equal(publishCycles[1].error, 'The app exited while starting: upload failed');
     assert.deepEqual(
       publishCycles[1].steps.map((s) => s.ok),
       [true, false],

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { renderCompare, renderRunReports } from '../reports/index.ts';
 import { assertChartsDrew, launchBrowser, openReport } from './helpers/browser.ts';
@@ -66,5 +67,28 @@ describe('reports in headless Chromium', () => {
     assert.deepEqual(result.problems, []);
     assert.deepEqual(result.blocked, []);
     assertChartsDrew(result.canvases, ['throughput', 'p95', 'errors']);
+  });
+
+  test('the comparison of two stand-in runs shows no pass verdict, in neutral colour', async () => {
+    const file = await renderCompare(
+      join(root, 'cmp-a'),
+      join(root, 'cmp-a'),
+      join(root, 'compare-standin.html'),
+    );
+    const page = await browser.newPage();
+    try {
+      await page.goto(pathToFileURL(file).href);
+      const verdict = (await page.locator('#verdict').textContent()) ?? '';
+      assert.match(verdict, /A: Not comparable with the published baseline/);
+      assert.match(verdict, /B: Not comparable with the published baseline/);
+      assert.doesNotMatch(verdict, /Meets|✓|✗|\bpass\b/i);
+      // A string, so that the page's DOM types stay out of this Node-typed file.
+      const colours = await page.evaluate<string[]>(
+        "[...document.querySelectorAll('#verdict .verdict .headline')].map((n) => getComputedStyle(n).color)",
+      );
+      assert.deepEqual(colours, ['rgb(95, 107, 122)', 'rgb(95, 107, 122)'], 'the muted grey, not green');
+    } finally {
+      await page.close();
+    }
   });
 });

@@ -144,7 +144,14 @@ describe('run report of a 30-minute soak', () => {
       positions.every((p, i) => p > 0 && (i === 0 || p > positions[i - 1])),
       `sections in order: ${positions}`,
     );
-    assert.match(out.html, /Meets the published baseline/);
+    assert.match(out.html, /<div class="verdict not-comparable">/);
+    assert.match(out.html, /Not comparable with the published baseline/);
+    assert.doesNotMatch(
+      out.html,
+      /Meets the published baseline|✓ pass<|class="verdict pass"/,
+      'a stand-in run never reads as a pass',
+    );
+    assert.match(out.html, /<td class="muted">within the limit<\/td>/);
     assert.match(out.html, /≥ 1,456.2 req\/s/);
     assert.match(out.html, /at least 90 % of the baseline/);
     assert.match(
@@ -181,8 +188,12 @@ describe('run report of a 30-minute soak', () => {
 
   test('Markdown summary: verdict title, baseline table, figures, thresholds, top requests', () => {
     const md = out.markdown;
-    assert.match(md.split('\n')[0], /^## ✅ PASS: Load test \(soak\), local profile$/);
-    assert.match(md, /\| Throughput \| 1,650 req\/s \| 1,618 req\/s \| ≥ 1,456.2 req\/s \| ✅ pass \|/);
+    assert.match(md.split('\n')[0], /^## ⚪ NOT COMPARABLE: Load test \(soak\), local profile$/);
+    assert.match(
+      md,
+      /\| Throughput \| 1,650 req\/s \| 1,618 req\/s \| ≥ 1,456.2 req\/s \| within the limit \|/,
+    );
+    assert.doesNotMatch(md, /PASS|✅/);
     assert.match(md, /Stand-in on this machine/);
     assert.match(md, /All 2 thresholds passed\./);
     assert.match(md, /### Top requests/);
@@ -205,6 +216,11 @@ describe('run report of a 30-minute soak', () => {
     assert.ok(names.includes('baseline: throughput >= 1456.2 req/s'));
     assert.ok(names.includes('baseline: latency_avg <= 245.3 ms'));
     assert.ok(names.includes('run: completed'));
+    const baseline = cases.filter((c) => c.attributes.name.startsWith('baseline:'));
+    assert.equal(baseline.length, 3);
+    for (const c of baseline)
+      assert.equal(findAll(c, 'skipped').length, 1, 'not comparable: a skipped case, not a pass');
+    assert.equal(Number(suites[0].attributes.skipped), 3);
   });
 });
 
@@ -319,8 +335,8 @@ describe('thresholds straight from the k6 summary', () => {
 
 describe('comparison of two runs', () => {
   test('shows both runs with coloured deltas', async () => {
-    const a = await writeRun(join(root, 'cmp-a'), soakRun(5));
-    const b = await writeRun(join(root, 'cmp-b'), soakRun(5, false));
+    const a = await writeRun(join(root, 'cmp-a'), soakRun(5, true, 'connect'));
+    const b = await writeRun(join(root, 'cmp-b'), soakRun(5, false, 'connect'));
     const file = await renderCompare(a, b, join(root, 'compare.html'));
     const html = await readFile(file, 'utf8');
     assert.match(html, /<td class="num worse">−27.3 % ▼ worse<\/td>/);

@@ -234,7 +234,8 @@ function summary(series: TimeSeries, seconds: number, p95Fails = false): Summary
 }
 
 /** 30-minute (by default) soak at a steady VU count after a short ramp, per-second points. */
-export function soakRun(minutes = 30, verdictOk = true): RunParts {
+/** `connect` makes it a run against a real Connect, comparable with the published baseline. */
+export function soakRun(minutes = 30, verdictOk = true, target: 'standin' | 'connect' = 'standin'): RunParts {
   const seconds = minutes * 60;
   const names = [
     '/content/flask/stocks/',
@@ -251,8 +252,15 @@ export function soakRun(minutes = 30, verdictOk = true): RunParts {
   );
   const publish = publishCycles(seconds, 40, [3]);
   const rps = verdictOk ? 1650 : 1200;
+  const comparable = target === 'connect';
   return {
-    meta: meta('load-soak', seconds),
+    meta: meta(
+      'load-soak',
+      seconds,
+      comparable
+        ? { target: { url: 'https://connect.example.com', kind: 'connect', comparableToBaseline: true } }
+        : {},
+    ),
     summary: summary(timeseries, seconds),
     timeseries,
     publish,
@@ -277,8 +285,8 @@ export function soakRun(minutes = 30, verdictOk = true): RunParts {
       },
       verdict: {
         ok: verdictOk,
-        comparable: false,
-        note: 'Measured on the local stand-in.',
+        comparable,
+        note: comparable ? 'Within tolerances.' : 'Measured on the local stand-in.',
         checks: [
           {
             name: 'throughput',
