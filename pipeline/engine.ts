@@ -9,7 +9,8 @@ import {
   startTest,
   type TestHandle,
 } from '../engine/index.ts';
-import type { EngineName } from '../record/types.ts';
+import type { K6OperatorSettings } from '../k6-operator/index.ts';
+import type { EngineName, RunMeta } from '../record/types.ts';
 import type { EngineChoice } from './options.ts';
 
 export interface EngineRunRequest {
@@ -21,11 +22,19 @@ export interface EngineRunRequest {
   onProgress: (progress: Progress) => void;
   /** Aborting it stops the test gracefully, like k6's first Ctrl-C. */
   signal: AbortSignal;
+  /** The plan's length, for engines that must tell a stuck run from a long one. */
+  plannedSeconds?: number;
 }
 
 export interface EngineOutcome {
   exitCode: number;
   interrupted: boolean;
+  /** Set when the samples are in these files rather than the live stream (k6-operator runners). */
+  sampleFiles?: string[];
+  /** The engine as it turned out to be (k6-operator: the runners' k6 version, parallelism). */
+  engine?: RunMeta['engine'];
+  /** Why the run did not end cleanly, when the engine knows better than its exit code. */
+  failure?: string;
 }
 
 export interface HarnessEngine {
@@ -84,7 +93,19 @@ function binaryEngine(engine: Engine, version: string, why: string): HarnessEngi
   };
 }
 
-export async function openEngine(choice: EngineChoice): Promise<HarnessEngine> {
+export async function openEngine(
+  choice: EngineChoice,
+  distributed?: {
+    settings?: K6OperatorSettings;
+    env: Record<string, string | undefined>;
+    log: (line: string) => void;
+  },
+): Promise<HarnessEngine> {
+  if (choice === 'k6-operator') {
+    if (!distributed?.settings) throw new Error('--engine k6-operator needs its settings (--parallelism).');
+    const { openK6Operator } = await import('./k6-operator.ts');
+    return openK6Operator(distributed.settings, distributed.env, distributed.log);
+  }
   const engine = createEngine(choice);
   const version = await engine.version();
   if (engine.name === 'node') {

@@ -18,6 +18,10 @@ export interface EngineEnd {
   interrupted: boolean;
   /** Set when the engine could not run the test to an end of its own. */
   failure?: string;
+  /** The samples are in these files (k6-operator runners) instead of the live stream. */
+  sampleFiles?: string[];
+  /** Replaces the engine recorded at the start, once the run has told more about it. */
+  engine?: RunMeta['engine'];
 }
 
 export interface FinishContext {
@@ -30,7 +34,14 @@ export interface FinishContext {
   log: (line: string) => void;
 }
 
-async function seriesOf(dir: string, aggregator: Aggregator, live: number): Promise<IngestResult> {
+async function seriesOf(
+  dir: string,
+  aggregator: Aggregator,
+  live: number,
+  files: string[] | undefined,
+): Promise<IngestResult> {
+  // Several runners: counts add, histograms merge, VUs sum per second (ingest's own rules).
+  if (files?.length) return ingestFiles(files);
   const samples = runPath(dir, 'samples');
   if (aggregator.samples === 0 && existsSync(samples)) return ingestFiles([samples]);
   aggregator.endSource(live);
@@ -96,7 +107,7 @@ export async function finishRun(
   let failure = end.failure;
   let analysis: Analysis | null = null;
   try {
-    const ingest = await seriesOf(dir, aggregator, live);
+    const ingest = await seriesOf(dir, aggregator, live, end.sampleFiles);
     const summary = ((await readRun(dir).catch(() => null))?.summary ?? null) as SummaryExportLike | null;
     analysis = analyse(ctx, ingest, summary);
     await writeJsonAtomic(runPath(dir, 'timeseries'), ingest.series);
@@ -109,6 +120,7 @@ export async function finishRun(
   const status: RunMeta['status'] = failure ? 'failed' : end.interrupted ? 'interrupted' : 'completed';
   const meta: RunMeta = {
     ...ctx.meta,
+    engine: end.engine ?? ctx.meta.engine,
     endedAt: new Date().toISOString(),
     status,
     engineExitCode: end.exitCode,

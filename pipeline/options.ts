@@ -1,8 +1,9 @@
 // What the run and ingest pipelines are asked to do: the options the command layer parsed.
+import type { K6OperatorSettings } from '../k6-operator/index.ts';
 import type { CloudWatchOptions } from '../node-metrics/index.ts';
 import type { Profile, RunKind } from '../record/types.ts';
 
-export type EngineChoice = 'auto' | 'k6' | 'node';
+export type EngineChoice = 'auto' | 'k6' | 'node' | 'k6-operator';
 export type NodeMetricsChoice = 'local' | 'cloudwatch' | 'none';
 
 export interface RunCommandOptions {
@@ -21,6 +22,8 @@ export interface RunCommandOptions {
   publishFixtures: boolean;
   nodeMetrics?: NodeMetricsChoice;
   cloudWatch: CloudWatchOptions | null;
+  /** Set with --engine k6-operator. */
+  k6Operator?: K6OperatorSettings;
 }
 
 export interface IngestCommandOptions {

@@ -47,7 +47,7 @@ export async function runLoad(options: RunCommandOptions, io: RunIo): Promise<nu
   let engine: HarnessEngine;
   try {
     baseline = loadBaseline(options.baselineFile ?? baselinePath);
-    engine = await openEngine(options.engine);
+    engine = await openEngine(options.engine, { settings: options.k6Operator, env: io.env, log: io.log });
   } catch (error) {
     io.log((error as Error).message);
     return EXIT_CODES.usage;
@@ -218,9 +218,16 @@ async function runEngine(
           errors: p.errors,
         }),
       signal,
+      plannedSeconds: workload.plan.totalSeconds,
     });
-    const end: EngineEnd = { exitCode: result.exitCode, interrupted: result.interrupted };
-    if (!result.interrupted && result.exitCode !== 0 && result.exitCode !== EXIT_CODES.thresholds) {
+    const end: EngineEnd = {
+      exitCode: result.exitCode,
+      interrupted: result.interrupted,
+      sampleFiles: result.sampleFiles,
+      engine: result.engine,
+    };
+    if (result.failure) end.failure = result.failure;
+    else if (!result.interrupted && result.exitCode !== 0 && result.exitCode !== EXIT_CODES.thresholds) {
       end.failure = `The engine ended with exit code ${result.exitCode} (see its output above); the record holds what ran.`;
     }
     return end;

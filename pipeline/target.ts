@@ -9,8 +9,8 @@ import type { LabelledProcess } from '../node-metrics/index.ts';
 import { startStandin } from '../standin/index.ts';
 
 export const bundlePaths = {
-  flask: fileURLToPath(new URL('../../dist/bundles/flask-stock-api.tar.gz', import.meta.url)),
-  plumber: fileURLToPath(new URL('../../dist/bundles/plumber-stock-api.tar.gz', import.meta.url)),
+  flask: fileURLToPath(new URL('../dist/bundles/flask-stock-api.tar.gz', import.meta.url)),
+  plumber: fileURLToPath(new URL('../dist/bundles/plumber-stock-api.tar.gz', import.meta.url)),
 };
 
 /** The target failed a check before any load: exit 2 with this sentence. */

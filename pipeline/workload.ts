@@ -13,8 +13,8 @@ import type { RunCommandOptions } from './options.ts';
 import { bundlePaths, type Target } from './target.ts';
 
 export const scripts = {
-  scalability: fileURLToPath(new URL('../../dist/scenarios/scalability.js', import.meta.url)),
-  'load-soak': fileURLToPath(new URL('../../dist/scenarios/load-soak.js', import.meta.url)),
+  scalability: fileURLToPath(new URL('../dist/scenarios/scalability.js', import.meta.url)),
+  'load-soak': fileURLToPath(new URL('../dist/scenarios/load-soak.js', import.meta.url)),
 };
 
 export interface Workload {

@@ -12,7 +12,7 @@ const LAYERS: string[][] = [
   ['nightly'],
   ['reports'],
   ['analysis'],
-  ['ingest', 'node-metrics', 'connect', 'engine', 'standin'],
+  ['ingest', 'node-metrics', 'connect', 'engine', 'k6-operator', 'standin'],
   ['scenarios', 'fixtures'],
   ['record'],
 ];
@@ -27,7 +27,8 @@ function sources(dir: string): string[] {
   });
 }
 
-const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^import\s+['"](\.{1,2}\/[^'"]+)['"]/gm;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^import\s+['"](\.{1,2}\/[^'"]+)['"]/gm;
 
 function importsOf(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
@@ -50,7 +51,8 @@ describe('layout', () => {
       for (const to of targets) {
         if (top(from) === top(to)) continue;
         const [a, b] = [rank.get(top(from)), rank.get(top(to))];
-        if (b === undefined || a === undefined || b <= a) bad.push(`${from} → ${relative(ROOT, join(ROOT, to))}`);
+        if (b === undefined || a === undefined || b <= a)
+          bad.push(`${from} → ${relative(ROOT, join(ROOT, to))}`);
       }
     }
     assert.deepEqual(bad, []);
