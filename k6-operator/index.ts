@@ -17,6 +17,7 @@ export {
   ManifestError,
   type ManifestInput,
   type Manifests,
+  secretManifest,
   secretName,
 } from './manifests.ts';
 export { K8sPreflightError, NEEDED_PERMISSIONS, preflightCluster } from './preflight.ts';
