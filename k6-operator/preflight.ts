@@ -73,17 +73,19 @@ export async function preflightCluster(kubectl: Kubectl): Promise<ClusterInfo> {
     );
   }
 
+  const answers = await Promise.all(
+    NEEDED_PERMISSIONS.map(([verb, resource]) => call(['auth', 'can-i', verb, resource])),
+  );
   const denied: string[] = [];
-  for (const [verb, resource] of NEEDED_PERMISSIONS) {
-    const answer = await call(['auth', 'can-i', verb, resource]);
+  answers.forEach((answer, i) => {
     const said = answer.stdout.trim().toLowerCase();
-    if (said.startsWith('yes')) continue;
-    if (said.startsWith('no')) denied.push(`${verb} ${resource}`);
+    if (said.startsWith('yes')) return;
+    if (said.startsWith('no')) denied.push(NEEDED_PERMISSIONS[i].join(' '));
     else
       fail(
         `Checking permissions with kubectl auth can-i failed: ${firstLine(answer.stderr) || `exit ${answer.code}`}.`,
       );
-  }
+  });
   if (denied.length) {
     fail(
       `This Kubernetes user may not ${denied.join(', ')} in namespace '${namespace}' (kubectl auth can-i): ask for a Role that grants them.`,
