@@ -68,6 +68,8 @@ export interface DistributedOutcome {
 
 /** k6's exit codes a runner may end with without having failed: 0, and 99 (its own thresholds). */
 const RUNNER_OK = new Set([0, 99]);
+/** Stages before the runners start; staying in one of them too long means something is stuck. */
+const PRE_START = new Set(['', 'initialization', 'initialized', 'created']);
 const RESULT_FILE = /^[A-Za-z0-9._-]+\.ndjson(\.gz)?$/;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -205,8 +207,12 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
         return;
       }
       const elapsed = Date.now() - t0;
-      if ((stage === null || stage === 'initialization') && elapsed > timing.initTimeoutMs) {
-        outcome.failure = `The TestRun stayed in initialization for ${clock(elapsed)}, longer than allowed: check its initializer pod (kubectl get pods -l k6_cr=${name}; kubectl logs on it) and whether the image can be pulled.`;
+      if (startedAt === null && PRE_START.has(stage ?? '') && elapsed > timing.initTimeoutMs) {
+        const where =
+          stage === 'initialization'
+            ? 'its initializer pod'
+            : 'its runner pods (Pending? the claim must be ReadWriteMany and bound)';
+        outcome.failure = `The TestRun stayed in ${stage ?? 'no stage'} for ${clock(elapsed)}, longer than allowed: check ${where} with kubectl get pods -l k6_cr=${name} and kubectl describe, and whether the image can be pulled.`;
         return;
       }
       if (elapsed > request.plannedSeconds * 1000 + timing.finishMarginMs + timing.initTimeoutMs) {

@@ -81,7 +81,7 @@ export async function openK6Operator(
   const hardStop = new AbortController();
   return {
     name: 'k6-operator',
-    version: `${settings.image} (the runners' k6 version is read when they start)`,
+    version: `image ${settings.image}`,
     why: '--engine k6-operator',
     async run(request) {
       const dir = dirname(request.summaryExport);

@@ -159,13 +159,20 @@ async function runFolder(c: Case): Promise<string> {
 const readJson = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
 
 function assertNoKeyInArgv(calls: Array<{ argv: string[] }>): void {
-  for (const call of calls) assert.ok(!call.argv.join(' ').includes(apiKey), `key in argv: ${call.argv.join(' ')}`);
+  for (const call of calls)
+    assert.ok(!call.argv.join(' ').includes(apiKey), `key in argv: ${call.argv.join(' ')}`);
 }
 
 describe('--engine k6-operator preflight (exit 2, nothing created)', () => {
   for (const [scenario, sentence] of [
-    ['unreachable', /^kubectl cannot reach the cluster \(context test-cluster\): The connection to the server/m],
-    ['no-crd', /^The TestRun CRD \(testruns\.k6\.io\) is not installed in the cluster \(context test-cluster\)/m],
+    [
+      'unreachable',
+      /^kubectl cannot reach the cluster \(context test-cluster\): The connection to the server/m,
+    ],
+    [
+      'no-crd',
+      /^The TestRun CRD \(testruns\.k6\.io\) is not installed in the cluster \(context test-cluster\)/m,
+    ],
     ['rbac-denied', /^This Kubernetes user may not create secrets, create pods\/exec in namespace 'perf'/m],
   ] as const) {
     it(scenario, async () => {
@@ -176,7 +183,11 @@ describe('--engine k6-operator preflight (exit 2, nothing created)', () => {
       assert.ok(!/\n\s+at /.test(stderr), 'no stack trace');
       const calls = await c.calls();
       assert.ok(!calls.some((call) => call.argv[2] === 'create'), 'nothing was created');
-      assert.ok(calls.every((call) => call.argv[0] === '--context=test-cluster' && call.argv[1] === '--namespace=perf'));
+      assert.ok(
+        calls.every(
+          (call) => call.argv[0] === '--context=test-cluster' && call.argv[1] === '--namespace=perf',
+        ),
+      );
     });
   }
 
@@ -191,8 +202,21 @@ describe('--engine k6-operator preflight (exit 2, nothing created)', () => {
     const c = await prepare('pre-noserver');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'commands', 'harness.ts'), 'load-soak', '--engine', 'k6-operator', '--parallelism', '2'],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', KUBECTL: FAKE, FAKE_KUBE_DIR: c.kube }, stdio: ['ignore', 'ignore', 'pipe'] },
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'commands', 'harness.ts'),
+        'load-soak',
+        '--engine',
+        'k6-operator',
+        '--parallelism',
+        '2',
+      ],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', KUBECTL: FAKE, FAKE_KUBE_DIR: c.kube },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
     );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -209,8 +233,12 @@ describe('--engine k6-operator runs', () => {
     assert.equal(code, 0, stderr);
     // Short stages may fall between two looks; these three cannot.
     const seen = [...stderr.matchAll(/k6-operator: stage (\S+) after/g)].map((m) => m[1]);
-    const order = ['initialization', 'initialized', 'created', 'started', 'finished'];
-    assert.deepEqual(seen, order.filter((s) => seen.includes(s)), 'in order');
+    const order = ['initialization', 'initialized', 'created', 'started', 'stopped', 'finished'];
+    assert.deepEqual(
+      seen,
+      order.filter((s) => seen.includes(s)),
+      'in order',
+    );
     for (const stage of ['initialization', 'started', 'finished']) assert.ok(seen.includes(stage), stage);
     const dir = await runFolder(c);
     const meta = await readJson(join(dir, 'run.json'));
@@ -220,7 +248,10 @@ describe('--engine k6-operator runs', () => {
       version: 'k6 v1.4.0 (commit/fake0000, go1.24.0, linux/amd64)',
       parallelism: 2,
     });
-    assert.deepEqual((await readdir(join(dir, 'runners'))).sort(), ['perf-1-abcde.ndjson.gz', 'perf-2-fghij.ndjson.gz']);
+    assert.deepEqual((await readdir(join(dir, 'runners'))).sort(), [
+      'perf-1-abcde.ndjson.gz',
+      'perf-2-fghij.ndjson.gz',
+    ]);
     const series = await readJson(join(dir, 'timeseries.json'));
     const total = (series.total as Array<{ reqs: number }>).reduce((n, p) => n + p.reqs, 0);
     assert.equal(total, 6 * 5 + 6 * 7, 'both runners counted');
@@ -237,7 +268,11 @@ describe('--engine k6-operator runs', () => {
       'the Secret goes through stdin, the TestRun last',
     );
     const state = await readJson(join(c.kube, 'state.json'));
-    assert.deepEqual(Object.keys(state.objects).filter((k) => !k.startsWith('TestRun/')), [], 'all deleted');
+    assert.deepEqual(
+      Object.keys(state.objects).filter((k) => !k.startsWith('TestRun/')),
+      [],
+      'all deleted',
+    );
     const testRun = Object.values(state.objects as Record<string, { deletedAt?: number; spec?: any }>).find(
       (o) => o.spec,
     );
@@ -260,7 +295,10 @@ describe('--engine k6-operator runs', () => {
     assert.equal(meta.status, 'failed');
     assert.match(meta.message, /1 of 2 runners failed \(perf-load-soak-[\d-]+-2-abcde exit 107/);
     const series = await readJson(join(await runFolder(c), 'timeseries.json'));
-    assert.equal((series.total as Array<{ reqs: number }>).reduce((n, p) => n + p.reqs, 0), 72);
+    assert.equal(
+      (series.total as Array<{ reqs: number }>).reduce((n, p) => n + p.reqs, 0),
+      72,
+    );
   });
 
   it('a TestRun stuck in initialization is stopped after the timeout', async () => {
@@ -282,11 +320,12 @@ describe('--engine k6-operator runs', () => {
     assert.match(meta.message, /ended in stage error \(TestRunRunning: initializer: SyntaxError in script\)/);
   });
 
-  it('Ctrl-C deletes the TestRun and still builds the record from the runners\' files', async () => {
+  it("Ctrl-C deletes the TestRun and still builds the record from the runners' files", async () => {
     const c = await prepare('ctrl-c');
     const run = harness(c, 'endless');
     const deadline = Date.now() + 60_000;
-    while (!/stage started/.test(run.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!/stage started/.test(run.stderr()) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     assert.match(run.stderr(), /stage started/);
     run.child.kill('SIGINT');
     const { code, stderr } = await run.done;
@@ -296,9 +335,15 @@ describe('--engine k6-operator runs', () => {
     const meta = await readJson(join(dir, 'run.json'));
     assert.equal(meta.status, 'interrupted');
     const series = await readJson(join(dir, 'timeseries.json'));
-    assert.equal((series.total as Array<{ reqs: number }>).reduce((n, p) => n + p.reqs, 0), 72);
+    assert.equal(
+      (series.total as Array<{ reqs: number }>).reduce((n, p) => n + p.reqs, 0),
+      72,
+    );
     const state = await readJson(join(c.kube, 'state.json'));
-    assert.deepEqual(Object.keys(state.objects).filter((k) => !k.startsWith('TestRun/')), []);
+    assert.deepEqual(
+      Object.keys(state.objects).filter((k) => !k.startsWith('TestRun/')),
+      [],
+    );
   });
 
   it('--keep leaves the objects but never the Secret', async () => {

@@ -43,7 +43,7 @@ const fail = (text, code = 1) => {
 };
 
 // Seconds after the TestRun's creation at which each stage begins.
-const TIMELINE = { initialized: 0.4, created: 0.8, started: 1.2, finished: 3 };
+const TIMELINE = { initialized: 0.4, created: 0.8, started: 1.2, stopped: 2.6, finished: 3 };
 
 function stageOf(tr) {
   const s = (Date.now() - tr.createdAt) / 1000;
@@ -51,6 +51,7 @@ function stageOf(tr) {
   if (scenario === 'error') return s < TIMELINE.initialized ? 'initialization' : 'error';
   if (scenario === 'endless') return s < TIMELINE.started ? 'created' : 'started';
   if (s >= TIMELINE.finished) return 'finished';
+  if (s >= TIMELINE.stopped) return 'stopped';
   if (s >= TIMELINE.started) return 'started';
   if (s >= TIMELINE.created) return 'created';
   if (s >= TIMELINE.initialized) return 'initialized';
@@ -67,7 +68,7 @@ function runnerPods(name) {
     let phase = 'Pending';
     let terminated;
     if (stage === 'started') phase = 'Running';
-    if (stage === 'finished') {
+    if (stage === 'finished' || stage === 'stopped') {
       const code = scenario === 'runner-failed' && i === 2 ? 107 : 0;
       phase = code === 0 ? 'Succeeded' : 'Failed';
       terminated = { exitCode: code };
@@ -84,15 +85,23 @@ const [verb, ...rest] = args;
 switch (verb) {
   case 'version':
     if (scenario === 'unreachable')
-      fail('The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?');
-    out(JSON.stringify({ clientVersion: { gitVersion: 'v1.31.2' }, serverVersion: { gitVersion: 'v1.31.2-fake' } }));
+      fail(
+        'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?',
+      );
+    out(
+      JSON.stringify({
+        clientVersion: { gitVersion: 'v1.31.2' },
+        serverVersion: { gitVersion: 'v1.31.2-fake' },
+      }),
+    );
     break;
   case 'api-resources':
     out(scenario === 'no-crd' ? '' : 'privateloadzones.k6.io\ntestruns.k6.io\n');
     break;
   case 'auth': {
     const [, can, resource] = rest;
-    const denied = scenario === 'rbac-denied' && ['create secrets', 'create pods/exec'].includes(`${can} ${resource}`);
+    const denied =
+      scenario === 'rbac-denied' && ['create secrets', 'create pods/exec'].includes(`${can} ${resource}`);
     out(denied ? 'no\n' : 'yes\n');
     process.exit(denied ? 1 : 0);
     break;
@@ -120,14 +129,26 @@ switch (verb) {
       out(`namespace/${name}\n`);
     } else if (what === 'pod') {
       if (!state.objects[`Pod/${name}`]) fail(`Error from server (NotFound): pods "${name}" not found`);
-      out(JSON.stringify({ metadata: { name }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }));
+      out(
+        JSON.stringify({
+          metadata: { name },
+          status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+        }),
+      );
     } else if (what === 'testrun') {
       const tr = state.objects[`TestRun/${name}`];
       if (!tr || tr.deletedAt) fail(`Error from server (NotFound): testruns.k6.io "${name}" not found`);
       const stage = stageOf(tr);
       const conditions =
         stage === 'error'
-          ? [{ type: 'TestRunRunning', status: 'False', reason: 'Error', message: 'initializer: SyntaxError in script' }]
+          ? [
+              {
+                type: 'TestRunRunning',
+                status: 'False',
+                reason: 'Error',
+                message: 'initializer: SyntaxError in script',
+              },
+            ]
           : [];
       out(JSON.stringify({ metadata: { name }, status: { stage, conditions } }));
     } else if (what === 'pods') {
@@ -142,7 +163,9 @@ switch (verb) {
     if (command[0] === 'k6' && command[1] === 'version') {
       out('k6 v1.4.0 (commit/fake0000, go1.24.0, linux/amd64)\n');
     } else if (command[0] === 'tar') {
-      const child = spawn('tar', ['-C', join(dir, 'volume'), '-cf', '-', '.'], { stdio: ['ignore', 'inherit', 'inherit'] });
+      const child = spawn('tar', ['-C', join(dir, 'volume'), '-cf', '-', '.'], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
       child.on('exit', (code) => process.exit(code ?? 1));
     } else fail(`fake kubectl: cannot exec ${command.join(' ')}`);
     break;
