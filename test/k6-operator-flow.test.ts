@@ -273,13 +273,10 @@ describe('--engine k6-operator runs', () => {
       [],
       'all deleted',
     );
-    const testRun = Object.values(state.objects as Record<string, { deletedAt?: number; spec?: any }>).find(
-      (o) => o.spec,
-    );
-    assert.ok(testRun?.deletedAt, 'the TestRun was deleted');
-    const env = Object.fromEntries(
-      (testRun.spec.runner.env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]),
-    );
+    type Stored = { deletedAt?: number; spec?: { runner: { env: Array<{ name: string; value?: string }> } } };
+    const testRun = Object.values(state.objects as Record<string, Stored>).find((o) => o.spec);
+    assert.ok(testRun?.spec && testRun.deletedAt, 'the TestRun was deleted');
+    const env = Object.fromEntries(testRun.spec.runner.env.map((e) => [e.name, e.value]));
     assert.equal(env.PREPARED_RUN, 'true', "the runners' setup() does nothing");
     assert.match(env.PREPARED_USER_GUID ?? '', /^[0-9a-f-]{36}$/);
     assert.equal(env.FLASK_CONTENT_URL, flaskUrl);
