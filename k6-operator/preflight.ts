@@ -7,7 +7,7 @@ export class K8sPreflightError extends Error {
   override name = 'K8sPreflightError';
 }
 
-/** What a run does in its namespace, as `kubectl auth can-i` verbs and resources. */
+/** What a run does in its namespace, as `kubectl auth can-i` verbs and resources (`/` a subresource). */
 export const NEEDED_PERMISSIONS: Array<[verb: string, resource: string]> = [
   ['create', 'testruns.k6.io'],
   ['get', 'testruns.k6.io'],
@@ -74,7 +74,10 @@ export async function preflightCluster(kubectl: Kubectl): Promise<ClusterInfo> {
   }
 
   const answers = await Promise.all(
-    NEEDED_PERMISSIONS.map(([verb, resource]) => call(['auth', 'can-i', verb, resource])),
+    NEEDED_PERMISSIONS.map(([verb, resource]) => {
+      const [type, subresource] = resource.split('/');
+      return call(['auth', 'can-i', verb, type, ...(subresource ? [`--subresource=${subresource}`] : [])]);
+    }),
   );
   const denied: string[] = [];
   answers.forEach((answer, i) => {

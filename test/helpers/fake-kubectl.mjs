@@ -99,7 +99,10 @@ switch (verb) {
     out(scenario === 'no-crd' ? '' : 'privateloadzones.k6.io\ntestruns.k6.io\n');
     break;
   case 'auth': {
-    const [, can, resource] = rest;
+    const [, can, type, flag] = rest;
+    const resource = flag?.startsWith('--subresource=')
+      ? `${type}/${flag.slice('--subresource='.length)}`
+      : type;
     const denied =
       scenario === 'rbac-denied' && ['create secrets', 'create pods/exec'].includes(`${can} ${resource}`);
     out(denied ? 'no\n' : 'yes\n');
