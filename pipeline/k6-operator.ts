@@ -17,8 +17,32 @@ import {
   runnerInputs,
   secretName,
 } from '../k6-operator/index.ts';
+import type { RunMeta } from '../record/types.ts';
 import { DEFAULT_PUBLISH_CONTENT_NAME } from '../scenarios/lib/inputs.ts';
-import type { HarnessEngine } from './engine.ts';
+
+/** The part of the harness's engine contract (engine.ts) this engine uses; engine.ts opens it. */
+interface DistributedRequest {
+  script: string;
+  env: Record<string, string>;
+  /** Its folder is the run folder; the runners' files go to `runners/` in it. */
+  summaryExport: string;
+  signal: AbortSignal;
+  plannedSeconds?: number;
+}
+
+export interface DistributedEngine {
+  name: 'k6-operator';
+  version: string;
+  why: string;
+  run(request: DistributedRequest): Promise<{
+    exitCode: number;
+    interrupted: boolean;
+    sampleFiles: string[];
+    failure?: string;
+    engine: RunMeta['engine'];
+  }>;
+  stopNow(): boolean;
+}
 
 /** Tests shorten the waits through this variable (JSON of RunTiming fields, milliseconds). */
 function timing(env: Record<string, string | undefined>): RunTiming {
@@ -61,7 +85,7 @@ export async function openK6Operator(
   settings: K6OperatorSettings,
   env: Record<string, string | undefined>,
   log: (line: string) => void,
-): Promise<HarnessEngine> {
+): Promise<DistributedEngine> {
   if (!env.CONNECT_SERVER?.trim()) {
     throw new Error(
       '--engine k6-operator runs the load inside the cluster: set CONNECT_SERVER and CONNECT_API_KEY to a Connect the cluster reaches (the local stand-in is not reachable from there).',

@@ -121,6 +121,7 @@ async function runAgainst(
         flaskContent: target.flaskUrl,
         publishFixtures: options.publishFixtures,
         nodeMetrics: describeSource(source),
+        ...(options.k6Operator ? { k6Operator: options.k6Operator } : {}),
       },
       secrets,
     ),
