@@ -6,21 +6,17 @@ import { stringify } from 'yaml';
 import { Kubectl } from './kubectl.ts';
 import { type BundleFile, type K8sObject, ManifestError, SCRIPT_MOUNT } from './manifests.ts';
 
-export { Kubectl, KubectlError } from './kubectl.ts';
 export {
-  API_KEY_VAR,
   buildManifests,
-  CONFIGMAP_PAYLOAD_LIMIT,
   checkNamespace,
   collectorName,
   k8sName,
   ManifestError,
   type ManifestInput,
-  type Manifests,
   secretManifest,
   secretName,
 } from './manifests.ts';
-export { K8sPreflightError, NEEDED_PERMISSIONS, preflightCluster } from './preflight.ts';
+export { preflightCluster } from './preflight.ts';
 export { DEFAULT_TIMING, type DistributedOutcome, type RunTiming, runDistributed } from './run.ts';
 
 /** The distributed engine's settings, as the command line gives them. */
@@ -62,7 +58,7 @@ export async function runnerInputs(
   return { env: rest, files };
 }
 
-export async function readInput(path: string): Promise<Uint8Array> {
+async function readInput(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch {

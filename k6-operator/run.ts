@@ -68,6 +68,8 @@ export interface DistributedOutcome {
 
 /** k6's exit codes a runner may end with without having failed: 0, and 99 (its own thresholds). */
 const RUNNER_OK = new Set([0, 99]);
+/** How long reading the TestRun may keep failing before the run is given up. */
+const READ_FAILURE_MS = 60_000;
 /** Stages before the runners start; staying in one of them too long means something is stuck. */
 const PRE_START = new Set(['', 'initialization', 'initialized', 'created']);
 const RESULT_FILE = /^[A-Za-z0-9._-]+\.ndjson(\.gz)?$/;
@@ -121,6 +123,7 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
   let collectorReady = false;
   let testRunLive = false;
   const runners = new Map<string, RunnerEnd>();
+  let failingSince: number | null = null;
 
   const create = (what: string, objects: K8sObject[]) =>
     kubectl.must(`Creating ${what}`, ['create', '-f', '-'], {
@@ -180,6 +183,26 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
   }
   return outcome;
 
+  /** One look at the TestRun and its runners; an API hiccup is retried for a while, not fatal. */
+  async function lookAt(): Promise<{ testRun: TestRunJson; pods: PodJson[] } | 'retry'> {
+    try {
+      const testRun = await kubectl.getJson<TestRunJson>('Reading the TestRun', ['testrun', name]);
+      const pods = await lookAtRunners();
+      failingSince = null;
+      return { testRun, pods };
+    } catch (error) {
+      if (!(error instanceof KubectlError)) throw error;
+      if (/NotFound/.test(error.message)) {
+        testRunLive = false;
+        throw new KubectlError(`The TestRun ${name} was deleted by someone else during the run.`);
+      }
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince > READ_FAILURE_MS) throw error;
+      log(`k6-operator: ${error.message} Trying again.`);
+      return 'retry';
+    }
+  }
+
   async function follow(): Promise<void> {
     const t0 = Date.now();
     let startedAt: number | null = null;
@@ -189,14 +212,18 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
         outcome.interrupted = true;
         return;
       }
-      const testRun = await kubectl.getJson<TestRunJson>('Reading the TestRun', ['testrun', name]);
+      const look = await lookAt();
+      if (look === 'retry') {
+        await sleep(timing.pollMs, request.signal);
+        continue;
+      }
+      const { testRun, pods } = look;
       const stage = testRun.status?.stage ?? null;
       if (stage !== outcome.lastStage) {
         log(`k6-operator: stage ${stage ?? '(none yet)'} after ${clock(Date.now() - t0)}`);
         outcome.lastStage = stage;
         if (stage === 'started') startedAt = Date.now();
       }
-      const pods = await lookAtRunners();
       if (stage === 'finished') return;
       if (stage === 'error') {
         const why = (testRun.status?.conditions ?? [])

@@ -284,6 +284,17 @@ describe('--engine k6-operator runs', () => {
     assert.equal(env.PUBLISH_CLEANUP, undefined, 'no runner deletes content');
   });
 
+  it('rides out an API server hiccup while following the TestRun', async () => {
+    const c = await prepare('flaky');
+    const { code, stderr } = await harness(c, 'flaky').done;
+    assert.equal(code, 0, stderr);
+    assert.match(
+      stderr,
+      /k6-operator: Reading the TestRun failed: Unable to connect to the server: .* Trying again\./,
+    );
+    assert.match(stderr, /k6-operator: stage finished/);
+  });
+
   it('a failed runner fails the run, and the record keeps what every runner wrote', async () => {
     const c = await prepare('runner-failed');
     const { code, stderr } = await harness(c, 'runner-failed').done;

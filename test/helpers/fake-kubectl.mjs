@@ -7,6 +7,7 @@
 //   stuck-init     stays in initialization
 //   error          initialization, then error (the initializer refused the script)
 //   endless        started until the TestRun is deleted (for Ctrl-C)
+//   flaky          as ok, but the API server fails the first look at the started TestRun
 //   no-crd         the k6.io API group is not served
 //   rbac-denied    may not create secrets nor pods/exec
 //   unreachable    the API server does not answer
@@ -142,6 +143,11 @@ switch (verb) {
       const tr = state.objects[`TestRun/${name}`];
       if (!tr || tr.deletedAt) fail(`Error from server (NotFound): testruns.k6.io "${name}" not found`);
       const stage = stageOf(tr);
+      if (scenario === 'flaky' && stage === 'started' && !state.flaked) {
+        state.flaked = true;
+        save();
+        fail('Unable to connect to the server: net/http: TLS handshake timeout');
+      }
       const conditions =
         stage === 'error'
           ? [
