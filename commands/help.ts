@@ -12,12 +12,34 @@ const target = [
   '                                    and delete it after the run',
 ];
 
+/** The options of a k6-operator run; `npm run k6-operator -- manifests` takes most of them too. */
+export const k6OperatorOptionsHelp = [
+  '  --parallelism <n>                 runners sharing the load (k6 execution segments); required',
+  '  --namespace <ns>                  namespace of the run (default: default)',
+  '  --kube-context <name>             kubectl context (default: the current one)',
+  '  --storage-class <name>            storage class of the results claim; it must offer',
+  '                                    ReadWriteMany (EFS on EKS). Default: the cluster default',
+  '  --storage-size <q>                size requested for the claim (default 10Gi)',
+  '  --k6-image <image>                runner image (default grafana/k6:latest)',
+];
+
+const k6OperatorRunHelp = [
+  'k6-operator (with --engine k6-operator; needs CONNECT_SERVER, a Connect the cluster reaches):',
+  ...k6OperatorOptionsHelp,
+  '  --keep                            keep the TestRun, ConfigMap, claim and collector pod afterwards',
+  '                                    (the Secret with the API key is always deleted)',
+  '  KUBECTL=<path>                    the kubectl binary (default: kubectl on PATH)',
+  '  Checks first (kubectl reaches the cluster, the TestRun CRD, the namespace, permissions): a',
+  "  failure exits 2. The runners' NDJSON files are copied back and merged into one run folder.",
+];
+
 const common = [
   'Run:',
   "  --profile reference|local|smoke   load shape. Default: reference against a real Connect (Posit's",
   '                                    published shape), local against the stand-in (sized for a laptop)',
-  '  --engine auto|k6|node             auto (default): the k6 binary when installed (K6_BIN or PATH),',
-  '                                    else the embedded Node engine',
+  '  --engine auto|k6|node|k6-operator auto (default): the k6 binary when installed (K6_BIN or PATH),',
+  '                                    else the embedded Node engine; k6-operator: the k6 binary in a',
+  '                                    Kubernetes cluster as a TestRun of --parallelism runners (below)',
   '  --out <dir>                       where run folders are written (default: runs/)',
   "  --baseline <file>                 baseline JSON (default: fixtures/baseline.json, Posit's published",
   '                                    1618 req/s, 223 ms, 0 % errors)',
@@ -28,6 +50,8 @@ const common = [
   `  --node-metrics ${metricsSources.map((s) => s.name).join('|')}`,
   ...metricsSources.map((s) => `      ${s.name.padEnd(12)}${s.help}`),
   ...cloudWatchHelp.map((l) => `  ${l}`),
+  '',
+  ...k6OperatorRunHelp,
   '',
   'Exit codes: 0 done; 2 bad options or the target failed its checks (nothing was run);',
   '  3 verdict failed with --fail-on-baseline; 99 a k6 threshold failed; 1 the run failed;',
@@ -96,6 +120,26 @@ export const ingestHelp = [
   '  --baseline <file>                 baseline JSON for the verdict (default: fixtures/baseline.json)',
 ].join('\n');
 
+export const k6OperatorHelp = [
+  'Usage: npm run k6-operator -- manifests --parallelism <n> --out <dir> [options]',
+  '',
+  'Writes the manifests of a distributed run of the built scenario bundle with k6-operator:',
+  "a ConfigMap (the bundle and the Plumber fixture it opens), a ReadWriteMany claim for the runners'",
+  'NDJSON files, the TestRun (k6.io/v1alpha1) and a collector pod to copy the files out. The API key',
+  'is read by the runners from a Secret (secretKeyRef); the command prints how to create it. Apply',
+  'with kubectl, then merge the files with `npm run ingest`.',
+  '',
+  '  --out <dir>                       folder for the manifests (required)',
+  '  --kind load-soak|scalability      which workload (default load-soak)',
+  '  --profile reference|local|smoke   load shape (default reference)',
+  '  --vus <n>, --duration <d>         as for load-soak / scalability',
+  '  --flask-content <url>             content URL of the Flask stock API (or FLASK_CONTENT_URL)',
+  ...k6OperatorOptionsHelp,
+  '  CONNECT_SERVER                    the Connect the runners load (required)',
+  '',
+  'Exit codes: 0 written; 2 bad options or a missing build.',
+].join('\n');
+
 export const mainHelp = [
   'Usage: npm run <command> -- [options]    (or: node --import tsx commands/harness.ts <command> [options])',
   '',
@@ -105,6 +149,7 @@ export const mainHelp = [
   "  report <runDir>      render a run folder's reports again",
   '  compare <runA> <runB>  compare two runs',
   '  ingest <files...>    build a run folder from k6 NDJSON files (merges k6-operator runners)',
+  '  k6-operator manifests  write the Kubernetes manifests of a distributed run (npm run k6-operator)',
   '',
   'Each command has --help.',
 ].join('\n');

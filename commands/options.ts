@@ -2,6 +2,12 @@
 // the prompt (exit 2), never a stack trace or a half-started run.
 import { parseArgs } from 'node:util';
 import {
+  checkNamespace,
+  DEFAULT_IMAGE,
+  DEFAULT_STORAGE_SIZE,
+  type K6OperatorSettings,
+} from '../k6-operator/index.ts';
+import {
   type CloudWatchOptions,
   cloudWatchOptionsFromArgs,
   findSource,
@@ -25,7 +31,7 @@ export class UsageError extends Error {
 }
 
 const PROFILES: Profile[] = ['reference', 'local', 'smoke'];
-const ENGINES: EngineChoice[] = ['auto', 'k6', 'node'];
+const ENGINES: EngineChoice[] = ['auto', 'k6', 'node', 'k6-operator'];
 const NODE_METRICS: NodeMetricsChoice[] = metricsSources.map((s) => s.name);
 const CW_OPTIONS = [
   'cw-region',
@@ -37,14 +43,14 @@ const CW_OPTIONS = [
   'cw-endpoint',
 ];
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+export type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
 
-interface Parsed {
+export interface Parsed {
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
 }
 
-function parse(args: string[], options: OptionSpec, command: string): Parsed {
+export function parse(args: string[], options: OptionSpec, command: string): Parsed {
   try {
     const parsed = parseArgs({
       args,
@@ -59,7 +65,11 @@ function parse(args: string[], options: OptionSpec, command: string): Parsed {
   }
 }
 
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: T[]): T | undefined {
+export function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: T[],
+): T | undefined {
   if (value === undefined) return undefined;
   if (!(allowed as string[]).includes(value)) {
     throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got '${value}'.`);
@@ -82,6 +92,7 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
       'flask-content': { type: 'string' },
       'publish-fixtures': { type: 'boolean' },
       'node-metrics': { type: 'string' },
+      ...K6_OPERATOR_OPTIONS,
       ...cw,
     },
     `npm run ${kind} --`,
@@ -133,9 +144,12 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
   const nodeMetrics = oneOf('node-metrics', str('node-metrics'), NODE_METRICS);
   const unusable = nodeMetrics === undefined ? null : findSource(nodeMetrics)?.unusable({ cloudWatch });
   if (unusable) throw new UsageError(unusable);
+  const engine = oneOf('engine', str('engine'), ENGINES) ?? 'auto';
+  const k6Operator = k6OperatorFrom(values, str, engine === 'k6-operator');
   return {
     kind,
-    engine: oneOf('engine', str('engine'), ENGINES) ?? 'auto',
+    engine,
+    k6Operator,
     profile: oneOf('profile', str('profile'), PROFILES),
     vus,
     duration,
@@ -146,6 +160,67 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
     publishFixtures: values['publish-fixtures'] === true,
     nodeMetrics,
     cloudWatch,
+  };
+}
+
+export const K6_OPERATOR_OPTIONS: OptionSpec = {
+  parallelism: { type: 'string' },
+  namespace: { type: 'string' },
+  'kube-context': { type: 'string' },
+  'storage-class': { type: 'string' },
+  'storage-size': { type: 'string' },
+  'k6-image': { type: 'string' },
+  keep: { type: 'boolean' },
+};
+
+/** The k6-operator options; with another engine, giving one of them is a mistake. */
+export function k6OperatorFrom(
+  values: Parsed['values'],
+  str: (name: string) => string | undefined,
+  wanted: boolean,
+): K6OperatorSettings | undefined {
+  const given = Object.keys(K6_OPERATOR_OPTIONS).filter((name) => values[name] !== undefined);
+  if (!wanted) {
+    if (given.length) {
+      throw new UsageError(
+        `--${given[0]} is for --engine k6-operator (the load runs in a Kubernetes cluster).`,
+      );
+    }
+    return undefined;
+  }
+  const parallelismText = str('parallelism');
+  if (parallelismText === undefined) {
+    throw new UsageError('--engine k6-operator needs --parallelism <n>: how many runners share the load.');
+  }
+  if (!/^\d+$/.test(parallelismText) || Number(parallelismText) < 1 || Number(parallelismText) > 1000) {
+    throw new UsageError(`--parallelism must be a whole number from 1 to 1000, got '${parallelismText}'.`);
+  }
+  const namespace = str('namespace') ?? 'default';
+  try {
+    checkNamespace(namespace);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const storageSize = str('storage-size') ?? DEFAULT_STORAGE_SIZE;
+  if (!/^\d+(Ki|Mi|Gi|Ti)$/.test(storageSize)) {
+    throw new UsageError(`--storage-size must be a Kubernetes quantity such as 10Gi, got '${storageSize}'.`);
+  }
+  const storageClass = str('storage-class');
+  if (storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(storageClass)) {
+    throw new UsageError(`--storage-class must be a storage class name, got '${storageClass}'.`);
+  }
+  const image = str('k6-image') ?? DEFAULT_IMAGE;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(image)) {
+    throw new UsageError(`--k6-image must be a container image reference, got '${image}'.`);
+  }
+  return {
+    parallelism: Number(parallelismText),
+    namespace,
+    kubeContext: str('kube-context'),
+    storageClass,
+    storageSize,
+    image,
+    keep: values.keep === true,
   };
 }
 

@@ -21,6 +21,10 @@ export interface EngineEnd {
   stop?: StopRequest | null;
   /** Set when the engine could not run the test to an end of its own. */
   failure?: string;
+  /** The samples are in these files (k6-operator runners) instead of the live stream. */
+  sampleFiles?: string[];
+  /** Replaces the engine recorded at the start, once the run has told more about it. */
+  engine?: RunMeta['engine'];
 }
 
 export interface FinishContext {
@@ -39,7 +43,14 @@ function interruptedMessage(stop: StopRequest | null | undefined, when: string):
   return `Stopped ${when} (${stop?.reason ?? 'the engine was interrupted'}); the figures cover the part that ran.`;
 }
 
-async function seriesOf(dir: string, aggregator: Aggregator, live: number): Promise<IngestResult> {
+async function seriesOf(
+  dir: string,
+  aggregator: Aggregator,
+  live: number,
+  files: string[] | undefined,
+): Promise<IngestResult> {
+  // Several runners: counts add, histograms merge, VUs sum per second (ingest's own rules).
+  if (files?.length) return ingestFiles(files);
   const samples = runPath(dir, 'samples');
   if (aggregator.samples === 0 && existsSync(samples)) return ingestFiles([samples]);
   aggregator.endSource(live);
@@ -111,7 +122,7 @@ export async function finishRun(
   let failure = end.failure;
   let analysis: Analysis | null = null;
   try {
-    const ingest = await seriesOf(dir, aggregator, live);
+    const ingest = await seriesOf(dir, aggregator, live, end.sampleFiles);
     const summary = ((await readRun(dir).catch(() => null))?.summary ?? null) as SummaryExport | null;
     analysis = analyse(ctx, ingest, summary);
     await writeJsonAtomic(runPath(dir, 'timeseries'), ingest.series);
@@ -126,6 +137,7 @@ export async function finishRun(
   const status: RunMeta['status'] = failure ? 'failed' : end.interrupted ? 'interrupted' : 'completed';
   const meta: RunMeta = {
     ...ctx.meta,
+    engine: end.engine ?? ctx.meta.engine,
     endedAt: new Date().toISOString(),
     status,
     engineExitCode: end.exitCode,

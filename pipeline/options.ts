@@ -1,4 +1,5 @@
 // What the run and ingest pipelines are asked to do: the options the command layer parsed.
+import type { K6OperatorSettings } from '../k6-operator/index.ts';
 import type { CloudWatchOptions } from '../node-metrics/index.ts';
 import type { Profile, RunKind } from '../record/types.ts';
 
@@ -7,7 +8,7 @@ import type { Profile, RunKind } from '../record/types.ts';
  *  be a question at the prompt, not a month-long run. */
 export const MAX_RUN_SECONDS = 7 * 24 * 3600;
 
-export type EngineChoice = 'auto' | 'k6' | 'node';
+export type EngineChoice = 'auto' | 'k6' | 'node' | 'k6-operator';
 /** A node-metrics source's name (see node-metrics/sources.ts). */
 export type NodeMetricsChoice = string;
 
@@ -27,6 +28,8 @@ export interface RunCommandOptions {
   publishFixtures: boolean;
   nodeMetrics?: NodeMetricsChoice;
   cloudWatch: CloudWatchOptions | null;
+  /** Set with --engine k6-operator. */
+  k6Operator?: K6OperatorSettings;
 }
 
 export interface IngestCommandOptions {

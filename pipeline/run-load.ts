@@ -3,6 +3,7 @@
 // A stop request (Ctrl-C, SIGTERM, the parent dying) stops the load gracefully, a second one or
 // GRACE_MS later at once; the record and its reports are written either way.
 import { existsSync } from 'node:fs';
+import type { Engine } from '../engine/index.ts';
 import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
 import { Aggregator } from '../ingest/index.ts';
 import { chooseSource, type SourceContext } from '../node-metrics/index.ts';
@@ -16,6 +17,7 @@ import { type ChosenEngine, chooseEngine } from './engine.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { type EngineEnd, finishRun } from './finish-run.ts';
 import { gitRevision } from './git.ts';
+import type { DistributedEngine } from './k6-operator.ts';
 import { MAX_RUN_SECONDS, type RunCommandOptions } from './options.ts';
 import { type ProgressPrinter, progressPrinter } from './progress.ts';
 import { openTarget, type Target } from './target.ts';
@@ -45,7 +47,7 @@ export async function runLoad(options: RunCommandOptions, io: RunIo): Promise<nu
   let engine: ChosenEngine;
   try {
     baseline = loadBaseline(options.baselineFile ?? baselinePath);
-    engine = await chooseEngine(options.engine);
+    engine = await chooseEngine(options.engine, { settings: options.k6Operator, env: io.env, log: io.log });
   } catch (error) {
     io.log((error as Error).message);
     return EXIT_CODES.usage;
@@ -130,6 +132,7 @@ async function runAgainst(
         flaskContent: target.flaskUrl,
         publishFixtures: options.publishFixtures,
         nodeMetrics: source.describe(sourceContext),
+        ...(options.k6Operator ? { k6Operator: options.k6Operator } : {}),
       },
       secrets,
     ),
@@ -215,7 +218,34 @@ async function runAgainst(
 }
 
 async function runEngine(
-  { engine }: ChosenEngine,
+  chosen: ChosenEngine,
+  workload: Workload,
+  dir: string,
+  aggregator: Aggregator,
+  live: number,
+  printer: ProgressPrinter,
+  signal: AbortSignal,
+  hardStopSignal: AbortSignal,
+): Promise<EngineEnd> {
+  try {
+    const end =
+      chosen.kind === 'distributed'
+        ? await runDistributed(chosen.engine, workload, dir, signal, hardStopSignal)
+        : await runLocal(chosen.engine, workload, dir, aggregator, live, printer, signal, hardStopSignal);
+    if (!end.failure && !end.interrupted && end.exitCode !== 0 && end.exitCode !== EXIT_CODES.thresholds) {
+      end.failure = `The engine ended with exit code ${end.exitCode} (see its output above); the record holds what ran.`;
+    }
+    return end;
+  } catch (error) {
+    return { exitCode: null, interrupted: false, failure: `The engine failed: ${(error as Error).message}` };
+  } finally {
+    printer.done();
+  }
+}
+
+/** k6 or the embedded engine as a child process; its samples stream into the aggregator. */
+async function runLocal(
+  engine: Engine,
   workload: Workload,
   dir: string,
   aggregator: Aggregator,
@@ -225,37 +255,57 @@ async function runEngine(
   hardStopSignal: AbortSignal,
 ): Promise<EngineEnd> {
   const { CONNECT_API_KEY, ...env } = workload.env;
+  const result = await engine.run({
+    script: workload.script,
+    env,
+    secretEnv: CONNECT_API_KEY === undefined ? undefined : { CONNECT_API_KEY },
+    quiet: true,
+    out: [`json=${runPath(dir, 'samples')}`],
+    summaryExport: runPath(dir, 'summary'),
+    onSamples: (samples) => {
+      aggregator.addSamples(live, samples);
+      aggregator.flush();
+    },
+    onProgress: (p) =>
+      printer.update({
+        elapsedS: p.elapsedMs / 1000,
+        plannedS: workload.plan.totalSeconds,
+        vus: p.vus,
+        reqPerSec: p.reqPerSec,
+        errors: p.errors,
+      }),
+    signal,
+    hardStopSignal,
+  });
+  return { exitCode: result.exitCode, interrupted: result.interrupted };
+}
+
+/** k6-operator: runner pods write NDJSON files that are merged once they are back. */
+async function runDistributed(
+  engine: DistributedEngine,
+  workload: Workload,
+  dir: string,
+  signal: AbortSignal,
+  hardStopSignal: AbortSignal,
+): Promise<EngineEnd> {
+  const onHardStop = () => engine.stopNow();
+  hardStopSignal.addEventListener('abort', onHardStop);
   try {
     const result = await engine.run({
       script: workload.script,
-      env,
-      secretEnv: CONNECT_API_KEY === undefined ? undefined : { CONNECT_API_KEY },
-      quiet: true,
-      out: [`json=${runPath(dir, 'samples')}`],
+      env: workload.env,
       summaryExport: runPath(dir, 'summary'),
-      onSamples: (samples) => {
-        aggregator.addSamples(live, samples);
-        aggregator.flush();
-      },
-      onProgress: (p) =>
-        printer.update({
-          elapsedS: p.elapsedMs / 1000,
-          plannedS: workload.plan.totalSeconds,
-          vus: p.vus,
-          reqPerSec: p.reqPerSec,
-          errors: p.errors,
-        }),
       signal,
-      hardStopSignal,
+      plannedSeconds: workload.plan.totalSeconds,
     });
-    const end: EngineEnd = { exitCode: result.exitCode, interrupted: result.interrupted };
-    if (!result.interrupted && result.exitCode !== 0 && result.exitCode !== EXIT_CODES.thresholds) {
-      end.failure = `The engine ended with exit code ${result.exitCode} (see its output above); the record holds what ran.`;
-    }
-    return end;
-  } catch (error) {
-    return { exitCode: null, interrupted: false, failure: `The engine failed: ${(error as Error).message}` };
+    return {
+      exitCode: result.exitCode,
+      interrupted: result.interrupted,
+      sampleFiles: result.sampleFiles,
+      engine: result.engine,
+      failure: result.failure,
+    };
   } finally {
-    printer.done();
+    hardStopSignal.removeEventListener('abort', onHardStop);
   }
 }

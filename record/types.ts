@@ -15,7 +15,7 @@
 
 export type RunKind = 'scalability' | 'load-soak';
 export type Profile = 'reference' | 'local' | 'smoke';
-export type EngineName = 'k6' | 'node';
+export type EngineName = 'k6' | 'node' | 'k6-operator';
 
 export interface RunMeta {
   /** Folder name, e.g. `2026-11-27T08-00-00Z-load-soak`. */
@@ -26,7 +26,8 @@ export interface RunMeta {
   command: string;
   /** Connect URL without credentials, or the stand-in's URL. */
   target: { url: string; kind: 'connect' | 'standin'; comparableToBaseline: boolean; version?: string };
-  engine: { name: EngineName; version: string };
+  /** parallelism: the number of k6-operator runners whose files were merged. */
+  engine: { name: EngineName; version: string; parallelism?: number };
   gitRevision: string | null;
   options: Record<string, unknown>;
   /** ISO 8601 times. */

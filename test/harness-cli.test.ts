@@ -85,7 +85,10 @@ describe('harness CLI', () => {
       [['load-soak', '--vus', 'lots'], /--vus must be a whole number .* got 'lots'/],
       [['scalability', '--vus', 'auto'], /--vus auto is for load-soak/],
       [['load-soak', '--duration', '5x'], /--duration must be a duration .* got '5x'/],
-      [['load-soak', '--engine', 'jmeter'], /--engine must be one of auto, k6, node, got 'jmeter'/],
+      [
+        ['load-soak', '--engine', 'jmeter'],
+        /--engine must be one of auto, k6, node, k6-operator, got 'jmeter'/,
+      ],
       [['load-soak', '--profile', 'huge'], /--profile must be one of reference, local, smoke/],
       [['load-soak', '--node-metrics', 'cloudwatch'], /needs at least one of --cw-cluster/],
       [['load-soak', '--cw-load-balancer', 'foo'], /must look like app\/<name>\/<id>/],

@@ -12,7 +12,7 @@ const LAYERS: string[][] = [
   ['nightly'],
   ['reports'],
   ['analysis'],
-  ['ingest', 'node-metrics', 'connect', 'engine', 'standin'],
+  ['ingest', 'node-metrics', 'connect', 'engine', 'k6-operator', 'standin'],
   ['scenarios', 'fixtures'],
   ['record', 'stops'],
 ];

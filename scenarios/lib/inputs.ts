@@ -14,6 +14,11 @@ export interface Inputs {
   plumberBundle: string;
   /** Delete the publisher's content in teardown. */
   publishCleanup: boolean;
+  /**
+   * PREPARED_RUN=true: the harness did setup()'s lookups once for the whole run (k6-operator runs
+   * setup() and teardown() in every runner), so setup() returns these and teardown() does nothing.
+   */
+  prepared: { userGuid: string; connectVersion: string } | null;
 }
 
 export const DEFAULT_PUBLISH_CONTENT_NAME = 'perf-plumber-stock-api';
@@ -36,6 +41,18 @@ export function readInputs(env: Env): Inputs {
     publishContentName: readContentName(env),
     plumberBundle: (env.PLUMBER_BUNDLE ?? '').trim() || DEFAULT_PLUMBER_BUNDLE,
     publishCleanup: readFlag(env, 'PUBLISH_CLEANUP'),
+    prepared: readPrepared(env),
+  };
+}
+
+function readPrepared(env: Env): Inputs['prepared'] {
+  if (!readFlag(env, 'PREPARED_RUN')) return null;
+  if (!(env.FLASK_CONTENT_URL ?? '').trim()) {
+    throw new Error('PREPARED_RUN=true needs FLASK_CONTENT_URL: the harness passes the URL it looked up.');
+  }
+  return {
+    userGuid: required(env, 'PREPARED_USER_GUID', "the GUID of the API key's user"),
+    connectVersion: (env.PREPARED_CONNECT_VERSION ?? '').trim() || 'unknown',
   };
 }
 

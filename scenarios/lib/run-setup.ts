@@ -20,6 +20,9 @@ export interface RunData {
 const PUBLISHING_ROLES = ['publisher', 'administrator'];
 
 export async function prepareRun(inputs: Inputs, plan: ScalabilityPlan | LoadSoakPlan): Promise<RunData> {
+  if (inputs.prepared && 'url' in inputs.flask) {
+    return { flaskUrl: inputs.flask.url, ...inputs.prepared, plan };
+  }
   const client = connectClient(inputs.server, inputs.apiKey);
   const settings = await client.serverSettings();
   const user = await client.currentUser();
@@ -33,9 +36,12 @@ export async function prepareRun(inputs: Inputs, plan: ScalabilityPlan | LoadSoa
   return { flaskUrl, userGuid: user.guid, connectVersion: settings.version ?? 'unknown', plan };
 }
 
-/** With PUBLISH_CLEANUP=true, deletes the publisher's content once, after the whole run. */
+/**
+ * With PUBLISH_CLEANUP=true, deletes the publisher's content once, after the whole run. A prepared
+ * run leaves that to the harness: every runner's teardown would race the others.
+ */
 export async function cleanUp(inputs: Inputs, data: RunData): Promise<void> {
-  if (!inputs.publishCleanup) return;
+  if (!inputs.publishCleanup || inputs.prepared) return;
   const client = connectClient(inputs.server, inputs.apiKey);
   const content = await client.findContentByName(inputs.publishContentName, data.userGuid);
   if (!content) return;

@@ -1,0 +1,369 @@
+// `--engine k6-operator` end to end against a fake kubectl (test/helpers/fake-kubectl.mjs) that
+// plays the TestRun's stages, and the real stand-in as the Connect the harness prepares for: the
+// preflight failures (exit 2), a clean run merged from two runners, a failed runner, a TestRun
+// stuck in initialization, one that ends in error, and Ctrl-C mid-run.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { createConnectClient } from '../connect/client.ts';
+import { publishFlask } from '../pipeline/target.ts';
+import { type Standin, startStandin } from '../standin/index.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const FAKE = join(import.meta.dirname, 'helpers', 'fake-kubectl.mjs');
+const apiKey = 'k8s-flow-test-key-0123456789abcdef';
+const TIMING = JSON.stringify({
+  pollMs: 150,
+  initTimeoutMs: 1500,
+  podReadyTimeoutMs: 5000,
+  stopWaitMs: 3000,
+  finishMarginMs: 30_000,
+});
+
+let standin: Standin;
+let flaskUrl: string;
+let work: string;
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'k6op-flow-'));
+  standin = await startStandin({ apiKey, port: 0, host: '127.0.0.1' });
+  flaskUrl = (await publishFlask(createConnectClient({ server: standin.url, apiKey }), () => {})).url;
+});
+after(async () => {
+  await standin?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** k6 NDJSON of one runner: `perSecond` fetches a second for `seconds` seconds, and its VUs. */
+function runnerFile(instance: number, seconds: number, perSecond: number, vus: number): Buffer {
+  const t0 = Math.floor(Date.now() / 1000) * 1000;
+  const lines: string[] = [];
+  const point = (metric: string, t: number, value: number, tags: Record<string, string>) =>
+    JSON.stringify({
+      metric,
+      type: 'Point',
+      data: { time: new Date(t).toISOString(), value, tags: { ...tags, instance_id: String(instance) } },
+    });
+  for (let s = 0; s < seconds; s++) {
+    const t = t0 + s * 1000;
+    lines.push(point('vus', t, vus, {}));
+    for (let r = 0; r < perSecond; r++) {
+      const tags = {
+        method: 'GET',
+        name: 'GET /stocks/{ticker}',
+        scenario: 'fetchers',
+        status: '200',
+        expected_response: 'true',
+      };
+      const at = t + Math.floor((r * 1000) / perSecond);
+      lines.push(point('http_reqs', at, 1, tags));
+      lines.push(point('http_req_duration', at, 20 + instance, tags));
+      lines.push(point('http_req_failed', at, 0, tags));
+    }
+  }
+  return gzipSync(`${lines.join('\n')}\n`);
+}
+
+interface Case {
+  kube: string;
+  out: string;
+  calls(): Promise<Array<{ argv: string[]; stdinKinds: string[] }>>;
+}
+
+async function prepare(name: string): Promise<Case> {
+  const kube = join(work, name, 'kube');
+  const out = join(work, name, 'runs');
+  await mkdir(join(kube, 'volume', 'sub'), { recursive: true });
+  await writeFile(join(kube, 'volume', 'perf-1-abcde.ndjson.gz'), runnerFile(1, 6, 5, 3));
+  await writeFile(join(kube, 'volume', 'perf-2-fghij.ndjson.gz'), runnerFile(2, 6, 7, 4));
+  // Not the runners' files: these stay on the volume.
+  await writeFile(join(kube, 'volume', 'notes.txt'), 'not a runner file');
+  await writeFile(join(kube, 'volume', 'sub', 'nested.ndjson'), '{}\n');
+  return {
+    kube,
+    out,
+    calls: async () =>
+      (await readFile(join(kube, 'calls.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+  };
+}
+
+function harness(
+  c: Case,
+  scenario: string,
+  extra: string[] = [],
+): { child: ChildProcess; done: Promise<{ code: number | null; stderr: string }>; stderr: () => string } {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'commands', 'harness.ts'),
+      'load-soak',
+      '--engine',
+      'k6-operator',
+      '--parallelism',
+      '2',
+      '--namespace',
+      'perf',
+      '--kube-context',
+      'test-cluster',
+      '--storage-class',
+      'efs-sc',
+      '--profile',
+      'smoke',
+      '--flask-content',
+      flaskUrl,
+      '--node-metrics',
+      'none',
+      '--out',
+      c.out,
+      ...extra,
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        KUBECTL: FAKE,
+        FAKE_KUBE_DIR: c.kube,
+        FAKE_KUBE_SCENARIO: scenario,
+        CONNECT_SERVER: standin.url,
+        CONNECT_API_KEY: apiKey,
+        K6_OPERATOR_TIMING: TIMING,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  child.stdout?.resume();
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stderr })),
+  );
+  return { child, done, stderr: () => stderr };
+}
+
+async function runFolder(c: Case): Promise<string> {
+  const entries = await readdir(c.out);
+  assert.equal(entries.length, 1, `one run folder in ${entries.join(', ')}`);
+  return join(c.out, entries[0]);
+}
+
+const readJson = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
+
+function assertNoKeyInArgv(calls: Array<{ argv: string[] }>): void {
+  for (const call of calls)
+    assert.ok(!call.argv.join(' ').includes(apiKey), `key in argv: ${call.argv.join(' ')}`);
+}
+
+describe('--engine k6-operator preflight (exit 2, nothing created)', () => {
+  for (const [scenario, sentence] of [
+    [
+      'unreachable',
+      /^kubectl cannot reach the cluster \(context test-cluster\): The connection to the server/m,
+    ],
+    [
+      'no-crd',
+      /^The TestRun CRD \(testruns\.k6\.io\) is not installed in the cluster \(context test-cluster\)/m,
+    ],
+    ['rbac-denied', /^This Kubernetes user may not create secrets, create pods\/exec in namespace 'perf'/m],
+  ] as const) {
+    it(scenario, async () => {
+      const c = await prepare(`pre-${scenario}`);
+      const { code, stderr } = await harness(c, scenario).done;
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, sentence);
+      assert.ok(!/\n\s+at /.test(stderr), 'no stack trace');
+      const calls = await c.calls();
+      assert.ok(!calls.some((call) => call.argv[2] === 'create'), 'nothing was created');
+      assert.ok(
+        calls.every(
+          (call) => call.argv[0] === '--context=test-cluster' && call.argv[1] === '--namespace=perf',
+        ),
+      );
+    });
+  }
+
+  it('a missing namespace', async () => {
+    const c = await prepare('pre-namespace');
+    const result = await harness(c, 'ok', ['--namespace', 'missing']).done;
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^The namespace 'missing' does not exist: create it/m);
+  });
+
+  it('without CONNECT_SERVER the cluster is not even asked', async () => {
+    const c = await prepare('pre-noserver');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'commands', 'harness.ts'),
+        'load-soak',
+        '--engine',
+        'k6-operator',
+        '--parallelism',
+        '2',
+      ],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', KUBECTL: FAKE, FAKE_KUBE_DIR: c.kube },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    assert.equal(code, 2);
+    assert.match(stderr, /--engine k6-operator runs the load inside the cluster: set CONNECT_SERVER/);
+  });
+});
+
+describe('--engine k6-operator runs', () => {
+  it('follows the stages, merges both runners into one run folder and cleans up', async () => {
+    const c = await prepare('ok');
+    const { code, stderr } = await harness(c, 'ok').done;
+    assert.equal(code, 0, stderr);
+    // Short stages may fall between two looks; these three cannot.
+    const seen = [...stderr.matchAll(/k6-operator: stage (\S+) after/g)].map((m) => m[1]);
+    const order = ['initialization', 'initialized', 'created', 'started', 'stopped', 'finished'];
+    assert.deepEqual(
+      seen,
+      order.filter((s) => seen.includes(s)),
+      'in order',
+    );
+    for (const stage of ['initialization', 'started', 'finished']) assert.ok(seen.includes(stage), stage);
+    const dir = await runFolder(c);
+    const meta = await readJson(join(dir, 'run.json'));
+    assert.equal(meta.status, 'completed');
+    assert.deepEqual(meta.engine, {
+      name: 'k6-operator',
+      version: 'k6 v1.4.0 (commit/fake0000, go1.24.0, linux/amd64)',
+      parallelism: 2,
+    });
+    assert.deepEqual((await readdir(join(dir, 'runners'))).sort(), [
+      'perf-1-abcde.ndjson.gz',
+      'perf-2-fghij.ndjson.gz',
+    ]);
+    const series = await readJson(join(dir, 'timeseries.json'));
+    const total = (series.total as Array<{ reqs: number }>).reduce((n, p) => n + p.reqs, 0);
+    assert.equal(total, 6 * 5 + 6 * 7, 'both runners counted');
+    const vus = series.vus as Array<{ vus: number }>;
+    assert.equal(Math.max(...vus.map((v) => v.vus)), 7, 'VUs summed across runners');
+    await readFile(join(dir, 'report.html'), 'utf8');
+
+    const calls = await c.calls();
+    assertNoKeyInArgv(calls);
+    const creates = calls.filter((call) => call.argv[2] === 'create');
+    assert.deepEqual(
+      creates.map((call) => call.stdinKinds),
+      [['Secret'], ['PersistentVolumeClaim', 'ConfigMap', 'Pod'], ['TestRun']],
+      'the Secret goes through stdin, the TestRun last',
+    );
+    const state = await readJson(join(c.kube, 'state.json'));
+    assert.deepEqual(
+      Object.keys(state.objects).filter((k) => !k.startsWith('TestRun/')),
+      [],
+      'all deleted',
+    );
+    type Stored = { deletedAt?: number; spec?: { runner: { env: Array<{ name: string; value?: string }> } } };
+    const testRun = Object.values(state.objects as Record<string, Stored>).find((o) => o.spec);
+    assert.ok(testRun?.spec && testRun.deletedAt, 'the TestRun was deleted');
+    const env = Object.fromEntries(testRun.spec.runner.env.map((e) => [e.name, e.value]));
+    assert.equal(env.PREPARED_RUN, 'true', "the runners' setup() does nothing");
+    assert.match(env.PREPARED_USER_GUID ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(env.FLASK_CONTENT_URL, flaskUrl);
+    assert.equal(env.CONNECT_API_KEY, undefined, 'the key is a secretKeyRef');
+    assert.equal(env.PUBLISH_CLEANUP, undefined, 'no runner deletes content');
+  });
+
+  it('rides out an API server hiccup while following the TestRun', async () => {
+    const c = await prepare('flaky');
+    const { code, stderr } = await harness(c, 'flaky').done;
+    assert.equal(code, 0, stderr);
+    assert.match(
+      stderr,
+      /k6-operator: Reading the TestRun failed: Unable to connect to the server: .* Trying again\./,
+    );
+    assert.match(stderr, /k6-operator: stage finished/);
+  });
+
+  it('a failed runner fails the run, and the record keeps what every runner wrote', async () => {
+    const c = await prepare('runner-failed');
+    const { code, stderr } = await harness(c, 'runner-failed').done;
+    assert.equal(code, 1, stderr);
+    const meta = await readJson(join(await runFolder(c), 'run.json'));
+    assert.equal(meta.status, 'failed');
+    assert.match(meta.message, /1 of 2 runners failed \(perf-load-soak-[\d-]+-2-abcde exit 107/);
+    const series = await readJson(join(await runFolder(c), 'timeseries.json'));
+    assert.equal(
+      (series.total as Array<{ reqs: number }>).reduce((n, p) => n + p.reqs, 0),
+      72,
+    );
+  });
+
+  it('a TestRun stuck in initialization is stopped after the timeout', async () => {
+    const c = await prepare('stuck');
+    const { code, stderr } = await harness(c, 'stuck-init').done;
+    assert.equal(code, 1, stderr);
+    const meta = await readJson(join(await runFolder(c), 'run.json'));
+    assert.equal(meta.status, 'failed');
+    assert.match(meta.message, /The TestRun stayed in initialization for 0:0\d, longer than allowed/);
+    const calls = await c.calls();
+    assert.ok(calls.some((call) => call.argv.slice(2, 4).join(' ') === 'delete testrun'));
+  });
+
+  it('a TestRun in stage error says why', async () => {
+    const c = await prepare('error');
+    const { code } = await harness(c, 'error').done;
+    assert.equal(code, 1);
+    const meta = await readJson(join(await runFolder(c), 'run.json'));
+    assert.match(meta.message, /ended in stage error \(TestRunRunning: initializer: SyntaxError in script\)/);
+  });
+
+  it("Ctrl-C deletes the TestRun and still builds the record from the runners' files", async () => {
+    const c = await prepare('ctrl-c');
+    const run = harness(c, 'endless');
+    const deadline = Date.now() + 60_000;
+    while (!/stage started/.test(run.stderr()) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.match(run.stderr(), /stage started/);
+    run.child.kill('SIGINT');
+    const { code, stderr } = await run.done;
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /deleting TestRun perf-load-soak-[\d-]+ \(the runners stop and flush their files\)/);
+    const dir = await runFolder(c);
+    const meta = await readJson(join(dir, 'run.json'));
+    assert.equal(meta.status, 'interrupted');
+    const series = await readJson(join(dir, 'timeseries.json'));
+    assert.equal(
+      (series.total as Array<{ reqs: number }>).reduce((n, p) => n + p.reqs, 0),
+      72,
+    );
+    const state = await readJson(join(c.kube, 'state.json'));
+    assert.deepEqual(
+      Object.keys(state.objects).filter((k) => !k.startsWith('TestRun/')),
+      [],
+    );
+  });
+
+  it('--keep leaves the objects but never the Secret', async () => {
+    const c = await prepare('keep');
+    const { code, stderr } = await harness(c, 'ok', ['--keep']).done;
+    assert.equal(code, 0, stderr);
+    const state = await readJson(join(c.kube, 'state.json'));
+    const kinds = Object.values(state.objects as Record<string, { kind: string; deletedAt?: number }>)
+      .filter((o) => !o.deletedAt)
+      .map((o) => o.kind)
+      .sort();
+    assert.deepEqual(kinds, ['ConfigMap', 'PersistentVolumeClaim', 'Pod', 'TestRun']);
+    assert.match(stderr, /kept TestRun, ConfigMap, claim and collector pod .* \(--keep\)/);
+  });
+});
