@@ -3,6 +3,7 @@
 // the exit code. A failure in one of these still leaves run.json with a final status.
 import { existsSync } from 'node:fs';
 import { analyseRun, type SummaryExportLike } from '../analysis/index.ts';
+import { readHealthFile } from '../engine/health.ts';
 import { type Aggregator, type IngestResult, ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
 import { readRun } from '../record/read.ts';
@@ -39,12 +40,20 @@ async function seriesOf(dir: string, aggregator: Aggregator, live: number): Prom
   return result;
 }
 
-function analyse(ctx: FinishContext, ingest: IngestResult, summary: SummaryExportLike | null): Analysis {
+function analyse(
+  ctx: FinishContext,
+  ingest: IngestResult,
+  summary: SummaryExportLike | null,
+  nodeMetrics: NodeMetrics,
+): Analysis {
   const { plan } = ctx;
   return analyseRun(ingest, summary, {
     kind: plan.kind,
     baseline: ctx.baseline,
     comparable: ctx.meta.target.comparableToBaseline,
+    engineHealth: readHealthFile(runPath(ctx.dir, 'engineHealth')),
+    nodeMetrics,
+    sharedMachine: ctx.meta.target.kind === 'standin' && nodeMetrics.source === 'local',
     rampSeconds: plan.kind === 'load-soak' ? plan.rampSeconds : undefined,
     // Levels are held `holdSeconds`; a plateau of 60 % of that is a level, and the first quarter
     // (1–10 s) after a step is warm-up.
@@ -77,6 +86,8 @@ export function verdictLines(analysis: Analysis): string[] {
     );
   }
   if (analysis.problem) return [...lines, 'verdict: none, the run measured nothing (why below)'];
+  const g = analysis.generator;
+  if (g) lines.push(`generator: ${g.verdict === 'limited' ? 'LIMITED' : g.verdict}. ${g.reasons.join(' ')}`);
   const v = analysis.verdict;
   if (!v) return [...lines, 'verdict: none (nothing was measured to compare)'];
   const checks = v.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'over the limit'}`).join(', ');
@@ -104,7 +115,7 @@ export async function finishRun(
   try {
     const ingest = await seriesOf(dir, aggregator, live);
     const summary = ((await readRun(dir).catch(() => null))?.summary ?? null) as SummaryExportLike | null;
-    analysis = analyse(ctx, ingest, summary);
+    analysis = analyse(ctx, ingest, summary, nodeMetrics);
     await writeJsonAtomic(runPath(dir, 'timeseries'), ingest.series);
     await writeJsonAtomic(runPath(dir, 'publish'), ingest.publishCycles);
     await writeJsonAtomic(runPath(dir, 'nodeMetrics'), nodeMetrics);

@@ -6,7 +6,7 @@ import { markdownCode as code } from './inert.ts';
 import type { RunFiles } from './load.ts';
 import { thresholdsOf } from './results.ts';
 import { runClock } from './run-charts.ts';
-import { headerFacts, kindNames } from './run-view.ts';
+import { generatorView, headerFacts, kindNames } from './run-view.ts';
 import { endpointRows, levelRows } from './tables.ts';
 import { verdictOf } from './verdict.ts';
 
@@ -40,6 +40,14 @@ export function renderMarkdown(files: RunFiles): string {
   out.push('');
   out.push(escapeMarkdown(verdict.headline));
   if (meta.status !== 'completed' && meta.message) out.push('', `> ${escapeMarkdown(meta.message)}`);
+  const generator = generatorView(files);
+  if (generator) {
+    const mark = generator.state === 'limited' ? '⚠️ ' : '';
+    out.push(
+      '',
+      `${mark}**${escapeMarkdown(generator.headline)}.** ${escapeMarkdown(generator.reasons.join(' '))}`,
+    );
+  }
   if (verdict.notComparable) out.push('', `> ⚠️ ${escapeMarkdown(verdict.notComparable)}`);
   const orientation = verdict.state === 'not-comparable';
   if (orientation && verdict.note) out.push('', escapeMarkdown(verdict.note));
