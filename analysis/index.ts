@@ -7,6 +7,7 @@ import type {
   NodeMetrics,
   RunKind,
   Saturation,
+  ServerTimings,
   SteadyWindow,
   ThresholdResult,
   TimeSeries,
@@ -14,6 +15,7 @@ import type {
 import { baselineVerdict, type Tolerances } from './baseline-verdict.ts';
 import { generatorHealth } from './generator.ts';
 import { type SaturationOptions, saturationPoint } from './saturation.ts';
+import { albTimings, serverWindow } from './server-latency.ts';
 import { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
 import { fetchScenario } from './window.ts';
 
@@ -21,6 +23,7 @@ export { baselineVerdict, type Measured, standinNote, type Tolerances } from './
 export { type GeneratorInput, generatorHealth, generatorLimits } from './generator.ts';
 export { NdjsonThresholds } from './ndjson-thresholds.ts';
 export { findPlateaus, type SaturationOptions, saturationPoint } from './saturation.ts';
+export { albTimings, type ServerWindow, serverWindow } from './server-latency.ts';
 export { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
 export { fitUsl, fitUslParams, uslThroughput } from './usl.ts';
 export { fetchScenario, type WindowStats, windowStats } from './window.ts';
@@ -84,6 +87,8 @@ export interface AnalyseOptions {
   nodeMetrics?: NodeMetrics | null;
   /** Generator and target ran on one machine (the stand-in with local node metrics). */
   sharedMachine?: boolean;
+  /** Server-side time per request (the stand-in proxy); else the ALB's from the node metrics. */
+  serverTimings?: ServerTimings | null;
 }
 
 function droppedIterations(summary: SummaryExportLike | null): number | null {
@@ -153,6 +158,16 @@ export function analyseRun(
     steady.requests = requests;
     steady.answered = Math.max(0, requests - windowed(series.errorsByStatus['0']));
     analysis.problem = steadyProblem(series, steady);
+    const server = serverWindow(
+      options.serverTimings ?? albTimings(options.nodeMetrics),
+      steady.from,
+      steady.to,
+    );
+    if (server) {
+      steady.serverAvgMs = server.avgMs;
+      steady.serverP95Ms = server.p95Ms;
+      steady.serverSource = server.source;
+    }
     if (!analysis.problem) {
       const held = maxVusIn(series, steady.from, steady.to);
       analysis.generator = generatorHealth({

@@ -8,7 +8,7 @@ import { type Aggregator, type IngestResult, ingestFiles } from '../ingest/index
 import { runPath } from '../record/paths.ts';
 import { readRun } from '../record/read.ts';
 import { scrubText } from '../record/scrub.ts';
-import type { Analysis, Baseline, NodeMetrics, RunMeta } from '../record/types.ts';
+import type { Analysis, Baseline, NodeMetrics, RunMeta, ServerTimings } from '../record/types.ts';
 import { writeJsonAtomic } from '../record/write.ts';
 import { renderRunReports } from '../reports/index.ts';
 import type { LoadSoakPlan, ScalabilityPlan } from '../scenarios/lib/profiles.ts';
@@ -29,6 +29,8 @@ export interface FinishContext {
   failOnBaseline: boolean;
   secrets: Array<string | undefined>;
   log: (line: string) => void;
+  /** Server-side timings from the target at the end of the run (the stand-in's proxy). */
+  serverTimings?: () => Promise<{ timings: ServerTimings } | { problem: string }>;
 }
 
 async function seriesOf(dir: string, aggregator: Aggregator, live: number): Promise<IngestResult> {
@@ -45,9 +47,11 @@ function analyse(
   ingest: IngestResult,
   summary: SummaryExportLike | null,
   nodeMetrics: NodeMetrics,
+  serverTimings: ServerTimings | null,
 ): Analysis {
   const { plan } = ctx;
   return analyseRun(ingest, summary, {
+    serverTimings,
     kind: plan.kind,
     baseline: ctx.baseline,
     comparable: ctx.meta.target.comparableToBaseline,
@@ -84,6 +88,11 @@ export function verdictLines(analysis: Analysis): string[] {
       `steady window: ${s.rps.toFixed(1)} req/s, avg ${s.avgMs.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms, ` +
         `errors ${(s.errorRate * 100).toFixed(2)} %, publish cycles ${s.publishCycles.completed} ok / ${s.publishCycles.failed} failed`,
     );
+    if (typeof s.serverAvgMs === 'number')
+      lines.push(
+        `server side: avg ${s.serverAvgMs.toFixed(1)} ms${typeof s.serverP95Ms === 'number' ? `, p95 ${s.serverP95Ms.toFixed(1)} ms` : ''} ` +
+          `(${(s.avgMs - s.serverAvgMs).toFixed(1)} ms of the client's average is outside the server)`,
+      );
   }
   if (analysis.problem) return [...lines, 'verdict: none, the run measured nothing (why below)'];
   const g = analysis.generator;
@@ -115,7 +124,13 @@ export async function finishRun(
   try {
     const ingest = await seriesOf(dir, aggregator, live);
     const summary = ((await readRun(dir).catch(() => null))?.summary ?? null) as SummaryExportLike | null;
-    analysis = analyse(ctx, ingest, summary, nodeMetrics);
+    let serverTimings: ServerTimings | null = null;
+    const fetched = await ctx.serverTimings?.();
+    if (fetched && 'timings' in fetched) {
+      serverTimings = fetched.timings;
+      await writeJsonAtomic(runPath(dir, 'serverTimings'), serverTimings);
+    } else if (fetched) log(`server-side timings: none (${fetched.problem})`);
+    analysis = analyse(ctx, ingest, summary, nodeMetrics, serverTimings);
     await writeJsonAtomic(runPath(dir, 'timeseries'), ingest.series);
     await writeJsonAtomic(runPath(dir, 'publish'), ingest.publishCycles);
     await writeJsonAtomic(runPath(dir, 'nodeMetrics'), nodeMetrics);

@@ -15,6 +15,7 @@ import { type EngineEnd, finishRun } from './finish-run.ts';
 import { gitRevision } from './git.ts';
 import type { RunCommandOptions } from './options.ts';
 import { type ProgressPrinter, progressPrinter } from './progress.ts';
+import { fetchStandinTimings } from './server-timings.ts';
 import { openTarget, type Target } from './target.ts';
 import { planWorkload, scripts, type Workload } from './workload.ts';
 
@@ -179,6 +180,8 @@ async function runAgainst(
         failOnBaseline: options.failOnBaseline,
         secrets,
         log: io.log,
+        serverTimings:
+          target.kind === 'standin' ? () => fetchStandinTimings(target.url, target.apiKey) : undefined,
       },
       aggregator,
       live,

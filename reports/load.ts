@@ -2,7 +2,14 @@
 // still gets a report of what exists, and the report names each missing or unreadable file.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Analysis, NodeMetrics, PublishCycle, RunMeta, TimeSeries } from '../record/types.ts';
+import type {
+  Analysis,
+  NodeMetrics,
+  PublishCycle,
+  RunMeta,
+  ServerTimings,
+  TimeSeries,
+} from '../record/types.ts';
 
 /** k6 `--summary-export` (legacy shape): values flattened, rate → value, thresholds true = FAILED. */
 export interface SummaryExport {
@@ -31,6 +38,8 @@ export interface RunFiles {
   publish?: PublishCycle[];
   nodeMetrics?: NodeMetrics;
   analysis?: Analysis;
+  /** Server-side timings (the stand-in proxy); optional, so not named when absent. */
+  serverTimings?: ServerTimings;
   /** Sentences about files that are missing or unreadable, for the report. */
   missing: string[];
 }
@@ -76,5 +85,11 @@ export async function loadRunFiles(dir: string): Promise<RunFiles> {
       files.missing.push(`${name} is unreadable (${result.problem}), so ${what} cannot be shown.`);
     else (files as unknown as Record<string, unknown>)[key] = result.value;
   }
+  const server = await readJson(join(dir, 'server-timings.json'));
+  if (server.value && typeof server.value === 'object') files.serverTimings = server.value as ServerTimings;
+  else if (server.problem && server.problem !== 'missing')
+    files.missing.push(
+      `server-timings.json is unreadable (${server.problem}), so the server-side latency cannot be shown.`,
+    );
   return files;
 }

@@ -70,6 +70,16 @@ export function renderMarkdown(files: RunFiles): string {
         : ''),
   );
 
+  const steady = files.analysis?.steady;
+  if (steady && typeof steady.serverAvgMs === 'number') {
+    out.push(
+      '',
+      `Server side: avg ${formatMs(steady.serverAvgMs)}` +
+        (typeof steady.serverP95Ms === 'number' ? ` · p95 ${formatMs(steady.serverP95Ms)}` : '') +
+        ` · ${formatMs(steady.avgMs - steady.serverAvgMs)} of the client's average outside the server (${escapeMarkdown(steady.serverSource ?? '')})`,
+    );
+  }
+
   const saturation = files.analysis?.saturation;
   if (saturation) {
     out.push('', '### Saturation', '');

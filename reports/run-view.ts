@@ -156,6 +156,18 @@ export function generatorView(files: RunFiles): GeneratorView | null {
   };
 }
 
+function serverView(files: RunFiles): RunView['server'] {
+  const steady = files.analysis?.steady;
+  if (!steady || typeof steady.serverAvgMs !== 'number') return null;
+  return {
+    avg: formatMs(steady.serverAvgMs),
+    p95: typeof steady.serverP95Ms === 'number' ? formatMs(steady.serverP95Ms) : null,
+    client: formatMs(steady.avgMs),
+    gap: formatMs(steady.avgMs - steady.serverAvgMs),
+    source: steady.serverSource ?? 'not recorded',
+  };
+}
+
 export interface RunView {
   title: string;
   meta: RunMeta;
@@ -164,6 +176,7 @@ export interface RunView {
   missing: string[];
   verdict: VerdictView;
   generator: GeneratorView | null;
+  server: { avg: string; p95: string | null; client: string; gap: string; source: string } | null;
   baseline: BaselineText | null;
   headline: Headline;
   tiles: Tile[];
@@ -235,6 +248,7 @@ export function runView(files: RunFiles): RunView {
     missing: files.missing,
     verdict: verdictOf(files),
     generator: generatorView(files),
+    server: serverView(files),
     baseline: publishedBaselineText(),
     headline,
     tiles: headlineTiles(headline),
