@@ -99,12 +99,13 @@ export function verdictLines(analysis: Analysis): string[] {
   if (g) lines.push(`generator: ${g.verdict === 'limited' ? 'LIMITED' : g.verdict}. ${g.reasons.join(' ')}`);
   const v = analysis.verdict;
   if (!v) return [...lines, 'verdict: none (nothing was measured to compare)'];
-  const checks = v.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'over the limit'}`).join(', ');
   if (!v.comparable) {
+    const checks = v.checks.map((c) => `${c.name} ${c.ok ? 'within' : 'outside'} the limit`).join(', ');
     lines.push(
       `verdict: NOT COMPARABLE with the published baseline (checks for orientation only: ${checks})`,
     );
   } else {
+    const checks = v.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'}`).join(', ');
     lines.push(`verdict: ${v.ok ? 'PASS' : 'FAIL'} against the baseline (${checks})`);
   }
   lines.push(v.note);
