@@ -3,21 +3,28 @@ import type { IngestResult } from '../ingest/aggregator.ts';
 import type {
   Analysis,
   Baseline,
+  EngineHealthLine,
+  NodeMetrics,
   RunKind,
   Saturation,
+  ServerTimings,
   SteadyWindow,
   SummaryExport,
   ThresholdResult,
   TimeSeries,
 } from '../record/types.ts';
 import { baselineVerdict, type Tolerances } from './baseline-verdict.ts';
+import { generatorHealth } from './generator.ts';
 import { type SaturationOptions, saturationPoint } from './saturation.ts';
+import { albTimings, serverWindow } from './server-latency.ts';
 import { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
 import { fetchScenario } from './window.ts';
 
 export { baselineVerdict, type Measured, standinNote, type Tolerances } from './baseline-verdict.ts';
+export { type GeneratorInput, generatorHealth, generatorLimits } from './generator.ts';
 export { NdjsonThresholds } from './ndjson-thresholds.ts';
 export { findPlateaus, type SaturationOptions, saturationPoint } from './saturation.ts';
+export { albTimings, type ServerWindow, serverWindow } from './server-latency.ts';
 export { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
 export { fitUsl, fitUslParams, uslThroughput } from './usl.ts';
 export { fetchScenario, type WindowStats, windowStats } from './window.ts';
@@ -71,6 +78,25 @@ export interface AnalyseOptions {
   saturation?: SaturationOptions;
   /** Thresholds evaluated on the ingested NDJSON; used when the summary export has none. */
   ndjsonThresholds?: ThresholdResult[];
+  /** The embedded engine's health lines (engine-health.ndjson), for the generator verdict. */
+  engineHealth?: EngineHealthLine[];
+  nodeMetrics?: NodeMetrics | null;
+  /** Generator and target ran on one machine (the stand-in with local node metrics). */
+  sharedMachine?: boolean;
+  /** Server-side time per request (the stand-in proxy); else the ALB's from the node metrics. */
+  serverTimings?: ServerTimings | null;
+}
+
+function droppedIterations(summary: SummaryExport | null): number | null {
+  if (!summary?.metrics) return null;
+  const count = (summary.metrics.dropped_iterations as { count?: unknown } | undefined)?.count;
+  // k6 lists a counter only once it has a sample: absent from a summary means none was dropped.
+  return typeof count === 'number' ? count : 0;
+}
+
+function maxVusIn(series: TimeSeries, from: number, to: number): number | null {
+  const inWindow = series.vus.filter((v) => v.t >= from && v.t <= to).map((v) => v.vus);
+  return inWindow.length ? Math.max(...inWindow) : null;
 }
 
 export function analyseRun(
@@ -100,6 +126,20 @@ export function analyseRun(
         'the scalability peak (latency and errors at the saturation level)',
       );
     }
+    const measuredLevel = level ?? saturation.levels.at(-1);
+    if (measuredLevel && !analysis.problem) {
+      analysis.generator = generatorHealth({
+        from: measuredLevel.from,
+        to: measuredLevel.to,
+        rps: measuredLevel.rps,
+        avgMs: measuredLevel.avgMs,
+        vus: measuredLevel.vus,
+        health: options.engineHealth ?? [],
+        nodeMetrics: options.nodeMetrics ?? null,
+        sharedMachine: options.sharedMachine ?? false,
+        droppedIterations: droppedIterations(summary),
+      });
+    }
   } else {
     const steady = steadyWindow(
       series,
@@ -114,6 +154,31 @@ export function analyseRun(
     steady.requests = requests;
     steady.answered = Math.max(0, requests - windowed(series.errorsByStatus['0']));
     analysis.problem = steadyProblem(series, steady);
+    const server = serverWindow(
+      options.serverTimings ?? albTimings(options.nodeMetrics),
+      steady.from,
+      steady.to,
+    );
+    if (server) {
+      steady.serverAvgMs = server.avgMs;
+      steady.serverP95Ms = server.p95Ms;
+      steady.serverSource = server.source;
+    }
+    if (!analysis.problem) {
+      const held = maxVusIn(series, steady.from, steady.to);
+      analysis.generator = generatorHealth({
+        from: steady.from,
+        to: steady.to,
+        rps: steady.rps,
+        avgMs: steady.avgMs,
+        // The publisher's one VU does not fetch.
+        vus: held === null ? null : Math.max(0, held - (series.byScenario.publisher ? 1 : 0)),
+        health: options.engineHealth ?? [],
+        nodeMetrics: options.nodeMetrics ?? null,
+        sharedMachine: options.sharedMachine ?? false,
+        droppedIterations: droppedIterations(summary),
+      });
+    }
     if (options.baseline && !analysis.problem) {
       analysis.verdict = baselineVerdict(
         { rps: steady.rps, avgMs: steady.avgMs, errorRate: steady.errorRate },

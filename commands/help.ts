@@ -116,8 +116,12 @@ export const ingestHelp = [
   'merge and VUs are summed per second.',
   '  --out <dir>                       where the run folder is written (default: runs/)',
   '  --kind scalability|load-soak      what the results are (default: load-soak)',
-  '  --summary <file>                  a k6 --summary-export file to keep with the run (thresholds)',
+  '  --summary <file>                  a k6 --summary-export file to keep with the run (thresholds;',
+  '                                    without it, the thresholds in the NDJSON Metric lines are evaluated)',
   '  --baseline <file>                 baseline JSON for the verdict (default: fixtures/baseline.json)',
+  '',
+  'Exit codes: 0 done; 1 the run measured nothing (its folder is written, marked failed);',
+  '2 bad options, or no line of the input is a k6 sample (no run folder).',
 ].join('\n');
 
 export const k6OperatorHelp = [

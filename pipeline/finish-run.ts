@@ -3,11 +3,19 @@
 // the exit code. A failure in one of these still leaves run.json with a final status.
 import { existsSync } from 'node:fs';
 import { analyseRun } from '../analysis/index.ts';
+import { readHealthFile } from '../engine/health.ts';
 import { type Aggregator, type IngestResult, ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
 import { readRun } from '../record/read.ts';
 import { scrubText } from '../record/scrub.ts';
-import type { Analysis, Baseline, NodeMetrics, RunMeta, SummaryExport } from '../record/types.ts';
+import type {
+  Analysis,
+  Baseline,
+  NodeMetrics,
+  RunMeta,
+  ServerTimings,
+  SummaryExport,
+} from '../record/types.ts';
 import { writeJsonAtomic } from '../record/write.ts';
 import { renderRunReports } from '../reports/index.ts';
 import type { LoadSoakPlan, ScalabilityPlan } from '../scenarios/lib/profiles.ts';
@@ -37,6 +45,8 @@ export interface FinishContext {
   log: (line: string) => void;
   /** Stop requests that arrive while the record is written still end the run as interrupted. */
   stops?: StopWatch;
+  /** Server-side timings from the target at the end of the run (the stand-in's proxy). */
+  serverTimings?: () => Promise<{ timings: ServerTimings } | { problem: string }>;
 }
 
 function interruptedMessage(stop: StopRequest | null | undefined, when: string): string {
@@ -59,12 +69,22 @@ async function seriesOf(
   return result;
 }
 
-function analyse(ctx: FinishContext, ingest: IngestResult, summary: SummaryExport | null): Analysis {
+function analyse(
+  ctx: FinishContext,
+  ingest: IngestResult,
+  summary: SummaryExport | null,
+  nodeMetrics: NodeMetrics,
+  serverTimings: ServerTimings | null,
+): Analysis {
   const { plan } = ctx;
   return analyseRun(ingest, summary, {
+    serverTimings,
     kind: plan.kind,
     baseline: ctx.baseline,
     comparable: ctx.meta.target.comparableToBaseline,
+    engineHealth: readHealthFile(runPath(ctx.dir, 'engineHealth')),
+    nodeMetrics,
+    sharedMachine: ctx.meta.target.kind === 'standin' && nodeMetrics.source === 'local',
     rampSeconds: plan.kind === 'load-soak' ? plan.rampSeconds : undefined,
     // Levels are held `holdSeconds`; a plateau of 60 % of that is a level, and the first quarter
     // (1–10 s) after a step is warm-up.
@@ -95,16 +115,24 @@ export function verdictLines(analysis: Analysis): string[] {
       `steady window: ${s.rps.toFixed(1)} req/s, avg ${s.avgMs.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms, ` +
         `errors ${(s.errorRate * 100).toFixed(2)} %, publish cycles ${s.publishCycles.completed} ok / ${s.publishCycles.failed} failed`,
     );
+    if (typeof s.serverAvgMs === 'number')
+      lines.push(
+        `server side: avg ${s.serverAvgMs.toFixed(1)} ms${typeof s.serverP95Ms === 'number' ? `, p95 ${s.serverP95Ms.toFixed(1)} ms` : ''} ` +
+          `(${(s.avgMs - s.serverAvgMs).toFixed(1)} ms of the client's average is outside the server)`,
+      );
   }
   if (analysis.problem) return [...lines, 'verdict: none, the run measured nothing (why below)'];
+  const g = analysis.generator;
+  if (g) lines.push(`generator: ${g.verdict === 'limited' ? 'LIMITED' : g.verdict}. ${g.reasons.join(' ')}`);
   const v = analysis.verdict;
   if (!v) return [...lines, 'verdict: none (nothing was measured to compare)'];
-  const checks = v.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'over the limit'}`).join(', ');
   if (!v.comparable) {
+    const checks = v.checks.map((c) => `${c.name} ${c.ok ? 'within' : 'outside'} the limit`).join(', ');
     lines.push(
       `verdict: NOT COMPARABLE with the published baseline (checks for orientation only: ${checks})`,
     );
   } else {
+    const checks = v.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'}`).join(', ');
     lines.push(`verdict: ${v.ok ? 'PASS' : 'FAIL'} against the baseline (${checks})`);
   }
   lines.push(v.note);
@@ -124,7 +152,13 @@ export async function finishRun(
   try {
     const ingest = await seriesOf(dir, aggregator, live, end.sampleFiles);
     const summary = ((await readRun(dir).catch(() => null))?.summary ?? null) as SummaryExport | null;
-    analysis = analyse(ctx, ingest, summary);
+    let serverTimings: ServerTimings | null = null;
+    const fetched = await ctx.serverTimings?.();
+    if (fetched && 'timings' in fetched) {
+      serverTimings = fetched.timings;
+      await writeJsonAtomic(runPath(dir, 'serverTimings'), serverTimings);
+    } else if (fetched) log(`server-side timings: none (${fetched.problem})`);
+    analysis = analyse(ctx, ingest, summary, nodeMetrics, serverTimings);
     await writeJsonAtomic(runPath(dir, 'timeseries'), ingest.series);
     await writeJsonAtomic(runPath(dir, 'publish'), ingest.publishCycles);
     await writeJsonAtomic(runPath(dir, 'nodeMetrics'), nodeMetrics);

@@ -3,6 +3,7 @@
 // A stop request (Ctrl-C, SIGTERM, the parent dying) stops the load gracefully, a second one or
 // GRACE_MS later at once; the record and its reports are written either way.
 import { existsSync } from 'node:fs';
+import { ENGINE_HEALTH_ENV } from '../engine/health.ts';
 import type { Engine } from '../engine/index.ts';
 import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
 import { Aggregator } from '../ingest/index.ts';
@@ -20,6 +21,7 @@ import { gitRevision } from './git.ts';
 import type { DistributedEngine } from './k6-operator.ts';
 import { MAX_RUN_SECONDS, type RunCommandOptions } from './options.ts';
 import { type ProgressPrinter, progressPrinter } from './progress.ts';
+import { fetchStandinTimings } from './server-timings.ts';
 import { openTarget, type Target } from './target.ts';
 import { planWorkload, scripts, type Workload } from './workload.ts';
 
@@ -205,6 +207,8 @@ async function runAgainst(
         secrets,
         log: io.log,
         stops: io.stops,
+        serverTimings:
+          target.kind === 'standin' ? () => fetchStandinTimings(target.url, target.apiKey) : undefined,
       },
       aggregator,
       live,
@@ -259,6 +263,7 @@ async function runLocal(
     script: workload.script,
     env,
     secretEnv: CONNECT_API_KEY === undefined ? undefined : { CONNECT_API_KEY },
+    childEnv: { [ENGINE_HEALTH_ENV]: runPath(dir, 'engineHealth') },
     quiet: true,
     out: [`json=${runPath(dir, 'samples')}`],
     summaryExport: runPath(dir, 'summary'),

@@ -9,6 +9,7 @@ import type {
   PublishCycle,
   RunKind,
   RunMeta,
+  ServerTimings,
   SummaryExport,
   TimeSeries,
 } from './types.ts';
@@ -21,6 +22,8 @@ export interface RunRecord {
   publish?: PublishCycle[];
   nodeMetrics?: NodeMetrics;
   analysis?: Analysis;
+  /** Server-side timings (the stand-in's proxy); optional, so not named when absent. */
+  serverTimings?: ServerTimings;
   /** Sentences about record files that are missing or unreadable (an interrupted or failed run
    *  still has a record; reports name what they cannot show). */
   missing: string[];
@@ -94,6 +97,13 @@ export async function readRun(dir: string): Promise<RunRecord> {
     const name = runFiles[file];
     if (problem) record.missing.push(`${name} is ${problem}, so ${what} cannot be shown.`);
     else (record as unknown as Record<string, unknown>)[file] = value;
+  }
+  const server = await readJsonFile(dir, 'serverTimings');
+  if (server.value && typeof server.value === 'object') record.serverTimings = server.value as ServerTimings;
+  else if (server.problem && server.problem !== 'missing') {
+    record.missing.push(
+      `${runFiles.serverTimings} is ${server.problem}, so the server-side latency cannot be shown.`,
+    );
   }
   return record;
 }

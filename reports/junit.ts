@@ -42,6 +42,18 @@ function testCases(files: RunRecord): TestCase[] {
             message: `The run ended as ${status}${files.meta.message ? `: ${files.meta.message}` : ''}.`,
           },
   });
+  const generator = files.analysis?.generator;
+  if (generator) {
+    cases.push({
+      classname: `connect-perf.${kind}.generator`,
+      name: 'generator: not the limit',
+      failure:
+        generator.verdict === 'limited'
+          ? { type: 'generator', message: generator.reasons.join(' ') }
+          : undefined,
+      skipped: generator.verdict === 'unknown' ? generator.reasons.join(' ') : undefined,
+    });
+  }
   for (const t of thresholdsOf(files)) {
     const measured = t.measured ?? thresholdMeasured(files.summary, t.metric, t.expression);
     cases.push({

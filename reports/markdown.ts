@@ -7,7 +7,7 @@ import { headlineOf } from './headline.ts';
 import { markdownCode as code } from './inert.ts';
 import { thresholdsOf } from './results.ts';
 import { runClock } from './run-charts.ts';
-import { headerFacts, kindNames } from './run-view.ts';
+import { generatorView, headerFacts, kindNames } from './run-view.ts';
 import { endpointRows, levelRows } from './tables.ts';
 import { verdictOf } from './verdict.ts';
 
@@ -41,6 +41,14 @@ export function renderMarkdown(files: RunRecord): string {
   out.push('');
   out.push(escapeMarkdown(verdict.headline));
   if (meta.status !== 'completed' && meta.message) out.push('', `> ${escapeMarkdown(meta.message)}`);
+  const generator = generatorView(files);
+  if (generator) {
+    const mark = generator.state === 'limited' ? '⚠️ ' : '';
+    out.push(
+      '',
+      `${mark}**${escapeMarkdown(generator.headline)}.** ${escapeMarkdown(generator.reasons.join(' '))}`,
+    );
+  }
   if (verdict.notComparable) out.push('', `> ⚠️ ${escapeMarkdown(verdict.notComparable)}`);
   const orientation = verdict.state === 'not-comparable';
   if (orientation && verdict.note) out.push('', escapeMarkdown(verdict.note));
@@ -62,6 +70,16 @@ export function renderMarkdown(files: RunRecord): string {
         ? ` · publish cycles ${formatCount(publish.completed)} ok, ${formatCount(publish.failed)} failed`
         : ''),
   );
+
+  const steady = files.analysis?.steady;
+  if (steady && typeof steady.serverAvgMs === 'number') {
+    out.push(
+      '',
+      `Server side: avg ${formatMs(steady.serverAvgMs)}` +
+        (typeof steady.serverP95Ms === 'number' ? ` · p95 ${formatMs(steady.serverP95Ms)}` : '') +
+        ` · ${formatMs(steady.avgMs - steady.serverAvgMs)} of the client's average outside the server (${escapeMarkdown(steady.serverSource ?? '')})`,
+    );
+  }
 
   const saturation = files.analysis?.saturation;
   if (saturation) {

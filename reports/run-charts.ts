@@ -1,9 +1,16 @@
 // The charts of one run report, as ChartSpecs on one shared time axis (seconds since the run
 // started), so a latency spike lines up with the CPU chart below it.
+import { albTimings } from '../analysis/server-latency.ts';
 import { uslThroughput } from '../analysis/usl.ts';
 import type { RunRecord } from '../record/read.ts';
-import type { NodeSeries, PublishCycle, TimeSeries } from '../record/types.ts';
-import { bucketSecondsFor, downsampleSeries, downsampleValues, maxChartPoints } from './downsample.ts';
+import type { NodeSeries, PublishCycle, ServerTimings, TimeSeries } from '../record/types.ts';
+import {
+  bucketSecondsFor,
+  downsampleSeries,
+  downsampleValues,
+  groupByBucket,
+  maxChartPoints,
+} from './downsample.ts';
 import { formatClock, formatCount, formatRate } from './format.ts';
 import {
   type AxisUnit,
@@ -104,6 +111,63 @@ function latencyChart(series: TimeSeries, clock: RunClock, bucket: number): Char
       points: elapsedPoints(total, clock.origin, pick),
     })),
     note: 'max is hidden at first so one slow request does not flatten the rest; click it in the legend to show it.',
+  };
+}
+
+/** Server timings of the run: the stand-in proxy's file, else the ALB's from the node metrics. */
+export function serverTimingsOf(files: RunRecord): ServerTimings | null {
+  return files.serverTimings ?? albTimings(files.nodeMetrics);
+}
+
+/** Client average (fetch scenario), server average and their difference, per bucket of time. */
+function serverChart(
+  files: RunRecord,
+  series: TimeSeries,
+  clock: RunClock,
+  bucket: number,
+): ChartSpec | null {
+  const timings = serverTimingsOf(files);
+  if (!timings?.points.length) return null;
+  const size = Math.max(bucket, timings.periodSeconds || 1);
+  const scenario = series.byScenario.fetchers ? 'fetchers' : null;
+  const client = groupByBucket(scenario ? series.byScenario[scenario] : series.total, size, clock.origin);
+  const server = new Map(
+    groupByBucket(timings.points, size, clock.origin).map((g) => {
+      const count = g.items.reduce((n, p) => n + p.count, 0);
+      return [g.t, count > 0 ? g.items.reduce((sum, p) => sum + p.sumMs, 0) / count : null] as const;
+    }),
+  );
+  const rows = client.map((g) => {
+    let sum = 0;
+    let weight = 0;
+    for (const p of g.items) {
+      if (p.avg === null || p.reqs <= 0) continue;
+      sum += p.avg * p.reqs;
+      weight += p.reqs;
+    }
+    const c = weight > 0 ? sum / weight : null;
+    const sv = server.get(g.t) ?? null;
+    return { t: g.t, client: c, server: sv, gap: c !== null && sv !== null ? c - sv : null };
+  });
+  return {
+    title: 'Client and server latency (average)',
+    x: elapsedAxis(clock.span),
+    y: { unit: 'ms', title: 'ms', min: 0 },
+    series: [
+      {
+        label: `client (${scenario ?? 'all requests'})`,
+        color: colorAt(0),
+        points: elapsedPoints(rows, clock.origin, (r) => r.client),
+      },
+      { label: 'server', color: colorAt(2), points: elapsedPoints(rows, clock.origin, (r) => r.server) },
+      {
+        label: 'difference (network and generator)',
+        color: colorAt(5),
+        dashed: true,
+        points: elapsedPoints(rows, clock.origin, (r) => r.gap),
+      },
+    ],
+    note: `Server: ${timings.description}. ${size}-second buckets.`,
   };
 }
 
@@ -320,6 +384,7 @@ export function runCharts(files: RunRecord): Record<string, ChartSpec> {
     charts.latency = latencyChart(series, clock, bucket);
     charts.endpointLatency = endpointLatencyChart(series, clock, bucket);
     charts.errors = errorsChart(series, clock, bucket);
+    charts.server = serverChart(files, series, clock, bucket);
   }
   charts.scalability = scalabilityChart(files);
   charts.usl = uslChart(files);

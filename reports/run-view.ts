@@ -7,6 +7,7 @@ import {
   formatCount,
   formatDuration,
   formatMs,
+  formatPercent,
   formatRate,
   formatRps,
   formatStepTime,
@@ -107,6 +108,67 @@ export function headlineTiles(headline: Headline): Tile[] {
   ];
 }
 
+export interface GeneratorView {
+  state: 'ok' | 'limited' | 'unknown';
+  headline: string;
+  reasons: string[];
+  figures: Array<[string, string]>;
+}
+
+export function generatorView(files: RunRecord): GeneratorView | null {
+  const g = files.analysis?.generator;
+  if (!g) return null;
+  const f = g.figures;
+  const rows: Array<[string, string | null]> = [
+    [
+      'engine CPU (mean, p95)',
+      f.engineCpuPercent === null
+        ? null
+        : `${formatPercent(f.engineCpuPercent)}, ${formatPercent(f.engineCpuP95Percent)} of one core`,
+    ],
+    ['CPUs available to the engine', f.cpus === null ? null : String(f.cpus)],
+    [
+      'event-loop delay p99 (typical second, worst)',
+      f.eventLoopP99MedianMs === null
+        ? null
+        : `${formatMs(f.eventLoopP99MedianMs)}, ${formatMs(f.eventLoopP99MaxMs)}`,
+    ],
+    [
+      'machine CPU (generator and target)',
+      f.machineCpuPercent === null ? null : formatPercent(f.machineCpuPercent),
+    ],
+    ['dropped iterations', f.droppedIterations === null ? null : formatCount(f.droppedIterations)],
+    [
+      "VUs busy in requests (Little's law)",
+      f.littleBusyFraction === null ? null : formatPercent(Math.min(f.littleBusyFraction, 1) * 100),
+    ],
+    ['from', f.sources.join('; ') || null],
+  ];
+  return {
+    state: g.verdict,
+    headline:
+      g.verdict === 'limited'
+        ? 'Load generator: LIMITED — the figures may show the generator, not the target'
+        : g.verdict === 'ok'
+          ? 'Load generator: not the limit'
+          : 'Load generator: cannot be told',
+    reasons: g.reasons,
+    figures: rows.filter((row): row is [string, string] => row[1] !== null),
+  };
+}
+
+function serverView(files: RunRecord): RunView['server'] {
+  const steady = files.analysis?.steady;
+  if (!steady || typeof steady.serverAvgMs !== 'number') return null;
+  return {
+    avg: formatMs(steady.serverAvgMs),
+    p95: typeof steady.serverP95Ms === 'number' ? formatMs(steady.serverP95Ms) : null,
+    client: formatMs(steady.avgMs),
+    gap: formatMs(steady.avgMs - steady.serverAvgMs),
+    source: steady.serverSource ?? 'not recorded',
+  };
+}
+
 export interface RunView {
   title: string;
   meta: RunMeta;
@@ -114,6 +176,8 @@ export interface RunView {
   facts: Array<[string, string]>;
   missing: string[];
   verdict: VerdictView;
+  generator: GeneratorView | null;
+  server: { avg: string; p95: string | null; client: string; gap: string; source: string } | null;
   baseline: BaselineText | null;
   headline: Headline;
   tiles: Tile[];
@@ -184,6 +248,8 @@ export function runView(files: RunRecord): RunView {
     facts: headerFacts(meta),
     missing: files.missing,
     verdict: verdictOf(files),
+    generator: generatorView(files),
+    server: serverView(files),
     baseline: publishedBaselineText(),
     headline,
     tiles: headlineTiles(headline),

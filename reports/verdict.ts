@@ -127,7 +127,9 @@ export function verdictOf(files: RunRecord): VerdictView {
       state: 'not-comparable',
       headline: 'Not comparable with the published baseline',
       notComparable: comparabilityNote(files.meta, false),
-      note: `${verdict.note} The checks below are for orientation only; they are neither a pass nor a fail.`,
+      note: /orientation only/.test(verdict.note)
+        ? verdict.note
+        : `${verdict.note} The checks below are for orientation only; they are neither a pass nor a fail.`,
       rows,
     };
   }

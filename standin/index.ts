@@ -19,6 +19,7 @@ import { Deployer, type RunningProcess } from './deployer.ts';
 import { proxyToApp } from './proxy.ts';
 import { Store } from './store.ts';
 import { TaskBoard } from './tasks.ts';
+import { UpstreamTimings } from './upstream-timings.ts';
 
 export interface StandinOptions {
   /** The key clients send as `Authorization: Key <apiKey>`. */
@@ -49,6 +50,8 @@ export { standinVersion } from './api.ts';
 export type { RunningProcess } from './deployer.ts';
 
 const contentPrefix = '/content/';
+/** The proxy's upstream time per second (see upstream-timings.ts); needs the API key. */
+export const upstreamTimingsPath = '/__standin__/upstream-timings';
 const guidLength = 36;
 
 export async function startStandin(options: StandinOptions): Promise<Standin> {
@@ -63,6 +66,7 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
   const tasks = new TaskBoard();
   const deployer = new Deployer(store, tasks, limits, contentDir, log);
   const keyDigest = digest(options.apiKey);
+  const upstream = new UpstreamTimings();
 
   const ctx: ApiContext = {
     store,
@@ -98,7 +102,7 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
       res.writeHead(301, { location: `${contentPrefix}${guid}/${rest}` }).end();
       return;
     }
-    proxyToApp(req, res, version, rest);
+    proxyToApp(req, res, version, rest, upstream);
   };
 
   const serveApi = async (req: IncomingMessage, res: ServerResponse, url: string) => {
@@ -128,7 +132,10 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     try {
       if (url.startsWith(contentPrefix)) serveContent(req, res, url);
       else if (url.startsWith('/__api__/')) serveApi(req, res, url).catch(fail);
-      else throw unknownEndpoint(req.method ?? 'GET', url.split('?')[0]);
+      else if (url === upstreamTimingsPath && req.method === 'GET') {
+        authenticate(req);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(upstream.snapshot()));
+      } else throw unknownEndpoint(req.method ?? 'GET', url.split('?')[0]);
     } catch (err) {
       fail(err);
     }

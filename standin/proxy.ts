@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { ApiError, sendError } from './api-error.ts';
 import type { AppVersion, Slot } from './app-version.ts';
+import type { UpstreamTimings } from './upstream-timings.ts';
 
 /** Headers that describe one hop's connection, not the message; never forwarded either way. */
 const hopByHop = new Set([
@@ -31,8 +32,9 @@ export function proxyToApp(
   res: ServerResponse,
   version: AppVersion,
   path: string,
+  timings?: UpstreamTimings,
 ): void {
-  new ProxiedRequest(req, res, version, path).send();
+  new ProxiedRequest(req, res, version, path, timings).send();
 }
 
 /**
@@ -48,12 +50,14 @@ class ProxiedRequest implements Dispatcher.DispatchHandler {
   #closed = false;
   #left = false;
   #retried = false;
+  readonly #started = performance.now();
 
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly version: AppVersion,
     readonly path: string,
+    readonly timings?: UpstreamTimings,
   ) {
     version.enter();
     this.#headers = forwardedHeaders(req.rawHeaders);
@@ -104,6 +108,7 @@ class ProxiedRequest implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     this.res.end();
+    this.timings?.record(performance.now() - this.#started);
     this.#leave();
   }
 

@@ -86,7 +86,7 @@ describe('end-of-run lines', () => {
     };
     assert.deepEqual(verdictLines(analysis), [
       'steady window: 1620.0 req/s, avg 221.5 ms, p95 400.0 ms, errors 0.05 %, publish cycles 9 ok / 1 failed',
-      'verdict: NOT COMPARABLE with the published baseline (checks for orientation only: throughput ok, latency_avg over the limit)',
+      'verdict: NOT COMPARABLE with the published baseline (checks for orientation only: throughput within the limit, latency_avg outside the limit)',
       'Not comparable.',
     ]);
     assert.deepEqual(verdictLines({ kind: 'load-soak', verdict: null, thresholds: [], checks: [] }), [

@@ -86,7 +86,7 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
   // once per stop request (k6 stops gracefully on the first SIGINT and at once on the second).
   const child = spawn(bin, [...prefix, ...k6Args(opts, samplesFile, summaryFile)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...opts.secretEnv },
+    env: { ...process.env, ...opts.childEnv, ...opts.secretEnv },
     detached: true,
   });
   const killOnExit = () => child.kill('SIGKILL');

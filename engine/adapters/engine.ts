@@ -8,6 +8,9 @@ export interface EngineRunOptions extends RunOptions {
   /** `__ENV` values that must never appear on a command line (API keys): a child process gets
    *  them through its environment, which k6 reads into `__ENV` by default. */
   secretEnv?: Record<string, string>;
+  /** Settings for a child engine process itself, e.g. where the embedded engine records its own
+   *  health (CONNECT_PERF_ENGINE_HEALTH); ignored by an engine in this process. */
+  childEnv?: Record<string, string>;
 }
 
 export interface Engine {
