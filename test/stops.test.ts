@@ -110,12 +110,17 @@ describe('stops', () => {
       `import { writeFileSync } from 'node:fs';
 import { watchStops } from ${JSON.stringify(join(process.cwd(), 'stops/index.ts'))};
 const stops = watchStops(process, 100);
+writeFileSync(${JSON.stringify(`${flag}.ready`)}, '');
 stops.on('stop', (r) => { writeFileSync(${JSON.stringify(flag)}, r.cause + ' ' + r.exitCode); process.exit(0); });
 setTimeout(() => process.exit(1), 20000);
 `,
     );
-    // The shell starts the watcher in the background and exits at once: the watcher is orphaned.
-    spawnSync('sh', ['-c', `${process.execPath} --import tsx ${child} & sleep 1`], { stdio: 'ignore' });
+    // The shell starts the watcher in the background and exits once it watches: it is orphaned.
+    spawnSync(
+      'sh',
+      ['-c', `${process.execPath} --import tsx ${child} & while [ ! -e ${flag}.ready ]; do sleep 0.1; done`],
+      { stdio: 'ignore', timeout: 30_000 },
+    );
     const deadline = Date.now() + 15_000;
     while (!existsSync(flag) && Date.now() < deadline) await sleep(100);
     assert.equal(readFileSync(flag, 'utf8'), 'parent 143');
