@@ -77,15 +77,16 @@ export function generatorHealth(input: GeneratorInput): GeneratorHealth {
   let cpuWhat = 'the engine process';
   if (health.length) sources.push('the engine health file (CPU and event-loop delay per second)');
   else {
-    const fromSampler = seriesIn(
-      input.nodeMetrics,
-      from,
-      to,
-      (m, l) => m === 'proc_cpu_percent' && /engine|k6/i.test(l),
+    const series = input.nodeMetrics?.series.find(
+      (s) => s.metric === 'proc_cpu_percent' && /engine|k6/i.test(s.label),
     );
-    if (fromSampler.length) {
+    const fromSampler = series
+      ? seriesIn(input.nodeMetrics, from, to, (m, l) => m === series.metric && l === series.label)
+      : [];
+    if (series && fromSampler.length) {
       engineCpu = fromSampler;
-      cpuWhat = 'the process running the engine (as the node sampler labels it)';
+      // The label says what else shares the process (today the harness and the stand-in do).
+      cpuWhat = `the process the node sampler labels "${series.label.replace(/ CPU %.*$/, '')}"`;
       sources.push('the node sampler (process CPU)');
     }
   }

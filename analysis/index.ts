@@ -23,7 +23,7 @@ import { fetchScenario } from './window.ts';
 export { baselineVerdict, type Measured, standinNote, type Tolerances } from './baseline-verdict.ts';
 export { type GeneratorInput, generatorHealth, generatorLimits } from './generator.ts';
 export { NdjsonThresholds } from './ndjson-thresholds.ts';
-export { findPlateaus, type SaturationOptions, saturationPoint } from './saturation.ts';
+export { findPlateaus, longestHold, type SaturationOptions, saturationPoint } from './saturation.ts';
 export { albTimings, type ServerWindow, serverWindow } from './server-latency.ts';
 export { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
 export { fitUsl, fitUslParams, uslThroughput } from './usl.ts';

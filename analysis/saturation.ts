@@ -37,6 +37,17 @@ export function findPlateaus(vus: TimeSeries['vus'], minHold: number): Plateau[]
   return plateaus;
 }
 
+/**
+ * The hold of a stepped ramp as the samples show it: the longest run of one VU count with
+ * fetchers in it (more than `otherVus`, the publisher).
+ * Ingested results carry no plan, so this stands in for the plan's hold time.
+ */
+export function longestHold(vus: TimeSeries['vus'], otherVus = 0): number {
+  return findPlateaus(vus, 1)
+    .filter((p) => p.vus - otherVus > 0)
+    .reduce((longest, p) => Math.max(longest, p.to - p.from + 1), 0);
+}
+
 export function saturationPoint(series: TimeSeries, options: SaturationOptions = {}): Saturation {
   const minHold = options.minHoldSeconds ?? 10;
   const settle = options.settleSeconds ?? 5;

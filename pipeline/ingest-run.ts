@@ -2,7 +2,7 @@
 // analysed and reported like a run of our own.
 import { copyFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { analyseRun, NdjsonThresholds } from '../analysis/index.ts';
+import { analyseRun, longestHold, NdjsonThresholds } from '../analysis/index.ts';
 import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
 import { ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
@@ -75,11 +75,19 @@ export async function ingestRun(
     status: 'completed',
     engineExitCode: null,
   };
+  const otherVus = series.byScenario.publisher ? 1 : 0;
+  const hold = longestHold(series.vus, otherVus);
   const analysis = analyseRun(ingest, summary, {
     kind: options.kind,
     baseline,
     comparable: true,
-    saturation: { otherVus: series.byScenario.publisher ? 1 : 0 },
+    // Levels as the harness measures its own runs (a plateau of 60 % of the hold is a level, the
+    // first quarter of it warm-up), with the hold read from the samples.
+    saturation: {
+      otherVus,
+      minHoldSeconds: Math.max(2, Math.floor(hold * 0.6)),
+      settleSeconds: Math.min(10, Math.max(1, Math.floor(hold / 4))),
+    },
     ndjsonThresholds: watcher?.results((series.end - series.start + 1) * 1000),
   });
   if (analysis.problem) {

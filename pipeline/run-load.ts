@@ -7,7 +7,8 @@ import { ENGINE_HEALTH_ENV } from '../engine/health.ts';
 import type { Engine } from '../engine/index.ts';
 import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
 import { Aggregator } from '../ingest/index.ts';
-import { chooseSource, type SourceContext } from '../node-metrics/index.ts';
+import { childrenOf } from '../node-metrics/children.ts';
+import { chooseSource, type LabelledProcess, type SourceContext } from '../node-metrics/index.ts';
 import { runPath } from '../record/paths.ts';
 import { scrubText, scrubValue } from '../record/scrub.ts';
 import type { Baseline, NodeMetrics, RunMeta } from '../record/types.ts';
@@ -104,9 +105,10 @@ async function runAgainst(
   const startedAt = new Date();
   const { id, dir } = await createRunFolder(options.outDir, options.kind, startedAt);
   const secrets = [target.apiKey, io.env.CONNECT_API_KEY];
+  const engineProcess = followEngineProcess();
   const sourceContext: SourceContext = {
     target: target.kind,
-    processes: target.processes,
+    processes: () => [...target.processes(), ...engineProcess.list()],
     cloudWatch: options.cloudWatch,
   };
   const source = chooseSource(options.nodeMetrics, sourceContext);
@@ -217,6 +219,7 @@ async function runAgainst(
     );
   } finally {
     clearTimeout(escalation);
+    engineProcess.stop();
     io.stops.off('stop', onStop);
   }
 }
@@ -313,4 +316,22 @@ async function runDistributed(
   } finally {
     hardStopSignal.removeEventListener('abort', onHardStop);
   }
+}
+
+/** The engine's child process (k6 or the embedded engine), found among this process's children
+ *  once a second, so node metrics sample the load generator apart from the harness. */
+function followEngineProcess(): { list(): LabelledProcess[]; stop(): void } {
+  let found: LabelledProcess[] = [];
+  const timer = setInterval(() => {
+    childrenOf(process.pid).then(
+      (children) => {
+        found = children
+          .filter((c) => /engine\/bin\.mjs run |(^|\/)k6 run /.test(c.command))
+          .map((c) => ({ pid: c.pid, label: 'engine (load generator)' }));
+      },
+      () => {},
+    );
+  }, 1000);
+  timer.unref();
+  return { list: () => found, stop: () => clearInterval(timer) };
 }
