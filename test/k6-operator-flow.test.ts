@@ -98,6 +98,7 @@ function harness(
   c: Case,
   scenario: string,
   extra: string[] = [],
+  target: string[] = ['--flask-content', flaskUrl],
 ): { child: ChildProcess; done: Promise<{ code: number | null; stderr: string }>; stderr: () => string } {
   const child = spawn(
     process.execPath,
@@ -118,8 +119,7 @@ function harness(
       'efs-sc',
       '--profile',
       'smoke',
-      '--flask-content',
-      flaskUrl,
+      ...target,
       '--node-metrics',
       'none',
       '--out',
@@ -163,7 +163,7 @@ function assertNoKeyInArgv(calls: Array<{ argv: string[] }>): void {
     assert.ok(!call.argv.join(' ').includes(apiKey), `key in argv: ${call.argv.join(' ')}`);
 }
 
-describe('--engine k6-operator preflight (exit 2, nothing created)', () => {
+describe('--engine k6-operator preflight (exit 2, nothing created)', { concurrency: true }, () => {
   for (const [scenario, sentence] of [
     [
       'unreachable',
@@ -226,7 +226,8 @@ describe('--engine k6-operator preflight (exit 2, nothing created)', () => {
   });
 });
 
-describe('--engine k6-operator runs', () => {
+// Independent cases (own kubectl state and run folder each), run side by side to save time.
+describe('--engine k6-operator runs', { concurrency: true }, () => {
   it('follows the stages, merges both runners into one run folder and cleans up', async () => {
     const c = await prepare('ok');
     const { code, stderr } = await harness(c, 'ok').done;
@@ -365,5 +366,27 @@ describe('--engine k6-operator runs', () => {
       .sort();
     assert.deepEqual(kinds, ['ConfigMap', 'PersistentVolumeClaim', 'Pod', 'TestRun']);
     assert.match(stderr, /kept TestRun, ConfigMap, claim and collector pod .* \(--keep\)/);
+  });
+});
+
+// Last and alone: it deletes the Flask fixture the other cases share.
+describe('--engine k6-operator with --publish-fixtures', () => {
+  it('with --publish-fixtures, deletes what the run published once, after the runners', async () => {
+    const c = await prepare('publish');
+    const client = createConnectClient({ server: standin.url, apiKey });
+    // What the publisher VU would have left: the harness deletes it, no runner's teardown does.
+    const plumber = await client.createContent({ name: 'perf-plumber-stock-api' });
+    const { code, stderr } = await harness(c, 'ok', [], ['--publish-fixtures']).done;
+    assert.equal(code, 0, stderr);
+    assert.match(
+      stderr,
+      new RegExp(`deleted the publisher's content 'perf-plumber-stock-api' \\(${plumber.guid}\\)`),
+    );
+    assert.equal(await client.findContentByName('perf-plumber-stock-api'), null);
+    assert.equal(
+      await client.findContentByName('perf-flask-stock-api'),
+      null,
+      'the Flask fixture is gone too',
+    );
   });
 });
