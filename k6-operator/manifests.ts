@@ -10,6 +10,8 @@ export const CONFIGMAP_PAYLOAD_LIMIT = 1_000_000;
 export const RESULTS_ROOT = '/results';
 /** Key of the API key in the run's Secret, and the variable name the scripts read. */
 export const API_KEY_VAR = 'CONNECT_API_KEY';
+/** What the initializer gets instead of the API key. */
+export const INITIALIZER_KEY = 'not-used-by-the-initializer';
 /** Set from the pod's name (downward API) so every runner writes a file of its own. */
 const POD_NAME_VAR = 'RUNNER_POD';
 /** k6-operator mounts a ConfigMap script, with every key of the ConfigMap, at /test. */
@@ -159,13 +161,18 @@ export function buildManifests(input: ManifestInput): Manifests {
   // The claim is this run's alone, mounted at /results/<run id>: the directory exists without a
   // subPath (whose directory kubelet would create as root, not writable by the k6 user).
   const mount = { name: 'results', mountPath: resultsPath };
+  const plainEnv = Object.entries(input.env)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => ({ name, value }));
   const env = [
-    ...Object.entries(input.env)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, value]) => ({ name, value })),
+    ...plainEnv,
     { name: API_KEY_VAR, valueFrom: { secretKeyRef: { name: input.apiKeySecret, key: API_KEY_VAR } } },
     { name: POD_NAME_VAR, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
   ];
+  // The initializer only archives and inspects the script (its init context never calls
+  // Connect), and k6-operator hands it its environment as `-e NAME=value` on k6's command line:
+  // it gets a placeholder, never the key.
+  const initializerEnv = [...plainEnv, { name: API_KEY_VAR, value: INITIALIZER_KEY }];
   const testRun: K8sObject = {
     apiVersion: 'k6.io/v1alpha1',
     kind: 'TestRun',
@@ -175,6 +182,11 @@ export function buildManifests(input: ManifestInput): Manifests {
       script: { configMap: { name: input.name, file: input.script.name } },
       // kubelet expands $(RUNNER_POD) from the container's environment: one file per runner.
       args: ['--out', `json=${resultsPath}/$(${POD_NAME_VAR}).ndjson.gz`],
+      initializer: {
+        image: input.image,
+        metadata: { labels: labels(input.name) },
+        env: initializerEnv,
+      },
       runner: {
         image: input.image,
         metadata: { labels: labels(input.name) },

@@ -19,6 +19,7 @@ export const NEEDED_PERMISSIONS: Array<[verb: string, resource: string]> = [
   ['create', 'persistentvolumeclaims'],
   ['delete', 'persistentvolumeclaims'],
   ['create', 'pods'],
+  ['get', 'pods'],
   ['list', 'pods'],
   ['delete', 'pods'],
   ['create', 'pods/exec'],

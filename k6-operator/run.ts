@@ -5,11 +5,12 @@
 // the runners' NDJSON out through the collector (`kubectl exec … tar`) and delete what was created
 // unless --keep. The Secret is deleted in every case.
 import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { x as untar } from 'tar';
 import { firstLine, type Kubectl, KubectlError } from './kubectl.ts';
 import { collectorName, type K8sObject, type Manifests, secretManifest, secretName } from './manifests.ts';
+import { repairCutShortGzip } from './repair.ts';
 
 export interface RunTiming {
   /** Between two looks at the TestRun and its pods. */
@@ -272,6 +273,8 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
         outcome.files = await collect();
         collected = true;
         log(`k6-operator: copied ${outcome.files.length} runner file(s) into ${request.resultsDir}`);
+        // Only a run that did not end cleanly can have a runner killed before closing its file.
+        if (outcome.interrupted || outcome.failure) await repairFiles(outcome.files);
       } catch (error) {
         const message = `Copying the runners' files failed: ${(error as Error).message}`;
         outcome.failure ??= message;
@@ -279,6 +282,22 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
       }
     }
     await cleanUp(collected);
+  }
+
+  async function repairFiles(files: string[]): Promise<void> {
+    for (const file of files) {
+      try {
+        if (await repairCutShortGzip(file)) {
+          log(
+            `k6-operator: ${basename(file)} was cut short (its runner was stopped before closing it); kept its complete lines.`,
+          );
+        }
+      } catch (error) {
+        log(
+          `k6-operator: ${basename(file)} is damaged and could not be repaired: ${(error as Error).message}`,
+        );
+      }
+    }
   }
 
   async function stopTestRun(): Promise<void> {

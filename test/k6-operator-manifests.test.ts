@@ -123,6 +123,12 @@ describe('k6-operator manifests', () => {
       name: 'CONNECT_API_KEY',
       valueFrom: { secretKeyRef: { name: 'perf-load-soak-20261130-101500-key', key: 'CONNECT_API_KEY' } },
     });
+    const initializer = spec.initializer as { env: Env[] };
+    assert.deepEqual(
+      initializer.env.find((e) => e.name === 'CONNECT_API_KEY'),
+      { name: 'CONNECT_API_KEY', value: 'not-used-by-the-initializer' },
+      'k6-operator puts the initializer env on a command line: no key there',
+    );
     assert.deepEqual(
       spec.runner.env.find((e) => e.name === 'RUNNER_POD')?.valueFrom,
       { fieldRef: { fieldPath: 'metadata.name' } },
