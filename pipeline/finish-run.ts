@@ -2,7 +2,7 @@
 // live stream), the analysis, the rest of the run record, the reports, what to tell the user and
 // the exit code. A failure in one of these still leaves run.json with a final status.
 import { existsSync } from 'node:fs';
-import { analyseRun } from '../analysis/index.ts';
+import { analyseRun, NdjsonThresholds } from '../analysis/index.ts';
 import { readHealthFile } from '../engine/health.ts';
 import { type Aggregator, type IngestResult, ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
@@ -15,6 +15,7 @@ import type {
   RunMeta,
   ServerTimings,
   SummaryExport,
+  ThresholdResult,
 } from '../record/types.ts';
 import { writeJsonAtomic } from '../record/write.ts';
 import { renderRunReports } from '../reports/index.ts';
@@ -58,9 +59,11 @@ async function seriesOf(
   aggregator: Aggregator,
   live: number,
   files: string[] | undefined,
+  watcher: NdjsonThresholds,
 ): Promise<IngestResult> {
-  // Several runners: counts add, histograms merge, VUs sum per second (ingest's own rules).
-  if (files?.length) return ingestFiles(files);
+  // Several runners: counts add, histograms merge, VUs sum per second (ingest's own rules). Each
+  // runner judged its thresholds on its own share only, so they are judged again on the merge.
+  if (files?.length) return ingestFiles(files, { watcher });
   const samples = runPath(dir, 'samples');
   if (aggregator.samples === 0 && existsSync(samples)) return ingestFiles([samples]);
   aggregator.endSource(live);
@@ -75,9 +78,11 @@ function analyse(
   summary: SummaryExport | null,
   nodeMetrics: NodeMetrics,
   serverTimings: ServerTimings | null,
+  ndjsonThresholds: ThresholdResult[] | undefined,
 ): Analysis {
   const { plan } = ctx;
   return analyseRun(ingest, summary, {
+    ndjsonThresholds,
     serverTimings,
     kind: plan.kind,
     baseline: ctx.baseline,
@@ -150,7 +155,12 @@ export async function finishRun(
   let failure = end.failure;
   let analysis: Analysis | null = null;
   try {
-    const ingest = await seriesOf(dir, aggregator, live, end.sampleFiles);
+    const watcher = new NdjsonThresholds();
+    const ingest = await seriesOf(dir, aggregator, live, end.sampleFiles, watcher);
+    const merged = end.sampleFiles?.length
+      ? watcher.results((ingest.series.end - ingest.series.start + 1) * 1000)
+      : undefined;
+    for (const problem of end.sampleFiles?.length ? watcher.problems : []) log(problem);
     const summary = ((await readRun(dir).catch(() => null))?.summary ?? null) as SummaryExport | null;
     let serverTimings: ServerTimings | null = null;
     const fetched = await ctx.serverTimings?.();
@@ -158,7 +168,7 @@ export async function finishRun(
       serverTimings = fetched.timings;
       await writeJsonAtomic(runPath(dir, 'serverTimings'), serverTimings);
     } else if (fetched) log(`server-side timings: none (${fetched.problem})`);
-    analysis = analyse(ctx, ingest, summary, nodeMetrics, serverTimings);
+    analysis = analyse(ctx, ingest, summary, nodeMetrics, serverTimings, merged);
     await writeJsonAtomic(runPath(dir, 'timeseries'), ingest.series);
     await writeJsonAtomic(runPath(dir, 'publish'), ingest.publishCycles);
     await writeJsonAtomic(runPath(dir, 'nodeMetrics'), nodeMetrics);
@@ -199,7 +209,9 @@ export async function finishRun(
     log(meta.message ?? 'The run was interrupted.');
     return (late ?? end.stop)?.exitCode ?? EXIT_CODES.interrupted;
   }
-  if (end.exitCode === EXIT_CODES.thresholds) {
+  // Runner files (k6-operator): the runners' exit codes judged their own share; the merge decides.
+  const mergedFailed = end.sampleFiles?.length ? analysis?.thresholds.some((t) => !t.ok) : false;
+  if (end.exitCode === EXIT_CODES.thresholds || mergedFailed) {
     log('A k6 threshold failed (exit 99); see the thresholds table in the report.');
     return EXIT_CODES.thresholds;
   }

@@ -41,9 +41,25 @@ after(async () => {
 });
 
 /** k6 NDJSON of one runner: `perSecond` fetches a second for `seconds` seconds, and its VUs. */
-function runnerFile(instance: number, seconds: number, perSecond: number, vus: number): Buffer {
+function runnerFile(
+  instance: number,
+  seconds: number,
+  perSecond: number,
+  vus: number,
+  thresholds: Record<string, string[]> = {},
+): Buffer {
   const t0 = Math.floor(Date.now() / 1000) * 1000;
-  const lines: string[] = [];
+  const types: Record<string, [string, string]> = {
+    http_reqs: ['counter', 'default'],
+    http_req_duration: ['trend', 'time'],
+  };
+  const lines: string[] = Object.entries(thresholds).map(([name, list]) =>
+    JSON.stringify({
+      type: 'Metric',
+      data: { name, type: types[name][0], contains: types[name][1], thresholds: list, submetrics: null },
+      metric: name,
+    }),
+  );
   const point = (metric: string, t: number, value: number, tags: Record<string, string>) =>
     JSON.stringify({
       metric,
@@ -77,12 +93,16 @@ interface Case {
 }
 
 /** `cutShort`: runner 2's file ends mid-stream, as when k6 is killed before closing it. */
-async function prepare(name: string, cutShort = false): Promise<Case> {
+async function prepare(
+  name: string,
+  cutShort = false,
+  thresholds: Record<string, string[]> = {},
+): Promise<Case> {
   const kube = join(work, name, 'kube');
   const out = join(work, name, 'runs');
   await mkdir(join(kube, 'volume', 'sub'), { recursive: true });
-  await writeFile(join(kube, 'volume', 'perf-1-abcde.ndjson.gz'), runnerFile(1, 6, 5, 3));
-  const second = runnerFile(2, 6, 7, 4);
+  await writeFile(join(kube, 'volume', 'perf-1-abcde.ndjson.gz'), runnerFile(1, 6, 5, 3, thresholds));
+  const second = runnerFile(2, 6, 7, 4, thresholds);
   await writeFile(
     join(kube, 'volume', 'perf-2-fghij.ndjson.gz'),
     cutShort ? second.subarray(0, Math.floor(second.length * 0.6)) : second,
@@ -290,6 +310,22 @@ describe('--engine k6-operator runs', { concurrency: true }, () => {
     assert.equal(env.FLASK_CONTENT_URL, flaskUrl);
     assert.equal(env.CONNECT_API_KEY, undefined, 'the key is a secretKeyRef');
     assert.equal(env.PUBLISH_CLEANUP, undefined, 'no runner deletes content');
+  });
+
+  it('judges the thresholds on the merged runners, not on each share', async () => {
+    // Runner 1: 30 requests at 21 ms, runner 2: 42 at 22 ms. Alone, neither has count>50; merged,
+    // 72 pass it. avg<21.4 passes runner 1 alone but fails the merge (21.58 ms).
+    const c = await prepare('merged-thresholds', false, {
+      http_reqs: ['count>50'],
+      http_req_duration: ['avg<21.4'],
+    });
+    const { code, stderr } = await harness(c, 'ok').done;
+    assert.equal(code, 99, stderr);
+    const analysis = await readJson(join(await runFolder(c), 'analysis.json'));
+    const byExpression = Object.fromEntries(
+      (analysis.thresholds as Array<{ expression: string; ok: boolean }>).map((t) => [t.expression, t.ok]),
+    );
+    assert.deepEqual(byExpression, { 'count>50': true, 'avg<21.4': false });
   });
 
   it('rides out an API server hiccup while following the TestRun', async () => {
