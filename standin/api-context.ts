@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { unknownObject } from './api-error.ts';
 import type { BundleLimits } from './archive/limits.ts';
+import type { Content } from './content.ts';
 import type { Deployer } from './deployer.ts';
 import type { Store } from './store.ts';
 import type { TaskBoard } from './tasks.ts';
@@ -48,4 +50,10 @@ export interface Params {
   ids: string[];
   query: URLSearchParams;
   abort: AbortSignal;
+}
+
+export function contentOf(ctx: ApiContext, guid: string): Content {
+  const content = ctx.store.content.get(guid);
+  if (!content) throw unknownObject('content', guid);
+  return content;
 }

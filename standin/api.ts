@@ -1,18 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { type ApiContext, type Handler, type Params, user } from './api-context.ts';
+import { type ApiContext, contentOf, type Handler, type Params, user } from './api-context.ts';
 import { ApiError, badParameter, sendJson, unknownEndpoint, unknownObject } from './api-error.ts';
-import { BundleProblem } from './archive/bundle-problem.ts';
-import { readBundle } from './archive/read-bundle.ts';
-import { type Content, contentFieldsFrom, contentJson, newContent, rfc3339 } from './content.ts';
+import { type Content, contentFieldsFrom, contentJson, rfc3339 } from './content.ts';
 import { pythonVersion, rVersion } from './environment.ts';
-import { readJsonObject, readJsonValue, saveUpload } from './http-body.ts';
+import { readJsonObject, readJsonValue } from './http-body.ts';
 import { legacyRoutes } from './legacy-api.ts';
+import { addContent, receiveBundle } from './publishing.ts';
 import { type Bundle, bundleJson } from './store.ts';
 
 export const standinVersion = '2026.11.0-standin';
@@ -94,12 +91,6 @@ async function currentUser(_req: IncomingMessage, res: ServerResponse, ctx: ApiC
   sendJson(res, 200, { ...user, created_time: since, updated_time: since, active_time: rfc3339(new Date()) });
 }
 
-function contentOf(ctx: ApiContext, guid: string): Content {
-  const content = ctx.store.content.get(guid);
-  if (!content) throw unknownObject('content', guid);
-  return content;
-}
-
 const asJson = (ctx: ApiContext, c: Content) => contentJson(c, ctx.url, user.guid);
 
 async function listContent(_req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { query }: Params) {
@@ -113,13 +104,7 @@ async function listContent(_req: IncomingMessage, res: ServerResponse, ctx: ApiC
 }
 
 async function createContent(req: IncomingMessage, res: ServerResponse, ctx: ApiContext) {
-  const fields = contentFieldsFrom(await readJsonObject(req), true);
-  if (ctx.store.byName(fields.name as string)) {
-    throw new ApiError(409, 26, `An object with that name already exists: content named "${fields.name}".`);
-  }
-  const content = newContent(ctx.store.nextContentId(), fields, new Date());
-  ctx.store.content.set(content.guid, content);
-  await ctx.ensureContentDir(content.guid);
+  const content = await addContent(ctx, contentFieldsFrom(await readJsonObject(req), true));
   sendJson(res, 200, asJson(ctx, content));
 }
 
@@ -163,39 +148,8 @@ async function getBundle(_req: IncomingMessage, res: ServerResponse, ctx: ApiCon
 }
 
 async function uploadBundle(req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {
-  const content = contentOf(ctx, ids[0]);
-  const dir = await ctx.ensureContentDir(content.guid);
-  const upload = join(dir, `upload-${randomBytes(6).toString('hex')}.tar.gz`);
-  try {
-    const saved = await saveUpload(req, upload, ctx.limits.archiveBytes);
-    const expected = req.headers['x-content-checksum'];
-    if (typeof expected === 'string' && expected.trim().toLowerCase() !== saved.md5) {
-      throw new ApiError(
-        400,
-        104,
-        `The bundle's MD5 is ${saved.md5}, not the X-Content-Checksum ${expected}.`,
-      );
-    }
-    const { manifest } = await readBundle(upload, ctx.limits);
-    if (!ctx.store.content.has(content.guid)) throw unknownObject('content', content.guid);
-    const id = ctx.store.nextBundleId();
-    const archive = join(dir, `bundle-${id}.tar.gz`);
-    await rename(upload, archive);
-    const bundle: Bundle = {
-      id,
-      contentGuid: content.guid,
-      created: new Date(),
-      ...saved,
-      archive,
-      manifest,
-    };
-    ctx.store.bundles.set(id, bundle);
-    sendJson(res, 200, bundleJson(bundle, false));
-  } catch (err) {
-    await rm(upload, { force: true });
-    if (err instanceof BundleProblem) throw new ApiError(400, err.code, err.message);
-    throw err;
-  }
+  const bundle = await receiveBundle(req, ctx, contentOf(ctx, ids[0]));
+  sendJson(res, 200, bundleJson(bundle, false));
 }
 
 async function deployBundle(req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {

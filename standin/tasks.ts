@@ -35,6 +35,14 @@ export class TaskBoard {
     wake(task);
   }
 
+  /** The task by id; Connect's code 141 when this server does not know it. */
+  get(id: string): Task {
+    const task = this.#tasks.get(id);
+    // Often, in Connect: no sticky session behind a load balancer, so the task lives on another node.
+    if (!task) throw new ApiError(404, 141, `Task lookup failed: this server has no task '${id}'.`);
+    return task;
+  }
+
   /**
    * The task's state from line `first`. As Connect documents, the request is held until the task
    * finishes or `waitSeconds` pass (0 to 20); new output alone does not end the wait.
@@ -45,9 +53,7 @@ export class TaskBoard {
     waitSeconds: number,
     abort: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    const task = this.#tasks.get(id);
-    // Connect's code for a task this server does not know (often: no sticky session behind a load balancer).
-    if (!task) throw new ApiError(404, 141, `Task lookup failed: this server has no task '${id}'.`);
+    const task = this.get(id);
     if (!Number.isInteger(first) || first < 0 || first > task.output.length) {
       throw badParameter(`first must be a whole number from 0 to ${task.output.length} for this task.`);
     }
