@@ -7,17 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { appFailure } from './app-failure.ts';
 import { AppProcess } from './app-process.ts';
-import type { LaunchPlan } from './apps/launch-plan.ts';
-
-/** How a version's processes are scheduled: Connect's per-content settings, resolved to numbers. */
-export interface ProcessLimits {
-  minProcesses: number;
-  maxProcesses: number;
-  maxConnsPerProcess: number;
-  loadFactor: number;
-  idleTimeoutMs: number;
-  initTimeoutMs: number;
-}
+import type { LaunchPlan, ProcessLimits } from './apps/launch-plan.ts';
 
 /** One running process of a version and the keep-alive connection pool the proxy uses for it. */
 export interface Slot {

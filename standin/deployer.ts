@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppVersion, type ProcessLimits } from './app-version.ts';
-import type { LaunchPlan } from './apps/launch-plan.ts';
+import { AppVersion } from './app-version.ts';
+import type { LaunchPlan, ProcessLimits } from './apps/launch-plan.ts';
 import { plumbArgument, plumberPlan } from './apps/plumber.ts';
 import { entrypointModuleFile, pythonApiPlan, wsgiTarget } from './apps/python-api.ts';
 import type { BundleLimits } from './archive/limits.ts';

@@ -1,4 +1,12 @@
-import type { ProcessLimits } from '../app-version.ts';
+/** How a version's processes are scheduled: Connect's per-content settings, resolved to numbers. */
+export interface ProcessLimits {
+  minProcesses: number;
+  maxProcesses: number;
+  maxConnsPerProcess: number;
+  loadFactor: number;
+  idleTimeoutMs: number;
+  initTimeoutMs: number;
+}
 
 /** How to run one process of a built bundle. */
 export interface LaunchPlan {
