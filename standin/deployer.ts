@@ -23,13 +23,16 @@ export interface RunningProcess {
 /** How long a replaced version may keep serving requests already in flight. */
 const drainMs = 30_000;
 
-/** Connect's server defaults (Scheduler.*) for content settings left null. */
+/**
+ * Connect's server defaults (Scheduler.*) for content settings left null. IdleTimeout is 5 s as
+ * Posit's admin training states ("By default IdleTimeout is set to 5 seconds").
+ */
 export const schedulerDefaults = {
   minProcesses: 0,
   maxProcesses: 3,
   maxConnsPerProcess: 20,
   loadFactor: 0.5,
-  idleTimeoutSeconds: 120,
+  idleTimeoutSeconds: 5,
   initTimeoutSeconds: 60,
 };
 

@@ -35,8 +35,11 @@ let standin: Standin;
 const { call, api, createContent, upload, deploy, deployed } = clientOf(() => standin);
 const processesOf = (guid: string) => standin.processes().filter((p) => p.contentGuid === guid);
 
+/** Processes outlive the pauses of a busy test machine (Connect's default idle_timeout is 5 s). */
+const steady = { idle_timeout: 600 };
+
 const deployedFlask = (fields: Record<string, unknown> = {}) =>
-  deployed(flaskBundle, { access_type: 'all', ...fields }, 'flask');
+  deployed(flaskBundle, { access_type: 'all', ...steady, ...fields }, 'flask');
 
 /** Starts the app with one request and returns its (only) process. */
 async function warm(guid: string, path = 'stocks/AAPL') {
@@ -61,7 +64,7 @@ describe('Connect stand-in', () => {
 
   test('deploys Flask like Connect: builds a virtualenv, starts nothing, the first request starts the app', async () => {
     const name = uniqueName('flask-stocks');
-    const flask = await createContent(name, { access_type: 'all' });
+    const flask = await createContent(name, { access_type: 'all', ...steady });
     const result = await deploy(flask, flaskBundle);
     assert.equal(result.code, 0, result.error);
     assert.equal(result.error, '');
@@ -113,7 +116,7 @@ describe('Connect stand-in', () => {
   });
 
   test('Plumber: restores from the R library, starts on demand, grows to max_processes under load', async () => {
-    const fields = { max_processes: 2, max_conns_per_process: 1, load_factor: 1 };
+    const fields = { max_processes: 2, max_conns_per_process: 1, load_factor: 1, ...steady };
     const { guid, output } = await deployed(plumberBundle, fields, 'plumber');
     assert.ok(output.includes('Building Plumber API...'));
     assert.ok(
@@ -411,7 +414,7 @@ describe('Connect stand-in', () => {
   });
 
   test('DELETE stops the content processes and removes its files', async () => {
-    const { guid: plumber } = await deployed(plumberBundle, { max_processes: 1 }, 'plumber');
+    const { guid: plumber } = await deployed(plumberBundle, { max_processes: 1, ...steady }, 'plumber');
     const { pid } = await warm(plumber, 'volatility');
     const dir = standin.contentDir(plumber);
     assert.equal((await api('DELETE', `v1/content/${plumber}`)).status, 204);
@@ -426,7 +429,7 @@ test('stop() leaves no app process and no temporary folder behind', async () => 
   const own = await startStandin({ apiKey: key });
   standin = own;
   const flask = await deployedFlask();
-  const plumber = await deployed(plumberBundle, { max_processes: 1 }, 'plumber');
+  const plumber = await deployed(plumberBundle, { max_processes: 1, ...steady }, 'plumber');
   await warm(flask.guid);
   await warm(plumber.guid, 'volatility');
   const everyPid = own.processes().map((p) => p.pid);
