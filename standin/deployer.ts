@@ -107,8 +107,9 @@ export class Deployer {
   async remove(guid: string): Promise<void> {
     this.#active.delete(guid);
     this.#drafts.delete(guid);
-    const stops = [...this.#versions].filter(([, v]) => v.guid === guid).map(([version]) => version.stop());
-    await Promise.all([...stops, this.#queues.get(guid)]);
+    const versions = [...this.#versions].filter(([, v]) => v.guid === guid).map(([version]) => version);
+    await Promise.all([...versions.map((v) => v.stop()), this.#queues.get(guid)]);
+    for (const version of versions) this.#versions.delete(version);
   }
 
   async stopAll(): Promise<void> {
