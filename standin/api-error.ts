@@ -16,6 +16,9 @@ export const unknownEndpoint = (method: string, path: string) =>
   new ApiError(404, 2, `The requested endpoint ${method} ${path} does not exist.`);
 export const unknownObject = (what: string, id: string) =>
   new ApiError(404, 4, `The requested object does not exist: no ${what} with id '${id}'.`);
+/** Connect's code 25: a request parameter has a value it cannot use. */
+export const badParameter = (detail: string) =>
+  new ApiError(400, 25, `The requested parameter is invalid: ${detail}`);
 export const missingKey = () =>
   new ApiError(401, 24, 'Authentication required: send an "Authorization: Key <API key>" header.');
 export const badKey = () =>

@@ -1,60 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { ApiError, sendJson, unknownEndpoint, unknownObject } from './api-error.ts';
-import { BundleProblem } from './archive/bundle-problem.ts';
-import type { BundleLimits } from './archive/limits.ts';
-import { readBundle } from './archive/read-bundle.ts';
-import { type Content, contentFieldsFrom, contentJson, newContent, rfc3339 } from './content.ts';
-import type { Deployer } from './deployer.ts';
-import { readJsonObject, saveUpload } from './http-body.ts';
-import { type Bundle, bundleJson, type Store } from './store.ts';
-import type { TaskBoard } from './tasks.ts';
+import { pipeline } from 'node:stream/promises';
+import { type ApiContext, contentOf, type Handler, type Params, user } from './api-context.ts';
+import { ApiError, badParameter, sendJson, unknownEndpoint, unknownObject } from './api-error.ts';
+import { type Content, contentFieldsFrom, contentJson, rfc3339 } from './content.ts';
+import { pythonVersion, rVersion } from './environment.ts';
+import { readJsonObject, readJsonValue } from './http-body.ts';
+import { legacyRoutes } from './legacy-api.ts';
+import { addContent, receiveBundle } from './publishing.ts';
+import { type Bundle, bundleJson } from './store.ts';
 
 export const standinVersion = '2026.11.0-standin';
-
-export interface ApiContext {
-  store: Store;
-  tasks: TaskBoard;
-  deployer: Deployer;
-  limits: BundleLimits;
-  url: string;
-  startedAt: Date;
-  contentDir(guid: string): string;
-  ensureContentDir(guid: string): Promise<string>;
-  removeContentDir(guid: string): Promise<void>;
-}
-
-/** The publisher the API key belongs to (the stand-in has one user, an administrator). */
-const user = {
-  guid: '2f4e1c0a-5b6d-4e7f-8a9b-0c1d2e3f4a5b',
-  username: 'standin-admin',
-  email: 'standin-admin@localhost',
-  first_name: 'Stand-in',
-  last_name: 'Administrator',
-  user_role: 'administrator',
-  password: '',
-  confirmed: true,
-  locked: false,
-  preferences: {},
-  privileges: [
-    'add_users',
-    'add_vanities',
-    'change_app_permissions',
-    'change_apps',
-    'publish_apps',
-    'remove_apps',
-  ],
-};
-
-type Handler = (req: IncomingMessage, res: ServerResponse, ctx: ApiContext, params: Params) => Promise<void>;
-interface Params {
-  ids: string[];
-  query: URLSearchParams;
-  abort: AbortSignal;
-}
 
 const routes: Array<{ pattern: RegExp; methods: Record<string, Handler> }> = [
   { pattern: /^server_settings$/, methods: { GET: serverSettings } },
@@ -65,10 +23,21 @@ const routes: Array<{ pattern: RegExp; methods: Record<string, Handler> }> = [
     methods: { GET: getContent, PATCH: updateContent, DELETE: deleteContent },
   },
   { pattern: /^v1\/content\/([^/]+)\/bundles$/, methods: { GET: listBundles, POST: uploadBundle } },
-  { pattern: /^v1\/content\/([^/]+)\/bundles\/([^/]+)$/, methods: { GET: getBundle } },
+  { pattern: /^v1\/content\/([^/]+)\/bundles\/([^/]+)$/, methods: { GET: getBundle, DELETE: deleteBundle } },
+  { pattern: /^v1\/content\/([^/]+)\/bundles\/([^/]+)\/download$/, methods: { GET: downloadBundle } },
   { pattern: /^v1\/content\/([^/]+)\/deploy$/, methods: { POST: deployBundle } },
+  { pattern: /^v1\/content\/([^/]+)\/build$/, methods: { POST: buildBundle } },
+  {
+    pattern: /^v1\/content\/([^/]+)\/environment$/,
+    methods: { GET: getEnvironment, PATCH: patchEnvironment, PUT: putEnvironment },
+  },
+  { pattern: /^v1\/server_settings\/python$/, methods: { GET: pythonSettings } },
+  { pattern: /^v1\/server_settings\/r$/, methods: { GET: rSettings } },
   { pattern: /^v1\/tasks\/([^/]+)$/, methods: { GET: getTask } },
+  ...legacyRoutes,
 ];
+
+export type { ApiContext } from './api-context.ts';
 
 /** Answers one `/__api__/<path>` request of an authenticated client. */
 export async function handleApi(
@@ -85,10 +54,19 @@ export async function handleApi(
     if (!match) continue;
     const handler = route.methods[req.method ?? 'GET'];
     if (!handler) break;
-    await handler(req, res, ctx, { ids: match.slice(1).map(decodeURIComponent), query, abort });
+    await handler(req, res, ctx, { ids: match.slice(1).map(decodeId), query, abort });
     return;
   }
   throw unknownEndpoint(req.method ?? 'GET', `/__api__/${path}`);
+}
+
+/** A path segment naming an object; malformed percent-encoding is the client's error, not a crash. */
+function decodeId(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError(400, 3, 'The requested object ID is invalid: its percent-encoding is malformed.');
+  }
 }
 
 async function serverSettings(_req: IncomingMessage, res: ServerResponse, ctx: ApiContext) {
@@ -113,12 +91,6 @@ async function currentUser(_req: IncomingMessage, res: ServerResponse, ctx: ApiC
   sendJson(res, 200, { ...user, created_time: since, updated_time: since, active_time: rfc3339(new Date()) });
 }
 
-function contentOf(ctx: ApiContext, guid: string): Content {
-  const content = ctx.store.content.get(guid);
-  if (!content) throw unknownObject('content', guid);
-  return content;
-}
-
 const asJson = (ctx: ApiContext, c: Content) => contentJson(c, ctx.url, user.guid);
 
 async function listContent(_req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { query }: Params) {
@@ -132,13 +104,7 @@ async function listContent(_req: IncomingMessage, res: ServerResponse, ctx: ApiC
 }
 
 async function createContent(req: IncomingMessage, res: ServerResponse, ctx: ApiContext) {
-  const fields = contentFieldsFrom(await readJsonObject(req), true);
-  if (ctx.store.byName(fields.name as string)) {
-    throw new ApiError(409, 26, `An object with that name already exists: content named "${fields.name}".`);
-  }
-  const content = newContent(ctx.store.nextContentId(), fields, new Date());
-  ctx.store.content.set(content.guid, content);
-  await ctx.ensureContentDir(content.guid);
+  const content = await addContent(ctx, contentFieldsFrom(await readJsonObject(req), true));
   sendJson(res, 200, asJson(ctx, content));
 }
 
@@ -182,52 +148,34 @@ async function getBundle(_req: IncomingMessage, res: ServerResponse, ctx: ApiCon
 }
 
 async function uploadBundle(req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {
-  const content = contentOf(ctx, ids[0]);
-  const dir = await ctx.ensureContentDir(content.guid);
-  const upload = join(dir, `upload-${randomBytes(6).toString('hex')}.tar.gz`);
-  try {
-    const saved = await saveUpload(req, upload, ctx.limits.archiveBytes);
-    const expected = req.headers['x-content-checksum'];
-    if (typeof expected === 'string' && expected.trim().toLowerCase() !== saved.md5) {
-      throw new ApiError(
-        400,
-        104,
-        `The bundle's MD5 is ${saved.md5}, not the X-Content-Checksum ${expected}.`,
-      );
-    }
-    const { manifest } = await readBundle(upload, ctx.limits);
-    if (!ctx.store.content.has(content.guid)) throw unknownObject('content', content.guid);
-    const id = ctx.store.nextBundleId();
-    const archive = join(dir, `bundle-${id}.tar.gz`);
-    await rename(upload, archive);
-    const bundle: Bundle = {
-      id,
-      contentGuid: content.guid,
-      created: new Date(),
-      ...saved,
-      archive,
-      manifest,
-    };
-    ctx.store.bundles.set(id, bundle);
-    sendJson(res, 200, bundleJson(bundle, false));
-  } catch (err) {
-    await rm(upload, { force: true });
-    if (err instanceof BundleProblem) throw new ApiError(400, err.code, err.message);
-    throw err;
-  }
+  const bundle = await receiveBundle(req, ctx, contentOf(ctx, ids[0]));
+  sendJson(res, 200, bundleJson(bundle, false));
 }
 
 async function deployBundle(req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {
-  const content = contentOf(ctx, ids[0]);
+  await startBuild(req, res, ctx, ids[0], true);
+}
+
+/** POST .../build: builds a bundle (environment restored, ready to serve as a draft) without activating it. */
+async function buildBundle(req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {
+  await startBuild(req, res, ctx, ids[0], false);
+}
+
+async function startBuild(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: ApiContext,
+  guid: string,
+  activateByDefault: boolean,
+) {
+  const content = contentOf(ctx, guid);
   const body = await readJsonObject(req);
   const requested = body.bundle_id ?? null;
   if (requested !== null && typeof requested !== 'string' && typeof requested !== 'number') {
-    throw new ApiError(
-      400,
-      3,
-      'bundle_id must be a bundle id string (or null to redeploy the current bundle).',
-    );
+    throw badParameter('bundle_id must be a bundle id string (or null to redeploy the current bundle).');
   }
+  const activate = body.activate ?? activateByDefault;
+  if (typeof activate !== 'boolean') throw badParameter('activate must be true or false.');
   const id = requested === null ? content.bundle_id : String(requested);
   if (id === null) {
     throw new ApiError(404, 28, 'There is no bundle to deploy: upload one and pass its id as bundle_id.');
@@ -237,8 +185,110 @@ async function deployBundle(req: IncomingMessage, res: ServerResponse, ctx: ApiC
   if (bundle.contentGuid !== content.guid) {
     throw new ApiError(400, 82, `Bundle ${id} belongs to other content; upload it to ${content.guid} first.`);
   }
-  const task = ctx.deployer.deploy(content, bundle);
+  const task = ctx.deployer.deploy(content, bundle, activate);
   sendJson(res, 202, { task_id: task.id });
+}
+
+function bundleOf(ctx: ApiContext, guid: string, id: string): Bundle {
+  const content = contentOf(ctx, guid);
+  const bundle = ctx.store.bundles.get(id);
+  if (!bundle || bundle.contentGuid !== content.guid) throw unknownObject('bundle', id);
+  return bundle;
+}
+
+async function downloadBundle(_req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {
+  const bundle = bundleOf(ctx, ids[0], ids[1]);
+  res.writeHead(200, {
+    'content-type': 'application/x-gzip',
+    'content-length': bundle.size,
+    'content-disposition': `attachment; filename="bundle-${bundle.id}.tar.gz"`,
+  });
+  await pipeline(createReadStream(bundle.archive), res);
+}
+
+async function deleteBundle(_req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {
+  const bundle = bundleOf(ctx, ids[0], ids[1]);
+  if (contentOf(ctx, ids[0]).bundle_id === bundle.id) {
+    throw new ApiError(
+      400,
+      75,
+      `Bundle ${bundle.id} is the active bundle and cannot be deleted; deploy another first.`,
+    );
+  }
+  ctx.store.bundles.delete(bundle.id);
+  await ctx.deployer.dropBundle(bundle.contentGuid, bundle.id);
+  await rm(bundle.archive, { force: true });
+  res.writeHead(204).end();
+}
+
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Connect lists the names only: values are write-only through the API. */
+function sendEnvironmentNames(res: ServerResponse, vars: Map<string, string>) {
+  sendJson(res, 200, [...vars.keys()].sort());
+}
+
+async function getEnvironment(_req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {
+  const content = contentOf(ctx, ids[0]);
+  sendEnvironmentNames(res, ctx.store.environmentOf(content.guid));
+}
+
+/** The `[{name, value}]` body of PATCH/PUT; a null value (PATCH) removes the variable. */
+async function readEnvironmentBody(
+  req: IncomingMessage,
+): Promise<Array<{ name: string; value: string | null }>> {
+  const body = await readJsonValue(req);
+  if (!Array.isArray(body))
+    throw badParameter('the body must be a JSON array of {"name": ..., "value": ...}.');
+  return body.map((item) => {
+    const name =
+      typeof item === 'object' && item !== null ? (item as Record<string, unknown>).name : undefined;
+    const value =
+      typeof item === 'object' && item !== null ? (item as Record<string, unknown>).value : undefined;
+    if (typeof name !== 'string' || !envName.test(name)) {
+      throw badParameter(
+        'each environment variable needs a name of letters, digits and "_", not starting with a digit.',
+      );
+    }
+    if (value !== null && typeof value !== 'string')
+      throw badParameter(`the value of ${name} must be a string or null.`);
+    return { name, value };
+  });
+}
+
+async function patchEnvironment(req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {
+  const content = contentOf(ctx, ids[0]);
+  const changes = await readEnvironmentBody(req);
+  const vars = ctx.store.environmentOf(content.guid);
+  for (const { name, value } of changes) {
+    if (value === null) vars.delete(name);
+    else vars.set(name, value);
+  }
+  sendEnvironmentNames(res, vars);
+}
+
+async function putEnvironment(req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {
+  const content = contentOf(ctx, ids[0]);
+  const all = await readEnvironmentBody(req);
+  const vars = ctx.store.environmentOf(content.guid);
+  vars.clear();
+  for (const { name, value } of all) if (value !== null) vars.set(name, value);
+  sendEnvironmentNames(res, vars);
+}
+
+async function pythonSettings(_req: IncomingMessage, res: ServerResponse) {
+  const version = await pythonVersion().catch(() => null);
+  sendJson(res, 200, {
+    installations: version ? [{ version, cluster_name: 'Local', image_name: 'Local' }] : [],
+    api_enabled: true,
+  });
+}
+
+async function rSettings(_req: IncomingMessage, res: ServerResponse) {
+  const version = await rVersion().catch(() => null);
+  sendJson(res, 200, {
+    installations: version ? [{ version, cluster_name: 'Local', image_name: 'Local' }] : [],
+  });
 }
 
 async function getTask(

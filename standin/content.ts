@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError } from './api-error.ts';
+import { ApiError, badParameter } from './api-error.ts';
 
 /** Content settings a publisher may set on create or PATCH (Connect's v1 field names). */
 const settingFields = [
@@ -77,7 +77,11 @@ export function contentFieldsFrom(body: Record<string, unknown>, creating: boole
   }
   if ('access_type' in body) {
     if (typeof body.access_type !== 'string' || !accessTypes.includes(body.access_type)) {
-      throw new ApiError(400, 3, 'access_type must be one of "all", "logged_in" or "acl".');
+      throw new ApiError(
+        400,
+        117,
+        'Unknown access type: access_type must be one of "all", "logged_in" or "acl".',
+      );
     }
     fields.access_type = body.access_type as AccessType;
   }
@@ -85,15 +89,14 @@ export function contentFieldsFrom(body: Record<string, unknown>, creating: boole
     if (!(key in body)) continue;
     const value = body[key];
     if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
-      throw new ApiError(400, 3, `${key} must be a non-negative number or null.`);
+      throw badParameter(`${key} must be a non-negative number or null.`);
     }
     fields[key] = value as number | null;
   }
   for (const key of textFields) {
     if (!(key in body)) continue;
     const value = body[key];
-    if (value !== null && typeof value !== 'string')
-      throw new ApiError(400, 3, `${key} must be a string or null.`);
+    if (value !== null && typeof value !== 'string') throw badParameter(`${key} must be a string or null.`);
     fields[key] = value as string | null;
   }
   if ('run_as_current_user' in body) fields.run_as_current_user = body.run_as_current_user === true;

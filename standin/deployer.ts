@@ -1,13 +1,14 @@
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appFailure } from './app-failure.ts';
-import { AppVersion, StartFailure } from './app-version.ts';
-import type { LaunchPlan } from './apps/launch-plan.ts';
+import { AppVersion } from './app-version.ts';
+import type { LaunchPlan, ProcessLimits } from './apps/launch-plan.ts';
 import { plumbArgument, plumberPlan } from './apps/plumber.ts';
 import { entrypointModuleFile, pythonApiPlan, wsgiTarget } from './apps/python-api.ts';
 import type { BundleLimits } from './archive/limits.ts';
+import type { Manifest } from './archive/manifest.ts';
 import { readBundle } from './archive/read-bundle.ts';
 import type { Content } from './content.ts';
+import { RestoreFailure, restorePython, restoreR } from './environment.ts';
 import type { Bundle, Store } from './store.ts';
 import type { Task, TaskBoard } from './tasks.ts';
 
@@ -21,15 +22,44 @@ export interface RunningProcess {
 
 /** How long a replaced version may keep serving requests already in flight. */
 const drainMs = 30_000;
-const defaultInitTimeoutSeconds = 60;
 
 /**
- * Runs deploy tasks (extract, plan, start, switch) one at a time per content, and owns every app
- * version that has processes: the one serving each content, ones starting, and replaced ones draining.
+ * Connect's server defaults (Scheduler.*) for content settings left null. IdleTimeout is 5 s as
+ * Posit's admin training states ("By default IdleTimeout is set to 5 seconds").
+ */
+export const schedulerDefaults = {
+  minProcesses: 0,
+  maxProcesses: 3,
+  maxConnsPerProcess: 20,
+  loadFactor: 0.5,
+  idleTimeoutSeconds: 5,
+  initTimeoutSeconds: 60,
+};
+
+/** The content's process settings now (a PATCH applies to the next scheduling decision). */
+export function limitsOf(c: Content): ProcessLimits {
+  const whole = (v: number | null, fallback: number) => (v === null ? fallback : Math.floor(v));
+  const max = Math.max(1, whole(c.max_processes, schedulerDefaults.maxProcesses));
+  return {
+    minProcesses: Math.min(max, whole(c.min_processes, schedulerDefaults.minProcesses)),
+    maxProcesses: max,
+    maxConnsPerProcess: Math.max(1, whole(c.max_conns_per_process, schedulerDefaults.maxConnsPerProcess)),
+    loadFactor: c.load_factor ?? schedulerDefaults.loadFactor,
+    idleTimeoutMs: (c.idle_timeout ?? schedulerDefaults.idleTimeoutSeconds) * 1000,
+    initTimeoutMs: Math.max(1, c.init_timeout ?? schedulerDefaults.initTimeoutSeconds) * 1000,
+  };
+}
+
+/**
+ * Runs deploy tasks one at a time per content, as Connect does: unpack the bundle, restore its
+ * environment, then activate it (or keep it as a draft). A task never starts the app: the first
+ * request does (see AppVersion). Owns every built version: the active one per content, drafts, and
+ * replaced ones draining.
  */
 export class Deployer {
-  readonly #serving = new Map<string, AppVersion>();
-  readonly #versions = new Map<AppVersion, { guid: string; name: string }>();
+  readonly #active = new Map<string, AppVersion>();
+  readonly #drafts = new Map<string, Map<string, AppVersion>>();
+  readonly #versions = new Map<AppVersion, { guid: string; name: string; bundleId: string }>();
   readonly #queues = new Map<string, Promise<void>>();
 
   constructor(
@@ -40,15 +70,23 @@ export class Deployer {
     private readonly log: (line: string) => void,
   ) {}
 
+  /** The active version of the content. */
   serving(guid: string): AppVersion | undefined {
-    return this.#serving.get(guid);
+    return this.#active.get(guid);
   }
 
-  /** Queues a deploy of `bundle` and returns its task at once. */
-  deploy(content: Content, bundle: Bundle): Task {
+  /** The built version of one bundle (active or draft), for /content/{guid}/_bundle{id}/. */
+  built(guid: string, bundleId: string): AppVersion | undefined {
+    const active = this.#active.get(guid);
+    if (active && this.#versions.get(active)?.bundleId === bundleId) return active;
+    return this.#drafts.get(guid)?.get(bundleId);
+  }
+
+  /** Queues a build of `bundle` (activated unless `activate` is false) and returns its task at once. */
+  deploy(content: Content, bundle: Bundle, activate: boolean): Task {
     const task = this.tasks.create();
     const previous = this.#queues.get(content.guid) ?? Promise.resolve();
-    const run = previous.then(() => this.#run(task, content, bundle));
+    const run = previous.then(() => this.#run(task, content, bundle, activate));
     this.#queues.set(content.guid, run);
     run.finally(() => {
       if (this.#queues.get(content.guid) === run) this.#queues.delete(content.guid);
@@ -56,15 +94,27 @@ export class Deployer {
     return task;
   }
 
+  /** Stops and removes a draft built from the bundle (for DELETE of the bundle). */
+  async dropBundle(guid: string, bundleId: string): Promise<void> {
+    const draft = this.#drafts.get(guid)?.get(bundleId);
+    if (draft) {
+      this.#drafts.get(guid)?.delete(bundleId);
+      await this.#discard(draft, 0);
+    }
+  }
+
   /** Stops every process of the content and waits for its deploys to end (for DELETE). */
   async remove(guid: string): Promise<void> {
-    this.#serving.delete(guid);
-    const stops = [...this.#versions].filter(([, v]) => v.guid === guid).map(([version]) => version.stop());
-    await Promise.all([...stops, this.#queues.get(guid)]);
+    this.#active.delete(guid);
+    this.#drafts.delete(guid);
+    const versions = [...this.#versions].filter(([, v]) => v.guid === guid).map(([version]) => version);
+    await Promise.all([...versions.map((v) => v.stop()), this.#queues.get(guid)]);
+    for (const version of versions) this.#versions.delete(version);
   }
 
   async stopAll(): Promise<void> {
-    this.#serving.clear();
+    this.#active.clear();
+    this.#drafts.clear();
     await Promise.all([...this.#versions.keys()].map((v) => v.stop()));
     await Promise.all(this.#queues.values());
   }
@@ -79,57 +129,90 @@ export class Deployer {
     return list;
   }
 
-  async #run(task: Task, content: Content, bundle: Bundle): Promise<void> {
+  async #run(task: Task, content: Content, bundle: Bundle, activate: boolean): Promise<void> {
     const say = (line: string) => {
       this.tasks.log(task, line);
       this.log(`[${content.name}] ${line}`);
     };
-    const dir = this.contentDir(content.guid);
     const stillThere = () => {
       if (!this.store.content.has(content.guid))
         throw new Error('The content was deleted during the deploy.');
     };
-    let staging: string | undefined;
-    let version: AppVersion | undefined;
+    const versionDir = join(this.contentDir(content.guid), 'versions', `bundle-${bundle.id}-${task.id}`);
+    let kept = false;
     try {
-      say(`Deploying bundle ${bundle.id} for content ${content.guid}`);
+      say(`Building bundle ${bundle.id} of content ${content.guid}`);
       stillThere();
-      staging = await mkdtemp(join(dir, 'staging-'));
+      const appDir = join(versionDir, 'app');
+      await mkdir(appDir, { recursive: true });
       say(`Extracting bundle ${bundle.id} (${bundle.size} bytes)`);
-      const { manifest, files } = await readBundle(bundle.archive, this.limits, staging);
-      const plan = await planFor(manifest.appmode, manifest, files, staging, content);
-      for (const line of plan.buildLines) say(line);
+      const { manifest, files } = await readBundle(bundle.archive, this.limits, appDir);
+      const plan = await this.#build(manifest, files, versionDir, say);
       stillThere();
-      await mkdir(join(dir, 'versions'), { recursive: true });
-      const versionDir = join(dir, 'versions', `bundle-${bundle.id}-${task.id}`);
-      await rename(staging, versionDir);
-      staging = versionDir;
-      say(plan.launchLine);
-      version = new AppVersion(plan, versionDir, (content.init_timeout ?? defaultInitTimeoutSeconds) * 1000);
-      this.#versions.set(version, { guid: content.guid, name: content.name });
-      await version.start();
-      stillThere();
-      this.#switchTo(content, bundle, version);
-      say('Application successfully deployed');
+      const version = new AppVersion(
+        plan,
+        versionDir,
+        () => limitsOf(content),
+        () => Object.fromEntries(this.store.environmentOf(content.guid)),
+        (line) => this.log(`[${content.name}] ${line}`),
+      );
+      this.#versions.set(version, { guid: content.guid, name: content.name, bundleId: bundle.id });
+      kept = true;
+      if (activate) {
+        say(`Activating bundle ${bundle.id}`);
+        this.#activate(content, bundle, version);
+        say('Application successfully deployed');
+      } else {
+        this.#keepDraft(content.guid, bundle.id, version);
+        say(
+          `Bundle ${bundle.id} built as a draft, not activated: /content/${content.guid}/_bundle${bundle.id}/`,
+        );
+      }
       this.tasks.finish(task, 0, '');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const tail = err instanceof StartFailure ? err.tail : [];
-      for (const line of tail) say(line);
-      say(`Error: ${message}`);
-      if (version) {
-        await version.stop();
-        this.#versions.delete(version);
-      }
-      if (staging) await rm(staging, { recursive: true, force: true });
-      const cause = appFailure(tail);
-      this.tasks.finish(task, 1, cause ? `${message} The app said: ${cause}` : message);
+      say(err instanceof RestoreFailure ? message : `Error: ${message}`);
+      if (!kept) await rm(versionDir, { recursive: true, force: true });
+      this.tasks.finish(task, 1, message);
     }
   }
 
-  #switchTo(content: Content, bundle: Bundle, version: AppVersion): void {
-    const old = this.#serving.get(content.guid);
-    this.#serving.set(content.guid, version);
+  /** Plans how to run the bundle and restores its environment, saying each step in the task output. */
+  async #build(
+    manifest: Manifest,
+    files: ReadonlySet<string>,
+    versionDir: string,
+    say: (line: string) => void,
+  ): Promise<LaunchPlan> {
+    const appDir = join(versionDir, 'app');
+    if (manifest.appmode === 'python-api') {
+      const moduleFile = entrypointModuleFile(manifest.entrypoint, files);
+      const target = wsgiTarget(manifest.entrypoint, await readFile(join(appDir, moduleFile), 'utf8'));
+      say('Building Python API...');
+      const python = await restorePython(manifest, appDir, files, join(versionDir, 'python-env'), say);
+      say(`Python API entrypoint: ${target} (started on the first request)`);
+      return pythonApiPlan(target, python);
+    }
+    if (manifest.appmode === 'api') {
+      const plumb = plumbArgument(manifest.entrypoint, files);
+      say('Building Plumber API...');
+      await restoreR(manifest, say);
+      say('Plumber API ready (started on the first request)');
+      return plumberPlan(plumb);
+    }
+    throw new Error(
+      `This stand-in runs only python-api (Flask) and api (Plumber) content; the bundle's appmode is "${manifest.appmode}". Publish one of those.`,
+    );
+  }
+
+  #activate(content: Content, bundle: Bundle, version: AppVersion): void {
+    const old = this.#active.get(content.guid);
+    this.#active.set(content.guid, version);
+    const draft = this.#drafts.get(content.guid)?.get(bundle.id);
+    if (draft) {
+      this.#drafts.get(content.guid)?.delete(bundle.id);
+      this.#discard(draft, drainMs);
+    }
     Object.assign(content, {
       bundle_id: bundle.id,
       app_mode: bundle.manifest.appmode,
@@ -137,29 +220,24 @@ export class Deployer {
       py_version: bundle.manifest.appmode === 'python-api' ? bundle.manifest.pythonVersion : null,
       r_version: bundle.manifest.appmode === 'api' ? bundle.manifest.rVersion : null,
     });
-    if (old) {
-      old.retire(drainMs).then(async () => {
-        this.#versions.delete(old);
-        await rm(old.dir, { recursive: true, force: true });
-      });
-    }
+    if (old) this.#discard(old, drainMs);
   }
-}
 
-async function planFor(
-  appmode: string,
-  manifest: Parameters<typeof pythonApiPlan>[0],
-  files: ReadonlySet<string>,
-  dir: string,
-  content: Content,
-): Promise<LaunchPlan> {
-  if (appmode === 'python-api') {
-    const moduleFile = entrypointModuleFile(manifest.entrypoint, files);
-    const source = await readFile(join(dir, moduleFile), 'utf8');
-    return pythonApiPlan(manifest, wsgiTarget(manifest.entrypoint, source), content);
+  #keepDraft(guid: string, bundleId: string, version: AppVersion): void {
+    let drafts = this.#drafts.get(guid);
+    if (!drafts) {
+      drafts = new Map();
+      this.#drafts.set(guid, drafts);
+    }
+    const old = drafts.get(bundleId);
+    drafts.set(bundleId, version);
+    if (old) this.#discard(old, drainMs);
   }
-  if (appmode === 'api') return plumberPlan(manifest, plumbArgument(manifest.entrypoint, files), content);
-  throw new Error(
-    `This stand-in runs only python-api (Flask) and api (Plumber) content; the bundle's appmode is "${appmode}". Publish one of those.`,
-  );
+
+  /** Lets a replaced version finish its requests, then stops it and removes its files. */
+  async #discard(version: AppVersion, drain: number): Promise<void> {
+    await version.retire(drain);
+    this.#versions.delete(version);
+    await rm(version.dir, { recursive: true, force: true });
+  }
 }

@@ -8,6 +8,15 @@ const jsonMaxBytes = 1024 * 1024;
 
 /** The request body as a JSON object; an empty body counts as `{}`. */
 export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const value = (await readJsonValue(req)) ?? {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw badBody('it must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The request body as any JSON value; undefined when the body is empty. */
+export async function readJsonValue(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -16,17 +25,12 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  let value: unknown;
+  if (text.trim() === '') return undefined;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw badJson((err as Error).message);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw badBody('it must be a JSON object');
-  }
-  return value as Record<string, unknown>;
 }
 
 export interface SavedUpload {

@@ -92,17 +92,27 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
 
   const serveContent = (req: IncomingMessage, res: ServerResponse, url: string) => {
     const guid = url.slice(contentPrefix.length, contentPrefix.length + guidLength);
-    const rest = url.slice(contentPrefix.length + guidLength);
+    let rest = url.slice(contentPrefix.length + guidLength);
     const content = store.content.get(guid);
     if (!content || (rest !== '' && rest[0] !== '/' && rest[0] !== '?')) throw unknownObject('content', guid);
     if (content.access_type !== 'all') authenticate(req);
-    const version = deployer.serving(guid);
-    if (!version) throw nothingDeployed(guid);
+    let base = `${contentPrefix}${guid}`;
+    // A built bundle by id, active or draft: what rsconnect opens after `deploy --draft`.
+    const draft = /^\/_bundle(\d+)(?=$|[/?])/.exec(rest);
+    if (draft) {
+      base += `/_bundle${draft[1]}`;
+      rest = rest.slice(draft[0].length);
+    }
+    const version = draft ? deployer.built(guid, draft[1]) : deployer.serving(guid);
+    if (!version) {
+      if (draft) throw unknownObject('built bundle', draft[1]);
+      throw nothingDeployed(guid);
+    }
     if (rest === '' || rest[0] === '?') {
-      res.writeHead(301, { location: `${contentPrefix}${guid}/${rest}` }).end();
+      res.writeHead(301, { location: `${base}/${rest}` }).end();
       return;
     }
-    proxyToApp(req, res, version, rest, upstream);
+    proxyToApp(req, res, version, base, rest, upstream);
   };
 
   const serveApi = async (req: IncomingMessage, res: ServerResponse, url: string) => {

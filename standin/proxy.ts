@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import { ApiError, sendError } from './api-error.ts';
 import type { AppVersion, Slot } from './app-version.ts';
 import type { UpstreamTimings } from './upstream-timings.ts';
 
@@ -17,24 +16,30 @@ const hopByHop = new Set([
   'expect',
   // The stand-in's API key is for the stand-in; the app never sees it.
   'authorization',
+  // Set by the proxy alone: the app's base path.
+  'script_name',
 ]);
 
 const crashErrors = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 
 /**
- * Forwards one request to the app version's next process and streams the answer back unchanged
- * (status, headers, body), holding the version "in flight" until the answer is complete. A request
- * without a body that finds the app dead starts it again and is retried once (Connect restarts
- * crashed processes on the next request).
+ * Forwards one request to a process of the app version and streams the answer back unchanged
+ * (status, headers, body), holding the version "in flight" until the answer is complete. With no
+ * process running, the request waits while one starts (a cold start, as in Connect). A request
+ * without a body that finds its process dead is sent once more to a fresh process.
+ *
+ * `base` is the public path the app is served under (/content/{guid} or .../_bundle{id}) and `path`
+ * the rest; an app that wants its base path gets both, and the base as WSGI SCRIPT_NAME.
  */
 export function proxyToApp(
   req: IncomingMessage,
   res: ServerResponse,
   version: AppVersion,
+  base: string,
   path: string,
   timings?: UpstreamTimings,
 ): void {
-  new ProxiedRequest(req, res, version, path, timings).send();
+  new ProxiedRequest(req, res, version, base, path, timings).send();
 }
 
 /**
@@ -44,6 +49,7 @@ export function proxyToApp(
 class ProxiedRequest implements Dispatcher.DispatchHandler {
   readonly #headers: string[];
   readonly #hasBody: boolean;
+  readonly #path: string;
   #abort: ((err?: Error) => void) | undefined;
   #resume: (() => void) | undefined;
   #slot: Slot | undefined;
@@ -56,11 +62,18 @@ class ProxiedRequest implements Dispatcher.DispatchHandler {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly version: AppVersion,
-    readonly path: string,
+    base: string,
+    path: string,
     readonly timings?: UpstreamTimings,
   ) {
     version.enter();
     this.#headers = forwardedHeaders(req.rawHeaders);
+    if (version.plan.wantsBasePath) {
+      this.#path = base + path;
+      this.#headers.push('SCRIPT_NAME', base);
+    } else {
+      this.#path = path;
+    }
     this.#hasBody =
       req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     res.once('close', () => {
@@ -71,20 +84,28 @@ class ProxiedRequest implements Dispatcher.DispatchHandler {
   }
 
   send(): void {
-    const slot = this.version.pick();
-    if (!slot) {
-      this.#revive(undefined);
-      return;
-    }
-    this.#slot = slot;
-    slot.pool.dispatch(
-      {
-        method: this.req.method as Dispatcher.HttpMethod,
-        path: this.path,
-        headers: this.#headers,
-        body: this.#hasBody ? this.req : null,
+    this.version.acquire().then(
+      (slot) => {
+        this.#slot = slot;
+        if (this.#closed) {
+          this.#leave();
+          return;
+        }
+        slot.pool.dispatch(
+          {
+            method: this.req.method as Dispatcher.HttpMethod,
+            path: this.#path,
+            headers: this.#headers,
+            body: this.#hasBody ? this.req : null,
+          },
+          this,
+        );
       },
-      this,
+      (err: Error) => {
+        this.#leave();
+        this.req.resume();
+        failed(this.res, `The content's app could not be started: ${err.message}`);
+      },
     );
   }
 
@@ -122,40 +143,50 @@ class ProxiedRequest implements Dispatcher.DispatchHandler {
       slot &&
       isCrash(err, slot)
     ) {
-      this.#revive(slot);
+      this.#retried = true;
+      this.#release();
+      // A refused connection can come before the exit of the killed process is noticed: give it a moment.
+      Promise.race([slot.process.exited, sleep(1000)])
+        .then(() => {
+          if (slot.process.running) slot.process.stop(1000);
+          return slot.process.exited;
+        })
+        .then(() => this.send());
       return;
     }
     this.#leave();
     if (this.res.headersSent) this.res.destroy(err);
-    else sendError(this.res, new ApiError(502, 1, `The content's app failed to answer: ${err.message}`));
+    else failed(this.res, `The content's app failed to answer: ${err.message}`);
   }
 
-  /** Starts dead processes again, then sends once more. */
-  #revive(failed: Slot | undefined): void {
-    this.#retried = true;
-    // A refused connection can arrive before the exit of the killed process is noticed: give it a moment.
-    const exited = failed ? Promise.race([failed.process.exited, sleep(1000)]) : Promise.resolve();
-    exited
-      .then(() => this.version.revive())
-      .then(() => {
-        if (this.#closed) return;
-        if (this.version.pick()) this.send();
-        else throw new Error('no process is running');
-      })
-      .catch((err: Error) => {
-        this.#leave();
-        sendError(
-          this.res,
-          new ApiError(502, 1, `The content's app could not be started again: ${err.message}`),
-        );
-      });
+  #release(): void {
+    if (this.#slot) this.version.release(this.#slot);
+    this.#slot = undefined;
   }
 
   #leave(): void {
+    this.#release();
     if (this.#left) return;
     this.#left = true;
     this.version.leave();
   }
+}
+
+/**
+ * Connect answers a content request whose app cannot start or answer with an error page, not an API
+ * error (its API code table has no code for it): 502 Bad Gateway and the reason in plain text.
+ */
+function failed(res: ServerResponse, reason: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = `${reason}\n`;
+  res.writeHead(502, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
 }
 
 function isCrash(err: Error & { code?: string }, slot: Slot): boolean {

@@ -17,6 +17,8 @@ export interface Bundle {
 export class Store {
   readonly content = new Map<string, Content>();
   readonly bundles = new Map<string, Bundle>();
+  /** Each content item's environment variables (name to value); values never leave through the API. */
+  readonly #environment = new Map<string, Map<string, string>>();
   #lastContentId = 0;
   #lastBundleId = 0;
 
@@ -39,8 +41,18 @@ export class Store {
     return [...this.bundles.values()].filter((b) => b.contentGuid === guid);
   }
 
+  environmentOf(guid: string): Map<string, string> {
+    let vars = this.#environment.get(guid);
+    if (!vars) {
+      vars = new Map();
+      this.#environment.set(guid, vars);
+    }
+    return vars;
+  }
+
   deleteContent(guid: string): void {
     this.content.delete(guid);
+    this.#environment.delete(guid);
     for (const b of this.bundlesOf(guid)) this.bundles.delete(b.id);
   }
 }
@@ -56,6 +68,8 @@ export function bundleJson(b: Bundle, active: boolean): Record<string, unknown> 
     r_version: b.manifest.appmode === 'api' ? b.manifest.rVersion : null,
     py_version: b.manifest.appmode === 'python-api' ? b.manifest.pythonVersion : null,
     quarto_version: null,
+    r_environment_management: b.manifest.appmode === 'api' ? true : null,
+    py_environment_management: b.manifest.appmode === 'python-api' ? true : null,
     active,
     size: b.size,
     metadata: {

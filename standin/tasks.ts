@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, unknownObject } from './api-error.ts';
+import { ApiError, badParameter } from './api-error.ts';
 
 export interface Task {
   id: string;
@@ -7,7 +7,7 @@ export interface Task {
   finished: boolean;
   code: number;
   error: string;
-  /** Woken whenever the task gets output or finishes (long-poll waiters). */
+  /** Woken when the task finishes (long-poll waiters). */
   waiters: Set<() => void>;
 }
 
@@ -27,7 +27,6 @@ export class TaskBoard {
 
   log(task: Task, line: string): void {
     task.output.push(line);
-    wake(task);
   }
 
   finish(task: Task, code: number, error: string): void {
@@ -36,27 +35,32 @@ export class TaskBoard {
     wake(task);
   }
 
-  /** The task's state from line `first`, after waiting up to `waitSeconds` for news (ends early on abort). */
+  /** The task by id; Connect's code 141 when this server does not know it. */
+  get(id: string): Task {
+    const task = this.#tasks.get(id);
+    // Often, in Connect: no sticky session behind a load balancer, so the task lives on another node.
+    if (!task) throw new ApiError(404, 141, `Task lookup failed: this server has no task '${id}'.`);
+    return task;
+  }
+
+  /**
+   * The task's state from line `first`. As Connect documents, the request is held until the task
+   * finishes or `waitSeconds` pass (0 to 20); new output alone does not end the wait.
+   */
   async view(
     id: string,
     first: number,
     waitSeconds: number,
     abort: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    const task = this.#tasks.get(id);
-    if (!task) throw unknownObject('task', id);
+    const task = this.get(id);
     if (!Number.isInteger(first) || first < 0 || first > task.output.length) {
-      throw new ApiError(
-        400,
-        3,
-        `first must be a whole number from 0 to ${task.output.length} for this task.`,
-      );
+      throw badParameter(`first must be a whole number from 0 to ${task.output.length} for this task.`);
     }
-    if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
-      throw new ApiError(400, 3, `wait must be a number of seconds from 0 to ${maxWaitSeconds}.`);
+    if (!Number.isFinite(waitSeconds) || waitSeconds < 0 || waitSeconds > maxWaitSeconds) {
+      throw badParameter(`wait must be a number of seconds from 0 to ${maxWaitSeconds}.`);
     }
-    const waitMs = Math.min(waitSeconds, maxWaitSeconds) * 1000;
-    if (!task.finished && first === task.output.length && waitMs > 0) await news(task, waitMs, abort);
+    if (!task.finished && waitSeconds > 0) await finished(task, waitSeconds * 1000, abort);
     return {
       id: task.id,
       output: task.output.slice(first),
@@ -74,7 +78,7 @@ function wake(task: Task): void {
   task.waiters.clear();
 }
 
-function news(task: Task, ms: number, abort: AbortSignal): Promise<void> {
+function finished(task: Task, ms: number, abort: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { entrypointModuleFile, gunicornCommand } from '../standin/apps/python-api.ts';
+import { entrypointModuleFile } from '../standin/apps/python-api.ts';
+import { basePython } from '../standin/environment.ts';
 
 describe('stand-in app launch plans', () => {
-  it('finds gunicorn: GUNICORN first, then Debian’s, then PATH', () => {
-    assert.equal(gunicornCommand({ GUNICORN: '/opt/venv/bin/gunicorn' }), '/opt/venv/bin/gunicorn');
-    assert.equal(gunicornCommand({}), existsSync('/usr/bin/gunicorn') ? '/usr/bin/gunicorn' : 'gunicorn');
+  it('builds environments with PYTHON first, then Debian’s python3, then PATH', () => {
+    assert.equal(basePython({ PYTHON: '/opt/python/bin/python3' }), '/opt/python/bin/python3');
+    assert.equal(basePython({}), existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
   });
 
   it('maps a python-api entrypoint to its module file and refuses what is not a module', () => {

@@ -1,6 +1,10 @@
 // The publisher: one iteration = one full publish cycle of the Plumber stock API, the way Connect's
-// own clients do it (connect-api-facts §1.13): create the content or reuse it, upload the bundle,
-// deploy it, long-poll the task to its end, then call the deployed API once.
+// own clients do it: create the content or reuse it, upload the bundle, deploy it, long-poll the task
+// to its end, then call the deployed API once.
+//
+// As on Connect, the deploy task restores the environment and starts no app process: the first
+// request to the new version starts it. So `wait` is the deploy task alone and `check` is the cold
+// start plus one API call, which is what the first user after a publish waits for.
 //
 // Every step is timed into its own Trend, and every publish_* sample is tagged with `cycle` (the
 // scenario's iteration number), `step` and `ok`, so the harness can rebuild one record per cycle.

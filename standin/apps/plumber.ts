@@ -1,6 +1,5 @@
 import { safeEntryPath } from '../archive/entry-rules.ts';
-import type { Manifest } from '../archive/manifest.ts';
-import { type LaunchPlan, type ProcessSettings, processCount } from './launch-plan.ts';
+import type { LaunchPlan } from './launch-plan.ts';
 
 /** R's argument to plumber::plumb() for this bundle: an explicit entry file, or the folder (plumber.R / entrypoint.R). */
 export function plumbArgument(entrypoint: string | null, files: ReadonlySet<string>): string {
@@ -24,8 +23,7 @@ export function plumbArgument(entrypoint: string | null, files: ReadonlySet<stri
   return 'dir = "."';
 }
 
-export function plumberPlan(manifest: Manifest, plumb: string, settings: ProcessSettings): LaunchPlan {
-  const slots = processCount(settings);
+export function plumberPlan(plumb: string): LaunchPlan {
   const script = [
     'options(warn = 1)',
     `pr <- plumber::plumb(${plumb})`,
@@ -33,17 +31,10 @@ export function plumberPlan(manifest: Manifest, plumb: string, settings: Process
   ].join('; ');
   return {
     kind: 'R',
-    slots,
-    // R serves one request at a time; a few sockets per process are enough to keep it busy.
-    connectionsPerSlot: Math.max(1, Math.floor(settings.max_conns_per_process ?? 8)),
     command: 'Rscript',
     args: () => ['-e', script],
     env: {},
-    buildLines: [
-      `Bundle created with R version ${manifest.rVersion ?? 'unspecified'}`,
-      'Using the R packages installed on this machine (plumber)',
-      'Building Plumber API...',
-    ],
-    launchLine: `Launching Plumber API... (${slots} R process${slots === 1 ? '' : 'es'})`,
+    wantsBasePath: false,
+    buildLine: 'Building Plumber API...',
   };
 }

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import type { Manifest } from '../archive/manifest.ts';
-import { type LaunchPlan, type ProcessSettings, processCount } from './launch-plan.ts';
+import type { LaunchPlan } from './launch-plan.ts';
 
 const modulePattern = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/;
 const objectPattern = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\(\))?$/;
@@ -45,32 +43,24 @@ export function wsgiTarget(entrypoint: string | null, moduleSource: string): str
 }
 
 /**
- * Debian's gunicorn runs Debian's Python with python3-flask, whatever `python3` on PATH is (a
- * pyenv or venv Python may lack Flask); elsewhere the gunicorn on PATH. GUNICORN overrides both.
+ * One gunicorn (one worker, threads = max_conns_per_process) run by the bundle's own environment's
+ * Python, so the app imports what its environment holds.
  */
-export function gunicornCommand(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.GUNICORN) return env.GUNICORN;
-  return existsSync('/usr/bin/gunicorn') ? '/usr/bin/gunicorn' : 'gunicorn';
-}
-
-export function pythonApiPlan(manifest: Manifest, target: string, settings: ProcessSettings): LaunchPlan {
-  const workers = processCount(settings);
-  // Threads serve keep-alive connections without holding a worker each; a few per worker suit a GIL.
-  const threads = Math.max(1, Math.floor(settings.max_conns_per_process ?? 4));
+export function pythonApiPlan(target: string, python: string): LaunchPlan {
   return {
     kind: 'gunicorn',
-    slots: 1,
-    connectionsPerSlot: Math.max(workers * threads, 16),
-    command: gunicornCommand(),
-    args: (port) => [
+    command: python,
+    args: (port, limits) => [
+      '-m',
+      'gunicorn',
       '--bind',
       `127.0.0.1:${port}`,
       '--workers',
-      String(workers),
+      '1',
       '--worker-class',
       'gthread',
       '--threads',
-      String(threads),
+      String(Math.min(64, limits.maxConnsPerProcess)),
       // Longer than the proxy's idle timeout, so gunicorn never closes a socket the proxy is reusing.
       '--keep-alive',
       '75',
@@ -83,11 +73,7 @@ export function pythonApiPlan(manifest: Manifest, target: string, settings: Proc
       const m = /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
       return m ? Number(m[1]) : undefined;
     },
-    buildLines: [
-      `Bundle requested Python version ${manifest.pythonVersion ?? 'unspecified'}`,
-      'Using system Python /usr/bin/python3 with the packages installed on this machine',
-      'Building Python API...',
-    ],
-    launchLine: `Launching Python API... (gunicorn ${target}, ${workers} workers x ${threads} threads)`,
+    wantsBasePath: true,
+    buildLine: 'Building Python API...',
   };
 }

@@ -6,6 +6,10 @@ export interface Manifest {
   entrypoint: string | null;
   pythonVersion: string | null;
   rVersion: string | null;
+  /** R packages the bundle was made with (`packages` keys and their DESCRIPTION versions). */
+  rPackages: Array<{ name: string; version: string | null }>;
+  /** The Python requirements file (`python.package_manager.package_file`), if the manifest names one. */
+  pythonPackageFile: string | null;
 }
 
 const invalid = (why: string) => new BundleProblem(38, `The bundle's manifest.json is invalid: ${why}.`);
@@ -34,11 +38,19 @@ export function parseManifest(text: string | undefined): Manifest {
     throw invalid('"metadata.entrypoint" must be a string');
   }
   const python = isObject(doc.python) ? doc.python : {};
+  const packageManager = isObject(python.package_manager) ? python.package_manager : {};
+  const packages = isObject(doc.packages) ? doc.packages : {};
+  const rPackages = Object.entries(packages).map(([name, record]) => {
+    const description = isObject(record) && isObject(record.description) ? record.description : {};
+    return { name, version: typeof description.Version === 'string' ? description.Version : null };
+  });
   return {
     appmode,
     entrypoint: entrypoint ?? null,
     pythonVersion: typeof python.version === 'string' ? python.version : null,
     rVersion: typeof doc.platform === 'string' ? doc.platform : null,
+    rPackages,
+    pythonPackageFile: typeof packageManager.package_file === 'string' ? packageManager.package_file : null,
   };
 }
 

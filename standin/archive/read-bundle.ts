@@ -229,9 +229,26 @@ const stopped = Symbol('stopped');
 
 /** The work's result, or `stopped` as soon as the read is abandoned (the work's data will never come). */
 function untilStopped<T>(work: Promise<T>, stop: AbortSignal): Promise<T | typeof stopped> {
-  if (stop.aborted) return Promise.resolve(stopped);
-  work.catch(() => undefined);
-  return Promise.race([work, once(stop, 'abort').then((): typeof stopped => stopped)]);
+  if (stop.aborted) {
+    // The abandoned work still settles (a destroyed stream rejects): never leave that rejection unhandled.
+    work.catch(() => undefined);
+    return Promise.resolve(stopped);
+  }
+  // One listener per entry, removed when the entry is done: a bundle of many files must not pile them up.
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(stopped);
+    stop.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        stop.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err) => {
+        stop.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** Every link checked as a whole once all entries are known: order in the archive cannot hide an escape. */
