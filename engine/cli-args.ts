@@ -83,6 +83,9 @@ const BOOL_FLAGS: Record<string, (o: RunOptions, v: boolean) => void> = {
   '--include-system-env-vars': (o, v) => {
     o.includeSystemEnvVars = v;
   },
+  '--verbose': (o, v) => {
+    o.verbose = v;
+  },
 };
 
 const ALIASES: Record<string, string> = {
@@ -94,6 +97,7 @@ const ALIASES: Record<string, string> = {
   '-e': '--env',
   '-o': '--out',
   '-q': '--quiet',
+  '-v': '--verbose',
 };
 
 export function parseArgs(argv: string[]): Command {
@@ -165,9 +169,11 @@ Flags (k6's names):
       --summary-trend-stats LIST   e.g. avg,min,med,max,p(90),p(95),p(99)
       --tag K=V                    tag every sample (repeatable)
   -q, --quiet                      no progress output
+  -v, --verbose                    also print console.debug() lines
       --no-color                   no colours in the summary
       --include-system-env-vars    put the process environment in __ENV (default true; =false to turn off)
 
-Exit codes: 0 ok, 99 thresholds failed, 104 invalid options, 105 interrupted, 107 script error,
+Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,
+104 invalid options, 105 interrupted (Ctrl+C, SIGTERM, parent process gone), 107 script error,
 108 test.abort(), 110 test.fail(), 255 command-line mistake.
 `;

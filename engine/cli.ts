@@ -1,9 +1,12 @@
 // `connect-perf-engine run [flags] script.js`: the engine's command line, shaped like `k6 run`.
-// Ctrl+C stops gracefully (iterations get their gracefulStop, teardown and summary still run);
-// a second Ctrl+C stops at once but still writes the summary.
+// Ctrl+C or SIGTERM stops gracefully (iterations get their gracefulStop, teardown and summary
+// still run); a second one stops at once but still writes the summary. When the process that
+// started us goes away, the test stops at once, so no engine outlives its caller.
 import { parseArgs, ROOT_HELP, RUN_HELP, UsageError } from './cli-args.ts';
 import { EXIT } from './exit-codes.ts';
 import { ENGINE_VERSION, startTest } from './run.ts';
+
+const PARENT_POLL_MS = 1000;
 
 async function main(argv: string[]): Promise<number> {
   let command: ReturnType<typeof parseArgs>;
@@ -35,9 +38,20 @@ async function main(argv: string[]): Promise<number> {
     );
     handle.stop(signals === 1 ? 'graceful' : 'hard');
   };
+  const parent = process.ppid;
+  const watchParent = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watchParent);
+    // Our pipes may have gone with the parent; the summary export still goes to its file.
+    process.stdout.on('error', () => {});
+    process.stderr.on('error', () => {});
+    process.stderr.write('\nThe process that started the engine is gone; stopping at once…\n');
+    handle.stop('hard');
+  }, PARENT_POLL_MS);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const result = await handle.result;
+  clearInterval(watchParent);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   return result.exitCode;

@@ -118,4 +118,107 @@ describe('engine CLI', () => {
     assert.ok(summary.metrics.iterations.count > 5);
     assert.match(stdout, /iterations/);
   });
+
+  test('VU code that never yields: the duration, SIGINT and SIGTERM each end it with a summary', async () => {
+    const script = files.write(
+      'spin.js',
+      `import { Counter } from 'k6/metrics';
+       const spins = new Counter('spins');
+       export const options = { thresholds: { spins: ['count<100'] } };
+       export default function () { spins.add(1); const t = Date.now(); while (Date.now() - t < 50); if (__ITER > 3) { console.log('spinning'); for (;;) {} } }`,
+    );
+    const started = Date.now();
+    const runs = [
+      engineRun('duration', ['-d', '1s', script]),
+      engineRun('sigint', ['-d', '60s', script], (child) => child.kill('SIGINT')),
+      engineRun('sigterm', ['-d', '60s', script], (child) => child.kill('SIGTERM')),
+    ];
+    const [byDuration, bySigint, bySigterm] = await Promise.all(runs);
+    assert.equal(byDuration.code, 0, byDuration.stderr);
+    assert.ok(byDuration.seconds < 30, `ended after ${byDuration.seconds} s`);
+    assert.match(byDuration.stderr, /Stopping the VU thread: the VU code has not yielded/);
+    for (const r of [bySigint, bySigterm]) {
+      assert.equal(r.code, 105, r.stderr);
+      assert.ok(r.seconds < 15, `${r.name} ended ${r.seconds} s after the signal`);
+    }
+    for (const r of [byDuration, bySigint, bySigterm]) {
+      // Samples travel in batches of at most 5 ms: the one added just before the spin may be lost.
+      assert.ok(
+        r.summary.metrics.spins.count >= 4,
+        `${r.name}: the iterations before the spin were measured`,
+      );
+      assert.match(r.stdout, /spins/);
+    }
+    assert.ok(Date.now() - started < 45_000);
+  });
+
+  test('the engine stops when the process that started it goes away', async () => {
+    const script = files.write(
+      'forever.js',
+      `export const options = { vus: 1, duration: '10m' };
+       export default async function () { await new Promise((r) => setTimeout(r, 20)); }`,
+    );
+    const exported = `${files.dir}/orphan.json`;
+    // A shell starts the engine in the background and exits while it runs: the engine's parent is gone.
+    const shell = spawnSync(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" "${BIN}" run -q --summary-export "${exported}" "${script}" >/dev/null 2>&1 & echo $!; sleep 3`,
+      ],
+      { encoding: 'utf8' },
+    );
+    const pid = Number(shell.stdout.trim());
+    assert.ok(pid > 0, shell.stderr);
+    const deadline = Date.now() + 20_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(alive(pid), false, 'the orphaned engine is still running');
+    const summary = JSON.parse(readFileSync(exported, 'utf8'));
+    assert.ok(summary.metrics.iterations.count > 0);
+  });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface EngineRun {
+  name: string;
+  code: number | null;
+  seconds: number;
+  stdout: string;
+  stderr: string;
+  summary: { metrics: Record<string, Record<string, number>> };
+}
+
+/** Runs the engine CLI; `signal` is called once the script says it is spinning. */
+async function engineRun(name: string, args: string[], signal?: (child: ReturnType<typeof spawn>) => void) {
+  const exported = `${files.dir}/${name}.json`;
+  const child = spawn(process.execPath, [BIN, 'run', '--summary-export', exported, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
+  let from = Date.now();
+  if (signal) {
+    while (!stderr.includes('spinning') && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
+    from = Date.now();
+    signal(child);
+  }
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  const seconds = (Date.now() - from) / 1000;
+  const summary = JSON.parse(readFileSync(exported, 'utf8'));
+  return { name, code, seconds, stdout, stderr, summary } satisfies EngineRun;
+}
