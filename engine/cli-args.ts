@@ -1,5 +1,6 @@
 // Parses `run [flags] <script>` with k6's flag names into RunOptions. Pure: throws UsageError
 // (exit code 255, like k6's command-line errors) with a sentence saying what to fix.
+import { checkCount, checkDuration, LIMITS } from './limits.ts';
 import type { RunOptions } from './run.ts';
 
 export class UsageError extends Error {
@@ -19,9 +20,23 @@ function keyValue(flag: string, value: string): [string, string] {
   return [value.slice(0, eq), value.slice(eq + 1)];
 }
 
-function wholeNumber(flag: string, value: string): number {
+/** Runs a limits check, turning its complaint into a command-line error. */
+function flagCheck<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function wholeNumber(flag: string, value: string, max: number): number {
   if (!/^\d+$/.test(value)) throw new UsageError(`${flag} needs a whole number; got "${value}".`);
-  return Number(value);
+  return flagCheck(() => checkCount(Number(value), flag, 0, max));
+}
+
+function durationFlag(flag: string, value: string): string {
+  flagCheck(() => checkDuration(value, flag));
+  return value;
 }
 
 function boolValue(flag: string, value: string): boolean {
@@ -34,19 +49,22 @@ function stage(value: string): Array<{ duration: string; target: number }> {
   return value.split(',').map((part) => {
     const m = /^([^:]+):(\d+)$/.exec(part.trim());
     if (!m) throw new UsageError(`--stage needs DURATION:TARGET (e.g. 30s:10); got "${part}".`);
-    return { duration: m[1], target: Number(m[2]) };
+    return {
+      duration: durationFlag('--stage', m[1]),
+      target: wholeNumber('--stage target', m[2], LIMITS.maxVUs),
+    };
   });
 }
 
 const VALUE_FLAGS: Record<string, Setter> = {
   '--vus': (o, v) => {
-    o.vus = wholeNumber('--vus', v);
+    o.vus = wholeNumber('--vus', v, LIMITS.maxVUs);
   },
   '--duration': (o, v) => {
-    o.duration = v;
+    o.duration = durationFlag('--duration', v);
   },
   '--iterations': (o, v) => {
-    o.iterations = wholeNumber('--iterations', v);
+    o.iterations = wholeNumber('--iterations', v, LIMITS.maxIterations);
   },
   '--stage': (o, v) => {
     o.stages = [...(o.stages ?? []), ...stage(v)];

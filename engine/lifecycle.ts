@@ -11,9 +11,9 @@ import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { logLine } from './console.ts';
 import { EXIT } from './exit-codes.ts';
+import { checkDuration } from './limits.ts';
 import { MetricsEngine } from './metrics/engine.ts';
 import { MetricRegistry, registerBuiltins } from './metrics/registry.ts';
-import { parseDuration } from './metrics/time.ts';
 import { DEFAULT_SUMMARY_TREND_STATS } from './metrics/trend-stats.ts';
 import type { SummaryData, ThresholdsOption } from './metrics/types.ts';
 import { initialVUs, plannedDurationMs, type ScenarioConfig } from './options.ts';
@@ -101,6 +101,7 @@ export class TestRun {
   private readonly io: { stdout: Writable; stderr: Writable };
   private readonly registry = new MetricRegistry();
   private readonly decoder = new SampleDecoder();
+  private readonly inflight = new Int32Array(new SharedArrayBuffer(4));
   private readonly sink = new SampleSink();
   private readonly recent = new RecentRate();
   private metrics: MetricsEngine | null = null;
@@ -143,6 +144,8 @@ export class TestRun {
     if (mode === 'hard') this.hardAt = now;
     this.stopMode = mode;
     this.thread?.send({ t: 'stop', mode });
+    // Nothing is measured yet while the script loads and the VUs initialise: k6 too ends at once.
+    if (this.stage === 'load' || this.stage === 'init') void this.thread?.kill();
   }
 
   async execute(): Promise<RunResult> {
@@ -200,6 +203,7 @@ export class TestRun {
   }
 
   private startThread(mode: WorkerInit['mode']): VuThread {
+    Atomics.store(this.inflight, 0, 0);
     const init: WorkerInit = {
       mode,
       scriptPath: this.scriptPath,
@@ -214,6 +218,7 @@ export class TestRun {
         summaryTrendStats: this.opts.summaryTrendStats,
       },
       verbose: this.opts.verbose === true,
+      inflight: this.inflight.buffer as SharedArrayBuffer,
     };
     const thread = new VuThread(
       init,
@@ -239,8 +244,8 @@ export class TestRun {
       const o = ready.options;
       this.scenarios = ready.scenarios;
       this.testTags = { ...((o.tags as Record<string, string>) ?? {}) };
-      this.setupTimeoutMs = parseDuration((o.setupTimeout as string) ?? DEFAULT_HOOK_TIMEOUT, 'setupTimeout');
-      this.teardownTimeoutMs = parseDuration(
+      this.setupTimeoutMs = checkDuration((o.setupTimeout as string) ?? DEFAULT_HOOK_TIMEOUT, 'setupTimeout');
+      this.teardownTimeoutMs = checkDuration(
         (o.teardownTimeout as string) ?? DEFAULT_HOOK_TIMEOUT,
         'teardownTimeout',
       );
@@ -269,6 +274,8 @@ export class TestRun {
       case 'samples':
         for (const m of msg.batch.metrics) this.registry.define(m.name, m.type, m.contains);
         this.decoder.decode(msg.batch, this.sink.push);
+        Atomics.sub(this.inflight, 0, 1);
+        Atomics.notify(this.inflight, 0);
         return;
       case 'log':
         this.io.stderr.write(msg.text);

@@ -3,6 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { parseArgs, UsageError } from '../engine/cli-args.ts';
+import { checkDuration } from '../engine/limits.ts';
+import { InvalidOptionsError } from '../engine/metrics/errors.ts';
 import { deriveScenarios, mergeOptions } from '../engine/options.ts';
 import { tempDir } from './engine-fixtures.ts';
 
@@ -76,6 +78,60 @@ describe('engine CLI', () => {
       [['shared-iterations', 4]],
     );
     assert.equal(deriveScenarios({ stages: [{ duration: '1s', target: 1 }] })[0].executor, 'ramping-vus');
+  });
+
+  test('durations and counts beyond what timers and one process hold are refused with a sentence', () => {
+    assert.throws(
+      () => parseArgs(['run', '-d', '600h', 'x.js']),
+      (e: Error) => {
+        return (
+          e instanceof UsageError &&
+          /longer than the engine can time: at most 596h31m23\.647s/.test(e.message)
+        );
+      },
+    );
+    assert.equal(checkDuration('596h', 'd'), 596 * 3_600_000);
+    assert.throws(() => parseArgs(['run', '-s', '10s:5,25d:0', 'x.js']), /longer than the engine can time/);
+    assert.throws(() => parseArgs(['run', '-u', '100001', 'x.js']), /at most 100000/);
+    assert.throws(() => parseArgs(['run', '-i', '99999999999999999999', 'x.js']), /at most 9007199254740991/);
+    const refused = (options: Record<string, unknown>, pattern: RegExp) =>
+      assert.throws(
+        () => deriveScenarios(options),
+        (e: Error) => e instanceof InvalidOptionsError && pattern.test(e.message),
+      );
+    refused({ duration: '600h' }, /options\.duration "600h" is longer than the engine can time/);
+    refused(
+      {
+        stages: [
+          { duration: '300h', target: 5 },
+          { duration: '300h', target: 0 },
+        ],
+      },
+      /adds up to 600h0m30s .*longer than the engine can time/,
+    );
+    refused(
+      {
+        scenarios: {
+          s: { executor: 'constant-arrival-rate', rate: 5e6, duration: '1m', preAllocatedVUs: 1 },
+        },
+      },
+      /5000000 iterations per second; this engine starts at most 1000000/,
+    );
+    refused({ scenarios: { s: { executor: 'constant-vus', vus: 1e9, duration: '1m' } } }, /at most 100000/);
+    refused(
+      { scenarios: { s: { executor: 'constant-vus', vus: 1, duration: 2 ** 31 } } },
+      /longer than the engine/,
+    );
+  });
+
+  test('a script whose options go beyond the limits exits 104', () => {
+    const script = files.write(
+      'long-options.js',
+      `export const options = { duration: '600h' };\nexport default async function () {}`,
+    );
+    const r = spawnSync(process.execPath, [BIN, 'run', '-q', script], { encoding: 'utf8' });
+    assert.equal(r.status, 104, r.stderr);
+    assert.match(r.stderr, /longer than the engine can time/);
   });
 
   test('usage errors exit 255; version and help work', () => {

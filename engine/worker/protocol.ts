@@ -17,7 +17,12 @@ export interface WorkerInit {
   env: Record<string, string>;
   overrides: OptionOverrides;
   verbose: boolean;
+  /** Int32Array[1]: sample batches posted and not yet read by the main thread (backpressure). */
+  inflight: SharedArrayBuffer;
 }
+
+/** The VU thread waits when this many batches are unread, so it can never outrun the metrics side. */
+export const MAX_INFLIGHT_BATCHES = 4;
 
 export interface ScenarioStatus {
   name: string;

@@ -19,7 +19,13 @@ import { addVU, forgetRun } from '../registry.ts';
 import type { TestContext } from '../test-context.ts';
 import { defaultHttpSettings, httpSettings } from '../tls-options.ts';
 import { describeError, VU } from '../vu.ts';
-import { type Beat, type FromWorker, SampleEncoder, type WorkerInit } from './protocol.ts';
+import {
+  type Beat,
+  type FromWorker,
+  MAX_INFLIGHT_BATCHES,
+  SampleEncoder,
+  type WorkerInit,
+} from './protocol.ts';
 
 /** Samples wait at most this long in the VU thread before they go to the main thread. */
 const BATCH_MS = 5;
@@ -49,6 +55,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
   readonly http = defaultHttpSettings();
   startedAt = 0;
   private readonly encoder = new SampleEncoder();
+  private readonly inflight: Int32Array;
   private flushTimer: NodeJS.Timeout | null = null;
   private lastFlush = 0;
   private beatTimer: NodeJS.Timeout | null = null;
@@ -71,6 +78,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
     private readonly post: (msg: FromWorker, transfer?: ArrayBuffer[]) => void,
   ) {
     this.runId = init.runId;
+    this.inflight = new Int32Array(init.inflight);
     this.scriptPath = init.scriptPath;
     this.env = init.env;
     this.registry = new ReportingRegistry((info) => this.encoder.defineMetric(info));
@@ -97,7 +105,15 @@ export class VuRuntime implements TestContext, ScenarioHost {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     const batch = this.encoder.take();
-    if (batch) this.post({ t: 'samples', batch }, [batch.records.buffer as ArrayBuffer]);
+    if (!batch) return;
+    // Blocks this thread while the main thread is behind (as k6's VUs wait on a full output):
+    // a script that emits faster than the metrics side can count must not queue without bound.
+    for (let unread = Atomics.load(this.inflight, 0); unread >= MAX_INFLIGHT_BATCHES; ) {
+      Atomics.wait(this.inflight, 0, unread, 100);
+      unread = Atomics.load(this.inflight, 0);
+    }
+    Atomics.add(this.inflight, 0, 1);
+    this.post({ t: 'samples', batch }, [batch.records.buffer as ArrayBuffer]);
   }
 
   countRequest(failed: boolean): void {
