@@ -2,7 +2,7 @@
 // group/scenario it is in (for tags), its HTTP connections and cookie jar, and the means to
 // interrupt the iteration it is running.
 import { IterationSamples } from './metrics/sample-groups.ts';
-import type { ScenarioView, TestContext } from './test-context.ts';
+import type { IterationOutcome, ScenarioView, TestContext } from './test-context.ts';
 
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
 
@@ -18,8 +18,6 @@ export interface VuBindings {
   setIter(n: number): void;
   setEnv(env: Record<string, string>): void;
 }
-
-export type IterationOutcome = 'completed' | 'interrupted' | 'failed';
 
 export class VU {
   readonly id: number;

@@ -1,18 +1,11 @@
 // One interface for both engines: `node` (embedded), `k6` (the binary), `auto` (k6 when found).
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { RunOptions, RunResult } from '../run.ts';
+import type { Engine, EngineName } from './engine.ts';
 import { k6Engine } from './k6.ts';
 import { nodeEngine } from './node.ts';
 
-export type EngineName = 'node' | 'k6';
-export type EngineRunOptions = RunOptions;
-
-export interface Engine {
-  name: EngineName;
-  version(): Promise<string>;
-  run(opts: EngineRunOptions): Promise<RunResult>;
-}
+export type { Engine, EngineName, EngineRunOptions } from './engine.ts';
 
 function executable(path: string): boolean {
   try {

@@ -8,8 +8,8 @@ import { DEFAULT_SUMMARY_TREND_STATS } from '../metrics/trend-stats.ts';
 import type { Sample, SummaryData } from '../metrics/types.ts';
 import type { Progress } from '../progress.ts';
 import { RecentRate } from '../progress.ts';
-import type { RunOptions, RunResult } from '../run.ts';
-import type { Engine } from './index.ts';
+import type { RunOptions, RunResult } from '../run-options.ts';
+import type { Engine } from './engine.ts';
 import { fromLegacyExport } from './legacy-summary.ts';
 import { NdjsonTail } from './ndjson-tail.ts';
 

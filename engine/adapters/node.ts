@@ -1,6 +1,6 @@
 // The embedded engine behind the Engine interface.
 import { ENGINE_VERSION, runTest } from '../run.ts';
-import type { Engine } from './index.ts';
+import type { Engine } from './engine.ts';
 
 export const nodeEngine: Engine = {
   name: 'node',
