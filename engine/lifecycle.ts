@@ -119,6 +119,7 @@ export class TestRun {
   private setupTimeoutMs = 60_000;
   private teardownTimeoutMs = 60_000;
   private beat: Beat | null = null;
+  private vusEmitted = false;
   private setupJson: string | undefined;
   private stopMode: StopMode | null = null;
   private stopAt = 0;
@@ -282,6 +283,8 @@ export class TestRun {
         return;
       case 'beat':
         this.beat = msg.beat;
+        // The first vus sample as soon as the VUs are working, so even a short run has one.
+        if (!this.vusEmitted) this.emitVUs();
         return;
       case 'ready':
         this.ready.resolve(msg);
@@ -361,6 +364,8 @@ export class TestRun {
 
   private emitVUs(): void {
     if (this.stage !== 'running' || !this.beat) return;
+    if (!this.vusEmitted && this.beat.vusActive === 0) return;
+    this.vusEmitted = true;
     const time = Date.now();
     this.sink.push({ metric: 'vus', time, value: this.beat.vusActive, tags: this.testTags });
     this.sink.push({ metric: 'vus_max', time, value: this.beat.vusMax, tags: this.testTags });

@@ -50,6 +50,8 @@ export interface TestContext {
   /** A line written by a VU's console, already formatted. */
   log(level: 'info' | 'warn' | 'error' | 'debug', text: string): void;
   abort(reason: string): void;
+  /** VU code returned while `call` (k6's blocking API) was still running: fails the test with exit 107. */
+  unawaited(call: string): void;
   markFailed(reason: string): void;
   instanceStats(): {
     iterationsInterrupted: number;

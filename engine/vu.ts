@@ -38,6 +38,9 @@ export class VU {
   /** Cleanups of the current iteration's pending sleeps and requests, run on interruption. */
   readonly pending = new Set<(err: Error) => void>();
   interrupted = false;
+  /** k6's blocking calls (http.get & co., http.batch, sleep) started and not settled yet. */
+  private blockingOpen = 0;
+  private blockingName = '';
   /** Per-VU state owned by the http module (connections, cookie jar, response callback). */
   httpState: unknown = undefined;
   /** Set by the http module: cancels the VU's requests in flight (they are not in `pending`). */
@@ -97,6 +100,32 @@ export class VU {
     }
     this.pending.add(cleanup);
     return () => this.pending.delete(cleanup);
+  }
+
+  /** Notes a blocking call (a Promise here, a blocking call in k6); returns its settle function. */
+  blocking(call: string): () => void {
+    this.blockingOpen++;
+    this.blockingName = call;
+    let settled = false;
+    return () => {
+      if (settled) return;
+      settled = true;
+      this.blockingOpen--;
+    };
+  }
+
+  get blockingPending(): boolean {
+    return this.blockingOpen > 0;
+  }
+
+  /**
+   * The blocking call still running when a call of VU code has returned, if any: the script used
+   * k6's synchronous style (no `await`), which this engine cannot run as k6 does.
+   */
+  unawaitedCall(): string | null {
+    if (this.blockingOpen === 0) return null;
+    this.blockingOpen = 0;
+    return this.blockingName;
   }
 
   interrupt(): void {
@@ -159,6 +188,11 @@ export class VU {
         );
       }
     }
+    const unawaited = outcome === 'interrupted' ? null : this.unawaitedCall();
+    if (unawaited) {
+      outcome = 'failed';
+      this.test.unawaited(unawaited);
+    }
     if (this.pending.size > 0) this.pending.clear();
     this.group = '';
     this.emitEnd(outcome === 'completed' ? performance.now() - start : -1);
@@ -166,6 +200,17 @@ export class VU {
     if (breath) await breath;
     return outcome;
   }
+}
+
+/** Why a script in k6's synchronous style cannot run here, and what to do instead. */
+export function unawaitedMessage(call: string): string {
+  return (
+    `${call} was called without await. On this engine k6's blocking calls (http.get and the other request ` +
+    'methods, http.batch, sleep) return a Promise, so the script would run with wrong results. Write ' +
+    '`const res = await http.get(...)` (and `await sleep(1)`) inside an async function, e.g. ' +
+    '`export default async function () { … }` — that also runs on k6 — or run this script with the k6 ' +
+    'binary (--engine k6).'
+  );
 }
 
 /** An exception as one readable line plus its script location. */

@@ -227,4 +227,21 @@ describe('engine: a test run end to end', () => {
     }
     assert.deepEqual(cs.map((s) => s.tags.it).sort(), ['0', '1', '2', '3']);
   });
+
+  test('the vus gauge ends at the VU count for constant-vus; console.debug only with verbose', async () => {
+    const script = files.write(
+      'gauge.js',
+      `export const options = { vus: 3, duration: '1500ms' };
+       export default async function () { console.debug('debug line'); await new Promise((r) => setTimeout(r, 100)); }`,
+    );
+    const quiet = await run({ script });
+    assert.equal(quiet.exitCode, 0, quiet.stderr);
+    const vus = quiet.samples.filter((s) => s.metric === 'vus');
+    assert.ok(vus.length > 0);
+    assert.equal(vus[vus.length - 1].value, 3);
+    assert.equal(quiet.summary?.metrics.vus.values.value, 3);
+    assert.doesNotMatch(quiet.stderr, /debug line/);
+    const verbose = await run({ script, verbose: true, duration: '300ms' });
+    assert.match(verbose.stderr, /level=debug msg="debug line" source=console/);
+  });
 });

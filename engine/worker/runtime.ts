@@ -18,7 +18,7 @@ import { deriveScenarios, initialVUs, mergeOptions, type ScenarioConfig } from '
 import { addVU, forgetRun } from '../registry.ts';
 import type { TestContext } from '../test-context.ts';
 import { defaultHttpSettings, httpSettings } from '../tls-options.ts';
-import { describeError, VU } from '../vu.ts';
+import { describeError, unawaitedMessage, VU } from '../vu.ts';
 import {
   type Beat,
   type FromWorker,
@@ -137,6 +137,12 @@ export class VuRuntime implements TestContext, ScenarioHost {
 
   abort(reason: string): void {
     this.stopWith(EXIT.scriptAborted, `test aborted: ${reason}`);
+  }
+
+  unawaited(call: string): void {
+    if (this.aborted) return;
+    this.error(unawaitedMessage(call));
+    this.stopWith(EXIT.scriptException, `${call} was called without await`);
   }
 
   /** Ends the test at once with `code` (the first reason wins on the main thread). */
@@ -328,9 +334,16 @@ export class VuRuntime implements TestContext, ScenarioHost {
     vu.group = '::setup';
     try {
       const data = await (vu.exports.setup as () => unknown)();
+      const unawaited = vu.unawaitedCall();
+      if (unawaited) {
+        this.unawaited(unawaited);
+        return false;
+      }
       this.setupJson = data === undefined ? undefined : JSON.stringify(data);
     } catch (err) {
-      if (!this.aborted) {
+      const unawaited = vu.unawaitedCall();
+      if (unawaited) this.unawaited(unawaited);
+      else if (!this.aborted) {
         this.error(`setup() failed: ${describeError(err)}`);
         this.send({ t: 'abort', code: EXIT.scriptException, message: 'setup() failed' });
       }
@@ -354,8 +367,10 @@ export class VuRuntime implements TestContext, ScenarioHost {
         this.setupJson === undefined ? undefined : JSON.parse(this.setupJson),
       );
     } catch (err) {
-      this.error(`teardown() failed: ${describeError(err)}`);
+      if (!vu.blockingPending) this.error(`teardown() failed: ${describeError(err)}`);
     } finally {
+      const unawaited = vu.unawaitedCall();
+      if (unawaited) this.unawaited(unawaited);
       vu.emitDataSamples();
       vu.group = '';
     }
