@@ -21,8 +21,11 @@ export interface WorkerInit {
   inflight: SharedArrayBuffer;
 }
 
-/** The VU thread waits when this many batches are unread, so it can never outrun the metrics side. */
-export const MAX_INFLIGHT_BATCHES = 4;
+/**
+ * The VU thread waits when this many batches (≥ 160 ms of samples) are unread, so it can never
+ * outrun the metrics side; high enough that a pause of the main thread does not stall requests.
+ */
+export const MAX_INFLIGHT_BATCHES = 32;
 
 export interface ScenarioStatus {
   name: string;
