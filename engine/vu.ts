@@ -41,6 +41,10 @@ export class VU {
   /** k6's blocking calls (http.get & co., http.batch, sleep) started and not settled yet. */
   private blockingOpen = 0;
   private blockingName = '';
+  /** Set by the VU's timers (vu-timers.ts): resolves when the timers started in this iteration are done. */
+  timersIdle: () => Promise<void> | undefined = () => undefined;
+  /** Set by the VU's timers: clears them all (interruption, end of test). */
+  cancelTimers: () => void = () => {};
   /** Per-VU state owned by the http module (connections, cookie jar, response callback). */
   httpState: unknown = undefined;
   /** Set by the http module: cancels the VU's requests in flight (they are not in `pending`). */
@@ -132,6 +136,7 @@ export class VU {
     if (this.interrupted) return;
     this.interrupted = true;
     const err = new InterruptedError();
+    this.cancelTimers();
     for (const cleanup of [...this.pending]) cleanup(err);
     this.pending.clear();
     this.interruptRequests?.(err);
@@ -176,8 +181,12 @@ export class VU {
     let outcome: IterationOutcome = 'completed';
     try {
       await fn(this.setupData);
+      // k6 ends the iteration when the VU's event loop is empty: its timers have fired.
+      const timers = this.timersIdle();
+      if (timers) await timers;
       if (this.interrupted) outcome = 'interrupted';
     } catch (err) {
+      this.cancelTimers();
       if (this.interrupted || err instanceof InterruptedError) {
         outcome = 'interrupted';
       } else {

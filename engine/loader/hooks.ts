@@ -2,8 +2,9 @@
 // A VU's copy of the script is imported as `file:///script.js?__run=R&__vu=N`. Every import made
 // from such a module inherits that query, so each VU gets its own instance of every script module
 // and of the k6 module facades. Script modules get a one-line prelude that shadows `__VU`, `__ITER`,
-// `__ENV` and `console` with per-VU bindings, so they stay right across awaits without any
-// async-context tracking on the hot path.
+// `__ENV`, `console` and the timer functions (those the module does not declare itself) with
+// per-VU bindings, so they stay right across awaits without any async-context tracking on the
+// hot path.
 import { readFile } from 'node:fs/promises';
 
 interface LoaderData {
@@ -99,9 +100,20 @@ export async function load(
   return { format, source: withPrelude(source, query), shortCircuit: true };
 }
 
+const TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'];
+
+/** Whether the module declares or imports `name` itself (then the prelude must not bind it). */
+function declares(source: string, name: string): boolean {
+  return new RegExp(
+    `\\b(?:const|let|var|function|class)\\s+${name}\\b|import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}|\\{[^}]*\\b${name}\\b[^}]*\\}\\s*=[^=]`,
+  ).test(source);
+}
+
 function withPrelude(source: string, query: string): string {
   const vu = /(?:^|&)__vu=(\d+)/.exec(query)?.[1] ?? '0';
-  const prelude = `import{__ITER,__ENV,console}from"k6/x-engine-context";const __VU=${vu};`;
+  const timers = TIMERS.filter((name) => !declares(source, name));
+  const names = ['__ITER', '__ENV', 'console', ...timers].join(',');
+  const prelude = `import{${names}}from"k6/x-engine-context";const __VU=${vu};`;
   if (source.startsWith('#!')) {
     const nl = source.indexOf('\n');
     return `${source.slice(0, nl + 1)}${prelude}${source.slice(nl + 1)}`;
