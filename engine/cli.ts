@@ -50,11 +50,22 @@ async function main(argv: string[]): Promise<number> {
   }, PARENT_POLL_MS);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  takeEarlySignals(onSignal);
   const result = await handle.result;
   clearInterval(watchParent);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   return result.exitCode;
+}
+
+/** Signals bin.mjs caught while the sources loaded: handled now, as if they came just now. */
+function takeEarlySignals(onSignal: () => void): void {
+  const key = Symbol.for('connect-perf-engine.early-signals');
+  const kept = (globalThis as Record<symbol, { early: string[]; keep: () => void } | undefined>)[key];
+  if (!kept) return;
+  process.off('SIGINT', kept.keep);
+  process.off('SIGTERM', kept.keep);
+  for (const _ of kept.early) onSignal();
 }
 
 const code = await main(process.argv.slice(2));

@@ -145,8 +145,6 @@ export class TestRun {
     if (mode === 'hard') this.hardAt = now;
     this.stopMode = mode;
     this.thread?.send({ t: 'stop', mode });
-    // Nothing is measured yet while the script loads and the VUs initialise: k6 too ends at once.
-    if (this.stage === 'load' || this.stage === 'init') void this.thread?.kill();
   }
 
   async execute(): Promise<RunResult> {

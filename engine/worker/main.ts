@@ -2,6 +2,7 @@
 // stop requests and the handleSummary() call.
 import { parentPort, workerData } from 'node:worker_threads';
 import { registerLoader } from '../loader/register.ts';
+import { describeError, InterruptedError } from '../vu.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
 import { VuRuntime } from './runtime.ts';
 
@@ -13,6 +14,11 @@ registerLoader();
 const runtime = new VuRuntime(init, (msg: FromWorker, transfer?: ArrayBuffer[]) =>
   port.postMessage(msg, transfer ?? []),
 );
+
+// A promise VU code rejected without anyone awaiting it: k6 reports it and goes on.
+process.on('unhandledRejection', (err) => {
+  if (!(err instanceof InterruptedError)) runtime.log('error', `Uncaught (in promise) ${describeError(err)}`);
+});
 
 const loaded = runtime.load();
 
