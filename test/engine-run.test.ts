@@ -288,4 +288,20 @@ describe('engine: a test run end to end', () => {
     assert.ok(Date.now() - started < 8000);
     assert.equal(r.summary?.metrics.iterations, undefined);
   });
+
+  test('a .js script next to a .ts of the same name runs itself, as k6 resolves it', async () => {
+    files.write('twin.ts', 'export default async function () { throw new Error("the .ts ran"); }\n');
+    files.write('twin-lib.ts', 'export const who: string = "ts";\n');
+    files.write('twin-lib.js', 'export const who = "js";\n');
+    const script = files.write(
+      'twin.js',
+      `import { who } from './twin-lib.js';
+       import { Counter } from 'k6/metrics';
+       const c = new Counter('who_' + who);
+       export default async function () { c.add(1); }`,
+    );
+    const r = await run({ script });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(count(r.samples, 'who_js'), 1, r.stderr);
+  });
 });

@@ -5,7 +5,9 @@
 // `__ENV`, `console` and the timer functions (those the module does not declare itself) with
 // per-VU bindings, so they stay right across awaits without any async-context tracking on the
 // hot path.
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 interface LoaderData {
   /** `k6/http` → file URL of the engine's facade module. */
@@ -41,11 +43,24 @@ type Resolve = (
   context: { parentURL?: string },
 ) => Promise<{ url: string; format?: string }>;
 
+/** A file of the user's script, resolved as k6 does (exact path, ES module), not by the dev-time TypeScript loader. */
+function scriptFile(url: URL): boolean {
+  try {
+    return url.protocol === 'file:' && statSync(fileURLToPath(url)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export async function resolve(
   specifier: string,
   context: { parentURL?: string },
   nextResolve: Resolve,
 ): Promise<{ url: string; format?: string; shortCircuit?: boolean }> {
+  // The entry script of a VU: `file:///script.js?__run=R&__vu=N`.
+  if (vuQuery(specifier) !== null && specifier.startsWith('file:') && scriptFile(new URL(specifier))) {
+    return { url: specifier, format: 'module', shortCircuit: true };
+  }
   const query = vuQuery(context.parentURL);
   if (query === null) return nextResolve(specifier, context);
   if (specifier === 'k6' || specifier.startsWith('k6/')) {
@@ -63,6 +78,12 @@ export async function resolve(
     throw new Error(
       `Remote module "${specifier}" cannot be loaded by the node engine; bundle it into the script (esbuild --bundle).`,
     );
+  }
+  if (/^(\.{0,2}\/|file:)/.test(specifier) && context.parentURL) {
+    const target = new URL(specifier, context.parentURL);
+    if (scriptFile(target) && !target.href.startsWith(engineUrl) && !target.href.includes('/node_modules/')) {
+      return { url: withQuery(target.href, query), format: 'module', shortCircuit: true };
+    }
   }
   const resolved = await nextResolve(specifier, context);
   const own = resolved.url.startsWith(engineUrl) || resolved.url.includes('/node_modules/');
