@@ -133,7 +133,7 @@ describe('engine http', () => {
     );
   });
 
-  test('a Response used without await fails with a message that says to await', async () => {
+  test('a Response used without await fails the run (107) with a message that says to await', async () => {
     const script = files.write(
       'noawait.js',
       `import http from 'k6/http';
@@ -143,7 +143,7 @@ describe('engine http', () => {
        }`,
     );
     const r = await run({ script, env: { BASE: server.url } });
-    assert.equal(r.exitCode, 0);
+    assert.equal(r.exitCode, 107, r.stderr);
     assert.match(r.stderr, /await http\.get/);
     assert.equal(count(r.samples, 'iterations'), 0, 'the failed iteration is not counted');
   });
