@@ -73,6 +73,13 @@ export type ToWorker =
   | { t: 'stop'; mode: 'graceful' | 'hard' }
   | { t: 'summary'; data: unknown };
 
+/**
+ * Tag sets sent once and kept by both threads; beyond this many (tags with a value per request),
+ * new ones travel with each batch and are forgotten after it, so memory stays bounded.
+ */
+const MAX_SHARED_TAG_SETS = 50_000;
+const BATCH_TAG_BASE = 2 ** 30;
+
 const SAMPLE = 0;
 const REQUEST = 1;
 const ITERATION = 2;
@@ -96,6 +103,7 @@ export class SampleEncoder {
   private length = 0;
   private readonly tagIds = new WeakMap<object, number>();
   private readonly tagKeys = new Map<string, number>();
+  private batchTagKeys = new Map<string, number>();
   private newTags: Array<[number, Record<string, string>]> = [];
   private readonly nameIds = new Map<string, number>();
   private newNames: Array<[number, string]> = [];
@@ -169,6 +177,7 @@ export class SampleEncoder {
     this.records = new Float64Array(Math.max(8192, this.records.length >> 1));
     this.length = 0;
     this.newTags = [];
+    this.batchTagKeys = new Map();
     this.newNames = [];
     this.newMetrics = [];
     return batch;
@@ -189,11 +198,23 @@ export class SampleEncoder {
     const key = JSON.stringify(tags);
     let id = this.tagKeys.get(key);
     if (id === undefined) {
+      if (this.tagKeys.size >= MAX_SHARED_TAG_SETS) return this.batchTagId(key, tags);
       id = this.tagKeys.size;
       this.tagKeys.set(key, id);
       this.newTags.push([id, tags]);
     }
     this.tagIds.set(tags, id);
+    return id;
+  }
+
+  /** A tag set that both sides forget after this batch (past MAX_SHARED_TAG_SETS, e.g. a unique URL per request). */
+  private batchTagId(key: string, tags: Record<string, string>): number {
+    let id = this.batchTagKeys.get(key);
+    if (id === undefined) {
+      id = BATCH_TAG_BASE + this.batchTagKeys.size;
+      this.batchTagKeys.set(key, id);
+      this.newTags.push([id, tags]);
+    }
     return id;
   }
 
@@ -214,7 +235,13 @@ export class SampleDecoder {
   private readonly names: string[] = [];
 
   decode(batch: SampleBatch, each: (entry: SampleEntry) => void): void {
-    for (const [id, tags] of batch.tagSets) this.tags[id] = tags;
+    const batchTags = new Map<number, Record<string, string>>();
+    for (const [id, tags] of batch.tagSets) {
+      if (id >= BATCH_TAG_BASE) batchTags.set(id, tags);
+      else this.tags[id] = tags;
+    }
+    const tagsOf = (id: number) =>
+      id >= BATCH_TAG_BASE ? (batchTags.get(id) as Record<string, string>) : this.tags[id];
     for (const [id, name] of batch.names) this.names[id] = name;
     const r = batch.records;
     let i = 0;
@@ -224,7 +251,7 @@ export class SampleDecoder {
         each(
           new RequestSamples(
             r[i + 1],
-            this.tags[r[i + 2]],
+            tagsOf(r[i + 2]),
             {
               blocked: r[i + 4],
               connecting: r[i + 5],
@@ -239,16 +266,16 @@ export class SampleDecoder {
         );
         i += REQUEST_LEN;
       } else if (kind === ITERATION) {
-        each(new IterationSamples(r[i + 1], this.tags[r[i + 2]], r[i + 3], r[i + 4], r[i + 5]));
+        each(new IterationSamples(r[i + 1], tagsOf(r[i + 2]), r[i + 3], r[i + 4], r[i + 5]));
         i += ITERATION_LEN;
       } else {
         const sample: Sample = {
           metric: this.names[r[i + 1]],
           time: r[i + 2],
           value: r[i + 3],
-          tags: this.tags[r[i + 4]],
+          tags: tagsOf(r[i + 4]),
         };
-        if (r[i + 5] >= 0) sample.metadata = this.tags[r[i + 5]];
+        if (r[i + 5] >= 0) sample.metadata = tagsOf(r[i + 5]);
         each(sample);
         i += SAMPLE_LEN;
       }
