@@ -34,6 +34,7 @@ import {
 const WORKER_ENTRY = new URL('./worker/boot.mjs', import.meta.url);
 /** A VU thread silent this long after a stop request cannot end any iteration gracefully: all its VUs share one event loop. */
 const STUCK_AFTER_STOP_MS = 3000;
+const STUCK_WHILE_LOADING_MS = 10_000;
 /** The same once the scenarios are past their planned end. */
 const STUCK_AFTER_END_MS = 5000;
 /** Beyond gracefulStop: the VU thread's own interrupt-and-abandon time (executors/scenario-run.ts) plus a margin. */
@@ -330,7 +331,9 @@ export class TestRun {
     const silent = `the VU code has not yielded for ${(silentMs / 1000).toFixed(1)} s`;
     const grace = Math.max(0, ...this.scenarios.map((s) => s.gracefulStopMs));
     let reason: string | null = null;
-    if (this.stopMode && silentMs > STUCK_AFTER_STOP_MS) {
+    // While the VU thread starts, it loads the TypeScript loader and the engine before it can answer.
+    const stuckAfterStop = this.stage === 'load' ? STUCK_WHILE_LOADING_MS : STUCK_AFTER_STOP_MS;
+    if (this.stopMode && silentMs > stuckAfterStop) {
       reason = `${silent}, so no iteration can end gracefully`;
     } else if (this.stopMode === 'hard' && now - this.hardAt > HARD_STOP_MS) {
       reason = 'the VU code did not stop when told to stop at once';

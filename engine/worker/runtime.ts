@@ -58,7 +58,6 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private readonly inflight: Int32Array;
   private flushTimer: NodeJS.Timeout | null = null;
   private lastFlush = 0;
-  private beatTimer: NodeJS.Timeout | null = null;
   private readonly vus: VU[] = [];
   private readonly idle: VU[] = [];
   private setupVU: VU | null = null;
@@ -84,6 +83,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
     this.registry = new ReportingRegistry((info) => this.encoder.defineMetric(info));
     registerBuiltins(this.registry);
     this.encoder.take();
+    // From the start, so that the main thread can tell a script still loading from one that hangs.
+    setInterval(() => this.send({ t: 'beat', beat: this.beat() }), BEAT_MS);
   }
 
   /** Sends a message after the samples emitted before it, so the main thread sees them in order. */
@@ -275,7 +276,6 @@ export class VuRuntime implements TestContext, ScenarioHost {
   async run(): Promise<void> {
     const setupVU = this.setupVU as VU;
     this.scenarios = this.scenarioConfigs.map((c) => new ScenarioRun(c, this));
-    this.beatTimer = setInterval(() => this.send({ t: 'beat', beat: this.beat() }), BEAT_MS);
     try {
       const needed = this.scenarioConfigs.reduce((sum, s) => sum + initialVUs(s), 0);
       try {
@@ -300,7 +300,6 @@ export class VuRuntime implements TestContext, ScenarioHost {
         }
       }
     } finally {
-      if (this.beatTimer) clearInterval(this.beatTimer);
       await Promise.all(this.vus.concat(setupVU).map((vu) => closeConnections(vu)));
       this.send({ t: 'phase', phase: 'ended' });
     }
