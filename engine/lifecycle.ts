@@ -177,7 +177,6 @@ export class TestRun {
       if (!this.opts.quiet)
         this.io.stderr.write(banner(this.scriptPath, this.opts.out ?? [], this.scenarios));
       this.sink.start();
-      this.startPerf = performance.now();
       this.setStage('init');
       thread.send({ t: 'start' });
       tickers.push(setInterval(() => this.emitVUs(), 1000));
@@ -295,7 +294,8 @@ export class TestRun {
         return;
       case 'phase':
         if (msg.phase === 'ended') this.ended.resolve();
-        else if (msg.phase !== 'init') this.setStage(msg.phase);
+        else if (msg.phase === 'started') this.startPerf = performance.now();
+        else this.setStage(msg.phase);
         return;
       case 'setup-data':
         this.setupJson = msg.json;
@@ -373,7 +373,7 @@ export class TestRun {
   }
 
   private checkThresholds(): void {
-    if (!this.metrics) return;
+    if (!this.metrics || this.startPerf === 0) return;
     this.sink.flush();
     const verdict = this.metrics.evaluateThresholds(performance.now() - this.startPerf);
     if (verdict.abort && !this.abortReason) {
@@ -434,7 +434,7 @@ export class TestRun {
   private async finish(ready: Ready): Promise<RunResult> {
     const metrics = this.metrics as MetricsEngine;
     this.sink.flush();
-    const testRunDurationMs = performance.now() - this.startPerf;
+    const testRunDurationMs = this.startPerf === 0 ? 0 : performance.now() - this.startPerf;
     const summary = metrics.summaryData({
       testRunDurationMs,
       isStdOutTTY: isTTY(this.io.stdout),

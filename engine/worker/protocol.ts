@@ -46,7 +46,8 @@ export interface Beat {
   failedRequests: number;
 }
 
-export type Phase = 'init' | 'setup' | 'running' | 'teardown' | 'ended';
+/** 'started': the VUs are initialised and the test clock starts (before setup). */
+export type Phase = 'started' | 'setup' | 'running' | 'teardown' | 'ended';
 
 export type FromWorker =
   | { t: 'log'; text: string }

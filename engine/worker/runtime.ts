@@ -286,6 +286,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
       }
       this.idle.reverse();
       this.startedAt = Date.now();
+      this.send({ t: 'phase', phase: 'started' });
       let setupFailed = false;
       if (typeof setupVU.exports.setup === 'function' && !this.stopMode) {
         this.send({ t: 'phase', phase: 'setup' });
