@@ -182,4 +182,28 @@ describe('engine: bad scripts and exit codes like k6', () => {
       await server.close();
     }
   });
+
+  test('setupTimeout and teardownTimeout end a setup/teardown that runs too long: 100 and 101', async () => {
+    const slowSetup = files.write(
+      'slow-setup.js',
+      `export const options = { setupTimeout: '1s', iterations: 1 };
+       export function setup() { for (;;) {} }
+       export default async function () {}`,
+    );
+    const slowTeardown = files.write(
+      'slow-teardown.js',
+      `export const options = { teardownTimeout: '1s', iterations: 1 };
+       export default async function () {}
+       export async function teardown() { await new Promise((r) => setTimeout(r, 60_000)); }`,
+    );
+    const started = Date.now();
+    const [a, b] = await Promise.all([run({ script: slowSetup }), run({ script: slowTeardown })]);
+    assert.equal(a.exitCode, 100, a.stderr);
+    assert.match(a.stderr, /setup\(\) did not finish within setupTimeout \(1 s\)/);
+    assert.equal(b.exitCode, 101, b.stderr);
+    assert.match(b.stderr, /teardown\(\) did not finish within teardownTimeout \(1 s\)/);
+    assert.equal(count(b.samples, 'iterations'), 1);
+    assert.ok(b.summary, 'the summary is still made');
+    assert.ok(Date.now() - started < 20_000);
+  });
 });
