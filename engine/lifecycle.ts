@@ -289,8 +289,9 @@ export class TestRun {
         return;
       case 'fatal':
         this.fatal = msg;
+        // While loading or initialising VUs, execute() reports it once the VU thread is done.
         if (this.stage === 'load') this.ready.resolve(msg);
-        else this.io.stderr.write(logLine('error', msg.message));
+        else if (this.stage !== 'init') this.io.stderr.write(logLine('error', msg.message));
         return;
       case 'phase':
         if (msg.phase === 'ended') this.ended.resolve();
