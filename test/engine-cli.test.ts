@@ -211,6 +211,17 @@ describe('engine CLI', () => {
     assert.ok(Date.now() - started < 45_000);
   });
 
+  test('empty iterations as fast as possible: SIGTERM still ends the run at once, with the summary', async () => {
+    const script = files.write(
+      'empty.js',
+      "export default function () { if (__ITER === 1_000_000) console.log('spinning'); }",
+    );
+    const r = await engineRun('empty', ['-d', '60s', script], (child) => child.kill('SIGTERM'));
+    assert.equal(r.code, 105, r.stderr);
+    assert.ok(r.seconds < 10, `ended ${r.seconds} s after SIGTERM`);
+    assert.ok(r.summary.metrics.iterations.count > 1_000_000);
+  });
+
   test('a Ctrl-C while the engine is still starting ends with 105 and a summary export', async () => {
     const script = files.write(
       'early.js',
