@@ -15,7 +15,7 @@ import type { SampleEntry } from '../metrics/sample-groups.ts';
 import type { MetricInfo, MetricType, ValueType } from '../metrics/types.ts';
 import { inInitContext } from '../open.ts';
 import { deriveScenarios, initialVUs, mergeOptions, type ScenarioConfig } from '../options.ts';
-import { addVU, forgetRun } from '../registry.ts';
+import { addVU } from '../registry.ts';
 import type { TestContext } from '../test-context.ts';
 import { defaultHttpSettings, httpSettings } from '../tls-options.ts';
 import { describeError, unawaitedMessage, VU } from '../vu.ts';
@@ -408,10 +408,6 @@ export class VuRuntime implements TestContext, ScenarioHost {
     } catch (err) {
       this.send({ t: 'summary-result', files: null, error: describeError(err) });
     }
-  }
-
-  dispose(): void {
-    forgetRun(this.runId);
   }
 }
 
