@@ -6,7 +6,7 @@
 // (ABBA) to spread the drift of a shared machine. Prints avg latency and req/s of each and a last
 // JSON line {"in_process":{"avg_ms":…,"rps":…},"child":{…}}.
 //
-//   npx tsx bench/separation.ts   (BENCH_SECONDS per round, default 8; BENCH_VUS, default 16)
+//   npm run bench:separation   (BENCH_SECONDS per round, default 8; BENCH_VUS, default 16)
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
