@@ -3,12 +3,12 @@
 // and the proxy do not share one event loop. Prints both rates, then one JSON line.
 // BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 32) change the load.
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { startStandin } from '../standin/index.ts';
+import { FLASK_BUNDLE, publishFlask } from './lib/publish-flask.ts';
 
-const bundlePath = 'dist/bundles/flask-stock-api.tar.gz';
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = 4;
@@ -32,40 +32,6 @@ async function measure(url: string, duration = seconds): Promise<Rate> {
   };
 }
 
-async function api(base: string, key: string, path: string, init: RequestInit = {}): Promise<any> {
-  const res = await fetch(`${base}/__api__/${path}`, {
-    ...init,
-    headers: { authorization: `Key ${key}`, ...(init.headers as Record<string, string>) },
-  });
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} answered ${res.status}: ${await res.text()}`);
-  return res.json();
-}
-
-async function publishFlask(base: string, key: string): Promise<string> {
-  const bytes = readFileSync(bundlePath);
-  const content = await api(base, key, 'v1/content', {
-    method: 'POST',
-    body: JSON.stringify({ name: 'bench-flask', access_type: 'all' }),
-  });
-  const bundle = await api(base, key, `v1/content/${content.guid}/bundles`, {
-    method: 'POST',
-    body: bytes,
-    headers: { 'x-content-checksum': createHash('md5').update(bytes).digest('hex') },
-  });
-  const { task_id } = await api(base, key, `v1/content/${content.guid}/deploy`, {
-    method: 'POST',
-    body: JSON.stringify({ bundle_id: bundle.id }),
-  });
-  for (let first = 0; ; ) {
-    const task = await api(base, key, `v1/tasks/${task_id}?first=${first}&wait=5`);
-    first = task.last;
-    if (task.finished) {
-      if (task.code !== 0) throw new Error(`The Flask deploy failed: ${task.error}`);
-      return content.guid;
-    }
-  }
-}
-
 /** Rounds of equal length: mean rate, worst latency percentiles, summed errors. */
 function combine(rates: Rate[]): Rate {
   return {
@@ -81,7 +47,7 @@ function fmt(r: Rate): string {
   return `${Math.round(r.requestsPerSecond).toLocaleString('en-US')} req/s  (p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}, non-2xx ${r.non2xx})`;
 }
 
-if (!existsSync(bundlePath))
+if (!existsSync(FLASK_BUNDLE))
   execFileSync(process.execPath, ['--import', 'tsx', 'fixtures/build.ts'], { stdio: 'inherit' });
 const key = randomBytes(16).toString('hex');
 const standin = await startStandin({ apiKey: key });

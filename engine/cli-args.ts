@@ -1,5 +1,6 @@
 // Parses `run [flags] <script>` with k6's flag names into RunOptions. Pure: throws UsageError
 // (exit code 255, like k6's command-line errors) with a sentence saying what to fix.
+import { checkCount, checkDuration, LIMITS } from './limits.ts';
 import type { RunOptions } from './run.ts';
 
 export class UsageError extends Error {
@@ -19,9 +20,23 @@ function keyValue(flag: string, value: string): [string, string] {
   return [value.slice(0, eq), value.slice(eq + 1)];
 }
 
-function wholeNumber(flag: string, value: string): number {
+/** Runs a limits check, turning its complaint into a command-line error. */
+function flagCheck<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function wholeNumber(flag: string, value: string, max: number): number {
   if (!/^\d+$/.test(value)) throw new UsageError(`${flag} needs a whole number; got "${value}".`);
-  return Number(value);
+  return flagCheck(() => checkCount(Number(value), flag, 0, max));
+}
+
+function durationFlag(flag: string, value: string): string {
+  flagCheck(() => checkDuration(value, flag));
+  return value;
 }
 
 function boolValue(flag: string, value: string): boolean {
@@ -34,19 +49,22 @@ function stage(value: string): Array<{ duration: string; target: number }> {
   return value.split(',').map((part) => {
     const m = /^([^:]+):(\d+)$/.exec(part.trim());
     if (!m) throw new UsageError(`--stage needs DURATION:TARGET (e.g. 30s:10); got "${part}".`);
-    return { duration: m[1], target: Number(m[2]) };
+    return {
+      duration: durationFlag('--stage', m[1]),
+      target: wholeNumber('--stage target', m[2], LIMITS.maxVUs),
+    };
   });
 }
 
 const VALUE_FLAGS: Record<string, Setter> = {
   '--vus': (o, v) => {
-    o.vus = wholeNumber('--vus', v);
+    o.vus = wholeNumber('--vus', v, LIMITS.maxVUs);
   },
   '--duration': (o, v) => {
-    o.duration = v;
+    o.duration = durationFlag('--duration', v);
   },
   '--iterations': (o, v) => {
-    o.iterations = wholeNumber('--iterations', v);
+    o.iterations = wholeNumber('--iterations', v, LIMITS.maxIterations);
   },
   '--stage': (o, v) => {
     o.stages = [...(o.stages ?? []), ...stage(v)];
@@ -83,6 +101,9 @@ const BOOL_FLAGS: Record<string, (o: RunOptions, v: boolean) => void> = {
   '--include-system-env-vars': (o, v) => {
     o.includeSystemEnvVars = v;
   },
+  '--verbose': (o, v) => {
+    o.verbose = v;
+  },
 };
 
 const ALIASES: Record<string, string> = {
@@ -94,6 +115,7 @@ const ALIASES: Record<string, string> = {
   '-e': '--env',
   '-o': '--out',
   '-q': '--quiet',
+  '-v': '--verbose',
 };
 
 export function parseArgs(argv: string[]): Command {
@@ -165,9 +187,11 @@ Flags (k6's names):
       --summary-trend-stats LIST   e.g. avg,min,med,max,p(90),p(95),p(99)
       --tag K=V                    tag every sample (repeatable)
   -q, --quiet                      no progress output
+  -v, --verbose                    also print console.debug() lines
       --no-color                   no colours in the summary
       --include-system-env-vars    put the process environment in __ENV (default true; =false to turn off)
 
-Exit codes: 0 ok, 99 thresholds failed, 104 invalid options, 105 interrupted, 107 script error,
+Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,
+104 invalid options, 105 interrupted (Ctrl+C, SIGTERM, parent process gone), 107 script error,
 108 test.abort(), 110 test.fail(), 255 command-line mistake.
 `;

@@ -1,9 +1,12 @@
 // `connect-perf-engine run [flags] script.js`: the engine's command line, shaped like `k6 run`.
-// Ctrl+C stops gracefully (iterations get their gracefulStop, teardown and summary still run);
-// a second Ctrl+C stops at once but still writes the summary.
+// Ctrl+C or SIGTERM stops gracefully (iterations get their gracefulStop, teardown and summary
+// still run); a second one stops at once but still writes the summary. When the process that
+// started us goes away, the test stops at once, so no engine outlives its caller.
 import { parseArgs, ROOT_HELP, RUN_HELP, UsageError } from './cli-args.ts';
 import { EXIT } from './exit-codes.ts';
 import { ENGINE_VERSION, startTest } from './run.ts';
+
+const PARENT_POLL_MS = 1000;
 
 async function main(argv: string[]): Promise<number> {
   let command: ReturnType<typeof parseArgs>;
@@ -35,12 +38,34 @@ async function main(argv: string[]): Promise<number> {
     );
     handle.stop(signals === 1 ? 'graceful' : 'hard');
   };
+  const parent = process.ppid;
+  const watchParent = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watchParent);
+    // Our pipes may have gone with the parent; the summary export still goes to its file.
+    process.stdout.on('error', () => {});
+    process.stderr.on('error', () => {});
+    process.stderr.write('\nThe process that started the engine is gone; stopping at once…\n');
+    handle.stop('hard');
+  }, PARENT_POLL_MS);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  takeEarlySignals(onSignal);
   const result = await handle.result;
+  clearInterval(watchParent);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   return result.exitCode;
+}
+
+/** Signals bin.mjs caught while the sources loaded: handled now, as if they came just now. */
+function takeEarlySignals(onSignal: () => void): void {
+  const key = Symbol.for('connect-perf-engine.early-signals');
+  const kept = (globalThis as Record<symbol, { early: string[]; keep: () => void } | undefined>)[key];
+  if (!kept) return;
+  process.off('SIGINT', kept.keep);
+  process.off('SIGTERM', kept.keep);
+  for (const _ of kept.early) onSignal();
 }
 
 const code = await main(process.argv.slice(2));

@@ -2,6 +2,8 @@
 export const EXIT = {
   ok: 0,
   thresholdsFailed: 99,
+  setupTimeout: 100,
+  teardownTimeout: 101,
   invalidConfig: 104,
   externalAbort: 105,
   scriptException: 107,

@@ -3,6 +3,8 @@
 export type { Engine, EngineName, EngineRunOptions } from './adapters/index.ts';
 export { createEngine, findK6 } from './adapters/index.ts';
 export { EXIT } from './exit-codes.ts';
+export { checkCount, checkDuration, checkPlannedLength, LIMITS, MAX_TIMER_MS } from './limits.ts';
+export { InvalidOptionsError } from './metrics/errors.ts';
 export type { Sample, SummaryData } from './metrics/types.ts';
 export type { Progress, ScenarioProgress } from './progress.ts';
 export {

@@ -1,7 +1,7 @@
 // The script's options merged with the CLI's, turned into scenarios the way k6 does
 // (k6-facts §3.1, §3.2), and checked. Every mistake is an InvalidOptionsError (exit code 104).
+import { checkCount, checkDuration, checkPlannedLength, LIMITS } from './limits.ts';
 import { InvalidOptionsError } from './metrics/errors.ts';
-import { parseDuration } from './metrics/time.ts';
 
 export interface Stage {
   durationMs: number;
@@ -80,12 +80,9 @@ export function mergeOptions(script: Raw, overrides: OptionOverrides): Raw {
   return merged;
 }
 
-function int(value: unknown, what: string, min: number): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) {
-    throw new InvalidOptionsError(`${what} must be a whole number ≥ ${min}; got ${JSON.stringify(value)}.`);
-  }
-  return n;
+/** A VU count (or stage target). */
+function vuCount(value: unknown, what: string, min: number): number {
+  return checkCount(value, what, min, LIMITS.maxVUs);
 }
 
 function num(value: unknown, what: string): number {
@@ -98,20 +95,28 @@ function num(value: unknown, what: string): number {
 function duration(value: unknown, what: string, fallback?: string): number {
   if (value === undefined || value === null || value === '') {
     if (fallback === undefined) throw new InvalidOptionsError(`${what} is required (for example "30s").`);
-    return parseDuration(fallback, what);
+    return checkDuration(fallback, what);
   }
-  const ms = parseDuration(value as string | number, what);
-  if (ms < 0) throw new InvalidOptionsError(`${what} must not be negative; got ${JSON.stringify(value)}.`);
-  return ms;
+  return checkDuration(value as string | number, what);
 }
 
-function stages(value: unknown, what: string): Stage[] {
+/** Iteration starts per second of `rate` per `timeUnitMs`, within the engine's limit. */
+function rateWithin(rate: number, timeUnitMs: number, what: string): number {
+  if ((rate * 1000) / timeUnitMs > LIMITS.maxRatePerSecond) {
+    throw new InvalidOptionsError(
+      `${what} asks for ${(rate * 1000) / timeUnitMs} iterations per second; this engine starts at most ${LIMITS.maxRatePerSecond} per second.`,
+    );
+  }
+  return rate;
+}
+
+function stages(value: unknown, what: string, maxTarget: number = LIMITS.maxVUs): Stage[] {
   if (!Array.isArray(value) || value.length === 0) {
     throw new InvalidOptionsError(`${what} must be a non-empty list of {duration, target}.`);
   }
   return value.map((s: Raw, i) => ({
     durationMs: duration(s?.duration, `${what}[${i}].duration`),
-    target: int(s?.target, `${what}[${i}].target`, 0),
+    target: checkCount(s?.target, `${what}[${i}].target`, 0, maxTarget),
   }));
 }
 
@@ -194,6 +199,15 @@ export function deriveScenarios(options: Raw): ScenarioConfig[] {
 }
 
 function scenario(name: string, s: Raw): ScenarioConfig {
+  const config = buildScenario(name, s);
+  checkPlannedLength(
+    config.startTimeMs + plannedDurationMs(config) + config.gracefulStopMs,
+    `scenario "${name}"`,
+  );
+  return config;
+}
+
+function buildScenario(name: string, s: Raw): ScenarioConfig {
   const at = `scenario "${name}"`;
   if (!/^[0-9A-Za-z_-]+$/.test(name)) {
     throw new InvalidOptionsError(`${at}: names may only use letters, digits, "_" and "-".`);
@@ -215,8 +229,8 @@ function scenario(name: string, s: Raw): ScenarioConfig {
   switch (executor) {
     case 'shared-iterations':
     case 'per-vu-iterations': {
-      const vus = int(s.vus ?? 1, `${at} vus`, 1);
-      const iterations = int(s.iterations ?? 1, `${at} iterations`, 1);
+      const vus = vuCount(s.vus ?? 1, `${at} vus`, 1);
+      const iterations = checkCount(s.iterations ?? 1, `${at} iterations`, 1, LIMITS.maxIterations);
       if (executor === 'shared-iterations' && iterations < vus) {
         throw new InvalidOptionsError(
           `${at}: iterations (${iterations}) must be at least vus (${vus}) for shared-iterations; lower vus or raise iterations.`,
@@ -234,37 +248,41 @@ function scenario(name: string, s: Raw): ScenarioConfig {
       return {
         ...common,
         executor,
-        vus: int(s.vus ?? 1, `${at} vus`, 1),
+        vus: vuCount(s.vus ?? 1, `${at} vus`, 1),
         durationMs: positive(duration(s.duration, `${at} duration`), `${at} duration`),
       };
     case 'ramping-vus':
       return {
         ...common,
         executor,
-        startVUs: int(s.startVUs ?? 1, `${at} startVUs`, 0),
+        startVUs: vuCount(s.startVUs ?? 1, `${at} startVUs`, 0),
         stages: stages(s.stages, `${at} stages`),
         gracefulRampDownMs: duration(s.gracefulRampDown, `${at} gracefulRampDown`, '30s'),
       };
     case 'constant-arrival-rate': {
-      const preAllocatedVUs = int(s.preAllocatedVUs, `${at} preAllocatedVUs`, 0);
+      const preAllocatedVUs = vuCount(s.preAllocatedVUs, `${at} preAllocatedVUs`, 0);
+      const timeUnitMs = positive(duration(s.timeUnit, `${at} timeUnit`, '1s'), `${at} timeUnit`);
       return {
         ...common,
         executor,
-        rate: positive(num(s.rate, `${at} rate`), `${at} rate`),
-        timeUnitMs: positive(duration(s.timeUnit, `${at} timeUnit`, '1s'), `${at} timeUnit`),
+        rate: rateWithin(positive(num(s.rate, `${at} rate`), `${at} rate`), timeUnitMs, `${at} rate`),
+        timeUnitMs,
         durationMs: positive(duration(s.duration, `${at} duration`), `${at} duration`),
         preAllocatedVUs,
         maxVUs: maxVUs(s.maxVUs, preAllocatedVUs, at),
       };
     }
     default: {
-      const preAllocatedVUs = int(s.preAllocatedVUs, `${at} preAllocatedVUs`, 0);
+      const preAllocatedVUs = vuCount(s.preAllocatedVUs, `${at} preAllocatedVUs`, 0);
+      const timeUnitMs = positive(duration(s.timeUnit, `${at} timeUnit`, '1s'), `${at} timeUnit`);
+      const rateStages = stages(s.stages, `${at} stages`, LIMITS.maxIterations);
+      for (const st of rateStages) rateWithin(st.target, timeUnitMs, `${at} stages target`);
       return {
         ...common,
         executor: 'ramping-arrival-rate',
-        startRate: num(s.startRate ?? 0, `${at} startRate`),
-        timeUnitMs: positive(duration(s.timeUnit, `${at} timeUnit`, '1s'), `${at} timeUnit`),
-        stages: stages(s.stages, `${at} stages`),
+        startRate: rateWithin(num(s.startRate ?? 0, `${at} startRate`), timeUnitMs, `${at} startRate`),
+        timeUnitMs,
+        stages: rateStages,
         preAllocatedVUs,
         maxVUs: maxVUs(s.maxVUs, preAllocatedVUs, at),
       };
@@ -279,7 +297,7 @@ function positive(n: number, what: string): number {
 
 function maxVUs(value: unknown, preAllocated: number, at: string): number {
   if (value === undefined || value === null) return preAllocated;
-  const n = int(value, `${at} maxVUs`, 0);
+  const n = vuCount(value, `${at} maxVUs`, 0);
   if (n < preAllocated) {
     throw new InvalidOptionsError(`${at}: maxVUs (${n}) must be at least preAllocatedVUs (${preAllocated}).`);
   }

@@ -1,4 +1,5 @@
-// Process-wide lookup from a facade module's URL (`...?__run=R&__vu=N`) to the VU it belongs to.
+// Thread-wide lookup from a facade module's URL (`...?__run=R&__vu=N`) to the VU it belongs to
+// (a VU thread runs one test, and ends with it).
 // A global keyed by a registered symbol so it survives being reached through several module URLs.
 import type { VU } from './vu.ts';
 
@@ -19,10 +20,6 @@ export function addVU(vu: VU): void {
     s.set(vu.test.runId, run);
   }
   run.set(vu.id, vu);
-}
-
-export function forgetRun(runId: string): void {
-  store().delete(runId);
 }
 
 export function vuForModule(moduleUrl: string): VU {

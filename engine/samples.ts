@@ -1,5 +1,5 @@
-// Samples flow from the VUs to their consumers. The metrics engine takes each one as it is emitted
-// (a request's samples, and an iteration's, as one SampleGroup). Outputs and the library's
+// Samples flow, on the main thread, from the VU thread's batches to their consumers. The metrics
+// engine takes each one as it arrives (a request's samples, and an iteration's, as one SampleGroup). Outputs and the library's
 // onSamples get single samples in batches: a bounded buffer flushed every 100 ms or when it is full,
 // kept only while there is such a consumer. The runtime keeps no other sample arrays, so memory
 // stays flat however long the test runs.

@@ -2,7 +2,6 @@
 import type { MetricRegistry } from './metrics/registry.ts';
 import type { SampleGroup } from './metrics/sample-groups.ts';
 import type { Sample } from './metrics/types.ts';
-import type { IterationOutcome, VU } from './vu.ts';
 
 /** Settings of the `http` module that come from the script's options. */
 export interface HttpSettings {
@@ -16,6 +15,8 @@ export interface HttpSettings {
   throw: boolean;
 }
 
+export type IterationOutcome = 'completed' | 'interrupted' | 'failed';
+
 /** A scenario as a VU running one of its iterations sees it. */
 export interface ScenarioView {
   name: string;
@@ -27,8 +28,8 @@ export interface ScenarioView {
   progress(): number;
   /** Next value of `exec.scenario.iterationInTest`. */
   nextIterationInTest(): number;
-  /** Told by the VU when an iteration it ran for this scenario has ended; may ask the VU to yield. */
-  iterationEnded(vu: VU, outcome: IterationOutcome): Promise<void> | undefined;
+  /** Told by the VU (`vu`) when an iteration it ran for this scenario has ended; may ask the VU to yield. */
+  iterationEnded(vu: object, outcome: IterationOutcome): Promise<void> | undefined;
 }
 
 export interface TestContext {
@@ -49,6 +50,8 @@ export interface TestContext {
   /** A line written by a VU's console, already formatted. */
   log(level: 'info' | 'warn' | 'error' | 'debug', text: string): void;
   abort(reason: string): void;
+  /** VU code returned while `call` (k6's blocking API) was still running: fails the test with exit 107. */
+  unawaited(call: string): void;
   markFailed(reason: string): void;
   instanceStats(): {
     iterationsInterrupted: number;

@@ -2,7 +2,7 @@
 // group/scenario it is in (for tags), its HTTP connections and cookie jar, and the means to
 // interrupt the iteration it is running.
 import { IterationSamples } from './metrics/sample-groups.ts';
-import type { ScenarioView, TestContext } from './test-context.ts';
+import type { IterationOutcome, ScenarioView, TestContext } from './test-context.ts';
 
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
 
@@ -18,8 +18,6 @@ export interface VuBindings {
   setIter(n: number): void;
   setEnv(env: Record<string, string>): void;
 }
-
-export type IterationOutcome = 'completed' | 'interrupted' | 'failed';
 
 export class VU {
   readonly id: number;
@@ -40,6 +38,13 @@ export class VU {
   /** Cleanups of the current iteration's pending sleeps and requests, run on interruption. */
   readonly pending = new Set<(err: Error) => void>();
   interrupted = false;
+  /** k6's blocking calls (http.get & co., http.batch, sleep) started and not settled yet. */
+  private blockingOpen = 0;
+  private blockingName = '';
+  /** Set by the VU's timers (vu-timers.ts): resolves when the timers started in this iteration are done. */
+  timersIdle: () => Promise<void> | undefined = () => undefined;
+  /** Set by the VU's timers: clears them all (interruption, end of test). */
+  cancelTimers: () => void = () => {};
   /** Per-VU state owned by the http module (connections, cookie jar, response callback). */
   httpState: unknown = undefined;
   /** Set by the http module: cancels the VU's requests in flight (they are not in `pending`). */
@@ -101,10 +106,37 @@ export class VU {
     return () => this.pending.delete(cleanup);
   }
 
+  /** Notes a blocking call (a Promise here, a blocking call in k6); returns its settle function. */
+  blocking(call: string): () => void {
+    this.blockingOpen++;
+    this.blockingName = call;
+    let settled = false;
+    return () => {
+      if (settled) return;
+      settled = true;
+      this.blockingOpen--;
+    };
+  }
+
+  get blockingPending(): boolean {
+    return this.blockingOpen > 0;
+  }
+
+  /**
+   * The blocking call still running when a call of VU code has returned, if any: the script used
+   * k6's synchronous style (no `await`), which this engine cannot run as k6 does.
+   */
+  unawaitedCall(): string | null {
+    if (this.blockingOpen === 0) return null;
+    this.blockingOpen = 0;
+    return this.blockingName;
+  }
+
   interrupt(): void {
     if (this.interrupted) return;
     this.interrupted = true;
     const err = new InterruptedError();
+    this.cancelTimers();
     for (const cleanup of [...this.pending]) cleanup(err);
     this.pending.clear();
     this.interruptRequests?.(err);
@@ -149,8 +181,12 @@ export class VU {
     let outcome: IterationOutcome = 'completed';
     try {
       await fn(this.setupData);
+      // k6 ends the iteration when the VU's event loop is empty: its timers have fired.
+      const timers = this.timersIdle();
+      if (timers) await timers;
       if (this.interrupted) outcome = 'interrupted';
     } catch (err) {
+      this.cancelTimers();
       if (this.interrupted || err instanceof InterruptedError) {
         outcome = 'interrupted';
       } else {
@@ -161,6 +197,11 @@ export class VU {
         );
       }
     }
+    const unawaited = outcome === 'interrupted' ? null : this.unawaitedCall();
+    if (unawaited) {
+      outcome = 'failed';
+      this.test.unawaited(unawaited);
+    }
     if (this.pending.size > 0) this.pending.clear();
     this.group = '';
     this.emitEnd(outcome === 'completed' ? performance.now() - start : -1);
@@ -168,6 +209,17 @@ export class VU {
     if (breath) await breath;
     return outcome;
   }
+}
+
+/** Why a script in k6's synchronous style cannot run here, and what to do instead. */
+export function unawaitedMessage(call: string): string {
+  return (
+    `${call} was called without await. On this engine k6's blocking calls (http.get and the other request ` +
+    'methods, http.batch, sleep) return a Promise, so the script would run with wrong results. Write ' +
+    '`const res = await http.get(...)` (and `await sleep(1)`) inside an async function, e.g. ' +
+    '`export default async function () { … }` — that also runs on k6 — or run this script with the k6 ' +
+    'binary (--engine k6).'
+  );
 }
 
 /** An exception as one readable line plus its script location. */

@@ -3,6 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { parseArgs, UsageError } from '../engine/cli-args.ts';
+import { checkDuration } from '../engine/limits.ts';
+import { InvalidOptionsError } from '../engine/metrics/errors.ts';
 import { deriveScenarios, mergeOptions } from '../engine/options.ts';
 import { tempDir } from './engine-fixtures.ts';
 
@@ -78,6 +80,60 @@ describe('engine CLI', () => {
     assert.equal(deriveScenarios({ stages: [{ duration: '1s', target: 1 }] })[0].executor, 'ramping-vus');
   });
 
+  test('durations and counts beyond what timers and one process hold are refused with a sentence', () => {
+    assert.throws(
+      () => parseArgs(['run', '-d', '600h', 'x.js']),
+      (e: Error) => {
+        return (
+          e instanceof UsageError &&
+          /longer than the engine can time: at most 596h31m23\.647s/.test(e.message)
+        );
+      },
+    );
+    assert.equal(checkDuration('596h', 'd'), 596 * 3_600_000);
+    assert.throws(() => parseArgs(['run', '-s', '10s:5,25d:0', 'x.js']), /longer than the engine can time/);
+    assert.throws(() => parseArgs(['run', '-u', '100001', 'x.js']), /at most 100000/);
+    assert.throws(() => parseArgs(['run', '-i', '99999999999999999999', 'x.js']), /at most 9007199254740991/);
+    const refused = (options: Record<string, unknown>, pattern: RegExp) =>
+      assert.throws(
+        () => deriveScenarios(options),
+        (e: Error) => e instanceof InvalidOptionsError && pattern.test(e.message),
+      );
+    refused({ duration: '600h' }, /options\.duration "600h" is longer than the engine can time/);
+    refused(
+      {
+        stages: [
+          { duration: '300h', target: 5 },
+          { duration: '300h', target: 0 },
+        ],
+      },
+      /adds up to 600h0m30s .*longer than the engine can time/,
+    );
+    refused(
+      {
+        scenarios: {
+          s: { executor: 'constant-arrival-rate', rate: 5e6, duration: '1m', preAllocatedVUs: 1 },
+        },
+      },
+      /5000000 iterations per second; this engine starts at most 1000000/,
+    );
+    refused({ scenarios: { s: { executor: 'constant-vus', vus: 1e9, duration: '1m' } } }, /at most 100000/);
+    refused(
+      { scenarios: { s: { executor: 'constant-vus', vus: 1, duration: 2 ** 31 } } },
+      /longer than the engine/,
+    );
+  });
+
+  test('a script whose options go beyond the limits exits 104', () => {
+    const script = files.write(
+      'long-options.js',
+      `export const options = { duration: '600h' };\nexport default async function () {}`,
+    );
+    const r = spawnSync(process.execPath, [BIN, 'run', '-q', script], { encoding: 'utf8' });
+    assert.equal(r.status, 104, r.stderr);
+    assert.match(r.stderr, /longer than the engine can time/);
+  });
+
   test('usage errors exit 255; version and help work', () => {
     const bad = spawnSync(process.execPath, [BIN, 'run', '--nope', 'x.js'], { encoding: 'utf8' });
     assert.equal(bad.status, 255);
@@ -109,7 +165,10 @@ describe('engine CLI', () => {
     child.stdout.on('data', (c) => {
       stdout += c;
     });
-    await new Promise((r) => setTimeout(r, 2500));
+    // Once the banner is out the VUs are starting; a second later they are in their iterations.
+    while (!stderr.includes('constant-vus') && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1000));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('close', r));
     assert.equal(code, 105, stderr);
@@ -118,4 +177,139 @@ describe('engine CLI', () => {
     assert.ok(summary.metrics.iterations.count > 5);
     assert.match(stdout, /iterations/);
   });
+
+  test('VU code that never yields: the duration, SIGINT and SIGTERM each end it with a summary', async () => {
+    const script = files.write(
+      'spin.js',
+      `import { Counter } from 'k6/metrics';
+       const spins = new Counter('spins');
+       export const options = { thresholds: { spins: ['count<100'] } };
+       export default function () { spins.add(1); const t = Date.now(); while (Date.now() - t < 50); if (__ITER > 3) { console.log('spinning'); for (;;) {} } }`,
+    );
+    const started = Date.now();
+    const runs = [
+      engineRun('duration', ['-d', '1s', script]),
+      engineRun('sigint', ['-d', '60s', script], (child) => child.kill('SIGINT')),
+      engineRun('sigterm', ['-d', '60s', script], (child) => child.kill('SIGTERM')),
+    ];
+    const [byDuration, bySigint, bySigterm] = await Promise.all(runs);
+    assert.equal(byDuration.code, 0, byDuration.stderr);
+    assert.ok(byDuration.seconds < 30, `ended after ${byDuration.seconds} s`);
+    assert.match(byDuration.stderr, /Stopping the VU thread: the VU code has not yielded/);
+    for (const r of [bySigint, bySigterm]) {
+      assert.equal(r.code, 105, r.stderr);
+      assert.ok(r.seconds < 15, `${r.name} ended ${r.seconds} s after the signal`);
+    }
+    for (const r of [byDuration, bySigint, bySigterm]) {
+      // Samples travel in batches of at most 5 ms: the one added just before the spin may be lost.
+      assert.ok(
+        r.summary.metrics.spins.count >= 4,
+        `${r.name}: the iterations before the spin were measured`,
+      );
+      assert.match(r.stdout, /spins/);
+    }
+    assert.ok(Date.now() - started < 45_000);
+  });
+
+  test('empty iterations as fast as possible: SIGTERM still ends the run at once, with the summary', async () => {
+    const script = files.write(
+      'empty.js',
+      "export default function () { if (__ITER === 1_000_000) console.log('spinning'); }",
+    );
+    const r = await engineRun('empty', ['-d', '60s', script], (child) => child.kill('SIGTERM'));
+    assert.equal(r.code, 105, r.stderr);
+    assert.ok(r.seconds < 10, `ended ${r.seconds} s after SIGTERM`);
+    assert.ok(r.summary.metrics.iterations.count > 1_000_000);
+  });
+
+  test('a Ctrl-C while the engine is still starting ends with 105 and a summary export', async () => {
+    const script = files.write(
+      'early.js',
+      `await new Promise((r) => setTimeout(r, 1500));
+       export const options = { vus: 1, duration: '1m' };
+       export default async function () { await new Promise((r) => setTimeout(r, 20)); }`,
+    );
+    const exported = `${files.dir}/early.json`;
+    const child = spawn(process.execPath, [BIN, 'run', '-q', '--summary-export', exported, script], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    await new Promise((r) => setTimeout(r, 700));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 105, stderr);
+    assert.ok(JSON.parse(readFileSync(exported, 'utf8')).metrics);
+  });
+
+  test('the engine stops when the process that started it goes away', async () => {
+    const script = files.write(
+      'forever.js',
+      `export const options = { vus: 1, duration: '10m' };
+       export default async function () { await new Promise((r) => setTimeout(r, 20)); }`,
+    );
+    const exported = `${files.dir}/orphan.json`;
+    // A shell starts the engine in the background and exits while it runs: the engine's parent is gone.
+    const shell = spawnSync(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" "${BIN}" run -q --summary-export "${exported}" "${script}" >/dev/null 2>&1 & echo $!; sleep 3`,
+      ],
+      { encoding: 'utf8' },
+    );
+    const pid = Number(shell.stdout.trim());
+    assert.ok(pid > 0, shell.stderr);
+    const deadline = Date.now() + 20_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(alive(pid), false, 'the orphaned engine is still running');
+    assert.ok(JSON.parse(readFileSync(exported, 'utf8')).metrics, 'the summary export was written');
+  });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface EngineRun {
+  name: string;
+  code: number | null;
+  seconds: number;
+  stdout: string;
+  stderr: string;
+  summary: { metrics: Record<string, Record<string, number>> };
+}
+
+/** Runs the engine CLI; `signal` is called once the script says it is spinning. */
+async function engineRun(name: string, args: string[], signal?: (child: ReturnType<typeof spawn>) => void) {
+  const exported = `${files.dir}/${name}.json`;
+  const child = spawn(process.execPath, [BIN, 'run', '--summary-export', exported, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
+  let from = Date.now();
+  if (signal) {
+    while (!stderr.includes('spinning') && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
+    from = Date.now();
+    signal(child);
+  }
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  const seconds = (Date.now() - from) / 1000;
+  const summary = JSON.parse(readFileSync(exported, 'utf8'));
+  return { name, code, seconds, stdout, stderr, summary } satisfies EngineRun;
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { count, run, tempDir } from './engine-fixtures.ts';
+import { count, run, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 after(() => files.cleanup());
@@ -140,5 +140,70 @@ describe('engine: bad scripts and exit codes like k6', () => {
     });
     assert.match(r.stderr, /group \\"g\\" was given an async function/);
     assert.equal(count(r.samples, 'iterations'), 0);
+  });
+
+  test("k6's synchronous style (no await) fails at once with 107, naming the call and the async form", async () => {
+    const server = await startServer((_req, res) => res.end('ok'));
+    try {
+      const cases: Array<[string, string, string]> = [
+        ['sync-get.js', 'http.get()', `export default function () { http.get(__ENV.BASE + '/'); }`],
+        [
+          'sync-status.js',
+          'http.post()',
+          `export default function () { const r = http.post(__ENV.BASE + '/', 'x'); if (r.status !== 200) throw new Error('no'); }`,
+        ],
+        ['sync-sleep.js', 'sleep()', `export default function () { sleep(1); }`],
+        [
+          'sync-batch.js',
+          'http.batch()',
+          `export default function () { const rs = http.batch([__ENV.BASE + '/a', __ENV.BASE + '/b']); check(rs[0], { ok: (r) => r.status === 200 }); }`,
+        ],
+        [
+          'sync-setup.js',
+          'http.get()',
+          `export function setup() { http.get(__ENV.BASE + '/'); return {}; }\nexport default async function () {}`,
+        ],
+      ];
+      for (const [name, call, body] of cases) {
+        const script = files.write(
+          name,
+          `import http from 'k6/http';\nimport { check, sleep } from 'k6';\nexport const options = { vus: 2, duration: '20s' };\n${body}`,
+        );
+        const started = Date.now();
+        const r = await run({ script, env: { BASE: server.url } });
+        assert.equal(r.exitCode, 107, `${name}: ${r.stderr}`);
+        assert.ok(Date.now() - started < 10_000, `${name} stopped at once`);
+        assert.ok(r.stderr.includes(`${call} was called without await`), `${name}: ${r.stderr}`);
+        assert.match(r.stderr, /await http\.get\(\.\.\.\)/);
+        assert.match(r.stderr, /--engine k6/);
+        assert.ok(count(r.samples, 'iterations') <= 2, `${name}: no iteration counted as completed`);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('setupTimeout and teardownTimeout end a setup/teardown that runs too long: 100 and 101', async () => {
+    const slowSetup = files.write(
+      'slow-setup.js',
+      `export const options = { setupTimeout: '1s', iterations: 1 };
+       export function setup() { for (;;) {} }
+       export default async function () {}`,
+    );
+    const slowTeardown = files.write(
+      'slow-teardown.js',
+      `export const options = { teardownTimeout: '1s', iterations: 1 };
+       export default async function () {}
+       export async function teardown() { await new Promise((r) => setTimeout(r, 60_000)); }`,
+    );
+    const started = Date.now();
+    const [a, b] = await Promise.all([run({ script: slowSetup }), run({ script: slowTeardown })]);
+    assert.equal(a.exitCode, 100, a.stderr);
+    assert.match(a.stderr, /setup\(\) did not finish within setupTimeout \(1 s\)/);
+    assert.equal(b.exitCode, 101, b.stderr);
+    assert.match(b.stderr, /teardown\(\) did not finish within teardownTimeout \(1 s\)/);
+    assert.equal(count(b.samples, 'iterations'), 1);
+    assert.ok(b.summary, 'the summary is still made');
+    assert.ok(Date.now() - started < 20_000);
   });
 });

@@ -10,8 +10,12 @@ import { MetricsEngine } from '../engine/metrics/engine.ts';
 import { InvalidOptionsError } from '../engine/metrics/errors.ts';
 import { MetricRegistry, registerBuiltins } from '../engine/metrics/registry.ts';
 import type { Sample } from '../engine/metrics/types.ts';
+import { OUTPUTS } from '../engine/outputs/index.ts';
 import { JsonOutput } from '../engine/outputs/json.ts';
-import { parseOut, parseOuts } from '../engine/outputs/parse-out.ts';
+import { parseOuts as parseAllWith, parseOut as parseWith } from '../engine/outputs/parse-out.ts';
+
+const parseOut = (v: string) => parseWith(v, OUTPUTS);
+const parseOuts = (v: string[]) => parseAllWith(v, OUTPUTS);
 
 const dir = mkdtempSync(join(tmpdir(), 'engine-outputs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -220,8 +224,8 @@ describe('parseOut (--out)', () => {
   it('reads json targets', () => {
     assert.deepEqual(parseOut('json=results.json'), { type: 'json', target: 'results.json' });
     assert.deepEqual(parseOut('json=out/r.json.gz'), { type: 'json', target: 'out/r.json.gz' });
-    assert.deepEqual(parseOut('json'), { type: 'json', target: '-' });
-    assert.deepEqual(parseOut('json='), { type: 'json', target: '-' });
+    assert.deepEqual(parseOut('json'), { type: 'json', target: '' });
+    assert.deepEqual(parseOut('json='), { type: 'json', target: '' });
     assert.deepEqual(parseOuts(['json=a', 'json']).length, 2);
   });
 

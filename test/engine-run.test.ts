@@ -227,4 +227,81 @@ describe('engine: a test run end to end', () => {
     }
     assert.deepEqual(cs.map((s) => s.tags.it).sort(), ['0', '1', '2', '3']);
   });
+
+  test('the vus gauge ends at the VU count for constant-vus; console.debug only with verbose', async () => {
+    const script = files.write(
+      'gauge.js',
+      `export const options = { vus: 3, duration: '1500ms' };
+       export default async function () { console.debug('debug line'); await new Promise((r) => setTimeout(r, 100)); }`,
+    );
+    const quiet = await run({ script });
+    assert.equal(quiet.exitCode, 0, quiet.stderr);
+    const vus = quiet.samples.filter((s) => s.metric === 'vus');
+    assert.ok(vus.length > 0);
+    assert.equal(vus[vus.length - 1].value, 3);
+    assert.equal(quiet.summary?.metrics.vus.values.value, 3);
+    assert.doesNotMatch(quiet.stderr, /debug line/);
+    const verbose = await run({ script, verbose: true, duration: '300ms' });
+    assert.match(verbose.stderr, /level=debug msg="debug line" source=console/);
+  });
+
+  test("an iteration ends when the timers it started have fired, as k6's event loop does", async () => {
+    const globals = files.write(
+      'timers-global.js',
+      `export const options = { iterations: 2, vus: 1 };
+       export default function () {
+         let n = 0;
+         const id = setInterval(() => { console.log('tick ' + __ITER); if (++n === 3) clearInterval(id); }, 10);
+         setTimeout(() => console.log('late ' + __ITER), 30);
+         const never = setTimeout(() => console.log('cleared'), 10);
+         clearTimeout(never);
+       }`,
+    );
+    const imported = files.write(
+      'timers-module.js',
+      `import { setTimeout } from 'k6/timers';
+       export const options = { iterations: 2, vus: 1 };
+       export default function () { setTimeout(() => console.log('late ' + __ITER), 30); }`,
+    );
+    const a = await run({ script: globals });
+    assert.equal(a.exitCode, 0, a.stderr);
+    assert.equal(a.stderr.match(/msg="tick 0"/g)?.length, 3, a.stderr);
+    assert.equal(a.stderr.match(/msg="tick 1"/g)?.length, 3, a.stderr);
+    assert.match(a.stderr, /late 0.*late 1/s);
+    assert.doesNotMatch(a.stderr, /cleared/);
+    for (const d of a.samples.filter((s) => s.metric === 'iteration_duration'))
+      assert.ok(d.value >= 29, `${d.value}`);
+    const b = await run({ script: imported });
+    assert.equal(b.exitCode, 0, b.stderr);
+    assert.match(b.stderr, /late 0.*late 1/s);
+  });
+
+  test('an interval never cleared is interrupted at the end of the test', async () => {
+    const script = files.write(
+      'timers-forever.js',
+      `export const options = { scenarios: { s: { executor: 'constant-vus', vus: 1, duration: '500ms', gracefulStop: '200ms' } } };
+       export default function () { setInterval(() => {}, 10); }`,
+    );
+    const started = Date.now();
+    const r = await run({ script });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.ok(Date.now() - started < 8000);
+    assert.equal(r.summary?.metrics.iterations, undefined);
+  });
+
+  test('a .js script next to a .ts of the same name runs itself, as k6 resolves it', async () => {
+    files.write('twin.ts', 'export default async function () { throw new Error("the .ts ran"); }\n');
+    files.write('twin-lib.ts', 'export const who: string = "ts";\n');
+    files.write('twin-lib.js', 'export const who = "js";\n');
+    const script = files.write(
+      'twin.js',
+      `import { who } from './twin-lib.js';
+       import { Counter } from 'k6/metrics';
+       const c = new Counter('who_' + who);
+       export default async function () { c.add(1); }`,
+    );
+    const r = await run({ script });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(count(r.samples, 'who_js'), 1, r.stderr);
+  });
 });

@@ -77,12 +77,15 @@ export function createK6(vu: VU) {
         reject(new InterruptedError());
         return;
       }
+      const settle = vu.blocking('sleep()');
       const done = vu.onInterrupt((err) => {
         clearTimeout(timer);
+        settle();
         reject(err);
       });
       const timer = setTimeout(() => {
         done();
+        settle();
         resolve();
       }, ms);
     });

@@ -3,8 +3,8 @@
 // gracefulStop, then interrupt them).
 import type { Sample } from '../metrics/types.ts';
 import { plannedDurationMs, type ScenarioConfig } from '../options.ts';
-import type { ScenarioView } from '../test-context.ts';
-import type { IterationOutcome, VU } from '../vu.ts';
+import type { IterationOutcome, ScenarioView } from '../test-context.ts';
+import type { VU } from '../vu.ts';
 
 export type StopMode = 'graceful' | 'hard';
 

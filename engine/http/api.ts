@@ -397,8 +397,25 @@ export function createHttp(vu: VU) {
   }
 
   /** A request as k6 scripts see it: a PendingResponse that resolves with the Response itself. */
-  const pending = (method: string, url: unknown, body: unknown, params: Params | undefined) =>
-    new PendingResponse<Response>((resolve, reject) => send(method, url, body, params, resolve, reject));
+  const pending = (call: string, method: string, url: unknown, body: unknown, params: Params | undefined) => {
+    const settle = vu.blocking(call);
+    return new PendingResponse<Response>((resolve, reject) =>
+      send(
+        method,
+        url,
+        body,
+        params,
+        (r) => {
+          settle();
+          resolve(r);
+        },
+        (e) => {
+          settle();
+          reject(e);
+        },
+      ),
+    );
+  };
   const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> =>
     new Promise<Response>((resolve, reject) => send(method, url, body, params, resolve, reject));
 
@@ -406,14 +423,18 @@ export function createHttp(vu: VU) {
     asyncRequest: (method: string, url: unknown, body?: unknown, params?: Params) =>
       request(method, url, body, params),
     request: (method: string, url: unknown, body?: unknown, params?: Params) =>
-      pending(method, url, body, params),
-    get: (url: unknown, params?: Params) => pending('GET', url, null, params),
-    head: (url: unknown, params?: Params) => pending('HEAD', url, null, params),
-    post: (url: unknown, body?: unknown, params?: Params) => pending('POST', url, body, params),
-    put: (url: unknown, body?: unknown, params?: Params) => pending('PUT', url, body, params),
-    patch: (url: unknown, body?: unknown, params?: Params) => pending('PATCH', url, body, params),
-    del: (url: unknown, body?: unknown, params?: Params) => pending('DELETE', url, body, params),
-    options: (url: unknown, body?: unknown, params?: Params) => pending('OPTIONS', url, body, params),
+      pending('http.request()', method, url, body, params),
+    get: (url: unknown, params?: Params) => pending('http.get()', 'GET', url, null, params),
+    head: (url: unknown, params?: Params) => pending('http.head()', 'HEAD', url, null, params),
+    post: (url: unknown, body?: unknown, params?: Params) =>
+      pending('http.post()', 'POST', url, body, params),
+    put: (url: unknown, body?: unknown, params?: Params) => pending('http.put()', 'PUT', url, body, params),
+    patch: (url: unknown, body?: unknown, params?: Params) =>
+      pending('http.patch()', 'PATCH', url, body, params),
+    del: (url: unknown, body?: unknown, params?: Params) =>
+      pending('http.del()', 'DELETE', url, body, params),
+    options: (url: unknown, body?: unknown, params?: Params) =>
+      pending('http.options()', 'OPTIONS', url, body, params),
     batch(requests: unknown[] | Record<string, unknown>): Promise<unknown> {
       const one = (r: unknown): Promise<Response> => {
         if (typeof r === 'string' || r instanceof TaggedURL) return request('GET', r, null);
@@ -421,11 +442,12 @@ export function createHttp(vu: VU) {
         const o = r as { method?: string; url: unknown; body?: unknown; params?: Params };
         return request(o.method ?? 'GET', o.url, o.body, o.params);
       };
-      if (Array.isArray(requests)) return Promise.all(requests.map(one));
+      const settle = vu.blocking('http.batch()');
+      if (Array.isArray(requests)) return Promise.all(requests.map(one)).finally(settle);
       const keys = Object.keys(requests);
-      return Promise.all(keys.map((k) => one(requests[k]))).then((rs) =>
-        Object.fromEntries(rs.map((r, i) => [keys[i], r])),
-      );
+      return Promise.all(keys.map((k) => one(requests[k])))
+        .then((rs) => Object.fromEntries(rs.map((r, i) => [keys[i], r])))
+        .finally(settle);
     },
     file: (data: string | ArrayBuffer, filename = 'file', contentType = 'application/octet-stream') =>
       new FileData(data, filename, contentType),

@@ -2,9 +2,12 @@
 // A VU's copy of the script is imported as `file:///script.js?__run=R&__vu=N`. Every import made
 // from such a module inherits that query, so each VU gets its own instance of every script module
 // and of the k6 module facades. Script modules get a one-line prelude that shadows `__VU`, `__ITER`,
-// `__ENV` and `console` with per-VU bindings, so they stay right across awaits without any
-// async-context tracking on the hot path.
+// `__ENV`, `console` and the timer functions (those the module does not declare itself) with
+// per-VU bindings, so they stay right across awaits without any async-context tracking on the
+// hot path.
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 interface LoaderData {
   /** `k6/http` → file URL of the engine's facade module. */
@@ -40,11 +43,24 @@ type Resolve = (
   context: { parentURL?: string },
 ) => Promise<{ url: string; format?: string }>;
 
+/** A file of the user's script, resolved as k6 does (exact path, ES module), not by the dev-time TypeScript loader. */
+function scriptFile(url: URL): boolean {
+  try {
+    return url.protocol === 'file:' && statSync(fileURLToPath(url)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export async function resolve(
   specifier: string,
   context: { parentURL?: string },
   nextResolve: Resolve,
 ): Promise<{ url: string; format?: string; shortCircuit?: boolean }> {
+  // The entry script of a VU: `file:///script.js?__run=R&__vu=N`.
+  if (vuQuery(specifier) !== null && specifier.startsWith('file:') && scriptFile(new URL(specifier))) {
+    return { url: specifier, format: 'module', shortCircuit: true };
+  }
   const query = vuQuery(context.parentURL);
   if (query === null) return nextResolve(specifier, context);
   if (specifier === 'k6' || specifier.startsWith('k6/')) {
@@ -62,6 +78,12 @@ export async function resolve(
     throw new Error(
       `Remote module "${specifier}" cannot be loaded by the node engine; bundle it into the script (esbuild --bundle).`,
     );
+  }
+  if (/^(\.{0,2}\/|file:)/.test(specifier) && context.parentURL) {
+    const target = new URL(specifier, context.parentURL);
+    if (scriptFile(target) && !target.href.startsWith(engineUrl) && !target.href.includes('/node_modules/')) {
+      return { url: withQuery(target.href, query), format: 'module', shortCircuit: true };
+    }
   }
   const resolved = await nextResolve(specifier, context);
   const own = resolved.url.startsWith(engineUrl) || resolved.url.includes('/node_modules/');
@@ -99,9 +121,20 @@ export async function load(
   return { format, source: withPrelude(source, query), shortCircuit: true };
 }
 
+const TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'];
+
+/** Whether the module declares or imports `name` itself (then the prelude must not bind it). */
+function declares(source: string, name: string): boolean {
+  return new RegExp(
+    `\\b(?:const|let|var|function|class)\\s+${name}\\b|import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}|\\{[^}]*\\b${name}\\b[^}]*\\}\\s*=[^=]`,
+  ).test(source);
+}
+
 function withPrelude(source: string, query: string): string {
   const vu = /(?:^|&)__vu=(\d+)/.exec(query)?.[1] ?? '0';
-  const prelude = `import{__ITER,__ENV,console}from"k6/x-engine-context";const __VU=${vu};`;
+  const timers = TIMERS.filter((name) => !declares(source, name));
+  const names = ['__ITER', '__ENV', 'console', ...timers].join(',');
+  const prelude = `import{${names}}from"k6/x-engine-context";const __VU=${vu};`;
   if (source.startsWith('#!')) {
     const nl = source.indexOf('\n');
     return `${source.slice(0, nl + 1)}${prelude}${source.slice(nl + 1)}`;

@@ -1,4 +1,4 @@
-// Installs the loader hooks once per process. The k6 module names map to the engine's facade
+// Installs the loader hooks once per thread (the VU thread calls it; hooks are not inherited). The k6 module names map to the engine's facade
 // modules; each facade finds its VU from its own URL (see ./hooks.ts).
 import { register } from 'node:module';
 

@@ -3,6 +3,7 @@
 
 import { formatConsoleArgs } from '../console.ts';
 import { vuForModule } from '../registry.ts';
+import { timersOf } from '../vu-timers.ts';
 
 const vu = vuForModule(import.meta.url);
 
@@ -30,3 +31,5 @@ export const console = {
   error: write('error'),
   debug: write('debug'),
 };
+
+export const { setTimeout, clearTimeout, setInterval, clearInterval } = timersOf(vu);

@@ -1,7 +1,10 @@
-// `k6/timers` (and `k6/experimental/timers`): the same timers as the globals.
-export const setTimeout = globalThis.setTimeout;
-export const clearTimeout = globalThis.clearTimeout;
-export const setInterval = globalThis.setInterval;
-export const clearInterval = globalThis.clearInterval;
+// `k6/timers` (and `k6/experimental/timers`) for one VU: the VU's own timers, which the end of
+// an iteration waits for as k6 does.
+import { vuForModule } from '../registry.ts';
+import { timersOf } from '../vu-timers.ts';
 
-export default { setTimeout, clearTimeout, setInterval, clearInterval };
+const timers = timersOf(vuForModule(import.meta.url));
+
+export const { setTimeout, clearTimeout, setInterval, clearInterval } = timers;
+
+export default timers;

@@ -13,11 +13,12 @@ import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { MetricInfo, Sample } from '../metrics/types.ts';
 import { goTime } from './go-time.ts';
+import type { Output, OutputType } from './output.ts';
 
 const FLUSH_EVERY_MS = 200;
 const CHUNK_CHARS = 1 << 20;
 
-export class JsonOutput {
+export class JsonOutput implements Output {
   private pending = '';
   private readonly queue: string[] = [];
   private writing: Promise<void> | null = null;
@@ -162,3 +163,8 @@ function metricLine(info: MetricInfo): string {
   };
   return '{"type":"Metric","data":' + JSON.stringify(data) + ',"metric":' + JSON.stringify(info.name) + '}\n';
 }
+
+export const jsonOutput: OutputType = {
+  usage: '--out json=results.json, --out json=results.json.gz, or --out json for stdout',
+  open: (target, deps) => JsonOutput.open(target, (name) => deps.metricInfo(name)),
+};

@@ -1,0 +1,534 @@
+// One test run as seen from the main thread. VU code runs in a worker thread (./worker/); this
+// thread owns what must keep working whatever the script does: the test clock, stop requests, the
+// metrics engine and thresholds, the outputs, the progress line and the summary. A VU thread that
+// stops answering (VU code that never yields) is terminated when the run is due to end — at
+// duration + gracefulStop, on a stop request, or at setupTimeout/teardownTimeout — and the summary
+// of what was measured is still written (k6-facts §2, §3).
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { logLine } from './console.ts';
+import { EXIT } from './exit-codes.ts';
+import { checkDuration } from './limits.ts';
+import { MetricsEngine } from './metrics/engine.ts';
+import { MetricRegistry, registerBuiltins } from './metrics/registry.ts';
+import { DEFAULT_SUMMARY_TREND_STATS } from './metrics/trend-stats.ts';
+import type { SummaryData, ThresholdsOption } from './metrics/types.ts';
+import { initialVUs, plannedDurationMs, type ScenarioConfig } from './options.ts';
+import { openOutputs } from './outputs/index.ts';
+import type { Output } from './outputs/output.ts';
+import { type Progress, progressLine, RecentRate } from './progress.ts';
+import type { RunOptions, RunResult, StopMode } from './run-options.ts';
+import { SampleSink } from './samples.ts';
+import { writeSummary } from './summary/write.ts';
+import {
+  type Beat,
+  type FromWorker,
+  SampleDecoder,
+  type ToWorker,
+  type WorkerInit,
+} from './worker/protocol.ts';
+
+const WORKER_ENTRY = new URL('./worker/boot.mjs', import.meta.url);
+/** A VU thread silent this long after a stop request cannot end any iteration gracefully: all its VUs share one event loop. */
+const STUCK_AFTER_STOP_MS = 3000;
+const STUCK_WHILE_LOADING_MS = 10_000;
+/** The same once the scenarios are past their planned end. */
+const STUCK_AFTER_END_MS = 5000;
+/** Beyond gracefulStop: the VU thread's own interrupt-and-abandon time (executors/scenario-run.ts) plus a margin. */
+const END_MARGIN_MS = 5000;
+/** A hard stop the VU thread has not finished after this long is forced. */
+const HARD_STOP_MS = 3000;
+const SUMMARY_TIMEOUT_MS = 120_000;
+const DEFAULT_HOOK_TIMEOUT = '60s';
+
+type Ready = Extract<FromWorker, { t: 'ready' }>;
+type Fatal = Extract<FromWorker, { t: 'fatal' }>;
+type SummaryResult = Extract<FromWorker, { t: 'summary-result' }>;
+
+function isTTY(w: Writable): boolean {
+  return (w as { isTTY?: boolean }).isTTY === true;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolveFn!: (v: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolveFn = r;
+  });
+  return { promise, resolve: resolveFn };
+}
+
+/** One worker thread running VU code, with the time it was last heard from. */
+class VuThread {
+  readonly worker: Worker;
+  lastHeard = performance.now();
+  gone = false;
+  readonly exited: Promise<void>;
+
+  constructor(init: WorkerInit, onMessage: (msg: FromWorker) => void, onError: (err: Error) => void) {
+    this.worker = new Worker(WORKER_ENTRY, { workerData: init, stdout: false, stderr: false });
+    this.worker.on('message', (msg: FromWorker) => {
+      this.lastHeard = performance.now();
+      onMessage(msg);
+    });
+    this.worker.on('error', onError);
+    this.exited = new Promise((r) =>
+      this.worker.once('exit', () => {
+        this.gone = true;
+        r();
+      }),
+    );
+  }
+
+  send(msg: ToWorker): void {
+    if (!this.gone) this.worker.postMessage(msg);
+  }
+
+  async kill(): Promise<void> {
+    if (this.gone) return;
+    await this.worker.terminate();
+    await this.exited;
+  }
+}
+
+type Stage = 'load' | 'init' | 'setup' | 'running' | 'teardown' | 'ended';
+
+export class TestRun {
+  private readonly runId = randomUUID().slice(0, 8);
+  private readonly scriptPath: string;
+  private readonly env: Record<string, string>;
+  private readonly io: { stdout: Writable; stderr: Writable };
+  private readonly registry = new MetricRegistry();
+  private readonly decoder = new SampleDecoder();
+  private readonly inflight = new Int32Array(new SharedArrayBuffer(4));
+  private readonly sink = new SampleSink();
+  private readonly recent = new RecentRate();
+  private metrics: MetricsEngine | null = null;
+  private outputs: Output[] = [];
+  private thread: VuThread | null = null;
+  private ready = deferred<Ready | Fatal | null>();
+  private ended = deferred<void>();
+  private summaryResult = deferred<SummaryResult | null>();
+  private stage: Stage = 'load';
+  private stageSince = performance.now();
+  private startPerf = 0;
+  private runningSince = 0;
+  private scenarios: ScenarioConfig[] = [];
+  private testTags: Record<string, string> = {};
+  private setupTimeoutMs = 60_000;
+  private teardownTimeoutMs = 60_000;
+  private beat: Beat | null = null;
+  private vusEmitted = false;
+  private setupJson: string | undefined;
+  private stopMode: StopMode | null = null;
+  private stopAt = 0;
+  private hardAt = 0;
+  private abortReason: { code: number; message: string } | null = null;
+  private failedMarked = false;
+  private fatal: Fatal | null = null;
+  /** Why the VU thread was terminated, when it was. */
+  private forced: string | null = null;
+
+  constructor(private readonly opts: RunOptions) {
+    this.scriptPath = resolve(opts.script);
+    this.io = { stdout: opts.stdout ?? process.stdout, stderr: opts.stderr ?? process.stderr };
+    const system = opts.includeSystemEnvVars ? (process.env as Record<string, string>) : {};
+    this.env = { ...system, ...(opts.env ?? {}) };
+  }
+
+  requestStop(mode: StopMode): void {
+    if (this.stopMode === 'hard') return;
+    if (this.stopMode === 'graceful') mode = 'hard';
+    const now = performance.now();
+    if (this.stopMode === null) this.stopAt = now;
+    if (mode === 'hard') this.hardAt = now;
+    this.stopMode = mode;
+    this.thread?.send({ t: 'stop', mode });
+  }
+
+  async execute(): Promise<RunResult> {
+    if (!existsSync(this.scriptPath)) {
+      return this.fail(EXIT.usage, `The script ${this.scriptPath} does not exist; check the path.`);
+    }
+    registerBuiltins(this.registry);
+    const onSignal = () => this.requestStop('graceful');
+    const onHardSignal = () => this.requestStop('hard');
+    this.opts.signal?.addEventListener('abort', onSignal);
+    this.opts.hardStopSignal?.addEventListener('abort', onHardSignal);
+    if (this.opts.signal?.aborted) this.requestStop('graceful');
+    if (this.opts.hardStopSignal?.aborted) this.requestStop('hard');
+    const watchdog = setInterval(() => this.watch(), 250);
+    const tickers: NodeJS.Timeout[] = [];
+    try {
+      const thread = this.startThread('test');
+      const ready = await this.ready.promise;
+      if (ready === null || ready.t === 'fatal') {
+        await thread.kill();
+        if (ready?.t === 'fatal') return this.fail(ready.code, ready.message);
+        return this.fail(this.stopMode ? EXIT.externalAbort : EXIT.scriptException, this.lostThread());
+      }
+      const invalid = await this.prepare(ready);
+      if (invalid) {
+        await thread.kill();
+        return this.fail(EXIT.invalidConfig, `Invalid options: ${invalid}`);
+      }
+      if (!this.opts.quiet)
+        this.io.stderr.write(banner(this.scriptPath, this.opts.out ?? [], this.scenarios));
+      this.sink.start();
+      this.setStage('init');
+      thread.send({ t: 'start' });
+      tickers.push(setInterval(() => this.emitVUs(), 1000));
+      tickers.push(setInterval(() => this.checkThresholds(), 2000));
+      tickers.push(this.startProgress());
+      await this.ended.promise;
+      for (const t of tickers) clearInterval(t);
+      if (this.fatal && this.stage === 'init') {
+        await thread.kill();
+        await this.closeOutputs();
+        return this.fail(this.fatal.code, this.fatal.message);
+      }
+      if (!this.opts.quiet && isTTY(this.io.stderr)) this.io.stderr.write('\n');
+      return await this.finish(ready);
+    } finally {
+      for (const t of tickers) clearInterval(t);
+      clearInterval(watchdog);
+      this.opts.signal?.removeEventListener('abort', onSignal);
+      this.opts.hardStopSignal?.removeEventListener('abort', onHardSignal);
+      await this.thread?.kill();
+      this.sink.stop();
+    }
+  }
+
+  private startThread(mode: WorkerInit['mode']): VuThread {
+    Atomics.store(this.inflight, 0, 0);
+    const init: WorkerInit = {
+      mode,
+      scriptPath: this.scriptPath,
+      runId: this.runId,
+      env: this.env,
+      overrides: {
+        vus: this.opts.vus,
+        duration: this.opts.duration,
+        iterations: this.opts.iterations,
+        stages: this.opts.stages,
+        tags: this.opts.tags,
+        summaryTrendStats: this.opts.summaryTrendStats,
+      },
+      verbose: this.opts.verbose === true,
+      inflight: this.inflight.buffer as SharedArrayBuffer,
+    };
+    const thread = new VuThread(
+      init,
+      (msg) => this.onMessage(msg),
+      (err) => {
+        this.io.stderr.write(logLine('error', `The VU thread failed: ${err.stack ?? err.message}`));
+        if (!this.abortReason) this.abortReason = { code: EXIT.scriptException, message: err.message };
+      },
+    );
+    void thread.exited.then(() => {
+      this.ready.resolve(null);
+      this.ended.resolve();
+      this.summaryResult.resolve(null);
+    });
+    this.thread = thread;
+    return thread;
+  }
+
+  /** Metrics engine, thresholds, outputs; returns the problem with the options, if any. */
+  private async prepare(ready: Ready): Promise<string | null> {
+    try {
+      for (const m of ready.metrics) this.registry.define(m.name, m.type, m.contains);
+      const o = ready.options;
+      this.scenarios = ready.scenarios;
+      this.testTags = { ...((o.tags as Record<string, string>) ?? {}) };
+      this.setupTimeoutMs = checkDuration((o.setupTimeout as string) ?? DEFAULT_HOOK_TIMEOUT, 'setupTimeout');
+      this.teardownTimeoutMs = checkDuration(
+        (o.teardownTimeout as string) ?? DEFAULT_HOOK_TIMEOUT,
+        'teardownTimeout',
+      );
+      const metrics = new MetricsEngine({
+        registry: this.registry,
+        thresholds: (o.thresholds ?? {}) as ThresholdsOption,
+        summaryTrendStats: (o.summaryTrendStats as string[]) ?? DEFAULT_SUMMARY_TREND_STATS,
+      });
+      this.metrics = metrics;
+      this.outputs = await openOutputs(this.opts.out ?? [], {
+        metricInfo: (name) => metrics.metricInfo(name),
+      });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    const metrics = this.metrics;
+    this.sink.setEntryConsumer((entry) => metrics.addEntry(entry));
+    for (const o of this.outputs) this.sink.addConsumer((batch) => o.add(batch));
+    const onSamples = this.opts.onSamples;
+    if (onSamples) this.sink.addConsumer((batch) => onSamples(batch));
+    return null;
+  }
+
+  private onMessage(msg: FromWorker): void {
+    switch (msg.t) {
+      case 'samples':
+        for (const m of msg.batch.metrics) this.registry.define(m.name, m.type, m.contains);
+        this.decoder.decode(msg.batch, this.sink.push);
+        Atomics.sub(this.inflight, 0, 1);
+        Atomics.notify(this.inflight, 0);
+        return;
+      case 'log':
+        this.io.stderr.write(msg.text);
+        return;
+      case 'beat':
+        this.beat = msg.beat;
+        // The first vus sample as soon as the VUs are working, so even a short run has one.
+        if (!this.vusEmitted) this.emitVUs();
+        return;
+      case 'ready':
+        this.ready.resolve(msg);
+        return;
+      case 'fatal':
+        this.fatal = msg;
+        // While loading or initialising VUs, execute() reports it once the VU thread is done.
+        if (this.stage === 'load') this.ready.resolve(msg);
+        else if (this.stage !== 'init') this.io.stderr.write(logLine('error', msg.message));
+        return;
+      case 'phase':
+        if (msg.phase === 'ended') this.ended.resolve();
+        else if (msg.phase === 'started') this.startPerf = performance.now();
+        else this.setStage(msg.phase);
+        return;
+      case 'setup-data':
+        this.setupJson = msg.json;
+        return;
+      case 'abort':
+        if (this.abortReason) return;
+        this.abortReason = { code: msg.code, message: msg.message };
+        if (msg.code === EXIT.scriptAborted) this.io.stderr.write(logLine('warning', msg.message));
+        return;
+      case 'failed':
+        if (!this.failedMarked)
+          this.io.stderr.write(logLine('warning', `test marked as failed: ${msg.reason}`));
+        this.failedMarked = true;
+        return;
+      case 'summary-result':
+        this.summaryResult.resolve(msg);
+        return;
+    }
+  }
+
+  private setStage(stage: Stage): void {
+    this.stage = stage;
+    this.stageSince = performance.now();
+    if (stage === 'running') this.runningSince = this.stageSince;
+  }
+
+  /** Ends the VU thread when the run is due to end and the thread cannot end it itself. */
+  private watch(): void {
+    const thread = this.thread;
+    if (!thread || thread.gone || this.forced) return;
+    const now = performance.now();
+    const silentMs = now - thread.lastHeard;
+    const silent = `the VU code has not yielded for ${(silentMs / 1000).toFixed(1)} s`;
+    const grace = Math.max(0, ...this.scenarios.map((s) => s.gracefulStopMs));
+    let reason: string | null = null;
+    // While the VU thread starts, it loads the TypeScript loader and the engine before it can answer.
+    const stuckAfterStop = this.stage === 'load' ? STUCK_WHILE_LOADING_MS : STUCK_AFTER_STOP_MS;
+    if (this.stopMode && silentMs > stuckAfterStop) {
+      reason = `${silent}, so no iteration can end gracefully`;
+    } else if (this.stopMode === 'hard' && now - this.hardAt > HARD_STOP_MS) {
+      reason = 'the VU code did not stop when told to stop at once';
+    } else if (this.stopMode === 'graceful' && now - this.stopAt > grace + END_MARGIN_MS) {
+      reason = 'the VU code did not end within gracefulStop';
+    } else if (this.stage === 'setup' && now - this.stageSince > this.setupTimeoutMs) {
+      reason = `setup() did not finish within setupTimeout (${this.setupTimeoutMs / 1000} s)`;
+      this.abortReason ??= { code: EXIT.setupTimeout, message: reason };
+    } else if (this.stage === 'teardown' && now - this.stageSince > this.teardownTimeoutMs) {
+      reason = `teardown() did not finish within teardownTimeout (${this.teardownTimeoutMs / 1000} s)`;
+      this.abortReason ??= { code: EXIT.teardownTimeout, message: reason };
+    } else if (this.stage === 'running') {
+      const end =
+        this.runningSince + Math.max(0, ...this.scenarios.map((s) => s.startTimeMs + plannedDurationMs(s)));
+      if (now > end + grace + END_MARGIN_MS) reason = 'the scenarios did not end within gracefulStop';
+      else if (now > end && silentMs > STUCK_AFTER_END_MS) reason = `${silent} at the end of the test`;
+    }
+    if (reason === null) return;
+    this.forced = reason;
+    this.io.stderr.write(
+      logLine(
+        'warning',
+        `Stopping the VU thread: ${reason}. The summary covers what was measured until then` +
+          `${this.stage === 'running' || this.stage === 'setup' ? '; teardown() does not run' : ''}.`,
+      ),
+    );
+    void thread.kill();
+  }
+
+  private emitVUs(): void {
+    if (this.stage !== 'running' || !this.beat) return;
+    if (!this.vusEmitted && this.beat.vusActive === 0) return;
+    this.vusEmitted = true;
+    const time = Date.now();
+    this.sink.push({ metric: 'vus', time, value: this.beat.vusActive, tags: this.testTags });
+    this.sink.push({ metric: 'vus_max', time, value: this.beat.vusMax, tags: this.testTags });
+  }
+
+  private checkThresholds(): void {
+    if (!this.metrics || this.startPerf === 0) return;
+    this.sink.flush();
+    const verdict = this.metrics.evaluateThresholds(performance.now() - this.startPerf);
+    if (verdict.abort && !this.abortReason) {
+      this.abortReason = {
+        code: EXIT.thresholdsFailed,
+        message: `thresholds on metrics '${verdict.abort.metric}' were crossed (${verdict.abort.threshold}); abortOnFail stops the test`,
+      };
+      this.io.stderr.write(logLine('error', this.abortReason.message));
+      this.thread?.send({ t: 'stop', mode: 'hard' });
+      if (!this.hardAt) this.hardAt = performance.now();
+    }
+  }
+
+  private progress(): Progress {
+    const elapsedMs = this.startPerf === 0 ? 0 : performance.now() - this.startPerf;
+    const beat = this.beat;
+    let iterations = 0;
+    let failed = 0;
+    for (const s of beat?.scenarios ?? []) {
+      iterations += s.iterations;
+      failed += s.failed;
+    }
+    const requests = beat?.requests ?? 0;
+    return {
+      scenarios: (beat?.scenarios ?? []).map((s) => ({
+        name: s.name,
+        executor: s.executor,
+        elapsedMs: s.elapsedMs,
+        plannedMs: s.plannedMs,
+        vus: s.vus,
+        iterations: s.iterations,
+      })),
+      elapsedMs,
+      plannedMs: Math.max(0, ...this.scenarios.map((s) => s.startTimeMs + plannedDurationMs(s))),
+      vus: beat?.vusActive ?? 0,
+      vusMax: beat?.vusMax ?? 0,
+      iterations,
+      requests,
+      reqPerSec: this.recent.rate(performance.now(), requests),
+      errors: (beat?.failedRequests ?? 0) + failed,
+    };
+  }
+
+  private startProgress(): NodeJS.Timeout {
+    const tty = isTTY(this.io.stderr);
+    let ticks = 0;
+    return setInterval(() => {
+      const p = this.progress();
+      this.opts.onProgress?.(p);
+      if (this.opts.quiet) return;
+      ticks++;
+      if (tty) this.io.stderr.write(`\r\x1b[2K${progressLine(p)}`);
+      else if (ticks % 10 === 0) this.io.stderr.write(`${progressLine(p)}\n`);
+    }, 1000);
+  }
+
+  /** Summary, handleSummary, export, outputs closed, exit code. */
+  private async finish(ready: Ready): Promise<RunResult> {
+    const metrics = this.metrics as MetricsEngine;
+    this.sink.flush();
+    const testRunDurationMs = this.startPerf === 0 ? 0 : performance.now() - this.startPerf;
+    const summary = metrics.summaryData({
+      testRunDurationMs,
+      isStdOutTTY: isTTY(this.io.stdout),
+      isStdErrTTY: isTTY(this.io.stderr),
+      noColor: this.opts.noColor ?? false,
+      setupData: this.setupJson === undefined ? undefined : JSON.parse(this.setupJson),
+    });
+    const verdict = metrics.evaluateThresholds(testRunDurationMs);
+    const files = ready.hasHandleSummary ? await this.handleSummary(summary) : null;
+    await writeSummary(summary, files, {
+      stdout: this.io.stdout,
+      stderr: this.io.stderr,
+      colors: !this.opts.noColor && isTTY(this.io.stdout),
+      summaryExport: this.opts.summaryExport,
+    });
+    await this.closeOutputs();
+
+    const interrupted = this.stopMode !== null || this.abortReason !== null;
+    let exitCode: number = EXIT.ok;
+    if (this.abortReason) exitCode = this.abortReason.code;
+    else if (this.stopMode) exitCode = EXIT.externalAbort;
+    else if (verdict.failed) exitCode = EXIT.thresholdsFailed;
+    else if (this.failedMarked) exitCode = EXIT.markedAsFailed;
+    if (verdict.failed) this.io.stderr.write(logLine('error', 'thresholds on metrics have been crossed'));
+    return { exitCode, summary, thresholds: metrics.thresholdResults(), interrupted };
+  }
+
+  /**
+   * handleSummary(data) in the VU thread; when that thread was stopped, in a fresh one that loads
+   * the script again (its init code runs once more). Null means: print the text summary.
+   */
+  private async handleSummary(summary: SummaryData): Promise<Record<string, string | ArrayBuffer> | null> {
+    if (!this.thread || this.thread.gone) {
+      this.summaryResult = deferred();
+      this.forced = null;
+      this.startThread('summary');
+    }
+    const thread = this.thread as VuThread;
+    this.setStage('ended');
+    thread.lastHeard = performance.now();
+    thread.send({ t: 'summary', data: summary });
+    const timer = setTimeout(() => {
+      this.io.stderr.write(logLine('error', 'handleSummary() did not finish within 2 minutes.'));
+      void thread.kill();
+    }, SUMMARY_TIMEOUT_MS);
+    const result = await this.summaryResult.promise;
+    clearTimeout(timer);
+    await thread.kill();
+    if (result?.files) return result.files;
+    const why = result?.error ?? this.fatal?.message ?? 'it did not return';
+    this.io.stderr.write(
+      logLine('error', `handleSummary() failed, printing the default summary instead: ${why}`),
+    );
+    return null;
+  }
+
+  private async closeOutputs(): Promise<void> {
+    this.sink.stop();
+    for (const o of this.outputs) {
+      try {
+        await o.close();
+      } catch (err) {
+        this.io.stderr.write(
+          logLine('warning', `could not finish the --out file: ${(err as Error).message}`),
+        );
+      }
+    }
+    this.outputs = [];
+  }
+
+  private lostThread(): string {
+    return this.stopMode
+      ? 'The test was stopped while the script was loading.'
+      : 'The VU thread ended while loading the script.';
+  }
+
+  private fail(exitCode: number, message: string): RunResult {
+    this.io.stderr.write(logLine('error', message));
+    return { exitCode, summary: null, thresholds: [], interrupted: false };
+  }
+}
+
+function banner(script: string, out: string[], scenarios: ScenarioConfig[]): string {
+  const maxVUs = scenarios.reduce((sum, s) => sum + initialVUs(s), 0);
+  const lines = [
+    '',
+    '  execution: local (connect-perf-engine, node)',
+    `     script: ${script}`,
+    `     output: ${out.length ? out.join(', ') : '-'}`,
+    '',
+    `  scenarios: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}, ${maxVUs} max VUs`,
+    ...scenarios.map((s) => `           * ${s.name}: ${s.executor}`),
+    '',
+  ];
+  return `${lines.join('\n')}\n`;
+}

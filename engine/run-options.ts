@@ -1,0 +1,48 @@
+// What a caller of the engine gives (RunOptions) and gets back (RunResult).
+import type { Writable } from 'node:stream';
+import type { ThresholdResult } from './metrics/engine.ts';
+import type { Sample, SummaryData } from './metrics/types.ts';
+import type { OptionOverrides } from './options.ts';
+import type { Progress } from './progress.ts';
+
+export type { StopMode } from './executors/scenario-run.ts';
+
+import type { StopMode } from './executors/scenario-run.ts';
+
+export interface RunOptions extends OptionOverrides {
+  /** Path of the script (an ES module, e.g. an esbuild bundle). */
+  script: string;
+  /** `-e K=V` values for `__ENV`. */
+  env?: Record<string, string>;
+  /** `--out` values, e.g. `json=FILE` (`.gz`, `-` for stdout). */
+  out?: string[];
+  summaryExport?: string;
+  quiet?: boolean;
+  noColor?: boolean;
+  /** `console.debug` lines are printed only with --verbose, as in k6. */
+  verbose?: boolean;
+  /** Put the process environment into `__ENV` (the CLI does, like `k6 run`; the library does not by default). */
+  includeSystemEnvVars?: boolean;
+  onSamples?: (samples: Sample[]) => void;
+  onProgress?: (progress: Progress) => void;
+  /** Aborting it stops the test like a first Ctrl+C (graceful); `stop('hard')` on the handle stops at once. */
+  signal?: AbortSignal;
+  /** Aborting it stops the test at once, like a second Ctrl+C (for callers without the handle). */
+  hardStopSignal?: AbortSignal;
+  stdout?: Writable;
+  stderr?: Writable;
+}
+
+export interface RunResult {
+  exitCode: number;
+  /** handleSummary's data; null when the test never started (bad script or options). */
+  summary: SummaryData | null;
+  thresholds: ThresholdResult[];
+  /** The test was stopped before its planned end (signal, test.abort(), abortOnFail, a timeout). */
+  interrupted: boolean;
+}
+
+export interface TestHandle {
+  stop(mode?: StopMode): void;
+  readonly result: Promise<RunResult>;
+}

@@ -1,0 +1,43 @@
+// The end of a run's output: handleSummary()'s files (or the text summary when there is no
+// handleSummary or it failed) and the --summary-export file.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { SummaryData } from '../metrics/types.ts';
+import { formatLegacySummaryExport } from './export.ts';
+import { textSummary } from './text.ts';
+
+export interface SummaryTargets {
+  stdout: Writable;
+  stderr: Writable;
+  colors: boolean;
+  summaryExport?: string;
+}
+
+/** `files`: what handleSummary returned (target → content), or null for the text summary. */
+export async function writeSummary(
+  summary: SummaryData,
+  files: Record<string, string | ArrayBuffer> | null,
+  to: SummaryTargets,
+): Promise<void> {
+  if (files) await writeSummaryFiles(files, to);
+  else to.stdout.write(`\n${textSummary(summary, { indent: ' ', enableColors: to.colors })}\n`);
+  if (to.summaryExport) await writeFileIn(resolve(to.summaryExport), formatLegacySummaryExport(summary));
+}
+
+async function writeSummaryFiles(
+  files: Record<string, string | ArrayBuffer>,
+  to: SummaryTargets,
+): Promise<void> {
+  for (const [target, content] of Object.entries(files)) {
+    const bytes = typeof content === 'string' ? content : Buffer.from(content as ArrayBuffer);
+    if (target === 'stdout') to.stdout.write(bytes);
+    else if (target === 'stderr') to.stderr.write(bytes);
+    else await writeFileIn(resolve(target), bytes);
+  }
+}
+
+async function writeFileIn(path: string, content: string | Buffer): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content);
+}

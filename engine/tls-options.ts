@@ -1,0 +1,40 @@
+// The http module's settings from the script's options: TLS trust and client certificates, user
+// agent, redirects, body handling.
+import { existsSync, readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import type { HttpSettings } from './test-context.ts';
+
+export const ENGINE_VERSION = '0.1.0';
+
+export function defaultHttpSettings(): HttpSettings {
+  return {
+    insecureSkipTLSVerify: false,
+    ca: undefined,
+    tlsAuth: [],
+    userAgent: `connect-perf-engine/${ENGINE_VERSION} (k6-compatible; https://k6.io/)`,
+    maxRedirects: 10,
+    discardResponseBodies: false,
+    throw: false,
+  };
+}
+
+/** Settings for `o` (merged options); NODE_EXTRA_CA_CERTS from the process or `-e` is trusted too. */
+export function httpSettings(o: Record<string, unknown>, env: Record<string, string>): HttpSettings {
+  const extra: string[] = [];
+  const caFile = process.env.NODE_EXTRA_CA_CERTS ?? env.NODE_EXTRA_CA_CERTS;
+  if (caFile && existsSync(caFile)) extra.push(readFileSync(caFile, 'utf8'));
+  const optionCAs = o.tlsCACerts;
+  if (typeof optionCAs === 'string') extra.push(optionCAs);
+  else if (Array.isArray(optionCAs)) extra.push(...optionCAs.map(String));
+  const settings = defaultHttpSettings();
+  return {
+    ...settings,
+    insecureSkipTLSVerify: o.insecureSkipTLSVerify === true,
+    ca: extra.length > 0 ? [...rootCertificates, ...extra] : undefined,
+    tlsAuth: Array.isArray(o.tlsAuth) ? o.tlsAuth : [],
+    maxRedirects: typeof o.maxRedirects === 'number' ? o.maxRedirects : 10,
+    discardResponseBodies: o.discardResponseBodies === true,
+    throw: o.throw === true,
+    userAgent: typeof o.userAgent === 'string' ? o.userAgent : settings.userAgent,
+  };
+}

@@ -1,0 +1,43 @@
+// The VU thread: loads the script, waits for the main thread's go, runs the test, and answers
+// stop requests and the handleSummary() call.
+import { parentPort, workerData } from 'node:worker_threads';
+import { startHealthRecorder } from '../health.ts';
+import { registerLoader } from '../loader/register.ts';
+import { describeError, InterruptedError } from '../vu.ts';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
+import { VuRuntime } from './runtime.ts';
+
+const port = parentPort;
+if (!port) throw new Error('engine/worker/main.ts runs only as the VU thread of a test run.');
+
+const init = workerData as WorkerInit;
+registerLoader();
+const runtime = new VuRuntime(init, (msg: FromWorker, transfer?: ArrayBuffer[]) =>
+  port.postMessage(msg, transfer ?? []),
+);
+
+// A promise VU code rejected without anyone awaiting it: k6 reports it and goes on.
+process.on('unhandledRejection', (err) => {
+  if (!(err instanceof InterruptedError)) runtime.log('error', `Uncaught (in promise) ${describeError(err)}`);
+});
+
+const loaded = runtime.load();
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.t === 'start') {
+    // The VU thread's own event-loop delay is what delays requests; its CPU is the process's.
+    startHealthRecorder();
+    void runtime.run();
+  } else if (msg.t === 'stop') runtime.requestStop(msg.mode);
+  else if (msg.t === 'summary') {
+    void loaded.then((ok) =>
+      ok
+        ? runtime.handleSummary(msg.data)
+        : port.postMessage({
+            t: 'summary-result',
+            files: null,
+            error: 'the script could not be loaded again',
+          }),
+    );
+  }
+});

@@ -1,0 +1,426 @@
+// The VU side of a test run, inside the VU thread: the VU pool (each VU imports its own copy of
+// the script), setup(), the scenarios with their executors, teardown() and handleSummary(). It
+// tells the main thread what happens through `send`; the clock that ends a run that never
+// yields, the metrics and the summary live there (../lifecycle.ts).
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { logLine } from '../console.ts';
+import { runExecutor } from '../executors/index.ts';
+import { type ScenarioHost, ScenarioRun, type StopMode } from '../executors/scenario-run.ts';
+import { EXIT } from '../exit-codes.ts';
+import { closeConnections } from '../http/api.ts';
+import { InvalidOptionsError } from '../metrics/errors.ts';
+import { MetricRegistry, registerBuiltins } from '../metrics/registry.ts';
+import type { SampleEntry } from '../metrics/sample-groups.ts';
+import type { MetricInfo, MetricType, ValueType } from '../metrics/types.ts';
+import { inInitContext } from '../open.ts';
+import { deriveScenarios, initialVUs, mergeOptions, type ScenarioConfig } from '../options.ts';
+import { addVU } from '../registry.ts';
+import type { TestContext } from '../test-context.ts';
+import { defaultHttpSettings, httpSettings } from '../tls-options.ts';
+import { describeError, unawaitedMessage, VU } from '../vu.ts';
+import {
+  type Beat,
+  type FromWorker,
+  MAX_INFLIGHT_BATCHES,
+  SampleEncoder,
+  type WorkerInit,
+} from './protocol.ts';
+
+/** Samples wait at most this long in the VU thread before they go to the main thread. */
+const BATCH_MS = 5;
+const BATCH_RECORDS = 64 * 1024;
+const BEAT_MS = 250;
+
+/** A registry that tells the main thread about every metric defined after the first batch. */
+class ReportingRegistry extends MetricRegistry {
+  constructor(private readonly onNew: (info: MetricInfo) => void) {
+    super();
+  }
+  override define(name: string, type: MetricType, contains: ValueType = 'default'): MetricInfo {
+    const known = this.get(name);
+    const info = super.define(name, type, contains);
+    if (!known) this.onNew(info);
+    return info;
+  }
+}
+
+export class VuRuntime implements TestContext, ScenarioHost {
+  readonly runId: string;
+  readonly scriptPath: string;
+  readonly registry: MetricRegistry;
+  testTags: Record<string, string> = {};
+  readonly env: Record<string, string>;
+  options: Record<string, unknown> = {};
+  readonly http = defaultHttpSettings();
+  startedAt = 0;
+  private readonly encoder = new SampleEncoder();
+  private readonly inflight: Int32Array;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private lastFlush = 0;
+  private readonly vus: VU[] = [];
+  private readonly idle: VU[] = [];
+  private setupVU: VU | null = null;
+  private setupJson: string | undefined;
+  private initChain: Promise<unknown> = Promise.resolve();
+  private nextVuId = 1;
+  private scenarioConfigs: ScenarioConfig[] = [];
+  private scenarios: ScenarioRun[] = [];
+  private stopMode: StopMode | null = null;
+  private aborted = false;
+  private requests = 0;
+  private failedRequests = 0;
+  private breathCount = 0;
+
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly post: (msg: FromWorker, transfer?: ArrayBuffer[]) => void,
+  ) {
+    this.runId = init.runId;
+    this.inflight = new Int32Array(init.inflight);
+    this.scriptPath = init.scriptPath;
+    this.env = init.env;
+    this.registry = new ReportingRegistry((info) => this.encoder.defineMetric(info));
+    registerBuiltins(this.registry);
+    this.encoder.take();
+    // From the start, so that the main thread can tell a script still loading from one that hangs.
+    setInterval(() => this.send({ t: 'beat', beat: this.beat() }), BEAT_MS);
+  }
+
+  /** Sends a message after the samples emitted before it, so the main thread sees them in order. */
+  send(msg: FromWorker): void {
+    this.flush();
+    this.post(msg);
+  }
+
+  // Sent when BATCH_MS have passed since the last batch (VU code that never reaches the timer
+  // phase still gets its samples out) or by a timer for the last ones.
+  readonly emit = (entry: SampleEntry): void => {
+    this.encoder.push(entry);
+    if (this.encoder.size >= BATCH_RECORDS || performance.now() - this.lastFlush >= BATCH_MS) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
+  };
+
+  flush(): void {
+    this.lastFlush = performance.now();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const batch = this.encoder.take();
+    if (!batch) return;
+    // Blocks this thread while the main thread is behind (as k6's VUs wait on a full output):
+    // a script that emits faster than the metrics side can count must not queue without bound.
+    for (let unread = Atomics.load(this.inflight, 0); unread >= MAX_INFLIGHT_BATCHES; ) {
+      Atomics.wait(this.inflight, 0, unread, 100);
+      unread = Atomics.load(this.inflight, 0);
+    }
+    Atomics.add(this.inflight, 0, 1);
+    this.post({ t: 'samples', batch }, [batch.records.buffer as ArrayBuffer]);
+  }
+
+  countRequest(failed: boolean): void {
+    this.requests++;
+    if (failed) this.failedRequests++;
+  }
+
+  log(level: 'info' | 'warn' | 'error' | 'debug', text: string): void {
+    if (level === 'debug' && !this.init.verbose) return;
+    const name = level === 'error' ? 'error' : level === 'warn' ? 'warning' : level;
+    this.post({ t: 'log', text: logLine(name, text, 'console') });
+  }
+
+  warn(message: string): void {
+    this.post({ t: 'log', text: logLine('warning', message) });
+  }
+
+  private error(message: string): void {
+    this.post({ t: 'log', text: logLine('error', message) });
+  }
+
+  abort(reason: string): void {
+    this.stopWith(EXIT.scriptAborted, `test aborted: ${reason}`);
+  }
+
+  unawaited(call: string): void {
+    if (this.aborted) return;
+    this.error(unawaitedMessage(call));
+    this.stopWith(EXIT.scriptException, `${call} was called without await`);
+  }
+
+  /** Ends the test at once with `code` (the first reason wins on the main thread). */
+  stopWith(code: number, message: string): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.send({ t: 'abort', code, message });
+    this.stopScenarios('hard');
+  }
+
+  markFailed(reason: string): void {
+    this.send({ t: 'failed', reason });
+  }
+
+  instanceStats() {
+    let completed = 0;
+    let interrupted = 0;
+    let active = 0;
+    for (const s of this.scenarios) {
+      completed += s.iterationsCompleted;
+      interrupted += s.iterationsInterrupted + s.iterationsFailed;
+      active += s.activeVUs;
+    }
+    return {
+      iterationsInterrupted: interrupted,
+      iterationsCompleted: completed,
+      vusActive: active,
+      vusInitialized: this.vus.length,
+      currentTestRunDuration: this.startedAt === 0 ? 0 : Date.now() - this.startedAt,
+    };
+  }
+
+  breathe(): Promise<void> | undefined {
+    if (++this.breathCount % 256 !== 0) return undefined;
+    return new Promise((r) => setImmediate(r));
+  }
+
+  requestStop(mode: StopMode): void {
+    if (this.stopMode === 'hard') return;
+    this.stopMode = mode;
+    this.stopScenarios(mode);
+  }
+
+  private stopScenarios(mode: StopMode): void {
+    for (const s of this.scenarios) s.stop(mode);
+  }
+
+  // VU pool
+
+  private initOne(id: number): Promise<VU> {
+    const next = this.initChain.then(async () => {
+      const vu = new VU(id, this);
+      addVU(vu);
+      const url = `${pathToFileURL(this.scriptPath).href}?__run=${this.runId}&__vu=${id}`;
+      vu.exports = { ...((await inInitContext(dirname(this.scriptPath), () => import(url))) as object) };
+      vu.phase = 'iteration';
+      if (this.setupJson !== undefined) vu.setupData = JSON.parse(this.setupJson);
+      return vu;
+    });
+    this.initChain = next.catch(() => {});
+    return next;
+  }
+
+  async initVU(): Promise<VU> {
+    const vu = await this.initOne(this.nextVuId++);
+    this.vus.push(vu);
+    return vu;
+  }
+
+  async acquireVU(): Promise<VU> {
+    return this.idle.pop() ?? this.initVU();
+  }
+
+  tryAcquireVU(): VU | null {
+    return this.idle.pop() ?? null;
+  }
+
+  releaseVU(vu: VU): void {
+    this.idle.push(vu);
+  }
+
+  // Lifecycle
+
+  /**
+   * Loads the script in VU 0 and works out the options and scenarios. Sends 'ready', or 'fatal'
+   * with k6's exit code when the script or its options cannot run.
+   */
+  async load(): Promise<boolean> {
+    let setupVU: VU;
+    try {
+      setupVU = await this.initOne(0);
+    } catch (err) {
+      this.send({ t: 'fatal', code: EXIT.scriptException, message: scriptLoadError(this.scriptPath, err) });
+      return false;
+    }
+    this.setupVU = setupVU;
+    if (this.init.mode === 'summary') return true;
+    try {
+      const scriptOptions = (setupVU.exports.options ?? {}) as Record<string, unknown>;
+      this.options = mergeOptions(scriptOptions, this.init.overrides);
+      this.scenarioConfigs = deriveScenarios(this.options);
+      for (const s of this.scenarioConfigs) {
+        if (typeof setupVU.exports[s.exec] !== 'function') {
+          throw new InvalidOptionsError(
+            s.exec === 'default'
+              ? `scenario "${s.name}" runs the default function, but the script has no \`export default function\`.`
+              : `scenario "${s.name}" has exec "${s.exec}", but the script exports no function named "${s.exec}".`,
+          );
+        }
+      }
+      Object.assign(this.http, httpSettings(this.options, this.env));
+      this.testTags = { ...((this.options.tags as Record<string, string>) ?? {}) };
+      this.send({
+        t: 'ready',
+        options: plain(this.options),
+        scenarios: this.scenarioConfigs,
+        metrics: this.registry.all(),
+        hasSetup: typeof setupVU.exports.setup === 'function',
+        hasTeardown: typeof setupVU.exports.teardown === 'function',
+        hasHandleSummary: typeof setupVU.exports.handleSummary === 'function',
+      });
+      return true;
+    } catch (err) {
+      this.send({ t: 'fatal', code: EXIT.invalidConfig, message: `Invalid options: ${describeError(err)}` });
+      return false;
+    }
+  }
+
+  /** Initialises the VUs, then runs setup(), the scenarios and teardown(). */
+  async run(): Promise<void> {
+    const setupVU = this.setupVU as VU;
+    this.scenarios = this.scenarioConfigs.map((c) => new ScenarioRun(c, this));
+    try {
+      const needed = this.scenarioConfigs.reduce((sum, s) => sum + initialVUs(s), 0);
+      try {
+        for (let i = 0; i < needed && !this.stopMode; i++) this.idle.push(await this.initVU());
+      } catch (err) {
+        this.send({ t: 'fatal', code: EXIT.scriptException, message: scriptLoadError(this.scriptPath, err) });
+        return;
+      }
+      this.idle.reverse();
+      this.startedAt = Date.now();
+      this.send({ t: 'phase', phase: 'started' });
+      let setupFailed = false;
+      if (typeof setupVU.exports.setup === 'function' && !this.stopMode) {
+        this.send({ t: 'phase', phase: 'setup' });
+        setupFailed = !(await this.runSetup(setupVU));
+      }
+      if (!setupFailed && !this.stopMode) {
+        this.send({ t: 'phase', phase: 'running' });
+        await Promise.all(this.scenarios.map((s) => this.runScenario(s)));
+        if (typeof setupVU.exports.teardown === 'function' && this.stopMode !== 'hard') {
+          this.send({ t: 'phase', phase: 'teardown' });
+          await this.runTeardown(setupVU);
+        }
+      }
+    } finally {
+      await Promise.all(this.vus.concat(setupVU).map((vu) => closeConnections(vu)));
+      this.send({ t: 'phase', phase: 'ended' });
+    }
+  }
+
+  private beat(): Beat {
+    let vusActive = 0;
+    const scenarios = this.scenarios.map((s) => {
+      vusActive += s.activeVUs;
+      return {
+        name: s.name,
+        executor: s.executor,
+        elapsedMs: s.elapsedMs(),
+        plannedMs: s.plannedMs,
+        vus: s.activeVUs,
+        iterations: s.iterationsCompleted,
+        failed: s.iterationsFailed,
+      };
+    });
+    return {
+      scenarios,
+      vusActive,
+      vusMax: this.vus.length,
+      requests: this.requests,
+      failedRequests: this.failedRequests,
+    };
+  }
+
+  private async runSetup(vu: VU): Promise<boolean> {
+    vu.phase = 'setup';
+    vu.group = '::setup';
+    try {
+      const data = await (vu.exports.setup as () => unknown)();
+      const unawaited = vu.unawaitedCall();
+      if (unawaited) {
+        this.unawaited(unawaited);
+        return false;
+      }
+      this.setupJson = data === undefined ? undefined : JSON.stringify(data);
+    } catch (err) {
+      const unawaited = vu.unawaitedCall();
+      if (unawaited) this.unawaited(unawaited);
+      else if (!this.aborted) {
+        this.error(`setup() failed: ${describeError(err)}`);
+        this.send({ t: 'abort', code: EXIT.scriptException, message: 'setup() failed' });
+      }
+      return false;
+    } finally {
+      vu.emitDataSamples();
+      vu.group = '';
+    }
+    if (this.aborted) return false;
+    this.send({ t: 'setup-data', json: this.setupJson });
+    if (this.setupJson !== undefined) for (const v of this.vus) v.setupData = JSON.parse(this.setupJson);
+    return true;
+  }
+
+  private async runTeardown(vu: VU): Promise<void> {
+    vu.phase = 'teardown';
+    vu.group = '::teardown';
+    vu.interrupted = false;
+    try {
+      await (vu.exports.teardown as (d: unknown) => unknown)(
+        this.setupJson === undefined ? undefined : JSON.parse(this.setupJson),
+      );
+    } catch (err) {
+      if (!vu.blockingPending) this.error(`teardown() failed: ${describeError(err)}`);
+    } finally {
+      const unawaited = vu.unawaitedCall();
+      if (unawaited) this.unawaited(unawaited);
+      vu.emitDataSamples();
+      vu.group = '';
+    }
+  }
+
+  private async runScenario(s: ScenarioRun): Promise<void> {
+    if (s.config.startTimeMs > 0 && !(await s.waitUntil(s.config.startTimeMs))) {
+      s.finished = true;
+      return;
+    }
+    s.begin();
+    try {
+      await runExecutor(s);
+    } catch (err) {
+      this.error(`scenario ${s.name} failed: ${describeError(err)}`);
+    }
+    s.finished = true;
+  }
+
+  /** Runs handleSummary(data) in VU 0; sends its files, or null with the error. */
+  async handleSummary(data: unknown): Promise<void> {
+    const vu = this.setupVU;
+    const handle = vu?.exports.handleSummary;
+    if (!vu || typeof handle !== 'function') {
+      this.send({ t: 'summary-result', files: null });
+      return;
+    }
+    vu.phase = 'summary';
+    try {
+      const result = (await (handle as (d: unknown) => unknown)(data)) as Record<
+        string,
+        string | ArrayBuffer
+      > | null;
+      this.send({ t: 'summary-result', files: result ?? {} });
+    } catch (err) {
+      this.send({ t: 'summary-result', files: null, error: describeError(err) });
+    }
+  }
+}
+
+/** The options as data (functions and other values that cannot cross threads left out). */
+function plain(options: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(options)) as Record<string, unknown>;
+}
+
+function scriptLoadError(scriptPath: string, err: unknown): string {
+  if (err instanceof SyntaxError) {
+    const where = /(file:\/\/[^\s)]+?)(?:\?__run=[^:\s)]*)?(:\d+(?::\d+)?)?/.exec(err.stack ?? '');
+    const location = where ? `${where[1].replace('file://', '')}${where[2] ?? ''}` : scriptPath;
+    return `The script has a syntax error and cannot run: SyntaxError: ${err.message} (${location}). Fix the script and try again.`;
+  }
+  return `The script threw an exception in its init code (top level): ${describeError(err)}`;
+}
