@@ -53,6 +53,8 @@ const key = randomBytes(16).toString('hex');
 const standin = await startStandin({ apiKey: key });
 try {
   const guid = await publishFlask(standin.url, key);
+  // Apps start on their first request, as on Connect: one request through the proxy starts it.
+  await fetch(`${standin.url}/content/${guid}/stocks/AAPL`, { headers: { Authorization: `Key ${key}` } });
   const app = standin.processes().find((p) => p.contentGuid === guid);
   if (!app) throw new Error('The Flask app is not running after its deploy.');
   const proxied = `${standin.url}/content/${guid}/stocks/AAPL`;
