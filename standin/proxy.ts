@@ -52,6 +52,7 @@ class ProxiedRequest implements Dispatcher.DispatchHandler {
   readonly #path: string;
   #abort: ((err?: Error) => void) | undefined;
   #resume: (() => void) | undefined;
+  #head: [number, string, string[]] | undefined;
   #slot: Slot | undefined;
   #closed = false;
   #left = false;
@@ -116,18 +117,21 @@ class ProxiedRequest implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode < 200) return true;
-    this.res.writeHead(statusCode, statusText, backwardHeaders(rawHeaders));
+    // Written with the first body byte: an app that dies before any body can still be retried or answered 502.
+    this.#head = [statusCode, statusText, backwardHeaders(rawHeaders)];
     this.#resume = resume;
     return true;
   }
 
   onData(chunk: Buffer): boolean {
+    this.#writeHead();
     if (this.res.write(chunk)) return true;
     this.res.once('drain', this.#resume!);
     return false;
   }
 
   onComplete(): void {
+    this.#writeHead();
     this.res.end();
     this.timings?.record(performance.now() - this.#started);
     this.#leave();
@@ -135,28 +139,39 @@ class ProxiedRequest implements Dispatcher.DispatchHandler {
 
   onError(err: Error & { code?: string }): void {
     const slot = this.#slot;
+    this.#head = undefined;
     if (
       !this.#retried &&
       !this.#hasBody &&
       !this.res.headersSent &&
       !this.#closed &&
       slot &&
-      isCrash(err, slot)
+      crashErrors.has(err.code ?? '')
     ) {
       this.#retried = true;
       this.#release();
-      // A refused connection can come before the exit of the killed process is noticed: give it a moment.
-      Promise.race([slot.process.exited, sleep(1000)])
-        .then(() => {
-          if (slot.process.running) slot.process.stop(1000);
-          return slot.process.exited;
-        })
-        .then(() => this.send());
+      // A killed process shows as a refused or cut connection before its exit is noticed: give it a moment.
+      Promise.race([slot.process.exited, sleep(1000)]).then(async () => {
+        if (slot.process.running && err.code !== 'ECONNREFUSED') {
+          this.#leave();
+          failed(this.res, `The content's app failed to answer: ${err.message}`);
+          return;
+        }
+        await slot.process.stop(1000);
+        this.send();
+      });
       return;
     }
     this.#leave();
     if (this.res.headersSent) this.res.destroy(err);
     else failed(this.res, `The content's app failed to answer: ${err.message}`);
+  }
+
+  #writeHead(): void {
+    if (!this.#head) return;
+    const [status, text, headers] = this.#head;
+    this.#head = undefined;
+    this.res.writeHead(status, text, headers);
   }
 
   #release(): void {
@@ -187,10 +202,6 @@ function failed(res: ServerResponse, reason: string): void {
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
-}
-
-function isCrash(err: Error & { code?: string }, slot: Slot): boolean {
-  return err.code === 'ECONNREFUSED' || (crashErrors.has(err.code ?? '') && !slot.process.running);
 }
 
 function forwardedHeaders(raw: string[]): string[] {
