@@ -9,6 +9,8 @@ const MODULES: Record<string, string> = {
   'k6/execution': 'execution.ts',
   'k6/timers': 'timers.ts',
   'k6/experimental/timers': 'timers.ts',
+  'k6/encoding': 'encoding.ts',
+  'k6/crypto': 'crypto.ts',
   'k6/x-engine-context': 'context.ts',
 };
 
