@@ -141,3 +141,66 @@ export default function () {
     );
   });
 });
+
+describe('k6/data SharedArray as k6 documents it', () => {
+  test("one copy for all VUs, callback run once, read-only, the docs' random pick works", async () => {
+    const r = await run({
+      script: files.write(
+        'shared.js',
+        `import { SharedArray } from 'k6/data';
+import { check } from 'k6';
+globalThis.__calls = globalThis.__calls ?? 0;
+globalThis.__arrays = globalThis.__arrays ?? new Set();
+const data = new SharedArray('some name', function () {
+  globalThis.__calls++;
+  const dataArray = [];
+  for (let i = 0; i < 5; i++) dataArray.push({ username: 'user' + i, tags: ['a'] });
+  return dataArray;
+});
+globalThis.__arrays.add(data);
+export const options = { vus: 3, iterations: 6 };
+export default function () {
+  const element = data[Math.floor(Math.random() * data.length)];
+  let arrayWrite = false, elementWrite = false, nestedWrite = false, push = false;
+  try { data[0] = 1; } catch (e) { arrayWrite = e instanceof TypeError; }
+  try { element.username = 'x'; } catch (e) { elementWrite = e instanceof TypeError; }
+  try { element.tags.push('b'); } catch (e) { nestedWrite = e instanceof TypeError; }
+  try { data.push({}); } catch (e) { push = e instanceof TypeError; }
+  let n = 0;
+  for (const item of data) if (item.username.startsWith('user')) n++;
+  check(null, {
+    'callback ran once': () => globalThis.__calls === 1,
+    'one array for every VU': () => globalThis.__arrays.size === 1,
+    'element read': () => /^user[0-4]$/.test(element.username) && data.length === 5 && n === 5,
+    'writes throw': () => arrayWrite && elementWrite && nestedWrite && push && data[0].username === 'user0',
+  });
+}`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(count(r.samples, 'checks'), 24, r.stderr);
+    const failed = r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
+    assert.deepEqual(failed, []);
+  });
+
+  test('outside the init context, or a callback that returns no array: a clear error', async () => {
+    const late = await run({
+      script: files.write(
+        'shared-late.js',
+        `import { SharedArray } from 'k6/data';
+export default function () { new SharedArray('late', () => []); }`,
+      ),
+    });
+    assert.match(late.stderr, /must be called in the init context/);
+    const notArray = await run({
+      script: files.write(
+        'shared-obj.js',
+        `import { SharedArray } from 'k6/data';
+const d = new SharedArray('obj', () => ({ a: 1 }));
+export default function () {}`,
+      ),
+    });
+    assert.equal(notArray.exitCode, 107);
+    assert.match(notArray.stderr, /it must return an array/);
+  });
+});

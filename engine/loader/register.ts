@@ -11,6 +11,7 @@ const MODULES: Record<string, string> = {
   'k6/experimental/timers': 'timers.ts',
   'k6/encoding': 'encoding.ts',
   'k6/crypto': 'crypto.ts',
+  'k6/data': 'data.ts',
   'k6/x-engine-context': 'context.ts',
 };
 
