@@ -12,6 +12,7 @@ const MODULES: Record<string, string> = {
   'k6/encoding': 'encoding.ts',
   'k6/crypto': 'crypto.ts',
   'k6/data': 'data.ts',
+  'k6/html': 'html.ts',
   'k6/x-engine-context': 'context.ts',
 };
 
