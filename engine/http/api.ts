@@ -195,6 +195,8 @@ export function createHttp(vu: VU) {
     hop: number;
     headers: string[];
     digest: boolean;
+    /** The VU's tags when the request was made: its group, even when the answer comes after the group ended. */
+    baseTags: Record<string, string>;
     /** The Digest Authorization answering the server's challenge, once it came. */
     digestAuthorization: string | null;
     resolve: (r: Response) => void;
@@ -272,6 +274,7 @@ export function createHttp(vu: VU) {
       hop: 0,
       headers: userHeaders,
       digest,
+      baseTags: vu.sampleTags(),
       digestAuthorization: null,
       resolve,
       reject,
@@ -342,7 +345,18 @@ export function createHttp(vu: VU) {
     // k6 counts the challenge of a digest exchange as an expected response.
     const expected = callback ? challenge !== null || callback.expects(result.status) : null;
     const name = call.userName ?? masked;
-    emitRequestSamples(vu, state, result, method, name, error, errorCode, expected, call.params.tags);
+    emitRequestSamples(
+      vu,
+      state,
+      call.baseTags,
+      result,
+      method,
+      name,
+      error,
+      errorCode,
+      expected,
+      call.params.tags,
+    );
     if (challenge) {
       call.digestAuthorization = digestAuthorization(
         challenge,
@@ -541,8 +555,8 @@ interface LastTags {
 }
 
 function requestTags(
-  vu: VU,
   state: HttpState,
+  base: Record<string, string>,
   result: HopResult,
   method: string,
   name: string,
@@ -551,7 +565,6 @@ function requestTags(
   expected: boolean | null,
   userTags: Params['tags'],
 ): Record<string, string> {
-  const base = vu.sampleTags();
   const status = result.status;
   const tlsVersion = result.tlsVersion;
   let key = '';
@@ -602,6 +615,7 @@ function requestTags(
 function emitRequestSamples(
   vu: VU,
   state: HttpState,
+  base: Record<string, string>,
   result: HopResult,
   method: string,
   name: string,
@@ -610,7 +624,7 @@ function emitRequestSamples(
   expected: boolean | null,
   userTags: Params['tags'],
 ): void {
-  const tags = requestTags(vu, state, result, method, name, error, errorCode, expected, userTags);
+  const tags = requestTags(state, base, result, method, name, error, errorCode, expected, userTags);
   const failed = expected === null ? -1 : expected ? 0 : 1;
   vu.test.emit(new RequestSamples(result.endTime, tags, result.timings, failed));
   vu.test.countRequest(expected === false || result.status === 0);
