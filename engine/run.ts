@@ -13,7 +13,6 @@ import { runExecutor } from './executors/index.ts';
 import { type ScenarioHost, ScenarioRun, type StopMode } from './executors/scenario-run.ts';
 import { EXIT } from './exit-codes.ts';
 import { closeConnections } from './http/api.ts';
-import { registerLoader } from './loader/register.ts';
 import { MetricsEngine, type ThresholdResult } from './metrics/engine.ts';
 import { InvalidOptionsError } from './metrics/errors.ts';
 import { MetricRegistry, registerBuiltins } from './metrics/registry.ts';
@@ -32,6 +31,7 @@ import { JsonOutput } from './outputs/json.ts';
 import { parseOuts } from './outputs/parse-out.ts';
 import { type Progress, progressLine, RecentRate } from './progress.ts';
 import { addVU, forgetRun } from './registry.ts';
+import { configureRun, forgetRunSettings, type RunSettings } from './run-settings.ts';
 import { SampleSink } from './samples.ts';
 import { formatLegacySummaryExport } from './summary/export.ts';
 import { textSummary } from './summary/text.ts';
@@ -40,7 +40,7 @@ import { describeError, VU } from './vu.ts';
 
 export const ENGINE_VERSION = '0.1.0';
 
-export interface RunOptions extends OptionOverrides {
+export interface RunOptions extends OptionOverrides, RunSettings {
   /** Path of the script (an ES module, e.g. an esbuild bundle). */
   script: string;
   /** `-e K=V` values for `__ENV`. */
@@ -241,6 +241,7 @@ class TestRun implements TestContext, ScenarioHost {
       return await this.lifecycle();
     } finally {
       forgetRun(this.runId);
+      forgetRunSettings(this.runId);
     }
   }
 
@@ -253,7 +254,7 @@ class TestRun implements TestContext, ScenarioHost {
     if (!existsSync(this.scriptPath)) {
       return this.fail(EXIT.usage, `The script ${this.scriptPath} does not exist; check the path.`);
     }
-    registerLoader();
+    configureRun(this.runId, this.opts);
     registerBuiltins(this.registry);
 
     let setupVU: VU;

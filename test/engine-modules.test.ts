@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { parseSecretSource } from '../engine/api/secrets.ts';
 import crypto from '../engine/modules/crypto.ts';
 import encoding from '../engine/modules/encoding.ts';
 import { count, run, tempDir } from './engine-fixtures.ts';
@@ -202,5 +203,55 @@ export default function () {}`,
     });
     assert.equal(notArray.exitCode, 107);
     assert.match(notArray.stderr, /it must return an array/);
+  });
+});
+
+describe('k6/secrets as k6 documents it', () => {
+  test("the docs' example: file and mock sources, default and named, values redacted from logs", async () => {
+    const secretsFile = files.write('file.secret', 'cool=some\nelse=source\n');
+    const r = await run({
+      script: files.write(
+        'secrets.js',
+        `import secrets from 'k6/secrets';
+import { check } from 'k6';
+export default async () => {
+  const my_secret = await secrets.get('cool');
+  console.log(my_secret);
+  const other = await secrets.source('another').get('cool');
+  console.log('header Bearer ' + (await secrets.get('else')) + ' and ' + other);
+  let missing = '';
+  try { await secrets.source('nope').get('cool'); } catch (e) { missing = e.message; }
+  check(null, {
+    'default is the file': () => my_secret === 'some',
+    'named mock': () => other === 'not cool secret',
+    'unknown source': () => missing === 'no secret source with name "nope" is configured',
+  });
+};`,
+      ),
+      secretSources: [`file=${secretsFile},default`, 'mock=name=another,cool=not cool secret'],
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(
+      count(r.samples, 'checks', (s) => s.value === 1),
+      3,
+      r.stderr,
+    );
+    assert.doesNotMatch(r.stderr.replaceAll(' source=console', ''), /some|source|not cool secret/);
+    assert.match(r.stderr, /\*\*\*SECRET_REDACTED\*\*\*/);
+    assert.match(r.stderr, /header Bearer \*\*\*SECRET_REDACTED\*\*\* and \*\*\*SECRET_REDACTED\*\*\*/);
+  });
+
+  test('no source configured, or a bad --secret-source: a sentence', async () => {
+    const r = await run({
+      script: files.write(
+        'nosecrets.js',
+        `import secrets from 'k6/secrets';
+export default async () => { await secrets.get('x'); };`,
+      ),
+    });
+    assert.match(r.stderr, /no secret sources are configured/);
+    assert.throws(() => parseSecretSource('env'), /not a secret source this engine has/);
+    assert.throws(() => parseSecretSource('file'), /needs the path/);
+    assert.throws(() => parseSecretSource('mock=novalue'), /needs KEY=VALUE/);
   });
 });
