@@ -4,7 +4,8 @@ import { register } from 'node:module';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { RunLoaderSettings } from './hooks.ts';
 
-const MODULES: Record<string, string> = {
+/** k6 module name → facade file in ../modules/ (a new module is one file and one line here). */
+export const MODULES: Readonly<Record<string, string>> = {
   k6: 'k6.ts',
   'k6/http': 'http.ts',
   'k6/metrics': 'metrics.ts',
@@ -16,6 +17,7 @@ const MODULES: Record<string, string> = {
   'k6/data': 'data.ts',
   'k6/html': 'html.ts',
   'k6/secrets': 'secrets.ts',
+  'k6/experimental/webcrypto': 'webcrypto.ts',
   'k6/x-engine-context': 'context.ts',
 };
 
