@@ -7,9 +7,9 @@ import type { TestContext } from '../test-context.ts';
 const vu = vuForModule(import.meta.url);
 // Each VU has its own instance of this module, so the arrays live in one process-wide map.
 const STORE = Symbol.for('connect-perf-engine.shared-arrays');
-const arraysByTest = ((
-  globalThis as unknown as Record<symbol, WeakMap<TestContext, Map<string, readonly unknown[]>>>
-)[STORE] ??= new WeakMap());
+const holder = globalThis as unknown as Record<symbol, WeakMap<TestContext, Map<string, readonly unknown[]>>>;
+holder[STORE] ??= new WeakMap();
+const arraysByTest = holder[STORE];
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
