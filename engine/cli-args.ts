@@ -92,6 +92,9 @@ const BOOL_FLAGS: Record<string, (o: RunOptions, v: boolean) => void> = {
   '--no-color': (o, v) => {
     o.noColor = v;
   },
+  '--verbose': (o, v) => {
+    o.verbose = v;
+  },
   '--include-system-env-vars': (o, v) => {
     o.includeSystemEnvVars = v;
   },
@@ -106,6 +109,7 @@ const ALIASES: Record<string, string> = {
   '-e': '--env',
   '-o': '--out',
   '-q': '--quiet',
+  '-v': '--verbose',
 };
 
 export function parseArgs(argv: string[]): Command {
@@ -182,6 +186,7 @@ Flags (k6's names):
                                    (name=N names it, default makes it the default; repeatable)
   -q, --quiet                      no progress output
       --no-color                   no colours in the summary
+  -v, --verbose                    print console.debug lines
       --include-system-env-vars    put the process environment in __ENV (default true; =false to turn off)
 
 Exit codes: 0 ok, 99 thresholds failed, 104 invalid options, 105 interrupted, 107 script error,

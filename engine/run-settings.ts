@@ -1,5 +1,5 @@
 // The settings of one run that modules and the module loader read, beyond the script's options:
-// where remote modules are cached and which secret sources `k6/secrets` reads.
+// where remote modules are cached, which secret sources `k6/secrets` reads, whether debug logs show.
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configureLoader } from './loader/register.ts';
@@ -9,6 +9,8 @@ export interface RunSettings {
   moduleCache?: string;
   /** `--secret-source` values, e.g. `file=secrets.txt`, `mock=name=x,key=value`. */
   secretSources?: string[];
+  /** `-v/--verbose`: console.debug lines are printed (k6 drops them otherwise). */
+  verbose?: boolean;
 }
 
 const byRun = new Map<string, RunSettings>();

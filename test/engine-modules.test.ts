@@ -255,3 +255,17 @@ export default async () => { await secrets.get('x'); };`,
     assert.throws(() => parseSecretSource('mock=novalue'), /needs KEY=VALUE/);
   });
 });
+
+describe('console.debug as k6 prints it', () => {
+  test('only with --verbose', async () => {
+    const script = files.write(
+      'debug.js',
+      `export default function () { console.debug('debug line'); console.log('info line'); }`,
+    );
+    const quiet = await run({ script });
+    assert.match(quiet.stderr, /info line/);
+    assert.doesNotMatch(quiet.stderr, /debug line/);
+    const verbose = await run({ script, verbose: true });
+    assert.match(verbose.stderr, /level=debug msg="debug line"/);
+  });
+});

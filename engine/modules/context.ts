@@ -3,6 +3,7 @@
 
 import { formatConsoleArgs } from '../console.ts';
 import { vuForModule } from '../registry.ts';
+import { settingsOfRun } from '../run-settings.ts';
 
 const vu = vuForModule(import.meta.url);
 
@@ -28,5 +29,6 @@ export const console = {
   info: write('info'),
   warn: write('warn'),
   error: write('error'),
-  debug: write('debug'),
+  // As in k6, console.debug prints only with --verbose.
+  debug: settingsOfRun(vu.test.runId).verbose ? write('debug') : () => {},
 };
