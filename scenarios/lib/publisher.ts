@@ -64,7 +64,9 @@ export async function publish(data: RunData): Promise<void> {
 
   try {
     const guid = await timed('create', () => ensureContent(data.userGuid));
-    const bundle = await timed('upload', () => client.uploadBundle(guid, plumberBundle, { checksum: plumberChecksum }));
+    const bundle = await timed('upload', () =>
+      client.uploadBundle(guid, plumberBundle, { checksum: plumberChecksum }),
+    );
     const taskId = await timed('deploy', () => client.deploy(guid, bundle.id));
     await timed('wait', () => waitForDeploy(taskId, bundle.id));
     await timed('check', () => checkDeployedApi(guid));
