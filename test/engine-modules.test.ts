@@ -241,6 +241,43 @@ export default async () => {
     assert.match(r.stderr, /header Bearer \*\*\*SECRET_REDACTED\*\*\* and \*\*\*SECRET_REDACTED\*\*\*/);
   });
 
+  test('values are redacted from errors and abort reasons the VU thread reports too', async () => {
+    const script = (body: string) =>
+      files.write(
+        `secret-${body.length}.js`,
+        `import secrets from 'k6/secrets';
+import exec from 'k6/execution';
+export const options = { iterations: 1 };
+${body}`,
+      );
+    const secretSources = ['mock=token=s3cr3t-value'];
+    const inSetup = await run({
+      script: script(
+        `export async function setup() { throw new Error('bad token ' + (await secrets.get('token'))); }
+export default async () => {};`,
+      ),
+      secretSources,
+    });
+    const inIteration = await run({
+      script: script(
+        `export default async () => { throw new Error('it was ' + (await secrets.get('token'))); };`,
+      ),
+      secretSources,
+    });
+    const aborted = await run({
+      script: script(
+        `export default async () => { exec.test.abort('leaked ' + (await secrets.get('token'))); };`,
+      ),
+      secretSources,
+    });
+    assert.equal(inSetup.exitCode, 107, inSetup.stderr);
+    assert.equal(aborted.exitCode, 108, aborted.stderr);
+    assert.match(inSetup.stderr, /setup\(\) failed: bad token \*\*\*SECRET_REDACTED\*\*\*/);
+    assert.match(inIteration.stderr, /it was \*\*\*SECRET_REDACTED\*\*\*/);
+    assert.match(aborted.stderr, /test aborted: leaked \*\*\*SECRET_REDACTED\*\*\*/);
+    for (const r of [inSetup, inIteration, aborted]) assert.doesNotMatch(r.stderr, /s3cr3t/);
+  });
+
   test('no source configured, or a bad --secret-source: a sentence', async () => {
     const r = await run({
       script: files.write(
