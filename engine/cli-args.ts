@@ -1,5 +1,6 @@
 // Parses `run [flags] <script>` with k6's flag names into RunOptions. Pure: throws UsageError
 // (exit code 255, like k6's command-line errors) with a sentence saying what to fix.
+import { parseSecretSource } from './api/secrets.ts';
 import { checkCount, checkDuration, LIMITS } from './limits.ts';
 import type { RunOptions } from './run.ts';
 
@@ -85,6 +86,17 @@ const VALUE_FLAGS: Record<string, Setter> = {
       .map((s) => s.trim())
       .filter(Boolean);
   },
+  '--module-cache': (o, v) => {
+    o.moduleCache = v;
+  },
+  '--secret-source': (o, v) => {
+    try {
+      parseSecretSource(v);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    o.secretSources = [...(o.secretSources ?? []), v];
+  },
   '--tag': (o, v) => {
     const [k, val] = keyValue('--tag', v);
     o.tags = { ...o.tags, [k]: val };
@@ -98,11 +110,11 @@ const BOOL_FLAGS: Record<string, (o: RunOptions, v: boolean) => void> = {
   '--no-color': (o, v) => {
     o.noColor = v;
   },
-  '--include-system-env-vars': (o, v) => {
-    o.includeSystemEnvVars = v;
-  },
   '--verbose': (o, v) => {
     o.verbose = v;
+  },
+  '--include-system-env-vars': (o, v) => {
+    o.includeSystemEnvVars = v;
   },
 };
 
@@ -186,6 +198,10 @@ Flags (k6's names):
       --summary-export FILE        k6's legacy JSON summary
       --summary-trend-stats LIST   e.g. avg,min,med,max,p(90),p(95),p(99)
       --tag K=V                    tag every sample (repeatable)
+      --module-cache DIR           where remote modules (https://… imports) are kept
+                                   (default ~/.cache/connect-perf-engine/modules)
+      --secret-source TYPE=CONFIG  k6/secrets source: file=PATH or mock=KEY=VALUE,…
+                                   (name=N names it, default makes it the default; repeatable)
   -q, --quiet                      no progress output
   -v, --verbose                    also print console.debug() lines
       --no-color                   no colours in the summary

@@ -217,6 +217,7 @@ export class TestRun {
         summaryTrendStats: this.opts.summaryTrendStats,
       },
       verbose: this.opts.verbose === true,
+      settings: { moduleCache: this.opts.moduleCache, secretSources: this.opts.secretSources },
       inflight: this.inflight.buffer as SharedArrayBuffer,
     };
     const thread = new VuThread(

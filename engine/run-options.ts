@@ -4,12 +4,13 @@ import type { ThresholdResult } from './metrics/engine.ts';
 import type { Sample, SummaryData } from './metrics/types.ts';
 import type { OptionOverrides } from './options.ts';
 import type { Progress } from './progress.ts';
+import type { RunSettings } from './run-settings.ts';
 
 export type { StopMode } from './executors/scenario-run.ts';
 
 import type { StopMode } from './executors/scenario-run.ts';
 
-export interface RunOptions extends OptionOverrides {
+export interface RunOptions extends OptionOverrides, RunSettings {
   /** Path of the script (an ES module, e.g. an esbuild bundle). */
   script: string;
   /** `-e K=V` values for `__ENV`. */

@@ -53,6 +53,8 @@ export interface TestContext {
   /** VU code returned while `call` (k6's blocking API) was still running: fails the test with exit 107. */
   unawaited(call: string): void;
   markFailed(reason: string): void;
+  /** From now on every log line, abort and fail reason of the test passes through `redact` (k6/secrets). */
+  redactWith(redact: (text: string) => string): void;
   instanceStats(): {
     iterationsInterrupted: number;
     iterationsCompleted: number;

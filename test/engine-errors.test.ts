@@ -129,19 +129,6 @@ describe('engine: bad scripts and exit codes like k6', () => {
     assert.equal(count(failed.samples, 'iterations'), 4);
   });
 
-  test('group() rejects async callbacks like k6', async () => {
-    const r = await run({
-      script: files.write(
-        'group.js',
-        `import { group } from 'k6';
-         export const options = { iterations: 1 };
-         export default function () { group('g', async () => {}); }`,
-      ),
-    });
-    assert.match(r.stderr, /group \\"g\\" was given an async function/);
-    assert.equal(count(r.samples, 'iterations'), 0);
-  });
-
   test("k6's synchronous style (no await) fails at once with 107, naming the call and the async form", async () => {
     const server = await startServer((_req, res) => res.end('ok'));
     try {

@@ -7,6 +7,7 @@ import { InterruptedError, type VU } from '../vu.ts';
 import { type EncodedBody, encodeBody, FileData } from './body.ts';
 import { Connection } from './connection.ts';
 import { CookieJar } from './cookies.ts';
+import { digestAuthorization, digestChallenge } from './digest.ts';
 import { requestFailure } from './errors.ts';
 import { DEFAULT_EXPECTED, ExpectedStatuses } from './expected-statuses.ts';
 import { headerValues } from './headers.ts';
@@ -16,6 +17,8 @@ import type { ResponseHead } from './response-head.ts';
 import { type HopResult, sendHop, ZERO_TIMINGS } from './send.ts';
 
 export interface Params {
+  /** 'basic' (the default for credentials in the URL) or 'digest'. */
+  auth?: string;
   headers?: Record<string, string | number>;
   tags?: Record<string, string | number | boolean>;
   timeout?: string | number;
@@ -191,6 +194,11 @@ export function createHttp(vu: VU) {
     hasContentType: boolean;
     hop: number;
     headers: string[];
+    digest: boolean;
+    /** The VU's tags when the request was made: its group, even when the answer comes after the group ended. */
+    baseTags: Record<string, string>;
+    /** The Digest Authorization answering the server's challenge, once it came. */
+    digestAuthorization: string | null;
     resolve: (r: Response) => void;
     reject: (err: unknown) => void;
   }
@@ -235,6 +243,7 @@ export function createHttp(vu: VU) {
       resolve(failedBeforeSending(method, String(target), message));
       return null;
     }
+    const digest = authMethod(params.auth) === 'digest';
     const timeoutMs = params.timeout === undefined ? 60_000 : parseDuration(params.timeout, 'params.timeout');
     const userHeaders: string[] = [];
     let hasUserAgent = false;
@@ -264,6 +273,9 @@ export function createHttp(vu: VU) {
       hasContentType,
       hop: 0,
       headers: userHeaders,
+      digest,
+      baseTags: vu.sampleTags(),
+      digestAuthorization: null,
       resolve,
       reject,
     };
@@ -276,7 +288,8 @@ export function createHttp(vu: VU) {
     if (!call.hasUserAgent && settings.userAgent) headers.push('User-Agent', settings.userAgent);
     if (call.encoded.contentType && !call.hasContentType)
       headers.push('Content-Type', call.encoded.contentType);
-    if (target.authorization) headers.push('Authorization', target.authorization);
+    if (call.digestAuthorization) headers.push('Authorization', call.digestAuthorization);
+    else if (target.authorization && !call.digest) headers.push('Authorization', target.authorization);
     const cookieHeader = cookiesFor(call.jar, target.url, call.hop === 0 ? call.params.cookies : undefined);
     if (cookieHeader) headers.push('Cookie', cookieHeader);
     call.headers = headers;
@@ -325,9 +338,36 @@ export function createHttp(vu: VU) {
     if (head?.hasSetCookie && jar) {
       jar.storeResponse(url, headerValues(head.raw, 'set-cookie'));
     }
-    const expected = callback ? callback.expects(result.status) : null;
+    const challenge =
+      call.digest && result.status === 401 && head && call.digestAuthorization === null
+        ? digestChallenge(headerValues(head.raw, 'www-authenticate'))
+        : null;
+    // k6 counts the challenge of a digest exchange as an expected response.
+    const expected = callback ? challenge !== null || callback.expects(result.status) : null;
     const name = call.userName ?? masked;
-    emitRequestSamples(vu, state, result, method, name, error, errorCode, expected, call.params.tags);
+    emitRequestSamples(
+      vu,
+      state,
+      call.baseTags,
+      result,
+      method,
+      name,
+      error,
+      errorCode,
+      expected,
+      call.params.tags,
+    );
+    if (challenge) {
+      call.digestAuthorization = digestAuthorization(
+        challenge,
+        decodeURIComponent(url.username),
+        decodeURIComponent(url.password),
+        method,
+        target.path,
+      );
+      sendNextHop(call);
+      return null;
+    }
 
     const location = head?.location;
     const redirect = REDIRECTS.has(result.status) && location !== undefined;
@@ -338,6 +378,7 @@ export function createHttp(vu: VU) {
         call.encoded = { bytes: null, contentType: null };
       }
       call.target = targetOf(next);
+      call.digestAuthorization = null;
       call.hop++;
       sendNextHop(call);
       return null;
@@ -485,6 +526,17 @@ export function createHttp(vu: VU) {
   return http;
 }
 
+function authMethod(auth: unknown): 'basic' | 'digest' | '' {
+  if (auth === undefined || auth === null || auth === '') return '';
+  if (auth === 'basic' || auth === 'digest') return auth;
+  if (auth === 'ntlm') {
+    throw new Error(
+      "params.auth 'ntlm' is not supported by the node engine; run this script with the k6 binary (--engine k6).",
+    );
+  }
+  throw new Error(`params.auth must be 'basic' or 'digest'; got ${JSON.stringify(auth)}.`);
+}
+
 function cookiesFor(jar: CookieJar | null, url: URL, extra: Params['cookies']): string {
   if (!extra && (jar === null || jar.isEmpty())) return '';
   const pairs = new Map<string, string>();
@@ -525,8 +577,8 @@ interface LastTags {
 }
 
 function requestTags(
-  vu: VU,
   state: HttpState,
+  base: Record<string, string>,
   result: HopResult,
   method: string,
   name: string,
@@ -535,7 +587,6 @@ function requestTags(
   expected: boolean | null,
   userTags: Params['tags'],
 ): Record<string, string> {
-  const base = vu.sampleTags();
   const status = result.status;
   const tlsVersion = result.tlsVersion;
   let key = '';
@@ -586,6 +637,7 @@ function requestTags(
 function emitRequestSamples(
   vu: VU,
   state: HttpState,
+  base: Record<string, string>,
   result: HopResult,
   method: string,
   name: string,
@@ -594,7 +646,7 @@ function emitRequestSamples(
   expected: boolean | null,
   userTags: Params['tags'],
 ): void {
-  const tags = requestTags(vu, state, result, method, name, error, errorCode, expected, userTags);
+  const tags = requestTags(state, base, result, method, name, error, errorCode, expected, userTags);
   const failed = expected === null ? -1 : expected ? 0 : 1;
   vu.test.emit(new RequestSamples(result.endTime, tags, result.timings, failed));
   vu.test.countRequest(expected === false || result.status === 0);

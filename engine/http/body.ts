@@ -31,7 +31,11 @@ export function encodeBody(body: unknown): EncodedBody {
     const entries = Object.entries(body as Record<string, unknown>);
     if (entries.some(([, v]) => v instanceof FileData)) return multipart(entries);
     const form = new URLSearchParams();
-    for (const [k, v] of entries) form.append(k, String(v));
+    // k6 repeats the key for each value of an array: topping=onion&topping=bacon.
+    for (const [k, v] of entries) {
+      if (Array.isArray(v)) for (const item of v) form.append(k, String(item));
+      else form.append(k, String(v));
+    }
     return { bytes: Buffer.from(form.toString()), contentType: 'application/x-www-form-urlencoded' };
   }
   return { bytes: Buffer.from(String(body)), contentType: null };

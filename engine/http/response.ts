@@ -1,5 +1,6 @@
 // k6's Response object. Headers, body text and cookies are decoded on first use: most load-test
 // iterations only look at `status`.
+import { parseHTML, type Selection } from '../api/html.ts';
 import { parseSetCookie } from './cookies.ts';
 import { headersObject, headerValues } from './headers.ts';
 import type { ResponseHead } from './response-head.ts';
@@ -153,9 +154,15 @@ export class Response {
     return value;
   }
 
-  html(): never {
-    throw new Error(
-      'Response.html() is not supported by the node engine; parse the body yourself or run with k6.',
-    );
+  /** Parses the body as HTML (k6/html's Selection); with a selector, the matches of find(selector). */
+  html(selector?: string): Selection {
+    const body = this.body;
+    if (typeof body !== 'string') {
+      throw new Error(
+        `cannot parse the response body as HTML: the body is ${body === null ? 'empty (responseType none?)' : 'binary'}.`,
+      );
+    }
+    const doc = parseHTML(body);
+    return selector === undefined ? doc : doc.find(selector);
   }
 }

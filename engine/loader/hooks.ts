@@ -5,32 +5,91 @@
 // `__ENV`, `console` and the timer functions (those the module does not declare itself) with
 // per-VU bindings, so they stay right across awaits without any async-context tracking on the
 // hot path.
-import { statSync } from 'node:fs';
+//
+// User scripts are resolved here as k6 resolves them (fully specified relative paths and URLs),
+// never by the TypeScript loader the engine itself may run under: `./lib.js` is lib.js even when a
+// lib.ts sits next to it. `.ts` files are type-stripped with esbuild, as k6 ≥ 0.57 does.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
+import { remoteSource } from './remote.ts';
 
 interface LoaderData {
   /** `k6/http` → file URL of the engine's facade module. */
   modules: Record<string, string>;
   /** Files under this URL (the engine itself) are never given the per-VU prelude. */
   engineUrl: string;
+  /** Receives each run's settings (./register.ts configureLoader) before its script is imported. */
+  port: MessagePort;
+}
+
+/** What a run tells the loader. */
+export interface RunLoaderSettings {
+  runId: string;
+  moduleCache: string;
 }
 
 let modules: Record<string, string> = {};
 let engineUrl = '';
 const sourceCache = new Map<string, string>();
+const runSettings = new Map<string, RunLoaderSettings>();
+const settingsWaiters = new Map<string, Array<(s: RunLoaderSettings) => void>>();
 
 export function initialize(data: LoaderData): void {
   modules = data.modules;
   engineUrl = data.engineUrl;
+  data.port.on('message', (settings: RunLoaderSettings) => {
+    runSettings.set(settings.runId, settings);
+    for (const wake of settingsWaiters.get(settings.runId) ?? []) wake(settings);
+    settingsWaiters.delete(settings.runId);
+  });
+  data.port.unref();
 }
 
+/** The settings of the run a VU URL belongs to (sent just before its first import). */
+function settingsOf(url: string): Promise<RunLoaderSettings> {
+  const runId = /[?&]__run=([^&#]*)/.exec(url)?.[1] ?? '';
+  const known = runSettings.get(runId);
+  if (known) return Promise.resolve(known);
+  return new Promise((resolve) => {
+    const waiters = settingsWaiters.get(runId) ?? [];
+    waiters.push(resolve);
+    settingsWaiters.set(runId, waiters);
+  });
+}
+
+/** The VU parameters (`__run=R&__vu=N`) of a module URL, or null for a module outside any VU. */
 function vuQuery(url: string | undefined): string | null {
   if (!url) return null;
   const q = url.indexOf('?');
   if (q < 0) return null;
-  const query = url.slice(q + 1);
-  return query.includes('__run=') ? query : null;
+  const params = url.slice(q + 1).match(/(?:^|&)__(?:run|vu)=[^&#]*/g);
+  return params ? params.map((p) => p.replace(/^&/, '')).join('&') : null;
+}
+
+/** Why a k6 module is missing here, in one sentence that names it and the way out. */
+function unsupportedModule(specifier: string): string {
+  const useK6 = 'Run this script with the k6 binary (--engine k6) instead.';
+  if (/^k6\/(ws|websockets|experimental\/websockets)$/.test(specifier))
+    return `The module "${specifier}" (WebSockets) is not supported by the node engine. ${useK6}`;
+  if (/^k6\/(net\/grpc|experimental\/grpc)$/.test(specifier))
+    return `The module "${specifier}" (gRPC) is not supported by the node engine. ${useK6}`;
+  if (/^k6\/(experimental\/)?browser$/.test(specifier))
+    return `The module "${specifier}" (browser testing) is not supported by the node engine. ${useK6}`;
+  if (specifier.startsWith('k6/x/'))
+    return `The module "${specifier}" is an xk6 extension; the node engine cannot load extensions. Run this script with a k6 binary built with that extension (--engine k6) instead.`;
+  const supported = Object.keys(modules)
+    .filter((m) => !m.includes('x-engine'))
+    .join(', ');
+  if (specifier.startsWith('k6/experimental/'))
+    return `The module "${specifier}" is not supported by the node engine (it supports ${supported}). ${useK6}`;
+  return `The module "${specifier}" is not a k6 module the node engine knows (it supports ${supported}). ${useK6}`;
+}
+
+/** An error whose only stack line is the importing script, so the engine reports where it came from. */
+function scriptError(message: string, parentURL: string | undefined): Error {
+  const err = new Error(message);
+  err.stack = `Error: ${message}${parentURL ? `\n    at ${parentURL}` : ''}`;
+  return err;
 }
 
 function withQuery(url: string, query: string): string {
@@ -38,52 +97,54 @@ function withQuery(url: string, query: string): string {
   return `${q < 0 ? url : url.slice(0, q)}?${query}`;
 }
 
+const VU_PARAMS = /[?&]__(?:run|vu)=[^&#]*/g;
+
+/** A remote URL keeps its own query; the VU's parameters are appended to it. */
+function remoteWithQuery(url: string, query: string): string {
+  const plain = remotePlain(url);
+  return `${plain}${plain.includes('?') ? '&' : '?'}${query}`;
+}
+
+/** A remote module URL without the VU's parameters: what is downloaded and cached. */
+function remotePlain(url: string): string {
+  const plain = url.replace(VU_PARAMS, '');
+  return plain.includes('?') || !plain.includes('&') ? plain : plain.replace('&', '?');
+}
+
+const isRemote = (url: string) => /^https?:\/\//i.test(url);
+const isPath = (specifier: string) => /^(\.{1,2}\/|\/|file:)/.test(specifier);
+
 type Resolve = (
   specifier: string,
   context: { parentURL?: string },
 ) => Promise<{ url: string; format?: string }>;
-
-/** A file of the user's script, resolved as k6 does (exact path, ES module), not by the dev-time TypeScript loader. */
-function scriptFile(url: URL): boolean {
-  try {
-    return url.protocol === 'file:' && statSync(fileURLToPath(url)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 export async function resolve(
   specifier: string,
   context: { parentURL?: string },
   nextResolve: Resolve,
 ): Promise<{ url: string; format?: string; shortCircuit?: boolean }> {
-  // The entry script of a VU: `file:///script.js?__run=R&__vu=N`.
-  if (vuQuery(specifier) !== null && specifier.startsWith('file:') && scriptFile(new URL(specifier))) {
+  // The entry script, imported by the engine with its VU query.
+  if (specifier.startsWith('file:') && vuQuery(specifier) !== null) {
     return { url: specifier, format: 'module', shortCircuit: true };
   }
   const query = vuQuery(context.parentURL);
   if (query === null) return nextResolve(specifier, context);
   if (specifier === 'k6' || specifier.startsWith('k6/')) {
     const target = modules[specifier];
-    if (!target) {
-      throw new Error(
-        `The module "${specifier}" is not available in the node engine; it supports ${Object.keys(modules)
-          .filter((m) => !m.includes('x-engine'))
-          .join(', ')}. Run this script with the k6 binary (--engine k6) instead.`,
-      );
-    }
+    if (!target) throw scriptError(unsupportedModule(specifier), context.parentURL);
     return { url: `${target}?${query}`, format: 'module', shortCircuit: true };
   }
-  if (/^https?:\/\//.test(specifier)) {
-    throw new Error(
-      `Remote module "${specifier}" cannot be loaded by the node engine; bundle it into the script (esbuild --bundle).`,
-    );
+  if (isRemote(specifier))
+    return { url: remoteWithQuery(specifier, query), format: 'module', shortCircuit: true };
+  if (isRemote(context.parentURL ?? '') && isPath(specifier)) {
+    const url = new URL(specifier, remotePlain(context.parentURL ?? '')).href;
+    return { url: remoteWithQuery(url, query), format: 'module', shortCircuit: true };
   }
-  if (/^(\.{0,2}\/|file:)/.test(specifier) && context.parentURL) {
-    const target = new URL(specifier, context.parentURL);
-    if (scriptFile(target) && !target.href.startsWith(engineUrl) && !target.href.includes('/node_modules/')) {
-      return { url: withQuery(target.href, query), format: 'module', shortCircuit: true };
-    }
+  if (isPath(specifier) && (context.parentURL ?? '').startsWith('file:')) {
+    const url = new URL(specifier, context.parentURL).href;
+    if (url.startsWith(engineUrl)) return nextResolve(specifier, context);
+    return { url: withQuery(url, query), format: 'module', shortCircuit: true };
   }
   const resolved = await nextResolve(specifier, context);
   const own = resolved.url.startsWith(engineUrl) || resolved.url.includes('/node_modules/');
@@ -104,21 +165,50 @@ export async function load(
   nextLoad: Load,
 ): Promise<{ format?: string; source?: string | ArrayBuffer | Uint8Array; shortCircuit?: boolean }> {
   const query = vuQuery(url);
-  if (query === null || url.startsWith(engineUrl) || !url.startsWith('file:')) return nextLoad(url, context);
+  if (query === null || url.startsWith(engineUrl)) return nextLoad(url, context);
+  if (isRemote(url)) {
+    const plain = remotePlain(url);
+    const { moduleCache } = await settingsOf(url);
+    let source: string;
+    try {
+      source = await remoteSource(plain, moduleCache);
+    } catch (err) {
+      throw scriptError((err as Error).message, plain);
+    }
+    return { format: 'module', source: withPrelude(source, query), shortCircuit: true };
+  }
+  if (!url.startsWith('file:')) return nextLoad(url, context);
   const plain = url.slice(0, url.indexOf('?'));
   let source = sourceCache.get(plain);
-  let format = 'module';
   if (source === undefined) {
-    if (/\.(m?js)$/.test(plain)) {
-      source = await readFile(new URL(plain), 'utf8');
-    } else {
-      const loaded = await nextLoad(url, { ...context, format: context.format ?? 'module' });
-      format = loaded.format ?? 'module';
-      source = typeof loaded.source === 'string' ? loaded.source : new TextDecoder().decode(loaded.source);
-    }
+    source = await readFile(new URL(plain), 'utf8');
+    if (/\.[mc]?ts$/.test(plain)) source = await stripTypes(source, new URL(plain).pathname);
     sourceCache.set(plain, source);
   }
-  return { format, source: withPrelude(source, query), shortCircuit: true };
+  return { format: 'module', source: withPrelude(source, query), shortCircuit: true };
+}
+
+/** TypeScript to JavaScript as k6 does it: types stripped file by file, ES modules kept, no checks. */
+async function stripTypes(source: string, path: string): Promise<string> {
+  const { transform } = await import('esbuild');
+  try {
+    const out = await transform(source, {
+      loader: 'ts',
+      format: 'esm',
+      target: 'esnext',
+      platform: 'neutral',
+      sourcefile: path,
+      sourcemap: 'inline',
+    });
+    return out.code;
+  } catch (err) {
+    const first = (err as { errors?: Array<{ text: string; location?: { line: number; column: number } }> })
+      .errors?.[0];
+    const where = first?.location ? `:${first.location.line}:${first.location.column}` : '';
+    const e = new SyntaxError(`${first?.text ?? (err as Error).message} (${path}${where})`);
+    e.stack = `SyntaxError: ${e.message}\n    at file://${path}${where}`;
+    throw e;
+  }
 }
 
 const TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'];

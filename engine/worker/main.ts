@@ -2,7 +2,7 @@
 // stop requests and the handleSummary() call.
 import { parentPort, workerData } from 'node:worker_threads';
 import { startHealthRecorder } from '../health.ts';
-import { registerLoader } from '../loader/register.ts';
+import { configureRun } from '../run-settings.ts';
 import { describeError, InterruptedError } from '../vu.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
 import { VuRuntime } from './runtime.ts';
@@ -11,7 +11,8 @@ const port = parentPort;
 if (!port) throw new Error('engine/worker/main.ts runs only as the VU thread of a test run.');
 
 const init = workerData as WorkerInit;
-registerLoader();
+// Loader hooks are per thread: this one registers them and tells them the run's module cache.
+configureRun(init.runId, init.settings);
 const runtime = new VuRuntime(init, (msg: FromWorker, transfer?: ArrayBuffer[]) =>
   port.postMessage(msg, transfer ?? []),
 );

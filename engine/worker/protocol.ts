@@ -7,6 +7,7 @@
 import { IterationSamples, RequestSamples, type SampleEntry, SampleGroup } from '../metrics/sample-groups.ts';
 import type { MetricInfo, Sample } from '../metrics/types.ts';
 import type { OptionOverrides, ScenarioConfig } from '../options.ts';
+import type { RunSettings } from '../run-settings.ts';
 
 /** What the worker is started with (workerData). */
 export interface WorkerInit {
@@ -17,6 +18,8 @@ export interface WorkerInit {
   env: Record<string, string>;
   overrides: OptionOverrides;
   verbose: boolean;
+  /** --module-cache and --secret-source: the loader and k6/secrets read them on the VU thread. */
+  settings: RunSettings;
   /** Int32Array[1]: sample batches posted and not yet read by the main thread (backpressure). */
   inflight: SharedArrayBuffer;
 }

@@ -71,6 +71,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private requests = 0;
   private failedRequests = 0;
   private breathCount = 0;
+  /** Replaces secret values handed to the script (k6/secrets) in every text that leaves this thread. */
+  private redact: (text: string) => string = (text) => text;
 
   constructor(
     private readonly init: WorkerInit,
@@ -125,19 +127,23 @@ export class VuRuntime implements TestContext, ScenarioHost {
   log(level: 'info' | 'warn' | 'error' | 'debug', text: string): void {
     if (level === 'debug' && !this.init.verbose) return;
     const name = level === 'error' ? 'error' : level === 'warn' ? 'warning' : level;
-    this.post({ t: 'log', text: logLine(name, text, 'console') });
+    this.post({ t: 'log', text: logLine(name, this.redact(text), 'console') });
   }
 
   warn(message: string): void {
-    this.post({ t: 'log', text: logLine('warning', message) });
+    this.post({ t: 'log', text: logLine('warning', this.redact(message)) });
   }
 
   private error(message: string): void {
-    this.post({ t: 'log', text: logLine('error', message) });
+    this.post({ t: 'log', text: logLine('error', this.redact(message)) });
+  }
+
+  redactWith(redact: (text: string) => string): void {
+    this.redact = redact;
   }
 
   abort(reason: string): void {
-    this.stopWith(EXIT.scriptAborted, `test aborted: ${reason}`);
+    this.stopWith(EXIT.scriptAborted, `test aborted: ${this.redact(reason)}`);
   }
 
   unawaited(call: string): void {
@@ -155,7 +161,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
   }
 
   markFailed(reason: string): void {
-    this.send({ t: 'failed', reason });
+    this.send({ t: 'failed', reason: this.redact(reason) });
   }
 
   instanceStats() {

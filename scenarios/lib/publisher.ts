@@ -15,6 +15,7 @@
 // would turn every publish into a first deploy and measure something Posit's test did not.
 
 import { check } from 'k6';
+import crypto from 'k6/crypto';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Rate, Trend } from 'k6/metrics';
@@ -44,6 +45,8 @@ const TASK_WAIT_SECONDS = 1;
 const TASK_TIMEOUT_SECONDS = 900;
 
 const plumberBundle = openBundle(inputs.plumberBundle);
+/** Sent as X-Content-Checksum (MD5 hex, as rsconnect sends it) so Connect rejects a corrupted upload. */
+const plumberChecksum = crypto.md5(plumberBundle, 'hex');
 const client = connectClient(inputs.server, inputs.apiKey);
 /** This VU's content, kept across cycles: later cycles redeploy it like a client with a saved deployment. */
 let content: Content | null = null;
@@ -65,7 +68,9 @@ export async function publish(data: RunData): Promise<void> {
 
   try {
     const guid = await timed('create', () => ensureContent(data.userGuid));
-    const bundle = await timed('upload', () => client.uploadBundle(guid, plumberBundle));
+    const bundle = await timed('upload', () =>
+      client.uploadBundle(guid, plumberBundle, { checksum: plumberChecksum }),
+    );
     const taskId = await timed('deploy', () => client.deploy(guid, bundle.id));
     await timed('wait', () => waitForDeploy(taskId, bundle.id));
     await timed('check', () => checkDeployedApi(guid));

@@ -1,0 +1,193 @@
+// `import crypto from 'k6/crypto'`: hashes, HMAC, incremental hashers and random bytes as k6
+// documents them. Node's OpenSSL 3 no longer offers MD4 (legacy provider), so MD4 comes from
+// js-md4 and its HMAC is built here (RFC 2104); every other algorithm is Node's own.
+import { createHash as nodeHash, createHmac as nodeHmac, randomBytes as nodeRandomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+interface Md4Hasher {
+  update(data: Uint8Array): Md4Hasher;
+  arrayBuffer(): ArrayBuffer;
+}
+const md4Lib = createRequire(import.meta.url)('js-md4') as { create(): Md4Hasher };
+
+const NODE_NAMES: Record<string, string> = {
+  md5: 'md5',
+  sha1: 'sha1',
+  sha256: 'sha256',
+  sha384: 'sha384',
+  sha512: 'sha512',
+  sha512_224: 'sha512-224',
+  sha512_256: 'sha512-256',
+  ripemd160: 'ripemd160',
+};
+
+const ENCODINGS = new Set(['hex', 'base64', 'base64url', 'base64rawurl', 'binary']);
+
+function bytesOf(input: unknown, what: string): Buffer {
+  if (typeof input === 'string') return Buffer.from(input, 'utf8');
+  if (input instanceof ArrayBuffer) return Buffer.from(input);
+  if (ArrayBuffer.isView(input)) return Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  if (Array.isArray(input)) return Buffer.from(input as number[]);
+  throw new TypeError(`${what} must be a string or an ArrayBuffer.`);
+}
+
+function checkAlgorithm(algorithm: unknown): string {
+  const name = String(algorithm);
+  if (name !== 'md4' && !(name in NODE_NAMES)) {
+    throw new TypeError(
+      `unknown hash algorithm "${name}"; use md4, md5, sha1, sha256, sha384, sha512, sha512_224, sha512_256 or ripemd160.`,
+    );
+  }
+  return name;
+}
+
+function encode(digest: Buffer, encoding: unknown): string | ArrayBuffer {
+  const name = String(encoding);
+  if (!ENCODINGS.has(name)) {
+    throw new TypeError(
+      `unknown output encoding "${name}"; use hex, base64, base64url, base64rawurl or binary.`,
+    );
+  }
+  if (name === 'binary') {
+    return digest.buffer.slice(digest.byteOffset, digest.byteOffset + digest.byteLength) as ArrayBuffer;
+  }
+  if (name === 'base64url') return digest.toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+  if (name === 'base64rawurl') return digest.toString('base64url');
+  return digest.toString(name as 'hex' | 'base64');
+}
+
+/** The parts of a hash both one-shot and incremental use need. */
+interface Digester {
+  update(data: Buffer): void;
+  digest(): Buffer;
+}
+
+function digester(algorithm: string): Digester {
+  if (algorithm === 'md4') {
+    const h = md4Lib.create();
+    return {
+      update: (data) => {
+        h.update(data);
+      },
+      digest: () => Buffer.from(h.arrayBuffer()),
+    };
+  }
+  const h = nodeHash(NODE_NAMES[algorithm]);
+  return {
+    update: (data) => {
+      h.update(data);
+    },
+    digest: () => h.digest(),
+  };
+}
+
+const MD4_BLOCK = 64;
+
+function hmacDigester(algorithm: string, secret: Buffer): Digester {
+  if (algorithm !== 'md4') {
+    const h = nodeHmac(NODE_NAMES[algorithm], secret);
+    return {
+      update: (data) => {
+        h.update(data);
+      },
+      digest: () => h.digest(),
+    };
+  }
+  let key = secret;
+  if (key.length > MD4_BLOCK) {
+    const d = digester('md4');
+    d.update(key);
+    key = d.digest();
+  }
+  const padded = Buffer.alloc(MD4_BLOCK);
+  key.copy(padded);
+  const inner = digester('md4');
+  inner.update(Buffer.from(padded.map((b) => b ^ 0x36)));
+  return {
+    update: (data) => inner.update(data),
+    digest: () => {
+      const outer = digester('md4');
+      outer.update(Buffer.from(padded.map((b) => b ^ 0x5c)));
+      outer.update(inner.digest());
+      return outer.digest();
+    },
+  };
+}
+
+/** What createHash()/createHMAC() return: update() any number of times, then digest(encoding). */
+export class Hasher {
+  readonly #d: Digester;
+  #done = false;
+  constructor(d: Digester) {
+    this.#d = d;
+  }
+  update(input: string | ArrayBuffer): void {
+    if (this.#done) throw new Error('update() was called after digest(); create a new hasher.');
+    this.#d.update(bytesOf(input, 'the input'));
+  }
+  digest(outputEncoding: string): string | ArrayBuffer {
+    if (this.#done) throw new Error('digest() was already called on this hasher; create a new one.');
+    this.#done = true;
+    return encode(this.#d.digest(), outputEncoding);
+  }
+}
+
+function hashWith(algorithm: string) {
+  return (input: string | ArrayBuffer, outputEncoding: string): string | ArrayBuffer => {
+    const d = digester(algorithm);
+    d.update(bytesOf(input, 'the input'));
+    return encode(d.digest(), outputEncoding);
+  };
+}
+
+export const md4 = hashWith('md4');
+export const md5 = hashWith('md5');
+export const sha1 = hashWith('sha1');
+export const sha256 = hashWith('sha256');
+export const sha384 = hashWith('sha384');
+export const sha512 = hashWith('sha512');
+export const sha512_224 = hashWith('sha512_224');
+export const sha512_256 = hashWith('sha512_256');
+export const ripemd160 = hashWith('ripemd160');
+
+export function hmac(
+  algorithm: string,
+  secret: string | ArrayBuffer,
+  input: string | ArrayBuffer,
+  outputEncoding: string,
+): string | ArrayBuffer {
+  const d = hmacDigester(checkAlgorithm(algorithm), bytesOf(secret, 'the secret'));
+  d.update(bytesOf(input, 'the input'));
+  return encode(d.digest(), outputEncoding);
+}
+
+export function createHash(algorithm: string): Hasher {
+  return new Hasher(digester(checkAlgorithm(algorithm)));
+}
+
+export function createHMAC(algorithm: string, secret: string | ArrayBuffer): Hasher {
+  return new Hasher(hmacDigester(checkAlgorithm(algorithm), bytesOf(secret, 'the secret')));
+}
+
+export function randomBytes(size: number): ArrayBuffer {
+  if (!Number.isInteger(size) || size < 0)
+    throw new TypeError('randomBytes() needs a whole number of bytes.');
+  const b = nodeRandomBytes(size);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}
+
+export default {
+  md4,
+  md5,
+  sha1,
+  sha256,
+  sha384,
+  sha512,
+  sha512_224,
+  sha512_256,
+  ripemd160,
+  hmac,
+  createHash,
+  createHMAC,
+  randomBytes,
+};

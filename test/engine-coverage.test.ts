@@ -1,0 +1,173 @@
+// Keeps the coverage table of engine/README.md true: every row is tried against the engine.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { MODULES } from '../engine/loader/register.ts';
+import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+
+const files = tempDir();
+let server: Awaited<ReturnType<typeof startServer>>;
+before(async () => {
+  server = await startServer((req, res) => {
+    if (req.url === '/remote.js') {
+      res.end("export const remote = 'from the server';");
+      return;
+    }
+    if (req.url === '/page') {
+      res.end('<html><body><p class="x">hello</p></body></html>');
+      return;
+    }
+    if (req.url === '/basic') {
+      res.statusCode =
+        req.headers.authorization === `Basic ${Buffer.from('u:p').toString('base64')}` ? 200 : 401;
+      res.end();
+      return;
+    }
+    if (req.url === '/digest') {
+      const auth = req.headers.authorization ?? '';
+      if (!auth.startsWith('Digest '))
+        res.setHeader('WWW-Authenticate', 'Digest realm="r", nonce="n", qop="auth"');
+      res.statusCode = /^Digest .*username="u".*response="[0-9a-f]{32}"/.test(auth) ? 200 : 401;
+      res.end();
+      return;
+    }
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => res.end(body));
+  });
+});
+after(async () => {
+  await server.close();
+  files.cleanup();
+});
+
+interface Row {
+  name: string;
+  status: 'supported' | 'error';
+}
+
+function coverageRows(): Row[] {
+  const readme = readFileSync(new URL('../engine/README.md', import.meta.url), 'utf8');
+  const table = readme.slice(
+    readme.indexOf('<!-- coverage:start -->'),
+    readme.indexOf('<!-- coverage:end -->'),
+  );
+  return table
+    .split('\n')
+    .filter((l) => l.startsWith('| `') || l.startsWith('| object'))
+    .map((l) => {
+      const [name, status] = l
+        .split('|')
+        .slice(1, 3)
+        .map((c) => c.trim());
+      assert.ok(status === 'supported' || status === 'error', `row ${name}: status "${status}"`);
+      return { name: name.replace(/^`([^`]*)`/, '$1'), status };
+    });
+}
+
+const hostPort = () => server.url.replace('http://', '');
+
+/** A script per non-module row: a check named "works" passes when the feature does as documented. */
+function apiScript(name: string): { file: string; source: string; error?: RegExp } | null {
+  const checkWorks = (expr: string) =>
+    `import http from 'k6/http';\nimport { check } from 'k6';\nexport default async function () {\n  ${expr}\n}`;
+  switch (name) {
+    case 'Response.html()':
+      return {
+        file: 'html.js',
+        source: checkWorks(
+          `const res = await http.get('${server.url}/page'); check(res, { works: (r) => r.html('p.x').text() === 'hello' });`,
+        ),
+      };
+    case "params.auth: 'basic'":
+      return {
+        file: 'basic.js',
+        source: checkWorks(
+          `const res = await http.get('http://u:p@${hostPort()}/basic', { auth: 'basic' }); check(res, { works: (r) => r.status === 200 });`,
+        ),
+      };
+    case "params.auth: 'digest'":
+      return {
+        file: 'digest.js',
+        source: checkWorks(
+          `const res = await http.get('http://u:p@${hostPort()}/digest', { auth: 'digest' }); check(res, { works: (r) => r.status === 200 });`,
+        ),
+      };
+    case "params.auth: 'ntlm'":
+      return {
+        file: 'ntlm.js',
+        source: checkWorks(`await http.get('http://u:p@${hostPort()}/basic', { auth: 'ntlm' });`),
+        error: /ntlm.*--engine k6/,
+      };
+    case 'object bodies':
+      return {
+        file: 'body.js',
+        source: checkWorks(
+          `const res = await http.post('${server.url}/echo', { a: ['1', '2'], b: 'x' }); check(res, { works: (r) => r.body === 'a=1&a=2&b=x' });`,
+        ),
+      };
+    case '.ts scripts':
+      return {
+        file: 'typed.ts',
+        source: `import { check } from 'k6';\nconst n: number = 1;\nexport default function (): void { check(n, { works: (v: number) => v === 1 }); }`,
+      };
+    case 'https://… imports':
+      // The same download-and-cache path as https (tested over TLS in engine-loader.test.ts).
+      return {
+        file: 'remote-import.js',
+        source: `import { check } from 'k6';\nimport { remote } from '${server.url}/remote.js';\nexport default function () { check(remote, { works: (v) => v === 'from the server' }); }`,
+      };
+    default:
+      return null;
+  }
+}
+
+describe('engine/README.md coverage table', () => {
+  const rows = coverageRows();
+
+  test('lists every module the engine registers as supported', () => {
+    const supported = rows.filter((r) => r.status === 'supported').map((r) => r.name);
+    for (const name of Object.keys(MODULES).filter((m) => !m.includes('x-engine'))) {
+      assert.ok(supported.includes(name), `${name} is registered but not in the coverage table`);
+    }
+  });
+
+  for (const row of rows) {
+    test(`${row.name}: ${row.status}`, async () => {
+      if (row.name.startsWith('k6')) {
+        const specifier = row.name === 'k6/x/… (xk6 extensions)' ? 'k6/x/sql' : row.name;
+        const r = await run({
+          script: files.write(
+            `${specifier.replace(/\W/g, '_')}.js`,
+            `import * as m from '${specifier}';\nexport default function () { if (!m) throw new Error('empty'); }`,
+          ),
+        });
+        if (row.status === 'supported') {
+          assert.equal(r.exitCode, 0, r.stderr);
+          assert.equal(count(r.samples, 'iterations'), 1);
+        } else {
+          assert.equal(r.exitCode, 107);
+          assert.ok(r.stderr.includes(`\\"${specifier}\\"`), r.stderr);
+          assert.match(r.stderr, /--engine k6/);
+        }
+        return;
+      }
+      const api = apiScript(row.name);
+      assert.ok(api, `no check for the row "${row.name}": add one to this test`);
+      const r = await run({ script: files.write(api.file, api.source), moduleCache: `${files.dir}/modules` });
+      if (row.status === 'supported') {
+        assert.equal(r.exitCode, 0, r.stderr);
+        assert.equal(
+          count(r.samples, 'checks', (s) => s.tags.check === 'works' && s.value === 1),
+          1,
+          r.stderr,
+        );
+      } else {
+        assert.match(r.stderr, api.error ?? /--engine k6/);
+        assert.equal(count(r.samples, 'iterations'), 0);
+      }
+    });
+  }
+});

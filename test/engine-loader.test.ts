@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { count, run, tempDir } from './engine-fixtures.ts';
+
+const files = tempDir();
+after(() => files.cleanup());
+const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
+
+describe('TypeScript entry scripts and k6 module resolution', () => {
+  test('a .ts script is type-stripped at load (types, interfaces, enums, a .ts import) as k6 ≥ 0.57 does', async () => {
+    files.write(
+      'helper.ts',
+      `export enum Kind { A = 'a', B = 'b' }
+export function twice(n: number): number { return n * 2; }`,
+    );
+    const r = await run({
+      script: files.write(
+        'entry.ts',
+        `import { check } from 'k6';
+import { Kind, twice } from './helper.ts';
+interface Options { iterations: number }
+export const options: Options = { iterations: 2 };
+type Pair = [string, number];
+export default function (): void {
+  const p: Pair = ['x', twice(21)];
+  check(p, { 'typed code runs': (v) => v[1] === 42 && Kind.B === 'b' && __ENV !== undefined });
+}`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(
+      count(r.samples, 'checks', (s) => s.value === 1),
+      2,
+      r.stderr,
+    );
+  });
+
+  test('a .js script next to a .ts of the same name loads the .js, and imports are taken as written', async () => {
+    files.write('same.ts', `export const which: string = 'ts';`);
+    files.write('same.js', `export const which = 'js';`);
+    const r = await run({
+      script: files.write(
+        'uses-same.js',
+        `import { check } from 'k6';
+import { which } from './same.js';
+export default function () { check(which, { 'the .js file': (w) => w === 'js' }); }`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(
+      count(r.samples, 'checks', (s) => s.value === 1),
+      1,
+      r.stderr,
+    );
+    files.write('twin.ts', 'export default function (): void { throw new Error("the .ts ran"); }');
+    const js = await run({ script: files.write('twin.js', 'export default function () {}') });
+    assert.equal(js.exitCode, 0, js.stderr);
+    assert.equal(count(js.samples, 'iterations'), 1);
+  });
+
+  test('a TypeScript syntax error is exit 107 with the file and line', async () => {
+    const r = await run({
+      script: files.write('broken.ts', 'export default function (): void {\n  let x: = 1;\n}\n'),
+    });
+    assert.equal(r.exitCode, 107);
+    assert.match(r.stderr, /syntax error/i);
+    assert.match(r.stderr, /broken\.ts:2/);
+  });
+});
+
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'run', '-q', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('remote modules (https:// imports) downloaded at init and cached', () => {
+  test('downloaded once into --module-cache, then usable offline; not cached and offline: a clear error', async () => {
+    const dir = files.dir;
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${dir}/rkey.pem`,
+        '-out',
+        `${dir}/rcert.pem`,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const hits: string[] = [];
+    const server: Server = createServer(
+      { key: readFileSync(`${dir}/rkey.pem`), cert: readFileSync(`${dir}/rcert.pem`) },
+      (req, res) => {
+        hits.push(req.url ?? '');
+        res.setHeader('Content-Type', 'application/javascript');
+        if (req.url === '/lib/k6-utils/1.4.0/index.js?v=1') {
+          res.end(`import { pad } from './pad.js';
+import { check } from 'k6';
+export function randomString(n) { return pad('', n); }
+export function checkVu() { return check(__VU, { 'remote module sees __VU': (v) => v >= 1 }); }`);
+        } else if (req.url === '/lib/k6-utils/1.4.0/pad.js') {
+          res.end(`export function pad(s, n) { return s + 'x'.repeat(n); }`);
+        } else {
+          res.statusCode = 404;
+          res.end('not found');
+        }
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const script = files.write(
+      'remote.js',
+      `import { randomString, checkVu } from '${base}/lib/k6-utils/1.4.0/index.js?v=1';
+export const options = { vus: 2, iterations: 4 };
+export default function () {
+  if (randomString(3) !== 'xxx') throw new Error('wrong remote code');
+  checkVu();
+}`,
+    );
+    const cache = join(dir, 'module-cache');
+    const env = { NODE_EXTRA_CA_CERTS: `${dir}/rcert.pem` };
+    try {
+      const online = await runCli(['--module-cache', cache, script], env);
+      assert.equal(online.code, 0, online.stderr);
+      assert.deepEqual(hits.sort(), ['/lib/k6-utils/1.4.0/index.js?v=1', '/lib/k6-utils/1.4.0/pad.js']);
+      assert.equal(readdirSync(cache).length, 2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+
+    const offline = await runCli(['--module-cache', cache, script], env);
+    assert.equal(offline.code, 0, offline.stderr);
+
+    const empty = join(dir, 'empty-cache');
+    const missing = await runCli(['--module-cache', empty, script], env);
+    assert.equal(missing.code, 107);
+    assert.match(
+      missing.stderr,
+      /Cannot download the remote module https:\/\/127\.0\.0\.1:\d+\/lib\/k6-utils\/1\.4\.0\/index\.js\?v=1/,
+    );
+    assert.match(missing.stderr, /not in the module cache/);
+    assert.doesNotMatch(missing.stderr, /node:internal|\n\s+at /);
+    assert.equal(existsSync(empty), false);
+  });
+});
