@@ -1,0 +1,86 @@
+// The samples of one request hop, as k6 emits them: http_req_* in k6's order with one timestamp
+// and one tag set, and the tag sets cached per VU (a loop repeats the same request).
+import { RequestSamples } from '../metrics/sample-groups.ts';
+import type { VU } from '../vu.ts';
+import type { Params } from './params.ts';
+import type { HopResult } from './send.ts';
+import type { HttpState } from './state.ts';
+
+/** Tag sets are shared by all samples of a request and reused across requests with the same values. */
+const TAG_CACHE_SIZE = 256;
+
+function requestTags(
+  state: HttpState,
+  base: Record<string, string>,
+  result: HopResult,
+  method: string,
+  name: string,
+  error: string,
+  errorCode: number,
+  expected: boolean | null,
+  userTags: Params['tags'],
+): Record<string, string> {
+  const status = result.status;
+  const tlsVersion = result.tlsVersion;
+  let key = '';
+  if (!userTags && !error) {
+    const last = state.lastTags;
+    if (
+      last !== null &&
+      last.base === base &&
+      last.status === status &&
+      last.name === name &&
+      last.method === method &&
+      last.expected === expected &&
+      last.tlsVersion === tlsVersion
+    ) {
+      return last.tags;
+    }
+    key = `${method} ${status} ${expected} ${tlsVersion} ${name}`;
+    if (state.tagBase === base) {
+      const hit = state.tagCache.get(key);
+      if (hit) {
+        state.lastTags = { base, method, status, expected, tlsVersion, name, tags: hit };
+        return hit;
+      }
+    } else {
+      state.tagBase = base;
+      state.tagCache.clear();
+    }
+  }
+  const tags: Record<string, string> = { ...base };
+  if (status !== 0) tags.proto = 'HTTP/1.1';
+  tags.status = String(status);
+  tags.method = method;
+  tags.url = name;
+  tags.name = name;
+  if (expected !== null) tags.expected_response = expected ? 'true' : 'false';
+  if (tlsVersion) tags.tls_version = tlsVersion;
+  if (error) tags.error = error;
+  if (errorCode) tags.error_code = String(errorCode);
+  if (userTags) for (const k in userTags) tags[k] = String(userTags[k]);
+  if (key) {
+    if (state.tagCache.size >= TAG_CACHE_SIZE) state.tagCache.clear();
+    state.tagCache.set(key, tags);
+    state.lastTags = { base, method, status, expected, tlsVersion, name, tags };
+  }
+  return tags;
+}
+
+export function emitRequestSamples(
+  vu: VU,
+  state: HttpState,
+  base: Record<string, string>,
+  result: HopResult,
+  method: string,
+  name: string,
+  error: string,
+  errorCode: number,
+  expected: boolean | null,
+  userTags: Params['tags'],
+): void {
+  const tags = requestTags(state, base, result, method, name, error, errorCode, expected, userTags);
+  const failed = expected === null ? -1 : expected ? 0 : 1;
+  vu.test.emit(new RequestSamples(result.endTime, tags, result.timings, failed));
+  vu.test.countRequest(expected === false || result.status === 0);
+}

@@ -1,0 +1,146 @@
+// A VU's HTTP state and the request targets: one keep-alive connection per origin, the cookie
+// jar, the response callback, parsed URLs (scripts request the same few URLs over and over) and
+// the tag sets its requests reuse. Everything here is worked out once per VU or per URL.
+import type { VU } from '../vu.ts';
+import { Connection } from './connection.ts';
+import { CookieJar } from './cookies.ts';
+import { DEFAULT_EXPECTED, type ExpectedStatuses } from './expected-statuses.ts';
+
+/** The last tag set made without user tags or error, checked first: loops repeat the same request. */
+export interface LastTags {
+  base: Record<string, string>;
+  method: string;
+  status: number;
+  expected: boolean | null;
+  tlsVersion: string;
+  name: string;
+  tags: Record<string, string>;
+}
+
+export interface HttpState {
+  connections: Map<string, Connection>;
+  jar: CookieJar;
+  callback: ExpectedStatuses | null;
+  /** Parsed request URLs by their text: scripts request the same few URLs over and over. */
+  urls: Map<string, Target>;
+  tagCache: Map<string, Record<string, string>>;
+  tagBase: Record<string, string> | null;
+  lastTags: LastTags | null;
+}
+
+/** What `http.url\`...\`` gives: a URL whose name tag is the template, not the filled-in value. */
+export class TaggedURL {
+  constructor(
+    readonly url: string,
+    readonly name: string,
+  ) {}
+  toString(): string {
+    return this.url;
+  }
+}
+
+export function stateOf(vu: VU): HttpState {
+  let s = vu.httpState as HttpState | undefined;
+  if (!s) {
+    s = {
+      connections: new Map(),
+      jar: new CookieJar(),
+      callback: DEFAULT_EXPECTED,
+      urls: new Map(),
+      tagCache: new Map(),
+      tagBase: null,
+      lastTags: null,
+    };
+    vu.httpState = s;
+    const connections = s.connections;
+    vu.interruptRequests = (err) => {
+      for (const conn of connections.values()) conn.cancelAll(err);
+    };
+  }
+  return s;
+}
+
+/** Closes a VU's connections at the end of the test. */
+export async function closeConnections(vu: VU): Promise<void> {
+  const s = vu.httpState as HttpState | undefined;
+  if (!s) return;
+  await Promise.all([...s.connections.values()].map((c) => c.close()));
+  s.connections.clear();
+  s.urls.clear();
+}
+
+function maskedURL(u: URL): string {
+  if (!u.username && !u.password) return u.href;
+  const copy = new URL(u.href);
+  copy.username = u.username ? '****' : '';
+  copy.password = u.password ? '****' : '';
+  return copy.href;
+}
+
+function tlsOptionsFor(vu: VU, host: string) {
+  const settings = vu.test.http;
+  const auth = settings.tlsAuth.find((a) => !a.domains || a.domains.length === 0 || a.domains.includes(host));
+  return {
+    rejectUnauthorized: !settings.insecureSkipTLSVerify,
+    ca: settings.ca,
+    cert: auth?.cert,
+    key: auth?.key,
+    passphrase: auth?.password,
+  };
+}
+
+/** A request URL with the parts every request needs, worked out once (URL getters allocate). */
+export interface Target {
+  url: URL;
+  href: string;
+  /** Path and query, as in the request line. */
+  path: string;
+  /** `href` with credentials masked as k6 shows it in tags and errors. */
+  masked: string;
+  /** The Authorization header for credentials in the URL, or ''. */
+  authorization: string;
+  connection: Connection | null;
+}
+
+export function targetOf(url: URL): Target {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`unsupported protocol ${url.protocol}`);
+  let authorization = '';
+  if (url.username || url.password) {
+    const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`);
+    authorization = `Basic ${basic.toString('base64')}`;
+  }
+  return {
+    url,
+    href: url.href,
+    path: `${url.pathname}${url.search}`,
+    masked: maskedURL(url),
+    authorization,
+    connection: null,
+  };
+}
+
+export function connectionFor(vu: VU, state: HttpState, target: Target): Connection {
+  if (target.connection !== null) return target.connection;
+  const url = target.url;
+  const key = `${url.protocol}//${url.host}`;
+  let conn = state.connections.get(key);
+  if (!conn) {
+    conn = new Connection(url.origin, tlsOptionsFor(vu, url.hostname));
+    state.connections.set(key, conn);
+  }
+  target.connection = conn;
+  return conn;
+}
+
+const URL_CACHE_SIZE = 1024;
+
+export function parseURL(state: HttpState, text: string): Target {
+  let target = state.urls.get(text);
+  if (!target) {
+    target = targetOf(new URL(text));
+    if (state.urls.size >= URL_CACHE_SIZE) state.urls.clear();
+    state.urls.set(text, target);
+  }
+  return target;
+}
