@@ -19,6 +19,7 @@ import { planWorkload, scripts } from '../pipeline/workload.ts';
 import { runId } from '../record/run-id.ts';
 import type { Profile, RunKind } from '../record/types.ts';
 import { parseDuration } from '../scenarios/lib/durations.ts';
+import { FIXTURE_FLASK_CONTENT_NAME } from '../scenarios/lib/inputs.ts';
 import { k6OperatorHelp } from './help.ts';
 import { K6_OPERATOR_OPTIONS, k6OperatorFrom, oneOf, parse, UsageError } from './options.ts';
 
@@ -77,14 +78,17 @@ async function manifests(args: string[], env: NodeJS.ProcessEnv): Promise<number
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const flask = str('flask-content') ?? env.FLASK_CONTENT_URL?.trim() ?? env.FLASK_CONTENT_GUID?.trim();
-  if (!flask) {
-    throw new UsageError(
-      'Give --flask-content <guid or content URL> of the deployed Flask stock API the fetchers load.',
+  const given = str('flask-content') ?? env.FLASK_CONTENT_URL?.trim() ?? env.FLASK_CONTENT_GUID?.trim();
+  // Unnamed, the runners look the Flask API up by the name the harness publishes it under
+  // (--publish-fixtures, the stand-in), read-only, in their setup().
+  const flask = given || FIXTURE_FLASK_CONTENT_NAME;
+  if (!given) {
+    log(
+      `No --flask-content given: the runners use the content named '${FIXTURE_FLASK_CONTENT_NAME}' (deploy dist/bundles/flask-stock-api.tar.gz under that name, or pass --flask-content <guid or URL>).`,
     );
   }
   const flaskIsUrl = /^https?:\/\//.test(flask);
-  if (!flaskIsUrl && !/^[A-Za-z0-9-]{8,64}$/.test(flask)) {
+  if (given && !flaskIsUrl && !/^[A-Za-z0-9-]{8,64}$/.test(flask)) {
     throw new UsageError(`--flask-content must be a content GUID or its URL, got '${flask}'.`);
   }
   if (!existsSync(scripts[kind])) {
@@ -119,7 +123,8 @@ async function manifests(args: string[], env: NodeJS.ProcessEnv): Promise<number
   // (read-only) and nothing is deleted in teardown (PUBLISH_CLEANUP is not set).
   if (!flaskIsUrl) {
     delete runnerEnv.FLASK_CONTENT_URL;
-    runnerEnv.FLASK_CONTENT_GUID = flask;
+    if (given) runnerEnv.FLASK_CONTENT_GUID = flask;
+    else runnerEnv.FLASK_CONTENT_NAME = flask;
   }
   const id = runId(new Date(), kind);
   const name = k8sName(id);

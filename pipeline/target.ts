@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type ConnectClient, createConnectClient, normaliseServer } from '../connect/client.ts';
 import type { LabelledProcess } from '../node-metrics/index.ts';
+import { FIXTURE_FLASK_CONTENT_NAME } from '../scenarios/lib/inputs.ts';
 import { type StandinProcess, spawnStandin } from './standin-process.ts';
 
 export const bundlePaths = {
@@ -39,7 +40,7 @@ export interface TargetRequest {
   log: (line: string) => void;
 }
 
-const FLASK_NAME = 'perf-flask-stock-api';
+const FLASK_NAME = FIXTURE_FLASK_CONTENT_NAME;
 
 async function readBundle(path: string): Promise<Buffer> {
   try {

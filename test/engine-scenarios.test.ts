@@ -54,4 +54,31 @@ describe('engine runs the scenarios against the stand-in', () => {
     assert.ok(count(r.samples, 'publish_cycle_success', (s) => s.value === 1) >= 1, r.stderr);
     assert.equal(r.exitCode, 0, `the smoke profile's thresholds pass: ${r.stderr}`);
   });
+
+  test('FLASK_CONTENT_NAME: setup() finds the Flask API by its content name', async () => {
+    const r = await run({
+      script: SCRIPT,
+      env: {
+        CONNECT_SERVER: standin.url,
+        CONNECT_API_KEY: apiKey,
+        FLASK_CONTENT_NAME: 'flask-engine-test',
+        PROFILE: 'smoke',
+      },
+    });
+    assert.ok(
+      count(r.samples, 'http_reqs', (s) => s.tags.scenario === 'fetchers' && s.tags.status === '200') > 0,
+      r.stderr,
+    );
+    const missing = await run({
+      script: SCRIPT,
+      env: {
+        CONNECT_SERVER: standin.url,
+        CONNECT_API_KEY: apiKey,
+        FLASK_CONTENT_NAME: 'no-such-content',
+        PROFILE: 'smoke',
+      },
+    });
+    assert.notEqual(missing.exitCode, 0);
+    assert.match(missing.stderr, /No content named 'no-such-content'/);
+  });
 });

@@ -236,6 +236,25 @@ describe('npm run k6-operator -- manifests', () => {
     assert.match(result.stdout, /--from-env-file=<\(printf/);
   });
 
+  it('without a Flask content, the runners look up the fixture by its name', async () => {
+    const out = join(dir, 'by-name');
+    const result = await cli(['manifests', '--parallelism', '4', '--out', out], {
+      CONNECT_SERVER: 'https://connect.example.com',
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /the runners use the content named 'perf-flask-stock-api'/);
+    const testRun = parse(await readFile(join(out, 'testrun.yaml'), 'utf8'));
+    assert.ok(validateTestRun(testRun), JSON.stringify(validateTestRun.errors));
+    assert.equal(testRun.spec.parallelism, 4);
+    const env = Object.fromEntries(
+      (testRun.spec.runner.env as Env[]).map((e) => [e.name, e.value ?? e.valueFrom]),
+    );
+    assert.equal(env.FLASK_CONTENT_NAME, 'perf-flask-stock-api');
+    assert.equal(env.FLASK_CONTENT_URL, undefined);
+    const keyRef = env.CONNECT_API_KEY as Record<string, Record<string, string>> | undefined;
+    assert.ok(keyRef?.secretKeyRef?.name, 'the API key only as a Secret reference');
+  });
+
   it('says what is missing, exit 2', async () => {
     const noServer = await cli(['manifests', '--parallelism', '2', '--out', join(dir, 'x')], {});
     assert.equal(noServer.code, 2);

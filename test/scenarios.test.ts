@@ -160,6 +160,8 @@ describe('inputs', () => {
     assert.equal(inputs.publishCleanup, false);
     const url = readInputs({ ...env, FLASK_CONTENT_GUID: '', FLASK_CONTENT_URL: 'http://h:3939/content/x' });
     assert.deepEqual(url.flask, { url: 'http://h:3939/content/x/' });
+    const named = readInputs({ ...env, FLASK_CONTENT_GUID: '', FLASK_CONTENT_NAME: 'perf-flask-stock-api' });
+    assert.deepEqual(named.flask, { name: 'perf-flask-stock-api' });
     assert.equal(readInputs({ ...env, PUBLISH_CLEANUP: 'true' }).publishCleanup, true);
   });
 
@@ -172,7 +174,7 @@ describe('inputs', () => {
     assert.throws(() => readInputs({ ...env, CONNECT_API_KEY: ' ' }), /CONNECT_API_KEY is not set/);
     assert.throws(
       () => readInputs({ ...env, FLASK_CONTENT_GUID: '' }),
-      /Set FLASK_CONTENT_URL .* or FLASK_CONTENT_GUID/,
+      /Set FLASK_CONTENT_URL .*, FLASK_CONTENT_GUID or FLASK_CONTENT_NAME/,
     );
     assert.throws(() => readInputs({ ...env, FLASK_CONTENT_URL: 'http://h/content/x/' }), /only one of/);
     assert.throws(() => readInputs({ ...env, PUBLISH_CONTENT_NAME: 'a b' }), /PUBLISH_CONTENT_NAME must be/);

@@ -7,8 +7,8 @@ export interface Inputs {
   /** Connect's base URL without a trailing slash. */
   server: string;
   apiKey: string;
-  /** Where the Flask API lives: a full content URL (ends with `/`), or a GUID to resolve. */
-  flask: { url: string } | { guid: string };
+  /** Where the Flask API lives: a full content URL (ends with `/`), or a GUID or name to resolve. */
+  flask: { url: string } | { guid: string } | { name: string };
   publishContentName: string;
   /** Plumber bundle path for k6's `open()`; relative paths resolve against the script's folder. */
   plumberBundle: string;
@@ -22,6 +22,8 @@ export interface Inputs {
 }
 
 export const DEFAULT_PUBLISH_CONTENT_NAME = 'perf-plumber-stock-api';
+/** The name the harness publishes the Flask fixture under (--publish-fixtures, the stand-in). */
+export const FIXTURE_FLASK_CONTENT_NAME = 'perf-flask-stock-api';
 export const DEFAULT_PLUMBER_BUNDLE = '../bundles/plumber-stock-api.tar.gz';
 
 const HTTP_URL = /^https?:\/\/[^/\s?#]+(\/[^\s?#]*)?$/;
@@ -68,8 +70,11 @@ export function withoutTrailingSlash(url: string): string {
 function readFlask(env: Env, server: string): Inputs['flask'] {
   const url = (env.FLASK_CONTENT_URL ?? '').trim();
   const guid = (env.FLASK_CONTENT_GUID ?? '').trim();
-  if (url && guid) {
-    throw new Error('Set only one of FLASK_CONTENT_URL and FLASK_CONTENT_GUID: both locate the Flask API.');
+  const name = (env.FLASK_CONTENT_NAME ?? '').trim();
+  if ([url, guid, name].filter(Boolean).length > 1) {
+    throw new Error(
+      'Set only one of FLASK_CONTENT_URL, FLASK_CONTENT_GUID and FLASK_CONTENT_NAME: each locates the Flask API.',
+    );
   }
   if (url) {
     if (!HTTP_URL.test(url)) {
@@ -83,8 +88,14 @@ function readFlask(env: Env, server: string): Inputs['flask'] {
     }
     return { guid };
   }
+  if (name) {
+    if (!/^[A-Za-z0-9_.-]{3,64}$/.test(name)) {
+      throw new Error(`FLASK_CONTENT_NAME must be a Connect content name, got '${name}'.`);
+    }
+    return { name };
+  }
   throw new Error(
-    `Set FLASK_CONTENT_URL (e.g. ${server}/content/<guid>/) or FLASK_CONTENT_GUID to the deployed Flask stock API the fetchers load.`,
+    `Set FLASK_CONTENT_URL (e.g. ${server}/content/<guid>/), FLASK_CONTENT_GUID or FLASK_CONTENT_NAME to the deployed Flask stock API the fetchers load.`,
   );
 }
 

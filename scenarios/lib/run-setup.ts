@@ -31,7 +31,13 @@ export async function prepareRun(inputs: Inputs, plan: ScalabilityPlan | LoadSoa
       `The API key belongs to '${user.username}' (role ${user.user_role}${user.locked ? ', locked' : ''}); the publisher needs an unlocked publisher or administrator.`,
     );
   }
-  const flaskUrl = 'url' in inputs.flask ? inputs.flask.url : await flaskUrlOf(inputs, inputs.flask.guid);
+  const flaskUrl =
+    'url' in inputs.flask
+      ? inputs.flask.url
+      : await flaskUrlOf(
+          inputs,
+          'guid' in inputs.flask ? inputs.flask.guid : await guidByName(inputs, inputs.flask.name),
+        );
   await probeFlask(flaskUrl, inputs.apiKey);
   return { flaskUrl, userGuid: user.guid, connectVersion: settings.version ?? 'unknown', plan };
 }
@@ -47,6 +53,16 @@ export async function cleanUp(inputs: Inputs, data: RunData): Promise<void> {
   if (!content) return;
   await client.deleteContent(content.guid);
   console.log(`PUBLISH_CLEANUP: deleted the publisher's content '${content.name}' (${content.guid}).`);
+}
+
+async function guidByName(inputs: Inputs, name: string): Promise<string> {
+  const content = await connectClient(inputs.server, inputs.apiKey).findContentByName(name);
+  if (!content) {
+    throw new Error(
+      `No content named '${name}' on ${inputs.server} (FLASK_CONTENT_NAME); deploy the Flask stock API under that name or pass its GUID or URL.`,
+    );
+  }
+  return content.guid;
 }
 
 async function flaskUrlOf(inputs: Inputs, guid: string): Promise<string> {
@@ -67,7 +83,7 @@ async function probeFlask(flaskUrl: string, apiKey: string): Promise<void> {
   if (res.status !== 200) {
     const why = res.status === 0 ? `no answer (${res.error})` : `HTTP ${res.status}`;
     throw new Error(
-      `The Flask API at ${flaskUrl} answered GET stocks/ with ${why}; check FLASK_CONTENT_URL / FLASK_CONTENT_GUID.`,
+      `The Flask API at ${flaskUrl} answered GET stocks/ with ${why}; check FLASK_CONTENT_URL / FLASK_CONTENT_GUID / FLASK_CONTENT_NAME.`,
     );
   }
 }
