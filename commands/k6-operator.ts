@@ -18,10 +18,17 @@ import { EXIT_CODES } from '../pipeline/exit-codes.ts';
 import { planWorkload, scripts } from '../pipeline/workload.ts';
 import { runId } from '../record/run-id.ts';
 import type { Profile, RunKind } from '../record/types.ts';
-import { parseDuration } from '../scenarios/lib/durations.ts';
 import { FIXTURE_FLASK_CONTENT_NAME } from '../scenarios/lib/inputs.ts';
 import { k6OperatorHelp } from './help.ts';
-import { K6_OPERATOR_OPTIONS, k6OperatorFrom, oneOf, parse, UsageError } from './options.ts';
+import {
+  checkedDuration,
+  K6_OPERATOR_OPTIONS,
+  k6OperatorFrom,
+  oneOf,
+  parse,
+  UsageError,
+  vusNumber,
+} from './options.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -55,20 +62,8 @@ async function manifests(args: string[], env: NodeJS.ProcessEnv): Promise<number
   const kind: RunKind = oneOf('kind', str('kind'), ['load-soak', 'scalability']) ?? 'load-soak';
   const profile: Profile = oneOf('profile', str('profile'), ['reference', 'local', 'smoke']) ?? 'reference';
   const vusText = str('vus');
-  if (
-    vusText !== undefined &&
-    !(/^\d+$/.test(vusText) && Number(vusText) >= 1 && Number(vusText) <= 100000)
-  ) {
-    throw new UsageError(`--vus must be a whole number of virtual users from 1 to 100000, got '${vusText}'.`);
-  }
-  const duration = str('duration');
-  if (duration !== undefined) {
-    try {
-      parseDuration(duration, '--duration');
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-  }
+  const vus = vusText === undefined ? undefined : vusNumber(vusText);
+  const duration = checkedDuration(str('duration'));
   if (!env.CONNECT_SERVER?.trim()) {
     throw new UsageError('Set CONNECT_SERVER to the Connect the runners load (a URL the cluster reaches).');
   }
@@ -101,7 +96,7 @@ async function manifests(args: string[], env: NodeJS.ProcessEnv): Promise<number
       kind,
       engine: 'k6-operator',
       profile,
-      vus: vusText === undefined ? undefined : Number(vusText),
+      vus,
       duration,
       outDir,
       failOnBaseline: false,

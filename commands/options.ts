@@ -77,6 +77,31 @@ export function oneOf<T extends string>(
   return value as T;
 }
 
+/** A --vus number: a whole number of VUs the engines accept. */
+export function vusNumber(text: string, orAuto = false): number {
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 100000) return Number(text);
+  throw new UsageError(
+    `--vus must be a whole number of virtual users from 1 to 100000${orAuto ? " or 'auto'" : ''}, got '${text}'.`,
+  );
+}
+
+/** A --duration a run may have: k6's syntax, at least 1 s, at most a week. */
+export function checkedDuration(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let seconds: number;
+  try {
+    seconds = parseDuration(text, '--duration');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (seconds > MAX_RUN_SECONDS) {
+    throw new UsageError(
+      `--duration ${text} is longer than a run may last (${MAX_RUN_SECONDS / 3600}h, a week); give a shorter hold.`,
+    );
+  }
+  return text;
+}
+
 export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOptions | 'help' {
   const cw = Object.fromEntries(CW_OPTIONS.map((name) => [name, { type: 'string' as const }]));
   const { values, positionals } = parse(
@@ -114,27 +139,11 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
           '--vus auto is for load-soak (it reads the latest scalability run); give scalability a number.',
         );
       vus = 'auto';
-    } else if (/^\d+$/.test(vusText) && Number(vusText) >= 1 && Number(vusText) <= 100000) {
-      vus = Number(vusText);
     } else {
-      throw new UsageError(
-        `--vus must be a whole number of virtual users from 1 to 100000${kind === 'load-soak' ? " or 'auto'" : ''}, got '${vusText}'.`,
-      );
+      vus = vusNumber(vusText, kind === 'load-soak');
     }
   }
-  const duration = str('duration');
-  if (duration !== undefined) {
-    try {
-      parseDuration(duration, '--duration');
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    if (parseDuration(duration, '--duration') > MAX_RUN_SECONDS) {
-      throw new UsageError(
-        `--duration ${duration} is longer than a run may last (${MAX_RUN_SECONDS / 3600}h, a week); give a shorter hold.`,
-      );
-    }
-  }
+  const duration = checkedDuration(str('duration'));
   if (str('flask-content') !== undefined && values['publish-fixtures']) {
     throw new UsageError(
       'Give either --flask-content (use existing content) or --publish-fixtures (publish and delete afterwards), not both.',
