@@ -21,9 +21,13 @@ export function defaultModuleCache(): string {
 }
 
 /** Records a run's settings on this thread and hands the loader its part; call before the script is imported. */
-export function configureRun(runId: string, settings: RunSettings): void {
+export function configureRun(
+  runId: string,
+  settings: RunSettings,
+  files?: Readonly<Record<string, string>>,
+): void {
   byRun.set(runId, settings);
-  configureLoader({ runId, moduleCache: resolve(settings.moduleCache ?? defaultModuleCache()) });
+  configureLoader({ runId, moduleCache: resolve(settings.moduleCache ?? defaultModuleCache()) }, files);
 }
 
 export function settingsOfRun(runId: string): RunSettings {

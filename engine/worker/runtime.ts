@@ -16,6 +16,7 @@ import type { MetricInfo, MetricType, ValueType } from '../metrics/types.ts';
 import { inInitContext } from '../open.ts';
 import { deriveScenarios, initialVUs, mergeOptions, type ScenarioConfig } from '../options.ts';
 import { addVU } from '../registry.ts';
+import { MAX_SYNC_VUS, type SyncHost, SyncVu } from '../sync/hub.ts';
 import type { TestContext } from '../test-context.ts';
 import { defaultHttpSettings, httpSettings } from '../tls-options.ts';
 import { describeError, unawaitedMessage, VU } from '../vu.ts';
@@ -71,6 +72,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private requests = 0;
   private failedRequests = 0;
   private breathCount = 0;
+  /** The threads of the VUs in synchronous mode (--sync-vus), one per VU. */
+  private readonly syncVus: SyncVu[] = [];
   /** Replaces secret values handed to the script (k6/secrets) in every text that leaves this thread. */
   private redact: (text: string) => string = (text) => text;
 
@@ -199,7 +202,39 @@ export class VuRuntime implements TestContext, ScenarioHost {
 
   // VU pool
 
+  private get syncHost(): SyncHost {
+    return {
+      runId: this.init.runId,
+      scriptPath: this.init.scriptPath,
+      env: this.init.env,
+      settings: this.init.settings,
+      verbose: this.init.verbose,
+      fatal: (message) => {
+        if (this.aborted) return;
+        this.error(message);
+        this.stopWith(EXIT.scriptException, message);
+      },
+    };
+  }
+
+  /** A VU whose code runs in its own thread and blocks on its calls (k6's synchronous style). */
+  private async initSyncVU(id: number): Promise<VU> {
+    const vu = new VU(id, this);
+    addVU(vu);
+    try {
+      this.syncVus.push(await SyncVu.start(vu, this.syncHost));
+    } catch (err) {
+      throw new Error(
+        `synchronous VU ${id} could not load the script: ${describeError(err)}. Synchronous VUs (--sync-vus) can import k6, k6/http and k6/metrics so far; write the exported functions as async functions with await (without --sync-vus), or run with the k6 binary (--engine k6).`,
+      );
+    }
+    vu.phase = 'iteration';
+    if (this.setupJson !== undefined) vu.setupData = JSON.parse(this.setupJson);
+    return vu;
+  }
+
   private initOne(id: number): Promise<VU> {
+    if (this.init.syncVus && this.init.mode === 'test' && id > 0) return this.initSyncVU(id);
     const next = this.initChain.then(async () => {
       const vu = new VU(id, this);
       addVU(vu);
@@ -260,6 +295,17 @@ export class VuRuntime implements TestContext, ScenarioHost {
           );
         }
       }
+      if (this.init.syncVus) {
+        const most = this.scenarioConfigs.reduce(
+          (sum, s) => sum + Math.max(initialVUs(s), 'maxVUs' in s ? s.maxVUs : 0),
+          0,
+        );
+        if (most > MAX_SYNC_VUS) {
+          throw new InvalidOptionsError(
+            `the scenarios need up to ${most} VUs, but synchronous VUs (--sync-vus) are limited to ${MAX_SYNC_VUS}: each is a thread of about 8 MB (${MAX_SYNC_VUS} ≈ 4 GB). Use fewer VUs, async functions with await (without --sync-vus), or the k6 binary (--engine k6).`,
+          );
+        }
+      }
       Object.assign(this.http, httpSettings(this.options, this.env));
       this.testTags = { ...((this.options.tags as Record<string, string>) ?? {}) };
       this.send({
@@ -285,7 +331,22 @@ export class VuRuntime implements TestContext, ScenarioHost {
     try {
       const needed = this.scenarioConfigs.reduce((sum, s) => sum + initialVUs(s), 0);
       try {
-        for (let i = 0; i < needed && !this.stopMode; i++) this.idle.push(await this.initVU());
+        if (this.init.syncVus) {
+          // Threads start in parallel (each loads the script), all before the test clock starts.
+          const ids = Array.from({ length: needed }, () => this.nextVuId++);
+          const vus = await Promise.all(ids.map((id) => this.initOne(id)));
+          this.vus.push(...vus);
+          this.idle.push(...vus);
+          if (typeof setupVU.exports.setup === 'function' || typeof setupVU.exports.teardown === 'function') {
+            const exported = setupVU.exports;
+            this.syncVus.push(await SyncVu.start(setupVU, this.syncHost));
+            setupVU.exports = {
+              ...exported,
+              setup: setupVU.exports.setup,
+              teardown: setupVU.exports.teardown,
+            };
+          }
+        } else for (let i = 0; i < needed && !this.stopMode; i++) this.idle.push(await this.initVU());
       } catch (err) {
         this.send({ t: 'fatal', code: EXIT.scriptException, message: scriptLoadError(this.scriptPath, err) });
         return;
@@ -308,6 +369,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
       }
     } finally {
       await Promise.all(this.vus.concat(setupVU).map((vu) => closeConnections(vu)));
+      await Promise.all(this.syncVus.map((sync) => sync.stop()));
       this.send({ t: 'phase', phase: 'ended' });
     }
   }
