@@ -21,13 +21,9 @@ export function defaultModuleCache(): string {
 }
 
 /** Records a run's settings on this thread and hands the loader its part; call before the script is imported. */
-export function configureRun(
-  runId: string,
-  settings: RunSettings,
-  files?: Readonly<Record<string, string>>,
-): void {
+export function configureRun(runId: string, settings: RunSettings): void {
   byRun.set(runId, settings);
-  configureLoader({ runId, moduleCache: resolve(settings.moduleCache ?? defaultModuleCache()) }, files);
+  configureLoader({ runId, moduleCache: resolve(settings.moduleCache ?? defaultModuleCache()) });
 }
 
 export function settingsOfRun(runId: string): RunSettings {

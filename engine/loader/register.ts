@@ -21,33 +21,25 @@ export const MODULES: Readonly<Record<string, string>> = {
   'k6/x-engine-context': 'context.ts',
 };
 
-/** The facades a synchronous VU's thread uses instead (../sync/modules/): calls that block that thread. */
-export const SYNC_MODULES: Readonly<Record<string, string>> = {
-  k6: '../sync/modules/k6.ts',
-  'k6/http': '../sync/modules/http.ts',
-  'k6/metrics': '../sync/modules/metrics.ts',
-  'k6/x-engine-context': '../sync/modules/context.ts',
-};
-
 let toLoader: MessagePort | null = null;
 
-function registerLoader(files: Readonly<Record<string, string>>): void {
+function registerLoader(): void {
   if (toLoader) return;
   const { port1, port2 } = new MessageChannel();
   port1.unref();
   toLoader = port1;
   const engineUrl = new URL('../', import.meta.url).href;
   const modules: Record<string, string> = {};
-  for (const [name, file] of Object.entries(files))
-    modules[name] = new URL(file.startsWith('../') ? file : `../modules/${file}`, import.meta.url).href;
+  for (const [name, file] of Object.entries(MODULES))
+    modules[name] = new URL(`../modules/${file}`, import.meta.url).href;
   register('./hooks.ts', import.meta.url, {
     data: { modules, engineUrl, port: port2 },
     transferList: [port2],
   });
 }
 
-/** Tells the loader a run's settings; call before the run imports its script (`files`: the k6 names the thread gets). */
-export function configureLoader(settings: RunLoaderSettings, files = MODULES): void {
-  registerLoader(files);
+/** Tells the loader a run's settings; call before the run imports its script. */
+export function configureLoader(settings: RunLoaderSettings): void {
+  registerLoader();
   toLoader?.postMessage(settings);
 }

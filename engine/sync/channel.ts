@@ -7,11 +7,8 @@ import { type FromSyncVu, INTERRUPT, REPLY, type SyncCall, type SyncReply } from
 let control: Int32Array<ArrayBufferLike> = new Int32Array(2);
 let replies: MessagePort | null = null;
 
-/** Where the current call of VU code stands (read by the facades: the init context allows metrics and open()). */
-export const state = { init: true, group: '', iter: 0, env: {} as Record<string, string> };
-
-/** Iteration bindings the loader's prelude reads (./modules/context.ts registers them). */
-export const bindings = { setIter: (_n: number) => {}, setEnv: (_e: Record<string, string>) => {} };
+/** Where the VU's code stands: metrics are created only in the init context; the group it is in. */
+export const state = { init: true, group: '' };
 
 export function connect(shared: SharedArrayBuffer, port: MessagePort): void {
   control = new Int32Array(shared);

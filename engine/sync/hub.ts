@@ -5,8 +5,8 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { createHttp } from '../http/api.ts';
 import type { Response } from '../http/response.ts';
-import type { RunSettings } from '../run-settings.ts';
 import { InterruptedError, type VU } from '../vu.ts';
+import type { SyncBundle } from './bundle.ts';
 import {
   type FromSyncVu,
   INTERRUPT,
@@ -16,8 +16,6 @@ import {
   type ToSyncVu,
 } from './protocol.ts';
 
-const ENTRY = new URL('./boot.mjs', import.meta.url);
-
 /** At most this many synchronous VUs in one run: each is a thread of about 8 MB. */
 export const MAX_SYNC_VUS = 500;
 
@@ -25,8 +23,7 @@ export interface SyncHost {
   runId: string;
   scriptPath: string;
   env: Record<string, string>;
-  settings: RunSettings;
-  verbose: boolean;
+  bundle: SyncBundle;
   /** Stops the test with exit 107 and this sentence. */
   fatal(message: string): void;
 }
@@ -79,12 +76,11 @@ export class SyncVu {
       scriptPath: host.scriptPath,
       vuId: vu.id,
       env: host.env,
-      settings: host.settings,
-      verbose: host.verbose,
+      script: host.bundle.script,
       control: this.control.buffer as SharedArrayBuffer,
       replies: port2,
     };
-    this.worker = new Worker(ENTRY, {
+    this.worker = new Worker(host.bundle.entry, {
       workerData: init,
       transferList: [port2],
       stdout: false,

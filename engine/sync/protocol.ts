@@ -1,15 +1,14 @@
 // Messages between a synchronous VU's thread (./vu-thread.ts, runs the script) and the VU thread
 // that hosts it (./hub.ts, performs its requests and turns its checks and metrics into samples).
 // Everything goes over one port, so the hub sees them in the order the script made them.
-import type { RunSettings } from '../run-settings.ts';
 
 export interface SyncVuInit {
   runId: string;
   scriptPath: string;
   vuId: number;
   env: Record<string, string>;
-  settings: RunSettings;
-  verbose: boolean;
+  /** The script's bundled module (./bundle.ts). */
+  script: string;
   /** Int32Array[2]: [0] reply counter (the hub bumps it and notifies), [1] 1 = interrupt the iteration. */
   control: SharedArrayBuffer;
   /** Replies to blocking calls, read with receiveMessageOnPort while the thread waits. */

@@ -16,6 +16,7 @@ import type { MetricInfo, MetricType, ValueType } from '../metrics/types.ts';
 import { inInitContext } from '../open.ts';
 import { deriveScenarios, initialVUs, mergeOptions, type ScenarioConfig } from '../options.ts';
 import { addVU } from '../registry.ts';
+import { buildSyncBundle } from '../sync/bundle.ts';
 import { MAX_SYNC_VUS, type SyncHost, SyncVu } from '../sync/hub.ts';
 import type { TestContext } from '../test-context.ts';
 import { defaultHttpSettings, httpSettings } from '../tls-options.ts';
@@ -202,13 +203,15 @@ export class VuRuntime implements TestContext, ScenarioHost {
 
   // VU pool
 
-  private get syncHost(): SyncHost {
-    return {
+  /** Set once the synchronous VUs' code is built (run()). */
+  private syncHost: SyncHost | null = null;
+
+  private async prepareSyncVUs(): Promise<void> {
+    this.syncHost = {
       runId: this.init.runId,
       scriptPath: this.init.scriptPath,
       env: this.init.env,
-      settings: this.init.settings,
-      verbose: this.init.verbose,
+      bundle: await buildSyncBundle(this.init.scriptPath, this.init.settings),
       fatal: (message) => {
         if (this.aborted) return;
         this.error(message);
@@ -222,7 +225,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
     const vu = new VU(id, this);
     addVU(vu);
     try {
-      this.syncVus.push(await SyncVu.start(vu, this.syncHost));
+      this.syncVus.push(await SyncVu.start(vu, this.syncHost as SyncHost));
     } catch (err) {
       throw new Error(
         `synchronous VU ${id} could not load the script: ${describeError(err)}. Synchronous VUs (--sync-vus) can import k6, k6/http and k6/metrics so far; write the exported functions as async functions with await (without --sync-vus), or run with the k6 binary (--engine k6).`,
@@ -332,6 +335,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
       const needed = this.scenarioConfigs.reduce((sum, s) => sum + initialVUs(s), 0);
       try {
         if (this.init.syncVus) {
+          await this.prepareSyncVUs();
           // Threads start in parallel (each loads the script), all before the test clock starts.
           const ids = Array.from({ length: needed }, () => this.nextVuId++);
           const vus = await Promise.all(ids.map((id) => this.initOne(id)));
@@ -339,7 +343,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
           this.idle.push(...vus);
           if (typeof setupVU.exports.setup === 'function' || typeof setupVU.exports.teardown === 'function') {
             const exported = setupVU.exports;
-            this.syncVus.push(await SyncVu.start(setupVU, this.syncHost));
+            this.syncVus.push(await SyncVu.start(setupVU, this.syncHost as SyncHost));
             setupVU.exports = {
               ...exported,
               setup: setupVU.exports.setup,
