@@ -2,7 +2,7 @@
 // with its imports in one ES module graph (k6 names resolved to ./modules/, remote modules read
 // through the module cache, `.ts` type-stripped). Plain JavaScript starts a thread in tens of
 // milliseconds, where registering loader hooks in every thread would take about a second each.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,6 +22,8 @@ export interface SyncBundle {
   entry: URL;
   /** The script's module, imported by the entry once the VU's globals are in place. */
   script: string;
+  /** The folder the build is in; removed at the end of the run. */
+  dir: string;
 }
 
 const isRemote = (s: string) => /^https?:\/\//i.test(s);
@@ -69,9 +71,13 @@ export async function buildSyncBundle(scriptPath: string, settings: RunSettings)
     logLevel: 'silent',
     plugins: [k6Modules(resolve(settings.moduleCache ?? defaultModuleCache()))],
   });
-  if (result.errors.length > 0) throw new Error(result.errors[0].text);
+  if (result.errors.length > 0) {
+    await rm(outdir, { recursive: true, force: true });
+    throw new Error(result.errors[0].text);
+  }
   return {
     entry: pathToFileURL(join(outdir, 'vu-thread.mjs')),
     script: pathToFileURL(join(outdir, 'script.mjs')).href,
+    dir: outdir,
   };
 }

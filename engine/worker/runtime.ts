@@ -2,6 +2,7 @@
 // the script), setup(), the scenarios with their executors, teardown() and handleSummary(). It
 // tells the main thread what happens through `send`; the clock that ends a run that never
 // yields, the metrics and the summary live there (../lifecycle.ts).
+import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { logLine } from '../console.ts';
@@ -211,7 +212,9 @@ export class VuRuntime implements TestContext, ScenarioHost {
       runId: this.init.runId,
       scriptPath: this.init.scriptPath,
       env: this.init.env,
-      bundle: await buildSyncBundle(this.init.scriptPath, this.init.settings),
+      bundle: await buildSyncBundle(this.init.scriptPath, this.init.settings).catch((err) => {
+        throw new Error(syncLoadError('the script cannot be built for synchronous VUs', err));
+      }),
       fatal: (message) => {
         if (this.aborted) return;
         this.error(message);
@@ -227,9 +230,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
     try {
       this.syncVus.push(await SyncVu.start(vu, this.syncHost as SyncHost));
     } catch (err) {
-      throw new Error(
-        `synchronous VU ${id} could not load the script: ${describeError(err)}. Synchronous VUs (--sync-vus) can import k6, k6/http and k6/metrics so far; write the exported functions as async functions with await (without --sync-vus), or run with the k6 binary (--engine k6).`,
-      );
+      throw new Error(syncLoadError(`synchronous VU ${id} could not load the script`, err));
     }
     vu.phase = 'iteration';
     if (this.setupJson !== undefined) vu.setupData = JSON.parse(this.setupJson);
@@ -352,7 +353,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
           }
         } else for (let i = 0; i < needed && !this.stopMode; i++) this.idle.push(await this.initVU());
       } catch (err) {
-        this.send({ t: 'fatal', code: EXIT.scriptException, message: scriptLoadError(this.scriptPath, err) });
+        const message = this.init.syncVus ? (err as Error).message : scriptLoadError(this.scriptPath, err);
+        this.send({ t: 'fatal', code: EXIT.scriptException, message });
         return;
       }
       this.idle.reverse();
@@ -374,6 +376,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
     } finally {
       await Promise.all(this.vus.concat(setupVU).map((vu) => closeConnections(vu)));
       await Promise.all(this.syncVus.map((sync) => sync.stop()));
+      if (this.syncHost) await rm(this.syncHost.bundle.dir, { recursive: true, force: true });
       this.send({ t: 'phase', phase: 'ended' });
     }
   }
@@ -486,6 +489,10 @@ export class VuRuntime implements TestContext, ScenarioHost {
 /** The options as data (functions and other values that cannot cross threads left out). */
 function plain(options: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(options)) as Record<string, unknown>;
+}
+
+function syncLoadError(what: string, err: unknown): string {
+  return `${what}: ${describeError(err)}. Synchronous VUs (--sync-vus) can import k6, k6/http and k6/metrics so far; write the exported functions as async functions with await (without --sync-vus), or run with the k6 binary (--engine k6).`;
 }
 
 function scriptLoadError(scriptPath: string, err: unknown): string {
