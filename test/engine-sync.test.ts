@@ -83,6 +83,46 @@ describe('engine: synchronous VUs (--sync-vus, k6 scripts without await)', () =>
     assert.ok(iterations >= 6 && iterations <= 10, `iterations ${iterations}`);
   });
 
+  test('each VU keeps its module state and one copy of the setup data across its iterations', async () => {
+    const r = await run({
+      syncVus: true,
+      script: files.write(
+        'isolation.js',
+        `import { Counter } from 'k6/metrics';
+         const seen = new Counter('seen');
+         let mine = 0;
+         export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 3, iterations: 4 } } };
+         export function setup() { return { list: [1] }; }
+         export default function (data) {
+           mine++;
+           data.list.push(__ITER);
+           seen.add(1, { vu: String(__VU), mine: String(mine), iter: String(__ITER), len: String(data.list.length) });
+         }`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const seen = r.samples.filter((s) => s.metric === 'seen');
+    assert.equal(seen.length, 12);
+    for (const s of seen) {
+      assert.equal(Number(s.tags.mine), Number(s.tags.iter) + 1);
+      assert.equal(Number(s.tags.len), Number(s.tags.iter) + 2);
+    }
+  });
+
+  test('a busy loop that never reaches a k6 call is ended when the scenario stops', async () => {
+    const started = Date.now();
+    const r = await run({
+      syncVus: true,
+      script: files.write(
+        'busy.js',
+        `export const options = { scenarios: { s: { executor: 'constant-vus', vus: 1, duration: '1s', gracefulStop: '0s' } } };
+         export default function () { for (;;) {} }`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+  });
+
   test('a call synchronous VUs cannot make yet stops the test with 107 and a sentence', async () => {
     const call = await run({
       syncVus: true,

@@ -18,6 +18,8 @@ import {
 
 /** At most this many synchronous VUs in one run: each is a thread of about 8 MB. */
 export const MAX_SYNC_VUS = 500;
+/** How long an interrupted call may go on before its thread is ended. */
+const STUCK_MS = 2000;
 
 export interface SyncHost {
   runId: string;
@@ -62,6 +64,8 @@ export class SyncVu {
   private readonly replies: MessagePort;
   private readonly http;
   private loaded: { resolve: (names: string[]) => void; reject: (err: Error) => void } | null = null;
+  private dead = false;
+  private sentData: { has: boolean; value: unknown } = { has: false, value: undefined };
   private running: { resolve: (value: unknown) => void; reject: (err: Error) => void } | null = null;
 
   private constructor(
@@ -88,9 +92,9 @@ export class SyncVu {
     });
     this.worker.on('message', (msg: FromSyncVu) => this.onMessage(msg));
     this.worker.on('error', (err) =>
-      this.lost(`the thread of synchronous VU ${vu.id} failed: ${err.message}`),
+      this.lost(new Error(`the thread of synchronous VU ${vu.id} failed: ${err.message}`)),
     );
-    this.worker.on('exit', () => this.lost(`the thread of synchronous VU ${vu.id} ended`));
+    this.worker.on('exit', () => this.lost(new Error(`the thread of synchronous VU ${vu.id} ended`)));
   }
 
   /** Starts the VU's thread, loads the script there and gives `vu` its exported functions. */
@@ -107,22 +111,37 @@ export class SyncVu {
 
   /** Runs one exported-function call in the VU's thread; resolves with what it returned. */
   call(fn: string, data: unknown): Promise<unknown> {
+    if (this.dead) return Promise.reject(new InterruptedError());
     Atomics.store(this.control, INTERRUPT, 0);
+    let stuck: NodeJS.Timeout | undefined;
     const removeInterrupt = this.vu.onInterrupt(() => {
       Atomics.store(this.control, INTERRUPT, 1);
       Atomics.notify(this.control, INTERRUPT);
+      // Code that never reaches a k6 call (a busy loop) cannot see the interrupt: end its thread.
+      stuck = setTimeout(() => {
+        if (!this.running) return;
+        this.dead = true;
+        void this.stop();
+        this.lost(new InterruptedError());
+      }, STUCK_MS);
     });
+    const sameData = this.sentData.has && this.sentData.value === data;
+    this.sentData = { has: true, value: data };
     return new Promise<unknown>((resolve, reject) => {
       this.running = { resolve, reject };
       const msg: ToSyncVu = {
         t: 'call',
         fn,
-        data,
+        data: sameData ? undefined : data,
+        sameData,
         iter: Math.max(this.vu.iter, 0),
         env: this.vu.scenario?.env,
       };
       this.worker.postMessage(msg);
-    }).finally(removeInterrupt);
+    }).finally(() => {
+      clearTimeout(stuck);
+      removeInterrupt();
+    });
   }
 
   stop(): Promise<number> {
@@ -130,8 +149,7 @@ export class SyncVu {
     return this.worker.terminate();
   }
 
-  private lost(reason: string): void {
-    const err = new Error(reason);
+  private lost(err: Error): void {
     this.loaded?.reject(err);
     this.running?.reject(err);
     this.loaded = null;

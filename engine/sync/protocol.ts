@@ -38,4 +38,12 @@ export type FromSyncVu =
   | { t: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; text: string }
   | { t: 'done'; value?: unknown; error?: string; interrupted?: boolean };
 
-export type ToSyncVu = { t: 'call'; fn: string; data: unknown; iter: number; env?: Record<string, string> };
+/** `data` is sent when it changed: the VU keeps one copy of the setup data across its iterations, as in k6. */
+export type ToSyncVu = {
+  t: 'call';
+  fn: string;
+  data?: unknown;
+  sameData: boolean;
+  iter: number;
+  env?: Record<string, string>;
+};

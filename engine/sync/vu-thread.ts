@@ -44,12 +44,14 @@ try {
   post({ t: 'load-failed', message: describeError(err) });
 }
 
+let data: unknown;
 parentPort?.on('message', (msg: ToSyncVu) => {
+  if (!msg.sameData) data = msg.data;
   g.__ITER = msg.iter;
   if (msg.env) g.__ENV = msg.env;
   state.group = '';
   try {
-    const value = (exports[msg.fn] as (data: unknown) => unknown)(msg.data);
+    const value = (exports[msg.fn] as (data: unknown) => unknown)(data);
     if (typeof (value as { then?: unknown } | null)?.then === 'function') {
       post({ t: 'unsupported', what: `An exported function ("${msg.fn}") that returns a Promise` });
       post({ t: 'done', error: 'returned a Promise' });

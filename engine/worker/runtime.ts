@@ -76,6 +76,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private breathCount = 0;
   /** The threads of the VUs in synchronous mode (--sync-vus), one per VU. */
   private readonly syncVus: SyncVu[] = [];
+  /** Whether this run's VUs are synchronous (decided in load()). */
+  private sync = false;
   /** Replaces secret values handed to the script (k6/secrets) in every text that leaves this thread. */
   private redact: (text: string) => string = (text) => text;
 
@@ -238,7 +240,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
   }
 
   private initOne(id: number): Promise<VU> {
-    if (this.init.syncVus && this.init.mode === 'test' && id > 0) return this.initSyncVU(id);
+    if (this.sync && id > 0) return this.initSyncVU(id);
     const next = this.initChain.then(async () => {
       const vu = new VU(id, this);
       addVU(vu);
@@ -299,15 +301,22 @@ export class VuRuntime implements TestContext, ScenarioHost {
           );
         }
       }
-      if (this.init.syncVus) {
-        const most = this.scenarioConfigs.reduce(
-          (sum, s) => sum + Math.max(initialVUs(s), 'maxVUs' in s ? s.maxVUs : 0),
-          0,
+      const most = this.scenarioConfigs.reduce(
+        (sum, s) => sum + Math.max(initialVUs(s), 'maxVUs' in s ? s.maxVUs : 0),
+        0,
+      );
+      if (this.init.syncVus === true && most > MAX_SYNC_VUS) {
+        throw new InvalidOptionsError(
+          `the scenarios need up to ${most} VUs, but synchronous VUs (--sync-vus) are limited to ${MAX_SYNC_VUS}: each is a thread of about 8 MB (${MAX_SYNC_VUS} ≈ 4 GB). Use fewer VUs, async functions with await (without --sync-vus), or the k6 binary (--engine k6).`,
         );
-        if (most > MAX_SYNC_VUS) {
-          throw new InvalidOptionsError(
-            `the scenarios need up to ${most} VUs, but synchronous VUs (--sync-vus) are limited to ${MAX_SYNC_VUS}: each is a thread of about 8 MB (${MAX_SYNC_VUS} ≈ 4 GB). Use fewer VUs, async functions with await (without --sync-vus), or the k6 binary (--engine k6).`,
-          );
+      }
+      if (this.init.syncVus === true) {
+        try {
+          await this.prepareSyncVUs();
+          this.sync = true;
+        } catch (err) {
+          this.send({ t: 'fatal', code: EXIT.scriptException, message: (err as Error).message });
+          return false;
         }
       }
       Object.assign(this.http, httpSettings(this.options, this.env));
@@ -335,8 +344,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
     try {
       const needed = this.scenarioConfigs.reduce((sum, s) => sum + initialVUs(s), 0);
       try {
-        if (this.init.syncVus) {
-          await this.prepareSyncVUs();
+        if (this.sync) {
           // Threads start in parallel (each loads the script), all before the test clock starts.
           const ids = Array.from({ length: needed }, () => this.nextVuId++);
           const vus = await Promise.all(ids.map((id) => this.initOne(id)));
@@ -353,7 +361,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
           }
         } else for (let i = 0; i < needed && !this.stopMode; i++) this.idle.push(await this.initVU());
       } catch (err) {
-        const message = this.init.syncVus ? (err as Error).message : scriptLoadError(this.scriptPath, err);
+        const message = this.sync ? (err as Error).message : scriptLoadError(this.scriptPath, err);
         this.send({ t: 'fatal', code: EXIT.scriptException, message });
         return;
       }
