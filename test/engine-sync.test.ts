@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { count, run, startServer, tempDir } from './engine-fixtures.ts';
 
@@ -184,5 +186,10 @@ describe('engine: synchronous VUs (--sync-vus, k6 scripts without await)', () =>
     assert.equal(async.exitCode, 0, async.stderr);
     const n = count(async.samples, 'iterations');
     assert.ok(n >= 6 && n <= 10, `iterations ${n}`);
+  });
+
+  test('the build of the VU threads is removed after each run, also after a 107', () => {
+    const left = readdirSync(tmpdir()).filter((n) => n.startsWith(`connect-perf-sync-${process.pid}-`));
+    assert.deepEqual(left, []);
   });
 });

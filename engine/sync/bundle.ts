@@ -2,7 +2,7 @@
 // with its imports in one ES module graph (k6 names resolved to ./modules/, remote modules read
 // through the module cache, `.ts` type-stripped). Plain JavaScript starts a thread in tens of
 // milliseconds, where registering loader hooks in every thread would take about a second each.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,8 +22,6 @@ export interface SyncBundle {
   entry: URL;
   /** The script's module, imported by the entry once the VU's globals are in place. */
   script: string;
-  /** The folder the build is in; removed at the end of the run. */
-  dir: string;
 }
 
 const isRemote = (s: string) => /^https?:\/\//i.test(s);
@@ -56,9 +54,19 @@ function k6Modules(moduleCache: string): Plugin {
   };
 }
 
-export async function buildSyncBundle(scriptPath: string, settings: RunSettings): Promise<SyncBundle> {
+/** Where a run's build goes: the main thread removes it at the end even when it ended the VU thread. */
+export function syncBundleDir(runId: string): string {
+  return join(tmpdir(), `connect-perf-sync-${process.pid}-${runId}`);
+}
+
+export async function buildSyncBundle(
+  runId: string,
+  scriptPath: string,
+  settings: RunSettings,
+): Promise<SyncBundle> {
   const { build } = await import('esbuild');
-  const outdir = await mkdtemp(join(tmpdir(), 'connect-perf-sync-'));
+  const outdir = syncBundleDir(runId);
+  await mkdir(outdir, { recursive: true });
   const result = await build({
     entryPoints: { 'vu-thread': new URL('./vu-thread.ts', import.meta.url).pathname, script: scriptPath },
     bundle: true,
@@ -78,6 +86,5 @@ export async function buildSyncBundle(scriptPath: string, settings: RunSettings)
   return {
     entry: pathToFileURL(join(outdir, 'vu-thread.mjs')),
     script: pathToFileURL(join(outdir, 'script.mjs')).href,
-    dir: outdir,
   };
 }

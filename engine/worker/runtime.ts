@@ -2,7 +2,6 @@
 // the script), setup(), the scenarios with their executors, teardown() and handleSummary(). It
 // tells the main thread what happens through `send`; the clock that ends a run that never
 // yields, the metrics and the summary live there (../lifecycle.ts).
-import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { logLine } from '../console.ts';
@@ -214,9 +213,11 @@ export class VuRuntime implements TestContext, ScenarioHost {
       runId: this.init.runId,
       scriptPath: this.init.scriptPath,
       env: this.init.env,
-      bundle: await buildSyncBundle(this.init.scriptPath, this.init.settings).catch((err) => {
-        throw new Error(syncLoadError('the script cannot be built for synchronous VUs', err));
-      }),
+      bundle: await buildSyncBundle(this.init.runId, this.init.scriptPath, this.init.settings).catch(
+        (err) => {
+          throw new Error(syncLoadError('the script cannot be built for synchronous VUs', err));
+        },
+      ),
       fatal: (message) => {
         if (this.aborted) return;
         this.error(message);
@@ -384,7 +385,6 @@ export class VuRuntime implements TestContext, ScenarioHost {
     } finally {
       await Promise.all(this.vus.concat(setupVU).map((vu) => closeConnections(vu)));
       await Promise.all(this.syncVus.map((sync) => sync.stop()));
-      if (this.syncHost) await rm(this.syncHost.bundle.dir, { recursive: true, force: true });
       this.send({ t: 'phase', phase: 'ended' });
     }
   }
