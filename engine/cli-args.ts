@@ -113,6 +113,9 @@ const BOOL_FLAGS: Record<string, (o: RunOptions, v: boolean) => void> = {
   '--verbose': (o, v) => {
     o.verbose = v;
   },
+  '--sync-vus': (o, v) => {
+    o.syncVus = v;
+  },
   '--include-system-env-vars': (o, v) => {
     o.includeSystemEnvVars = v;
   },
@@ -204,6 +207,8 @@ Flags (k6's names):
                                    (name=N names it, default makes it the default; repeatable)
   -q, --quiet                      no progress output
   -v, --verbose                    also print console.debug() lines
+      --sync-vus                   k6's synchronous style (http.get without await): one thread per VU,
+                                   about 8 MB each, at most 500 VUs
       --no-color                   no colours in the summary
       --include-system-env-vars    put the process environment in __ENV (default true; =false to turn off)
 

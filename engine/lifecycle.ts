@@ -6,6 +6,7 @@
 // of what was measured is still written (k6-facts §2, §3).
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -23,6 +24,7 @@ import { type Progress, progressLine, RecentRate } from './progress.ts';
 import type { RunOptions, RunResult, StopMode } from './run-options.ts';
 import { SampleSink } from './samples.ts';
 import { writeSummary } from './summary/write.ts';
+import { syncBundleDir } from './sync/bundle.ts';
 import {
   type Beat,
   type FromWorker,
@@ -197,6 +199,7 @@ export class TestRun {
       this.opts.signal?.removeEventListener('abort', onSignal);
       this.opts.hardStopSignal?.removeEventListener('abort', onHardSignal);
       await this.thread?.kill();
+      await rm(syncBundleDir(this.runId), { recursive: true, force: true });
       this.sink.stop();
     }
   }
@@ -217,6 +220,7 @@ export class TestRun {
         summaryTrendStats: this.opts.summaryTrendStats,
       },
       verbose: this.opts.verbose === true,
+      syncVus: this.opts.syncVus === true,
       settings: { moduleCache: this.opts.moduleCache, secretSources: this.opts.secretSources },
       inflight: this.inflight.buffer as SharedArrayBuffer,
     };

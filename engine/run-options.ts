@@ -22,6 +22,8 @@ export interface RunOptions extends OptionOverrides, RunSettings {
   noColor?: boolean;
   /** `console.debug` lines are printed only with --verbose, as in k6. */
   verbose?: boolean;
+  /** Runs each VU's code in its own worker thread that blocks on its calls, as k6's synchronous style needs. */
+  syncVus?: boolean;
   /** Put the process environment into `__ENV` (the CLI does, like `k6 run`; the library does not by default). */
   includeSystemEnvVars?: boolean;
   onSamples?: (samples: Sample[]) => void;

@@ -1,8 +1,10 @@
 // k6's Response object. Headers, body text and cookies are decoded on first use: most load-test
 // iterations only look at `status`.
+
 import { parseHTML, type Selection } from '../api/html.ts';
 import { parseSetCookie } from './cookies.ts';
 import { headersObject, headerValues } from './headers.ts';
+import { jsonBody } from './json-body.ts';
 import type { ResponseHead } from './response-head.ts';
 import type { Timings } from './send.ts';
 
@@ -133,25 +135,7 @@ export class Response {
 
   /** Parses the body as JSON; `selector` is a gjson-style dot path (`data.items.0.name`). */
   json(selector?: string): unknown {
-    const body = this.body;
-    if (typeof body !== 'string') {
-      throw new Error(
-        `cannot parse the response body as JSON: the body is ${body === null ? 'empty (responseType none?)' : 'binary'}.`,
-      );
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(body);
-    } catch (err) {
-      throw new Error(`cannot parse the response body of ${this.url} as JSON: ${(err as Error).message}`);
-    }
-    if (!selector) return value;
-    for (const part of selector.split('.')) {
-      if (value === null || typeof value !== 'object') return undefined;
-      if (part === '#' && Array.isArray(value)) return value.length;
-      value = (value as Record<string, unknown>)[part];
-    }
-    return value;
+    return jsonBody(this.body, this.url, selector);
   }
 
   /** Parses the body as HTML (k6/html's Selection); with a selector, the matches of find(selector). */

@@ -16,6 +16,8 @@ import type { MetricInfo, MetricType, ValueType } from '../metrics/types.ts';
 import { inInitContext } from '../open.ts';
 import { deriveScenarios, initialVUs, mergeOptions, type ScenarioConfig } from '../options.ts';
 import { addVU } from '../registry.ts';
+import { buildSyncBundle } from '../sync/bundle.ts';
+import { MAX_SYNC_VUS, type SyncHost, SyncVu } from '../sync/hub.ts';
 import type { TestContext } from '../test-context.ts';
 import { defaultHttpSettings, httpSettings } from '../tls-options.ts';
 import { describeError, unawaitedMessage, VU } from '../vu.ts';
@@ -71,6 +73,10 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private requests = 0;
   private failedRequests = 0;
   private breathCount = 0;
+  /** The threads of the VUs in synchronous mode (--sync-vus), one per VU. */
+  private readonly syncVus: SyncVu[] = [];
+  /** Whether this run's VUs are synchronous (decided in load()). */
+  private sync = false;
   /** Replaces secret values handed to the script (k6/secrets) in every text that leaves this thread. */
   private redact: (text: string) => string = (text) => text;
 
@@ -199,7 +205,43 @@ export class VuRuntime implements TestContext, ScenarioHost {
 
   // VU pool
 
+  /** Set once the synchronous VUs' code is built (run()). */
+  private syncHost: SyncHost | null = null;
+
+  private async prepareSyncVUs(): Promise<void> {
+    this.syncHost = {
+      runId: this.init.runId,
+      scriptPath: this.init.scriptPath,
+      env: this.init.env,
+      bundle: await buildSyncBundle(this.init.runId, this.init.scriptPath, this.init.settings).catch(
+        (err) => {
+          throw new Error(syncLoadError('the script cannot be built for synchronous VUs', err));
+        },
+      ),
+      fatal: (message) => {
+        if (this.aborted) return;
+        this.error(message);
+        this.stopWith(EXIT.scriptException, message);
+      },
+    };
+  }
+
+  /** A VU whose code runs in its own thread and blocks on its calls (k6's synchronous style). */
+  private async initSyncVU(id: number): Promise<VU> {
+    const vu = new VU(id, this);
+    addVU(vu);
+    try {
+      this.syncVus.push(await SyncVu.start(vu, this.syncHost as SyncHost));
+    } catch (err) {
+      throw new Error(syncLoadError(`synchronous VU ${id} could not load the script`, err));
+    }
+    vu.phase = 'iteration';
+    if (this.setupJson !== undefined) vu.setupData = JSON.parse(this.setupJson);
+    return vu;
+  }
+
   private initOne(id: number): Promise<VU> {
+    if (this.sync && id > 0) return this.initSyncVU(id);
     const next = this.initChain.then(async () => {
       const vu = new VU(id, this);
       addVU(vu);
@@ -260,6 +302,24 @@ export class VuRuntime implements TestContext, ScenarioHost {
           );
         }
       }
+      const most = this.scenarioConfigs.reduce(
+        (sum, s) => sum + Math.max(initialVUs(s), 'maxVUs' in s ? s.maxVUs : 0),
+        0,
+      );
+      if (this.init.syncVus === true && most > MAX_SYNC_VUS) {
+        throw new InvalidOptionsError(
+          `the scenarios need up to ${most} VUs, but synchronous VUs (--sync-vus) are limited to ${MAX_SYNC_VUS}: each is a thread of about 8 MB (${MAX_SYNC_VUS} ≈ 4 GB). Use fewer VUs, async functions with await (without --sync-vus), or the k6 binary (--engine k6).`,
+        );
+      }
+      if (this.init.syncVus === true) {
+        try {
+          await this.prepareSyncVUs();
+          this.sync = true;
+        } catch (err) {
+          this.send({ t: 'fatal', code: EXIT.scriptException, message: (err as Error).message });
+          return false;
+        }
+      }
       Object.assign(this.http, httpSettings(this.options, this.env));
       this.testTags = { ...((this.options.tags as Record<string, string>) ?? {}) };
       this.send({
@@ -285,9 +345,25 @@ export class VuRuntime implements TestContext, ScenarioHost {
     try {
       const needed = this.scenarioConfigs.reduce((sum, s) => sum + initialVUs(s), 0);
       try {
-        for (let i = 0; i < needed && !this.stopMode; i++) this.idle.push(await this.initVU());
+        if (this.sync) {
+          // Threads start in parallel (each loads the script), all before the test clock starts.
+          const ids = Array.from({ length: needed }, () => this.nextVuId++);
+          const vus = await Promise.all(ids.map((id) => this.initOne(id)));
+          this.vus.push(...vus);
+          this.idle.push(...vus);
+          if (typeof setupVU.exports.setup === 'function' || typeof setupVU.exports.teardown === 'function') {
+            const exported = setupVU.exports;
+            this.syncVus.push(await SyncVu.start(setupVU, this.syncHost as SyncHost));
+            setupVU.exports = {
+              ...exported,
+              setup: setupVU.exports.setup,
+              teardown: setupVU.exports.teardown,
+            };
+          }
+        } else for (let i = 0; i < needed && !this.stopMode; i++) this.idle.push(await this.initVU());
       } catch (err) {
-        this.send({ t: 'fatal', code: EXIT.scriptException, message: scriptLoadError(this.scriptPath, err) });
+        const message = this.sync ? (err as Error).message : scriptLoadError(this.scriptPath, err);
+        this.send({ t: 'fatal', code: EXIT.scriptException, message });
         return;
       }
       this.idle.reverse();
@@ -308,6 +384,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
       }
     } finally {
       await Promise.all(this.vus.concat(setupVU).map((vu) => closeConnections(vu)));
+      await Promise.all(this.syncVus.map((sync) => sync.stop()));
       this.send({ t: 'phase', phase: 'ended' });
     }
   }
@@ -420,6 +497,10 @@ export class VuRuntime implements TestContext, ScenarioHost {
 /** The options as data (functions and other values that cannot cross threads left out). */
 function plain(options: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(options)) as Record<string, unknown>;
+}
+
+function syncLoadError(what: string, err: unknown): string {
+  return `${what}: ${describeError(err)}. Synchronous VUs (--sync-vus) can import k6, k6/http and k6/metrics so far; write the exported functions as async functions with await (without --sync-vus), or run with the k6 binary (--engine k6).`;
 }
 
 function scriptLoadError(scriptPath: string, err: unknown): string {

@@ -1,0 +1,90 @@
+// Builds, once per run, the code synchronous VU threads run: the thread's own code and the script
+// with its imports in one ES module graph (k6 names resolved to ./modules/, remote modules read
+// through the module cache, `.ts` type-stripped). Plain JavaScript starts a thread in tens of
+// milliseconds, where registering loader hooks in every thread would take about a second each.
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
+import { remoteSource } from '../loader/remote.ts';
+import { defaultModuleCache, type RunSettings } from '../run-settings.ts';
+
+/** The k6 modules a synchronous VU can import so far (one facade file each). */
+export const SYNC_MODULES: Readonly<Record<string, string>> = {
+  k6: 'k6.ts',
+  'k6/http': 'http.ts',
+  'k6/metrics': 'metrics.ts',
+};
+
+export interface SyncBundle {
+  /** The thread's entry module. */
+  entry: URL;
+  /** The script's module, imported by the entry once the VU's globals are in place. */
+  script: string;
+}
+
+const isRemote = (s: string) => /^https?:\/\//i.test(s);
+
+function k6Modules(moduleCache: string): Plugin {
+  const dir = new URL('./modules/', import.meta.url);
+  return {
+    name: 'k6-sync-modules',
+    setup(build) {
+      build.onResolve({ filter: /^k6(\/|$)/ }, (args) => {
+        const file = SYNC_MODULES[args.path];
+        if (!file) {
+          return {
+            errors: [{ text: `the module "${args.path}" is not available to synchronous VUs yet` }],
+          };
+        }
+        return { path: new URL(file, dir).pathname };
+      });
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (isRemote(args.path)) return { path: args.path, namespace: 'remote' };
+        if (args.namespace === 'remote')
+          return { path: new URL(args.path, args.importer).href, namespace: 'remote' };
+        return undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace: 'remote' }, async (args) => ({
+        contents: await remoteSource(args.path, moduleCache),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** Where a run's build goes: the main thread removes it at the end even when it ended the VU thread. */
+export function syncBundleDir(runId: string): string {
+  return join(tmpdir(), `connect-perf-sync-${process.pid}-${runId}`);
+}
+
+export async function buildSyncBundle(
+  runId: string,
+  scriptPath: string,
+  settings: RunSettings,
+): Promise<SyncBundle> {
+  const { build } = await import('esbuild');
+  const outdir = syncBundleDir(runId);
+  await mkdir(outdir, { recursive: true });
+  const result = await build({
+    entryPoints: { 'vu-thread': new URL('./vu-thread.ts', import.meta.url).pathname, script: scriptPath },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'silent',
+    plugins: [k6Modules(resolve(settings.moduleCache ?? defaultModuleCache()))],
+  });
+  if (result.errors.length > 0) {
+    await rm(outdir, { recursive: true, force: true });
+    throw new Error(result.errors[0].text);
+  }
+  return {
+    entry: pathToFileURL(join(outdir, 'vu-thread.mjs')),
+    script: pathToFileURL(join(outdir, 'script.mjs')).href,
+  };
+}

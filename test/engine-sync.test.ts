@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { after, before, describe, test } from 'node:test';
+import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+
+const files = tempDir();
+let server: Awaited<ReturnType<typeof startServer>>;
+before(async () => {
+  server = await startServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ ok: true, path: req.url }));
+  });
+});
+after(async () => {
+  await server.close();
+  files.cleanup();
+});
+
+describe('engine: synchronous VUs (--sync-vus, k6 scripts without await)', () => {
+  test("k6's synchronous style runs as in k6: requests, checks, groups, metrics, __VU/__ITER, setup data", async () => {
+    files.write('data.txt', 'hi');
+    const r = await run({
+      syncVus: true,
+      vus: 5,
+      duration: '2s',
+      script: files.write(
+        'sync.js',
+        `import http from 'k6/http'; import { check, group, sleep } from 'k6';
+         import { Counter } from 'k6/metrics';
+         const text = open('./data.txt');
+         const mine = new Counter('mine');
+         export function setup() { return { token: http.get('${server.url}/setup').json().path }; }
+         export default function (data) {
+           group('g', () => {
+             const r = http.get('${server.url}/');
+             check(r, { ok: (r) => r.status === 200, json: (r) => r.json('ok') === true, data: () => data.token === '/setup' && text === 'hi' });
+           });
+           mine.add(1, { vu: String(__VU), it: String(__ITER) });
+           sleep(0.1);
+         }
+         export function teardown(data) { http.post('${server.url}/teardown', JSON.stringify(data)); }`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const iterations = count(r.samples, 'iterations');
+    // 5 VUs × 2 s / (0.1 s sleep + a local request): at most 100, and well above half of it.
+    assert.ok(iterations >= 50 && iterations <= 100, `iterations ${iterations}`);
+    const reqs = count(r.samples, 'http_req_duration');
+    assert.equal(reqs, iterations + 2, 'one request per iteration plus setup and teardown');
+    assert.equal(
+      count(r.samples, 'http_req_failed', (s) => s.value === 1),
+      0,
+    );
+    assert.equal(
+      count(r.samples, 'checks', (s) => s.value === 0),
+      0,
+    );
+    assert.equal(count(r.samples, 'checks'), 3 * iterations);
+    assert.ok(count(r.samples, 'http_req_duration', (s) => s.tags.group === '::g') >= iterations - 5);
+    assert.equal(
+      count(r.samples, 'group_duration', (s) => s.tags.group === '::g'),
+      iterations,
+    );
+    assert.equal(count(r.samples, 'mine'), iterations);
+    const vus = new Set(r.samples.filter((s) => s.metric === 'mine').map((s) => s.tags.vu));
+    assert.deepEqual([...vus].sort(), ['1', '2', '3', '4', '5']);
+    assert.ok(r.samples.some((s) => s.metric === 'mine' && s.tags.it === '3'));
+  });
+
+  test('sleep(0.2) really pauses the VU', async () => {
+    const r = await run({
+      syncVus: true,
+      vus: 2,
+      duration: '1s',
+      script: files.write(
+        'sleep.js',
+        `import http from 'k6/http'; import { sleep } from 'k6';
+         export default function () { http.get('${server.url}/'); sleep(0.2); }`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const iterations = count(r.samples, 'iterations');
+    // 1 s / 0.2 s: at most 5 complete iterations per VU (the one cut at the end is not counted).
+    assert.ok(iterations >= 6 && iterations <= 10, `iterations ${iterations}`);
+  });
+
+  test('each VU keeps its module state and one copy of the setup data across its iterations', async () => {
+    const r = await run({
+      syncVus: true,
+      script: files.write(
+        'isolation.js',
+        `import { Counter } from 'k6/metrics';
+         const seen = new Counter('seen');
+         let mine = 0;
+         export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 3, iterations: 4 } } };
+         export function setup() { return { list: [1] }; }
+         export default function (data) {
+           mine++;
+           data.list.push(__ITER);
+           seen.add(1, { vu: String(__VU), mine: String(mine), iter: String(__ITER), len: String(data.list.length) });
+         }`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const seen = r.samples.filter((s) => s.metric === 'seen');
+    assert.equal(seen.length, 12);
+    for (const s of seen) {
+      assert.equal(Number(s.tags.mine), Number(s.tags.iter) + 1);
+      assert.equal(Number(s.tags.len), Number(s.tags.iter) + 2);
+    }
+  });
+
+  test('a busy loop that never reaches a k6 call is ended when the scenario stops', async () => {
+    const started = Date.now();
+    const r = await run({
+      syncVus: true,
+      script: files.write(
+        'busy.js',
+        `export const options = { scenarios: { s: { executor: 'constant-vus', vus: 1, duration: '1s', gracefulStop: '0s' } } };
+         export default function () { for (;;) {} }`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+  });
+
+  test('a call synchronous VUs cannot make yet stops the test with 107 and a sentence', async () => {
+    const call = await run({
+      syncVus: true,
+      vus: 1,
+      duration: '2s',
+      script: files.write(
+        'unsupported.js',
+        `import http from 'k6/http';
+         export default function () { http.get(http.url\`${server.url}/\${1}\`); }`,
+      ),
+    });
+    assert.equal(call.exitCode, 107);
+    assert.match(call.stderr, /not supported for synchronous VUs.*--engine k6/s);
+    const module = await run({
+      syncVus: true,
+      vus: 1,
+      duration: '2s',
+      script: files.write(
+        'module.js',
+        `import { sha256 } from 'k6/crypto';
+         export default function () { sha256('x', 'hex'); }`,
+      ),
+    });
+    assert.equal(module.exitCode, 107);
+    assert.match(module.stderr, /k6\/crypto.*not available to synchronous VUs.*--engine k6/s);
+  });
+
+  test('more VUs than synchronous mode holds → 104 with the cap and the memory', async () => {
+    const r = await run({
+      syncVus: true,
+      vus: 501,
+      duration: '1s',
+      script: files.write('many.js', 'export default function () {}'),
+    });
+    assert.equal(r.exitCode, 104);
+    assert.match(r.stderr, /limited to 500.*8 MB.*--engine k6/s);
+  });
+
+  test('without --sync-vus the synchronous style is still refused (107) and async scripts run as before', async () => {
+    const sync = await run({
+      vus: 1,
+      duration: '1s',
+      script: files.write(
+        'plain.js',
+        `import http from 'k6/http'; export default function () { http.get('${server.url}/'); }`,
+      ),
+    });
+    assert.equal(sync.exitCode, 107);
+    assert.match(sync.stderr, /without await/);
+    const async = await run({
+      vus: 2,
+      duration: '1s',
+      script: files.write(
+        'async.js',
+        `import http from 'k6/http'; import { sleep } from 'k6';
+         export default async function () { await http.get('${server.url}/'); await sleep(0.2); }`,
+      ),
+    });
+    assert.equal(async.exitCode, 0, async.stderr);
+    const n = count(async.samples, 'iterations');
+    assert.ok(n >= 6 && n <= 10, `iterations ${n}`);
+  });
+
+  test('the build of the VU threads is removed after each run, also after a 107', () => {
+    const left = readdirSync(tmpdir()).filter((n) => n.startsWith(`connect-perf-sync-${process.pid}-`));
+    assert.deepEqual(left, []);
+  });
+});
