@@ -217,8 +217,9 @@ export function unawaitedMessage(call: string): string {
     `${call} was called without await. On this engine k6's blocking calls (http.get and the other request ` +
     'methods, http.batch, sleep) return a Promise, so the script would run with wrong results. Write ' +
     '`const res = await http.get(...)` (and `await sleep(1)`) inside an async function, e.g. ' +
-    '`export default async function () { … }` — that also runs on k6 — or run this script with the k6 ' +
-    'binary (--engine k6).'
+    '`export default async function () { … }` — that also runs on k6 —, run it as written with ' +
+    '--sync-vus (one thread per VU, about 8 MB each, at most 500 VUs), or run it with the k6 binary ' +
+    '(--engine k6).'
   );
 }
 

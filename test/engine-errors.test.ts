@@ -163,6 +163,7 @@ describe('engine: bad scripts and exit codes like k6', () => {
         assert.ok(r.stderr.includes(`${call} was called without await`), `${name}: ${r.stderr}`);
         assert.match(r.stderr, /await http\.get\(\.\.\.\)/);
         assert.match(r.stderr, /--engine k6/);
+        assert.match(r.stderr, /--sync-vus/, 'the message offers the synchronous mode');
         assert.ok(count(r.samples, 'iterations') <= 2, `${name}: no iteration counted as completed`);
       }
     } finally {
