@@ -1,6 +1,7 @@
 // The direct children of a process, read from /proc: how the harness finds the app processes a
 // stand-in (running in a process of its own) has started, to sample each kind on its own.
 import { readdir, readFile } from 'node:fs/promises';
+import type { LabelledProcess } from './process-tree.ts';
 import { parseProcStat } from './procfs.ts';
 
 export interface ChildProcessInfo {
@@ -23,4 +24,27 @@ export async function childrenOf(parent: number, procRoot = '/proc'): Promise<Ch
       }),
   );
   return found.sort((a, b) => a.pid - b.pid);
+}
+
+/** Follows a process's children in the background (once a second): those `labelOf` names are
+ *  listed with that label, for the local sampler to measure apart. The timer never keeps the
+ *  process alive. */
+export function followChildren(
+  parent: number,
+  labelOf: (command: string) => string | null,
+): { list(): LabelledProcess[]; stop(): void } {
+  let found: LabelledProcess[] = [];
+  const timer = setInterval(() => {
+    childrenOf(parent).then(
+      (children) => {
+        found = children.flatMap((c) => {
+          const label = labelOf(c.command);
+          return label === null ? [] : [{ pid: c.pid, label }];
+        });
+      },
+      () => {},
+    );
+  }, 1000);
+  timer.unref();
+  return { list: () => found, stop: () => clearInterval(timer) };
 }

@@ -7,7 +7,7 @@ import { ENGINE_HEALTH_ENV } from '../engine/health.ts';
 import type { Engine } from '../engine/index.ts';
 import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
 import { Aggregator } from '../ingest/index.ts';
-import { childrenOf } from '../node-metrics/children.ts';
+import { followChildren } from '../node-metrics/children.ts';
 import { chooseSource, type LabelledProcess, type SourceContext } from '../node-metrics/index.ts';
 import { runPath } from '../record/paths.ts';
 import { scrubText, scrubValue } from '../record/scrub.ts';
@@ -318,20 +318,10 @@ async function runDistributed(
   }
 }
 
-/** The engine's child process (k6 or the embedded engine), found among this process's children
- *  once a second, so node metrics sample the load generator apart from the harness. */
+/** The engine's child process (k6 or the embedded engine), so node metrics sample the load
+ *  generator apart from the harness. */
 function followEngineProcess(): { list(): LabelledProcess[]; stop(): void } {
-  let found: LabelledProcess[] = [];
-  const timer = setInterval(() => {
-    childrenOf(process.pid).then(
-      (children) => {
-        found = children
-          .filter((c) => /engine\/bin\.mjs run |(^|\/)k6 run /.test(c.command))
-          .map((c) => ({ pid: c.pid, label: 'engine (load generator)' }));
-      },
-      () => {},
-    );
-  }, 1000);
-  timer.unref();
-  return { list: () => found, stop: () => clearInterval(timer) };
+  return followChildren(process.pid, (command) =>
+    /engine\/bin\.mjs run |(^|\/)k6 run /.test(command) ? 'engine (load generator)' : null,
+  );
 }

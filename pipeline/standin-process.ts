@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { childrenOf } from '../node-metrics/children.ts';
+import { followChildren } from '../node-metrics/children.ts';
 import type { LabelledProcess } from '../node-metrics/index.ts';
 
 export interface StandinProcess {
@@ -77,25 +77,16 @@ export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Pro
     throw error;
   });
 
-  let apps: LabelledProcess[] = [];
-  const refresh = setInterval(() => {
-    childrenOf(child.pid!).then(
-      (found) => {
-        apps = found.map((p) => ({ pid: p.pid, label: appLabel(p.command) }));
-      },
-      () => {},
-    );
-  }, 1000);
-  refresh.unref();
+  const apps = followChildren(child.pid!, appLabel);
 
   let stopping: Promise<void> | null = null;
   return {
     url,
     pid: child.pid!,
-    apps: () => apps,
+    apps: () => apps.list(),
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
-        clearInterval(refresh);
+        apps.stop();
         child.kill('SIGTERM');
         const timer = setTimeout(() => {
           try {
