@@ -211,15 +211,14 @@ export class VU {
   }
 }
 
-/** Why a script in k6's synchronous style cannot run here, and what to do instead. */
-export function unawaitedMessage(call: string): string {
+/** Why a script in k6's synchronous style cannot run on async VUs (`why`: why they are async), and what to do instead. */
+export function unawaitedMessage(call: string, why = ''): string {
   return (
-    `${call} was called without await. On this engine k6's blocking calls (http.get and the other request ` +
-    'methods, http.batch, sleep) return a Promise, so the script would run with wrong results. Write ' +
-    '`const res = await http.get(...)` (and `await sleep(1)`) inside an async function, e.g. ' +
-    '`export default async function () { … }` — that also runs on k6 —, run it as written with ' +
-    '--sync-vus (one thread per VU, about 8 MB each, at most 500 VUs), or run it with the k6 binary ' +
-    '(--engine k6).'
+    `${call} was called without await. ${why ? `${why} ` : ''}On async VUs k6's blocking calls ` +
+    '(http.get and the other request methods, http.batch, sleep) return a Promise, so the script would run with ' +
+    'wrong results. Write `const res = await http.get(...)` (and `await sleep(1)`), or write the exported ' +
+    'functions as plain (non-async) functions: those run on synchronous VUs, one thread per VU, about 8 MB each, ' +
+    'at most 500 VUs. Or run it with the k6 binary (--engine k6).'
   );
 }
 

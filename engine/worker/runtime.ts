@@ -77,6 +77,9 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private readonly syncVus: SyncVu[] = [];
   /** Whether this run's VUs are synchronous (decided in load()). */
   private sync = false;
+  /** Why the VUs are (or are not) synchronous, for the refusal of an unawaited call. */
+  private syncReason: 'forced' | 'plain' | 'off' | 'async' | 'too-many' | 'unbuildable' = 'async';
+  private syncProblem = '';
   /** Replaces secret values handed to the script (k6/secrets) in every text that leaves this thread. */
   private redact: (text: string) => string = (text) => text;
 
@@ -154,7 +157,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
 
   unawaited(call: string): void {
     if (this.aborted) return;
-    this.error(unawaitedMessage(call));
+    this.error(unawaitedMessage(call, this.asyncReason()));
     this.stopWith(EXIT.scriptException, `${call} was called without await`);
   }
 
@@ -213,6 +216,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
       runId: this.init.runId,
       scriptPath: this.init.scriptPath,
       env: this.init.env,
+      options: plain(this.options),
       bundle: await buildSyncBundle(this.init.runId, this.init.scriptPath, this.init.settings).catch(
         (err) => {
           throw new Error(syncLoadError('the script cannot be built for synchronous VUs', err));
@@ -224,6 +228,39 @@ export class VuRuntime implements TestContext, ScenarioHost {
         this.stopWith(EXIT.scriptException, message);
       },
     };
+  }
+
+  /**
+   * Whether the VUs run in threads of their own (k6's synchronous style): when asked to, or when a
+   * function they run (a scenario's exec, setup, teardown) is a plain function, which may use
+   * k6's blocking calls, and the scenarios need at most MAX_SYNC_VUS VUs.
+   */
+  private syncMode(setupVU: VU, mostVUs: number): 'forced' | 'plain' | 'off' | 'async' | 'too-many' {
+    if (this.init.syncVus === true) return 'forced';
+    if (this.init.syncVus === false) return 'off';
+    const names = new Set<string>(this.scenarioConfigs.map((s) => s.exec));
+    names.add('setup');
+    names.add('teardown');
+    const plain = [...names].some((name) => {
+      const fn = setupVU.exports[name];
+      return typeof fn === 'function' && fn.constructor?.name !== 'AsyncFunction';
+    });
+    if (!plain) return 'async';
+    return mostVUs > MAX_SYNC_VUS ? 'too-many' : 'plain';
+  }
+
+  /** Why this run's VUs are not synchronous, to go with the refusal of an unawaited blocking call. */
+  asyncReason(): string {
+    switch (this.syncReason) {
+      case 'too-many':
+        return `This script's functions are not async, but its scenarios need more than ${MAX_SYNC_VUS} VUs, the most that can run as synchronous VUs (a thread of about 8 MB each).`;
+      case 'unbuildable':
+        return `This script's functions are not async, but they cannot run as synchronous VUs: ${this.syncProblem}`;
+      case 'off':
+        return 'Synchronous VUs were switched off (--sync-vus=false).';
+      default:
+        return '';
+    }
   }
 
   /** A VU whose code runs in its own thread and blocks on its calls (k6's synchronous style). */
@@ -308,16 +345,22 @@ export class VuRuntime implements TestContext, ScenarioHost {
       );
       if (this.init.syncVus === true && most > MAX_SYNC_VUS) {
         throw new InvalidOptionsError(
-          `the scenarios need up to ${most} VUs, but synchronous VUs (--sync-vus) are limited to ${MAX_SYNC_VUS}: each is a thread of about 8 MB (${MAX_SYNC_VUS} ≈ 4 GB). Use fewer VUs, async functions with await (without --sync-vus), or the k6 binary (--engine k6).`,
+          `the scenarios need up to ${most} VUs, but synchronous VUs (--sync-vus) are limited to ${MAX_SYNC_VUS}: each is a thread of about 8 MB (${MAX_SYNC_VUS} ≈ 4 GB). Use fewer VUs, async functions with await, or the k6 binary (--engine k6).`,
         );
       }
-      if (this.init.syncVus === true) {
+      this.syncReason = this.syncMode(setupVU, most);
+      if (this.syncReason === 'forced' || this.syncReason === 'plain') {
         try {
           await this.prepareSyncVUs();
           this.sync = true;
         } catch (err) {
-          this.send({ t: 'fatal', code: EXIT.scriptException, message: (err as Error).message });
-          return false;
+          if (this.syncReason === 'forced') {
+            this.send({ t: 'fatal', code: EXIT.scriptException, message: (err as Error).message });
+            return false;
+          }
+          // The script may still be right with async VUs: a blocking call left unawaited stops it (107).
+          this.syncReason = 'unbuildable';
+          this.syncProblem = (err as Error).message;
         }
       }
       Object.assign(this.http, httpSettings(this.options, this.env));
@@ -500,7 +543,7 @@ function plain(options: Record<string, unknown>): Record<string, unknown> {
 }
 
 function syncLoadError(what: string, err: unknown): string {
-  return `${what}: ${describeError(err)}. Synchronous VUs (--sync-vus) can import k6, k6/http and k6/metrics so far; write the exported functions as async functions with await (without --sync-vus), or run with the k6 binary (--engine k6).`;
+  return `${what}: ${describeError(err)}. Write the exported functions as async functions with await (they then run on async VUs), or run with the k6 binary (--engine k6).`;
 }
 
 function scriptLoadError(scriptPath: string, err: unknown): string {
