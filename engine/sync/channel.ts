@@ -4,6 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { InterruptedError } from '../vu.ts';
 import {
+  ACTIVITY,
   type AsyncReply,
   type FromSyncVu,
   INTERRUPT,
@@ -11,9 +12,10 @@ import {
   type ScenarioFacts,
   type SyncCall,
   type SyncReply,
+  WAITING,
 } from './protocol.ts';
 
-let control: Int32Array<ArrayBufferLike> = new Int32Array(2);
+let control: Int32Array<ArrayBufferLike> = new Int32Array(4);
 let replies: MessagePort | null = null;
 const awaited = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let nextAsyncId = 1;
@@ -54,6 +56,8 @@ export function inAsyncGroup<T>(path: string, fn: () => T): T {
 export function connect(shared: SharedArrayBuffer, port: MessagePort, asyncPort: MessagePort): void {
   control = new Int32Array(shared);
   replies = port;
+  // Shows the hub that this thread's code yields (a busy loop stops the beat; see hub.ts).
+  setInterval(() => Atomics.add(control, ACTIVITY, 1), 250).unref();
   asyncPort.on('message', (reply: AsyncReply) => {
     const waiting = awaited.get(reply.id);
     if (!waiting) return;
@@ -101,7 +105,9 @@ export function block(call: SyncCall): unknown {
   if (interrupted()) throw new InterruptedError();
   const seen = Atomics.load(control, REPLY);
   post({ t: 'call', call, group: currentGroup() });
+  Atomics.store(control, WAITING, 1);
   Atomics.wait(control, REPLY, seen);
+  Atomics.store(control, WAITING, 0);
   const reply = receiveMessageOnPort(replies as MessagePort)?.message as SyncReply | undefined;
   if (!reply) throw new Error('the engine lost the reply to a blocking call');
   if (!reply.ok) throw reply.interrupted ? new InterruptedError() : new Error(reply.error);
@@ -110,7 +116,10 @@ export function block(call: SyncCall): unknown {
 
 /** sleep(): waits on the interrupt word, so that the end of a scenario wakes it. */
 export function pause(ms: number): void {
-  if (Atomics.wait(control, INTERRUPT, 0, ms) !== 'timed-out' && interrupted()) throw new InterruptedError();
+  Atomics.store(control, WAITING, 1);
+  const woken = Atomics.wait(control, INTERRUPT, 0, ms) !== 'timed-out';
+  Atomics.store(control, WAITING, 0);
+  if (woken && interrupted()) throw new InterruptedError();
 }
 
 /** A k6 call the synchronous mode cannot make yet: the hub stops the test with exit 107. */

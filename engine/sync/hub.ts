@@ -8,7 +8,9 @@ import type { Response } from '../http/response.ts';
 import { InterruptedError, type VU } from '../vu.ts';
 import type { SyncBundle } from './bundle.ts';
 import {
+  ACTIVITY,
   type AsyncReply,
+  CONTROL_WORDS,
   type FromSyncVu,
   INTERRUPT,
   REPLY,
@@ -16,12 +18,15 @@ import {
   type SyncReply,
   type SyncVuInit,
   type ToSyncVu,
+  WAITING,
 } from './protocol.ts';
 
 /** At most this many synchronous VUs in one run: each is a thread of about 8 MB. */
 export const MAX_SYNC_VUS = 500;
 /** How long an interrupted call may go on before its thread is ended. */
 const STUCK_MS = 2000;
+/** How long a VU's code may run without yielding once its scenario is over before its thread is ended. */
+const SILENT_AFTER_END_MS = 5000;
 
 export interface SyncHost {
   runId: string;
@@ -32,6 +37,8 @@ export interface SyncHost {
   options: unknown;
   /** Stops the test with exit 107 and this sentence. */
   fatal(message: string): void;
+  /** Whether `vu`'s scenario has run its planned time, or the test is stopping. */
+  overdue(vu: VU): boolean;
 }
 
 /** Why a script cannot go on in synchronous mode, and what to do instead. */
@@ -64,7 +71,7 @@ function plainResponse(r: Response): Record<string, unknown> {
 
 export class SyncVu {
   private readonly worker: Worker;
-  private readonly control = new Int32Array(new SharedArrayBuffer(8));
+  private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
   private readonly replies: MessagePort;
   private readonly asyncReplies: MessagePort;
   private readonly http;
@@ -123,6 +130,8 @@ export class SyncVu {
     if (this.dead) return Promise.reject(new InterruptedError());
     Atomics.store(this.control, INTERRUPT, 0);
     let stuck: NodeJS.Timeout | undefined;
+    const silence = this.watchSilence();
+    const group = this.vu.group;
     const removeInterrupt = this.vu.onInterrupt(() => {
       Atomics.store(this.control, INTERRUPT, 1);
       Atomics.notify(this.control, INTERRUPT);
@@ -161,9 +170,37 @@ export class SyncVu {
       this.worker.postMessage(msg);
     }).finally(() => {
       clearTimeout(stuck);
+      clearInterval(silence);
       removeInterrupt();
-      this.vu.group = '';
+      this.vu.group = group;
     });
+  }
+
+  /**
+   * Code that never yields (a busy loop) cannot be interrupted: once the scenario is over, a thread
+   * that is neither blocked in a call nor turning its event loop for 5 s is ended, as the VU
+   * thread's own watchdog does for async VUs.
+   */
+  private watchSilence(): NodeJS.Timeout {
+    let seen = Atomics.load(this.control, ACTIVITY);
+    let activeAt = performance.now();
+    return setInterval(() => {
+      const beat = Atomics.load(this.control, ACTIVITY);
+      const now = performance.now();
+      if (beat !== seen || Atomics.load(this.control, WAITING) === 1) {
+        seen = beat;
+        activeAt = now;
+        return;
+      }
+      if (now - activeAt < SILENT_AFTER_END_MS || !this.running || !this.host.overdue(this.vu)) return;
+      this.vu.test.log(
+        'error',
+        `Stopping the thread of VU ${this.vu.id}: the VU code has not yielded for ${((now - activeAt) / 1000).toFixed(1)} s at the end of its scenario.`,
+      );
+      this.dead = true;
+      void this.stop();
+      this.lost(new InterruptedError());
+    }, 1000);
   }
 
   stop(): Promise<number> {

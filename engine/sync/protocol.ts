@@ -9,7 +9,10 @@ export interface SyncVuInit {
   env: Record<string, string>;
   /** The script's bundled module (./bundle.ts). */
   script: string;
-  /** Int32Array[2]: [0] reply counter (the hub bumps it and notifies), [1] 1 = interrupt the iteration. */
+  /**
+   * Int32Array[4]: [REPLY] reply counter (the hub bumps it and notifies), [INTERRUPT] 1 = interrupt
+   * the iteration, [ACTIVITY] bumped by the thread's event loop, [WAITING] 1 while blocked in a call.
+   */
   control: SharedArrayBuffer;
   /** Replies to blocking calls, read with receiveMessageOnPort while the thread waits. */
   replies: import('node:worker_threads').MessagePort;
@@ -21,6 +24,9 @@ export interface SyncVuInit {
 
 export const REPLY = 0;
 export const INTERRUPT = 1;
+export const ACTIVITY = 2;
+export const WAITING = 3;
+export const CONTROL_WORDS = 4;
 
 /** A blocking call: the VU thread waits for its reply. */
 export type SyncCall =

@@ -65,7 +65,8 @@ async function runCall(msg: Extract<ToSyncVu, { t: 'call' }>): Promise<void> {
     iterationInScenario: msg.iterationInScenario,
     scenario: msg.scenario,
   });
-  state.group = '';
+  // setup() and teardown() run in the groups k6 gives them.
+  state.group = msg.phase === 'iteration' ? '' : `::${msg.phase}`;
   const stopped = new Promise<never>((_, reject) => {
     stopWaiting = reject;
   });

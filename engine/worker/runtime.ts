@@ -80,6 +80,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
   /** Why the VUs are (or are not) synchronous, for the refusal of an unawaited call. */
   private syncReason: 'forced' | 'plain' | 'off' | 'async' | 'too-many' | 'unbuildable' = 'async';
   private syncProblem = '';
+  /** Whether setup() and teardown() run in a synchronous VU's thread (decided in load()). */
+  private syncSetup = false;
   /** Replaces secret values handed to the script (k6/secrets) in every text that leaves this thread. */
   private redact: (text: string) => string = (text) => text;
 
@@ -227,24 +229,22 @@ export class VuRuntime implements TestContext, ScenarioHost {
         this.error(message);
         this.stopWith(EXIT.scriptException, message);
       },
+      overdue: (vu) =>
+        this.stopMode !== null ||
+        this.scenarios.some((s) => s.name === vu.scenario?.name && s.elapsedMs() >= s.plannedMs),
     };
   }
 
   /**
    * Whether the VUs run in threads of their own (k6's synchronous style): when asked to, or when a
-   * function they run (a scenario's exec, setup, teardown) is a plain function, which may use
-   * k6's blocking calls, and the scenarios need at most MAX_SYNC_VUS VUs.
+   * scenario's exec function is a plain function, which may use k6's blocking calls, and the
+   * scenarios need at most MAX_SYNC_VUS VUs. (A plain setup or teardown gets a thread of its own
+   * whatever the VUs are: see run().)
    */
   private syncMode(setupVU: VU, mostVUs: number): 'forced' | 'plain' | 'off' | 'async' | 'too-many' {
     if (this.init.syncVus === true) return 'forced';
     if (this.init.syncVus === false) return 'off';
-    const names = new Set<string>(this.scenarioConfigs.map((s) => s.exec));
-    names.add('setup');
-    names.add('teardown');
-    const plain = [...names].some((name) => {
-      const fn = setupVU.exports[name];
-      return typeof fn === 'function' && fn.constructor?.name !== 'AsyncFunction';
-    });
+    const plain = this.scenarioConfigs.some((s) => isPlainFunction(setupVU.exports[s.exec]));
     if (!plain) return 'async';
     return mostVUs > MAX_SYNC_VUS ? 'too-many' : 'plain';
   }
@@ -349,17 +349,21 @@ export class VuRuntime implements TestContext, ScenarioHost {
         );
       }
       this.syncReason = this.syncMode(setupVU, most);
-      if (this.syncReason === 'forced' || this.syncReason === 'plain') {
+      const plainSetup =
+        this.init.syncVus !== false &&
+        (isPlainFunction(setupVU.exports.setup) || isPlainFunction(setupVU.exports.teardown));
+      if (this.syncReason === 'forced' || this.syncReason === 'plain' || plainSetup) {
         try {
           await this.prepareSyncVUs();
-          this.sync = true;
+          this.sync = this.syncReason === 'forced' || this.syncReason === 'plain';
+          this.syncSetup = true;
         } catch (err) {
           if (this.syncReason === 'forced') {
             this.send({ t: 'fatal', code: EXIT.scriptException, message: (err as Error).message });
             return false;
           }
           // The script may still be right with async VUs: a blocking call left unawaited stops it (107).
-          this.syncReason = 'unbuildable';
+          if (this.syncReason === 'plain') this.syncReason = 'unbuildable';
           this.syncProblem = (err as Error).message;
         }
       }
@@ -394,18 +398,15 @@ export class VuRuntime implements TestContext, ScenarioHost {
           const vus = await Promise.all(ids.map((id) => this.initOne(id)));
           this.vus.push(...vus);
           this.idle.push(...vus);
-          if (typeof setupVU.exports.setup === 'function' || typeof setupVU.exports.teardown === 'function') {
-            const exported = setupVU.exports;
-            this.syncVus.push(await SyncVu.start(setupVU, this.syncHost as SyncHost));
-            setupVU.exports = {
-              ...exported,
-              setup: setupVU.exports.setup,
-              teardown: setupVU.exports.teardown,
-            };
-          }
         } else for (let i = 0; i < needed && !this.stopMode; i++) this.idle.push(await this.initVU());
+        const { setup, teardown } = setupVU.exports;
+        if (this.syncSetup && (typeof setup === 'function' || typeof teardown === 'function')) {
+          const exported = setupVU.exports;
+          this.syncVus.push(await SyncVu.start(setupVU, this.syncHost as SyncHost));
+          setupVU.exports = { ...exported, setup: setupVU.exports.setup, teardown: setupVU.exports.teardown };
+        }
       } catch (err) {
-        const message = this.sync ? (err as Error).message : scriptLoadError(this.scriptPath, err);
+        const message = this.syncSetup ? (err as Error).message : scriptLoadError(this.scriptPath, err);
         this.send({ t: 'fatal', code: EXIT.scriptException, message });
         return;
       }
@@ -540,6 +541,10 @@ export class VuRuntime implements TestContext, ScenarioHost {
 /** The options as data (functions and other values that cannot cross threads left out). */
 function plain(options: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(options)) as Record<string, unknown>;
+}
+
+function isPlainFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && fn.constructor?.name !== 'AsyncFunction';
 }
 
 function syncLoadError(what: string, err: unknown): string {
