@@ -41,6 +41,9 @@ export class VU {
   /** k6's blocking calls (http.get & co., http.batch, sleep) started and not settled yet. */
   private blockingOpen = 0;
   private blockingName = '';
+  /** http.asyncRequest() calls in flight: an iteration waits for them, as k6's waits for its event loop. */
+  private asyncOpen = 0;
+  private asyncDrained: (() => void) | null = null;
   /** Set by the VU's timers (vu-timers.ts): resolves when the timers started in this iteration are done. */
   timersIdle: () => Promise<void> | undefined = () => undefined;
   /** Set by the VU's timers: clears them all (interruption, end of test). */
@@ -118,6 +121,29 @@ export class VU {
     };
   }
 
+  /** Notes a call the script may await later (http.asyncRequest); returns its settle function. */
+  awaitable(): () => void {
+    this.asyncOpen++;
+    let settled = false;
+    return () => {
+      if (settled) return;
+      settled = true;
+      if (--this.asyncOpen === 0 && this.asyncDrained) {
+        const drained = this.asyncDrained;
+        this.asyncDrained = null;
+        drained();
+      }
+    };
+  }
+
+  /** Resolves when no http.asyncRequest() of this VU is in flight (undefined: none is). */
+  private awaitablesIdle(): Promise<void> | undefined {
+    if (this.asyncOpen === 0) return undefined;
+    return new Promise((resolve) => {
+      this.asyncDrained = resolve;
+    });
+  }
+
   get blockingPending(): boolean {
     return this.blockingOpen > 0;
   }
@@ -181,9 +207,14 @@ export class VU {
     let outcome: IterationOutcome = 'completed';
     try {
       await fn(this.setupData);
-      // k6 ends the iteration when the VU's event loop is empty: its timers have fired.
-      const timers = this.timersIdle();
-      if (timers) await timers;
+      // k6 ends the iteration when the VU's event loop is empty: its timers have fired and its
+      // async requests have answered (and what the script did with the answers is done).
+      for (
+        let wait = this.timersIdle() ?? this.awaitablesIdle();
+        wait;
+        wait = this.timersIdle() ?? this.awaitablesIdle()
+      )
+        await wait;
       if (this.interrupted) outcome = 'interrupted';
     } catch (err) {
       this.cancelTimers();
