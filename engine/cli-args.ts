@@ -207,8 +207,8 @@ Flags (k6's names):
                                    (name=N names it, default makes it the default; repeatable)
   -q, --quiet                      no progress output
   -v, --verbose                    also print console.debug() lines
-      --sync-vus                   k6's synchronous style (http.get without await): one thread per VU,
-                                   about 8 MB each, at most 500 VUs
+      --sync-vus[=false]           synchronous VUs (one thread per VU, about 8 MB each, at most 500)
+                                   always / never; by default when an exec function is not async
       --no-color                   no colours in the summary
       --include-system-env-vars    put the process environment in __ENV (default true; =false to turn off)
 

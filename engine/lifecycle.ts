@@ -220,7 +220,7 @@ export class TestRun {
         summaryTrendStats: this.opts.summaryTrendStats,
       },
       verbose: this.opts.verbose === true,
-      syncVus: this.opts.syncVus === true,
+      syncVus: this.opts.syncVus,
       settings: { moduleCache: this.opts.moduleCache, secretSources: this.opts.secretSources },
       inflight: this.inflight.buffer as SharedArrayBuffer,
     };

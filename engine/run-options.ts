@@ -22,7 +22,11 @@ export interface RunOptions extends OptionOverrides, RunSettings {
   noColor?: boolean;
   /** `console.debug` lines are printed only with --verbose, as in k6. */
   verbose?: boolean;
-  /** Runs each VU's code in its own worker thread that blocks on its calls, as k6's synchronous style needs. */
+  /**
+   * Synchronous VUs: each VU's code runs in its own worker thread that blocks on its calls, as k6's
+   * synchronous style needs. Unset: on when a function the VUs run is not async and the scenarios
+   * need at most MAX_SYNC_VUS VUs. true: always (refused above the limit). false: never.
+   */
   syncVus?: boolean;
   /** Put the process environment into `__ENV` (the CLI does, like `k6 run`; the library does not by default). */
   includeSystemEnvVars?: boolean;

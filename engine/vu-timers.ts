@@ -13,10 +13,17 @@ export interface VuTimers {
   clearInterval(handle: NodeJS.Timeout | undefined): void;
 }
 
-const owned = new WeakMap<VU, VuTimers>();
+/** What the timers need of their VU (a synchronous VU's thread has its own stand-in for it). */
+export type TimerOwner = Pick<VU, 'phase' | 'timersIdle' | 'cancelTimers'> & {
+  readonly test: Pick<VU['test'], 'log'>;
+};
+
+const owned = new WeakMap<TimerOwner, VuTimers>();
+// Node's own timers, taken before a synchronous VU's thread puts the VU's timers in their place.
+const native = { setTimeout, clearTimeout, setInterval, clearInterval };
 
 /** The VU's timers (one set per VU, shared by the prelude's globals and `k6/timers`). */
-export function timersOf(vu: VU): VuTimers {
+export function timersOf(vu: TimerOwner): VuTimers {
   let timers = owned.get(vu);
   if (!timers) {
     timers = createTimers(vu);
@@ -25,7 +32,7 @@ export function timersOf(vu: VU): VuTimers {
   return timers;
 }
 
-function createTimers(vu: VU): VuTimers {
+function createTimers(vu: TimerOwner): VuTimers {
   const live = new Set<NodeJS.Timeout>();
   let drained: (() => void) | null = null;
   const forget = (handle: NodeJS.Timeout) => {
@@ -52,7 +59,7 @@ function createTimers(vu: VU): VuTimers {
     });
   };
   vu.cancelTimers = () => {
-    for (const handle of live) clearTimeout(handle);
+    for (const handle of live) native.clearTimeout(handle);
     live.clear();
     drained?.();
     drained = null;
@@ -61,7 +68,7 @@ function createTimers(vu: VU): VuTimers {
   return {
     setTimeout(callback, ms, ...args) {
       const run = guarded(callback, args);
-      const handle: NodeJS.Timeout = setTimeout(() => {
+      const handle: NodeJS.Timeout = native.setTimeout(() => {
         forget(handle);
         run();
       }, ms);
@@ -70,17 +77,17 @@ function createTimers(vu: VU): VuTimers {
     },
     clearTimeout(handle) {
       if (!handle) return;
-      clearTimeout(handle);
+      native.clearTimeout(handle);
       forget(handle);
     },
     setInterval(callback, ms, ...args) {
-      const handle = setInterval(guarded(callback, args), ms);
+      const handle = native.setInterval(guarded(callback, args), ms);
       if (tracked()) live.add(handle);
       return handle;
     },
     clearInterval(handle) {
       if (!handle) return;
-      clearInterval(handle);
+      native.clearInterval(handle);
       forget(handle);
     },
   };

@@ -41,6 +41,9 @@ export class VU {
   /** k6's blocking calls (http.get & co., http.batch, sleep) started and not settled yet. */
   private blockingOpen = 0;
   private blockingName = '';
+  /** http.asyncRequest() calls in flight: an iteration waits for them, as k6's waits for its event loop. */
+  private asyncOpen = 0;
+  private asyncDrained: (() => void) | null = null;
   /** Set by the VU's timers (vu-timers.ts): resolves when the timers started in this iteration are done. */
   timersIdle: () => Promise<void> | undefined = () => undefined;
   /** Set by the VU's timers: clears them all (interruption, end of test). */
@@ -118,6 +121,29 @@ export class VU {
     };
   }
 
+  /** Notes a call the script may await later (http.asyncRequest); returns its settle function. */
+  awaitable(): () => void {
+    this.asyncOpen++;
+    let settled = false;
+    return () => {
+      if (settled) return;
+      settled = true;
+      if (--this.asyncOpen === 0 && this.asyncDrained) {
+        const drained = this.asyncDrained;
+        this.asyncDrained = null;
+        drained();
+      }
+    };
+  }
+
+  /** Resolves when no http.asyncRequest() of this VU is in flight (undefined: none is). */
+  private awaitablesIdle(): Promise<void> | undefined {
+    if (this.asyncOpen === 0) return undefined;
+    return new Promise((resolve) => {
+      this.asyncDrained = resolve;
+    });
+  }
+
   get blockingPending(): boolean {
     return this.blockingOpen > 0;
   }
@@ -181,9 +207,14 @@ export class VU {
     let outcome: IterationOutcome = 'completed';
     try {
       await fn(this.setupData);
-      // k6 ends the iteration when the VU's event loop is empty: its timers have fired.
-      const timers = this.timersIdle();
-      if (timers) await timers;
+      // k6 ends the iteration when the VU's event loop is empty: its timers have fired and its
+      // async requests have answered (and what the script did with the answers is done).
+      for (
+        let wait = this.timersIdle() ?? this.awaitablesIdle();
+        wait;
+        wait = this.timersIdle() ?? this.awaitablesIdle()
+      )
+        await wait;
       if (this.interrupted) outcome = 'interrupted';
     } catch (err) {
       this.cancelTimers();
@@ -211,15 +242,14 @@ export class VU {
   }
 }
 
-/** Why a script in k6's synchronous style cannot run here, and what to do instead. */
-export function unawaitedMessage(call: string): string {
+/** Why a script in k6's synchronous style cannot run on async VUs (`why`: why they are async), and what to do instead. */
+export function unawaitedMessage(call: string, why = ''): string {
   return (
-    `${call} was called without await. On this engine k6's blocking calls (http.get and the other request ` +
-    'methods, http.batch, sleep) return a Promise, so the script would run with wrong results. Write ' +
-    '`const res = await http.get(...)` (and `await sleep(1)`) inside an async function, e.g. ' +
-    '`export default async function () { … }` — that also runs on k6 —, run it as written with ' +
-    '--sync-vus (one thread per VU, about 8 MB each, at most 500 VUs), or run it with the k6 binary ' +
-    '(--engine k6).'
+    `${call} was called without await. ${why ? `${why} ` : ''}On async VUs k6's blocking calls ` +
+    '(http.get and the other request methods, http.batch, sleep) return a Promise, so the script would run with ' +
+    'wrong results. Write `const res = await http.get(...)` (and `await sleep(1)`), or write the exported ' +
+    'functions as plain (non-async) functions: those run on synchronous VUs, one thread per VU, about 8 MB each, ' +
+    'at most 500 VUs. Or run it with the k6 binary (--engine k6).'
   );
 }
 

@@ -12,10 +12,10 @@ export { publish } from './lib/publisher.ts';
 
 export const options: Options = scalabilityOptions(__ENV);
 
-export function setup(): Promise<RunData> {
+export async function setup(): Promise<RunData> {
   return prepareRun(inputs, scalabilityPlan(__ENV));
 }
 
-export function teardown(data: RunData): Promise<void> {
+export async function teardown(data: RunData): Promise<void> {
   return cleanUp(inputs, data);
 }

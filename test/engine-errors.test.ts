@@ -129,41 +129,48 @@ describe('engine: bad scripts and exit codes like k6', () => {
     assert.equal(count(failed.samples, 'iterations'), 4);
   });
 
-  test("k6's synchronous style (no await) fails at once with 107, naming the call and the async form", async () => {
+  test("k6's blocking calls without await on async VUs fail at once with 107, naming the call and the async form", async () => {
     const server = await startServer((_req, res) => res.end('ok'));
     try {
-      const cases: Array<[string, string, string]> = [
-        ['sync-get.js', 'http.get()', `export default function () { http.get(__ENV.BASE + '/'); }`],
+      const cases: Array<[string, string, string, boolean?]> = [
+        ['sync-get.js', 'http.get()', `export default async function () { http.get(__ENV.BASE + '/'); }`],
         [
           'sync-status.js',
           'http.post()',
-          `export default function () { const r = http.post(__ENV.BASE + '/', 'x'); if (r.status !== 200) throw new Error('no'); }`,
+          `export default async function () { const r = http.post(__ENV.BASE + '/', 'x'); if (r.status !== 200) throw new Error('no'); }`,
         ],
-        ['sync-sleep.js', 'sleep()', `export default function () { sleep(1); }`],
+        ['sync-sleep.js', 'sleep()', `export default async function () { sleep(1); }`],
         [
           'sync-batch.js',
           'http.batch()',
-          `export default function () { const rs = http.batch([__ENV.BASE + '/a', __ENV.BASE + '/b']); check(rs[0], { ok: (r) => r.status === 200 }); }`,
+          `export default async function () { const rs = http.batch([__ENV.BASE + '/a', __ENV.BASE + '/b']); check(rs[0], { ok: (r) => r.status === 200 }); }`,
         ],
         [
           'sync-setup.js',
           'http.get()',
-          `export function setup() { http.get(__ENV.BASE + '/'); return {}; }\nexport default async function () {}`,
+          `export async function setup() { http.get(__ENV.BASE + '/'); return {}; }\nexport default async function () {}`,
         ],
+        // A plain function with synchronous VUs switched off runs on async VUs: refused the same way.
+        ['sync-off.js', 'http.get()', `export default function () { http.get(__ENV.BASE + '/'); }`, false],
       ];
-      for (const [name, call, body] of cases) {
+      for (const [name, call, body, syncVus] of cases) {
         const script = files.write(
           name,
           `import http from 'k6/http';\nimport { check, sleep } from 'k6';\nexport const options = { vus: 2, duration: '20s' };\n${body}`,
         );
         const started = Date.now();
-        const r = await run({ script, env: { BASE: server.url } });
+        const r = await run({ script, env: { BASE: server.url }, syncVus });
         assert.equal(r.exitCode, 107, `${name}: ${r.stderr}`);
         assert.ok(Date.now() - started < 10_000, `${name} stopped at once`);
         assert.ok(r.stderr.includes(`${call} was called without await`), `${name}: ${r.stderr}`);
         assert.match(r.stderr, /await http\.get\(\.\.\.\)/);
         assert.match(r.stderr, /--engine k6/);
-        assert.match(r.stderr, /--sync-vus/, 'the message offers the synchronous mode');
+        assert.match(
+          r.stderr,
+          /plain \(non-async\) functions: those run on synchronous VUs/,
+          'the message offers the synchronous mode',
+        );
+        if (syncVus === false) assert.match(r.stderr, /switched off \(--sync-vus=false\)/);
         assert.ok(count(r.samples, 'iterations') <= 2, `${name}: no iteration counted as completed`);
       }
     } finally {

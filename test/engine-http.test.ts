@@ -133,11 +133,11 @@ describe('engine http', () => {
     );
   });
 
-  test('a Response used without await fails the run (107) with a message that says to await', async () => {
+  test('a Response used without await in an async function fails the run (107) with a message that says to await', async () => {
     const script = files.write(
       'noawait.js',
       `import http from 'k6/http';
-       export default function () {
+       export default async function () {
          const res = http.get(__ENV.BASE + '/');
          if (res.status !== 200) throw new Error('unreachable');
        }`,

@@ -163,17 +163,64 @@ describe('engine: synchronous VUs (--sync-vus, k6 scripts without await)', () =>
     assert.match(r.stderr, /limited to 500.*8 MB.*--engine k6/s);
   });
 
-  test('without --sync-vus the synchronous style is still refused (107) and async scripts run as before', async () => {
-    const sync = await run({
-      vus: 1,
-      duration: '1s',
+  test('synchronous VUs: timers, asyncRequest, async groups and the event loop hold the iteration; k6/execution; randomSeed', async () => {
+    const r = await run({
       script: files.write(
-        'plain.js',
-        `import http from 'k6/http'; export default function () { http.get('${server.url}/'); }`,
+        'loop.js',
+        `import http from 'k6/http'; import { group, randomSeed } from 'k6';
+         import exec from 'k6/execution'; import { setTimeout as later } from 'k6/timers';
+         import { Counter } from 'k6/metrics';
+         const facts = new Counter('facts');
+         export const options = { scenarios: { sc: { executor: 'per-vu-iterations', vus: 2, iterations: 2 } } };
+         export default function () {
+           randomSeed(7);
+           const rnd = Math.random().toFixed(6);
+           exec.vu.tags.mine = 'yes';
+           facts.add(1, { vu: String(exec.vu.idInTest), it: String(exec.vu.iterationInScenario),
+             sc: exec.scenario.name, ex: exec.scenario.executor, active: String(exec.instance.vusActive), rnd });
+           setTimeout(() => http.get('${server.url}/timer'), 60);
+           later(() => later(() => http.get('${server.url}/nested'), 20), 20);
+           http.asyncRequest('GET', '${server.url}/async').then(() => setTimeout(() => http.get('${server.url}/after-async'), 30));
+           group('g', async () => { await http.asyncRequest('GET', '${server.url}/in-group'); http.get('${server.url}/in-group-sync'); });
+         }`,
       ),
     });
-    assert.equal(sync.exitCode, 107);
-    assert.match(sync.stderr, /without await/);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const urls = (path: string) =>
+      r.samples.filter((s) => s.metric === 'http_req_duration' && s.tags.url === `${server.url}${path}`);
+    // Every request started by timers and awaited calls belongs to its iteration: 4 iterations each.
+    for (const path of ['/timer', '/nested', '/async', '/after-async', '/in-group', '/in-group-sync'])
+      assert.equal(urls(path).length, 4, path);
+    for (const s of [...urls('/in-group'), ...urls('/in-group-sync')]) assert.equal(s.tags.group, '::g');
+    for (const s of urls('/timer')) assert.equal(s.tags.group, '');
+    assert.ok(
+      urls('/timer').every((s) => s.tags.mine === 'yes'),
+      'exec.vu.tags reach the samples',
+    );
+    assert.equal(
+      count(r.samples, 'group_duration', (s) => s.tags.group === '::g'),
+      4,
+    );
+    const facts = r.samples.filter((s) => s.metric === 'facts').map((s) => s.tags);
+    assert.deepEqual(facts.map((t) => `${t.vu}/${t.it}`).sort(), ['1/0', '1/1', '2/0', '2/1']);
+    assert.ok(facts.every((t) => t.sc === 'sc' && t.ex === 'per-vu-iterations' && Number(t.active) >= 1));
+    assert.equal(new Set(facts.map((t) => t.rnd)).size, 1, 'randomSeed makes Math.random repeatable');
+  });
+
+  test('plain functions get synchronous VUs without a flag; async functions keep async VUs; --sync-vus=false refuses', async () => {
+    const plain = files.write(
+      'plain.js',
+      `import http from 'k6/http'; import { sleep } from 'k6';
+       export default function () { const r = http.get('${server.url}/'); if (r.status !== 200) throw new Error('status ' + r.status); sleep(0.2); }`,
+    );
+    const sync = await run({ vus: 2, duration: '1s', script: plain });
+    assert.equal(sync.exitCode, 0, sync.stderr);
+    const iterations = count(sync.samples, 'iterations');
+    assert.ok(iterations >= 6 && iterations <= 10, `iterations ${iterations}`);
+    assert.equal(count(sync.samples, 'http_req_duration'), iterations);
+    const off = await run({ vus: 1, duration: '1s', syncVus: false, script: plain });
+    assert.equal(off.exitCode, 107);
+    assert.match(off.stderr, /without await/);
     const async = await run({
       vus: 2,
       duration: '1s',

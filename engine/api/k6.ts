@@ -1,6 +1,7 @@
 // The `k6` module: check, group, sleep, fail, randomSeed (k6-facts §1.3, §3.3).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { InterruptedError, type VU } from '../vu.ts';
+import { seededRandom } from './seeded-random.ts';
 
 const SEPARATOR = '::';
 
@@ -152,16 +153,8 @@ export function createK6(vu: VU) {
     throw new Error(message ?? 'fail() was called');
   }
 
-  let seed = 0;
   function randomSeed(value: number): void {
-    seed = value >>> 0;
-    Math.random = () => {
-      seed = (seed + 0x6d2b79f5) >>> 0;
-      let t = seed;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    Math.random = seededRandom(value);
   }
 
   return { check, group, sleep, fail, randomSeed };

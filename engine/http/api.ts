@@ -54,8 +54,26 @@ export function createHttp(vu: VU) {
       ),
     );
   };
-  const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> =>
-    new Promise<Response>((resolve, reject) => send(method, url, body, params, resolve, reject));
+  const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> => {
+    const settle = vu.awaitable();
+    // Settled a turn later, so that what the script does with the answer belongs to the iteration.
+    return new Promise<Response>((resolve, reject) =>
+      send(
+        method,
+        url,
+        body,
+        params,
+        (r) => {
+          resolve(r);
+          setImmediate(settle);
+        },
+        (e) => {
+          reject(e);
+          setImmediate(settle);
+        },
+      ),
+    );
+  };
 
   const http = {
     asyncRequest: (method: string, url: unknown, body?: unknown, params?: Params) =>

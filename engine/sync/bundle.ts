@@ -15,6 +15,9 @@ export const SYNC_MODULES: Readonly<Record<string, string>> = {
   k6: 'k6.ts',
   'k6/http': 'http.ts',
   'k6/metrics': 'metrics.ts',
+  'k6/execution': 'execution.ts',
+  'k6/timers': 'timers.ts',
+  'k6/experimental/timers': 'timers.ts',
 };
 
 export interface SyncBundle {

@@ -8,33 +8,44 @@ import type { Response } from '../http/response.ts';
 import { InterruptedError, type VU } from '../vu.ts';
 import type { SyncBundle } from './bundle.ts';
 import {
+  ACTIVITY,
+  type AsyncReply,
+  CONTROL_WORDS,
   type FromSyncVu,
   INTERRUPT,
   REPLY,
   type SyncCall,
   type SyncReply,
+  type SyncVuInit,
   type ToSyncVu,
+  WAITING,
 } from './protocol.ts';
 
 /** At most this many synchronous VUs in one run: each is a thread of about 8 MB. */
 export const MAX_SYNC_VUS = 500;
 /** How long an interrupted call may go on before its thread is ended. */
 const STUCK_MS = 2000;
+/** How long a VU's code may run without yielding once its scenario is over before its thread is ended. */
+const SILENT_AFTER_END_MS = 5000;
 
 export interface SyncHost {
   runId: string;
   scriptPath: string;
   env: Record<string, string>;
   bundle: SyncBundle;
+  /** The test's options, for k6/execution's test.options. */
+  options: unknown;
   /** Stops the test with exit 107 and this sentence. */
   fatal(message: string): void;
+  /** Whether `vu`'s scenario has run its planned time, or the test is stopping. */
+  overdue(vu: VU): boolean;
 }
 
 /** Why a script cannot go on in synchronous mode, and what to do instead. */
 export function unsupportedMessage(what: string): string {
   return (
-    `${what} is not supported for synchronous VUs (--sync-vus) yet. Write the exported functions as ` +
-    '`async function` with `await http.get(...)` (without --sync-vus), or run this script with the k6 binary (--engine k6).'
+    `${what} is not supported for synchronous VUs yet (they run scripts whose exported functions are not async). ` +
+    'Write the exported functions as `async function` with `await http.get(...)`, or run this script with the k6 binary (--engine k6).'
   );
 }
 
@@ -60,8 +71,9 @@ function plainResponse(r: Response): Record<string, unknown> {
 
 export class SyncVu {
   private readonly worker: Worker;
-  private readonly control = new Int32Array(new SharedArrayBuffer(8));
+  private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
   private readonly replies: MessagePort;
+  private readonly asyncReplies: MessagePort;
   private readonly http;
   private loaded: { resolve: (names: string[]) => void; reject: (err: Error) => void } | null = null;
   private dead = false;
@@ -74,8 +86,10 @@ export class SyncVu {
   ) {
     this.http = createHttp(vu);
     const { port1, port2 } = new MessageChannel();
+    const awaited = new MessageChannel();
     this.replies = port1;
-    const init = {
+    this.asyncReplies = awaited.port1;
+    const init: SyncVuInit = {
       runId: host.runId,
       scriptPath: host.scriptPath,
       vuId: vu.id,
@@ -83,10 +97,12 @@ export class SyncVu {
       script: host.bundle.script,
       control: this.control.buffer as SharedArrayBuffer,
       replies: port2,
+      asyncReplies: awaited.port2,
+      options: host.options,
     };
     this.worker = new Worker(host.bundle.entry, {
       workerData: init,
-      transferList: [port2],
+      transferList: [port2, awaited.port2],
       stdout: false,
       stderr: false,
     });
@@ -114,9 +130,12 @@ export class SyncVu {
     if (this.dead) return Promise.reject(new InterruptedError());
     Atomics.store(this.control, INTERRUPT, 0);
     let stuck: NodeJS.Timeout | undefined;
+    const silence = this.watchSilence();
+    const group = this.vu.group;
     const removeInterrupt = this.vu.onInterrupt(() => {
       Atomics.store(this.control, INTERRUPT, 1);
       Atomics.notify(this.control, INTERRUPT);
+      this.worker.postMessage({ t: 'interrupt' } satisfies ToSyncVu);
       // Code that never reaches a k6 call (a busy loop) cannot see the interrupt: end its thread.
       stuck = setTimeout(() => {
         if (!this.running) return;
@@ -129,19 +148,59 @@ export class SyncVu {
     this.sentData = { has: true, value: data };
     return new Promise<unknown>((resolve, reject) => {
       this.running = { resolve, reject };
+      const scenario = this.vu.scenario;
       const msg: ToSyncVu = {
         t: 'call',
         fn,
+        phase: fn === 'setup' ? 'setup' : fn === 'teardown' ? 'teardown' : 'iteration',
         data: sameData ? undefined : data,
         sameData,
         iter: Math.max(this.vu.iter, 0),
-        env: this.vu.scenario?.env,
+        iterationInScenario: Math.max(this.vu.iterationInScenario, 0),
+        scenario: scenario
+          ? {
+              name: scenario.name,
+              executor: scenario.executor,
+              startTime: scenario.startTime,
+              iterationInTest: this.vu.iterationInTest,
+            }
+          : null,
+        env: scenario?.env,
       };
       this.worker.postMessage(msg);
     }).finally(() => {
       clearTimeout(stuck);
+      clearInterval(silence);
       removeInterrupt();
+      this.vu.group = group;
     });
+  }
+
+  /**
+   * Code that never yields (a busy loop) cannot be interrupted: once the scenario is over, a thread
+   * that is neither blocked in a call nor turning its event loop for 5 s is ended, as the VU
+   * thread's own watchdog does for async VUs.
+   */
+  private watchSilence(): NodeJS.Timeout {
+    let seen = Atomics.load(this.control, ACTIVITY);
+    let activeAt = performance.now();
+    return setInterval(() => {
+      const beat = Atomics.load(this.control, ACTIVITY);
+      const now = performance.now();
+      if (beat !== seen || Atomics.load(this.control, WAITING) === 1) {
+        seen = beat;
+        activeAt = now;
+        return;
+      }
+      if (now - activeAt < SILENT_AFTER_END_MS || !this.running || !this.host.overdue(this.vu)) return;
+      this.vu.test.log(
+        'error',
+        `Stopping the thread of VU ${this.vu.id}: the VU code has not yielded for ${((now - activeAt) / 1000).toFixed(1)} s at the end of its scenario.`,
+      );
+      this.dead = true;
+      void this.stop();
+      this.lost(new InterruptedError());
+    }, 1000);
   }
 
   stop(): Promise<number> {
@@ -168,19 +227,41 @@ export class SyncVu {
         this.loaded = null;
         return;
       case 'call':
-        void this.perform(msg.call);
+        vu.group = msg.group;
+        void this.answer(msg.call).then((reply) => {
+          this.replies.postMessage(reply);
+          Atomics.add(this.control, REPLY, 1);
+          Atomics.notify(this.control, REPLY);
+        });
         return;
+      case 'async-call': {
+        vu.group = msg.group;
+        const id = msg.call.id;
+        void this.answer(msg.call.call).then((reply) =>
+          this.asyncReplies.postMessage({ ...reply, id } satisfies AsyncReply),
+        );
+        return;
+      }
       case 'check': {
+        vu.group = msg.group;
         const tags: Record<string, string> = { ...vu.sampleTags(), check: msg.name, ...msg.tags };
         vu.test.emit({ metric: 'checks', time: Date.now(), value: msg.pass ? 1 : 0, tags });
         return;
       }
-      case 'group':
-        vu.group = msg.path;
-        return;
       case 'group-end':
+        vu.group = msg.path;
         vu.test.emit({ metric: 'group_duration', time: Date.now(), value: msg.ms, tags: vu.sampleTags() });
-        vu.group = msg.parent;
+        return;
+      case 'tag':
+        if (msg.value === null) delete vu.tags[msg.key];
+        else vu.tags[msg.key] = msg.value;
+        return;
+      case 'metadata':
+        if (msg.value === null) delete vu.metadata[msg.key];
+        else vu.metadata[msg.key] = msg.value;
+        return;
+      case 'fail':
+        vu.test.markFailed(msg.message);
         return;
       case 'metric-new':
         try {
@@ -190,6 +271,7 @@ export class SyncVu {
         }
         return;
       case 'metric-add': {
+        vu.group = msg.group;
         const tags = msg.tags ? { ...vu.sampleTags(), ...msg.tags } : vu.sampleTags();
         vu.test.emit({ metric: msg.name, time: Date.now(), value: msg.value, tags });
         return;
@@ -214,29 +296,40 @@ export class SyncVu {
     }
   }
 
-  private async perform(call: SyncCall): Promise<void> {
-    let reply: SyncReply;
+  /** Performs one call of the VU's code; the request starts (and takes its tags) at once. */
+  private async answer(call: SyncCall): Promise<SyncReply> {
     try {
-      if (call.op === 'request') {
+      return { ok: true, value: await this.perform(call) };
+    } catch (err) {
+      const interrupted = err instanceof InterruptedError || this.vu.interrupted;
+      return { ok: false, error: (err as Error)?.message ?? String(err), interrupted };
+    }
+  }
+
+  private async perform(call: SyncCall): Promise<unknown> {
+    const vu = this.vu;
+    switch (call.op) {
+      case 'request': {
         const r = await this.http.asyncRequest(
           call.method,
           call.url,
           call.body,
           (call.params ?? undefined) as Parameters<typeof this.http.asyncRequest>[3],
         );
-        reply = { ok: true, value: plainResponse(r) };
-      } else {
+        return plainResponse(r);
+      }
+      case 'batch': {
         const rs = (await this.http.batch(call.requests as unknown[])) as Record<string, Response>;
         const out: Record<string, unknown> | unknown[] = Array.isArray(rs) ? [] : {};
         for (const [k, r] of Object.entries(rs)) (out as Record<string, unknown>)[k] = plainResponse(r);
-        reply = { ok: true, value: out };
+        return out;
       }
-    } catch (err) {
-      const interrupted = err instanceof InterruptedError || this.vu.interrupted;
-      reply = { ok: false, error: (err as Error)?.message ?? String(err), interrupted };
+      case 'execution':
+        return call.what === 'instance' ? vu.test.instanceStats() : (vu.scenario?.progress() ?? 0);
+      case 'abort':
+        vu.test.abort(call.message);
+        vu.interrupt();
+        return undefined;
     }
-    this.replies.postMessage(reply);
-    Atomics.add(this.control, REPLY, 1);
-    Atomics.notify(this.control, REPLY);
   }
 }

@@ -9,41 +9,82 @@ export interface SyncVuInit {
   env: Record<string, string>;
   /** The script's bundled module (./bundle.ts). */
   script: string;
-  /** Int32Array[2]: [0] reply counter (the hub bumps it and notifies), [1] 1 = interrupt the iteration. */
+  /**
+   * Int32Array[4]: [REPLY] reply counter (the hub bumps it and notifies), [INTERRUPT] 1 = interrupt
+   * the iteration, [ACTIVITY] bumped by the thread's event loop, [WAITING] 1 while blocked in a call.
+   */
   control: SharedArrayBuffer;
   /** Replies to blocking calls, read with receiveMessageOnPort while the thread waits. */
   replies: import('node:worker_threads').MessagePort;
+  /** Replies to calls the script awaits (http.asyncRequest), heard by the thread's event loop. */
+  asyncReplies: import('node:worker_threads').MessagePort;
+  /** The test's options (k6/execution's test.options). */
+  options: unknown;
 }
 
 export const REPLY = 0;
 export const INTERRUPT = 1;
+export const ACTIVITY = 2;
+export const WAITING = 3;
+export const CONTROL_WORDS = 4;
 
 /** A blocking call: the VU thread waits for its reply. */
 export type SyncCall =
   | { op: 'request'; method: string; url: string; body: unknown; params: unknown }
-  | { op: 'batch'; requests: unknown };
+  | { op: 'batch'; requests: unknown }
+  /** k6/execution's figures that change while the VU runs. */
+  | { op: 'execution'; what: 'instance' | 'progress' }
+  | { op: 'abort'; message: string };
+
+/** A call the script awaits: the thread goes on, and the reply comes on the async port with its id. */
+export interface AsyncCall {
+  id: number;
+  call: SyncCall;
+}
+export type AsyncReply = SyncReply & { id: number };
 
 export type SyncReply = { ok: true; value: unknown } | { ok: false; error: string; interrupted: boolean };
 
 export type FromSyncVu =
   | { t: 'loaded'; functions: string[] }
   | { t: 'load-failed'; message: string }
-  | { t: 'call'; call: SyncCall }
-  | { t: 'check'; name: string; pass: boolean; tags?: Record<string, string> }
-  | { t: 'group'; path: string }
-  | { t: 'group-end'; path: string; ms: number; parent: string }
+  | { t: 'call'; call: SyncCall; group: string }
+  | { t: 'async-call'; call: AsyncCall; group: string }
+  | { t: 'tag'; key: string; value: string | null }
+  | { t: 'metadata'; key: string; value: string | null }
+  | { t: 'fail'; message: string }
+  | { t: 'check'; name: string; pass: boolean; group: string; tags?: Record<string, string> }
+  | { t: 'group-end'; path: string; ms: number }
   | { t: 'metric-new'; name: string; type: 'counter' | 'gauge' | 'rate' | 'trend'; isTime: boolean }
-  | { t: 'metric-add'; name: string; value: number; tags?: Record<string, string> }
+  | { t: 'metric-add'; name: string; value: number; group: string; tags?: Record<string, string> }
   | { t: 'unsupported'; what: string }
   | { t: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; text: string }
   | { t: 'done'; value?: unknown; error?: string; interrupted?: boolean };
 
-/** `data` is sent when it changed: the VU keeps one copy of the setup data across its iterations, as in k6. */
-export type ToSyncVu = {
-  t: 'call';
-  fn: string;
-  data?: unknown;
-  sameData: boolean;
-  iter: number;
-  env?: Record<string, string>;
-};
+/** What k6/execution tells about the scenario an iteration belongs to. */
+export interface ScenarioFacts {
+  name: string;
+  executor: string;
+  startTime: number;
+  iterationInTest: number;
+}
+
+/**
+ * `data` is sent when it changed: the VU keeps one copy of the setup data across its iterations, as in k6.
+ * 'interrupt' reaches a thread that waits in its event loop (timers, awaited calls); a thread
+ * blocked in a call sees the interrupt word instead.
+ */
+export type ToSyncVu =
+  | {
+      t: 'call';
+      fn: string;
+      /** setup, an iteration, teardown: the phase k6/execution and the timers go by. */
+      phase: 'setup' | 'iteration' | 'teardown';
+      data?: unknown;
+      sameData: boolean;
+      iter: number;
+      iterationInScenario: number;
+      scenario: ScenarioFacts | null;
+      env?: Record<string, string>;
+    }
+  | { t: 'interrupt' };

@@ -19,7 +19,8 @@ export interface WorkerInit {
   overrides: OptionOverrides;
   verbose: boolean;
   /** Each VU's code runs in its own blocking worker thread (../sync/). */
-  syncVus: boolean;
+  /** undefined: decided from the script (see RunOptions.syncVus). */
+  syncVus?: boolean;
   /** --module-cache and --secret-source: the loader and k6/secrets read them on the VU thread. */
   settings: RunSettings;
   /** Int32Array[1]: sample batches posted and not yet read by the main thread (backpressure). */

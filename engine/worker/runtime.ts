@@ -77,6 +77,11 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private readonly syncVus: SyncVu[] = [];
   /** Whether this run's VUs are synchronous (decided in load()). */
   private sync = false;
+  /** Why the VUs are (or are not) synchronous, for the refusal of an unawaited call. */
+  private syncReason: 'forced' | 'plain' | 'off' | 'async' | 'too-many' | 'unbuildable' = 'async';
+  private syncProblem = '';
+  /** Whether setup() and teardown() run in a synchronous VU's thread (decided in load()). */
+  private syncSetup = false;
   /** Replaces secret values handed to the script (k6/secrets) in every text that leaves this thread. */
   private redact: (text: string) => string = (text) => text;
 
@@ -154,7 +159,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
 
   unawaited(call: string): void {
     if (this.aborted) return;
-    this.error(unawaitedMessage(call));
+    this.error(unawaitedMessage(call, this.asyncReason()));
     this.stopWith(EXIT.scriptException, `${call} was called without await`);
   }
 
@@ -213,6 +218,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
       runId: this.init.runId,
       scriptPath: this.init.scriptPath,
       env: this.init.env,
+      options: plain(this.options),
       bundle: await buildSyncBundle(this.init.runId, this.init.scriptPath, this.init.settings).catch(
         (err) => {
           throw new Error(syncLoadError('the script cannot be built for synchronous VUs', err));
@@ -223,7 +229,38 @@ export class VuRuntime implements TestContext, ScenarioHost {
         this.error(message);
         this.stopWith(EXIT.scriptException, message);
       },
+      overdue: (vu) =>
+        this.stopMode !== null ||
+        this.scenarios.some((s) => s.name === vu.scenario?.name && s.elapsedMs() >= s.plannedMs),
     };
+  }
+
+  /**
+   * Whether the VUs run in threads of their own (k6's synchronous style): when asked to, or when a
+   * scenario's exec function is a plain function, which may use k6's blocking calls, and the
+   * scenarios need at most MAX_SYNC_VUS VUs. (A plain setup or teardown gets a thread of its own
+   * whatever the VUs are: see run().)
+   */
+  private syncMode(setupVU: VU, mostVUs: number): 'forced' | 'plain' | 'off' | 'async' | 'too-many' {
+    if (this.init.syncVus === true) return 'forced';
+    if (this.init.syncVus === false) return 'off';
+    const plain = this.scenarioConfigs.some((s) => isPlainFunction(setupVU.exports[s.exec]));
+    if (!plain) return 'async';
+    return mostVUs > MAX_SYNC_VUS ? 'too-many' : 'plain';
+  }
+
+  /** Why this run's VUs are not synchronous, to go with the refusal of an unawaited blocking call. */
+  asyncReason(): string {
+    switch (this.syncReason) {
+      case 'too-many':
+        return `This script's functions are not async, but its scenarios need more than ${MAX_SYNC_VUS} VUs, the most that can run as synchronous VUs (a thread of about 8 MB each).`;
+      case 'unbuildable':
+        return `This script's functions are not async, but they cannot run as synchronous VUs: ${this.syncProblem}`;
+      case 'off':
+        return 'Synchronous VUs were switched off (--sync-vus=false).';
+      default:
+        return '';
+    }
   }
 
   /** A VU whose code runs in its own thread and blocks on its calls (k6's synchronous style). */
@@ -308,16 +345,26 @@ export class VuRuntime implements TestContext, ScenarioHost {
       );
       if (this.init.syncVus === true && most > MAX_SYNC_VUS) {
         throw new InvalidOptionsError(
-          `the scenarios need up to ${most} VUs, but synchronous VUs (--sync-vus) are limited to ${MAX_SYNC_VUS}: each is a thread of about 8 MB (${MAX_SYNC_VUS} ≈ 4 GB). Use fewer VUs, async functions with await (without --sync-vus), or the k6 binary (--engine k6).`,
+          `the scenarios need up to ${most} VUs, but synchronous VUs (--sync-vus) are limited to ${MAX_SYNC_VUS}: each is a thread of about 8 MB (${MAX_SYNC_VUS} ≈ 4 GB). Use fewer VUs, async functions with await, or the k6 binary (--engine k6).`,
         );
       }
-      if (this.init.syncVus === true) {
+      this.syncReason = this.syncMode(setupVU, most);
+      const plainSetup =
+        this.init.syncVus !== false &&
+        (isPlainFunction(setupVU.exports.setup) || isPlainFunction(setupVU.exports.teardown));
+      if (this.syncReason === 'forced' || this.syncReason === 'plain' || plainSetup) {
         try {
           await this.prepareSyncVUs();
-          this.sync = true;
+          this.sync = this.syncReason === 'forced' || this.syncReason === 'plain';
+          this.syncSetup = true;
         } catch (err) {
-          this.send({ t: 'fatal', code: EXIT.scriptException, message: (err as Error).message });
-          return false;
+          if (this.syncReason === 'forced') {
+            this.send({ t: 'fatal', code: EXIT.scriptException, message: (err as Error).message });
+            return false;
+          }
+          // The script may still be right with async VUs: a blocking call left unawaited stops it (107).
+          if (this.syncReason === 'plain') this.syncReason = 'unbuildable';
+          this.syncProblem = (err as Error).message;
         }
       }
       Object.assign(this.http, httpSettings(this.options, this.env));
@@ -351,18 +398,15 @@ export class VuRuntime implements TestContext, ScenarioHost {
           const vus = await Promise.all(ids.map((id) => this.initOne(id)));
           this.vus.push(...vus);
           this.idle.push(...vus);
-          if (typeof setupVU.exports.setup === 'function' || typeof setupVU.exports.teardown === 'function') {
-            const exported = setupVU.exports;
-            this.syncVus.push(await SyncVu.start(setupVU, this.syncHost as SyncHost));
-            setupVU.exports = {
-              ...exported,
-              setup: setupVU.exports.setup,
-              teardown: setupVU.exports.teardown,
-            };
-          }
         } else for (let i = 0; i < needed && !this.stopMode; i++) this.idle.push(await this.initVU());
+        const { setup, teardown } = setupVU.exports;
+        if (this.syncSetup && (typeof setup === 'function' || typeof teardown === 'function')) {
+          const exported = setupVU.exports;
+          this.syncVus.push(await SyncVu.start(setupVU, this.syncHost as SyncHost));
+          setupVU.exports = { ...exported, setup: setupVU.exports.setup, teardown: setupVU.exports.teardown };
+        }
       } catch (err) {
-        const message = this.sync ? (err as Error).message : scriptLoadError(this.scriptPath, err);
+        const message = this.syncSetup ? (err as Error).message : scriptLoadError(this.scriptPath, err);
         this.send({ t: 'fatal', code: EXIT.scriptException, message });
         return;
       }
@@ -499,8 +543,12 @@ function plain(options: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(options)) as Record<string, unknown>;
 }
 
+function isPlainFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && fn.constructor?.name !== 'AsyncFunction';
+}
+
 function syncLoadError(what: string, err: unknown): string {
-  return `${what}: ${describeError(err)}. Synchronous VUs (--sync-vus) can import k6, k6/http and k6/metrics so far; write the exported functions as async functions with await (without --sync-vus), or run with the k6 binary (--engine k6).`;
+  return `${what}: ${describeError(err)}. Write the exported functions as async functions with await (they then run on async VUs), or run with the k6 binary (--engine k6).`;
 }
 
 function scriptLoadError(scriptPath: string, err: unknown): string {

@@ -2,7 +2,7 @@
 // the hub performs it with the engine's HTTP code (timings and samples are taken there) and hands
 // back the response's data.
 import { jsonBody } from '../../http/json-body.ts';
-import { block, unsupported } from '../channel.ts';
+import { block, callAsync, unsupported } from '../channel.ts';
 
 interface ResponseData {
   url: string;
@@ -39,11 +39,25 @@ function plainArgument(value: unknown, what: string): void {
   }
 }
 
-export function request(method: string, url: unknown, body?: unknown, params?: unknown): unknown {
+function requestCall(method: string, url: unknown, body?: unknown, params?: unknown) {
   if (typeof url !== 'string') unsupported('A request URL that is not a string (http.url`…`)');
   plainArgument(body, 'A request body other than a string, ArrayBuffer or plain object (http.file())');
   plainArgument(params, 'Request params with objects from k6/http (expectedStatuses, a cookie jar)');
-  return response(block({ op: 'request', method, url, body: body ?? null, params: params ?? null }));
+  return { op: 'request' as const, method, url: url as string, body: body ?? null, params: params ?? null };
+}
+
+export function request(method: string, url: unknown, body?: unknown, params?: unknown): unknown {
+  return response(block(requestCall(method, url, body, params)));
+}
+
+/** Does not block: the VU's code goes on and awaits the response, as in k6. */
+export function asyncRequest(
+  method: string,
+  url: unknown,
+  body?: unknown,
+  params?: unknown,
+): Promise<unknown> {
+  return callAsync(requestCall(method, url, body, params)).then(response);
 }
 
 export const get = (url: unknown, params?: unknown) => request('GET', url, null, params);
@@ -63,7 +77,6 @@ export function batch(requests: unknown[] | Record<string, unknown>): unknown {
 }
 
 const missing = (name: string) => (): never => unsupported(`http.${name}()`);
-export const asyncRequest = missing('asyncRequest');
 export const file = missing('file');
 export const cookieJar = missing('cookieJar');
 export const expectedStatuses = missing('expectedStatuses');

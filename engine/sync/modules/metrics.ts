@@ -1,6 +1,6 @@
 // `import { Counter, Gauge, Rate, Trend } from 'k6/metrics'` in a synchronous VU's thread: the
 // hub defines the metrics and turns each add() into a sample with the VU's tags.
-import { post, state } from '../channel.ts';
+import { currentGroup, post, state } from '../channel.ts';
 
 type Kind = 'counter' | 'gauge' | 'rate' | 'trend';
 
@@ -23,7 +23,7 @@ class Metric {
     if (Number.isNaN(v))
       throw new Error(`${this.name}.add() was given ${String(value)}, which is not a number.`);
     const extra = tags ? Object.fromEntries(Object.entries(tags).map(([k, t]) => [k, String(t)])) : undefined;
-    post({ t: 'metric-add', name: this.name, value: v, tags: extra });
+    post({ t: 'metric-add', name: this.name, value: v, group: currentGroup(), tags: extra });
     return true;
   }
 }

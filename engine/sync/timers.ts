@@ -1,0 +1,21 @@
+// A synchronous VU's setTimeout/setInterval: the engine's per-VU timers (../vu-timers.ts), owned
+// by this thread's VU, so that an iteration ends only when its timers are done, as in k6.
+import { type TimerOwner, timersOf } from '../vu-timers.ts';
+import { post, state } from './channel.ts';
+
+const owner: TimerOwner = {
+  get phase() {
+    return state.phase;
+  },
+  test: { log: (level, text) => post({ t: 'log', level, text }) },
+  timersIdle: () => undefined,
+  cancelTimers: () => {},
+};
+
+export const timers = timersOf(owner);
+
+/** Resolves when the timers started by the running call have fired or been cleared. */
+export const timersIdle = (): Promise<void> | undefined => owner.timersIdle();
+
+/** Clears every timer of the running call (interruption). */
+export const cancelTimers = (): void => owner.cancelTimers();
