@@ -2,10 +2,23 @@
 // (`time="…" level=info msg="…" source=console`).
 import { inspect } from 'node:util';
 
+/** One console argument as k6 prints it: objects and arrays as JSON, errors as their message line. */
+function formatArg(a: unknown): string {
+  if (typeof a === 'string') return a;
+  if (a instanceof Error) return String(a);
+  if (a !== null && typeof a === 'object' && !ArrayBuffer.isView(a) && !(a instanceof ArrayBuffer)) {
+    try {
+      const json = JSON.stringify(a);
+      if (json !== undefined) return json;
+    } catch {
+      // A circular structure: Node's description instead of an exception in the VU's code.
+    }
+  }
+  return inspect(a, { depth: 4, breakLength: Infinity });
+}
+
 export function formatConsoleArgs(args: unknown[]): string {
-  return args
-    .map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 4, breakLength: Infinity })))
-    .join(' ');
+  return args.map(formatArg).join(' ');
 }
 
 export function logLine(level: string, text: string, source?: string): string {

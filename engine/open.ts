@@ -21,14 +21,19 @@ export async function inInitContext<T>(scriptDir: string, init: () => Promise<T>
   }
 }
 
-function open(path: string, mode?: string): string | ArrayBuffer {
+/** The file `path` names, relative to the script, for a call made in the init context. */
+export function initPath(path: string, call: string): string {
   if (!current) {
     throw new Error(
-      `open("${path}") was called outside the init context; call open() at the top level of the script ` +
+      `${call}("${path}") was called outside the init context; call it at the top level of the script ` +
         'and keep the result in a variable.',
     );
   }
-  const file = isAbsolute(path) ? path : resolve(current.scriptDir, path);
+  return isAbsolute(path) ? path : resolve(current.scriptDir, path);
+}
+
+function open(path: string, mode?: string): string | ArrayBuffer {
+  const file = initPath(path, 'open');
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);

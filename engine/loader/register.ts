@@ -18,6 +18,9 @@ export const MODULES: Readonly<Record<string, string>> = {
   'k6/html': 'html.ts',
   'k6/secrets': 'secrets.ts',
   'k6/experimental/webcrypto': 'webcrypto.ts',
+  'k6/experimental/fs': 'fs.ts',
+  'k6/experimental/csv': 'csv.ts',
+  'k6/experimental/streams': 'streams.ts',
   'k6/x-engine-context': 'context.ts',
 };
 
