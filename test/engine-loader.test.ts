@@ -90,6 +90,39 @@ function runCli(
   });
 }
 
+describe('CommonJS modules (jslib serves UMD bundles) as k6 loads them', () => {
+  for (const kind of ['async', 'plain'] as const) {
+    test(`module.exports becomes the default export; ES modules are untouched (${kind} functions)`, async () => {
+      files.write(
+        'umd-lib.js',
+        `(function (root, factory) {
+           if (typeof define === 'function' && define.amd) define([], factory);
+           else if (typeof module === 'object' && module.exports) module.exports = factory();
+           else root.Lib = factory();
+         })(this, function () { return { greet: (n) => 'hi ' + n }; });`,
+      );
+      files.write('cjs-lib.js', "exports.double = (n) => n * 2;\nexports['name'] = 'cjs';");
+      files.write('esm-lib.js', "export const note = 'module.exports is only mentioned here';");
+      const r = await run({
+        script: files.write(
+          `cjs-${kind}.js`,
+          `import Lib from './umd-lib.js'; import cjs from './cjs-lib.js'; import { note } from './esm-lib.js';
+           import { check } from 'k6';
+           export default ${kind === 'async' ? 'async ' : ''}function () {
+             check(null, { umd: () => Lib.greet('x') === 'hi x', cjs: () => cjs.double(2) === 4 && cjs.name === 'cjs', esm: () => note.startsWith('module') });
+           }`,
+        ),
+      });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(
+        count(r.samples, 'checks', (s) => s.value === 1),
+        3,
+        r.stderr,
+      );
+    });
+  }
+});
+
 describe('remote modules (https:// imports) downloaded at init and cached', () => {
   test('downloaded once into --module-cache, then usable offline; not cached and offline: a clear error', async () => {
     const dir = files.dir;

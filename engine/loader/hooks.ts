@@ -169,11 +169,14 @@ export async function load(
   if (isRemote(url)) {
     const plain = remotePlain(url);
     const { moduleCache } = await settingsOf(url);
-    let source: string;
-    try {
-      source = await remoteSource(plain, moduleCache);
-    } catch (err) {
-      throw scriptError((err as Error).message, plain);
+    let source = sourceCache.get(plain);
+    if (source === undefined) {
+      try {
+        source = await esModuleOf(await remoteSource(plain, moduleCache), plain);
+      } catch (err) {
+        throw scriptError((err as Error).message, plain);
+      }
+      sourceCache.set(plain, source);
     }
     return { format: 'module', source: withPrelude(source, query), shortCircuit: true };
   }
@@ -183,9 +186,27 @@ export async function load(
   if (source === undefined) {
     source = await readFile(new URL(plain), 'utf8');
     if (/\.[mc]?ts$/.test(plain)) source = await stripTypes(source, new URL(plain).pathname);
+    source = await esModuleOf(source, new URL(plain).pathname);
     sourceCache.set(plain, source);
   }
   return { format: 'module', source: withPrelude(source, query), shortCircuit: true };
+}
+
+/**
+ * k6 also loads CommonJS modules (jslib serves many libraries as UMD bundles): such a module
+ * becomes an ES module whose default export is its `module.exports`. ES modules are left as they are.
+ */
+async function esModuleOf(source: string, path: string): Promise<string> {
+  if (!/\b(module\.exports|exports\.\w|exports\[|require\s*\()/.test(source)) return source;
+  const { transform } = await import('esbuild');
+  let out: string;
+  try {
+    out = (await transform(source, { loader: 'js', format: 'esm', target: 'esnext', sourcefile: path })).code;
+  } catch {
+    // Not parseable as a script either: Node's own error for the original source says more.
+    return source;
+  }
+  return out.includes('__commonJS(') ? out : source;
 }
 
 /** TypeScript to JavaScript as k6 does it: types stripped file by file, ES modules kept, no checks. */
