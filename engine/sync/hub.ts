@@ -7,6 +7,7 @@ import { createHttp } from '../http/api.ts';
 import type { Response } from '../http/response.ts';
 import { InterruptedError, type VU } from '../vu.ts';
 import type { SyncBundle } from './bundle.ts';
+import { HubCalls } from './hub-calls.ts';
 import {
   type FromSyncVu,
   INTERRUPT,
@@ -14,7 +15,9 @@ import {
   type SyncCall,
   type SyncReply,
   type ToSyncVu,
+  type WireRequest,
 } from './protocol.ts';
+import { abandonSharedArrays } from './shared-arrays.ts';
 
 /** At most this many synchronous VUs in one run: each is a thread of about 8 MB. */
 export const MAX_SYNC_VUS = 500;
@@ -63,6 +66,7 @@ export class SyncVu {
   private readonly control = new Int32Array(new SharedArrayBuffer(8));
   private readonly replies: MessagePort;
   private readonly http;
+  private readonly calls: HubCalls;
   private loaded: { resolve: (names: string[]) => void; reject: (err: Error) => void } | null = null;
   private dead = false;
   private sentData: { has: boolean; value: unknown } = { has: false, value: undefined };
@@ -73,6 +77,7 @@ export class SyncVu {
     private readonly host: SyncHost,
   ) {
     this.http = createHttp(vu);
+    this.calls = new HubCalls(vu);
     const { port1, port2 } = new MessageChannel();
     this.replies = port1;
     const init = {
@@ -150,6 +155,7 @@ export class SyncVu {
   }
 
   private lost(err: Error): void {
+    abandonSharedArrays(this.vu);
     this.loaded?.reject(err);
     this.running?.reject(err);
     this.loaded = null;
@@ -218,19 +224,18 @@ export class SyncVu {
     let reply: SyncReply;
     try {
       if (call.op === 'request') {
-        const r = await this.http.asyncRequest(
-          call.method,
-          call.url,
-          call.body,
-          (call.params ?? undefined) as Parameters<typeof this.http.asyncRequest>[3],
-        );
+        const r = await this.http.asyncRequest(...this.calls.requestArgs(call));
         reply = { ok: true, value: plainResponse(r) };
-      } else {
-        const rs = (await this.http.batch(call.requests as unknown[])) as Record<string, Response>;
+      } else if (call.op === 'batch') {
+        const args = (w: WireRequest) => this.calls.requestArgs(w);
+        const requests = Array.isArray(call.requests)
+          ? call.requests.map(args)
+          : Object.fromEntries(Object.entries(call.requests).map(([k, w]) => [k, args(w)]));
+        const rs = (await this.http.batch(requests)) as Record<string, Response>;
         const out: Record<string, unknown> | unknown[] = Array.isArray(rs) ? [] : {};
         for (const [k, r] of Object.entries(rs)) (out as Record<string, unknown>)[k] = plainResponse(r);
         reply = { ok: true, value: out };
-      }
+      } else reply = { ok: true, value: await this.calls.perform(call) };
     } catch (err) {
       const interrupted = err instanceof InterruptedError || this.vu.interrupted;
       reply = { ok: false, error: (err as Error)?.message ?? String(err), interrupted };
