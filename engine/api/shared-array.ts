@@ -3,6 +3,20 @@
 // share JavaScript objects — the elements JSON-encoded once into one SharedArrayBuffer that every
 // thread reads through a read-only array view, parsing an element on each access as k6 does.
 
+import type { TestContext } from '../test-context.ts';
+
+const arraysByTest = new WeakMap<TestContext, Map<string, readonly unknown[]>>();
+
+/** The arrays made on the VU thread in a test, by name: one copy per test. */
+export function sharedArraysOf(test: TestContext): Map<string, readonly unknown[]> {
+  let arrays = arraysByTest.get(test);
+  if (!arrays) {
+    arrays = new Map();
+    arraysByTest.set(test, arrays);
+  }
+  return arrays;
+}
+
 /** Throws k6's errors for a wrong `new SharedArray(name, callback)`. */
 export function checkSharedArray(name: unknown, callback: unknown, inInit: boolean): asserts name is string {
   if (typeof name !== 'string' || name === '') throw new TypeError('SharedArray needs a non-empty name.');

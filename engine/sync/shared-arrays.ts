@@ -1,7 +1,9 @@
-// k6/data SharedArrays of synchronous VUs, kept by the hubs (all in the VU thread): the first VU to
-// ask for a name is told to run its callback and hands back the encoded array (one
-// SharedArrayBuffer, ../api/shared-array.ts); VUs asking meanwhile wait for it. Every VU thread then
-// reads that one buffer: one copy per test.
+// k6/data SharedArrays of synchronous VUs, kept by the hubs (all in the VU thread). An array the
+// init code already made on the VU thread (VU 0 reads the options there, running the callback as
+// k6's first init does) is encoded once into a SharedArrayBuffer (../api/shared-array.ts);
+// otherwise the first VU to ask for a name is told to run its callback and hands back the encoded
+// array, and VUs asking meanwhile wait for it. Every VU thread then reads that one buffer.
+import { encodeSharedArray, sharedArraysOf } from '../api/shared-array.ts';
 import type { TestContext } from '../test-context.ts';
 import type { VU } from '../vu.ts';
 
@@ -30,8 +32,10 @@ export async function makeSharedArray(vu: VU, name: string): Promise<SharedArray
   const entries = entriesOf(vu.test);
   const entry = entries.get(name);
   if (!entry) {
-    entries.set(name, { maker: vu.id, buffer: null, error: null, waiters: [] });
-    return { make: true };
+    const made = sharedArraysOf(vu.test).get(name);
+    const buffer = made ? encodeSharedArray(name, made as unknown[]) : null;
+    entries.set(name, { maker: vu.id, buffer, error: null, waiters: [] });
+    return buffer ? { buffer } : { make: true };
   }
   if (entry.buffer) return { buffer: entry.buffer };
   if (entry.error) throw new Error(entry.error);
