@@ -236,6 +236,26 @@ export default function () {
     }
   });
 
+  test('an array the options pass does not make: the first synchronous VU makes it, the others wait for it', async () => {
+    const r = await run({
+      syncVus: true,
+      script: files.write(
+        'shared-maker.js',
+        `import { SharedArray } from 'k6/data';
+import { check } from 'k6';
+const d = __VU === 0 ? [] : new SharedArray('x', () => { console.log('made in VU ' + __VU); return [1, 2, { three: 3 }]; });
+export const options = { vus: 5, iterations: 10 };
+export default function () { check(d, { read: (d) => d.length === 3 && d[2].three === 3 }); }`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal((r.stderr.match(/made in VU/g) ?? []).length, 1, r.stderr);
+    assert.equal(
+      count(r.samples, 'checks', (s) => s.value === 1),
+      10,
+    );
+  });
+
   test('outside the init context, or a callback that returns no array: the same errors as on async VUs', async () => {
     const late = await run({
       syncVus: true,
