@@ -43,9 +43,13 @@ after(async () => {
   files.cleanup();
 });
 
+type Status = 'supported' | 'error';
+
 interface Row {
   name: string;
-  status: 'supported' | 'error';
+  status: Status;
+  /** On synchronous VUs (--sync-vus). */
+  sync: Status;
 }
 
 function coverageRows(): Row[] {
@@ -58,12 +62,13 @@ function coverageRows(): Row[] {
     .split('\n')
     .filter((l) => l.startsWith('| `') || l.startsWith('| object'))
     .map((l) => {
-      const [name, status] = l
+      const [name, status, sync] = l
         .split('|')
-        .slice(1, 3)
+        .slice(1, 4)
         .map((c) => c.trim());
-      assert.ok(status === 'supported' || status === 'error', `row ${name}: status "${status}"`);
-      return { name: name.replace(/^`([^`]*)`/, '$1'), status };
+      for (const s of [status, sync])
+        assert.ok(s === 'supported' || s === 'error', `row ${name}: status "${s}"`);
+      return { name: name.replace(/^`([^`]*)`/, '$1'), status: status as Status, sync: sync as Status };
     });
 }
 
@@ -135,39 +140,51 @@ describe('engine/README.md coverage table', () => {
   });
 
   for (const row of rows) {
-    test(`${row.name}: ${row.status}`, async () => {
-      if (row.name.startsWith('k6')) {
-        const specifier = row.name === 'k6/x/… (xk6 extensions)' ? 'k6/x/sql' : row.name;
-        const r = await run({
-          script: files.write(
-            `${specifier.replace(/\W/g, '_')}.js`,
-            `import * as m from '${specifier}';\nexport default function () { if (!m) throw new Error('empty'); }`,
-          ),
-        });
-        if (row.status === 'supported') {
-          assert.equal(r.exitCode, 0, r.stderr);
-          assert.equal(count(r.samples, 'iterations'), 1);
-        } else {
-          assert.equal(r.exitCode, 107);
-          assert.ok(r.stderr.includes(`\\"${specifier}\\"`), r.stderr);
-          assert.match(r.stderr, /--engine k6/);
+    for (const syncVus of [false, true]) {
+      const status = syncVus ? row.sync : row.status;
+      test(`${row.name}: ${status}${syncVus ? ' on synchronous VUs' : ''}`, async () => {
+        if (row.name.startsWith('k6')) {
+          const specifier = row.name === 'k6/x/… (xk6 extensions)' ? 'k6/x/sql' : row.name;
+          const r = await run({
+            syncVus,
+            script: files.write(
+              `${specifier.replace(/\W/g, '_')}.js`,
+              `import * as m from '${specifier}';\nexport default function () { if (!m) throw new Error('empty'); }`,
+            ),
+          });
+          if (status === 'supported') {
+            assert.equal(r.exitCode, 0, r.stderr);
+            assert.equal(count(r.samples, 'iterations'), 1);
+          } else {
+            assert.equal(r.exitCode, 107);
+            assert.ok(r.stderr.includes(`\\"${specifier}\\"`), r.stderr);
+            assert.match(r.stderr, /--engine k6/);
+          }
+          return;
         }
-        return;
-      }
-      const api = apiScript(row.name);
-      assert.ok(api, `no check for the row "${row.name}": add one to this test`);
-      const r = await run({ script: files.write(api.file, api.source), moduleCache: `${files.dir}/modules` });
-      if (row.status === 'supported') {
-        assert.equal(r.exitCode, 0, r.stderr);
-        assert.equal(
-          count(r.samples, 'checks', (s) => s.tags.check === 'works' && s.value === 1),
-          1,
-          r.stderr,
-        );
-      } else {
-        assert.match(r.stderr, api.error ?? /--engine k6/);
-        assert.equal(count(r.samples, 'iterations'), 0);
-      }
-    });
+        const api = apiScript(row.name);
+        assert.ok(api, `no check for the row "${row.name}": add one to this test`);
+        // k6's synchronous style: the same calls without async/await.
+        const source = syncVus
+          ? api.source.replace('async function', 'function').replaceAll('await ', '')
+          : api.source;
+        const r = await run({
+          syncVus,
+          script: files.write(`${syncVus ? 'sync-' : ''}${api.file}`, source),
+          moduleCache: `${files.dir}/modules`,
+        });
+        if (status === 'supported') {
+          assert.equal(r.exitCode, 0, r.stderr);
+          assert.equal(
+            count(r.samples, 'checks', (s) => s.tags.check === 'works' && s.value === 1),
+            1,
+            r.stderr,
+          );
+        } else {
+          assert.match(r.stderr, api.error ?? /--engine k6/);
+          assert.equal(count(r.samples, 'iterations'), 0);
+        }
+      });
+    }
   }
 });

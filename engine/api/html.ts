@@ -20,6 +20,17 @@ export function parseHTML(src: unknown): Selection {
   return new Selection($, $.root());
 }
 
+/** Response.html(): the body parsed as HTML; with a selector, the matches of find(selector). */
+export function htmlOf(body: string | ArrayBuffer | null, selector?: string): Selection {
+  if (typeof body !== 'string') {
+    throw new Error(
+      `cannot parse the response body as HTML: the body is ${body === null ? 'empty (responseType none?)' : 'binary'}.`,
+    );
+  }
+  const doc = parseHTML(body);
+  return selector === undefined ? doc : doc.find(selector);
+}
+
 type Tester = (index: number, selection: Selection) => unknown;
 type Filter = string | Tester | Selection;
 

@@ -5,6 +5,7 @@
 // as k6 does, by replacing it with ***SECRET_REDACTED***.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { settingsOfRun } from '../run-settings.ts';
 import type { TestContext } from '../test-context.ts';
 
 export const REDACTED = '***SECRET_REDACTED***';
@@ -123,4 +124,9 @@ export function secretStoreOf(test: TestContext, specs: string[]): SecretStore {
     test.redactWith((text) => s.redact(text));
   }
   return store;
+}
+
+/** `secrets.get(key)` / `secrets.source(name).get(key)` of a script in `test`. */
+export function readSecret(test: TestContext, sourceName: string, key: string): string {
+  return secretStoreOf(test, settingsOfRun(test.runId).secretSources ?? []).get(sourceName, key);
 }

@@ -2,17 +2,20 @@
 // request is a Call (call.ts) sent hop by hop over the VU's connections (state.ts); each hop's
 // samples are emitted by request-samples.ts.
 import type { VU } from '../vu.ts';
+import { batchEntry } from './batch.ts';
 import { FileData } from './body.ts';
 import { type Call, prepareCall, sendNextHop } from './call.ts';
+import { HTTP_CONSTANTS } from './constants.ts';
 import { CookieJar } from './cookies.ts';
-import { ExpectedStatuses } from './expected-statuses.ts';
+import { checkResponseCallback, ExpectedStatuses, type StatusSpec } from './expected-statuses.ts';
 import type { Params } from './params.ts';
 import { PendingResponse } from './pending.ts';
 import type { Response } from './response.ts';
-import { stateOf, TaggedURL } from './state.ts';
+import { stateOf } from './state.ts';
+import { type TaggedURL, taggedURL } from './tagged-url.ts';
 
 export type { Params } from './params.ts';
-export { closeConnections, TaggedURL } from './state.ts';
+export { closeConnections } from './state.ts';
 
 const NO_PARAMS: Params = {};
 
@@ -93,10 +96,8 @@ export function createHttp(vu: VU) {
       pending('http.options()', 'OPTIONS', url, body, params),
     batch(requests: unknown[] | Record<string, unknown>): Promise<unknown> {
       const one = (r: unknown): Promise<Response> => {
-        if (typeof r === 'string' || r instanceof TaggedURL) return request('GET', r, null);
-        if (Array.isArray(r)) return request(String(r[0]), r[1], r[2], r[3] as Params);
-        const o = r as { method?: string; url: unknown; body?: unknown; params?: Params };
-        return request(o.method ?? 'GET', o.url, o.body, o.params);
+        const e = batchEntry(r);
+        return request(e.method, e.url, e.body, e.params);
       };
       const settle = vu.blocking('http.batch()');
       if (Array.isArray(requests)) return Promise.all(requests.map(one)).finally(settle);
@@ -105,38 +106,16 @@ export function createHttp(vu: VU) {
         .then((rs) => Object.fromEntries(rs.map((r, i) => [keys[i], r])))
         .finally(settle);
     },
-    file: (data: string | ArrayBuffer, filename = 'file', contentType = 'application/octet-stream') =>
+    file: (data: string | ArrayBuffer, filename?: string, contentType?: string) =>
       new FileData(data, filename, contentType),
     cookieJar: () => stateOf(vu).jar,
     CookieJar,
-    expectedStatuses: (...args: Array<number | { min: number; max: number }>) => new ExpectedStatuses(args),
+    expectedStatuses: (...args: StatusSpec[]) => new ExpectedStatuses(args),
     setResponseCallback(callback: ExpectedStatuses | null): void {
-      if (callback !== null && !(callback instanceof ExpectedStatuses)) {
-        throw new Error('setResponseCallback() takes http.expectedStatuses(...) or null.');
-      }
-      stateOf(vu).callback = callback;
+      stateOf(vu).callback = checkResponseCallback(callback);
     },
-    url(strings: TemplateStringsArray, ...values: unknown[]): TaggedURL {
-      let url = '';
-      let name = '';
-      strings.forEach((s, i) => {
-        url += s;
-        name += s;
-        if (i < values.length) {
-          url += String(values[i]);
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: k6 names templated URLs with a literal ${}
-          name += '${}';
-        }
-      });
-      return new TaggedURL(url, name);
-    },
-    TLS_1_0: 'tls1.0',
-    TLS_1_1: 'tls1.1',
-    TLS_1_2: 'tls1.2',
-    TLS_1_3: 'tls1.3',
-    OCSP_STATUS_GOOD: 'good',
-    OCSP_STATUS_REVOKED: 'revoked',
-    OCSP_STATUS_UNKNOWN: 'unknown',
+    url: (strings: TemplateStringsArray, ...values: unknown[]): TaggedURL => taggedURL(strings, values),
+    ...HTTP_CONSTANTS,
   };
   return http;
 }

@@ -2,11 +2,12 @@
 // byte), a plain object (form-urlencoded), or an object holding http.file() parts (multipart).
 import { randomBytes } from 'node:crypto';
 
+/** What http.file() gives (k6's defaults: the name "file", application/octet-stream). */
 export class FileData {
   constructor(
     readonly data: string | ArrayBuffer | ArrayBufferView,
-    readonly filename: string,
-    readonly content_type: string,
+    readonly filename = 'file',
+    readonly content_type = 'application/octet-stream',
   ) {}
 }
 

@@ -15,15 +15,8 @@ import { emitRequestSamples } from './request-samples.ts';
 import { Response, type ResponseRequest, type ResponseType } from './response.ts';
 import type { ResponseHead } from './response-head.ts';
 import { type HopResult, sendHop, ZERO_TIMINGS } from './send.ts';
-import {
-  connectionFor,
-  type HttpState,
-  parseURL,
-  stateOf,
-  TaggedURL,
-  type Target,
-  targetOf,
-} from './state.ts';
+import { connectionFor, type HttpState, parseURL, stateOf, type Target, targetOf } from './state.ts';
+import { TaggedURL } from './tagged-url.ts';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 

@@ -1,7 +1,7 @@
 // k6's Response object. Headers, body text and cookies are decoded on first use: most load-test
 // iterations only look at `status`.
 
-import { parseHTML, type Selection } from '../api/html.ts';
+import { htmlOf, type Selection } from '../api/html.ts';
 import { parseSetCookie } from './cookies.ts';
 import { headersObject, headerValues } from './headers.ts';
 import { jsonBody } from './json-body.ts';
@@ -140,13 +140,6 @@ export class Response {
 
   /** Parses the body as HTML (k6/html's Selection); with a selector, the matches of find(selector). */
   html(selector?: string): Selection {
-    const body = this.body;
-    if (typeof body !== 'string') {
-      throw new Error(
-        `cannot parse the response body as HTML: the body is ${body === null ? 'empty (responseType none?)' : 'binary'}.`,
-      );
-    }
-    const doc = parseHTML(body);
-    return selector === undefined ? doc : doc.find(selector);
+    return htmlOf(this.body, selector);
   }
 }

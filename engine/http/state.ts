@@ -28,17 +28,6 @@ export interface HttpState {
   lastTags: LastTags | null;
 }
 
-/** What `http.url\`...\`` gives: a URL whose name tag is the template, not the filled-in value. */
-export class TaggedURL {
-  constructor(
-    readonly url: string,
-    readonly name: string,
-  ) {}
-  toString(): string {
-    return this.url;
-  }
-}
-
 export function stateOf(vu: VU): HttpState {
   let s = vu.httpState as HttpState | undefined;
   if (!s) {

@@ -12,6 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import type { MessagePort } from 'node:worker_threads';
 import { remoteSource } from './remote.ts';
+import { unsupportedModule } from './unsupported-module.ts';
 
 interface LoaderData {
   /** `k6/http` → file URL of the engine's facade module. */
@@ -66,25 +67,6 @@ function vuQuery(url: string | undefined): string | null {
   return params ? params.map((p) => p.replace(/^&/, '')).join('&') : null;
 }
 
-/** Why a k6 module is missing here, in one sentence that names it and the way out. */
-function unsupportedModule(specifier: string): string {
-  const useK6 = 'Run this script with the k6 binary (--engine k6) instead.';
-  if (/^k6\/(ws|websockets|experimental\/websockets)$/.test(specifier))
-    return `The module "${specifier}" (WebSockets) is not supported by the node engine. ${useK6}`;
-  if (/^k6\/(net\/grpc|experimental\/grpc)$/.test(specifier))
-    return `The module "${specifier}" (gRPC) is not supported by the node engine. ${useK6}`;
-  if (/^k6\/(experimental\/)?browser$/.test(specifier))
-    return `The module "${specifier}" (browser testing) is not supported by the node engine. ${useK6}`;
-  if (specifier.startsWith('k6/x/'))
-    return `The module "${specifier}" is an xk6 extension; the node engine cannot load extensions. Run this script with a k6 binary built with that extension (--engine k6) instead.`;
-  const supported = Object.keys(modules)
-    .filter((m) => !m.includes('x-engine'))
-    .join(', ');
-  if (specifier.startsWith('k6/experimental/'))
-    return `The module "${specifier}" is not supported by the node engine (it supports ${supported}). ${useK6}`;
-  return `The module "${specifier}" is not a k6 module the node engine knows (it supports ${supported}). ${useK6}`;
-}
-
 /** An error whose only stack line is the importing script, so the engine reports where it came from. */
 function scriptError(message: string, parentURL: string | undefined): Error {
   const err = new Error(message);
@@ -132,7 +114,14 @@ export async function resolve(
   if (query === null) return nextResolve(specifier, context);
   if (specifier === 'k6' || specifier.startsWith('k6/')) {
     const target = modules[specifier];
-    if (!target) throw scriptError(unsupportedModule(specifier), context.parentURL);
+    if (!target)
+      throw scriptError(
+        unsupportedModule(
+          specifier,
+          Object.keys(modules).filter((m) => !m.includes('x-engine')),
+        ),
+        context.parentURL,
+      );
     return { url: `${target}?${query}`, format: 'module', shortCircuit: true };
   }
   if (isRemote(specifier))

@@ -1,47 +1,19 @@
 // `import { SharedArray } from 'k6/data'`: the callback runs once per test (in the first VU that
 // asks for the name), its result is copied through JSON like k6 does, deep-frozen, and every VU
 // gets that same read-only array: one copy in memory, and writes throw (scripts are strict ES modules).
+import { checkSharedArray, deepFreeze, sharedArrayElements, sharedArraysOf } from '../api/shared-array.ts';
 import { vuForModule } from '../registry.ts';
-import type { TestContext } from '../test-context.ts';
 
 const vu = vuForModule(import.meta.url);
-// Each VU has its own instance of this module, so the arrays live in one map per thread; every VU
-// of a test runs in the same VU thread, so that is one copy per test.
-const STORE = Symbol.for('connect-perf-engine.shared-arrays');
-const holder = globalThis as unknown as Record<symbol, WeakMap<TestContext, Map<string, readonly unknown[]>>>;
-holder[STORE] ??= new WeakMap();
-const arraysByTest = holder[STORE];
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
-}
 
 function sharedArray(name: unknown, callback: unknown): readonly unknown[] {
-  if (typeof name !== 'string' || name === '') throw new TypeError('SharedArray needs a non-empty name.');
-  if (typeof callback !== 'function')
-    throw new TypeError(`SharedArray "${name}" needs a function that returns an array.`);
-  if (vu.phase !== 'init') {
-    throw new Error(
-      `new SharedArray("${name}") must be called in the init context (the top level of the script).`,
-    );
-  }
-  let arrays = arraysByTest.get(vu.test);
-  if (!arrays) {
-    arrays = new Map();
-    arraysByTest.set(vu.test, arrays);
-  }
+  checkSharedArray(name, callback, vu.phase === 'init');
+  // Each VU has its own instance of this module; the arrays are kept per test in ../api (one
+  // instance per thread), and every VU of a test runs in the same VU thread: one copy per test.
+  const arrays = sharedArraysOf(vu.test);
   const existing = arrays.get(name);
   if (existing) return existing;
-  const result = (callback as () => unknown)();
-  if (!Array.isArray(result)) {
-    throw new TypeError(
-      `SharedArray "${name}": the function returned ${typeof result}; it must return an array.`,
-    );
-  }
+  const result = sharedArrayElements(name, callback as () => unknown);
   const frozen = deepFreeze(JSON.parse(JSON.stringify(result)) as unknown[]);
   arrays.set(name, frozen);
   return frozen;

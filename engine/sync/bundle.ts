@@ -2,12 +2,14 @@
 // with its imports in one ES module graph (k6 names resolved to ./modules/, remote modules read
 // through the module cache, `.ts` type-stripped). Plain JavaScript starts a thread in tens of
 // milliseconds, where registering loader hooks in every thread would take about a second each.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
+import { MODULES } from '../loader/register.ts';
 import { remoteSource } from '../loader/remote.ts';
+import { unsupportedModule } from '../loader/unsupported-module.ts';
 import { defaultModuleCache, type RunSettings } from '../run-settings.ts';
 
 /** The k6 modules a synchronous VU can import so far (one facade file each). */
@@ -18,6 +20,15 @@ export const SYNC_MODULES: Readonly<Record<string, string>> = {
   'k6/execution': 'execution.ts',
   'k6/timers': 'timers.ts',
   'k6/experimental/timers': 'timers.ts',
+  'k6/encoding': 'encoding.ts',
+  'k6/crypto': 'crypto.ts',
+  'k6/data': 'data.ts',
+  'k6/html': 'html.ts',
+  'k6/secrets': 'secrets.ts',
+  'k6/experimental/webcrypto': 'webcrypto.ts',
+  'k6/experimental/fs': 'fs.ts',
+  'k6/experimental/csv': 'csv.ts',
+  'k6/experimental/streams': 'streams.ts',
 };
 
 export interface SyncBundle {
@@ -37,9 +48,11 @@ function k6Modules(moduleCache: string): Plugin {
       build.onResolve({ filter: /^k6(\/|$)/ }, (args) => {
         const file = SYNC_MODULES[args.path];
         if (!file) {
-          return {
-            errors: [{ text: `the module "${args.path}" is not available to synchronous VUs yet` }],
-          };
+          const text =
+            args.path in MODULES
+              ? `the module "${args.path}" is not available to synchronous VUs yet`
+              : unsupportedModule(args.path, Object.keys(SYNC_MODULES));
+          return { errors: [{ text }] };
         }
         return { path: new URL(file, dir).pathname };
       });
@@ -53,6 +66,28 @@ function k6Modules(moduleCache: string): Plugin {
         contents: await remoteSource(args.path, moduleCache),
         loader: 'js',
       }));
+    },
+  };
+}
+
+const ENGINE_DIR = fileURLToPath(new URL('../', import.meta.url));
+
+/**
+ * Engine modules keep their own `import.meta.url` in the build (esbuild would give them the
+ * bundle's, in a temporary folder), so that `createRequire(import.meta.url)` still finds the
+ * engine's packages (js-md4, cheerio: loaded from node_modules, on first use, not bundled).
+ */
+function engineLocations(): Plugin {
+  return {
+    name: 'engine-import-meta-url',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, async (args) => {
+        if (!args.path.startsWith(ENGINE_DIR)) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes('import.meta.url')) return undefined;
+        const url = JSON.stringify(pathToFileURL(args.path).href);
+        return { contents: source.replaceAll('import.meta.url', url), loader: 'ts' };
+      });
     },
   };
 }
@@ -80,7 +115,7 @@ export async function buildSyncBundle(
     outdir,
     outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
-    plugins: [k6Modules(resolve(settings.moduleCache ?? defaultModuleCache()))],
+    plugins: [k6Modules(resolve(settings.moduleCache ?? defaultModuleCache())), engineLocations()],
   });
   if (result.errors.length > 0) {
     await rm(outdir, { recursive: true, force: true });

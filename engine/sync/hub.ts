@@ -7,6 +7,7 @@ import { createHttp } from '../http/api.ts';
 import type { Response } from '../http/response.ts';
 import { InterruptedError, type VU } from '../vu.ts';
 import type { SyncBundle } from './bundle.ts';
+import { HubCalls } from './hub-calls.ts';
 import {
   ACTIVITY,
   type AsyncReply,
@@ -19,7 +20,9 @@ import {
   type SyncVuInit,
   type ToSyncVu,
   WAITING,
+  type WireRequest,
 } from './protocol.ts';
+import { abandonSharedArrays } from './shared-arrays.ts';
 
 /** At most this many synchronous VUs in one run: each is a thread of about 8 MB. */
 export const MAX_SYNC_VUS = 500;
@@ -75,6 +78,7 @@ export class SyncVu {
   private readonly replies: MessagePort;
   private readonly asyncReplies: MessagePort;
   private readonly http;
+  private readonly calls: HubCalls;
   private loaded: { resolve: (names: string[]) => void; reject: (err: Error) => void } | null = null;
   private dead = false;
   private sentData: { has: boolean; value: unknown } = { has: false, value: undefined };
@@ -85,6 +89,7 @@ export class SyncVu {
     private readonly host: SyncHost,
   ) {
     this.http = createHttp(vu);
+    this.calls = new HubCalls(vu);
     const { port1, port2 } = new MessageChannel();
     const awaited = new MessageChannel();
     this.replies = port1;
@@ -209,6 +214,7 @@ export class SyncVu {
   }
 
   private lost(err: Error): void {
+    abandonSharedArrays(this.vu);
     this.loaded?.reject(err);
     this.running?.reject(err);
     this.loaded = null;
@@ -309,17 +315,14 @@ export class SyncVu {
   private async perform(call: SyncCall): Promise<unknown> {
     const vu = this.vu;
     switch (call.op) {
-      case 'request': {
-        const r = await this.http.asyncRequest(
-          call.method,
-          call.url,
-          call.body,
-          (call.params ?? undefined) as Parameters<typeof this.http.asyncRequest>[3],
-        );
-        return plainResponse(r);
-      }
+      case 'request':
+        return plainResponse(await this.http.asyncRequest(...this.calls.requestArgs(call)));
       case 'batch': {
-        const rs = (await this.http.batch(call.requests as unknown[])) as Record<string, Response>;
+        const args = (w: WireRequest) => this.calls.requestArgs(w);
+        const requests = Array.isArray(call.requests)
+          ? call.requests.map(args)
+          : Object.fromEntries(Object.entries(call.requests).map(([k, w]) => [k, args(w)]));
+        const rs = (await this.http.batch(requests)) as Record<string, Response>;
         const out: Record<string, unknown> | unknown[] = Array.isArray(rs) ? [] : {};
         for (const [k, r] of Object.entries(rs)) (out as Record<string, unknown>)[k] = plainResponse(r);
         return out;
@@ -330,6 +333,8 @@ export class SyncVu {
         vu.test.abort(call.message);
         vu.interrupt();
         return undefined;
+      default:
+        return this.calls.perform(call);
     }
   }
 }

@@ -1,6 +1,7 @@
 // Messages between a synchronous VU's thread (./vu-thread.ts, runs the script) and the VU thread
 // that hosts it (./hub.ts, performs its requests and turns its checks and metrics into samples).
 // Everything goes over one port, so the hub sees them in the order the script made them.
+import type { StatusSpec } from '../http/expected-statuses.ts';
 
 export interface SyncVuInit {
   runId: string;
@@ -28,10 +29,40 @@ export const ACTIVITY = 2;
 export const WAITING = 3;
 export const CONTROL_WORDS = 4;
 
+/**
+ * A request's arguments as they cross to the hub: the k6/http objects in them (http.url, http.file,
+ * a cookie jar, expectedStatuses) taken apart, the rest as the script gave it.
+ */
+export interface WireRequest {
+  method: string;
+  url: string;
+  /** The name tag of an http.url`…` URL. */
+  name?: string;
+  body: unknown;
+  /** The keys of the body that hold an http.file() ({ data, filename, content_type }). */
+  files?: string[];
+  /** params without jar and responseCallback. */
+  params: Record<string, unknown> | null;
+  /** params.jar: a jar's number in the hub (./hub-calls.ts), null for none; absent: the VU's jar. */
+  jar?: number | null;
+  /** params.responseCallback: expectedStatuses' codes and ranges, or null; absent: the VU's callback. */
+  expected?: StatusSpec[] | null;
+}
+
+/** The methods of k6's CookieJar a script can call. */
+export type JarMethod = 'set' | 'cookiesForURL' | 'clear' | 'delete';
+
 /** A blocking call: the VU thread waits for its reply. */
 export type SyncCall =
-  | { op: 'request'; method: string; url: string; body: unknown; params: unknown }
-  | { op: 'batch'; requests: unknown }
+  | ({ op: 'request' } & WireRequest)
+  | { op: 'batch'; requests: WireRequest[] | Record<string, WireRequest> }
+  | { op: 'jar-new' }
+  | { op: 'jar'; jar: number; method: JarMethod; args: unknown[] }
+  | { op: 'response-callback'; expected: StatusSpec[] | null }
+  | { op: 'secret'; source: string; key: string }
+  /** Replies { buffer } once the array exists, or { make: true }: this VU runs the callback. */
+  | { op: 'shared-array'; name: string }
+  | { op: 'shared-array-made'; name: string; buffer: SharedArrayBuffer | null; error?: string }
   /** k6/execution's figures that change while the VU runs. */
   | { op: 'execution'; what: 'instance' | 'progress' }
   | { op: 'abort'; message: string };

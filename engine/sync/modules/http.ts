@@ -1,8 +1,18 @@
 // `import http from 'k6/http'` in a synchronous VU's thread: each request blocks this thread while
 // the hub performs it with the engine's HTTP code (timings and samples are taken there) and hands
-// back the response's data.
+// back the response's data. The k6/http objects a script passes along (http.url, http.file,
+// expectedStatuses, cookie jars) are built by the same code as on async VUs and taken apart for
+// the trip (WireRequest); cookie jars live in the hub, so their methods are blocking calls too.
+import { htmlOf, type Selection } from '../../api/html.ts';
+import { batchEntry } from '../../http/batch.ts';
+import { FileData } from '../../http/body.ts';
+import { HTTP_CONSTANTS } from '../../http/constants.ts';
+import type { CookieOptions } from '../../http/cookies.ts';
+import { checkResponseCallback, ExpectedStatuses, type StatusSpec } from '../../http/expected-statuses.ts';
 import { jsonBody } from '../../http/json-body.ts';
+import { TaggedURL, taggedURL } from '../../http/tagged-url.ts';
 import { block, callAsync, unsupported } from '../channel.ts';
+import type { JarMethod, WireRequest } from '../protocol.ts';
 
 interface ResponseData {
   url: string;
@@ -14,8 +24,8 @@ const responseMethods = {
   json(this: ResponseData, selector?: string): unknown {
     return jsonBody(this.body, this.url, selector);
   },
-  html(): never {
-    return unsupported('Response.html()');
+  html(this: ResponseData, selector?: string): Selection {
+    return htmlOf(this.body, selector);
   },
   clickLink(): never {
     return unsupported('Response.clickLink()');
@@ -29,25 +39,92 @@ function response(data: unknown): unknown {
   return Object.setPrototypeOf(data as object, responseMethods);
 }
 
+/** Its number in the hub's table of this VU's jars (0: the VU's own jar). */
+const jarIds = new WeakMap<object, number>();
+
+/** k6's CookieJar; the cookies themselves are kept by the hub. */
+export class CookieJar {
+  constructor() {
+    jarIds.set(this, block({ op: 'jar-new' }) as number);
+  }
+  set(url: string, name: string, value: string, options?: CookieOptions): void {
+    jarCall(this, 'set', options === undefined ? [url, name, value] : [url, name, value, options]);
+  }
+  cookiesForURL(url: string): Record<string, string[]> {
+    return jarCall(this, 'cookiesForURL', [url]) as Record<string, string[]>;
+  }
+  clear(url: string): void {
+    jarCall(this, 'clear', [url]);
+  }
+  delete(url: string, name: string): void {
+    jarCall(this, 'delete', [url, name]);
+  }
+}
+
+function jarCall(jar: CookieJar, method: JarMethod, args: unknown[]): unknown {
+  const plain = args.map((a) => (a instanceof TaggedURL ? a.url : a));
+  plainArgument(plain, `cookieJar.${method}() with arguments other than strings and plain objects`);
+  return block({ op: 'jar', jar: jarIds.get(jar) as number, method, args: plain });
+}
+
+let vuJar: CookieJar | null = null;
+export function cookieJar(): CookieJar {
+  if (!vuJar) {
+    vuJar = Object.create(CookieJar.prototype) as CookieJar;
+    jarIds.set(vuJar, 0);
+  }
+  return vuJar;
+}
+
+/** Objects whose prototype would be lost on the way (class instances, functions) are refused. */
 function plainArgument(value: unknown, what: string): void {
-  if (value === null || typeof value !== 'object' || value instanceof ArrayBuffer) return;
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value)
+  )
+    return;
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) unsupported(what);
+  const plain =
+    proto === Object.prototype || proto === Array.prototype || proto === null || value instanceof FileData;
+  if (!plain) unsupported(what);
   for (const v of Object.values(value as object)) {
-    if (typeof v === 'function') unsupported(what);
+    if (typeof v === 'function' || typeof v === 'symbol') unsupported(what);
     plainArgument(v, what);
   }
 }
 
-function requestCall(method: string, url: unknown, body?: unknown, params?: unknown) {
-  if (typeof url !== 'string') unsupported('A request URL that is not a string (http.url`…`)');
-  plainArgument(body, 'A request body other than a string, ArrayBuffer or plain object (http.file())');
-  plainArgument(params, 'Request params with objects from k6/http (expectedStatuses, a cookie jar)');
-  return { op: 'request' as const, method, url: url as string, body: body ?? null, params: params ?? null };
+const PLAIN_ONLY =
+  'Request arguments holding objects other than plain objects, arrays, ArrayBuffers and k6/http objects';
+
+function wireRequest(method: string, url: unknown, body: unknown, params: unknown): WireRequest {
+  const wire: WireRequest = { method, url: String(url), body: body ?? null, params: null };
+  if (url instanceof TaggedURL) wire.name = url.name;
+  if (body !== null && typeof body === 'object' && !(body instanceof FileData)) {
+    const files = Object.keys(body).filter((k) => (body as Record<string, unknown>)[k] instanceof FileData);
+    if (files.length > 0) wire.files = files;
+  }
+  plainArgument(body, PLAIN_ONLY);
+  if (params === null || typeof params !== 'object') return wire;
+  const { jar, responseCallback, ...rest } = params as Record<string, unknown>;
+  plainArgument(rest, PLAIN_ONLY);
+  wire.params = rest;
+  if (jar !== undefined) {
+    if (jar !== null && !jarIds.has(jar as object))
+      throw new TypeError('params.jar takes http.cookieJar(), a new http.CookieJar() or null.');
+    wire.jar = jar === null ? null : (jarIds.get(jar as object) as number);
+  }
+  if (responseCallback !== undefined) {
+    if (responseCallback !== null && !(responseCallback instanceof ExpectedStatuses))
+      throw new TypeError('params.responseCallback takes http.expectedStatuses(...) or null.');
+    wire.expected = responseCallback === null ? null : responseCallback.specs();
+  }
+  return wire;
 }
 
 export function request(method: string, url: unknown, body?: unknown, params?: unknown): unknown {
-  return response(block(requestCall(method, url, body, params)));
+  return response(block({ op: 'request', ...wireRequest(method, url, body, params) }));
 }
 
 /** Does not block: the VU's code goes on and awaits the response, as in k6. */
@@ -57,7 +134,11 @@ export function asyncRequest(
   body?: unknown,
   params?: unknown,
 ): Promise<unknown> {
-  return callAsync(requestCall(method, url, body, params)).then(response);
+  try {
+    return callAsync({ op: 'request', ...wireRequest(method, url, body, params) }).then(response);
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 export const get = (url: unknown, params?: unknown) => request('GET', url, null, params);
@@ -70,18 +151,38 @@ export const options = (url: unknown, body?: unknown, params?: unknown) =>
   request('OPTIONS', url, body, params);
 
 export function batch(requests: unknown[] | Record<string, unknown>): unknown {
-  plainArgument(requests, 'http.batch() with objects from k6/http (http.url`…`, http.file())');
-  const out = block({ op: 'batch', requests }) as unknown[] | Record<string, unknown>;
+  const wire = (r: unknown) => {
+    const e = batchEntry(r);
+    return wireRequest(e.method, e.url, e.body, e.params);
+  };
+  const out = block({
+    op: 'batch',
+    requests: Array.isArray(requests)
+      ? requests.map(wire)
+      : Object.fromEntries(Object.entries(requests).map(([k, r]) => [k, wire(r)])),
+  }) as unknown[] | Record<string, unknown>;
   for (const value of Object.values(out)) response(value);
   return out;
 }
 
-const missing = (name: string) => (): never => unsupported(`http.${name}()`);
-export const file = missing('file');
-export const cookieJar = missing('cookieJar');
-export const expectedStatuses = missing('expectedStatuses');
-export const setResponseCallback = missing('setResponseCallback');
-export const url = missing('url');
+export const file = (data: string | ArrayBuffer, filename?: string, contentType?: string) =>
+  new FileData(data, filename, contentType);
+export const expectedStatuses = (...args: StatusSpec[]) => new ExpectedStatuses(args);
+export function setResponseCallback(callback: ExpectedStatuses | null): void {
+  block({ op: 'response-callback', expected: checkResponseCallback(callback)?.specs() ?? null });
+}
+export const url = (strings: TemplateStringsArray, ...values: unknown[]): TaggedURL =>
+  taggedURL(strings, values);
+
+export const {
+  TLS_1_0,
+  TLS_1_1,
+  TLS_1_2,
+  TLS_1_3,
+  OCSP_STATUS_GOOD,
+  OCSP_STATUS_REVOKED,
+  OCSP_STATUS_UNKNOWN,
+} = HTTP_CONSTANTS;
 
 export default {
   request,
@@ -96,7 +197,9 @@ export default {
   asyncRequest,
   file,
   cookieJar,
+  CookieJar,
   expectedStatuses,
   setResponseCallback,
   url,
+  ...HTTP_CONSTANTS,
 };
