@@ -160,7 +160,9 @@ const data = new SharedArray('some name', function () {
 });
 globalThis.__arrays.add(data);
 export const options = { vus: 3, iterations: 6 };
-export default function () {
+// Async VUs share one thread, so the thread's globals can count the callback's runs and the arrays
+// (synchronous VUs: test/engine-sync-modules.test.ts).
+export default async function () {
   const element = data[Math.floor(Math.random() * data.length)];
   let arrayWrite = false, elementWrite = false, nestedWrite = false, push = false;
   try { data[0] = 1; } catch (e) { arrayWrite = e instanceof TypeError; }
