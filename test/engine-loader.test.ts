@@ -92,7 +92,7 @@ function runCli(
 
 describe('CommonJS modules (jslib serves UMD bundles) as k6 loads them', () => {
   for (const kind of ['async', 'plain'] as const) {
-    test(`module.exports becomes the default export; ES modules are untouched (${kind} functions)`, async () => {
+    test(`module.exports becomes the default export, its names named exports; ES modules are untouched (${kind} functions)`, async () => {
       files.write(
         'umd-lib.js',
         `(function (root, factory) {
@@ -102,21 +102,25 @@ describe('CommonJS modules (jslib serves UMD bundles) as k6 loads them', () => {
          })(this, function () { return { greet: (n) => 'hi ' + n }; });`,
       );
       files.write('cjs-lib.js', "exports.double = (n) => n * 2;\nexports['name'] = 'cjs';");
+      files.write(
+        'cjs-named.js',
+        "'use strict';\nObject.defineProperty(exports, '__esModule', { value: true });\nexports.textSummary = (d) => 'summary of ' + d;",
+      );
       files.write('esm-lib.js', "export const note = 'module.exports is only mentioned here';");
       const r = await run({
         script: files.write(
           `cjs-${kind}.js`,
-          `import Lib from './umd-lib.js'; import cjs from './cjs-lib.js'; import { note } from './esm-lib.js';
+          `import Lib from './umd-lib.js'; import cjs from './cjs-lib.js'; import { note } from './esm-lib.js'; import { textSummary } from './cjs-named.js';
            import { check } from 'k6';
            export default ${kind === 'async' ? 'async ' : ''}function () {
-             check(null, { umd: () => Lib.greet('x') === 'hi x', cjs: () => cjs.double(2) === 4 && cjs.name === 'cjs', esm: () => note.startsWith('module') });
+             check(null, { umd: () => Lib.greet('x') === 'hi x', cjs: () => cjs.double(2) === 4 && cjs.name === 'cjs', esm: () => note.startsWith('module'), named: () => textSummary('x') === 'summary of x' });
            }`,
         ),
       });
       assert.equal(r.exitCode, 0, r.stderr);
       assert.equal(
         count(r.samples, 'checks', (s) => s.value === 1),
-        3,
+        4,
         r.stderr,
       );
     });

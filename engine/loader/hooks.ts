@@ -182,8 +182,11 @@ export async function load(
 }
 
 /**
- * k6 also loads CommonJS modules (jslib serves many libraries as UMD bundles): such a module
- * becomes an ES module whose default export is its `module.exports`. ES modules are left as they are.
+ * k6 also loads CommonJS modules (jslib serves many libraries as UMD or CommonJS bundles): such a
+ * module becomes an ES module whose default export is its `module.exports` and whose named exports
+ * are the names it assigns to `exports` (found the way Node finds them, with cjs-module-lexer), so
+ * `import { textSummary } from '…/k6-summary/0.0.2/index.js'` works as in k6. ES modules are left
+ * as they are.
  */
 async function esModuleOf(source: string, path: string): Promise<string> {
   if (!/\b(module\.exports|exports\.\w|exports\[|require\s*\()/.test(source)) return source;
@@ -195,7 +198,27 @@ async function esModuleOf(source: string, path: string): Promise<string> {
     // Not parseable as a script either: Node's own error for the original source says more.
     return source;
   }
-  return out.includes('__commonJS(') ? out : source;
+  const tail = out.lastIndexOf('export default ');
+  if (!out.includes('__commonJS(') || tail < 0) return source;
+  const names = (await cjsExportNames(source)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+  const value = out.slice(tail + 'export default '.length).replace(/;\s*$/, '');
+  return (
+    `${out.slice(0, tail)}const __k6_cjs = ${value};\nexport default __k6_cjs;\n` +
+    (names.length > 0 ? `export const { ${names.join(', ')} } = __k6_cjs;\n` : '')
+  );
+}
+
+async function cjsExportNames(source: string): Promise<string[]> {
+  const lexer = (await import('cjs-module-lexer')) as unknown as {
+    init?: () => Promise<void>;
+    parse(source: string): { exports: string[] };
+  };
+  await lexer.init?.();
+  try {
+    return [...new Set(lexer.parse(source).exports)];
+  } catch {
+    return [];
+  }
 }
 
 /** TypeScript to JavaScript as k6 does it: types stripped file by file, ES modules kept, no checks. */
