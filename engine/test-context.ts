@@ -1,4 +1,5 @@
 // What the k6 module facades see of the running test: one object per test run, shared by all VUs.
+import type { Routing } from './http/route.ts';
 import type { MetricRegistry } from './metrics/registry.ts';
 import type { SampleGroup } from './metrics/sample-groups.ts';
 import type { Sample } from './metrics/types.ts';
@@ -13,6 +14,15 @@ export interface HttpSettings {
   maxRedirects: number;
   discardResponseBodies: boolean;
   throw: boolean;
+  /** `hosts`, the environment's proxy and blockHostnames; null when none is set (requests go as written). */
+  routing: Routing | null;
+  noConnectionReuse: boolean;
+  noVUConnectionReuse: boolean;
+  noCookiesReset: boolean;
+  /** httpDebug: '' off, 'headers', or 'full' (bodies too). */
+  httpDebug: '' | 'headers' | 'full';
+  /** `batch`: how many requests of one http.batch() run at once. */
+  batch: number;
 }
 
 export type IterationOutcome = 'completed' | 'interrupted' | 'failed';

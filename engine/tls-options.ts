@@ -1,7 +1,9 @@
 // The http module's settings from the script's options: TLS trust and client certificates, user
-// agent, redirects, body handling.
+// agent, redirects, body handling, connection reuse, where connections go (hosts, the
+// environment's proxy, blockHostnames), debugging.
 import { existsSync, readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
+import { proxyFromEnv, Routing } from './http/route.ts';
 import type { HttpSettings } from './test-context.ts';
 
 export const ENGINE_VERSION = '0.1.0';
@@ -15,10 +17,24 @@ export function defaultHttpSettings(): HttpSettings {
     maxRedirects: 10,
     discardResponseBodies: false,
     throw: false,
+    routing: null,
+    noConnectionReuse: false,
+    noVUConnectionReuse: false,
+    noCookiesReset: false,
+    httpDebug: '',
+    batch: 20,
   };
 }
 
-/** Settings for `o` (merged options); NODE_EXTRA_CA_CERTS from the process or `-e` is trusted too. */
+function httpDebugOf(value: unknown): HttpSettings['httpDebug'] {
+  if (value === 'full') return 'full';
+  return value === 'headers' || value === true ? 'headers' : '';
+}
+
+/**
+ * Settings for `o` (merged options); NODE_EXTRA_CA_CERTS from the process or `-e` is trusted too.
+ * The proxy comes from the process environment, as k6 (Go) takes it.
+ */
 export function httpSettings(o: Record<string, unknown>, env: Record<string, string>): HttpSettings {
   const extra: string[] = [];
   const caFile = process.env.NODE_EXTRA_CA_CERTS ?? env.NODE_EXTRA_CA_CERTS;
@@ -36,5 +52,15 @@ export function httpSettings(o: Record<string, unknown>, env: Record<string, str
     discardResponseBodies: o.discardResponseBodies === true,
     throw: o.throw === true,
     userAgent: typeof o.userAgent === 'string' ? o.userAgent : settings.userAgent,
+    routing: Routing.of({
+      hosts: o.hosts as Record<string, string> | undefined,
+      proxy: proxyFromEnv(process.env),
+      blockHostnames: Array.isArray(o.blockHostnames) ? o.blockHostnames.map(String) : [],
+    }),
+    noConnectionReuse: o.noConnectionReuse === true,
+    noVUConnectionReuse: o.noVUConnectionReuse === true,
+    noCookiesReset: o.noCookiesReset === true,
+    httpDebug: httpDebugOf(o.httpDebug),
+    batch: typeof o.batch === 'number' && o.batch > 0 ? o.batch : settings.batch,
   };
 }

@@ -2,6 +2,7 @@
 // group/scenario it is in (for tags), its HTTP connections and cookie jar, and the means to
 // interrupt the iteration it is running.
 import { IterationSamples } from './metrics/sample-groups.ts';
+import { parseDuration } from './metrics/time.ts';
 import type { IterationOutcome, ScenarioView, TestContext } from './test-context.ts';
 
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
@@ -49,6 +50,10 @@ export class VU {
   httpState: unknown = undefined;
   /** Set by the http module: cancels the VU's requests in flight (they are not in `pending`). */
   interruptRequests: ((err: Error) => void) | null = null;
+  /** Set by the http module: a new iteration begins (cookie jar reset, noVUConnectionReuse). */
+  iterationStarting: (() => void) | null = null;
+  /** minIterationDuration in ms, read from the options at the first iteration (0: none). */
+  private minIterationMs = -1;
   readonly tags: Record<string, string>;
   readonly metadata: Record<string, string> = {};
   private tagsVersion = 0;
@@ -177,6 +182,7 @@ export class VU {
     this.iterationInScenario++;
     this.iterationInTest = scenario.nextIterationInTest();
     this.bindings?.setIter(this.iter);
+    this.iterationStarting?.();
     const start = performance.now();
     let outcome: IterationOutcome = 'completed';
     try {
@@ -205,9 +211,37 @@ export class VU {
     if (this.pending.size > 0) this.pending.clear();
     this.group = '';
     this.emitEnd(outcome === 'completed' ? performance.now() - start : -1);
+    const rest = outcome === 'interrupted' ? undefined : this.restUntil(start);
+    if (rest) await rest;
     const breath = scenario.iterationEnded(this, outcome);
     if (breath) await breath;
     return outcome;
+  }
+
+  /**
+   * minIterationDuration: the VU waits out the rest of it after the iteration (not counted in
+   * iteration_duration); an interruption ends the wait.
+   */
+  private restUntil(start: number): Promise<void> | undefined {
+    if (this.minIterationMs < 0) {
+      const value = this.test.options.minIterationDuration;
+      this.minIterationMs =
+        value === undefined || value === null || value === ''
+          ? 0
+          : parseDuration(value as string, 'minIterationDuration');
+    }
+    const left = this.minIterationMs - (performance.now() - start);
+    if (left <= 0 || this.interrupted) return undefined;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        remove();
+        resolve();
+      }, left);
+      const remove = this.onInterrupt(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
 

@@ -16,6 +16,20 @@ export { closeConnections, TaggedURL } from './state.ts';
 
 const NO_PARAMS: Params = {};
 
+/** `start` for every item, at most `limit` running at once (the `batch` option); results in order. */
+function atMost<T, R>(limit: number, items: T[], start: (item: T) => Promise<R>): Promise<R[]> {
+  if (items.length <= limit) return Promise.all(items.map(start));
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await start(items[i]);
+    }
+  };
+  return Promise.all(Array.from({ length: limit }, worker)).then(() => results);
+}
+
 export function createHttp(vu: VU) {
   /** Starts a request; the response (or the error k6 would throw) is handed to resolve/reject. */
   function send(
@@ -81,9 +95,10 @@ export function createHttp(vu: VU) {
         return request(o.method ?? 'GET', o.url, o.body, o.params);
       };
       const settle = vu.blocking('http.batch()');
-      if (Array.isArray(requests)) return Promise.all(requests.map(one)).finally(settle);
+      const limit = vu.test.http.batch;
+      if (Array.isArray(requests)) return atMost(limit, requests, one).finally(settle);
       const keys = Object.keys(requests);
-      return Promise.all(keys.map((k) => one(requests[k])))
+      return atMost(limit, keys, (k) => one(requests[k]))
         .then((rs) => Object.fromEntries(rs.map((r, i) => [keys[i], r])))
         .finally(settle);
     },

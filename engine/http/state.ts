@@ -52,12 +52,25 @@ export function stateOf(vu: VU): HttpState {
       lastTags: null,
     };
     vu.httpState = s;
-    const connections = s.connections;
+    const state = s;
     vu.interruptRequests = (err) => {
-      for (const conn of connections.values()) conn.cancelAll(err);
+      for (const conn of state.connections.values()) conn.cancelAll(err);
+    };
+    const settings = vu.test.http;
+    vu.iterationStarting = () => {
+      // k6 gives every iteration an empty cookie jar unless noCookiesReset.
+      if (!settings.noCookiesReset && !state.jar.isEmpty()) state.jar = new CookieJar();
+      if (settings.noVUConnectionReuse && state.connections.size > 0) dropConnections(state);
     };
   }
   return s;
+}
+
+/** noVUConnectionReuse: the next iteration opens new connections. */
+function dropConnections(state: HttpState): void {
+  for (const conn of state.connections.values()) void conn.close();
+  state.connections.clear();
+  for (const target of state.urls.values()) target.connection = null;
 }
 
 /** Closes a VU's connections at the end of the test. */
@@ -126,7 +139,9 @@ export function connectionFor(vu: VU, state: HttpState, target: Target): Connect
   const key = `${url.protocol}//${url.host}`;
   let conn = state.connections.get(key);
   if (!conn) {
-    conn = new Connection(url.origin, tlsOptionsFor(vu, url.hostname));
+    const settings = vu.test.http;
+    const route = settings.routing ? settings.routing.route(url) : null;
+    conn = new Connection(url.origin, tlsOptionsFor(vu, url.hostname), route, settings.noConnectionReuse);
     state.connections.set(key, conn);
   }
   target.connection = conn;
