@@ -519,6 +519,8 @@ export const ROOT_HELP = `connect-perf-engine — runs k6 scripts on Node.js wit
 
 Usage:
   connect-perf-engine run [flags] <script.js>
+  connect-perf-engine inspect [flags] <script.js>   print the script's options, merged with flags,
+                                                    K6_* variables and the config file (JSON)
   connect-perf-engine version
 
 Run "connect-perf-engine run --help" for the run flags.
@@ -526,16 +528,39 @@ Run "connect-perf-engine run --help" for the run flags.
 
 export const RUN_HELP = `Usage: connect-perf-engine run [flags] <script.js>
 
-Flags (k6's names):
+Flags (k6's names; each also as its K6_* variable where k6 has one, e.g. K6_VUS, K6_DURATION;
+precedence: flag > K6_* > --config file > the script's options):
   -u, --vus N                      number of VUs
   -d, --duration D                 test duration, e.g. 30s, 1m30s
   -i, --iterations N               total iterations (shared between VUs)
   -s, --stage D:T[,D:T…]           ramping stages (also --stages)
-  -e, --env K=V                    add K to __ENV (repeatable)
-  -o, --out json=FILE              NDJSON results (FILE.gz compresses, "-" is stdout)
+  -e, --env K=V                    add K to __ENV (repeatable; does not set options)
+  -c, --config FILE                k6's JSON config file (default ~/.config/k6/config.json if present)
+  -o, --out json=FILE              NDJSON results (FILE.gz compresses, "-" is stdout); K6_OUT=a,b
       --summary-export FILE        k6's legacy JSON summary
       --summary-trend-stats LIST   e.g. avg,min,med,max,p(90),p(95),p(99)
+      --summary-time-unit s|ms|us  one unit for every time in the summary
+      --summary-mode MODE          compact (default) or legacy: this engine's text summary;
+                                   disabled: no summary, handleSummary() or export (full: refused)
+      --no-summary                 same as --summary-mode=disabled
+      --no-thresholds              do not evaluate thresholds
       --tag K=V                    tag every sample (repeatable)
+      --insecure-skip-tls-verify   do not verify servers' TLS certificates
+  -w, --throw                      throw on failed requests
+      --user-agent UA              User-Agent of every request ("" for none)
+      --max-redirects N            redirects followed (default 10)
+      --discard-response-bodies    responseType "none" unless a request asks otherwise
+      --no-connection-reuse        a new connection for every request (Connection: close)
+      --no-vu-connection-reuse     new connections for every iteration
+      --batch N                    requests of one http.batch() at once (default 20)
+      --batch-per-host 1           the only value: a VU has one connection per host
+      --min-iteration-duration D   iterations last at least D
+      --block-hostnames LIST       fail requests to these names (*.example.com patterns)
+      --http-debug[=full]          print each request and response (full: with bodies) to stderr
+      --console-output FILE        console.* lines go to FILE
+      --log-output WHERE           stderr (default), stdout, none, file=PATH[,level=L]
+  -f, --log-format FORMAT          text (default), json, raw
+      --compatibility-mode MODE    extended (default) or base
       --module-cache DIR           where remote modules (https://… imports) are kept
                                    (default ~/.cache/connect-perf-engine/modules)
       --secret-source TYPE=CONFIG  k6/secrets source: file=PATH or mock=KEY=VALUE,…
@@ -546,8 +571,19 @@ Flags (k6's names):
                                    about 8 MB each, at most 500 VUs
       --no-color                   no colours in the summary
       --include-system-env-vars    put the process environment in __ENV (default true; =false to turn off)
+  -a, --address ADDR               accepted: this engine has no REST API to serve
+      --no-usage-report            accepted: this engine sends no usage report
+      --profiling-enabled          accepted: nothing to profile over a REST API
+
+Environment: HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or lower case) as k6 (Go) reads them; hosts in the
+script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT.
+Unknown K6_* variables are ignored, as in k6.
+
+Refused with a sentence (use the k6 binary, --engine k6): --linger, --paused, --no-setup,
+--no-teardown, --dns, --local-ips, --rps, --blacklist-ip, --system-tags, --execution-segment,
+--traces-output, K6_WEB_DASHBOARD, and the commands archive, cloud, pause, resume, scale, stats, status.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,
-104 invalid options, 105 interrupted (Ctrl+C, SIGTERM, parent process gone), 107 script error,
-108 test.abort(), 110 test.fail(), 255 command-line mistake.
+104 invalid or unsupported options, 105 interrupted (Ctrl+C, SIGTERM, parent process gone),
+107 script error, 108 test.abort(), 110 test.fail(), 255 command-line mistake or refused flag.
 `;
