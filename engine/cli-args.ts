@@ -553,7 +553,7 @@ precedence: flag > K6_* > --config file > the script's options):
       --no-connection-reuse        a new connection for every request (Connection: close)
       --no-vu-connection-reuse     new connections for every iteration
       --batch N                    requests of one http.batch() at once (default 20)
-      --batch-per-host 1           the only value: a VU has one connection per host
+      --batch-per-host N           of them to one host (default 6; 0: no limit)
       --min-iteration-duration D   iterations last at least D
       --block-hostnames LIST       fail requests to these names (*.example.com patterns)
       --http-debug[=full]          print each request and response (full: with bodies) to stderr

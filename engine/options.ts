@@ -182,10 +182,6 @@ function checkSupported(o: Raw): void {
     refuse(
       'the systemTags option (K6_SYSTEM_TAGS, --system-tags: this engine always adds the default system tags)',
     );
-  if (on('batchPerHost') && o.batchPerHost !== 1)
-    refuse(
-      'batchPerHost other than 1 (K6_BATCH_PER_HOST, --batch-per-host: a VU here keeps one connection per host, so a batch sends the requests to one host one after the other)',
-    );
   if (on('httpDebug') && o.httpDebug !== 'headers' && o.httpDebug !== 'full' && o.httpDebug !== true)
     throw new InvalidOptionsError(
       `httpDebug must be "headers" or "full"; got ${JSON.stringify(o.httpDebug)}.`,

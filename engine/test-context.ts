@@ -23,6 +23,8 @@ export interface HttpSettings {
   httpDebug: '' | 'headers' | 'full';
   /** `batch`: how many requests of one http.batch() run at once. */
   batch: number;
+  /** `batchPerHost`: how many of them to one host (0: no limit, as in k6). */
+  batchPerHost: number;
 }
 
 export type IterationOutcome = 'completed' | 'interrupted' | 'failed';

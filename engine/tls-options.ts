@@ -23,6 +23,7 @@ export function defaultHttpSettings(): HttpSettings {
     noCookiesReset: false,
     httpDebug: '',
     batch: 20,
+    batchPerHost: 6,
   };
 }
 
@@ -62,5 +63,9 @@ export function httpSettings(o: Record<string, unknown>, env: Record<string, str
     noCookiesReset: o.noCookiesReset === true,
     httpDebug: httpDebugOf(o.httpDebug),
     batch: typeof o.batch === 'number' && o.batch > 0 ? o.batch : settings.batch,
+    batchPerHost:
+      typeof o.batchPerHost === 'number' && o.batchPerHost >= 0
+        ? o.batchPerHost || Number.POSITIVE_INFINITY
+        : settings.batchPerHost,
   };
 }

@@ -269,7 +269,6 @@ describe('k6 command line, K6_* variables and config file', () => {
       [{ dns: { ttl: '1m' } }, /the dns option/],
       [{ paused: true }, /starting paused/],
       [{ systemTags: ['status'] }, /systemTags/],
-      [{ batchPerHost: 2 }, /batchPerHost other than 1/],
       [{ tlsVersion: 'tls1.2' }, /tlsVersion/],
       [{ hosts: { 'a.*.test': '1.2.3.4' } }, /a wildcard may only be a leading/],
     ] as const) {
@@ -542,23 +541,31 @@ describe('k6 command line, K6_* variables and config file', () => {
     );
   });
 
-  test('batch limits parallel requests; minIterationDuration pads iterations outside iteration_duration', async () => {
+  test('batch and batchPerHost limit parallel requests, each on its own connection; minIterationDuration pads iterations outside iteration_duration', async () => {
     const other = await startServer((_req, res) => setTimeout(() => res.end('slow'), 200));
     const script = files.write(
       'batch.js',
       `import http from 'k6/http';
        export default async function () {
-         const t = Date.now();
+         let t = Date.now();
          await http.batch(['${server.url}/slow', '${other.url}/slow']);
-         console.log('batch took ' + (Date.now() - t));
+         console.log('two hosts took ' + (Date.now() - t));
+         t = Date.now();
+         await http.batch(['${server.url}/slow', '${server.url}/slow', '${server.url}/slow']);
+         console.log('one host took ' + (Date.now() - t));
        }`,
     );
     try {
-      const took = (r: { stderr: string }) => Number(/batch took (\d+)/.exec(r.stderr)?.[1]);
+      const took = (r: { stderr: string }, what: string) =>
+        Number(new RegExp(`${what} took (\\d+)`).exec(r.stderr)?.[1]);
+      seen.length = 0;
       const parallel = await run({ script });
-      const serial = await run({ script, batch: 1 });
-      assert.ok(took(parallel) < 390, `parallel batch took ${took(parallel)} ms`);
-      assert.ok(took(serial) >= 400, `batch: 1 took ${took(serial)} ms`);
+      assert.ok(took(parallel, 'two hosts') < 390, `parallel batch took ${took(parallel, 'two hosts')} ms`);
+      assert.ok(took(parallel, 'one host') < 390, `3 to one host took ${took(parallel, 'one host')} ms`);
+      assert.equal(new Set(seen.map((s) => s.socket)).size, 3, 'three connections to one host, reused');
+      const serial = await run({ script, batch: 1, batchPerHost: 1 });
+      assert.ok(took(serial, 'two hosts') >= 400, `batch: 1 took ${took(serial, 'two hosts')} ms`);
+      assert.ok(took(serial, 'one host') >= 600, `batchPerHost: 1 took ${took(serial, 'one host')} ms`);
     } finally {
       await other.close();
     }

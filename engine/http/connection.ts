@@ -111,6 +111,11 @@ export class Connection {
     });
   }
 
+  /** A request is on this connection (or waiting for it): another request needs another connection. */
+  get busy(): boolean {
+    return this.inflight.length > 0;
+  }
+
   /** Starts tracking a request: it can now be cancelled, and its deadline is watched. */
   track(req: InFlight): void {
     this.inflight.push(req);
