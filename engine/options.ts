@@ -177,7 +177,8 @@ function checkSupported(o: Raw): void {
     refuse('executionSegment (splitting a test between instances)');
   if (on('tlsCipherSuites')) refuse('the tlsCipherSuites option');
   if (on('tlsVersion')) refuse('the tlsVersion option');
-  if (on('blacklistIPs')) refuse('the blacklistIPs option (K6_BLACKLIST_IPS, --blacklist-ip)');
+  if (on('blacklistIPs') && !Array.isArray(o.blacklistIPs))
+    throw new InvalidOptionsError('blacklistIPs must be a list of IP ranges such as "10.0.0.0/8".');
   if (on('systemTags'))
     refuse(
       'the systemTags option (K6_SYSTEM_TAGS, --system-tags: this engine always adds the default system tags)',

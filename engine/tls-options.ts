@@ -57,6 +57,7 @@ export function httpSettings(o: Record<string, unknown>, env: Record<string, str
       hosts: o.hosts as Record<string, string> | undefined,
       proxy: proxyFromEnv(process.env),
       blockHostnames: Array.isArray(o.blockHostnames) ? o.blockHostnames.map(String) : [],
+      blacklistIPs: Array.isArray(o.blacklistIPs) ? o.blacklistIPs.map(String) : [],
     }),
     noConnectionReuse: o.noConnectionReuse === true,
     noVUConnectionReuse: o.noVUConnectionReuse === true,

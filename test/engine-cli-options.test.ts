@@ -255,6 +255,10 @@ describe('k6 command line, K6_* variables and config file', () => {
     refused(['run', '--summary-mode=full', 's.js'], {}, k6);
     refused(['run', '--log-output=loki=http://127.0.0.1:3100', 's.js'], {}, k6);
     refused(['run', '--system-tags', 'status', 's.js'], {}, k6);
+    assert.deepEqual(parsed(['run', 's.js'], { K6_BLACKLIST_IPS: '10.0.0.0/8,fd00::/8' }).blacklistIPs, [
+      '10.0.0.0/8',
+      'fd00::/8',
+    ]);
     refused(['run', 's.js'], { K6_LOCAL_IPS: '10.0.0.1' }, /K6_LOCAL_IPS="10\.0\.0\.1": --local-ips/);
     refused(['run', 's.js'], { K6_WEB_DASHBOARD: 'true' }, /web dashboard/);
     refused(['run', 's.js'], { K6_THROW: 'yes' }, /K6_THROW="yes": --throw takes true or false/);
@@ -491,7 +495,7 @@ describe('k6 command line, K6_* variables and config file', () => {
     }
   });
 
-  test('noConnectionReuse, noVUConnectionReuse, cookie reset per iteration and noCookiesReset, blockHostnames', async () => {
+  test('noConnectionReuse, noVUConnectionReuse, cookie reset per iteration and noCookiesReset, blockHostnames, blacklistIPs', async () => {
     const script = (opts: string) =>
       files.write(
         `reuse-${seen.length}-${Math.random().toString(36).slice(2)}.js`,
@@ -539,6 +543,26 @@ describe('k6 command line, K6_* variables and config file', () => {
       1,
       r.stderr,
     );
+    const blacklisted = files.write(
+      'blacklisted.js',
+      `import http from 'k6/http';
+       import { check } from 'k6';
+       export const options = { blacklistIPs: ['10.0.0.0/8', '127.0.0.0/8'] };
+       export default async function () {
+         for (const url of ['http://127.0.0.1:${port}/', 'http://localhost:${port}/']) {
+           const res = await http.get(url);
+           check(res, { [url]: (r) => r.status === 0 && r.error_code === 1110 && r.error.includes('(127.0.0.0/8)') });
+         }
+       }`,
+    );
+    seen.length = 0;
+    const b = await run({ script: blacklisted });
+    assert.equal(
+      count(b.samples, 'checks', (s) => s.value === 1),
+      2,
+      b.stderr,
+    );
+    assert.equal(seen.length, 0, 'nothing reached the server');
   });
 
   test('batch and batchPerHost limit parallel requests, each on its own connection; minIterationDuration pads iterations outside iteration_duration', async () => {

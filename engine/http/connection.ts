@@ -4,10 +4,12 @@
 // also keeps the requests in flight on it, so that they can be cancelled (interrupted iteration,
 // k6's `timeout`) with one timer per connection instead of one per request. A `Route` (route.ts)
 // sends the socket elsewhere: a `hosts` address, or a proxy (CONNECT for https://).
+
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { buildConnector, Client } from 'undici';
-import { BlockedHostnameError, ProxyConnectError } from './errors.ts';
+import { BlacklistedIPError, BlockedHostnameError, ProxyConnectError } from './errors.ts';
 import type { Route } from './route.ts';
 
 export interface OpenedConnection {
@@ -68,6 +70,7 @@ export class Connection {
       passphrase: options.passphrase,
       servername: options.servername,
       timeout: 10_000,
+      ...(route?.blacklisted ? { lookup: checkedLookup(route.blacklisted) } : {}),
     } as buildConnector.BuildOptions);
     const secure = origin.startsWith('https:');
     this.client = new Client(origin, {
@@ -82,6 +85,11 @@ export class Connection {
         if (route) {
           if (route.blockedBy !== null) {
             done(new BlockedHostnameError(route.blockedBy, opts.hostname), null);
+            return undefined as never;
+          }
+          const range = route.blacklisted?.(route.dialHost) ?? null;
+          if (range !== null) {
+            done(new BlacklistedIPError(route.dialHost, range), null);
             return undefined as never;
           }
           const servername = isIP(opts.hostname) ? undefined : opts.hostname;
@@ -172,6 +180,27 @@ export class Connection {
     }
     this.armTimer(soonest);
   }
+}
+
+type LookupCallback = (err: Error | null, address: string | LookupAddress[], family?: number) => void;
+
+/** DNS lookup that refuses addresses in blacklistIPs (names; literal addresses are checked before). */
+function checkedLookup(blacklisted: (ip: string) => string | null) {
+  return (host: string, options: object, callback: LookupCallback): void => {
+    dnsLookup(
+      host,
+      options as never,
+      ((err: Error | null, address: string | LookupAddress[], family?: number) => {
+        if (err) return callback(err, address, family);
+        const all = Array.isArray(address) ? address.map((a) => a.address) : [address];
+        for (const ip of all) {
+          const range = blacklisted(ip);
+          if (range !== null) return callback(new BlacklistedIPError(ip, range), address, family);
+        }
+        callback(null, address, family);
+      }) as never,
+    );
+  };
 }
 
 interface TlsOptions {

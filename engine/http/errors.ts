@@ -23,6 +23,14 @@ export class BlockedHostnameError extends Error {
   }
 }
 
+/** blacklistIPs holds the address a request was about to connect to (k6 error code 1110). */
+export class BlacklistedIPError extends Error {
+  override name = 'BlacklistedIPError';
+  constructor(ip: string, range: string) {
+    super(`IP (${ip}) is in a blacklisted range (${range})`);
+  }
+}
+
 /** The proxy refused or failed the CONNECT of an https:// request. */
 export class ProxyConnectError extends Error {
   override name = 'ProxyConnectError';
@@ -43,6 +51,7 @@ export function requestFailure(err: unknown, host: string, method: string, url: 
   const target = `${method} "${url}"`;
   if (err instanceof RequestTimeoutError) return { error: `request timeout`, code: 1050 };
   if (err instanceof BlockedHostnameError) return { error: err.message, code: 1111 };
+  if (err instanceof BlacklistedIPError) return { error: err.message, code: 1110 };
   if (err instanceof ProxyConnectError) return { error: `proxyconnect tcp: ${err.message}`, code: 1000 };
   switch (code) {
     case 'ECONNREFUSED':

@@ -1,7 +1,7 @@
 // Where a VU's connection to an origin really goes, worked out once per connection: the `hosts`
 // option (k6's DNS overrides, `*.` wildcards, optional ports), the proxy from the environment
 // (HTTP_PROXY / HTTPS_PROXY / NO_PROXY, upper or lower case, with the rules of Go's
-// http.ProxyFromEnvironment that k6 uses) and `blockHostnames`. When none of them is set the
+// http.ProxyFromEnvironment that k6 uses), `blockHostnames` and `blacklistIPs`. When none of them is set the
 // engine never calls in here, so ordinary requests pay nothing for it.
 import { BlockList, isIP } from 'node:net';
 
@@ -18,6 +18,8 @@ export interface Route {
   proxyAuthorization: string;
   /** The blockHostnames pattern that matches the host being dialled, if any. */
   blockedBy: string | null;
+  /** blacklistIPs: the range an address is in, or null; null when no ranges are set. */
+  blacklisted: ((ip: string) => string | null) | null;
 }
 
 interface Proxy {
@@ -188,23 +190,46 @@ export interface RoutingOptions {
   hosts?: Record<string, string>;
   proxy?: ProxyEnv | null;
   blockHostnames?: string[];
+  /** CIDR ranges (k6's blacklistIPs). */
+  blacklistIPs?: string[];
+}
+
+/** blacklistIPs compiled: each range with its text, for k6's error message. */
+function blacklist(ranges: string[]): (ip: string) => string | null {
+  const lists = ranges.map((text) => {
+    const [address, bits] = text.split('/');
+    const family = isIP(address);
+    if (!family || !/^\d+$/.test(bits ?? ''))
+      throw new Error(`blacklistIPs: "${text}" is not an IP range in CIDR form (e.g. 10.0.0.0/8).`);
+    const list = new BlockList();
+    list.addSubnet(address, Number(bits), family === 6 ? 'ipv6' : 'ipv4');
+    return { text, list, type: family === 6 ? ('ipv6' as const) : ('ipv4' as const) };
+  });
+  return (ip) => {
+    const family = isIP(ip);
+    if (!family) return null;
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    return lists.find((l) => l.type === type && l.list.check(ip, type))?.text ?? null;
+  };
 }
 
 export class Routing {
   private readonly hosts: Hosts | null;
   private readonly proxy: ProxyEnv | null;
   private readonly block: string[];
+  private readonly blacklisted: ((ip: string) => string | null) | null;
 
   constructor(o: RoutingOptions) {
     this.hosts = o.hosts && Object.keys(o.hosts).length > 0 ? new Hosts(o.hosts) : null;
     this.proxy = o.proxy ?? null;
     this.block = o.blockHostnames ?? [];
+    this.blacklisted = o.blacklistIPs && o.blacklistIPs.length > 0 ? blacklist(o.blacklistIPs) : null;
   }
 
   /** Null when nothing is configured: callers then skip routing altogether. */
   static of(o: RoutingOptions): Routing | null {
     const r = new Routing(o);
-    return r.hosts || r.proxy || r.block.length > 0 ? r : null;
+    return r.hosts || r.proxy || r.block.length > 0 || r.blacklisted ? r : null;
   }
 
   route(url: URL): Route {
@@ -223,6 +248,7 @@ export class Routing {
       tunnel: viaProxy && url.protocol === 'https:' ? (url.port ? url.host : `${url.host}:${port}`) : null,
       proxyAuthorization: viaProxy ? (proxy as Proxy).authorization : '',
       blockedBy: this.block.length > 0 ? blockedBy(this.block, dialName) : null,
+      blacklisted: this.blacklisted,
     };
   }
 }
