@@ -197,7 +197,9 @@ const VALUE_FLAGS: Record<string, Setter> = {
   '--blacklist-ip': (o, v) => {
     o.blacklistIPs = list(v);
   },
-  '--system-tags': () => refuse('--system-tags (this engine always adds the default system tags)'),
+  '--system-tags': (o, v) => {
+    o.systemTags = list(v);
+  },
   '--execution-segment': () => refuse('--execution-segment (splitting a test between instances)'),
   '--execution-segment-sequence': () => refuse('--execution-segment-sequence'),
 };
@@ -559,6 +561,7 @@ precedence: flag > K6_* > --config file > the script's options):
       --min-iteration-duration D   iterations last at least D
       --block-hostnames LIST       fail requests to these names (*.example.com patterns)
       --blacklist-ip CIDRS         fail requests to addresses in these ranges
+      --system-tags LIST           the system tags samples carry (k6's names; vu, iter, ip too)
       --http-debug[=full]          print each request and response (full: with bodies) to stderr
       --console-output FILE        console.* lines go to FILE
       --log-output WHERE           stderr (default), stdout, none, file=PATH[,level=L]
@@ -583,7 +586,7 @@ script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_T
 Unknown K6_* variables are ignored, as in k6.
 
 Refused with a sentence (use the k6 binary, --engine k6): --linger, --paused, --no-setup,
---no-teardown, --dns, --local-ips, --rps, --system-tags, --execution-segment,
+--no-teardown, --dns, --local-ips, --rps, --execution-segment,
 --traces-output, K6_WEB_DASHBOARD, and the commands archive, cloud, pause, resume, scale, stats, status.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,

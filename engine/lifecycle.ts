@@ -264,6 +264,7 @@ export class TestRun {
         registry: this.registry,
         thresholds: (this.opts.noThresholds ? {} : (o.thresholds ?? {})) as ThresholdsOption,
         summaryTrendStats: (o.summaryTrendStats as string[]) ?? DEFAULT_SUMMARY_TREND_STATS,
+        systemTags: Array.isArray(o.systemTags) ? new Set(o.systemTags.map(String)) : undefined,
       });
       this.metrics = metrics;
       this.outputs = await openOutputs(this.opts.out ?? [], {

@@ -179,10 +179,7 @@ function checkSupported(o: Raw): void {
   if (on('tlsVersion')) refuse('the tlsVersion option');
   if (on('blacklistIPs') && !Array.isArray(o.blacklistIPs))
     throw new InvalidOptionsError('blacklistIPs must be a list of IP ranges such as "10.0.0.0/8".');
-  if (on('systemTags'))
-    refuse(
-      'the systemTags option (K6_SYSTEM_TAGS, --system-tags: this engine always adds the default system tags)',
-    );
+  if (o.systemTags !== undefined && o.systemTags !== null) checkSystemTags(o.systemTags);
   if (on('httpDebug') && o.httpDebug !== 'headers' && o.httpDebug !== 'full' && o.httpDebug !== true)
     throw new InvalidOptionsError(
       `httpDebug must be "headers" or "full"; got ${JSON.stringify(o.httpDebug)}.`,
@@ -191,6 +188,41 @@ function checkSupported(o: Raw): void {
   if (on('minIterationDuration')) checkDuration(o.minIterationDuration as string, 'minIterationDuration');
   if (on('blockHostnames') && !Array.isArray(o.blockHostnames))
     throw new InvalidOptionsError('blockHostnames must be a list of host names or "*." patterns.');
+}
+
+/** k6's system tags; `ocsp_status` needs OCSP stapling checks, which this engine does not make. */
+export const SYSTEM_TAGS = [
+  'proto',
+  'subproto',
+  'status',
+  'method',
+  'url',
+  'name',
+  'group',
+  'check',
+  'error',
+  'error_code',
+  'tls_version',
+  'scenario',
+  'service',
+  'expected_response',
+  'vu',
+  'iter',
+  'ip',
+];
+
+function checkSystemTags(tags: unknown): void {
+  if (!Array.isArray(tags)) throw new InvalidOptionsError('systemTags must be a list of tag names.');
+  for (const t of tags) {
+    if (t === 'ocsp_status')
+      throw new InvalidOptionsError(
+        `the system tag "ocsp_status" is not supported by the node engine; ${FOR_K6}.`,
+      );
+    if (!SYSTEM_TAGS.includes(String(t)))
+      throw new InvalidOptionsError(
+        `systemTags: "${t}" is not a k6 system tag (one of ${SYSTEM_TAGS.join(', ')}, ocsp_status).`,
+      );
+  }
 }
 
 /** `hosts`: names (optionally `*.` wildcards, optionally `:port`) to an address, optionally `:port`. */

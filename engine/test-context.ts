@@ -25,6 +25,11 @@ export interface HttpSettings {
   batch: number;
   /** `batchPerHost`: how many of them to one host (0: no limit, as in k6). */
   batchPerHost: number;
+  /**
+   * The system tags samples carry (options.systemTags); null for k6's default set. Kept with the
+   * http settings because they come from the same options and requests are their main user.
+   */
+  systemTags: ReadonlySet<string> | null;
 }
 
 export type IterationOutcome = 'completed' | 'interrupted' | 'failed';

@@ -24,6 +24,7 @@ export function defaultHttpSettings(): HttpSettings {
     httpDebug: '',
     batch: 20,
     batchPerHost: 6,
+    systemTags: null,
   };
 }
 
@@ -64,6 +65,7 @@ export function httpSettings(o: Record<string, unknown>, env: Record<string, str
     noCookiesReset: o.noCookiesReset === true,
     httpDebug: httpDebugOf(o.httpDebug),
     batch: typeof o.batch === 'number' && o.batch > 0 ? o.batch : settings.batch,
+    systemTags: Array.isArray(o.systemTags) ? new Set(o.systemTags.map(String)) : null,
     batchPerHost:
       typeof o.batchPerHost === 'number' && o.batchPerHost >= 0
         ? o.batchPerHost || Number.POSITIVE_INFINITY

@@ -61,6 +61,9 @@ export class VU {
   private cachedScenario: ScenarioView | null = null;
   private cachedGroup = '';
   private cachedVersion = -1;
+  /** options.systemTags has `iter`: the tags change with every iteration. */
+  private iterTag = false;
+  private cachedIter = -1;
 
   constructor(id: number, test: TestContext) {
     this.id = id;
@@ -85,15 +88,26 @@ export class VU {
       this.cachedTags !== null &&
       this.cachedScenario === this.scenario &&
       this.cachedGroup === this.group &&
-      this.cachedVersion === this.tagsVersion
+      this.cachedVersion === this.tagsVersion &&
+      (!this.iterTag || this.cachedIter === this.iter)
     ) {
       return this.cachedTags;
     }
     const tags: Record<string, string> = { ...this.test.testTags };
     if (this.scenario) Object.assign(tags, this.scenario.tags);
     Object.assign(tags, this.tags);
-    tags.group = this.group;
-    if (this.scenario) tags.scenario = this.scenario.name;
+    const system = this.test.http.systemTags;
+    if (system === null) {
+      tags.group = this.group;
+      if (this.scenario) tags.scenario = this.scenario.name;
+    } else {
+      if (system.has('group')) tags.group = this.group;
+      if (this.scenario && system.has('scenario')) tags.scenario = this.scenario.name;
+      if (system.has('vu')) tags.vu = String(this.id);
+      this.iterTag = system.has('iter');
+      if (this.iterTag && this.iter >= 0) tags.iter = String(this.iter);
+      this.cachedIter = this.iter;
+    }
     this.cachedTags = tags;
     this.cachedScenario = this.scenario;
     this.cachedGroup = this.group;

@@ -254,7 +254,6 @@ describe('k6 command line, K6_* variables and config file', () => {
     refused(['run', '--rps', '10', 's.js'], {}, k6);
     refused(['run', '--summary-mode=full', 's.js'], {}, k6);
     refused(['run', '--log-output=loki=http://127.0.0.1:3100', 's.js'], {}, k6);
-    refused(['run', '--system-tags', 'status', 's.js'], {}, k6);
     assert.deepEqual(parsed(['run', 's.js'], { K6_BLACKLIST_IPS: '10.0.0.0/8,fd00::/8' }).blacklistIPs, [
       '10.0.0.0/8',
       'fd00::/8',
@@ -272,7 +271,8 @@ describe('k6 command line, K6_* variables and config file', () => {
     for (const [options, pattern] of [
       [{ dns: { ttl: '1m' } }, /the dns option/],
       [{ paused: true }, /starting paused/],
-      [{ systemTags: ['status'] }, /systemTags/],
+      [{ systemTags: ['ocsp_status'] }, /the system tag "ocsp_status" is not supported/],
+      [{ systemTags: ['nope'] }, /"nope" is not a k6 system tag/],
       [{ tlsVersion: 'tls1.2' }, /tlsVersion/],
       [{ hosts: { 'a.*.test': '1.2.3.4' } }, /a wildcard may only be a leading/],
     ] as const) {
@@ -329,6 +329,35 @@ describe('k6 command line, K6_* variables and config file', () => {
     );
     // Go ignores HTTP_PROXY for a CGI request.
     assert.equal(proxyFromEnv({ HTTP_PROXY: 'p.test:1', REQUEST_METHOD: 'GET' }), null);
+  });
+
+  test('systemTags: only the chosen system tags, vu and iter on request', async () => {
+    const script = files.write(
+      'system-tags.js',
+      `import http from 'k6/http';
+       import { check } from 'k6';
+       export const options = {
+         iterations: 2,
+         thresholds: { 'http_req_duration{status:200}': ['max>=0'] },
+       };
+       export default async function () {
+         const res = await http.get('${server.url}/tagged', { tags: { mine: 'yes' } });
+         check(res, { ok: (r) => r.status === 200 });
+       }`,
+    );
+    const r = await run({ script, systemTags: ['status', 'method', 'check', 'vu', 'iter'] });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const keys = (metric: string) => r.samples.filter((s) => s.metric === metric).map((s) => s.tags);
+    assert.deepEqual(keys('http_reqs'), [
+      { status: '200', method: 'GET', vu: '1', iter: '0', mine: 'yes' },
+      { status: '200', method: 'GET', vu: '1', iter: '1', mine: 'yes' },
+    ]);
+    assert.deepEqual(keys('checks')[1], { check: 'ok', vu: '1', iter: '1' });
+    assert.deepEqual(keys('iteration_duration')[0], { vu: '1', iter: '0' });
+    assert.equal(r.thresholds.length, 1);
+    assert.equal(r.thresholds[0].ok, true);
+    assert.equal(r.summary?.metrics['http_req_duration{expected_response:true}'], undefined);
+    assert.deepEqual(parsed(['run', '--system-tags', 'status,url', 's.js']).systemTags, ['status', 'url']);
   });
 
   test('hosts: exact names, ports and *. wildcards route the connection; Host header unchanged', async () => {

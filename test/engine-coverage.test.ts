@@ -124,12 +124,15 @@ function apiScript(name: string): { file: string; source: string; error?: RegExp
         file: 'hosts.js',
         source: `import http from 'k6/http';\nimport { check } from 'k6';\nexport const options = { hosts: { '*.covered.test': '127.0.0.1' } };\nexport default async function () {\n  const res = await http.post('http://a.covered.test:${server.url.split(':').pop()}/echo', 'x'); check(res, { works: (r) => r.body === 'x' });\n}`,
       };
-    case 'options.dns':
     case 'options.systemTags':
+      return {
+        file: 'system-tags.js',
+        source: `import http from 'k6/http';\nimport { check } from 'k6';\nexport const options = { systemTags: ['status', 'check'] };\nexport default async function () {\n  const res = await http.post('${server.url}/echo', 'x'); check(res, { works: (r) => r.status === 200 });\n}`,
+      };
+    case 'options.dns':
     case 'options.tlsVersion': {
       const options: Record<string, string> = {
         'options.dns': "dns: { ttl: '0' }",
-        'options.systemTags': "systemTags: ['status']",
         'options.tlsVersion': "tlsVersion: 'tls1.2'",
       };
       const option = options[name];

@@ -28,6 +28,8 @@ export interface HttpState {
   /** Parsed request URLs by their text: scripts request the same few URLs over and over. */
   urls: Map<string, Target>;
   tagCache: Map<string, Record<string, string>>;
+  /** options.systemTags, or null for k6's default set. */
+  systemTags: ReadonlySet<string> | null;
   tagBase: Record<string, string> | null;
   lastTags: LastTags | null;
 }
@@ -53,6 +55,7 @@ export function stateOf(vu: VU): HttpState {
       callback: DEFAULT_EXPECTED,
       urls: new Map(),
       tagCache: new Map(),
+      systemTags: vu.test.http.systemTags,
       tagBase: null,
       lastTags: null,
     };
