@@ -176,7 +176,7 @@ function checkSupported(o: Raw): void {
   if (on('executionSegment') || on('executionSegmentSequence'))
     refuse('executionSegment (splitting a test between instances)');
   if (on('tlsCipherSuites')) refuse('the tlsCipherSuites option');
-  if (on('tlsVersion')) refuse('the tlsVersion option');
+  if (on('tlsVersion')) checkTlsVersion(o.tlsVersion);
   if (on('blacklistIPs') && !Array.isArray(o.blacklistIPs))
     throw new InvalidOptionsError('blacklistIPs must be a list of IP ranges such as "10.0.0.0/8".');
   if (o.systemTags !== undefined && o.systemTags !== null) checkSystemTags(o.systemTags);
@@ -223,6 +223,21 @@ function checkSystemTags(tags: unknown): void {
         `systemTags: "${t}" is not a k6 system tag (one of ${SYSTEM_TAGS.join(', ')}, ocsp_status).`,
       );
   }
+}
+
+const TLS_NAMES = ['tls1.0', 'tls1.1', 'tls1.2', 'tls1.3'];
+
+/** tlsVersion: `http.TLS_1_2` & co., or `{ min, max }` of them. */
+function checkTlsVersion(v: unknown): void {
+  const valid = (x: unknown) => x === undefined || TLS_NAMES.includes(x as string);
+  const ok =
+    typeof v === 'string'
+      ? TLS_NAMES.includes(v)
+      : typeof v === 'object' && v !== null && valid((v as Raw).min) && valid((v as Raw).max);
+  if (!ok)
+    throw new InvalidOptionsError(
+      `tlsVersion must be one of ${TLS_NAMES.join(', ')} (http.TLS_1_0 …) or { min, max } of them; got ${JSON.stringify(v)}.`,
+    );
 }
 
 /** `hosts`: names (optionally `*.` wildcards, optionally `:port`) to an address, optionally `:port`. */

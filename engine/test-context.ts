@@ -10,6 +10,9 @@ export interface HttpSettings {
   /** PEM CA certificates to trust on top of Node's own (options.tlsCACerts / NODE_EXTRA_CA_CERTS). */
   ca: string[] | undefined;
   tlsAuth: Array<{ domains?: string[]; cert: string; key: string; password?: string }>;
+  /** options.tlsVersion as Node's protocol names; undefined: Node's defaults. */
+  tlsMinVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | undefined;
+  tlsMaxVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | undefined;
   userAgent: string;
   maxRedirects: number;
   discardResponseBodies: boolean;

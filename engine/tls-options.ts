@@ -13,6 +13,8 @@ export function defaultHttpSettings(): HttpSettings {
     insecureSkipTLSVerify: false,
     ca: undefined,
     tlsAuth: [],
+    tlsMinVersion: undefined,
+    tlsMaxVersion: undefined,
     userAgent: `connect-perf-engine/${ENGINE_VERSION} (k6-compatible; https://k6.io/)`,
     maxRedirects: 10,
     discardResponseBodies: false,
@@ -26,6 +28,24 @@ export function defaultHttpSettings(): HttpSettings {
     batchPerHost: 6,
     systemTags: null,
   };
+}
+
+const TLS_VERSIONS = {
+  'tls1.0': 'TLSv1',
+  'tls1.1': 'TLSv1.1',
+  'tls1.2': 'TLSv1.2',
+  'tls1.3': 'TLSv1.3',
+} as const;
+
+/** k6's tlsVersion: one version (`http.TLS_1_2`) or `{ min, max }`; checked in options.ts. */
+function tlsVersions(v: unknown): Pick<HttpSettings, 'tlsMinVersion' | 'tlsMaxVersion'> {
+  const node = (x: unknown) => TLS_VERSIONS[x as keyof typeof TLS_VERSIONS];
+  if (typeof v === 'string') return { tlsMinVersion: node(v), tlsMaxVersion: node(v) };
+  if (v && typeof v === 'object') {
+    const { min, max } = v as { min?: unknown; max?: unknown };
+    return { tlsMinVersion: node(min), tlsMaxVersion: node(max) };
+  }
+  return { tlsMinVersion: undefined, tlsMaxVersion: undefined };
 }
 
 function httpDebugOf(value: unknown): HttpSettings['httpDebug'] {
@@ -50,6 +70,7 @@ export function httpSettings(o: Record<string, unknown>, env: Record<string, str
     insecureSkipTLSVerify: o.insecureSkipTLSVerify === true,
     ca: extra.length > 0 ? [...rootCertificates, ...extra] : undefined,
     tlsAuth: Array.isArray(o.tlsAuth) ? o.tlsAuth : [],
+    ...tlsVersions(o.tlsVersion),
     maxRedirects: typeof o.maxRedirects === 'number' ? o.maxRedirects : 10,
     discardResponseBodies: o.discardResponseBodies === true,
     throw: o.throw === true,

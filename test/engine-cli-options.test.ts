@@ -273,7 +273,8 @@ describe('k6 command line, K6_* variables and config file', () => {
       [{ paused: true }, /starting paused/],
       [{ systemTags: ['ocsp_status'] }, /the system tag "ocsp_status" is not supported/],
       [{ systemTags: ['nope'] }, /"nope" is not a k6 system tag/],
-      [{ tlsVersion: 'tls1.2' }, /tlsVersion/],
+      [{ tlsCipherSuites: ['TLS_AES_128_GCM_SHA256'] }, /tlsCipherSuites/],
+      [{ tlsVersion: 'ssl3' }, /tlsVersion must be one of tls1\.0/],
       [{ hosts: { 'a.*.test': '1.2.3.4' } }, /a wildcard may only be a leading/],
     ] as const) {
       assert.throws(
@@ -518,6 +519,15 @@ describe('k6 command line, K6_* variables and config file', () => {
       const refused = await withEnv({ HTTPS_PROXY: proxy.url }, () => run({ script: strict }));
       const failed = refused.samples.find((s) => s.metric === 'http_reqs');
       assert.equal(failed?.tags.error_code, '1310', refused.stderr);
+      // tlsVersion pins the protocol of a direct connection.
+      const pinned = files.write(
+        'tls-version.js',
+        `import http from 'k6/http';
+         export const options = { insecureSkipTLSVerify: true, tlsVersion: http.TLS_1_2 };
+         export default async function () { await http.get('https://127.0.0.1:${tlsPort}/'); }`,
+      );
+      const v12 = await run({ script: pinned });
+      assert.equal(v12.samples.find((s) => s.metric === 'http_reqs')?.tags.tls_version, 'tls1.2', v12.stderr);
     } finally {
       await proxy.close();
       await new Promise<void>((r) => tlsServer.close(() => r()));

@@ -130,10 +130,10 @@ function apiScript(name: string): { file: string; source: string; error?: RegExp
         source: `import http from 'k6/http';\nimport { check } from 'k6';\nexport const options = { systemTags: ['status', 'check'] };\nexport default async function () {\n  const res = await http.post('${server.url}/echo', 'x'); check(res, { works: (r) => r.status === 200 });\n}`,
       };
     case 'options.dns':
-    case 'options.tlsVersion': {
+    case 'options.tlsCipherSuites': {
       const options: Record<string, string> = {
         'options.dns': "dns: { ttl: '0' }",
-        'options.tlsVersion': "tlsVersion: 'tls1.2'",
+        'options.tlsCipherSuites': "tlsCipherSuites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256']",
       };
       const option = options[name];
       return {

@@ -25,6 +25,8 @@ export interface ConnectionOptions {
   key?: string;
   passphrase?: string;
   servername?: string;
+  minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 }
 
 /** A request in flight on a connection, as far as cancelling it goes (send.ts implements it). */
@@ -69,6 +71,8 @@ export class Connection {
       key: options.key,
       passphrase: options.passphrase,
       servername: options.servername,
+      ...(options.minVersion ? { minVersion: options.minVersion } : {}),
+      ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
       timeout: 10_000,
       ...(route?.blacklisted ? { lookup: checkedLookup(route.blacklisted) } : {}),
     } as buildConnector.BuildOptions);
@@ -210,15 +214,20 @@ interface TlsOptions {
   key?: string;
   passphrase?: string;
   servername?: string;
+  minVersion?: ConnectionOptions['minVersion'];
+  maxVersion?: ConnectionOptions['maxVersion'];
 }
 
 function tlsOf(o: ConnectionOptions): TlsOptions {
+  const { rejectUnauthorized, ca, cert, key, passphrase, minVersion, maxVersion } = o;
   return {
-    rejectUnauthorized: o.rejectUnauthorized,
-    ca: o.ca,
-    cert: o.cert,
-    key: o.key,
-    passphrase: o.passphrase,
+    rejectUnauthorized,
+    ca,
+    cert,
+    key,
+    passphrase,
+    ...(minVersion ? { minVersion } : {}),
+    ...(maxVersion ? { maxVersion } : {}),
   };
 }
 

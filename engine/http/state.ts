@@ -109,6 +109,8 @@ function tlsOptionsFor(vu: VU, host: string) {
     cert: auth?.cert,
     key: auth?.key,
     passphrase: auth?.password,
+    minVersion: settings.tlsMinVersion,
+    maxVersion: settings.tlsMaxVersion,
   };
 }
 
