@@ -8,6 +8,7 @@ import { createServer as createHttpServer, request as httpRequest, type Incoming
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { k6Args, k6Env } from '../engine/adapters/index.ts';
 import { parseArgs, UsageError } from '../engine/cli-args.ts';
 import { proxyFromEnv, Routing } from '../engine/http/route.ts';
 import { InvalidOptionsError } from '../engine/metrics/errors.ts';
@@ -237,6 +238,41 @@ describe('k6 command line, K6_* variables and config file', () => {
       false,
     );
     assert.equal(parsed(['inspect', 's.js']).inspect, true);
+  });
+
+  test('the child-process adapters (k6 binary, engine CLI) pass the same options on as flags and K6_* variables', () => {
+    const given = {
+      script: 's.js',
+      insecureSkipTLSVerify: true,
+      throw: true,
+      userAgent: 'ua/2',
+      maxRedirects: 0,
+      discardResponseBodies: true,
+      noConnectionReuse: true,
+      noVUConnectionReuse: true,
+      batch: 4,
+      batchPerHost: 2,
+      httpDebug: 'full',
+      systemTags: ['status', 'url'],
+      minIterationDuration: '2s',
+      blockHostnames: ['*.x.test'],
+      blacklistIPs: ['10.0.0.0/8'],
+      summaryTimeUnit: 'ms',
+      noThresholds: true,
+      logFormat: 'json' as const,
+      logOutput: { file: 'l.log', level: 'info' },
+    };
+    const args = k6Args(
+      given,
+      'samples.json',
+      'summary.json',
+      files.write('adapter-config.json', '{"vus": 2}'),
+    );
+    const back = parsed(args, k6Env({ ...given, setupTimeout: '7s', noCookiesReset: true }));
+    for (const [k, v] of Object.entries(given)) assert.deepEqual(back[k as keyof typeof back], v, k);
+    assert.equal(back.setupTimeout, '7s');
+    assert.equal(back.noCookiesReset, true);
+    assert.deepEqual(back.config, { vus: 2 });
   });
 
   test('what the engine cannot honour is refused with a sentence naming it and the k6 binary', () => {
