@@ -1,5 +1,9 @@
-// Parses `run [flags] <script>` with k6's flag names into RunOptions. Pure: throws UsageError
-// (exit code 255, like k6's command-line errors) with a sentence saying what to fix.
+// Parses `run [flags] <script>` with k6's flag names, K6_* variables and k6's JSON config file into
+// RunOptions. Throws UsageError (exit code 255, like k6's command-line errors) with a sentence
+// saying what to fix; a flag or variable the engine cannot honour as k6 would is refused the same
+// way, naming it and the k6 binary.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseSecretSource } from './api/secrets.ts';
 import { checkCount, checkDuration, LIMITS } from './limits.ts';
 import type { RunOptions } from './run.ts';
@@ -10,10 +14,20 @@ export class UsageError extends Error {
 
 export type Command =
   | { kind: 'run'; options: RunOptions }
+  | { kind: 'inspect'; options: RunOptions }
   | { kind: 'version' }
   | { kind: 'help'; topic: 'root' | 'run' };
 
-type Setter = (o: RunOptions, value: string) => void;
+/** RunOptions plus the --config path, which parseArgs reads itself. */
+type CliOptions = RunOptions & { configFile?: string };
+
+type Setter = (o: CliOptions, value: string) => void;
+
+const FOR_K6 = 'run this script with the k6 binary (--engine k6)';
+
+function refuse(what: string): never {
+  throw new UsageError(`${what} is not supported by the node engine; ${FOR_K6}.`);
+}
 
 function keyValue(flag: string, value: string): [string, string] {
   const eq = value.indexOf('=');
@@ -40,10 +54,18 @@ function durationFlag(flag: string, value: string): string {
   return value;
 }
 
+/** Go's strconv.ParseBool, which k6 uses for flags and K6_* variables. */
 function boolValue(flag: string, value: string): boolean {
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
   throw new UsageError(`${flag} takes true or false; got "${value}".`);
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function stage(value: string): Array<{ duration: string; target: number }> {
@@ -55,6 +77,12 @@ function stage(value: string): Array<{ duration: string; target: number }> {
       target: wholeNumber('--stage target', m[2], LIMITS.maxVUs),
     };
   });
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got "${value}".`);
+  return value as T;
 }
 
 const VALUE_FLAGS: Record<string, Setter> = {
@@ -81,10 +109,16 @@ const VALUE_FLAGS: Record<string, Setter> = {
     o.summaryExport = v;
   },
   '--summary-trend-stats': (o, v) => {
-    o.summaryTrendStats = v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    o.summaryTrendStats = list(v);
+  },
+  '--summary-time-unit': (o, v) => {
+    o.summaryTimeUnit = oneOf('--summary-time-unit', v, ['s', 'ms', 'us'] as const);
+  },
+  '--summary-mode': (o, v) => {
+    const mode = oneOf('--summary-mode', v, ['compact', 'full', 'legacy', 'disabled'] as const);
+    if (mode === 'full')
+      refuse('--summary-mode=full (the per-scenario and per-group breakdowns of the summary)');
+    o.summaryMode = mode;
   },
   '--module-cache': (o, v) => {
     o.moduleCache = v;
@@ -101,9 +135,98 @@ const VALUE_FLAGS: Record<string, Setter> = {
     const [k, val] = keyValue('--tag', v);
     o.tags = { ...o.tags, [k]: val };
   },
+  '--user-agent': (o, v) => {
+    o.userAgent = v;
+  },
+  '--max-redirects': (o, v) => {
+    o.maxRedirects = wholeNumber('--max-redirects', v, LIMITS.maxIterations);
+  },
+  '--batch': (o, v) => {
+    o.batch = wholeNumber('--batch', v, LIMITS.maxIterations);
+    if (o.batch === 0) throw new UsageError('--batch must be at least 1.');
+  },
+  '--batch-per-host': (o, v) => {
+    o.batchPerHost = wholeNumber('--batch-per-host', v, LIMITS.maxIterations);
+  },
+  '--min-iteration-duration': (o, v) => {
+    o.minIterationDuration = durationFlag('--min-iteration-duration', v);
+  },
+  '--block-hostnames': (o, v) => {
+    o.blockHostnames = list(v);
+    for (const p of o.blockHostnames)
+      if (p.lastIndexOf('*') > 0)
+        throw new UsageError(
+          `--block-hostnames: "*" may only start a pattern (e.g. *.example.com); got "${p}".`,
+        );
+  },
+  '--console-output': (o, v) => {
+    o.consoleOutput = v;
+  },
+  '--log-output': (o, v) => {
+    if (v === 'stderr' || v === 'stdout' || v === 'none') o.logOutput = v;
+    else if (v.startsWith('file=')) o.logOutput = parseLogFile(v);
+    else refuse(`--log-output=${v.split('=')[0]} (only stderr, stdout, none and file=PATH are)`);
+  },
+  '--log-format': (o, v) => {
+    o.logFormat = oneOf('--log-format', v, ['text', 'json', 'raw'] as const);
+  },
+  '--compatibility-mode': (_o, v) => {
+    const mode = oneOf('--compatibility-mode', v, ['extended', 'base', 'experimental_enhanced'] as const);
+    if (mode === 'experimental_enhanced')
+      throw new UsageError(
+        '--compatibility-mode=experimental_enhanced was removed in k6 v0.57; TypeScript (.ts) scripts run in the default mode.',
+      );
+  },
+  '--config': (o, v) => {
+    o.configFile = v;
+  },
+  '--address': () => {},
+  '--http-debug': (o, v) => {
+    if (v === 'false' || v === '0' || v === '') delete o.httpDebug;
+    else o.httpDebug = v === 'full' ? 'full' : 'headers';
+  },
+  '--rps': (_o, v) => {
+    if (wholeNumber('--rps', v, Number.MAX_SAFE_INTEGER) > 0)
+      refuse('--rps (a global request-rate limit; use an arrival-rate scenario instead)');
+  },
+  '--traces-output': (_o, v) => {
+    if (v !== 'none') refuse('--traces-output (distributed tracing)');
+  },
+  '--dns': () => refuse('--dns (DNS caching and address selection)'),
+  '--local-ips': () => refuse('--local-ips (source addresses per VU)'),
+  '--blacklist-ip': (o, v) => {
+    o.blacklistIPs = list(v);
+  },
+  '--system-tags': (o, v) => {
+    o.systemTags = list(v);
+  },
+  '--execution-segment': () => refuse('--execution-segment (splitting a test between instances)'),
+  '--execution-segment-sequence': () => refuse('--execution-segment-sequence'),
 };
 
-const BOOL_FLAGS: Record<string, (o: RunOptions, v: boolean) => void> = {
+/** `file=PATH[,level=L]` of --log-output. */
+function parseLogFile(v: string): { file: string; level: string } {
+  const [first, ...rest] = v.split(',');
+  const file = first.slice('file='.length);
+  if (!file) throw new UsageError('--log-output=file=PATH needs a path.');
+  let level = 'trace';
+  for (const part of rest) {
+    const [k, val] = keyValue('--log-output', part);
+    if (k !== 'level') throw new UsageError(`--log-output=file takes only level=…; got "${k}".`);
+    level = oneOf('--log-output level', val, [
+      'trace',
+      'debug',
+      'info',
+      'warning',
+      'error',
+      'fatal',
+      'panic',
+    ] as const);
+  }
+  return { file, level };
+}
+
+const BOOL_FLAGS: Record<string, (o: CliOptions, v: boolean) => void> = {
   '--quiet': (o, v) => {
     o.quiet = v;
   },
@@ -119,7 +242,46 @@ const BOOL_FLAGS: Record<string, (o: RunOptions, v: boolean) => void> = {
   '--include-system-env-vars': (o, v) => {
     o.includeSystemEnvVars = v;
   },
+  '--insecure-skip-tls-verify': (o, v) => {
+    o.insecureSkipTLSVerify = v;
+  },
+  '--throw': (o, v) => {
+    o.throw = v;
+  },
+  '--no-connection-reuse': (o, v) => {
+    o.noConnectionReuse = v;
+  },
+  '--no-vu-connection-reuse': (o, v) => {
+    o.noVUConnectionReuse = v;
+  },
+  '--discard-response-bodies': (o, v) => {
+    o.discardResponseBodies = v;
+  },
+  '--no-thresholds': (o, v) => {
+    o.noThresholds = v;
+  },
+  '--no-summary': (o, v) => {
+    if (v) o.summaryMode = 'disabled';
+  },
+  // Nothing to report and no REST API to serve: accepted, they change nothing here.
+  '--no-usage-report': () => {},
+  '--profiling-enabled': () => {},
+  '--linger': (_o, v) => {
+    if (v) refuse('--linger (there is no REST API to linger for)');
+  },
+  '--paused': (_o, v) => {
+    if (v) refuse('--paused (there is no REST API to resume the test)');
+  },
+  '--no-setup': (_o, v) => {
+    if (v) refuse('--no-setup');
+  },
+  '--no-teardown': (_o, v) => {
+    if (v) refuse('--no-teardown');
+  },
 };
+
+/** Value flags that may also stand alone (`--http-debug` means headers, `--http-debug=full` bodies too). */
+const OPTIONAL_VALUE: Record<string, string> = { '--http-debug': 'headers' };
 
 const ALIASES: Record<string, string> = {
   '-u': '--vus',
@@ -131,18 +293,183 @@ const ALIASES: Record<string, string> = {
   '-o': '--out',
   '-q': '--quiet',
   '-v': '--verbose',
+  '-w': '--throw',
+  '-c': '--config',
+  '-a': '--address',
+  '-f': '--log-format',
+  '-l': '--linger',
+  '-p': '--paused',
 };
 
-export function parseArgs(argv: string[]): Command {
+/**
+ * K6_* variables as k6 documents them, each the same as its flag. Unknown K6_* variables are
+ * ignored, as k6 ignores them; `-e K6_…` only sets __ENV.
+ */
+const ENV_FLAGS: Record<string, string> = {
+  K6_VUS: '--vus',
+  K6_DURATION: '--duration',
+  K6_ITERATIONS: '--iterations',
+  K6_STAGES: '--stage',
+  K6_SUMMARY_EXPORT: '--summary-export',
+  K6_SUMMARY_TREND_STATS: '--summary-trend-stats',
+  K6_SUMMARY_TIME_UNIT: '--summary-time-unit',
+  K6_SUMMARY_MODE: '--summary-mode',
+  K6_NO_SUMMARY: '--no-summary',
+  K6_NO_THRESHOLDS: '--no-thresholds',
+  K6_INSECURE_SKIP_TLS_VERIFY: '--insecure-skip-tls-verify',
+  K6_THROW: '--throw',
+  K6_USER_AGENT: '--user-agent',
+  K6_MAX_REDIRECTS: '--max-redirects',
+  K6_NO_CONNECTION_REUSE: '--no-connection-reuse',
+  K6_NO_VU_CONNECTION_REUSE: '--no-vu-connection-reuse',
+  K6_DISCARD_RESPONSE_BODIES: '--discard-response-bodies',
+  K6_BATCH: '--batch',
+  K6_BATCH_PER_HOST: '--batch-per-host',
+  K6_HTTP_DEBUG: '--http-debug',
+  K6_CONSOLE_OUTPUT: '--console-output',
+  K6_LOG_OUTPUT: '--log-output',
+  K6_LOG_FORMAT: '--log-format',
+  K6_COMPATIBILITY_MODE: '--compatibility-mode',
+  K6_MIN_ITERATION_DURATION: '--min-iteration-duration',
+  K6_BLOCK_HOSTNAMES: '--block-hostnames',
+  K6_BLACKLIST_IPS: '--blacklist-ip',
+  K6_SYSTEM_TAGS: '--system-tags',
+  K6_DNS: '--dns',
+  K6_LOCAL_IPS: '--local-ips',
+  K6_RPS: '--rps',
+  K6_LINGER: '--linger',
+  K6_PAUSED: '--paused',
+  K6_NO_SETUP: '--no-setup',
+  K6_NO_TEARDOWN: '--no-teardown',
+  K6_TRACES_OUTPUT: '--traces-output',
+  K6_NO_USAGE_REPORT: '--no-usage-report',
+  K6_PROFILING_ENABLED: '--profiling-enabled',
+  K6_INCLUDE_SYSTEM_ENV_VARS: '--include-system-env-vars',
+};
+
+/** K6_* variables that have no flag. */
+const ENV_ONLY: Record<string, Setter> = {
+  K6_OUT: (o, v) => {
+    o.out = list(v);
+  },
+  K6_NO_COOKIES_RESET: (o, v) => {
+    o.noCookiesReset = boolValue('K6_NO_COOKIES_RESET', v);
+  },
+  K6_SETUP_TIMEOUT: (o, v) => {
+    o.setupTimeout = durationFlag('K6_SETUP_TIMEOUT', v);
+  },
+  K6_TEARDOWN_TIMEOUT: (o, v) => {
+    o.teardownTimeout = durationFlag('K6_TEARDOWN_TIMEOUT', v);
+  },
+  K6_WEB_DASHBOARD: (_o, v) => {
+    if (boolValue('K6_WEB_DASHBOARD', v)) refuse('the web dashboard (K6_WEB_DASHBOARD)');
+  },
+};
+
+function setFlag(o: CliOptions, name: string, value: string | undefined): void {
+  if (name in BOOL_FLAGS) {
+    BOOL_FLAGS[name](o, value === undefined ? true : boolValue(name, value));
+    return;
+  }
+  const set = VALUE_FLAGS[name];
+  if (value === undefined) throw new UsageError(`${name} needs a value.`);
+  set(o, value);
+}
+
+/** The K6_* variables of `env` as options (an invalid value is a command-line mistake naming it). */
+function fromEnv(env: Record<string, string | undefined>): CliOptions {
+  const o = {} as CliOptions;
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('K6_') || value === undefined || value === '') continue;
+    try {
+      if (name in ENV_ONLY) ENV_ONLY[name](o, value);
+      else if (name in ENV_FLAGS) setFlag(o, ENV_FLAGS[name], value);
+    } catch (err) {
+      throw new UsageError(`${name}="${value}": ${(err as Error).message}`);
+    }
+  }
+  return o;
+}
+
+/** A --config file's keys that are run settings rather than test options. */
+const CONFIG_RUN_KEYS = new Set([
+  'out',
+  'linger',
+  'noUsageReport',
+  'noThresholds',
+  'noSummary',
+  'summaryExport',
+  'summaryMode',
+  'webDashboard',
+  'collectors',
+  'ext',
+]);
+
+/** k6's JSON config file: run settings, and options that sit between the script's and the K6_ variables'. */
+function fromConfigFile(path: string): { run: RunOptions; options: Record<string, unknown> } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const why =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message;
+    throw new UsageError(`cannot read the config file ${path}: ${why}.`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UsageError(`the config file ${path} must hold a JSON object of k6 options.`);
+  const raw = parsed as Record<string, unknown>;
+  const run = {} as RunOptions;
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!CONFIG_RUN_KEYS.has(k)) options[k] = v;
+  }
+  if (Array.isArray(raw.out)) run.out = raw.out.map(String);
+  else if (typeof raw.out === 'string') run.out = [raw.out];
+  if (typeof raw.summaryExport === 'string') run.summaryExport = raw.summaryExport;
+  if (raw.noThresholds === true) run.noThresholds = true;
+  if (raw.noSummary === true) run.summaryMode = 'disabled';
+  if (typeof raw.summaryMode === 'string') VALUE_FLAGS['--summary-mode'](run, raw.summaryMode);
+  if (raw.linger === true) refuse('linger (in the config file)');
+  if (raw.webDashboard === true) refuse('the web dashboard (webDashboard in the config file)');
+  return { run, options };
+}
+
+/** Where k6 looks for its config file when -c is not given. */
+function defaultConfigFile(env: Record<string, string | undefined>): string | null {
+  const base = env.XDG_CONFIG_HOME || (env.HOME ? join(env.HOME, '.config') : '');
+  if (!base) return null;
+  const path = join(base, 'k6', 'config.json');
+  return existsSync(path) ? path : null;
+}
+
+const SHORTCUT_KEYS = ['duration', 'iterations', 'stages'] as const;
+
+/**
+ * `run|inspect [flags] <script>` with k6's flags and K6_* variables from `env` (the process
+ * environment for the CLI; none by default). Precedence as in k6: flag > K6_* > --config file >
+ * the script's options.
+ */
+export function parseArgs(argv: string[], env: Record<string, string | undefined> = {}): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     return { kind: 'help', topic: rest[0] === 'run' ? 'run' : 'root' };
   }
   if (command === 'version' || command === '--version' || command === '-v') return { kind: 'version' };
-  if (command !== 'run') {
-    throw new UsageError(`unknown command "${command}"; use "run", "version" or "--help".`);
+  if (
+    command === 'archive' ||
+    command === 'cloud' ||
+    command === 'pause' ||
+    command === 'resume' ||
+    command === 'scale' ||
+    command === 'stats' ||
+    command === 'status'
+  ) {
+    refuse(`"k6 ${command}"`);
   }
-  const options: RunOptions = { script: '', includeSystemEnvVars: true };
+  if (command !== 'run' && command !== 'inspect') {
+    throw new UsageError(`unknown command "${command}"; use "run", "inspect", "version" or "--help".`);
+  }
+  const cli = {} as CliOptions;
   const scripts: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -154,36 +481,50 @@ export function parseArgs(argv: string[]): Command {
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const rawName = eq > 0 ? arg.slice(0, eq) : arg;
     const name = ALIASES[rawName] ?? rawName;
-    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
-    if (name in BOOL_FLAGS) {
-      BOOL_FLAGS[name](options, inline === undefined ? true : boolValue(name, inline));
-      continue;
-    }
-    const set = VALUE_FLAGS[name];
-    if (!set) {
+    let value = eq > 0 ? arg.slice(eq + 1) : undefined;
+    if (!(name in BOOL_FLAGS) && !(name in VALUE_FLAGS)) {
       throw new UsageError(
         `unknown or unsupported flag "${rawName}"; run "connect-perf-engine run --help" for the flags this engine supports.`,
       );
     }
-    const value = inline ?? rest[++i];
-    if (value === undefined) throw new UsageError(`${rawName} needs a value.`);
-    set(options, value);
+    if (value === undefined && name in VALUE_FLAGS) {
+      value = name in OPTIONAL_VALUE ? OPTIONAL_VALUE[name] : rest[++i];
+      if (value === undefined) throw new UsageError(`${rawName} needs a value.`);
+    }
+    setFlag(cli, name, value);
   }
   if (scripts.length !== 1) {
     throw new UsageError(
       scripts.length === 0
-        ? 'run needs the script to run: connect-perf-engine run [flags] script.js'
-        : `run takes one script; got ${scripts.join(', ')}.`,
+        ? `${command} needs the script: connect-perf-engine ${command} [flags] script.js`
+        : `${command} takes one script; got ${scripts.join(', ')}.`,
     );
   }
-  options.script = scripts[0];
-  return { kind: 'run', options };
+  const fromEnvironment = fromEnv(env);
+  // A shortcut given as a flag replaces the K6_* ones, as a higher layer does in k6.
+  if (SHORTCUT_KEYS.some((k) => cli[k] !== undefined))
+    for (const k of SHORTCUT_KEYS) delete fromEnvironment[k];
+  const configPath = cli.configFile ?? defaultConfigFile(env);
+  const config = configPath ? fromConfigFile(configPath) : null;
+  const options: CliOptions = {
+    includeSystemEnvVars: true,
+    ...config?.run,
+    ...fromEnvironment,
+    ...cli,
+    script: scripts[0],
+  };
+  delete options.configFile;
+  if (config && Object.keys(config.options).length > 0) options.config = config.options;
+  if (command === 'inspect') options.inspect = true;
+  return { kind: command, options };
 }
 
 export const ROOT_HELP = `connect-perf-engine — runs k6 scripts on Node.js with k6's semantics and outputs.
 
 Usage:
   connect-perf-engine run [flags] <script.js>
+  connect-perf-engine inspect [flags] <script.js>   print the script's options, merged with flags,
+                                                    K6_* variables and the config file (JSON)
   connect-perf-engine version
 
 Run "connect-perf-engine run --help" for the run flags.
@@ -191,16 +532,41 @@ Run "connect-perf-engine run --help" for the run flags.
 
 export const RUN_HELP = `Usage: connect-perf-engine run [flags] <script.js>
 
-Flags (k6's names):
+Flags (k6's names; each also as its K6_* variable where k6 has one, e.g. K6_VUS, K6_DURATION;
+precedence: flag > K6_* > --config file > the script's options):
   -u, --vus N                      number of VUs
   -d, --duration D                 test duration, e.g. 30s, 1m30s
   -i, --iterations N               total iterations (shared between VUs)
   -s, --stage D:T[,D:T…]           ramping stages (also --stages)
-  -e, --env K=V                    add K to __ENV (repeatable)
-  -o, --out json=FILE              NDJSON results (FILE.gz compresses, "-" is stdout)
+  -e, --env K=V                    add K to __ENV (repeatable; does not set options)
+  -c, --config FILE                k6's JSON config file (default ~/.config/k6/config.json if present)
+  -o, --out json=FILE              NDJSON results (FILE.gz compresses, "-" is stdout); K6_OUT=a,b
       --summary-export FILE        k6's legacy JSON summary
       --summary-trend-stats LIST   e.g. avg,min,med,max,p(90),p(95),p(99)
+      --summary-time-unit s|ms|us  one unit for every time in the summary
+      --summary-mode MODE          compact (default) or legacy: this engine's text summary;
+                                   disabled: no summary, handleSummary() or export (full: refused)
+      --no-summary                 same as --summary-mode=disabled
+      --no-thresholds              do not evaluate thresholds
       --tag K=V                    tag every sample (repeatable)
+      --insecure-skip-tls-verify   do not verify servers' TLS certificates
+  -w, --throw                      throw on failed requests
+      --user-agent UA              User-Agent of every request ("" for none)
+      --max-redirects N            redirects followed (default 10)
+      --discard-response-bodies    responseType "none" unless a request asks otherwise
+      --no-connection-reuse        a new connection for every request (Connection: close)
+      --no-vu-connection-reuse     new connections for every iteration
+      --batch N                    requests of one http.batch() at once (default 20)
+      --batch-per-host N           of them to one host (default 6; 0: no limit)
+      --min-iteration-duration D   iterations last at least D
+      --block-hostnames LIST       fail requests to these names (*.example.com patterns)
+      --blacklist-ip CIDRS         fail requests to addresses in these ranges
+      --system-tags LIST           the system tags samples carry (k6's names; vu, iter, ip too)
+      --http-debug[=full]          print each request and response (full: with bodies) to stderr
+      --console-output FILE        console.* lines go to FILE
+      --log-output WHERE           stderr (default), stdout, none, file=PATH[,level=L]
+  -f, --log-format FORMAT          text (default), json, raw
+      --compatibility-mode MODE    extended (default) or base
       --module-cache DIR           where remote modules (https://… imports) are kept
                                    (default ~/.cache/connect-perf-engine/modules)
       --secret-source TYPE=CONFIG  k6/secrets source: file=PATH or mock=KEY=VALUE,…
@@ -211,8 +577,19 @@ Flags (k6's names):
                                    always / never; by default when an exec function is not async
       --no-color                   no colours in the summary
       --include-system-env-vars    put the process environment in __ENV (default true; =false to turn off)
+  -a, --address ADDR               accepted: this engine has no REST API to serve
+      --no-usage-report            accepted: this engine sends no usage report
+      --profiling-enabled          accepted: nothing to profile over a REST API
+
+Environment: HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or lower case) as k6 (Go) reads them; hosts in the
+script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT.
+Unknown K6_* variables are ignored, as in k6.
+
+Refused with a sentence (use the k6 binary, --engine k6): --linger, --paused, --no-setup,
+--no-teardown, --dns, --local-ips, --rps, --execution-segment,
+--traces-output, K6_WEB_DASHBOARD, and the commands archive, cloud, pause, resume, scale, stats, status.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,
-104 invalid options, 105 interrupted (Ctrl+C, SIGTERM, parent process gone), 107 script error,
-108 test.abort(), 110 test.fail(), 255 command-line mistake.
+104 invalid or unsupported options, 105 interrupted (Ctrl+C, SIGTERM, parent process gone),
+107 script error, 108 test.abort(), 110 test.fail(), 255 command-line mistake or refused flag.
 `;

@@ -11,7 +11,7 @@ const PARENT_POLL_MS = 1000;
 async function main(argv: string[]): Promise<number> {
   let command: ReturnType<typeof parseArgs>;
   try {
-    command = parseArgs(argv);
+    command = parseArgs(argv, process.env);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`error: ${err.message}\n`);
@@ -27,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`connect-perf-engine v${ENGINE_VERSION} (k6-compatible, node ${process.version})\n`);
     return 0;
   }
+  if (command.kind === 'inspect') return (await startTest(command.options).result).exitCode;
   const handle = startTest(command.options);
   let signals = 0;
   const onSignal = () => {

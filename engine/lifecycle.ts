@@ -13,11 +13,12 @@ import { Worker } from 'node:worker_threads';
 import { logLine } from './console.ts';
 import { EXIT } from './exit-codes.ts';
 import { checkDuration } from './limits.ts';
+import { LogSink } from './log-sink.ts';
 import { MetricsEngine } from './metrics/engine.ts';
 import { MetricRegistry, registerBuiltins } from './metrics/registry.ts';
 import { DEFAULT_SUMMARY_TREND_STATS } from './metrics/trend-stats.ts';
 import type { SummaryData, ThresholdsOption } from './metrics/types.ts';
-import { initialVUs, plannedDurationMs, type ScenarioConfig } from './options.ts';
+import { initialVUs, overridesOf, plannedDurationMs, type ScenarioConfig } from './options.ts';
 import { openOutputs } from './outputs/index.ts';
 import type { Output } from './outputs/output.ts';
 import { type Progress, progressLine, RecentRate } from './progress.ts';
@@ -102,6 +103,8 @@ export class TestRun {
   private readonly scriptPath: string;
   private readonly env: Record<string, string>;
   private readonly io: { stdout: Writable; stderr: Writable };
+  /** Log lines (the VU thread's and ours): --log-output, --log-format, --console-output. */
+  private readonly logs: LogSink;
   private readonly registry = new MetricRegistry();
   private readonly decoder = new SampleDecoder();
   private readonly inflight = new Int32Array(new SharedArrayBuffer(4));
@@ -136,6 +139,11 @@ export class TestRun {
   constructor(private readonly opts: RunOptions) {
     this.scriptPath = resolve(opts.script);
     this.io = { stdout: opts.stdout ?? process.stdout, stderr: opts.stderr ?? process.stderr };
+    this.logs = new LogSink(this.io, {
+      output: opts.logOutput,
+      format: opts.logFormat,
+      consoleOutput: opts.consoleOutput,
+    });
     const system = opts.includeSystemEnvVars ? (process.env as Record<string, string>) : {};
     this.env = { ...system, ...(opts.env ?? {}) };
   }
@@ -171,6 +179,11 @@ export class TestRun {
         if (ready?.t === 'fatal') return this.fail(ready.code, ready.message);
         return this.fail(this.stopMode ? EXIT.externalAbort : EXIT.scriptException, this.lostThread());
       }
+      if (this.opts.inspect) {
+        await thread.kill();
+        this.io.stdout.write(`${JSON.stringify(ready.options, null, 2)}\n`);
+        return { exitCode: EXIT.ok, summary: null, thresholds: [], interrupted: false };
+      }
       const invalid = await this.prepare(ready);
       if (invalid) {
         await thread.kill();
@@ -201,6 +214,7 @@ export class TestRun {
       await this.thread?.kill();
       await rm(syncBundleDir(this.runId), { recursive: true, force: true });
       this.sink.stop();
+      await this.logs.close();
     }
   }
 
@@ -211,14 +225,7 @@ export class TestRun {
       scriptPath: this.scriptPath,
       runId: this.runId,
       env: this.env,
-      overrides: {
-        vus: this.opts.vus,
-        duration: this.opts.duration,
-        iterations: this.opts.iterations,
-        stages: this.opts.stages,
-        tags: this.opts.tags,
-        summaryTrendStats: this.opts.summaryTrendStats,
-      },
+      overrides: overridesOf(this.opts),
       verbose: this.opts.verbose === true,
       syncVus: this.opts.syncVus,
       settings: { moduleCache: this.opts.moduleCache, secretSources: this.opts.secretSources },
@@ -228,7 +235,7 @@ export class TestRun {
       init,
       (msg) => this.onMessage(msg),
       (err) => {
-        this.io.stderr.write(logLine('error', `The VU thread failed: ${err.stack ?? err.message}`));
+        this.logs.write(logLine('error', `The VU thread failed: ${err.stack ?? err.message}`));
         if (!this.abortReason) this.abortReason = { code: EXIT.scriptException, message: err.message };
       },
     );
@@ -255,8 +262,9 @@ export class TestRun {
       );
       const metrics = new MetricsEngine({
         registry: this.registry,
-        thresholds: (o.thresholds ?? {}) as ThresholdsOption,
+        thresholds: (this.opts.noThresholds ? {} : (o.thresholds ?? {})) as ThresholdsOption,
         summaryTrendStats: (o.summaryTrendStats as string[]) ?? DEFAULT_SUMMARY_TREND_STATS,
+        systemTags: Array.isArray(o.systemTags) ? new Set(o.systemTags.map(String)) : undefined,
       });
       this.metrics = metrics;
       this.outputs = await openOutputs(this.opts.out ?? [], {
@@ -282,7 +290,7 @@ export class TestRun {
         Atomics.notify(this.inflight, 0);
         return;
       case 'log':
-        this.io.stderr.write(msg.text);
+        this.logs.write(msg.text);
         return;
       case 'beat':
         this.beat = msg.beat;
@@ -296,7 +304,7 @@ export class TestRun {
         this.fatal = msg;
         // While loading or initialising VUs, execute() reports it once the VU thread is done.
         if (this.stage === 'load') this.ready.resolve(msg);
-        else if (this.stage !== 'init') this.io.stderr.write(logLine('error', msg.message));
+        else if (this.stage !== 'init') this.logs.write(logLine('error', msg.message));
         return;
       case 'phase':
         if (msg.phase === 'ended') this.ended.resolve();
@@ -309,11 +317,10 @@ export class TestRun {
       case 'abort':
         if (this.abortReason) return;
         this.abortReason = { code: msg.code, message: msg.message };
-        if (msg.code === EXIT.scriptAborted) this.io.stderr.write(logLine('warning', msg.message));
+        if (msg.code === EXIT.scriptAborted) this.logs.write(logLine('warning', msg.message));
         return;
       case 'failed':
-        if (!this.failedMarked)
-          this.io.stderr.write(logLine('warning', `test marked as failed: ${msg.reason}`));
+        if (!this.failedMarked) this.logs.write(logLine('warning', `test marked as failed: ${msg.reason}`));
         this.failedMarked = true;
         return;
       case 'summary-result':
@@ -359,7 +366,7 @@ export class TestRun {
     }
     if (reason === null) return;
     this.forced = reason;
-    this.io.stderr.write(
+    this.logs.write(
       logLine(
         'warning',
         `Stopping the VU thread: ${reason}. The summary covers what was measured until then` +
@@ -387,7 +394,7 @@ export class TestRun {
         code: EXIT.thresholdsFailed,
         message: `thresholds on metrics '${verdict.abort.metric}' were crossed (${verdict.abort.threshold}); abortOnFail stops the test`,
       };
-      this.io.stderr.write(logLine('error', this.abortReason.message));
+      this.logs.write(logLine('error', this.abortReason.message));
       this.thread?.send({ t: 'stop', mode: 'hard' });
       if (!this.hardAt) this.hardAt = performance.now();
     }
@@ -449,13 +456,15 @@ export class TestRun {
       setupData: this.setupJson === undefined ? undefined : JSON.parse(this.setupJson),
     });
     const verdict = metrics.evaluateThresholds(testRunDurationMs);
-    const files = ready.hasHandleSummary ? await this.handleSummary(summary) : null;
-    await writeSummary(summary, files, {
-      stdout: this.io.stdout,
-      stderr: this.io.stderr,
-      colors: !this.opts.noColor && isTTY(this.io.stdout),
-      summaryExport: this.opts.summaryExport,
-    });
+    if (this.opts.summaryMode !== 'disabled') {
+      const files = ready.hasHandleSummary ? await this.handleSummary(summary) : null;
+      await writeSummary(summary, files, {
+        stdout: this.io.stdout,
+        stderr: this.io.stderr,
+        colors: !this.opts.noColor && isTTY(this.io.stdout),
+        summaryExport: this.opts.summaryExport,
+      });
+    }
     await this.closeOutputs();
 
     const interrupted = this.stopMode !== null || this.abortReason !== null;
@@ -464,7 +473,7 @@ export class TestRun {
     else if (this.stopMode) exitCode = EXIT.externalAbort;
     else if (verdict.failed) exitCode = EXIT.thresholdsFailed;
     else if (this.failedMarked) exitCode = EXIT.markedAsFailed;
-    if (verdict.failed) this.io.stderr.write(logLine('error', 'thresholds on metrics have been crossed'));
+    if (verdict.failed) this.logs.write(logLine('error', 'thresholds on metrics have been crossed'));
     return { exitCode, summary, thresholds: metrics.thresholdResults(), interrupted };
   }
 
@@ -483,7 +492,7 @@ export class TestRun {
     thread.lastHeard = performance.now();
     thread.send({ t: 'summary', data: summary });
     const timer = setTimeout(() => {
-      this.io.stderr.write(logLine('error', 'handleSummary() did not finish within 2 minutes.'));
+      this.logs.write(logLine('error', 'handleSummary() did not finish within 2 minutes.'));
       void thread.kill();
     }, SUMMARY_TIMEOUT_MS);
     const result = await this.summaryResult.promise;
@@ -491,9 +500,7 @@ export class TestRun {
     await thread.kill();
     if (result?.files) return result.files;
     const why = result?.error ?? this.fatal?.message ?? 'it did not return';
-    this.io.stderr.write(
-      logLine('error', `handleSummary() failed, printing the default summary instead: ${why}`),
-    );
+    this.logs.write(logLine('error', `handleSummary() failed, printing the default summary instead: ${why}`));
     return null;
   }
 
@@ -503,9 +510,7 @@ export class TestRun {
       try {
         await o.close();
       } catch (err) {
-        this.io.stderr.write(
-          logLine('warning', `could not finish the --out file: ${(err as Error).message}`),
-        );
+        this.logs.write(logLine('warning', `could not finish the --out file: ${(err as Error).message}`));
       }
     }
     this.outputs = [];
@@ -518,7 +523,7 @@ export class TestRun {
   }
 
   private fail(exitCode: number, message: string): RunResult {
-    this.io.stderr.write(logLine('error', message));
+    this.logs.write(logLine('error', message));
     return { exitCode, summary: null, thresholds: [], interrupted: false };
   }
 }

@@ -41,7 +41,10 @@ export type ScenarioConfig = Common &
       }
   );
 
-/** Options given on the command line (or to runTest); they win over the script's. */
+/**
+ * Options given on the command line or in K6_* variables (or to runTest); they win over `config`
+ * (a --config file's options), which wins over the script's — k6's order of precedence.
+ */
 export interface OptionOverrides {
   vus?: number;
   duration?: string;
@@ -49,9 +52,76 @@ export interface OptionOverrides {
   stages?: Array<{ duration: string; target: number }>;
   tags?: Record<string, string>;
   summaryTrendStats?: string[];
+  summaryTimeUnit?: string;
+  insecureSkipTLSVerify?: boolean;
+  throw?: boolean;
+  userAgent?: string;
+  maxRedirects?: number;
+  discardResponseBodies?: boolean;
+  noConnectionReuse?: boolean;
+  noVUConnectionReuse?: boolean;
+  noCookiesReset?: boolean;
+  batch?: number;
+  batchPerHost?: number;
+  /** `--http-debug` ('headers') or `--http-debug=full`. */
+  httpDebug?: string;
+  systemTags?: string[];
+  setupTimeout?: string;
+  teardownTimeout?: string;
+  minIterationDuration?: string;
+  blockHostnames?: string[];
+  blacklistIPs?: string[];
+  /** Options asked for that the engine refuses when merged (dns, localIPs, rps, paused, linger…). */
+  dns?: string;
+  localIPs?: string;
+  rps?: number;
+  paused?: boolean;
+  linger?: boolean;
+  /** A --config file's options: below the others, above the script's. */
+  config?: Raw;
 }
 
 type Raw = Record<string, unknown>;
+
+const OVERRIDE_KEYS: Array<keyof OptionOverrides> = [
+  'vus',
+  'duration',
+  'iterations',
+  'stages',
+  'tags',
+  'summaryTrendStats',
+  'summaryTimeUnit',
+  'insecureSkipTLSVerify',
+  'throw',
+  'userAgent',
+  'maxRedirects',
+  'discardResponseBodies',
+  'noConnectionReuse',
+  'noVUConnectionReuse',
+  'noCookiesReset',
+  'batch',
+  'batchPerHost',
+  'httpDebug',
+  'systemTags',
+  'setupTimeout',
+  'teardownTimeout',
+  'minIterationDuration',
+  'blockHostnames',
+  'blacklistIPs',
+  'dns',
+  'localIPs',
+  'rps',
+  'paused',
+  'linger',
+  'config',
+];
+
+/** The option overrides among a caller's settings (what crosses to the VU thread). */
+export function overridesOf(o: OptionOverrides): OptionOverrides {
+  const picked: Raw = {};
+  for (const k of OVERRIDE_KEYS) if (o[k] !== undefined) picked[k] = o[k];
+  return picked as OptionOverrides;
+}
 
 const EXECUTORS = [
   'shared-iterations',
@@ -62,22 +132,128 @@ const EXECUTORS = [
   'ramping-arrival-rate',
 ];
 
-/** The script's exported `options` with the overrides applied (CLI > script). */
-export function mergeOptions(script: Raw, overrides: OptionOverrides): Raw {
-  const merged: Raw = { ...script };
-  if (overrides.vus !== undefined) merged.vus = overrides.vus;
-  const cliShortcut =
-    overrides.duration !== undefined || overrides.iterations !== undefined || overrides.stages !== undefined;
-  if (cliShortcut) {
-    for (const key of ['scenarios', 'duration', 'iterations', 'stages']) delete merged[key];
-    if (overrides.duration !== undefined) merged.duration = overrides.duration;
-    if (overrides.iterations !== undefined) merged.iterations = overrides.iterations;
-    if (overrides.stages !== undefined) merged.stages = overrides.stages;
+/** The keys of which a layer that sets any replaces all of the lower layers' (k6's Options.Apply). */
+const SHORTCUTS = ['scenarios', 'duration', 'iterations', 'stages'];
+
+/** `layer` over `base`: set keys win; one execution shortcut or scenarios replaces the others. */
+function applyLayer(base: Raw, layer: Raw): Raw {
+  const merged: Raw = { ...base };
+  const set = (k: string) => layer[k] !== undefined && layer[k] !== null;
+  if (SHORTCUTS.some(set)) for (const key of SHORTCUTS) delete merged[key];
+  for (const [k, v] of Object.entries(layer)) {
+    if (v === undefined) continue;
+    if (k === 'tags' && v && typeof v === 'object')
+      merged.tags = {
+        ...(base.tags as Record<string, string> | undefined),
+        ...(v as Record<string, string>),
+      };
+    else merged[k] = v;
   }
-  if (overrides.tags)
-    merged.tags = { ...(script.tags as Record<string, string> | undefined), ...overrides.tags };
-  if (overrides.summaryTrendStats) merged.summaryTrendStats = overrides.summaryTrendStats;
   return merged;
+}
+
+/** The script's exported `options` with the --config file's and then the overrides applied. */
+export function mergeOptions(script: Raw, overrides: OptionOverrides): Raw {
+  const { config, ...rest } = overrides;
+  const merged = applyLayer(config ? applyLayer(script, config) : { ...script }, rest as Raw);
+  checkSupported(merged);
+  return merged;
+}
+
+const FOR_K6 = 'run this script with the k6 binary (--engine k6)';
+
+/** Options this engine cannot honour as k6 would: each one sentence, exit 104, never ignored. */
+function checkSupported(o: Raw): void {
+  const refuse = (what: string) => {
+    throw new InvalidOptionsError(`${what} is not supported by the node engine; ${FOR_K6}.`);
+  };
+  const on = (k: string) => o[k] !== undefined && o[k] !== null && o[k] !== false && o[k] !== '';
+  if (on('dns')) refuse('the dns option (K6_DNS, --dns: DNS caching and address selection)');
+  if (on('localIPs')) refuse('the localIPs option (K6_LOCAL_IPS, --local-ips)');
+  if (on('rps') && o.rps !== 0) refuse('the rps option (K6_RPS, --rps: a global request-rate limit)');
+  if (on('paused')) refuse('starting paused (paused, -p/--paused: there is no REST API to resume it)');
+  if (on('linger')) refuse('linger (-l/--linger: there is no REST API to linger for)');
+  if (on('executionSegment') || on('executionSegmentSequence'))
+    refuse('executionSegment (splitting a test between instances)');
+  if (on('tlsCipherSuites')) refuse('the tlsCipherSuites option');
+  if (on('tlsVersion')) checkTlsVersion(o.tlsVersion);
+  if (on('blacklistIPs') && !Array.isArray(o.blacklistIPs))
+    throw new InvalidOptionsError('blacklistIPs must be a list of IP ranges such as "10.0.0.0/8".');
+  if (o.systemTags !== undefined && o.systemTags !== null) checkSystemTags(o.systemTags);
+  if (on('httpDebug') && o.httpDebug !== 'headers' && o.httpDebug !== 'full' && o.httpDebug !== true)
+    throw new InvalidOptionsError(
+      `httpDebug must be "headers" or "full"; got ${JSON.stringify(o.httpDebug)}.`,
+    );
+  if (on('hosts')) checkHosts(o.hosts);
+  if (on('minIterationDuration')) checkDuration(o.minIterationDuration as string, 'minIterationDuration');
+  if (on('blockHostnames') && !Array.isArray(o.blockHostnames))
+    throw new InvalidOptionsError('blockHostnames must be a list of host names or "*." patterns.');
+}
+
+/** k6's system tags; `ocsp_status` needs OCSP stapling checks, which this engine does not make. */
+export const SYSTEM_TAGS = [
+  'proto',
+  'subproto',
+  'status',
+  'method',
+  'url',
+  'name',
+  'group',
+  'check',
+  'error',
+  'error_code',
+  'tls_version',
+  'scenario',
+  'service',
+  'expected_response',
+  'vu',
+  'iter',
+  'ip',
+];
+
+function checkSystemTags(tags: unknown): void {
+  if (!Array.isArray(tags)) throw new InvalidOptionsError('systemTags must be a list of tag names.');
+  for (const t of tags) {
+    if (t === 'ocsp_status')
+      throw new InvalidOptionsError(
+        `the system tag "ocsp_status" is not supported by the node engine; ${FOR_K6}.`,
+      );
+    if (!SYSTEM_TAGS.includes(String(t)))
+      throw new InvalidOptionsError(
+        `systemTags: "${t}" is not a k6 system tag (one of ${SYSTEM_TAGS.join(', ')}, ocsp_status).`,
+      );
+  }
+}
+
+const TLS_NAMES = ['tls1.0', 'tls1.1', 'tls1.2', 'tls1.3'];
+
+/** tlsVersion: `http.TLS_1_2` & co., or `{ min, max }` of them. */
+function checkTlsVersion(v: unknown): void {
+  const valid = (x: unknown) => x === undefined || TLS_NAMES.includes(x as string);
+  const ok =
+    typeof v === 'string'
+      ? TLS_NAMES.includes(v)
+      : typeof v === 'object' && v !== null && valid((v as Raw).min) && valid((v as Raw).max);
+  if (!ok)
+    throw new InvalidOptionsError(
+      `tlsVersion must be one of ${TLS_NAMES.join(', ')} (http.TLS_1_0 …) or { min, max } of them; got ${JSON.stringify(v)}.`,
+    );
+}
+
+/** `hosts`: names (optionally `*.` wildcards, optionally `:port`) to an address, optionally `:port`. */
+function checkHosts(hosts: unknown): void {
+  if (typeof hosts !== 'object' || hosts === null || Array.isArray(hosts))
+    throw new InvalidOptionsError('options.hosts must be an object of host names to addresses.');
+  for (const [name, to] of Object.entries(hosts)) {
+    if (typeof to !== 'string' || to === '')
+      throw new InvalidOptionsError(
+        `options.hosts["${name}"] must be an address such as "1.2.3.4" or "1.2.3.4:8443".`,
+      );
+    if (name.includes('*') && !/^\*\.[^*]+$/.test(name))
+      throw new InvalidOptionsError(
+        `options.hosts["${name}"]: a wildcard may only be a leading "*." (e.g. "*.example.com").`,
+      );
+  }
 }
 
 /** A VU count (or stage target). */

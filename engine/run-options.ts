@@ -30,6 +30,18 @@ export interface RunOptions extends OptionOverrides, RunSettings {
   syncVus?: boolean;
   /** Put the process environment into `__ENV` (the CLI does, like `k6 run`; the library does not by default). */
   includeSystemEnvVars?: boolean;
+  /** --no-thresholds: thresholds are neither evaluated nor shown, and never fail the test. */
+  noThresholds?: boolean;
+  /** --summary-mode: 'disabled' (or --no-summary) skips the summary, handleSummary() and --summary-export. */
+  summaryMode?: 'compact' | 'legacy' | 'disabled';
+  /** --console-output: console.* lines go to this file instead of the log. */
+  consoleOutput?: string;
+  /** --log-output: where log lines go (default stderr); `file` keeps lines at `level` or above. */
+  logOutput?: 'stderr' | 'stdout' | 'none' | { file: string; level: string };
+  /** --log-format: k6's default logfmt-style text, json, or the bare message. */
+  logFormat?: 'text' | 'json' | 'raw';
+  /** `inspect`: load the script, print its merged options as JSON and stop. */
+  inspect?: boolean;
   onSamples?: (samples: Sample[]) => void;
   onProgress?: (progress: Progress) => void;
   /** Aborting it stops the test like a first Ctrl+C (graceful); `stop('hard')` on the handle stops at once. */

@@ -2,6 +2,7 @@
 // group/scenario it is in (for tags), its HTTP connections and cookie jar, and the means to
 // interrupt the iteration it is running.
 import { IterationSamples } from './metrics/sample-groups.ts';
+import { parseDuration } from './metrics/time.ts';
 import type { IterationOutcome, ScenarioView, TestContext } from './test-context.ts';
 
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
@@ -52,6 +53,10 @@ export class VU {
   httpState: unknown = undefined;
   /** Set by the http module: cancels the VU's requests in flight (they are not in `pending`). */
   interruptRequests: ((err: Error) => void) | null = null;
+  /** Set by the http module: a new iteration begins (cookie jar reset, noVUConnectionReuse). */
+  iterationStarting: (() => void) | null = null;
+  /** minIterationDuration in ms, read from the options at the first iteration (0: none). */
+  private minIterationMs = -1;
   readonly tags: Record<string, string>;
   readonly metadata: Record<string, string> = {};
   private tagsVersion = 0;
@@ -59,6 +64,9 @@ export class VU {
   private cachedScenario: ScenarioView | null = null;
   private cachedGroup = '';
   private cachedVersion = -1;
+  /** options.systemTags has `iter`: the tags change with every iteration. */
+  private iterTag = false;
+  private cachedIter = -1;
 
   constructor(id: number, test: TestContext) {
     this.id = id;
@@ -83,15 +91,26 @@ export class VU {
       this.cachedTags !== null &&
       this.cachedScenario === this.scenario &&
       this.cachedGroup === this.group &&
-      this.cachedVersion === this.tagsVersion
+      this.cachedVersion === this.tagsVersion &&
+      (!this.iterTag || this.cachedIter === this.iter)
     ) {
       return this.cachedTags;
     }
     const tags: Record<string, string> = { ...this.test.testTags };
     if (this.scenario) Object.assign(tags, this.scenario.tags);
     Object.assign(tags, this.tags);
-    tags.group = this.group;
-    if (this.scenario) tags.scenario = this.scenario.name;
+    const system = this.test.http.systemTags;
+    if (system === null) {
+      tags.group = this.group;
+      if (this.scenario) tags.scenario = this.scenario.name;
+    } else {
+      if (system.has('group')) tags.group = this.group;
+      if (this.scenario && system.has('scenario')) tags.scenario = this.scenario.name;
+      if (system.has('vu')) tags.vu = String(this.id);
+      this.iterTag = system.has('iter');
+      if (this.iterTag && this.iter >= 0) tags.iter = String(this.iter);
+      this.cachedIter = this.iter;
+    }
     this.cachedTags = tags;
     this.cachedScenario = this.scenario;
     this.cachedGroup = this.group;
@@ -203,6 +222,7 @@ export class VU {
     this.iterationInScenario++;
     this.iterationInTest = scenario.nextIterationInTest();
     this.bindings?.setIter(this.iter);
+    this.iterationStarting?.();
     const start = performance.now();
     let outcome: IterationOutcome = 'completed';
     try {
@@ -236,9 +256,37 @@ export class VU {
     if (this.pending.size > 0) this.pending.clear();
     this.group = '';
     this.emitEnd(outcome === 'completed' ? performance.now() - start : -1);
+    const rest = outcome === 'interrupted' ? undefined : this.restUntil(start);
+    if (rest) await rest;
     const breath = scenario.iterationEnded(this, outcome);
     if (breath) await breath;
     return outcome;
+  }
+
+  /**
+   * minIterationDuration: the VU waits out the rest of it after the iteration (not counted in
+   * iteration_duration); an interruption ends the wait.
+   */
+  private restUntil(start: number): Promise<void> | undefined {
+    if (this.minIterationMs < 0) {
+      const value = this.test.options.minIterationDuration;
+      this.minIterationMs =
+        value === undefined || value === null || value === ''
+          ? 0
+          : parseDuration(value as string, 'minIterationDuration');
+    }
+    const left = this.minIterationMs - (performance.now() - start);
+    if (left <= 0 || this.interrupted) return undefined;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        remove();
+        resolve();
+      }, left);
+      const remove = this.onInterrupt(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
 

@@ -124,6 +124,29 @@ function apiScript(name: string): { file: string; source: string; error?: RegExp
         file: 'remote-import.js',
         source: `import { check } from 'k6';\nimport { remote } from '${server.url}/remote.js';\nexport default function () { check(remote, { works: (v) => v === 'from the server' }); }`,
       };
+    case 'options.hosts':
+      return {
+        file: 'hosts.js',
+        source: `import http from 'k6/http';\nimport { check } from 'k6';\nexport const options = { hosts: { '*.covered.test': '127.0.0.1' } };\nexport default async function () {\n  const res = await http.post('http://a.covered.test:${server.url.split(':').pop()}/echo', 'x'); check(res, { works: (r) => r.body === 'x' });\n}`,
+      };
+    case 'options.systemTags':
+      return {
+        file: 'system-tags.js',
+        source: `import http from 'k6/http';\nimport { check } from 'k6';\nexport const options = { systemTags: ['status', 'check'] };\nexport default async function () {\n  const res = await http.post('${server.url}/echo', 'x'); check(res, { works: (r) => r.status === 200 });\n}`,
+      };
+    case 'options.dns':
+    case 'options.tlsCipherSuites': {
+      const options: Record<string, string> = {
+        'options.dns': "dns: { ttl: '0' }",
+        'options.tlsCipherSuites': "tlsCipherSuites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256']",
+      };
+      const option = options[name];
+      return {
+        file: `${name.replace(/\W/g, '_')}.js`,
+        source: `export const options = { ${option} };\nexport default async function () {}`,
+        error: /not supported by the node engine.*--engine k6/,
+      };
+    }
     default:
       return null;
   }

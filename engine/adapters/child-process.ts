@@ -2,7 +2,7 @@
 // Spawns it with the equivalent flags, follows its NDJSON for onSamples/onProgress, and reads its
 // summary export back. Secrets reach it through its environment only, never its arguments.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SUMMARY_TREND_STATS } from '../metrics/trend-stats.ts';
@@ -14,9 +14,46 @@ import type { Engine, EngineName, EngineRunOptions } from './engine.ts';
 import { fromLegacyExport } from './legacy-summary.ts';
 import { NdjsonTail } from './ndjson-tail.ts';
 
-/** `k6 run` arguments equivalent to RunOptions (samples and summary go to the given files). */
-export function k6Args(opts: EngineRunOptions, samplesFile: string, summaryFile: string): string[] {
+/**
+ * `k6 run` arguments equivalent to RunOptions (samples and summary go to the given files; the
+ * options' `config` layer to `configFile`, which the caller writes). The summary export is how
+ * the result comes back, so a disabled summary mode is not passed on.
+ */
+export function k6Args(
+  opts: EngineRunOptions,
+  samplesFile: string,
+  summaryFile: string,
+  configFile?: string,
+): string[] {
   const args = ['run'];
+  if (configFile) args.push('--config', configFile);
+  const flag = (name: string, value: string | number | boolean | undefined) => {
+    if (value === undefined || value === false) return;
+    args.push(value === true ? name : `${name}=${value}`);
+  };
+  flag('--insecure-skip-tls-verify', opts.insecureSkipTLSVerify);
+  flag('--throw', opts.throw);
+  flag('--user-agent', opts.userAgent);
+  flag('--max-redirects', opts.maxRedirects);
+  flag('--discard-response-bodies', opts.discardResponseBodies);
+  flag('--no-connection-reuse', opts.noConnectionReuse);
+  flag('--no-vu-connection-reuse', opts.noVUConnectionReuse);
+  flag('--batch', opts.batch);
+  flag('--batch-per-host', opts.batchPerHost);
+  flag('--http-debug', opts.httpDebug);
+  flag('--system-tags', opts.systemTags?.join(','));
+  flag('--min-iteration-duration', opts.minIterationDuration);
+  flag('--block-hostnames', opts.blockHostnames?.join(','));
+  flag('--blacklist-ip', opts.blacklistIPs?.join(','));
+  flag('--summary-time-unit', opts.summaryTimeUnit);
+  flag('--no-thresholds', opts.noThresholds);
+  flag('--console-output', opts.consoleOutput);
+  flag('--log-format', opts.logFormat);
+  const logs = opts.logOutput;
+  flag('--log-output', typeof logs === 'object' ? `file=${logs.file},level=${logs.level}` : logs);
+  flag('--dns', opts.dns);
+  flag('--local-ips', opts.localIPs);
+  flag('--rps', opts.rps);
   if (opts.vus !== undefined) args.push('--vus', String(opts.vus));
   if (opts.duration !== undefined) args.push('--duration', opts.duration);
   if (opts.iterations !== undefined) args.push('--iterations', String(opts.iterations));
@@ -34,6 +71,15 @@ export function k6Args(opts: EngineRunOptions, samplesFile: string, summaryFile:
   if (opts.noColor) args.push('--no-color');
   args.push(opts.script);
   return args;
+}
+
+/** The options k6 takes only from K6_* variables. */
+export function k6Env(opts: EngineRunOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (opts.setupTimeout !== undefined) env.K6_SETUP_TIMEOUT = opts.setupTimeout;
+  if (opts.teardownTimeout !== undefined) env.K6_TEARDOWN_TIMEOUT = opts.teardownTimeout;
+  if (opts.noCookiesReset !== undefined) env.K6_NO_COOKIES_RESET = String(opts.noCookiesReset);
+  return env;
 }
 
 export interface ChildEngineSpec {
@@ -84,9 +130,14 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
   });
   // Its own process group: a Ctrl-C on the terminal reaches only the caller, which forwards it
   // once per stop request (k6 stops gracefully on the first SIGINT and at once on the second).
-  const child = spawn(bin, [...prefix, ...k6Args(opts, samplesFile, summaryFile)], {
+  let configFile: string | undefined;
+  if (opts.config) {
+    configFile = join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify(opts.config));
+  }
+  const child = spawn(bin, [...prefix, ...k6Args(opts, samplesFile, summaryFile, configFile)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...opts.childEnv, ...opts.secretEnv },
+    env: { ...process.env, ...k6Env(opts), ...opts.childEnv, ...opts.secretEnv },
     detached: true,
   });
   const killOnExit = () => child.kill('SIGKILL');

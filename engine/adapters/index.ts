@@ -5,7 +5,7 @@ import type { Engine, EngineName } from './engine.ts';
 import { k6Engine } from './k6.ts';
 import { nodeChildEngine, nodeEngine } from './node.ts';
 
-export { k6Args } from './child-process.ts';
+export { k6Args, k6Env } from './child-process.ts';
 export type { Engine, EngineName, EngineRunOptions } from './engine.ts';
 
 function executable(path: string): boolean {

@@ -66,7 +66,9 @@ export function createK6(vu: VU) {
       const ok = Boolean(result);
       if (!ok) all = false;
       const base = vu.sampleTags();
-      const sampleTags: Record<string, string> = { ...base, check: name };
+      const sampleTags: Record<string, string> = { ...base };
+      const system = vu.test.http.systemTags;
+      if (system === null || system.has('check')) sampleTags.check = name;
       if (tags) for (const [k, v] of Object.entries(tags)) sampleTags[k] = String(v);
       vu.test.emit({ metric: 'checks', time: Date.now(), value: ok ? 1 : 0, tags: sampleTags });
     }

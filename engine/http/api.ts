@@ -12,12 +12,70 @@ import type { Params } from './params.ts';
 import { PendingResponse } from './pending.ts';
 import type { Response } from './response.ts';
 import { stateOf } from './state.ts';
-import { type TaggedURL, taggedURL } from './tagged-url.ts';
+import { TaggedURL, taggedURL } from './tagged-url.ts';
 
 export type { Params } from './params.ts';
 export { closeConnections } from './state.ts';
 
 const NO_PARAMS: Params = {};
+
+/** The host a batch entry goes to ('' when its URL does not parse: it fails on its own). */
+function hostOf(r: unknown): string {
+  const url =
+    typeof r === 'string' || r instanceof TaggedURL
+      ? r
+      : Array.isArray(r)
+        ? r[1]
+        : (r as { url?: unknown } | null)?.url;
+  try {
+    return new URL(String(url)).host;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * `start` for every item with at most `limit` running at once (the `batch` option) and at most
+ * `perHost` to one host (`batchPerHost`), in the order given; results in order.
+ */
+function limited<T, R>(
+  items: T[],
+  limit: number,
+  perHost: number,
+  host: (item: T) => string,
+  start: (item: T) => Promise<R>,
+): Promise<R[]> {
+  if (items.length <= Math.min(limit, perHost)) return Promise.all(items.map(start));
+  const results = new Array<R>(items.length);
+  const hosts = items.map(host);
+  const running = new Map<string, number>();
+  const waiting = items.map((_, i) => i);
+  let active = 0;
+  return new Promise<R[]>((resolve, reject) => {
+    let left = items.length;
+    const pump = (): void => {
+      for (let w = 0; w < waiting.length && active < limit; ) {
+        const i = waiting[w];
+        const h = hosts[i];
+        if ((running.get(h) ?? 0) >= perHost) {
+          w++;
+          continue;
+        }
+        waiting.splice(w, 1);
+        active++;
+        running.set(h, (running.get(h) ?? 0) + 1);
+        start(items[i]).then((r) => {
+          results[i] = r;
+          active--;
+          running.set(h, (running.get(h) ?? 1) - 1);
+          if (--left === 0) resolve(results);
+          else pump();
+        }, reject);
+      }
+    };
+    pump();
+  });
+}
 
 export function createHttp(vu: VU) {
   /** Starts a request; the response (or the error k6 would throw) is handed to resolve/reject. */
@@ -100,9 +158,16 @@ export function createHttp(vu: VU) {
         return request(e.method, e.url, e.body, e.params);
       };
       const settle = vu.blocking('http.batch()');
-      if (Array.isArray(requests)) return Promise.all(requests.map(one)).finally(settle);
+      const { batch, batchPerHost } = vu.test.http;
+      if (Array.isArray(requests)) return limited(requests, batch, batchPerHost, hostOf, one).finally(settle);
       const keys = Object.keys(requests);
-      return Promise.all(keys.map((k) => one(requests[k])))
+      return limited(
+        keys,
+        batch,
+        batchPerHost,
+        (k) => hostOf(requests[k]),
+        (k) => one(requests[k]),
+      )
         .then((rs) => Object.fromEntries(rs.map((r, i) => [keys[i], r])))
         .finally(settle);
     },

@@ -6,6 +6,7 @@ import { parseDuration } from '../metrics/time.ts';
 import { InterruptedError, type VU } from '../vu.ts';
 import { type EncodedBody, encodeBody } from './body.ts';
 import type { CookieJar } from './cookies.ts';
+import { dumpRequest, dumpResponse } from './debug.ts';
 import { digestAuthorization, digestChallenge } from './digest.ts';
 import { requestFailure } from './errors.ts';
 import type { ExpectedStatuses } from './expected-statuses.ts';
@@ -123,13 +124,27 @@ export function sendNextHop(call: Call): void {
   else if (target.authorization && !call.digest) headers.push('Authorization', target.authorization);
   const cookieHeader = cookiesFor(call.jar, target.url, call.hop === 0 ? call.params.cookies : undefined);
   if (cookieHeader) headers.push('Cookie', cookieHeader);
-  call.headers = headers;
   const conn = connectionFor(vu, call.state, target);
+  let path = target.path;
+  if (conn.absoluteForm) {
+    // Through a proxy, an http:// request names its whole URL (without credentials or fragment).
+    path = `${target.url.protocol}//${target.url.host}${target.path}`;
+    if (conn.proxyAuthorization) headers.push('Proxy-Authorization', conn.proxyAuthorization);
+  }
+  call.headers = headers;
+  if (settings.httpDebug) {
+    process.stderr.write(
+      dumpRequest(
+        { method: call.method, path, host: target.url.host, headers, body: call.encoded.bytes },
+        settings.httpDebug === 'full',
+      ),
+    );
+  }
   sendHop(
     conn,
     {
       method: call.method,
-      path: target.path,
+      path,
       headers,
       body: call.encoded.bytes,
       timeoutMs: call.timeoutMs,
@@ -168,6 +183,12 @@ function afterHop(call: Call, result: HopResult): Response | null {
     errorCode = 1000 + result.status;
   }
   const head = result.error ? null : result.head;
+  if (settings.httpDebug) {
+    const full = settings.httpDebug === 'full';
+    process.stderr.write(
+      dumpResponse(head, full && head ? decodeBody(head, result.body) : null, error, full),
+    );
+  }
   if (head?.hasSetCookie && jar) {
     jar.storeResponse(url, headerValues(head.raw, 'set-cookie'));
   }

@@ -2,10 +2,15 @@
 // whose connector records when the TCP connect and the TLS handshake ended, so that only the
 // request that opened the connection carries their cost (k6's connecting/tls_handshaking). It
 // also keeps the requests in flight on it, so that they can be cancelled (interrupted iteration,
-// k6's `timeout`) with one timer per connection instead of one per request.
-import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+// k6's `timeout`) with one timer per connection instead of one per request. A `Route` (route.ts)
+// sends the socket elsewhere: a `hosts` address, or a proxy (CONNECT for https://).
+
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP, type Socket, connect as tcpConnect } from 'node:net';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { buildConnector, Client } from 'undici';
+import { BlacklistedIPError, BlockedHostnameError, ProxyConnectError } from './errors.ts';
+import type { Route } from './route.ts';
 
 export interface OpenedConnection {
   connectStart: number;
@@ -20,6 +25,8 @@ export interface ConnectionOptions {
   key?: string;
   passphrase?: string;
   servername?: string;
+  minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 }
 
 /** A request in flight on a connection, as far as cancelling it goes (send.ts implements it). */
@@ -46,8 +53,17 @@ export class Connection {
   private readonly inflight: InFlight[] = [];
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
+  /** An http:// request through a proxy: the request line carries the absolute URL. */
+  readonly absoluteForm: boolean;
+  /** The Proxy-Authorization header such requests carry, or ''. */
+  readonly proxyAuthorization: string;
+  /** noConnectionReuse: every request asks the server to close the connection after it. */
+  readonly reset: boolean;
 
-  constructor(origin: string, options: ConnectionOptions) {
+  constructor(origin: string, options: ConnectionOptions, route: Route | null = null, reset = false) {
+    this.absoluteForm = route?.absoluteForm === true;
+    this.proxyAuthorization = route?.absoluteForm ? route.proxyAuthorization : '';
+    this.reset = reset;
     const base = buildConnector({
       rejectUnauthorized: options.rejectUnauthorized,
       ca: options.ca,
@@ -55,7 +71,10 @@ export class Connection {
       key: options.key,
       passphrase: options.passphrase,
       servername: options.servername,
+      ...(options.minVersion ? { minVersion: options.minVersion } : {}),
+      ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
       timeout: 10_000,
+      ...(route?.blacklisted ? { lookup: checkedLookup(route.blacklisted) } : {}),
     } as buildConnector.BuildOptions);
     const secure = origin.startsWith('https:');
     this.client = new Client(origin, {
@@ -66,6 +85,27 @@ export class Connection {
       bodyTimeout: 0,
       connect: (opts, callback) => {
         const timing: OpenedConnection = { connectStart: performance.now(), tcpEnd: 0, tlsEnd: 0 };
+        const done = callback as (e: Error | null, s: unknown) => void;
+        if (route) {
+          if (route.blockedBy !== null) {
+            done(new BlockedHostnameError(route.blockedBy, opts.hostname), null);
+            return undefined as never;
+          }
+          const range = route.blacklisted?.(route.dialHost) ?? null;
+          if (range !== null) {
+            done(new BlacklistedIPError(route.dialHost, range), null);
+            return undefined as never;
+          }
+          const servername = isIP(opts.hostname) ? undefined : opts.hostname;
+          if (route.tunnel !== null) {
+            openTunnel(route, { ...tlsOf(options), servername }, timing, (err, sock) => {
+              if (!err && sock) this.socketOpened(sock, timing);
+              done(err, sock);
+            });
+            return undefined as never;
+          }
+          opts = { ...opts, hostname: route.dialHost, port: String(route.dialPort), servername };
+        }
         const socket = base(opts, (err, sock) => {
           if (!err && sock) {
             const now = performance.now();
@@ -73,7 +113,7 @@ export class Connection {
             timing.tlsEnd = secure ? now : timing.tcpEnd;
             this.socketOpened(sock as Socket, timing);
           }
-          (callback as (e: Error | null, s: unknown) => void)(err, sock);
+          done(err, sock);
         }) as unknown as Socket;
         socket.once('connect', () => {
           if (timing.tcpEnd === 0) timing.tcpEnd = performance.now();
@@ -81,6 +121,11 @@ export class Connection {
         return socket as never;
       },
     });
+  }
+
+  /** A request is on this connection (or waiting for it): another request needs another connection. */
+  get busy(): boolean {
+    return this.inflight.length > 0;
   }
 
   /** Starts tracking a request: it can now be cancelled, and its deadline is watched. */
@@ -139,4 +184,116 @@ export class Connection {
     }
     this.armTimer(soonest);
   }
+}
+
+type LookupCallback = (err: Error | null, address: string | LookupAddress[], family?: number) => void;
+
+/** DNS lookup that refuses addresses in blacklistIPs (names; literal addresses are checked before). */
+function checkedLookup(blacklisted: (ip: string) => string | null) {
+  return (host: string, options: object, callback: LookupCallback): void => {
+    dnsLookup(
+      host,
+      options as never,
+      ((err: Error | null, address: string | LookupAddress[], family?: number) => {
+        if (err) return callback(err, address, family);
+        const all = Array.isArray(address) ? address.map((a) => a.address) : [address];
+        for (const ip of all) {
+          const range = blacklisted(ip);
+          if (range !== null) return callback(new BlacklistedIPError(ip, range), address, family);
+        }
+        callback(null, address, family);
+      }) as never,
+    );
+  };
+}
+
+interface TlsOptions {
+  rejectUnauthorized: boolean;
+  ca?: string[];
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  servername?: string;
+  minVersion?: ConnectionOptions['minVersion'];
+  maxVersion?: ConnectionOptions['maxVersion'];
+}
+
+function tlsOf(o: ConnectionOptions): TlsOptions {
+  const { rejectUnauthorized, ca, cert, key, passphrase, minVersion, maxVersion } = o;
+  return {
+    rejectUnauthorized,
+    ca,
+    cert,
+    key,
+    passphrase,
+    ...(minVersion ? { minVersion } : {}),
+    ...(maxVersion ? { maxVersion } : {}),
+  };
+}
+
+const TUNNEL_TIMEOUT_MS = 10_000;
+const MAX_PROXY_HEAD = 16 * 1024;
+
+/**
+ * An https:// origin through a proxy: TCP to the proxy, `CONNECT host:port`, then TLS with the
+ * origin inside the tunnel. The CONNECT exchange counts as connecting, the handshake with the
+ * origin as tls_handshaking.
+ */
+function openTunnel(
+  route: Route,
+  tls: TlsOptions,
+  timing: OpenedConnection,
+  done: (err: Error | null, sock: TLSSocket | null) => void,
+): void {
+  let finished = false;
+  const finish = (err: Error | null, sock: TLSSocket | null) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    if (err) raw.destroy();
+    done(err, sock);
+  };
+  const raw = tcpConnect({ host: route.dialHost, port: route.dialPort });
+  raw.setNoDelay(true);
+  const timer = setTimeout(
+    () =>
+      finish(
+        new ProxyConnectError(`proxy ${route.dialHost}:${route.dialPort} did not answer CONNECT within 10s`),
+        null,
+      ),
+    TUNNEL_TIMEOUT_MS,
+  );
+  raw.once('error', (err) => finish(err, null));
+  raw.once('connect', () => {
+    const auth = route.proxyAuthorization ? `Proxy-Authorization: ${route.proxyAuthorization}\r\n` : '';
+    raw.write(`CONNECT ${route.tunnel} HTTP/1.1\r\nHost: ${route.tunnel}\r\n${auth}\r\n`);
+  });
+  let head: Buffer = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (head.length > MAX_PROXY_HEAD)
+        finish(new ProxyConnectError('the proxy sent an over-long answer to CONNECT'), null);
+      return;
+    }
+    raw.off('data', onData);
+    const statusLine = head.subarray(0, head.indexOf('\r\n')).toString('latin1');
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0);
+    if (status !== 200) {
+      finish(new ProxyConnectError(`proxy answered CONNECT ${route.tunnel} with "${statusLine}"`), null);
+      return;
+    }
+    timing.tcpEnd = performance.now();
+    const rest = head.subarray(end + 4);
+    if (rest.length > 0) raw.unshift(rest);
+    const secure = tlsConnect({ ...tls, socket: raw, ALPNProtocols: ['http/1.1'] });
+    secure.once('error', (err) => finish(err, null));
+    secure.once('secureConnect', () => {
+      timing.tlsEnd = performance.now();
+      secure.removeAllListeners('error');
+      finish(null, secure);
+    });
+  };
+  raw.on('data', onData);
 }

@@ -12,6 +12,30 @@ export class RequestTimeoutError extends Error {
   override name = 'RequestTimeoutError';
 }
 
+/** blockHostnames matched the host a request was about to connect to (k6 error code 1111). */
+export class BlockedHostnameError extends Error {
+  override name = 'BlockedHostnameError';
+  constructor(
+    readonly pattern: string,
+    readonly host: string,
+  ) {
+    super(`hostname (${host}) is in a blocked pattern (${pattern})`);
+  }
+}
+
+/** blacklistIPs holds the address a request was about to connect to (k6 error code 1110). */
+export class BlacklistedIPError extends Error {
+  override name = 'BlacklistedIPError';
+  constructor(ip: string, range: string) {
+    super(`IP (${ip}) is in a blacklisted range (${range})`);
+  }
+}
+
+/** The proxy refused or failed the CONNECT of an https:// request. */
+export class ProxyConnectError extends Error {
+  override name = 'ProxyConnectError';
+}
+
 const CERT_AUTHORITY = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -26,6 +50,9 @@ export function requestFailure(err: unknown, host: string, method: string, url: 
   const code = e.code ?? e.cause?.code ?? '';
   const target = `${method} "${url}"`;
   if (err instanceof RequestTimeoutError) return { error: `request timeout`, code: 1050 };
+  if (err instanceof BlockedHostnameError) return { error: err.message, code: 1111 };
+  if (err instanceof BlacklistedIPError) return { error: err.message, code: 1110 };
+  if (err instanceof ProxyConnectError) return { error: `proxyconnect tcp: ${err.message}`, code: 1000 };
   switch (code) {
     case 'ECONNREFUSED':
       return { error: `dial tcp ${host}: connect: connection refused`, code: 1212 };

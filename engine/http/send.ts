@@ -204,8 +204,13 @@ export function sendHop<C>(
 ): void {
   const hop = new Hop(conn, req.timeoutMs, context, done);
   conn.track(hop);
-  conn.client.dispatch(
-    { method: req.method as Dispatcher.HttpMethod, path: req.path, headers: req.headers, body: req.body },
-    hop,
-  );
+  const options: Dispatcher.DispatchOptions = {
+    method: req.method as Dispatcher.HttpMethod,
+    path: req.path,
+    headers: req.headers,
+    body: req.body,
+  };
+  // noConnectionReuse: "Connection: close" and a new connection for the next request, as Go does.
+  if (conn.reset) options.reset = true;
+  conn.client.dispatch(options, hop);
 }

@@ -1,6 +1,7 @@
-// A VU's HTTP state and the request targets: one keep-alive connection per origin, the cookie
-// jar, the response callback, parsed URLs (scripts request the same few URLs over and over) and
-// the tag sets its requests reuse. Everything here is worked out once per VU or per URL.
+// A VU's HTTP state and the request targets: keep-alive connections (one per origin, more while
+// it is busy), the cookie jar, the response callback, parsed URLs (scripts request the same few
+// URLs over and over) and the tag sets its requests reuse. Everything here is worked out once per
+// VU or per URL.
 import type { VU } from '../vu.ts';
 import { Connection } from './connection.ts';
 import { CookieJar } from './cookies.ts';
@@ -18,12 +19,17 @@ export interface LastTags {
 }
 
 export interface HttpState {
+  /** Every connection of the VU: the first one per origin under `protocol//host`, more under `…#n`. */
   connections: Map<string, Connection>;
+  /** Further connections per origin, opened while the others were busy (http.batch, asyncRequest). */
+  spares: Map<string, Connection[]>;
   jar: CookieJar;
   callback: ExpectedStatuses | null;
   /** Parsed request URLs by their text: scripts request the same few URLs over and over. */
   urls: Map<string, Target>;
   tagCache: Map<string, Record<string, string>>;
+  /** options.systemTags, or null for k6's default set. */
+  systemTags: ReadonlySet<string> | null;
   tagBase: Record<string, string> | null;
   lastTags: LastTags | null;
 }
@@ -33,20 +39,36 @@ export function stateOf(vu: VU): HttpState {
   if (!s) {
     s = {
       connections: new Map(),
+      spares: new Map(),
       jar: new CookieJar(),
       callback: DEFAULT_EXPECTED,
       urls: new Map(),
       tagCache: new Map(),
+      systemTags: vu.test.http.systemTags,
       tagBase: null,
       lastTags: null,
     };
     vu.httpState = s;
-    const connections = s.connections;
+    const state = s;
     vu.interruptRequests = (err) => {
-      for (const conn of connections.values()) conn.cancelAll(err);
+      for (const conn of state.connections.values()) conn.cancelAll(err);
+    };
+    const settings = vu.test.http;
+    vu.iterationStarting = () => {
+      // k6 gives every iteration an empty cookie jar unless noCookiesReset.
+      if (!settings.noCookiesReset && !state.jar.isEmpty()) state.jar = new CookieJar();
+      if (settings.noVUConnectionReuse && state.connections.size > 0) dropConnections(state);
     };
   }
   return s;
+}
+
+/** noVUConnectionReuse: the next iteration opens new connections. */
+function dropConnections(state: HttpState): void {
+  for (const conn of state.connections.values()) void conn.close();
+  state.connections.clear();
+  state.spares.clear();
+  for (const target of state.urls.values()) target.connection = null;
 }
 
 /** Closes a VU's connections at the end of the test. */
@@ -55,6 +77,7 @@ export async function closeConnections(vu: VU): Promise<void> {
   if (!s) return;
   await Promise.all([...s.connections.values()].map((c) => c.close()));
   s.connections.clear();
+  s.spares.clear();
   s.urls.clear();
 }
 
@@ -75,6 +98,8 @@ function tlsOptionsFor(vu: VU, host: string) {
     cert: auth?.cert,
     key: auth?.key,
     passphrase: auth?.password,
+    minVersion: settings.tlsMinVersion,
+    maxVersion: settings.tlsMaxVersion,
   };
 }
 
@@ -109,17 +134,40 @@ export function targetOf(url: URL): Target {
   };
 }
 
+function openConnection(vu: VU, url: URL): Connection {
+  const settings = vu.test.http;
+  const route = settings.routing ? settings.routing.route(url) : null;
+  return new Connection(url.origin, tlsOptionsFor(vu, url.hostname), route, settings.noConnectionReuse);
+}
+
+/**
+ * The connection a request to `target` goes on: the origin's first one, or — when a request is
+ * already on it (http.batch, asyncRequest) — an idle or new further one, as Go's transport opens
+ * another connection rather than queueing behind a busy one.
+ */
 export function connectionFor(vu: VU, state: HttpState, target: Target): Connection {
-  if (target.connection !== null) return target.connection;
+  const first = target.connection;
+  if (first !== null && !first.busy) return first;
   const url = target.url;
   const key = `${url.protocol}//${url.host}`;
   let conn = state.connections.get(key);
   if (!conn) {
-    conn = new Connection(url.origin, tlsOptionsFor(vu, url.hostname));
+    conn = openConnection(vu, url);
     state.connections.set(key, conn);
   }
   target.connection = conn;
-  return conn;
+  if (!conn.busy) return conn;
+  let spares = state.spares.get(key);
+  if (!spares) {
+    spares = [];
+    state.spares.set(key, spares);
+  }
+  const idle = spares.find((c) => !c.busy);
+  if (idle) return idle;
+  const spare = openConnection(vu, url);
+  spares.push(spare);
+  state.connections.set(`${key}#${spares.length}`, spare);
+  return spare;
 }
 
 const URL_CACHE_SIZE = 1024;
