@@ -250,7 +250,10 @@ export class SyncVu {
       }
       case 'check': {
         vu.group = msg.group;
-        const tags: Record<string, string> = { ...vu.sampleTags(), check: msg.name, ...msg.tags };
+        const tags: Record<string, string> = { ...vu.sampleTags() };
+        const system = vu.test.http.systemTags;
+        if (system === null || system.has('check')) tags.check = msg.name;
+        Object.assign(tags, msg.tags);
         vu.test.emit({ metric: 'checks', time: Date.now(), value: msg.pass ? 1 : 0, tags });
         return;
       }
