@@ -18,6 +18,10 @@ export const SYNC_MODULES: Readonly<Record<string, string>> = {
   'k6/execution': 'execution.ts',
   'k6/timers': 'timers.ts',
   'k6/experimental/timers': 'timers.ts',
+  'k6/x-engine-jslib': '../../jslib/notice-sync.ts',
+  'k6/x-engine-jslib/k6-utils': '../../jslib/k6-utils.ts',
+  'k6/x-engine-jslib/k6-summary': '../../jslib/k6-summary.ts',
+  'k6/x-engine-jslib/papaparse': '../../jslib/papaparse.ts',
 };
 
 export interface SyncBundle {
