@@ -147,6 +147,12 @@ function apiScript(name: string): { file: string; source: string; error?: RegExp
         error: /not supported by the node engine.*--engine k6/,
       };
     }
+    case 'https://jslib.k6.io/… libraries':
+      // The same result from jslib's own 1.2.0 (an ES module) and from the engine's implementation.
+      return {
+        file: 'jslib.js',
+        source: `import { check } from 'k6';\nimport { findBetween, randomIntBetween } from 'https://jslib.k6.io/k6-utils/1.2.0/index.js';\nexport default function () { check(findBetween('<b>x</b>', '<b>', '</b>') + randomIntBetween(1, 1), { works: (v) => v === 'x1' }); }`,
+      };
     default:
       return null;
   }

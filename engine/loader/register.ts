@@ -22,6 +22,10 @@ export const MODULES: Readonly<Record<string, string>> = {
   'k6/experimental/csv': 'csv.ts',
   'k6/experimental/streams': 'streams.ts',
   'k6/x-engine-context': 'context.ts',
+  'k6/x-engine-jslib': '../jslib/notice.ts',
+  'k6/x-engine-jslib/k6-utils': '../jslib/k6-utils.ts',
+  'k6/x-engine-jslib/k6-summary': '../jslib/k6-summary.ts',
+  'k6/x-engine-jslib/papaparse': '../jslib/papaparse.ts',
 };
 
 let toLoader: MessagePort | null = null;

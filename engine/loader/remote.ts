@@ -1,11 +1,17 @@
 // Remote modules (`import x from 'https://jslib.k6.io/...'`), for the loader hooks: downloaded at
 // init like k6 does, and kept in a cache folder so a later run works offline. A cached copy is
 // used as is (versioned URLs such as jslib's never change); delete the folder to fetch again.
+// A jslib.k6.io library the engine implements itself (../jslib/registry.ts) stands in when its URL
+// can be neither downloaded nor read from the cache (it is never written to the cache), and when
+// its jslib code is a CommonJS module: k6 loads those, this engine's loader only ES modules.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { offlineJslibSource } from '../jslib/registry.ts';
 
 const DOWNLOAD_TIMEOUT_MS = 60_000;
+/** Set (to anything but empty) to make every download fail as if offline: how the tests reach the offline path. */
+export const NO_DOWNLOAD_ENV = 'CONNECT_PERF_ENGINE_NO_DOWNLOAD';
 const inFlight = new Map<string, Promise<string>>();
 
 /** The file that holds `url`'s source in `cacheDir`. */
@@ -28,18 +34,21 @@ export function remoteSource(url: string, cacheDir: string): Promise<string> {
 async function fetchOrCached(url: string, cacheDir: string): Promise<string> {
   const file = cachedPath(cacheDir, url);
   try {
-    return await readFile(file, 'utf8');
+    return loadable(url, await readFile(file, 'utf8'));
   } catch {
     // Not cached yet: download it.
   }
   let source: string;
   try {
+    if (process.env[NO_DOWNLOAD_ENV]) throw new Error(`downloads are switched off by ${NO_DOWNLOAD_ENV}`);
     const res = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), redirect: 'follow' });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     source = await res.text();
   } catch (err) {
     const why =
       err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+    const offline = offlineJslibSource(url, `cannot be downloaded (${why}) and is not in the module cache`);
+    if (offline !== null) return offline;
     throw new Error(
       `Cannot download the remote module ${url} (${why}), and it is not in the module cache ${cacheDir}. ` +
         'Run once with network access to cache it (--module-cache sets the folder), or bundle it into the script.',
@@ -49,5 +58,13 @@ async function fetchOrCached(url: string, cacheDir: string): Promise<string> {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(tmp, source);
   await rename(tmp, file);
-  return source;
+  return loadable(url, source);
+}
+
+const ES_MODULE = /(?:^|[\s;}])export\s*(?:\{|\*|default\b|function\b|async\b|const\b|let\b|var\b|class\b)/;
+
+/** The source, or the engine's own implementation of a jslib library whose code is not an ES module. */
+function loadable(url: string, source: string): string {
+  if (ES_MODULE.test(source)) return source;
+  return offlineJslibSource(url, 'is a CommonJS module, which the node engine cannot load') ?? source;
 }

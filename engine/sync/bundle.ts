@@ -29,6 +29,10 @@ export const SYNC_MODULES: Readonly<Record<string, string>> = {
   'k6/experimental/fs': 'fs.ts',
   'k6/experimental/csv': 'csv.ts',
   'k6/experimental/streams': 'streams.ts',
+  'k6/x-engine-jslib': '../../jslib/notice-sync.ts',
+  'k6/x-engine-jslib/k6-utils': '../../jslib/k6-utils.ts',
+  'k6/x-engine-jslib/k6-summary': '../../jslib/k6-summary.ts',
+  'k6/x-engine-jslib/papaparse': '../../jslib/papaparse.ts',
 };
 
 export interface SyncBundle {

@@ -1,0 +1,93 @@
+// k6's jslib libraries (https://jslib.k6.io/<library>/<version>/index.js) that the engine stands
+// in for when the URL can be neither downloaded nor read from the module cache, or its code is
+// CommonJS (see ../loader/remote.ts): the engine's own implementations of their documented APIs
+// (./k6-utils.ts, ./k6-summary.ts, ./papaparse.ts), never jslib's code. Each is an internal k6
+// module name (registered in ../loader/register.ts MODULES and ../sync/bundle.ts SYNC_MODULES);
+// the source served in the URL's place re-exports the names the requested version has and prints
+// one info line per run (./notice.ts).
+
+interface Library {
+  /** Versions jslib.k6.io serves that we stand in for. */
+  versions: readonly string[];
+  /** The internal module that implements the library. */
+  module: string;
+  /** The names a version exports: `name` or `internal as name`. */
+  exports(version: string): string[];
+  /** Whether the library's module has a default export (`import Papa from …`). */
+  hasDefault?: boolean;
+  /** What stands in for it, for the run's info line. */
+  standIn: string;
+}
+
+/** Whether `version` (`1.4.0`) is `min` or later. */
+const at = (version: string, min: string): boolean => {
+  const a = version.split('.').map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  }
+  return true;
+};
+
+const LIBRARIES: Readonly<Record<string, Library>> = {
+  'k6-utils': {
+    versions: ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.5.0', '1.6.0'],
+    module: 'k6/x-engine-jslib/k6-utils',
+    exports: (v) => [
+      'randomIntBetween',
+      'randomItem',
+      // Before 1.2.0 randomString took no character set.
+      at(v, '1.2.0') ? 'randomString' : 'randomLowercase as randomString',
+      'uuidv4',
+      ...(at(v, '1.1.0') ? ['findBetween'] : []),
+      ...(at(v, '1.2.0') ? ['normalDistributionStages'] : []),
+      ...(at(v, '1.3.0')
+        ? ['getCurrentStageIndex', 'tagWithCurrentStageIndex', 'tagWithCurrentStageProfile']
+        : []),
+      ...(at(v, '1.5.0') ? ['check'] : []),
+    ],
+    standIn: "the node engine's own implementation of its documented API",
+  },
+  'k6-summary': {
+    versions: ['0.0.1', '0.0.2', '0.0.3', '0.0.4', '0.1.0'],
+    module: 'k6/x-engine-jslib/k6-summary',
+    exports: () => ['textSummary', 'jUnit'],
+    standIn:
+      "the node engine's own implementation of its documented API (textSummary is the engine's own summary)",
+  },
+  papaparse: {
+    versions: ['5.1.1'],
+    module: 'k6/x-engine-jslib/papaparse',
+    exports: () => [],
+    hasDefault: true,
+    standIn: 'the npm package papaparse 5.x, the same library',
+  },
+};
+
+const JSLIB_URL = /^https:\/\/jslib\.k6\.io\/([a-z0-9-]+)\/(\d+(?:\.\d+)+)\/index\.js$/;
+
+/** The library and version a jslib URL names, when the engine has an implementation of it. */
+function jslibLibrary(url: string): { name: string; version: string } | null {
+  const m = JSLIB_URL.exec(url);
+  if (!m) return null;
+  if (!Object.hasOwn(LIBRARIES, m[1])) return null;
+  return LIBRARIES[m[1]].versions.includes(m[2]) ? { name: m[1], version: m[2] } : null;
+}
+
+/**
+ * The module source served in place of `url` (which `reason`, e.g. "cannot be downloaded (…)"),
+ * or null when the engine has no implementation of that library and version.
+ */
+export function offlineJslibSource(url: string, reason: string): string | null {
+  const found = jslibLibrary(url);
+  if (!found) return null;
+  const lib = LIBRARIES[found.name];
+  const from = JSON.stringify(lib.module);
+  const names = lib.exports(found.version);
+  const label = `${found.name} ${found.version}`;
+  const lines = ['import { offline } from "k6/x-engine-jslib";'];
+  if (names.length > 0) lines.push(`export { ${names.join(', ')} } from ${from};`);
+  if (lib.hasDefault) lines.push(`export { default } from ${from};`);
+  lines.push(`offline(${[label, url, reason, lib.standIn].map((s) => JSON.stringify(s)).join(', ')});`);
+  return `${lines.join('\n')}\n`;
+}

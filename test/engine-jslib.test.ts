@@ -1,0 +1,314 @@
+// k6's jslib libraries when jslib.k6.io cannot be reached: the engine's own implementations of
+// their documented APIs, checked against the documentation's examples. Downloads are switched off
+// (NO_DOWNLOAD_ENV) so these runs take the offline path whether or not this machine has a network.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { after, describe, test } from 'node:test';
+import * as cheerio from 'cheerio';
+import { cachedPath, NO_DOWNLOAD_ENV } from '../engine/loader/remote.ts';
+import { count, run, tempDir } from './engine-fixtures.ts';
+
+process.env[NO_DOWNLOAD_ENV] = '1';
+const files = tempDir();
+after(() => files.cleanup());
+const UTILS = (v: string) => `https://jslib.k6.io/k6-utils/${v}/index.js`;
+const moduleCache = () => `${files.dir}/modules-${Math.random().toString(36).slice(2)}`;
+
+/** Runs `source` offline; every check of the run must pass, and there must be `checks` of them. */
+async function allPass(name: string, source: string, checks: number) {
+  const r = await run({ script: files.write(name, source), moduleCache: moduleCache() });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const failed = r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
+  assert.deepEqual(failed, [], r.stderr);
+  assert.equal(count(r.samples, 'checks'), checks, r.stderr);
+  return r;
+}
+
+const offlineLines = (stderr: string, library: string) =>
+  stderr.split('\n').filter((l) => l.includes('cannot be downloaded') && l.includes(`${library} is the`));
+
+describe('k6-utils offline', () => {
+  test('the documented functions and examples (1.4.0, async VUs), with one info line per run', async () => {
+    const r = await allPass(
+      'utils.js',
+      `import { check } from 'k6';
+import { randomIntBetween, randomItem, randomString, uuidv4, findBetween } from '${UTILS('1.4.0')}';
+export const options = { vus: 3, iterations: 3 };
+const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+export default async function () {
+  const ints = Array.from({ length: 400 }, () => randomIntBetween(1, 3));
+  const page = '<div class="message">Message 1</div><div class="message">Message 2</div>';
+  check(null, {
+    'randomIntBetween: integers from min to max, both ends reached': () =>
+      ints.every((n) => Number.isInteger(n) && n >= 1 && n <= 3) && ints.includes(1) && ints.includes(3),
+    'randomItem: an item of the array': () => ['a', 'b', 'c'].includes(randomItem(['a', 'b', 'c'])),
+    'randomString(8): 8 lowercase letters': () => /^[a-z]{8}$/.test(randomString(8)),
+    'randomString(10, charset): from the charset': () => /^[aeioubcdfghijpqrstuv]{10}$/.test(randomString(10, 'aeioubcdfghijpqrstuv')),
+    'randomString(1, weighted)': () => 'ABCD'.includes(randomString(1, 'AAAABBBCCD')),
+    'uuidv4(): a v4 UUID': () => V4.test(uuidv4()) && uuidv4() !== uuidv4(),
+    'uuidv4(true): a v4 UUID': () => V4.test(uuidv4(true)),
+    'findBetween: the first match': () => findBetween(page, '<div class="message">', '</div>') === 'Message 1',
+    'findBetween repeat: all matches': () =>
+      JSON.stringify(findBetween(page, '<div class="message">', '</div>', true)) === '["Message 1","Message 2"]',
+    'findBetween: no match is empty': () =>
+      findBetween(page, '<p>', '</p>') === '' && findBetween(page, '<p>', '</p>', true).length === 0 &&
+      findBetween('a[1', '[', ']') === '',
+  });
+}`,
+      30,
+    );
+    assert.equal(offlineLines(r.stderr, 'k6-utils 1.4.0').length, 1, r.stderr);
+  });
+
+  test('versions export what they had: 1.0.0 randomString takes no charset, and has no findBetween', async () => {
+    await allPass(
+      'utils-100.js',
+      `import { check } from 'k6';
+import { randomString } from '${UTILS('1.0.0')}';
+export default function () {
+  check(randomString(12, 'XYZ'), { 'lowercase letters whatever the second argument': (s) => /^[a-z]{12}$/.test(s) });
+}`,
+      1,
+    );
+    const r = await run({
+      script: files.write(
+        'utils-100-find.js',
+        `import { findBetween } from '${UTILS('1.0.0')}';\nexport default function () { findBetween('a', 'b', 'c'); }`,
+      ),
+      moduleCache: moduleCache(),
+    });
+    assert.equal(r.exitCode, 107);
+    assert.match(r.stderr, /findBetween/);
+  });
+
+  test('a library or version the engine does not implement keeps the download error', async () => {
+    const r = await run({
+      script: files.write(
+        'utils-unknown.js',
+        `import { randomIntBetween } from '${UTILS('9.9.9')}';\nexport default function () { randomIntBetween(1, 2); }`,
+      ),
+      moduleCache: moduleCache(),
+    });
+    assert.equal(r.exitCode, 107);
+    assert.match(
+      r.stderr,
+      /Cannot download the remote module https:\/\/jslib\.k6\.io\/k6-utils\/9\.9\.9\/index\.js/,
+    );
+    assert.doesNotMatch(r.stderr, /offline implementation/);
+  });
+
+  test('a cached copy of the URL is used, not the offline implementation', async () => {
+    const cache = moduleCache();
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(cachedPath(cache, UTILS('1.2.0')), 'export function randomIntBetween() { return 42; }');
+    const r = await run({
+      script: files.write(
+        'utils-cached.js',
+        `import { check } from 'k6';\nimport { randomIntBetween } from '${UTILS('1.2.0')}';\nexport default function () { check(randomIntBetween(1, 2), { 'the cached module': (n) => n === 42 }); }`,
+      ),
+      moduleCache: cache,
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(
+      count(r.samples, 'checks', (s) => s.value === 1),
+      1,
+      r.stderr,
+    );
+    assert.equal(offlineLines(r.stderr, 'k6-utils').length, 0, r.stderr);
+  });
+
+  test('a cached jslib copy that is CommonJS (k6 loads it, this loader cannot) is replaced by the implementation', async () => {
+    const cache = moduleCache();
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(
+      cachedPath(cache, UTILS('1.4.0')),
+      'exports.randomIntBetween = function () { return 42; };',
+    );
+    const r = await run({
+      script: files.write(
+        'utils-cjs.js',
+        `import { check } from 'k6';\nimport { randomIntBetween } from '${UTILS('1.4.0')}';\nexport default function () { check(randomIntBetween(5, 5), { 'the implementation': (n) => n === 5 }); }`,
+      ),
+      moduleCache: cache,
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(
+      count(r.samples, 'checks', (s) => s.value === 1),
+      1,
+      r.stderr,
+    );
+    assert.match(
+      r.stderr,
+      /k6-utils\/1\.4\.0\/index\.js is a CommonJS module, which the node engine cannot load: k6-utils 1\.4\.0 is the/,
+    );
+  });
+
+  test('normalDistributionStages is refused with a sentence (its stages are not documented)', async () => {
+    const r = await run({
+      script: files.write(
+        'utils-normal.js',
+        `import { normalDistributionStages } from '${UTILS('1.2.0')}';\nexport const options = { stages: normalDistributionStages(10, 20, 5) };\nexport default function () {}`,
+      ),
+      moduleCache: moduleCache(),
+    });
+    assert.equal(r.exitCode, 107);
+    assert.match(r.stderr, /normalDistributionStages\(\) is not part of the node engine's offline k6-utils/);
+  });
+
+  test('stage index and profile tags follow the running stage (synchronous VUs)', async () => {
+    const r = await run({
+      script: files.write(
+        'utils-stages.js',
+        `import { sleep } from 'k6';
+import { Counter } from 'k6/metrics';
+import { getCurrentStageIndex, tagWithCurrentStageIndex, tagWithCurrentStageProfile } from '${UTILS('1.3.0')}';
+const seen = new Counter('seen');
+export const options = {
+  scenarios: {
+    ramp: {
+      executor: 'ramping-vus', startVUs: 1, gracefulRampDown: '0s',
+      stages: [ { duration: '700ms', target: 2 }, { duration: '700ms', target: 2 }, { duration: '700ms', target: 1 } ],
+    },
+  },
+};
+export default function () {
+  tagWithCurrentStageIndex();
+  tagWithCurrentStageProfile();
+  seen.add(1, { index: String(getCurrentStageIndex()) });
+  sleep(0.1);
+}`,
+      ),
+      moduleCache: moduleCache(),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const pairs = new Set(
+      r.samples
+        .filter((s) => s.metric === 'seen')
+        .map((s) => `${s.tags.stage}:${s.tags.stage_profile}:${s.tags.index}`),
+    );
+    const allowed = new Set(['0:ramp-up:0', '1:steady:1', '2:ramp-down:2', '0:ramp-up:1', '1:steady:2']);
+    for (const p of pairs) assert.ok(allowed.has(p), `unexpected stage:profile:index ${p} in ${[...pairs]}`);
+    for (const stage of ['0:ramp-up', '1:steady', '2:ramp-down'])
+      assert.ok(
+        [...pairs].some((p) => p.startsWith(stage)),
+        `${stage} never seen in ${[...pairs]}`,
+      );
+    // The synchronous VUs' threads add no line of their own.
+    assert.equal(offlineLines(r.stderr, 'k6-utils 1.3.0').length, 1, r.stderr);
+  });
+
+  test('getCurrentStageIndex in a scenario without stages says so', async () => {
+    const r = await run({
+      script: files.write(
+        'utils-nostages.js',
+        `import { getCurrentStageIndex } from '${UTILS('1.6.0')}';\nexport const options = { iterations: 1 };\nexport default async function () { getCurrentStageIndex(); }`,
+      ),
+      moduleCache: moduleCache(),
+    });
+    assert.match(r.stderr, /getCurrentStageIndex\(\) works only in a scenario with stages/);
+  });
+
+  test('check (1.5.0+) awaits Promises and async functions, as documented', async () => {
+    const r = await run({
+      script: files.write(
+        'utils-check.js',
+        `import { check as k6check } from 'k6';
+import { check } from '${UTILS('1.5.0')}';
+const waitFor = (ms) => new Promise((resolve) => setTimeout(() => resolve(true), ms));
+export const options = { iterations: 1 };
+export default async function () {
+  const pending = check(200, {
+    'passing promise as a value': waitFor(50),
+    'async function': async (status) => { await waitFor(20); return status === 200; },
+    'failing async function': async (status) => status === 404,
+    'plain function': (status) => status === 200,
+  }, { mine: 'yes' });
+  const plain = check(1, { 'only plain checks give a boolean': (v) => v === 1 });
+  k6check(null, {
+    'the result is a Promise': () => typeof pending.then === 'function',
+    'no Promise, a boolean': () => plain === true,
+  });
+  const all = await pending;
+  k6check(all, { 'resolves to false when one failed': (v) => v === false });
+}`,
+      ),
+      moduleCache: moduleCache(),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const outcome = (name: string) => r.samples.find((s) => s.metric === 'checks' && s.tags.check === name);
+    assert.equal(outcome('passing promise as a value')?.value, 1);
+    assert.equal(outcome('async function')?.value, 1);
+    assert.equal(outcome('failing async function')?.value, 0);
+    assert.equal(outcome('plain function')?.value, 1);
+    assert.equal(outcome('async function')?.tags.mine, 'yes');
+    assert.equal(outcome('the result is a Promise')?.value, 1);
+    assert.equal(outcome('no Promise, a boolean')?.value, 1);
+    assert.equal(outcome('resolves to false when one failed')?.value, 1);
+  });
+});
+
+describe('k6-summary offline', () => {
+  test('textSummary and jUnit in handleSummary: thresholds as test cases', async () => {
+    const r = await run({
+      script: files.write(
+        'summary.js',
+        `import { check } from 'k6';
+import { textSummary, jUnit } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';
+export const options = {
+  iterations: 2,
+  thresholds: { checks: ['rate>0.9'], iteration_duration: ['p(95)<100000', 'max<0'] },
+};
+export default async function () { check(1, { 'one is one': (v) => v === 1 }); }
+export function handleSummary(data) {
+  return {
+    stdout: textSummary(data, { indent: '→ ', enableColors: false }) + '\\n=====\\n' + jUnit(data, { name: 'my <suite>', classname: 'perf' }),
+  };
+}`,
+      ),
+      moduleCache: moduleCache(),
+    });
+    assert.equal(r.exitCode, 99, r.stderr);
+    const [text, xml] = r.stdout.split('\n=====\n');
+    assert.match(text, /^→ .*iterations\.+: 2 /m);
+    assert.match(text, /^→ .*checks\.+: 100\.00% 2 out of 2/m);
+    assert.match(text, /^→ ✓ one is one/m);
+    assert.ok(!text.includes('\x1b['), 'no colours');
+    assert.ok(xml.startsWith('<?xml version="1.0"?>'), xml);
+    const $ = cheerio.load(xml, { xml: true });
+    assert.equal($('testsuites').attr('tests'), '3');
+    assert.equal($('testsuites').attr('failures'), '1');
+    assert.equal($('testsuite').attr('name'), 'my <suite>');
+    const cases = $('testcase')
+      .toArray()
+      .map((el) => [
+        $(el).attr('name'),
+        $(el).attr('classname'),
+        $(el).find('failure').attr('message') ?? 'ok',
+      ]);
+    assert.deepEqual(cases.sort(), [
+      ['checks - rate>0.9', 'perf', 'ok'],
+      ['iteration_duration - max<0', 'perf', 'failed'],
+      ['iteration_duration - p(95)<100000', 'perf', 'ok'],
+    ]);
+    assert.equal(offlineLines(r.stderr, 'k6-summary 0.0.2').length, 1, r.stderr);
+  });
+});
+
+describe('papaparse offline', () => {
+  test('the npm papaparse parses a CSV as jslib papaparse 5.1.1 does', async () => {
+    await allPass(
+      'papa.js',
+      `import { check } from 'k6';
+import papaparse from 'https://jslib.k6.io/papaparse/5.1.1/index.js';
+const csv = papaparse.parse('name,age\\n"Doe, Jane",42\\nJohn,7\\n', { header: true, dynamicTyping: true, skipEmptyLines: true });
+export default function () {
+  check(csv, {
+    'rows as objects': (c) => JSON.stringify(c.data) === '[{"name":"Doe, Jane","age":42},{"name":"John","age":7}]',
+    'no errors': (c) => c.errors.length === 0,
+    'unparse back': () => papaparse.unparse([{ a: 1, b: 'x,y' }]) === 'a,b\\r\\n1,"x,y"',
+  });
+}`,
+      3,
+    );
+  });
+});
