@@ -117,32 +117,6 @@ export default function () {
     assert.equal(offlineLines(r.stderr, 'k6-utils').length, 0, r.stderr);
   });
 
-  test('a cached jslib copy that is CommonJS (k6 loads it, this loader cannot) is replaced by the implementation', async () => {
-    const cache = moduleCache();
-    mkdirSync(cache, { recursive: true });
-    writeFileSync(
-      cachedPath(cache, UTILS('1.4.0')),
-      'exports.randomIntBetween = function () { return 42; };',
-    );
-    const r = await run({
-      script: files.write(
-        'utils-cjs.js',
-        `import { check } from 'k6';\nimport { randomIntBetween } from '${UTILS('1.4.0')}';\nexport default function () { check(randomIntBetween(5, 5), { 'the implementation': (n) => n === 5 }); }`,
-      ),
-      moduleCache: cache,
-    });
-    assert.equal(r.exitCode, 0, r.stderr);
-    assert.equal(
-      count(r.samples, 'checks', (s) => s.value === 1),
-      1,
-      r.stderr,
-    );
-    assert.match(
-      r.stderr,
-      /k6-utils\/1\.4\.0\/index\.js is a CommonJS module, which the node engine cannot load: k6-utils 1\.4\.0 is the/,
-    );
-  });
-
   test('normalDistributionStages is refused with a sentence (its stages are not documented)', async () => {
     const r = await run({
       script: files.write(

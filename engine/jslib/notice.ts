@@ -10,7 +10,7 @@ g[KEY] ??= new WeakMap();
 const told = g[KEY];
 const test = vuForModule(import.meta.url).test;
 
-export function offline(library: string, url: string, reason: string, standIn: string): void {
+export function offline(library: string, url: string, why: string, standIn: string): void {
   let libraries = told.get(test);
   if (!libraries) {
     libraries = new Set();
@@ -18,5 +18,8 @@ export function offline(library: string, url: string, reason: string, standIn: s
   }
   if (libraries.has(library)) return;
   libraries.add(library);
-  test.log('info', `${url} ${reason}: ${library} is ${standIn}.`);
+  test.log(
+    'info',
+    `${url} cannot be downloaded (${why}) and is not in the module cache: ${library} is ${standIn}.`,
+  );
 }

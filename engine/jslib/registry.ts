@@ -1,10 +1,9 @@
-// k6's jslib libraries (https://jslib.k6.io/<library>/<version>/index.js) that the engine stands
-// in for when the URL can be neither downloaded nor read from the module cache, or its code is
-// CommonJS (see ../loader/remote.ts): the engine's own implementations of their documented APIs
-// (./k6-utils.ts, ./k6-summary.ts, ./papaparse.ts), never jslib's code. Each is an internal k6
-// module name (registered in ../loader/register.ts MODULES and ../sync/bundle.ts SYNC_MODULES);
-// the source served in the URL's place re-exports the names the requested version has and prints
-// one info line per run (./notice.ts).
+// k6's jslib libraries (https://jslib.k6.io/<library>/<version>/index.js) that the engine can
+// stand in for when the URL cannot be downloaded and is not in the module cache: the engine's own
+// implementations of their documented APIs (./k6-utils.ts, ./k6-summary.ts, ./papaparse.ts), never
+// jslib's code. Each is an internal k6 module name (registered in ../loader/register.ts MODULES and
+// ../sync/bundle.ts SYNC_MODULES); the module source served in the download's place re-exports
+// the names the requested version has and prints one info line per run (./notice.ts).
 
 interface Library {
   /** Versions jslib.k6.io serves that we stand in for. */
@@ -46,14 +45,14 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
         : []),
       ...(at(v, '1.5.0') ? ['check'] : []),
     ],
-    standIn: "the node engine's own implementation of its documented API",
+    standIn: "the node engine's offline implementation of its documented API",
   },
   'k6-summary': {
     versions: ['0.0.1', '0.0.2', '0.0.3', '0.0.4', '0.1.0'],
     module: 'k6/x-engine-jslib/k6-summary',
     exports: () => ['textSummary', 'jUnit'],
     standIn:
-      "the node engine's own implementation of its documented API (textSummary is the engine's own summary)",
+      "the node engine's offline implementation of its documented API (textSummary is the engine's own summary)",
   },
   papaparse: {
     versions: ['5.1.1'],
@@ -75,10 +74,10 @@ function jslibLibrary(url: string): { name: string; version: string } | null {
 }
 
 /**
- * The module source served in place of `url` (which `reason`, e.g. "cannot be downloaded (…)"),
- * or null when the engine has no implementation of that library and version.
+ * The module source served in place of `url` when it cannot be downloaded (`why`) and is not
+ * cached, or null when the engine has no implementation of that library and version.
  */
-export function offlineJslibSource(url: string, reason: string): string | null {
+export function offlineJslibSource(url: string, why: string): string | null {
   const found = jslibLibrary(url);
   if (!found) return null;
   const lib = LIBRARIES[found.name];
@@ -88,6 +87,6 @@ export function offlineJslibSource(url: string, reason: string): string | null {
   const lines = ['import { offline } from "k6/x-engine-jslib";'];
   if (names.length > 0) lines.push(`export { ${names.join(', ')} } from ${from};`);
   if (lib.hasDefault) lines.push(`export { default } from ${from};`);
-  lines.push(`offline(${[label, url, reason, lib.standIn].map((s) => JSON.stringify(s)).join(', ')});`);
+  lines.push(`offline(${[label, url, why, lib.standIn].map((s) => JSON.stringify(s)).join(', ')});`);
   return `${lines.join('\n')}\n`;
 }

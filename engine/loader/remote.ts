@@ -2,8 +2,7 @@
 // init like k6 does, and kept in a cache folder so a later run works offline. A cached copy is
 // used as is (versioned URLs such as jslib's never change); delete the folder to fetch again.
 // A jslib.k6.io library the engine implements itself (../jslib/registry.ts) stands in when its URL
-// can be neither downloaded nor read from the cache (it is never written to the cache), and when
-// its jslib code is a CommonJS module: k6 loads those, this engine's loader only ES modules.
+// can be neither downloaded nor read from the cache; it is never written to the cache.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,7 +33,7 @@ export function remoteSource(url: string, cacheDir: string): Promise<string> {
 async function fetchOrCached(url: string, cacheDir: string): Promise<string> {
   const file = cachedPath(cacheDir, url);
   try {
-    return loadable(url, await readFile(file, 'utf8'));
+    return await readFile(file, 'utf8');
   } catch {
     // Not cached yet: download it.
   }
@@ -47,7 +46,7 @@ async function fetchOrCached(url: string, cacheDir: string): Promise<string> {
   } catch (err) {
     const why =
       err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-    const offline = offlineJslibSource(url, `cannot be downloaded (${why}) and is not in the module cache`);
+    const offline = offlineJslibSource(url, why);
     if (offline !== null) return offline;
     throw new Error(
       `Cannot download the remote module ${url} (${why}), and it is not in the module cache ${cacheDir}. ` +
@@ -58,13 +57,5 @@ async function fetchOrCached(url: string, cacheDir: string): Promise<string> {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(tmp, source);
   await rename(tmp, file);
-  return loadable(url, source);
-}
-
-const ES_MODULE = /(?:^|[\s;}])export\s*(?:\{|\*|default\b|function\b|async\b|const\b|let\b|var\b|class\b)/;
-
-/** The source, or the engine's own implementation of a jslib library whose code is not an ES module. */
-function loadable(url: string, source: string): string {
-  if (ES_MODULE.test(source)) return source;
-  return offlineJslibSource(url, 'is a CommonJS module, which the node engine cannot load') ?? source;
+  return source;
 }
