@@ -157,7 +157,7 @@ function summaryFacts(file: string): Partial<RunFacts> {
 
 async function runOne(
   s: CorpusScript,
-  ctx: { syncVus: boolean; env: NodeJS.ProcessEnv; cacheDir: string; jslib: Set<string> },
+  ctx: { syncVus: boolean; env: NodeJS.ProcessEnv; cacheDir: string; jslib: Set<string>; logs: string },
 ): Promise<Row> {
   const base: Row = { script: s.name, cls: 'NOT-RUN', exit: null, seconds: 0, bound: '', reason: '' };
   if (s.notRunnable) return { ...base, reason: s.notRunnable };
@@ -200,6 +200,13 @@ async function runOne(
     if (!bound && res.timedOut && s.hasDefault) {
       ({ res, facts } = await attempt(true));
       how = `${BOUND_FLAGS.join(' ')} (unbounded run timed out)`;
+    }
+    if (ctx.logs) {
+      const log = join(ctx.logs, `${s.name.replace(/[\\/]/g, '__')}.log`);
+      writeFileSync(
+        log,
+        `${how ? `bounded: ${how}\n` : ''}exit ${res.exitCode}${res.timedOut ? ' (timed out)' : ''}\n${res.output}`,
+      );
     }
     const v = classify(facts);
     const row: Row = {
@@ -284,7 +291,10 @@ async function main(): Promise<void> {
     NODE_EXTRA_CA_CERTS: mock.caFile,
     CORPUS_MOCK_PORT: String(mock.port),
   };
-  const ctx = { syncVus: opts.syncVus, env, cacheDir, jslib };
+  // Each run's output, for reading a verdict's evidence afterwards.
+  const logs = opts.out ? join(opts.out, 'logs') : '';
+  if (logs) mkdirSync(logs, { recursive: true });
+  const ctx = { syncVus: opts.syncVus, env, cacheDir, jslib, logs };
   const rows: Row[] = new Array(scripts.length);
   let next = 0;
   const worker = async () => {

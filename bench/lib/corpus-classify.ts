@@ -47,9 +47,14 @@ export function reasonLine(output: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
+  // The first error names the cause; a later "thresholds ... crossed" only follows from the stop.
   const errors = lines.filter((l) => /level=error/.test(l));
   const pick =
-    errors.at(-1) ?? lines.filter((l) => !/^(time=|[│├└]|\s*$)/.test(l)).at(-1) ?? lines.at(-1) ?? '';
+    errors.find((l) => !/thresholds on metrics/.test(l)) ??
+    errors.at(-1) ??
+    lines.filter((l) => !/^(time=|[│├└]|\s*$)/.test(l)).at(-1) ??
+    lines.at(-1) ??
+    '';
   const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(pick);
   const text = (msg ? msg[1].replace(/\\"/g, '"') : pick).replace(/\s+/g, ' ');
   return text.length > 240 ? `${text.slice(0, 237)}...` : text;
