@@ -282,7 +282,7 @@ function report(rows: Row[], title: string): string {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const scripts = findScripts(opts.dir).filter((s) => !opts.only || s.name.includes(opts.only));
-  const mock = await startMock(0, opts.jslib || undefined);
+  const mock = await startMock(opts.jslib || undefined);
   const cacheDir = mkdtempSync(join(tmpdir(), 'corpus-modules-'));
   const jslib = prefillModuleCache(opts.jslib, cacheDir);
   const env: NodeJS.ProcessEnv = {
@@ -290,6 +290,7 @@ async function main(): Promise<void> {
     HOME: process.env.HOME,
     NODE_EXTRA_CA_CERTS: mock.caFile,
     CORPUS_MOCK_PORT: String(mock.port),
+    CORPUS_MOCK_TLS_PORT: String(mock.tlsPort),
   };
   // Each run's output, for reading a verdict's evidence afterwards.
   const logs = opts.out ? join(opts.out, 'logs') : '';

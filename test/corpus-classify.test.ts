@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { blockerKey, classify, type RunFacts } from '../bench/lib/corpus-classify.ts';
+import { startMock } from '../bench/lib/corpus-mock.ts';
 import { durationSeconds, findScripts } from '../bench/lib/corpus-scripts.ts';
 
 const PRELOAD = new URL('../bench/lib/corpus-preload.mjs', import.meta.url).pathname;
@@ -105,39 +105,49 @@ describe('corpus scripts', () => {
   });
 });
 
-describe('corpus network jail', () => {
-  it('sends host names to the mock port and refuses non-loopback addresses', async () => {
-    const server = createServer((req, res) => res.end(`mock saw ${req.headers.host}`));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
+describe('corpus network jail and mock', () => {
+  it('sends host names over HTTP and HTTPS to the mock and refuses non-loopback addresses', async () => {
+    const mock = await startMock();
     const probe = `
-      const get = (u) => fetch(u).then((r) => r.text(), (e) => 'refused: ' + (e.cause?.message ?? e.message));
-      console.log(await get('http://example.com:8080/'));
+      const get = (u) => fetch(u).then((r) => r.text(), (e) => 'refused: ' + (e.cause?.message ?? e.message))
+        .then((text) => JSON.stringify(text));
+      console.log(await get('http://example.com:8080/my_messages.php'));
+      console.log(await get('https://quickpizza.grafana.com/api/pizza'));
       console.log(await get('http://10.1.2.3/'));
       console.log(await get('http://nowhere.invalid/'));`;
+    const env = {
+      ...process.env,
+      CORPUS_MOCK_PORT: String(mock.port),
+      CORPUS_MOCK_TLS_PORT: String(mock.tlsPort),
+      NODE_EXTRA_CA_CERTS: mock.caFile,
+    };
     try {
-      // Async: the server answers on this thread's event loop.
-      const child = await new Promise<string>((resolve) => {
+      // Async: the mock answers on this thread's event loop.
+      const out = await new Promise<string>((resolve) => {
         execFile(
           process.execPath,
           ['--import', PRELOAD, '--input-type=module', '-e', probe],
-          { env: { ...process.env, CORPUS_MOCK_PORT: String(port) }, timeout: 10_000 },
-          (_err, stdout) => resolve(stdout),
+          { env, timeout: 10_000 },
+          (_err, stdout, stderr) => resolve(stdout + stderr),
         );
       });
-      const [named, ip, invalid] = child.trim().split('\n');
-      assert.equal(named, 'mock saw example.com:8080');
+      const [page, pizza, ip, invalid] = out
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as string);
+      assert.match(page, /Unauthorized/);
+      assert.equal(JSON.parse(pizza).pizza.ingredients.length, 3);
       assert.match(
         ip,
         /^refused: corpus preload: refused a connection to the non-loopback address 10\.1\.2\.3/,
       );
       assert.match(invalid, /ENOTFOUND nowhere\.invalid/);
     } finally {
-      server.close();
+      await mock.close();
     }
   });
 
-  it('will not start without the mock port', () => {
+  it('will not start without the mock ports', () => {
     const res = spawnSync(process.execPath, ['--import', PRELOAD, '-e', '1'], {
       env: { ...process.env, CORPUS_MOCK_PORT: '' },
       encoding: 'utf8',

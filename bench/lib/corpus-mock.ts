@@ -1,15 +1,16 @@
 // The corpus runner's stand-in for the public sites k6 examples talk to (httpbin-like echo
 // routes, test.k6.io-like PHP pages, a quickpizza-like API, test-api-like crocodiles, jslib's
-// files from a local folder). One loopback port takes both plain HTTP and TLS: the first byte of
-// a connection tells them apart (0x16 starts a TLS handshake). TLS certificates are made per
+// files from a local folder), on two loopback ports: plain HTTP and HTTPS (the corpus preload
+// sends each connection to one or the other). TLS certificates are made per
 // server name on first use, signed by a throwaway CA made with openssl at start; the engine
 // trusts it through NODE_EXTRA_CA_CERTS. Generic and small on purpose: the point is to exercise
 // the engine, not to clone sites.
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createNetServer, isIP, type Server as NetServer, type Socket } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { type AddressInfo, isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
@@ -20,6 +21,7 @@ const MAX_DELAY_S = 3;
 
 export interface Mock {
   port: number;
+  tlsPort: number;
   caFile: string;
   close(): Promise<void>;
 }
@@ -30,7 +32,6 @@ interface Req {
   url: URL;
   headers: IncomingMessage['headers'];
   body: Buffer;
-  proto: string;
 }
 
 async function makeCa(dir: string): Promise<void> {
@@ -61,7 +62,7 @@ async function makeCa(dir: string): Promise<void> {
   ]);
 }
 
-async function leafContext(dir: string, name: string): Promise<SecureContext> {
+async function leafContext(dir: string, name: string): Promise<{ key: Buffer; cert: Buffer }> {
   const safe = createHash('sha256').update(name).digest('hex').slice(0, 16);
   const cert = join(dir, `${safe}.pem`);
   const san = isIP(name) ? `IP:${name}` : `DNS:${name}`;
@@ -71,7 +72,7 @@ async function leafContext(dir: string, name: string): Promise<SecureContext> {
     ...['-addext', `subjectAltName=${san}`, '-addext', 'basicConstraints=CA:FALSE'],
     ...['-addext', 'extendedKeyUsage=serverAuth', '-out', cert],
   ]);
-  return createSecureContext({ key: readFileSync(join(dir, 'leaf.key')), cert: readFileSync(cert) });
+  return { key: readFileSync(join(dir, 'leaf.key')), cert: readFileSync(cert) };
 }
 
 interface Reply {
@@ -334,13 +335,13 @@ function safeJson(body: Buffer): Record<string, unknown> {
   }
 }
 
-/** Starts the mock on 127.0.0.1 (`port` 0: any free port); `jslibDir` holds jslib.k6.io's `lib/` tree. */
-export async function startMock(port = 0, jslibDir?: string): Promise<Mock> {
+/** Starts the mock's HTTP and HTTPS servers on free loopback ports; `jslibDir` holds jslib.k6.io's `lib/` tree. */
+export async function startMock(jslibDir?: string): Promise<Mock> {
   const dir = mkdtempSync(join(tmpdir(), 'corpus-mock-'));
   await makeCa(dir);
   const contexts = new Map<string, Promise<SecureContext>>();
   const fallback = await leafContext(dir, '127.0.0.1');
-  const http: Server = createServer((request, res) => {
+  const handler = (request: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on('data', (c: Buffer) => chunks.push(c));
     request.on('end', () => {
@@ -357,7 +358,6 @@ export async function startMock(port = 0, jslibDir?: string): Promise<Mock> {
         ),
         headers: request.headers,
         body: Buffer.concat(chunks),
-        proto: `HTTP/${request.httpVersion}`,
       };
       new Promise<Reply>((resolve) => resolve(route(req, jslibDir ? normalize(jslibDir) : undefined)))
         .catch((err: Error) => reply(500, `corpus mock: ${err.message}`, 'text/plain'))
@@ -366,48 +366,40 @@ export async function startMock(port = 0, jslibDir?: string): Promise<Mock> {
           res.end(r.body);
         });
     });
-  });
-  http.keepAliveTimeout = 60_000;
-  const sniffer: NetServer = createNetServer((socket: Socket) => {
-    socket.once('data', (first: Buffer) => {
-      socket.pause();
-      socket.unshift(first);
-      if (first[0] !== 0x16) {
-        http.emit('connection', socket);
-        socket.resume();
-        return;
-      }
-      const tls = new TLSSocket(socket, {
-        isServer: true,
-        SNICallback: (name, cb) => {
-          let ctx = contexts.get(name);
-          if (!ctx) {
-            ctx = leafContext(dir, name);
-            contexts.set(name, ctx);
-          }
-          ctx.then(
-            (c) => cb(null, c),
-            (err: Error) => cb(err),
-          );
-        },
-        // A client that sends no server name (an IP address) gets one for 127.0.0.1.
-        secureContext: fallback,
-      });
-      tls.on('error', () => socket.destroy());
-      http.emit('connection', tls);
-      socket.resume();
-    });
-    socket.on('error', () => socket.destroy());
-  });
-  await new Promise<void>((resolve) => sniffer.listen(port, '127.0.0.1', resolve));
-  const address = sniffer.address();
-  const actual = typeof address === 'object' && address ? address.port : port;
+  };
+  const http: Server = createServer(handler);
+  const https: Server = createHttpsServer(
+    {
+      // A client that sends no server name (an IP address) gets the one for 127.0.0.1.
+      ...fallback,
+      SNICallback: (name, cb) => {
+        let ctx = contexts.get(name);
+        if (!ctx) {
+          ctx = leafContext(dir, name).then(createSecureContext);
+          contexts.set(name, ctx);
+        }
+        ctx.then(
+          (c) => cb(null, c),
+          (err: Error) => cb(err),
+        );
+      },
+    },
+    handler,
+  );
+  for (const server of [http, https]) {
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  }
+  const portOf = (server: Server) => (server.address() as AddressInfo).port;
   return {
-    port: actual,
+    port: portOf(http),
+    tlsPort: portOf(https),
     caFile: join(dir, 'ca.pem'),
     close: async () => {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => sniffer.close(() => resolve()));
+      for (const server of [http, https]) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,17 +1,23 @@
 // Benchmark-only network jail for `bench/corpus.ts`, loaded into the engine with
 // `NODE_OPTIONS=--import <this file>` (main thread and worker threads alike): every outgoing TCP
-// connection to a host name or a loopback address, on any port, goes to the corpus mock at
-// 127.0.0.1:$CORPUS_MOCK_PORT (which tells TLS from plain HTTP by the first byte), so public
+// connection to a host name or a loopback address, on any port, goes to the corpus mock: a TLS
+// socket to 127.0.0.1:$CORPUS_MOCK_TLS_PORT, any other to 127.0.0.1:$CORPUS_MOCK_PORT, so public
 // scripts run unchanged against their usual targets without a packet leaving the machine. A
 // connection to a non-loopback IP address is refused, never sent. Names under the reserved
 // `.invalid` top-level domain fail to resolve, as they do everywhere.
 import dns from 'node:dns';
 import net from 'node:net';
+import tls from 'node:tls';
 
-const port = Number(process.env.CORPUS_MOCK_PORT);
-if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-  throw new Error('corpus preload: CORPUS_MOCK_PORT is not set to the mock port');
+function portFrom(name) {
+  const port = Number(process.env[name]);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new Error(`corpus preload: ${name} is not set to the mock's port`);
+  }
+  return port;
 }
+const port = portFrom('CORPUS_MOCK_PORT');
+const tlsPort = portFrom('CORPUS_MOCK_TLS_PORT');
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|0:0:0:0:0:0:0:1|::ffff:127\.\d+\.\d+\.\d+)$/i;
 
@@ -88,5 +94,10 @@ function jail(socket, options) {
     return null;
   }
   // A copy: tls.connect checks the certificate against the name in its own options object.
-  return { ...options, host: '127.0.0.1', port, lookup: undefined };
+  return {
+    ...options,
+    host: '127.0.0.1',
+    port: socket instanceof tls.TLSSocket ? tlsPort : port,
+    lookup: undefined,
+  };
 }
