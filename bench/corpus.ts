@@ -6,7 +6,7 @@
 //
 // Each script runs as `node engine/bin.mjs run <script>` in its own folder, bounded in time; one
 // whose options plan more than ~20 s runs with `-u 1 -i 2` instead (k6 lets those flags override
-// the script's options). Loopback only: the engine starts with `--import bench/lib/corpus-preload.mjs`,
+// the script's options), and with `-d 5s` when even that does not end in time. Loopback only: the engine starts with `--import bench/lib/corpus-preload.mjs`,
 // which sends every connection to a host name or loopback address to the mock and refuses any
 // other address; the mock's throwaway CA reaches the engine through NODE_EXTRA_CA_CERTS. Remote
 // modules are downloaded on Node's loader thread, which that preload cannot reach, so the run
@@ -36,6 +36,7 @@ interface Row {
 
 const BOUND_OVER_S = 20;
 const BOUND_FLAGS = ['-u', '1', '-i', '2'];
+const DURATION_FLAGS = ['-d', '5s'];
 const BOUNDED_LIMIT_S = 60;
 const LONGEST_UNBOUNDED_S = 150;
 const BIN = process.env.ENGINE_BIN ?? new URL('../engine/bin.mjs', import.meta.url).pathname;
@@ -174,13 +175,12 @@ async function runOne(
     };
   }
   const work = mkdtempSync(join(tmpdir(), 'corpus-run-'));
-  const attempt = async (bound: boolean) => {
-    const summary = join(work, `summary-${bound ? 'b' : 'u'}.json`);
-    const args = [...(bound ? BOUND_FLAGS : []), ...(ctx.syncVus ? ['--sync-vus'] : [])];
+  const attempt = async (flags: string[]) => {
+    const summary = join(work, `summary-${flags.length}.json`);
+    const args = [...flags, ...(ctx.syncVus ? ['--sync-vus'] : [])];
     args.push('--module-cache', ctx.cacheDir, '--summary-export', summary, basename(s.path));
-    const limit = bound
-      ? BOUNDED_LIMIT_S
-      : Math.min(LONGEST_UNBOUNDED_S, Math.max(45, s.plannedSeconds + 40));
+    const limit =
+      flags.length > 0 ? BOUNDED_LIMIT_S : Math.min(LONGEST_UNBOUNDED_S, Math.max(45, s.plannedSeconds + 40));
     const res = await runEngine(args, dirname(s.path), ctx.env, limit);
     return {
       res,
@@ -195,11 +195,16 @@ async function runOne(
   };
   try {
     const bound = s.plannedSeconds > BOUND_OVER_S && s.hasDefault;
-    let { res, facts } = await attempt(bound);
+    let { res, facts } = await attempt(bound ? BOUND_FLAGS : []);
     let how = bound ? BOUND_FLAGS.join(' ') : '';
     if (!bound && res.timedOut && s.hasDefault) {
-      ({ res, facts } = await attempt(true));
+      ({ res, facts } = await attempt(BOUND_FLAGS));
       how = `${BOUND_FLAGS.join(' ')} (unbounded run timed out)`;
+    }
+    // An iteration that never ends (k6 would stop it at its 10-minute maxDuration): bound by time.
+    if (res.timedOut && how) {
+      ({ res, facts } = await attempt(DURATION_FLAGS));
+      how = `${DURATION_FLAGS.join(' ')} (${BOUND_FLAGS.join(' ')} timed out)`;
     }
     if (ctx.logs) {
       const log = join(ctx.logs, `${s.name.replace(/[\\/]/g, '__')}.log`);

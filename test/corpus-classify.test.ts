@@ -39,6 +39,8 @@ describe('corpus classifier', () => {
     assert.equal(v.cls, 'REFUSED-CLEAR');
     assert.equal(v.reason, 'the module "k6/ws" is not supported; run it with --engine k6');
     assert.equal(blockerKey(v.reason), 'k6/ws');
+    const missing = 'level=error msg="init: open(\\"./users.json\\"): cannot read /x/users.json: ENOENT"';
+    assert.equal(classify(facts({ exitCode: 107, output: missing })).cls, 'PASS');
   });
 
   it('signs of a silently wrong result make an exit 0 suspect', () => {
