@@ -39,6 +39,8 @@ describe('corpus classifier', () => {
     assert.equal(v.cls, 'REFUSED-CLEAR');
     assert.equal(v.reason, 'the module "k6/ws" is not supported; run it with --engine k6');
     assert.equal(blockerKey(v.reason), 'k6/ws');
+    const both = `level=error msg="TypeError: x" source=console\n${out}level=error msg="thresholds on metrics have been crossed"\n`;
+    assert.equal(classify(facts({ exitCode: 107, output: both })).reason, v.reason);
     const missing = 'level=error msg="init: open(\\"./users.json\\"): cannot read /x/users.json: ENOENT"';
     assert.equal(classify(facts({ exitCode: 107, output: missing })).cls, 'PASS');
   });

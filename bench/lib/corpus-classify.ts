@@ -47,11 +47,13 @@ export function reasonLine(output: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  // The first error names the cause; a later "thresholds ... crossed" only follows from the stop.
-  const errors = lines.filter((l) => /level=error/.test(l));
+  // The engine's own last error (not a line the script logged, not the "thresholds crossed" that
+  // follows any stop) names the cause; else the script's first error; else the last line.
+  const errors = lines.filter((l) => /level=error/.test(l) && !/thresholds on metrics/.test(l));
   const pick =
-    errors.find((l) => !/thresholds on metrics/.test(l)) ??
-    errors.at(-1) ??
+    errors.filter((l) => !/source=console/.test(l)).at(-1) ??
+    errors[0] ??
+    lines.filter((l) => /level=error/.test(l)).at(-1) ??
     lines.filter((l) => !/^(time=|[│├└]|\s*$)/.test(l)).at(-1) ??
     lines.at(-1) ??
     '';
@@ -115,13 +117,13 @@ export function classify(f: RunFacts): Verdict {
   return { cls: 'REFUSED-CLEAR', reason };
 }
 
-/** What blocks a script, for grouping: the k6 module it names, else its reason with specifics removed. */
+/** What blocks a script, for grouping: the k6 module it names, else its first sentence with paths and numbers removed (module URLs stay: they name the blocker). */
 export function blockerKey(reason: string): string {
   const mod = /\b(k6\/[\w/.-]*\w)/.exec(reason);
   if (mod) return mod[1];
-  return (reason.split(/(?<=[.:])\s/)[0] ?? reason)
-    .replace(/https?:\/\/\S+/g, 'URL')
-    .replace(/(\/[\w.@-]+)+/g, 'PATH')
-    .replace(/\b\d+(\.\d+)?\b/g, 'N')
-    .slice(0, 110);
+  return (reason.split(/(?<=\.)\s/)[0] ?? reason)
+    .replace(/file:\/\/\S+/g, 'PATH')
+    .replace(/(^|[\s(])(\/[\w.@-]+)+/g, '$1PATH')
+    .replace(/\b\d+(\.\d+)?\b(?![./\w])/g, 'N')
+    .slice(0, 220);
 }
