@@ -161,18 +161,19 @@ async function runOne(
   ctx: { syncVus: boolean; env: NodeJS.ProcessEnv; cacheDir: string; jslib: Set<string>; logs: string },
 ): Promise<Row> {
   const base: Row = { script: s.name, cls: 'NOT-RUN', exit: null, seconds: 0, bound: '', reason: '' };
-  if (s.notRunnable) return { ...base, reason: s.notRunnable };
+  // Out of scope wins: such a script is counted apart whether or not it could start.
+  const notRun = (reason: string): Row =>
+    s.outOfScope
+      ? { ...base, cls: 'OUT-OF-SCOPE', reason: `${s.outOfScope}: not run, ${reason}` }
+      : { ...base, reason };
+  if (s.notRunnable) return notRun(s.notRunnable);
   const offline = s.remoteImports.find((u) => !ctx.jslib.has(u));
   if (offline)
-    return {
-      ...base,
-      reason: `imports ${offline}, which is not in the local jslib copy (the run never downloads)`,
-    };
+    return notRun(`imports ${offline}, which is not in the local jslib copy (the run never downloads)`);
   if (s.plannedSeconds > LONGEST_UNBOUNDED_S && !s.hasDefault) {
-    return {
-      ...base,
-      reason: `plans about ${Math.round(s.plannedSeconds)} s and has no default function to bound with -u/-i`,
-    };
+    return notRun(
+      `plans about ${Math.round(s.plannedSeconds)} s and has no default function to bound with -u/-i`,
+    );
   }
   const work = mkdtempSync(join(tmpdir(), 'corpus-run-'));
   const attempt = async (flags: string[]) => {
