@@ -22,7 +22,14 @@ const facts = (over: Partial<RunFacts>): RunFacts => ({
 
 describe('corpus classifier', () => {
   it('a clean exit 0 passes; a timeout is a hang whatever the exit', () => {
-    assert.equal(classify(facts({ httpReqs: 10, httpReqFailedRate: 0 })).cls, 'PASS');
+    assert.deepEqual(classify(facts({ httpReqs: 10, httpReqFailedRate: 0 })), { cls: 'PASS', reason: '' });
+    const thrown = classify(
+      facts({ output: 'level=error msg="Error: boom at default (file:///s.js:3:9)" source=console\n' }),
+    );
+    assert.deepEqual(thrown, {
+      cls: 'PASS',
+      reason: '1 error line(s) logged, first: Error: boom at default (file:///s.js:3:9)',
+    });
     assert.equal(classify(facts({ timedOut: true, exitCode: 0 })).cls, 'HANG');
   });
 

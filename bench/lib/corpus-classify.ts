@@ -105,6 +105,15 @@ export function classify(f: RunFacts): Verdict {
       };
     if (exit === 108) return { cls: 'PASS', reason: 'the script aborted the test itself (exit 108)' };
     if (exit === 110) return { cls: 'PASS', reason: 'the script marked the test failed (exit 110)' };
+    // Errors thrown in VU code end only their iteration, on k6 too: shown for a reader to judge.
+    const thrown = f.output
+      .split('\n')
+      .filter((l) => /level=error/.test(l) && !/thresholds on metrics/.test(l));
+    if (thrown.length > 0)
+      return {
+        cls: 'PASS',
+        reason: `${thrown.length} error line(s) logged, first: ${reasonLine(thrown[0])}`,
+      };
     return { cls: 'PASS', reason: '' };
   }
   const reason = reasonLine(f.output);
