@@ -6,9 +6,11 @@
 //
 // Each script runs as `node engine/bin.mjs run <script>` in its own folder, bounded in time; one
 // whose options plan more than ~20 s runs with `-u 1 -i 2` instead (k6 lets those flags override
-// the script's options), and with `-d 5s` when even that does not end in time. Loopback only: the engine starts with `--import bench/lib/corpus-preload.mjs`,
-// which sends every connection to a host name or loopback address to the mock and refuses any
-// other address; the mock's throwaway CA reaches the engine through NODE_EXTRA_CA_CERTS. Remote
+// the script's options), and with `-d 5s` when even that does not end in time. Loopback only:
+// the engine starts with `--import bench/lib/corpus-preload.mjs` (on the command line, not in
+// NODE_OPTIONS, so that its worker threads load it too), which sends every connection to a host
+// name or loopback address to the mock and refuses any other address; the mock's throwaway CA
+// reaches the engine through NODE_EXTRA_CA_CERTS. Remote
 // modules are downloaded on Node's loader thread, which that preload cannot reach, so the run
 // never downloads: `--jslib DIR` (a copy of jslib.k6.io's `lib/` tree) pre-fills a fresh module
 // cache, and a script importing any other URL is not started.

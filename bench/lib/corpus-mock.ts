@@ -1,10 +1,10 @@
 // The corpus runner's stand-in for the public sites k6 examples talk to (httpbin-like echo
 // routes, test.k6.io-like PHP pages, a quickpizza-like API, test-api-like crocodiles, jslib's
 // files from a local folder), on two loopback ports: plain HTTP and HTTPS (the corpus preload
-// sends each connection to one or the other). TLS certificates are made per
-// server name on first use, signed by a throwaway CA made with openssl at start; the engine
-// trusts it through NODE_EXTRA_CA_CERTS. Generic and small on purpose: the point is to exercise
-// the engine, not to clone sites.
+// sends each connection to one or the other). TLS certificates are made per server name on first
+// use, signed by a throwaway CA made with openssl at start; the engine trusts it through
+// NODE_EXTRA_CA_CERTS. Generic and small on purpose: the point is to exercise the engine, not to
+// clone sites.
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
