@@ -559,11 +559,20 @@ describe('k6 command line, K6_* variables and config file', () => {
       const pinned = files.write(
         'tls-version.js',
         `import http from 'k6/http';
+         import { check } from 'k6';
          export const options = { insecureSkipTLSVerify: true, tlsVersion: http.TLS_1_2 };
-         export default async function () { await http.get('https://127.0.0.1:${tlsPort}/'); }`,
+         export default async function () {
+           const res = await http.get('https://127.0.0.1:${tlsPort}/');
+           check(res, { suite: (r) => /^TLS_ECDHE_(RSA|ECDSA)_WITH_/.test(r.tls_cipher_suite) });
+         }`,
       );
       const v12 = await run({ script: pinned });
       assert.equal(v12.samples.find((s) => s.metric === 'http_reqs')?.tags.tls_version, 'tls1.2', v12.stderr);
+      assert.equal(
+        count(v12.samples, 'checks', (s) => s.value === 1),
+        1,
+        'the response names its cipher suite as k6 (Go) does',
+      );
     } finally {
       await proxy.close();
       await new Promise<void>((r) => tlsServer.close(() => r()));

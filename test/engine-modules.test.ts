@@ -14,6 +14,8 @@ describe('k6/encoding as k6 documents it', () => {
   test("the docs' example: 'hello world' ⇄ aGVsbG8gd29ybGQ=", () => {
     assert.equal(encoding.b64encode('hello world'), 'aGVsbG8gd29ybGQ=');
     assert.equal(encoding.b64decode('aGVsbG8gd29ybGQ=', 'std', 's'), 'hello world');
+    // k6's own examples pass null to reach the format argument: null means std.
+    assert.equal(encoding.b64decode('aGVsbG8gd29ybGQ=', null, 's'), 'hello world');
     assert.deepEqual(
       bytes(encoding.b64decode('aGVsbG8gd29ybGQ=')),
       [104, 101, 108, 108, 111, 32, 119, 111, 114, 108, 100],
@@ -67,6 +69,10 @@ describe('k6/crypto as k6 documents it', () => {
       h.update('hello ');
       h.update('world!');
       assert.equal(h.digest('hex'), hex, `${name} incremental`);
+      // As Go's hash.Sum: digest() again gives the same, and the hash goes on after it.
+      assert.equal(h.digest('hex'), hex, `${name} digest twice`);
+      h.update('');
+      assert.equal(h.digest('hex'), hex, `${name} update after digest`);
     }
   });
 

@@ -48,6 +48,7 @@ export class Connection {
   read = 0;
   /** k6's tls_version tag of `socket` ('' for plain HTTP), and its peer. */
   tlsVersion = '';
+  tlsCipherSuite = '';
   remoteAddress = '';
   remotePort = 0;
   private readonly inflight: InFlight[] = [];
@@ -159,6 +160,7 @@ export class Connection {
     this.read = 0;
     const protocol = (sock as TLSSocket).getProtocol?.();
     this.tlsVersion = protocol ? protocol.replace(/^TLSv/, 'tls').replace(/^tls1$/, 'tls1.0') : '';
+    this.tlsCipherSuite = protocol ? ((sock as TLSSocket).getCipher?.()?.standardName ?? '') : '';
     this.remoteAddress = sock.remoteAddress ?? '';
     this.remotePort = sock.remotePort ?? 0;
     this.opened = timing;

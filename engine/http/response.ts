@@ -29,6 +29,7 @@ export interface ResponseInit {
   error: string;
   errorCode: number;
   tlsVersion: string;
+  tlsCipherSuite: string;
   remoteIp: string;
   remotePort: number;
   request: ResponseRequest;
@@ -87,7 +88,7 @@ export class Response {
     this.error = init.error;
     this.error_code = init.errorCode;
     this.tls_version = init.tlsVersion;
-    this.tls_cipher_suite = '';
+    this.tls_cipher_suite = init.tlsCipherSuite;
     this.remote_ip = init.remoteIp;
     this.remote_port = init.remotePort;
     this.request = init.request;

@@ -23,6 +23,8 @@ export interface HopResult {
   bytesSent: number;
   bytesReceived: number;
   tlsVersion: string;
+  /** The TLS cipher suite's IANA name (Go's names are the same), '' for plain HTTP. */
+  tlsCipherSuite: string;
   remoteAddress: string;
   remotePort: number;
 }
@@ -66,6 +68,7 @@ class Hop<C> implements Dispatcher.DispatchHandler, InFlight, HopResult {
   bytesSent = 0;
   bytesReceived = 0;
   tlsVersion = '';
+  tlsCipherSuite = '';
   remoteAddress = '';
   remotePort = 0;
   private abortFn: ((err: Error) => void) | null = null;
@@ -188,6 +191,7 @@ class Hop<C> implements Dispatcher.DispatchHandler, InFlight, HopResult {
       conn.written = w;
       conn.read = r;
       this.tlsVersion = conn.tlsVersion;
+      this.tlsCipherSuite = conn.tlsCipherSuite;
       this.remoteAddress = conn.remoteAddress;
       this.remotePort = conn.remotePort;
     }

@@ -114,21 +114,24 @@ function hmacDigester(algorithm: string, secret: Buffer): Digester {
   };
 }
 
-/** What createHash()/createHMAC() return: update() any number of times, then digest(encoding). */
+/**
+ * What createHash()/createHMAC() return: update() any number of times, digest(encoding) any number
+ * of times. As in k6 (Go's hash.Sum), digest() does not end the hash: it gives the digest of what
+ * was written so far, and update() may go on after it.
+ */
 export class Hasher {
-  readonly #d: Digester;
-  #done = false;
-  constructor(d: Digester) {
-    this.#d = d;
+  readonly #make: () => Digester;
+  readonly #written: Buffer[] = [];
+  constructor(make: () => Digester) {
+    this.#make = make;
   }
   update(input: string | ArrayBuffer): void {
-    if (this.#done) throw new Error('update() was called after digest(); create a new hasher.');
-    this.#d.update(bytesOf(input, 'the input'));
+    this.#written.push(bytesOf(input, 'the input'));
   }
   digest(outputEncoding: string): string | ArrayBuffer {
-    if (this.#done) throw new Error('digest() was already called on this hasher; create a new one.');
-    this.#done = true;
-    return encode(this.#d.digest(), outputEncoding);
+    const d = this.#make();
+    for (const chunk of this.#written) d.update(chunk);
+    return encode(d.digest(), outputEncoding);
   }
 }
 
@@ -162,11 +165,14 @@ export function hmac(
 }
 
 export function createHash(algorithm: string): Hasher {
-  return new Hasher(digester(checkAlgorithm(algorithm)));
+  const name = checkAlgorithm(algorithm);
+  return new Hasher(() => digester(name));
 }
 
 export function createHMAC(algorithm: string, secret: string | ArrayBuffer): Hasher {
-  return new Hasher(hmacDigester(checkAlgorithm(algorithm), bytesOf(secret, 'the secret')));
+  const name = checkAlgorithm(algorithm);
+  const key = bytesOf(secret, 'the secret');
+  return new Hasher(() => hmacDigester(name, key));
 }
 
 export function randomBytes(size: number): ArrayBuffer {

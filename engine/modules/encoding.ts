@@ -11,8 +11,9 @@ const VARIANTS: Record<Variant, { url: boolean; pad: boolean }> = {
   rawurl: { url: true, pad: false },
 };
 
-function variantOf(encoding: string | undefined): { url: boolean; pad: boolean } {
-  const name = (encoding === undefined || encoding === '' ? 'std' : encoding) as Variant;
+function variantOf(encoding: string | null | undefined): { url: boolean; pad: boolean } {
+  // k6 takes a missing, null or empty encoding as std (its examples pass null to reach the format argument).
+  const name = (encoding === undefined || encoding === null || encoding === '' ? 'std' : encoding) as Variant;
   const v = VARIANTS[name];
   if (!v) throw new TypeError(`unknown base64 encoding "${encoding}"; use std, rawstd, url or rawurl.`);
   return v;
@@ -25,7 +26,7 @@ function bytesOf(input: unknown): Buffer {
   throw new TypeError('b64encode() takes a string or an ArrayBuffer.');
 }
 
-export function b64encode(input: string | ArrayBuffer, encoding?: string): string {
+export function b64encode(input: string | ArrayBuffer, encoding?: string | null): string {
   const v = variantOf(encoding);
   const bytes = bytesOf(input);
   if (v.url)
@@ -36,7 +37,7 @@ export function b64encode(input: string | ArrayBuffer, encoding?: string): strin
   return v.pad ? text : text.replace(/=+$/, '');
 }
 
-export function b64decode(input: string, encoding?: string, format?: string): ArrayBuffer | string {
+export function b64decode(input: string, encoding?: string | null, format?: string): ArrayBuffer | string {
   const v = variantOf(encoding);
   const text = String(input);
   const alphabet = v.url ? /^[A-Za-z0-9_-]*$/ : /^[A-Za-z0-9+/]*$/;
