@@ -2,7 +2,7 @@
 // says how each one went (bench/lib/corpus-classify.ts): the measure of issue "real-world k6
 // scripts either run as k6 runs them or fail with a clear reason".
 //
-//   npm run bench:corpus -- DIR [--jobs 1] [--out DIR] [--sync-vus] [--jslib DIR] [--only TEXT]
+//   npm run bench:corpus -- DIR [--jobs 1] [--out DIR] [--sync-vus] [--jslib DIR | --offline] [--only TEXT]
 //
 // Each script runs as `node engine/bin.mjs run <script>` in its own folder, bounded in time; one
 // whose options plan more than ~20 s runs with `-u 1 -i 2` instead (k6 lets those flags override
@@ -13,12 +13,14 @@
 // reaches the engine through NODE_EXTRA_CA_CERTS. Remote
 // modules are downloaded on Node's loader thread, which that preload cannot reach, so the run
 // never downloads: `--jslib DIR` (a copy of jslib.k6.io's `lib/` tree) pre-fills a fresh module
-// cache, and a script importing any other URL is not started.
+// cache, and a script importing any other URL is not started; `--offline` instead tells the engine
+// not to download at all (CONNECT_PERF_ENGINE_NO_DOWNLOAD), as on a machine without network, so
+// jslib imports take the engine's offline implementations.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { cachedPath } from '../engine/loader/remote.ts';
+import { cachedPath, NO_DOWNLOAD_ENV } from '../engine/loader/remote.ts';
 import { blockerKey, classify, type RunClass, type RunFacts } from './lib/corpus-classify.ts';
 import { startMock } from './lib/corpus-mock.ts';
 import { type CorpusScript, findScripts } from './lib/corpus-scripts.ts';
@@ -45,7 +47,7 @@ const BIN = process.env.ENGINE_BIN ?? new URL('../engine/bin.mjs', import.meta.u
 const PRELOAD = new URL('./lib/corpus-preload.mjs', import.meta.url).pathname;
 
 function parseArgs(argv: string[]) {
-  const opts = { dir: '', jobs: 1, out: '', syncVus: false, jslib: '', only: '' };
+  const opts = { dir: '', jobs: 1, out: '', syncVus: false, jslib: '', only: '', offline: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -58,12 +60,13 @@ function parseArgs(argv: string[]) {
     else if (a === '--sync-vus') opts.syncVus = true;
     else if (a === '--jslib') opts.jslib = resolve(next());
     else if (a === '--only') opts.only = next();
+    else if (a === '--offline') opts.offline = true;
     else if (!a.startsWith('-') && !opts.dir) opts.dir = resolve(a);
     else throw new Error(`unknown argument ${a}`);
   }
   if (!opts.dir)
     throw new Error(
-      'usage: npm run bench:corpus -- DIR [--jobs N] [--out DIR] [--sync-vus] [--jslib DIR] [--only TEXT]',
+      'usage: npm run bench:corpus -- DIR [--jobs N] [--out DIR] [--sync-vus] [--jslib DIR | --offline] [--only TEXT]',
     );
   return opts;
 }
@@ -160,7 +163,14 @@ function summaryFacts(file: string): Partial<RunFacts> {
 
 async function runOne(
   s: CorpusScript,
-  ctx: { syncVus: boolean; env: NodeJS.ProcessEnv; cacheDir: string; jslib: Set<string>; logs: string },
+  ctx: {
+    syncVus: boolean;
+    env: NodeJS.ProcessEnv;
+    cacheDir: string;
+    jslib: Set<string>;
+    offline: boolean;
+    logs: string;
+  },
 ): Promise<Row> {
   const base: Row = { script: s.name, cls: 'NOT-RUN', exit: null, seconds: 0, bound: '', reason: '' };
   // Out of scope wins: such a script is counted apart whether or not it could start.
@@ -169,7 +179,9 @@ async function runOne(
       ? { ...base, cls: 'OUT-OF-SCOPE', reason: `${s.outOfScope}: not run, ${reason}` }
       : { ...base, reason };
   if (s.notRunnable) return notRun(s.notRunnable);
-  const offline = s.remoteImports.find((u) => !ctx.jslib.has(u));
+  // --offline: the engine is told not to download (as on a machine without network), so remote
+  // imports take its offline path; otherwise only what the local jslib copy holds may be imported.
+  const offline = ctx.offline ? undefined : s.remoteImports.find((u) => !ctx.jslib.has(u));
   if (offline)
     return notRun(`imports ${offline}, which is not in the local jslib copy (the run never downloads)`);
   if (s.plannedSeconds > LONGEST_UNBOUNDED_S && !s.hasDefault) {
@@ -299,11 +311,12 @@ async function main(): Promise<void> {
     NODE_EXTRA_CA_CERTS: mock.caFile,
     CORPUS_MOCK_PORT: String(mock.port),
     CORPUS_MOCK_TLS_PORT: String(mock.tlsPort),
+    ...(opts.offline ? { [NO_DOWNLOAD_ENV]: '1' } : {}),
   };
   // Each run's output, for reading a verdict's evidence afterwards.
   const logs = opts.out ? join(opts.out, 'logs') : '';
   if (logs) mkdirSync(logs, { recursive: true });
-  const ctx = { syncVus: opts.syncVus, env, cacheDir, jslib, logs };
+  const ctx = { syncVus: opts.syncVus, env, cacheDir, jslib, offline: opts.offline, logs };
   const rows: Row[] = new Array(scripts.length);
   let next = 0;
   const worker = async () => {
