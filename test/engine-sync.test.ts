@@ -133,11 +133,27 @@ describe('engine: synchronous VUs (--sync-vus, k6 scripts without await)', () =>
       script: files.write(
         'unsupported.js',
         `import http from 'k6/http';
-         export default function () { http.get('${server.url}/').clickLink(); }`,
+         class Payload { constructor() { this.a = 1; } }
+         export default function () { http.post('${server.url}/', new Payload()); }`,
       ),
     });
     assert.equal(call.exitCode, 107);
     assert.match(call.stderr, /not supported for synchronous VUs.*--engine k6/s);
+    // What neither kind of VU has is refused as such, not as a gap of synchronous VUs.
+    const neither = await run({
+      vus: 1,
+      duration: '2s',
+      script: files.write(
+        'ocsp.js',
+        `import http from 'k6/http';
+         export default function () { const s = http.get('${server.url}/').ocsp.status; }`,
+      ),
+    });
+    assert.equal(neither.exitCode, 107);
+    assert.match(
+      neither.stderr,
+      /Response\.ocsp \(OCSP stapling status\) is not supported by the node engine.*--engine k6/s,
+    );
     const module = await run({
       syncVus: true,
       vus: 1,

@@ -140,7 +140,26 @@ export class Response {
   }
 
   /** Parses the body as HTML (k6/html's Selection); with a selector, the matches of find(selector). */
+  /** OCSP stapling, clickLink and submitForm are not implemented: say so rather than read as undefined. */
+  get ocsp(): never {
+    throw notOnThisEngine('Response.ocsp (OCSP stapling status)');
+  }
+
+  clickLink(): never {
+    throw notOnThisEngine('Response.clickLink()');
+  }
+
+  submitForm(): never {
+    throw notOnThisEngine('Response.submitForm()');
+  }
+
   html(selector?: string): Selection {
     return htmlOf(this.body, selector);
   }
+}
+
+function notOnThisEngine(what: string): Error {
+  return new Error(
+    `${what} is not supported by the node engine; run this script with the k6 binary (--engine k6).`,
+  );
 }

@@ -127,3 +127,9 @@ export function unsupported(what: string): never {
   post({ t: 'unsupported', what });
   throw new Error(`${what} is not supported in synchronous mode yet`);
 }
+
+/** A k6 feature neither kind of VU has: the hub stops the test with exit 107 and says to use k6. */
+export function notOnThisEngine(what: string): never {
+  post({ t: 'unsupported', what, anywhere: true });
+  throw new Error(`${what} is not supported by the node engine`);
+}

@@ -289,7 +289,11 @@ export class SyncVu {
         vu.test.log(msg.level, msg.text);
         return;
       case 'unsupported':
-        this.host.fatal(unsupportedMessage(msg.what));
+        this.host.fatal(
+          msg.anywhere
+            ? `${msg.what} is not supported by the node engine; run this script with the k6 binary (--engine k6).`
+            : unsupportedMessage(msg.what),
+        );
         return;
       case 'done': {
         const running = this.running;

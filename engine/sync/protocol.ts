@@ -88,7 +88,7 @@ export type FromSyncVu =
   | { t: 'group-end'; path: string; ms: number }
   | { t: 'metric-new'; name: string; type: 'counter' | 'gauge' | 'rate' | 'trend'; isTime: boolean }
   | { t: 'metric-add'; name: string; value: number; group: string; tags?: Record<string, string> }
-  | { t: 'unsupported'; what: string }
+  | { t: 'unsupported'; what: string; anywhere?: boolean }
   | { t: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; text: string }
   | { t: 'done'; value?: unknown; error?: string; interrupted?: boolean };
 

@@ -11,7 +11,7 @@ import type { CookieOptions } from '../../http/cookies.ts';
 import { checkResponseCallback, ExpectedStatuses, type StatusSpec } from '../../http/expected-statuses.ts';
 import { jsonBody } from '../../http/json-body.ts';
 import { TaggedURL, taggedURL } from '../../http/tagged-url.ts';
-import { block, callAsync, unsupported } from '../channel.ts';
+import { block, callAsync, notOnThisEngine, unsupported } from '../channel.ts';
 import type { JarMethod, WireRequest } from '../protocol.ts';
 
 interface ResponseData {
@@ -27,11 +27,14 @@ const responseMethods = {
   html(this: ResponseData, selector?: string): Selection {
     return htmlOf(this.body, selector);
   },
+  get ocsp(): never {
+    return notOnThisEngine('Response.ocsp (OCSP stapling status)');
+  },
   clickLink(): never {
-    return unsupported('Response.clickLink()');
+    return notOnThisEngine('Response.clickLink()');
   },
   submitForm(): never {
-    return unsupported('Response.submitForm()');
+    return notOnThisEngine('Response.submitForm()');
   },
 };
 
