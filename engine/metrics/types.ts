@@ -1,6 +1,6 @@
 // The data the embedded engine's runtime hands to its metrics side, and the shapes k6 writes.
 // Everything that produces or consumes samples imports these types (runtime, outputs, summary,
-// harness live stream), so the format is described once. See ../shared/spec/k6-facts.md §1–§2.
+// harness live stream), so the format is described once: k6's documented metric and sample shapes.
 
 export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
 export type ValueType = 'default' | 'time' | 'data';
