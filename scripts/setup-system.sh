@@ -2,11 +2,11 @@
 # Installs the Debian packages the suite runs on (the stand-in builds a virtualenv per Flask bundle
 # with python3-venv and pip and runs Flask under gunicorn, Plumber under R; R's rsconnect is the
 # real client the stand-in is tested with; reports are tested in Chromium; wrk is used by the
-# engine benchmark).
+# engine benchmark; openssl makes the throwaway certificates of the TLS tests and the corpus bench).
 # Idempotent: does nothing when every package is already installed. Needs root (or sudo).
 set -euo pipefail
 
-packages=(python3-flask python3-venv python3-pip gunicorn r-cran-plumber r-cran-jsonlite r-cran-rsconnect chromium wrk jq)
+packages=(python3-flask python3-venv python3-pip gunicorn r-cran-plumber r-cran-jsonlite r-cran-rsconnect chromium wrk jq openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
