@@ -24,7 +24,7 @@ function requestTags(
   const tlsVersion = result.tlsVersion;
   const system = state.systemTags;
   if (system !== null)
-    return chosenTags(system, base, result, method, name, error, errorCode, expected, userTags);
+    return buildTags(system, base, result, method, name, error, errorCode, expected, userTags);
   let key = '';
   if (!userTags && !error) {
     const last = state.lastTags;
@@ -51,17 +51,7 @@ function requestTags(
       state.tagCache.clear();
     }
   }
-  const tags: Record<string, string> = { ...base };
-  if (status !== 0) tags.proto = 'HTTP/1.1';
-  tags.status = String(status);
-  tags.method = method;
-  tags.url = name;
-  tags.name = name;
-  if (expected !== null) tags.expected_response = expected ? 'true' : 'false';
-  if (tlsVersion) tags.tls_version = tlsVersion;
-  if (error) tags.error = error;
-  if (errorCode) tags.error_code = String(errorCode);
-  if (userTags) for (const k in userTags) tags[k] = String(userTags[k]);
+  const tags = buildTags(null, base, result, method, name, error, errorCode, expected, userTags);
   if (key) {
     if (state.tagCache.size >= TAG_CACHE_SIZE) state.tagCache.clear();
     state.tagCache.set(key, tags);
@@ -71,12 +61,12 @@ function requestTags(
 }
 
 /**
- * The tags of a request when options.systemTags chooses them: only those system tags (`ip` among
- * them if asked for). Not cached: a test that narrows its tags is rarely one that measures the
- * engine's own speed.
+ * A request's tag set: k6's default system tags (`system` null), or only those options.systemTags
+ * chooses (`ip` among them if asked for). Sets of chosen tags are not cached: a test that narrows
+ * its tags is rarely one that measures the engine's own speed.
  */
-function chosenTags(
-  system: ReadonlySet<string>,
+function buildTags(
+  system: ReadonlySet<string> | null,
   base: Record<string, string>,
   result: HopResult,
   method: string,
@@ -86,19 +76,19 @@ function chosenTags(
   expected: boolean | null,
   userTags: Params['tags'],
 ): Record<string, string> {
+  const has = (tag: string) => (system === null ? tag !== 'ip' : system.has(tag));
   const tags: Record<string, string> = { ...base };
   const status = result.status;
-  if (status !== 0 && system.has('proto')) tags.proto = 'HTTP/1.1';
-  if (system.has('status')) tags.status = String(status);
-  if (system.has('method')) tags.method = method;
-  if (system.has('url')) tags.url = name;
-  if (system.has('name')) tags.name = name;
-  if (expected !== null && system.has('expected_response'))
-    tags.expected_response = expected ? 'true' : 'false';
-  if (result.tlsVersion && system.has('tls_version')) tags.tls_version = result.tlsVersion;
-  if (error && system.has('error')) tags.error = error;
-  if (errorCode && system.has('error_code')) tags.error_code = String(errorCode);
-  if (result.remoteAddress && system.has('ip')) tags.ip = result.remoteAddress;
+  if (status !== 0 && has('proto')) tags.proto = 'HTTP/1.1';
+  if (has('status')) tags.status = String(status);
+  if (has('method')) tags.method = method;
+  if (has('url')) tags.url = name;
+  if (has('name')) tags.name = name;
+  if (expected !== null && has('expected_response')) tags.expected_response = expected ? 'true' : 'false';
+  if (result.tlsVersion && has('tls_version')) tags.tls_version = result.tlsVersion;
+  if (error && has('error')) tags.error = error;
+  if (errorCode && has('error_code')) tags.error_code = String(errorCode);
+  if (result.remoteAddress && has('ip')) tags.ip = result.remoteAddress;
   if (userTags) for (const k in userTags) tags[k] = String(userTags[k]);
   return tags;
 }
