@@ -12,7 +12,11 @@ import { remoteSource } from '../loader/remote.ts';
 import { unsupportedModule } from '../loader/unsupported-module.ts';
 import { defaultModuleCache, type RunSettings } from '../run-settings.ts';
 
-/** The k6 modules a synchronous VU can import so far (one facade file each). */
+/**
+ * The k6 modules a synchronous VU can import so far: a facade in ./modules/ where the thread needs
+ * its own (blocking calls, the hub), else the async VUs' module itself (pure code: encoding,
+ * crypto, html, fs, csv, streams) or the jslib implementation.
+ */
 export const SYNC_MODULES: Readonly<Record<string, string>> = {
   k6: 'k6.ts',
   'k6/http': 'http.ts',
@@ -20,15 +24,15 @@ export const SYNC_MODULES: Readonly<Record<string, string>> = {
   'k6/execution': 'execution.ts',
   'k6/timers': 'timers.ts',
   'k6/experimental/timers': 'timers.ts',
-  'k6/encoding': 'encoding.ts',
-  'k6/crypto': 'crypto.ts',
+  'k6/encoding': '../../modules/encoding.ts',
+  'k6/crypto': '../../modules/crypto.ts',
   'k6/data': 'data.ts',
-  'k6/html': 'html.ts',
+  'k6/html': '../../modules/html.ts',
   'k6/secrets': 'secrets.ts',
-  'k6/experimental/webcrypto': 'webcrypto.ts',
-  'k6/experimental/fs': 'fs.ts',
-  'k6/experimental/csv': 'csv.ts',
-  'k6/experimental/streams': 'streams.ts',
+  'k6/experimental/webcrypto': '../../modules/webcrypto.ts',
+  'k6/experimental/fs': '../../modules/fs.ts',
+  'k6/experimental/csv': '../../modules/csv.ts',
+  'k6/experimental/streams': '../../modules/streams.ts',
   'k6/x-engine-jslib': '../../jslib/notice-sync.ts',
   'k6/x-engine-jslib/k6-utils': '../../jslib/k6-utils.ts',
   'k6/x-engine-jslib/k6-summary': '../../jslib/k6-summary.ts',
