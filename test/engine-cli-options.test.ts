@@ -2,7 +2,7 @@
 // hosts, the environment's proxy (HTTP_PROXY/HTTPS_PROXY/NO_PROXY, CONNECT for https), connection
 // reuse, cookie reset, batch, minIterationDuration, http-debug, log and console output.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -13,7 +13,7 @@ import { parseArgs, UsageError } from '../engine/cli-args.ts';
 import { proxyFromEnv, Routing } from '../engine/http/route.ts';
 import { InvalidOptionsError } from '../engine/metrics/errors.ts';
 import { deriveScenarios, mergeOptions } from '../engine/options.ts';
-import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+import { count, run, selfSignedCert, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
@@ -480,25 +480,7 @@ describe('k6 command line, K6_* variables and config file', () => {
 
   test('HTTPS_PROXY: CONNECT to a local HTTPS server, TLS inside the tunnel, k6 timings kept', async () => {
     const dir = files.dir;
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        `${dir}/pkey.pem`,
-        '-out',
-        `${dir}/pcert.pem`,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=secure.proxied.test',
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCert(dir, 'p', 'secure.proxied.test');
     const servernames: string[] = [];
     const tlsServer = createHttpsServer(
       { key: readFileSync(`${dir}/pkey.pem`), cert: readFileSync(`${dir}/pcert.pem`) },

@@ -1,5 +1,6 @@
 // Shared by the engine tests: a local HTTP server, scripts in a temp dir, and runTest with its
 // samples and console output captured.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -84,4 +85,28 @@ export function count(
 
 export function sum(samples: Sample[], metric: string): number {
   return samples.filter((s) => s.metric === metric).reduce((a, s) => a + s.value, 0);
+}
+
+/** A throwaway self-signed certificate made with openssl: `<dir>/<prefix>key.pem` and `<prefix>cert.pem`. */
+export function selfSignedCert(dir: string, prefix: string, commonName: string, altName?: string): void {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${dir}/${prefix}key.pem`,
+      '-out',
+      `${dir}/${prefix}cert.pem`,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${commonName}`,
+      ...(altName ? ['-addext', `subjectAltName=${altName}`] : []),
+    ],
+    { stdio: 'ignore' },
+  );
 }

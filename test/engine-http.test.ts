@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+import { count, run, selfSignedCert, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -171,27 +170,7 @@ describe('engine http', () => {
 
   test('HTTPS: TLS version tag, handshake timing on the first request only, CA trust and insecureSkipTLSVerify', async () => {
     const dir = files.dir;
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        `${dir}/key.pem`,
-        '-out',
-        `${dir}/cert.pem`,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCert(dir, '', '127.0.0.1', 'IP:127.0.0.1');
     const tlsServer = createServer(
       { key: readFileSync(`${dir}/key.pem`), cert: readFileSync(`${dir}/cert.pem`) },
       (_req, res) => res.end('secure'),

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { count, run, tempDir } from './engine-fixtures.ts';
+import { count, run, selfSignedCert, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 after(() => files.cleanup());
@@ -130,27 +130,7 @@ describe('CommonJS modules (jslib serves UMD bundles) as k6 loads them', () => {
 describe('remote modules (https:// imports) downloaded at init and cached', () => {
   test('downloaded once into --module-cache, then usable offline; not cached and offline: a clear error', async () => {
     const dir = files.dir;
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        `${dir}/rkey.pem`,
-        '-out',
-        `${dir}/rcert.pem`,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCert(dir, 'r', '127.0.0.1', 'IP:127.0.0.1');
     const hits: string[] = [];
     const server: Server = createServer(
       { key: readFileSync(`${dir}/rkey.pem`), cert: readFileSync(`${dir}/rcert.pem`) },
