@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REQUEST_WITH_FAILED } from '../engine/metrics/sample-groups.ts';
-import { ingestFiles } from '../ingest/index.ts';
+import { ingestFiles } from '../harness/ingest/index.ts';
 
 const NAMES = ['GET /stocks/', 'GET /stocks/{ticker}', 'GET /stocks/{ticker}/history'];
 const METRIC_TYPES: Record<string, [string, string]> = {

@@ -1,6 +1,6 @@
 // `npm run bench:sampler`: the local node-metrics sampler's own CPU cost per sample, measured
 // over a few seconds at a fast interval and scaled to the one sample a second a run takes.
-import { startLocalSampler } from '../node-metrics/local.ts';
+import { startLocalSampler } from '../harness/node-metrics/local.ts';
 
 const intervalMs = 50;
 const seconds = 5;

@@ -9,7 +9,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { EngineHealthLine } from '../record/types.ts';
+import type { EngineHealthLine } from '../harness/record/types.ts';
 
 /** Environment variable naming the health file; unset, nothing is recorded. */
 export const ENGINE_HEALTH_ENV = 'CONNECT_PERF_ENGINE_HEALTH';

@@ -1,7 +1,7 @@
 // The published baseline in words, for the reports: what Posit measured and the tolerances a
 // run is judged with.
 import { loadBaseline } from '../fixtures/baseline.ts';
-import type { Baseline } from '../record/types.ts';
+import type { Baseline } from '../harness/record/types.ts';
 import { formatCount, formatMs, formatRate, formatRps } from './format.ts';
 
 export interface BaselineText {

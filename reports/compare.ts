@@ -2,7 +2,7 @@
 // with each change coloured by whether it is better or worse for the people running Connect.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunRecord } from '../record/read.ts';
+import type { RunRecord } from '../harness/record/read.ts';
 import { bucketSecondsFor, downsampleSeries } from './downsample.ts';
 import { formatChange, formatCount, formatMs, formatRate, formatRps, formatStepTime } from './format.ts';
 import { type Headline, headlineOf } from './headline.ts';

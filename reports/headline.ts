@@ -2,8 +2,8 @@
 // has: the analysis (steady window of a load-soak, saturation level of a scalability run), then
 // k6's own summary, then the per-second series. The source is always named next to the figures.
 
-import type { RunRecord } from '../record/read.ts';
-import type { LevelStats, PublishCycle, SummaryExportMetric, TimeSeries } from '../record/types.ts';
+import type { RunRecord } from '../harness/record/read.ts';
+import type { LevelStats, PublishCycle, SummaryExportMetric, TimeSeries } from '../harness/record/types.ts';
 
 export interface Headline {
   rps: number | null;

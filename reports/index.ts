@@ -1,8 +1,8 @@
 // Public entry of the reports stage: render a run folder's reports, or compare two runs.
 
-import { runPath } from '../record/paths.ts';
-import { readRun } from '../record/read.ts';
-import { writeFileAtomic } from '../record/write.ts';
+import { runPath } from '../harness/record/paths.ts';
+import { readRun } from '../harness/record/read.ts';
+import { writeFileAtomic } from '../harness/record/write.ts';
 import { renderCompareHtml } from './compare.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';

@@ -1,7 +1,7 @@
 // A Markdown summary sized for a GitHub job summary: verdict first, then the figures a reviewer
 // needs. No links (CI artifacts move); file paths are given as text.
 
-import type { RunRecord } from '../record/read.ts';
+import type { RunRecord } from '../harness/record/read.ts';
 import { formatCount, formatMs, formatRate, formatRps } from './format.ts';
 import { headlineOf } from './headline.ts';
 import { markdownCode as code } from './inert.ts';

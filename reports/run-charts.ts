@@ -1,9 +1,9 @@
 // The charts of one run report, as ChartSpecs on one shared time axis (seconds since the run
 // started), so a latency spike lines up with the CPU chart below it.
-import { albTimings } from '../analysis/server-latency.ts';
-import { uslThroughput } from '../analysis/usl.ts';
-import type { RunRecord } from '../record/read.ts';
-import type { NodeSeries, PublishCycle, ServerTimings, TimeSeries } from '../record/types.ts';
+import { albTimings } from '../harness/analysis/server-latency.ts';
+import { uslThroughput } from '../harness/analysis/usl.ts';
+import type { RunRecord } from '../harness/record/read.ts';
+import type { NodeSeries, PublishCycle, ServerTimings, TimeSeries } from '../harness/record/types.ts';
 import {
   bucketSecondsFor,
   downsampleSeries,

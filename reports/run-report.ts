@@ -1,7 +1,7 @@
 // The HTML report of one run.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunRecord } from '../record/read.ts';
+import type { RunRecord } from '../harness/record/read.ts';
 import { renderPage, renderTemplate } from './html/page.ts';
 import { runView } from './run-view.ts';
 

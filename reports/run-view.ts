@@ -1,7 +1,7 @@
 // Everything the run report shows, formatted and in order; the template only lays it out.
 
-import type { RunRecord } from '../record/read.ts';
-import type { RunMeta } from '../record/types.ts';
+import type { RunRecord } from '../harness/record/read.ts';
+import type { RunMeta } from '../harness/record/types.ts';
 import { type BaselineText, publishedBaselineText } from './baseline-text.ts';
 import {
   formatCount,

@@ -1,7 +1,7 @@
 // Table rows for the run report, already formatted; templates only place them.
 
-import type { RunRecord } from '../record/read.ts';
-import type { PublishCycle } from '../record/types.ts';
+import type { RunRecord } from '../harness/record/read.ts';
+import type { PublishCycle } from '../harness/record/types.ts';
 import {
   formatClock,
   formatCount,

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { watchStops } from '../stops/index.ts';
+import { watchStops } from '../harness/stops/index.ts';
 import { startStandin } from './index.ts';
 
 const usage =

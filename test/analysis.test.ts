@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadBaseline } from '../fixtures/baseline.ts';
 import {
   analyseRun,
   baselineVerdict,
@@ -9,10 +10,9 @@ import {
   steadyWindow,
   thresholdResults,
   windowStats,
-} from '../analysis/index.ts';
-import { loadBaseline } from '../fixtures/baseline.ts';
-import { Aggregator } from '../ingest/index.ts';
-import type { PublishCycle, SeriesPoint, TimeSeries } from '../record/types.ts';
+} from '../harness/analysis/index.ts';
+import { Aggregator } from '../harness/ingest/index.ts';
+import type { PublishCycle, SeriesPoint, TimeSeries } from '../harness/record/types.ts';
 
 const START = 1_800_000_000;
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { createConnectClient } from '../connect/client.ts';
+import { createConnectClient } from '../harness/connect/client.ts';
 import { startStandin } from '../standin/index.ts';
 import { count, run } from './engine-fixtures.ts';
 

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type GeneratorInput, generatorHealth } from '../analysis/generator.ts';
 import { readHealthFile, startHealthRecorder } from '../engine/health.ts';
-import type { EngineHealthLine, NodeMetrics } from '../record/types.ts';
+import { type GeneratorInput, generatorHealth } from '../harness/analysis/generator.ts';
+import type { EngineHealthLine, NodeMetrics } from '../harness/record/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'generator-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseRunOptions } from '../commands/options.ts';
+import { parseRunOptions } from '../harness/commands/options.ts';
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'commands/harness.ts', ...args], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
     encoding: 'utf8',
     env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '' },
     timeout: 30_000,

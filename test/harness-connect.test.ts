@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createConnectClient, normaliseServer } from '../connect/client.ts';
-import { ConnectError } from '../connect/errors.ts';
-import { preflight, publishFlask } from '../pipeline/target.ts';
+import { createConnectClient, normaliseServer } from '../harness/connect/client.ts';
+import { ConnectError } from '../harness/connect/errors.ts';
+import { preflight, publishFlask } from '../harness/pipeline/target.ts';
 import { type Standin, startStandin } from '../standin/index.ts';
 
 const apiKey = 'test-key-0123456789abcdef';

@@ -8,8 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createConnectClient } from '../connect/client.ts';
-import type { Analysis, RunMeta, TimeSeries } from '../record/types.ts';
+import { createConnectClient } from '../harness/connect/client.ts';
+import type { Analysis, RunMeta, TimeSeries } from '../harness/record/types.ts';
 import { startStandin } from '../standin/index.ts';
 
 let out: string;
@@ -31,7 +31,7 @@ function start(
   args: string[],
   env: Record<string, string> = { CONNECT_SERVER: '', CONNECT_API_KEY: '' },
 ): { child: ChildProcess; done: Promise<Finished>; stderr: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'commands/harness.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -15,8 +15,8 @@ import {
   scrubValue,
   writeFileAtomic,
   writeJsonAtomic,
-} from '../record/index.ts';
-import type { RunMeta } from '../record/types.ts';
+} from '../harness/record/index.ts';
+import type { RunMeta } from '../harness/record/types.ts';
 
 let dir: string;
 before(async () => {

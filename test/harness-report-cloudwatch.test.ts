@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { NodeMetrics, RunMeta } from '../record/types.ts';
+import type { NodeMetrics, RunMeta } from '../harness/record/types.ts';
 import { soakRun, writeRun } from './helpers/run-fixtures.ts';
 
 const targets: string[] = [];
@@ -47,15 +47,19 @@ after(async () => {
 });
 
 function report(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'commands/harness.ts', 'report', ...args], {
-    env: {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: 'AKIDFAKE',
-      AWS_SECRET_ACCESS_KEY: 'fake',
-      AWS_REGION: 'us-east-1',
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'harness/commands/harness.ts', 'report', ...args],
+    {
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'AKIDFAKE',
+        AWS_SECRET_ACCESS_KEY: 'fake',
+        AWS_REGION: 'us-east-1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   child.stdout.on('data', (c) => {
     output += c;

@@ -3,11 +3,11 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { verdictLines } from '../pipeline/finish-run.ts';
-import { phaseAt, progressText } from '../pipeline/progress.ts';
-import { autoVus } from '../pipeline/workload.ts';
-import type { Analysis, RunMeta } from '../record/types.ts';
-import { writeJsonAtomic } from '../record/write.ts';
+import { verdictLines } from '../harness/pipeline/finish-run.ts';
+import { phaseAt, progressText } from '../harness/pipeline/progress.ts';
+import { autoVus } from '../harness/pipeline/workload.ts';
+import type { Analysis, RunMeta } from '../harness/record/types.ts';
+import { writeJsonAtomic } from '../harness/record/write.ts';
 import { loadSoakPlan, scalabilityPlan } from '../scenarios/lib/profiles.ts';
 
 let dir: string;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { Aggregator, ingestFiles } from '../ingest/index.ts';
+import { Aggregator, ingestFiles } from '../harness/ingest/index.ts';
 
 let dir: string;
 before(async () => {

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { createConnectClient } from '../connect/client.ts';
-import { publishFlask } from '../pipeline/target.ts';
+import { createConnectClient } from '../harness/connect/client.ts';
+import { publishFlask } from '../harness/pipeline/target.ts';
 import { type Standin, startStandin } from '../standin/index.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -132,7 +132,7 @@ function harness(
     [
       '--import',
       'tsx',
-      join(ROOT, 'commands', 'harness.ts'),
+      join(ROOT, 'harness', 'commands', 'harness.ts'),
       'load-soak',
       '--engine',
       'k6-operator',
@@ -232,7 +232,7 @@ describe('--engine k6-operator preflight (exit 2, nothing created)', { concurren
       [
         '--import',
         'tsx',
-        join(ROOT, 'commands', 'harness.ts'),
+        join(ROOT, 'harness', 'commands', 'harness.ts'),
         'load-soak',
         '--engine',
         'k6-operator',

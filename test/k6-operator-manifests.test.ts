@@ -16,9 +16,9 @@ import {
   type ManifestInput,
   runnerInputs,
   secretManifest,
-} from '../k6-operator/index.ts';
-import { bundlePaths } from '../pipeline/target.ts';
-import { scripts } from '../pipeline/workload.ts';
+} from '../harness/k6-operator/index.ts';
+import { bundlePaths } from '../harness/pipeline/target.ts';
+import { scripts } from '../harness/pipeline/workload.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -193,7 +193,7 @@ describe('k6-operator manifests', () => {
 
 describe('npm run k6-operator -- manifests', () => {
   const cli = (args: string[], env: Record<string, string>) =>
-    run(process.execPath, ['--import', 'tsx', join(ROOT, 'commands', 'k6-operator.ts'), ...args], {
+    run(process.execPath, ['--import', 'tsx', join(ROOT, 'harness', 'commands', 'k6-operator.ts'), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...env },
     }).then(

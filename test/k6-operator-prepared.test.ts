@@ -3,9 +3,9 @@
 // them without a request and teardown() deletes nothing, even with PUBLISH_CLEANUP=true.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createConnectClient } from '../connect/client.ts';
-import { publishFlask } from '../pipeline/target.ts';
-import { scripts } from '../pipeline/workload.ts';
+import { createConnectClient } from '../harness/connect/client.ts';
+import { publishFlask } from '../harness/pipeline/target.ts';
+import { scripts } from '../harness/pipeline/workload.ts';
 import { readInputs } from '../scenarios/lib/inputs.ts';
 import { type Standin, startStandin } from '../standin/index.ts';
 import { run } from './engine-fixtures.ts';

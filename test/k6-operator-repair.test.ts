@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { repairCutShortGzip } from '../k6-operator/repair.ts';
+import { repairCutShortGzip } from '../harness/k6-operator/repair.ts';
 
 let dir: string;
 before(async () => {

@@ -1,23 +1,31 @@
-// The import graph follows the data flow: every import points down the layer list below (or stays
-// inside its own folder), and no set of modules imports itself round a circle.
+// The import graph follows the data flow: at the top level and inside the folders that have floors
+// of their own (harness/, engine/), every import points down the layer list below (or stays inside
+// its own folder), and nothing imports itself round a circle: neither files nor folders, at any
+// depth from 1 to 3.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { describe, it } from 'node:test';
 
-/** Top to bottom. Folders on one line are siblings: neither may import the other. */
-const LAYERS: string[][] = [
-  ['commands'],
-  ['pipeline'],
-  ['nightly'],
-  ['reports'],
-  ['analysis'],
-  ['ingest', 'node-metrics', 'connect', 'engine', 'k6-operator', 'standin'],
-  ['scenarios', 'fixtures'],
-  ['record', 'stops'],
-];
+/**
+ * Floors, top to bottom, per folder ('.' is the repository's top level). Folders on one line are
+ * siblings: neither may import the other. Files directly inside a floored folder sit on the floor
+ * named '.' when it is listed, else they may import anything below them.
+ */
+const FLOORS: Record<string, string[][]> = {
+  '.': [['bench'], ['harness'], ['reports'], ['engine', 'standin'], ['scenarios', 'fixtures']],
+  harness: [
+    ['commands'],
+    ['pipeline'],
+    ['nightly'],
+    ['analysis'],
+    ['ingest', 'node-metrics', 'connect', 'k6-operator'],
+    ['record', 'stops'],
+  ],
+};
+/** The product's top-level folders: the design card's four, plus the engine and the stand-in. */
+const PRODUCT = ['scenarios', 'harness', 'reports', 'fixtures', 'engine', 'standin'];
 const ROOT = join(import.meta.dirname, '..');
-const rank = new Map(LAYERS.flatMap((folders, i) => folders.map((f) => [f, i] as const)));
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir)).flatMap((name) => {
@@ -35,43 +43,119 @@ function importsOf(file: string): string[] {
   return [...text.matchAll(IMPORT)].map((m) => normalize(join(dirname(file), m[1] ?? m[2] ?? m[3])));
 }
 
-const files = LAYERS.flat().flatMap((folder) => sources(folder));
-const graph = new Map(files.map((f) => [f, importsOf(f).filter((t) => !t.startsWith('..'))]));
-const top = (path: string) => path.split('/')[0];
+const files = FLOORS['.'].flat().flatMap((folder) => sources(folder));
+const known = new Set(files);
+const graph = new Map(files.map((f) => [f, importsOf(f).filter((t) => known.has(t))]));
+
+/** The floor of `path` among the children of `parent`, or undefined when `parent` has no floors. */
+function floor(parent: string, child: string): number | undefined {
+  const floors = FLOORS[parent];
+  if (!floors) return undefined;
+  const i = floors.findIndex((line) => line.includes(child));
+  return i === -1 ? undefined : i;
+}
+
+/** Strongly connected components with more than one node (Tarjan), each as a list of nodes. */
+function cycles(edges: Map<string, Set<string>>): string[][] {
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string) => {
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1) found.push(scc.sort());
+    }
+  };
+  for (const v of edges.keys()) if (!idx.has(v)) visit(v);
+  return found;
+}
+
+/** The node a file belongs to at folder depth `depth`: its folder there, or the file itself. */
+function nodeAt(file: string, depth: number): string {
+  const parts = file.split('/');
+  return parts.length > depth ? parts.slice(0, depth).join('/') : file;
+}
 
 describe('layout', () => {
   it('finds the modules and their imports', () => {
     assert.ok(files.length > 150, `only ${files.length} modules found`);
-    assert.ok(graph.get(join('commands', 'harness.ts'))?.length);
+    assert.ok(graph.get(join('harness', 'commands', 'harness.ts'))?.length);
+  });
+
+  it('has exactly the product folders the design card names at the top level', () => {
+    const top = readdirSync(ROOT).filter(
+      (name) => !name.startsWith('.') && statSync(join(ROOT, name)).isDirectory(),
+    );
+    const other = ['bench', 'test', 'scripts', 'node_modules', 'dist', 'runs'];
+    assert.deepEqual(top.filter((name) => !other.includes(name)).sort(), [...PRODUCT].sort());
   });
 
   it('has no import that points back up the data flow or sideways between siblings', () => {
     const bad: string[] = [];
     for (const [from, targets] of graph) {
       for (const to of targets) {
-        if (top(from) === top(to)) continue;
-        const [a, b] = [rank.get(top(from)), rank.get(top(to))];
-        if (b === undefined || a === undefined || b <= a)
-          bad.push(`${from} → ${relative(ROOT, join(ROOT, to))}`);
+        const a = from.split('/');
+        const b = to.split('/');
+        // The deepest folder both sit in, and the child of it each one is in.
+        let common = 0;
+        while (common < a.length - 1 && common < b.length - 1 && a[common] === b[common]) common++;
+        const parent = common === 0 ? '.' : a.slice(0, common).join('/');
+        if (!FLOORS[parent]) continue;
+        const [fa, fb] = [floor(parent, a[common]), floor(parent, b[common])];
+        const fromRoot = a.length - 1 === common;
+        if (fb === undefined && !(b.length - 1 === common)) bad.push(`${from} → ${to} (unknown floor)`);
+        else if (fromRoot) continue;
+        else if (fa === undefined || fb === undefined || fb <= fa) bad.push(`${from} → ${to}`);
       }
     }
     assert.deepEqual(bad, []);
   });
 
-  it('has no import cycle', () => {
-    const state = new Map<string, 'open' | 'done'>();
-    const cycles: string[] = [];
-    const visit = (file: string, path: string[]) => {
-      if (state.get(file) === 'done') return;
-      if (state.get(file) === 'open') {
-        cycles.push([...path.slice(path.indexOf(file)), file].join(' → '));
-        return;
-      }
-      state.set(file, 'open');
-      for (const to of graph.get(file) ?? []) visit(to, [...path, file]);
-      state.set(file, 'done');
-    };
-    for (const file of graph.keys()) visit(file, []);
-    assert.deepEqual(cycles, []);
+  it('reports/ imports nothing from harness/', () => {
+    const bad = [...graph].flatMap(([from, targets]) =>
+      from.startsWith('reports/')
+        ? targets.filter((t) => t.startsWith('harness/')).map((t) => `${from} → ${t}`)
+        : [],
+    );
+    assert.deepEqual(bad, []);
   });
+
+  it('has no import cycle between files', () => {
+    const edges = new Map([...graph].map(([f, ts]) => [f, new Set(ts)]));
+    assert.deepEqual(cycles(edges), []);
+  });
+
+  for (const depth of [1, 2, 3]) {
+    it(`has no import cycle between folders at depth ${depth}`, () => {
+      const edges = new Map<string, Set<string>>();
+      for (const [from, targets] of graph) {
+        const a = nodeAt(from, depth);
+        if (!edges.has(a)) edges.set(a, new Set());
+        for (const to of targets) {
+          const b = nodeAt(to, depth);
+          if (a !== b) edges.get(a)!.add(b);
+        }
+      }
+      assert.deepEqual(cycles(edges), []);
+    });
+  }
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { JsonlHistoryStore } from '../nightly/history.ts';
+import { JsonlHistoryStore } from '../harness/nightly/history.ts';
 import { assertChartsDrew, launchBrowser, openReport } from './helpers/browser.ts';
 
 let out: string;
@@ -24,7 +24,7 @@ after(async () => {
 });
 
 function nightly(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'commands/nightly.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/nightly.ts', ...args], {
     env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '', GITHUB_STEP_SUMMARY: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

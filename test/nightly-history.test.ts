@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type HistoryEntry, JsonlHistoryStore } from '../nightly/history.ts';
-import { parseS3Url, S3HistoryStore } from '../nightly/history-s3.ts';
-import { openHistoryStore } from '../nightly/store.ts';
+import { type HistoryEntry, JsonlHistoryStore } from '../harness/nightly/history.ts';
+import { parseS3Url, S3HistoryStore } from '../harness/nightly/history-s3.ts';
+import { openHistoryStore } from '../harness/nightly/store.ts';
 
 function entry(i: number, over: Partial<HistoryEntry> = {}): HistoryEntry {
   return {
@@ -86,7 +86,7 @@ describe('JSON-lines history store', () => {
     const writers = 6;
     const perWriter = 25;
     const script = `
-      import { JsonlHistoryStore } from ${JSON.stringify(new URL('../nightly/history.ts', import.meta.url).href)};
+      import { JsonlHistoryStore } from ${JSON.stringify(new URL('../harness/nightly/history.ts', import.meta.url).href)};
       const store = new JsonlHistoryStore(process.argv[1]);
       const w = Number(process.argv[2]);
       for (let i = 0; i < ${perWriter}; i++) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HistoryEntry } from '../nightly/history.ts';
-import { comparableHistory, detectRegressions, mad, median } from '../nightly/regression.ts';
+import type { HistoryEntry } from '../harness/nightly/history.ts';
+import { comparableHistory, detectRegressions, mad, median } from '../harness/nightly/regression.ts';
 
 // Deterministic noise in [-amplitude, +amplitude] (a fixed LCG, so the test never flakes).
 function noise(seed: number, amplitude: number): () => number {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { parseNightlyArgs, regressionMarkdown } from '../commands/nightly.ts';
-import type { HistoryEntry } from '../nightly/history.ts';
-import { detectRegressions } from '../nightly/regression.ts';
-import { renderTrend } from '../nightly/trend.ts';
+import { parseNightlyArgs, regressionMarkdown } from '../harness/commands/nightly.ts';
+import type { HistoryEntry } from '../harness/nightly/history.ts';
+import { detectRegressions } from '../harness/nightly/regression.ts';
+import { renderTrend } from '../harness/nightly/trend.ts';
 import { assertChartsDrew, launchBrowser, openReport } from './helpers/browser.ts';
 
 function entry(day: number, rps: number, over: Partial<HistoryEntry> = {}): HistoryEntry {

@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { createCloudWatchClient, fetchCloudWatchMetrics } from '../node-metrics/index.ts';
+import { createCloudWatchClient, fetchCloudWatchMetrics } from '../harness/node-metrics/index.ts';
 
 interface Received {
   target: string;

@@ -15,8 +15,8 @@ import {
   fetchCloudWatchMetrics,
   findSource,
   metricsSources,
-} from '../node-metrics/index.ts';
-import type { NodeMetrics } from '../record/types.ts';
+} from '../harness/node-metrics/index.ts';
+import type { NodeMetrics } from '../harness/record/types.ts';
 
 const cw = mockClient(CloudWatchClient);
 const client = new CloudWatchClient({

@@ -4,9 +4,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeInterval, type MachineFacts } from '../node-metrics/interval.ts';
-import { startLocalSampler } from '../node-metrics/local.ts';
-import { assignLabels } from '../node-metrics/process-tree.ts';
+import { describeInterval, type MachineFacts } from '../harness/node-metrics/interval.ts';
+import { startLocalSampler } from '../harness/node-metrics/local.ts';
+import { assignLabels } from '../harness/node-metrics/process-tree.ts';
 import {
   type ProcStat,
   parseCpuCount,
@@ -14,10 +14,10 @@ import {
   parseMemory,
   parseNetDev,
   parseProcStat,
-} from '../node-metrics/procfs.ts';
-import { SeriesBook } from '../node-metrics/series-book.ts';
-import type { Snapshot } from '../node-metrics/snapshot.ts';
-import type { NodeMetrics, NodeSeries } from '../record/types.ts';
+} from '../harness/node-metrics/procfs.ts';
+import { SeriesBook } from '../harness/node-metrics/series-book.ts';
+import type { Snapshot } from '../harness/node-metrics/snapshot.ts';
+import type { NodeMetrics, NodeSeries } from '../harness/record/types.ts';
 
 describe('/proc parsers', () => {
   test('a stat line whose command holds spaces and parentheses', () => {

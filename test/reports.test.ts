@@ -5,7 +5,7 @@ import { mkdtemp, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { SeriesPoint } from '../record/types.ts';
+import type { SeriesPoint } from '../harness/record/types.ts';
 import {
   bucketSecondsFor,
   downsampleSeries,

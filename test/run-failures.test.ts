@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Analysis, RunMeta } from '../record/types.ts';
+import type { Analysis, RunMeta } from '../harness/record/types.ts';
 
 let dir: string;
 let server: Server;
@@ -54,7 +54,7 @@ function harness(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'commands/harness.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
     env: { ...process.env, CONNECT_SERVER: url, CONNECT_API_KEY: 'fake-key-0123456789', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

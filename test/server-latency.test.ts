@@ -2,9 +2,9 @@
 // key only), the ALB's TargetResponseTime from CloudWatch node metrics, and the window figures.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { albTimings, serverWindow } from '../analysis/server-latency.ts';
-import { fetchStandinTimings } from '../pipeline/server-timings.ts';
-import type { NodeMetrics } from '../record/types.ts';
+import { albTimings, serverWindow } from '../harness/analysis/server-latency.ts';
+import { fetchStandinTimings } from '../harness/pipeline/server-timings.ts';
+import type { NodeMetrics } from '../harness/record/types.ts';
 import { type Standin, startStandin, upstreamTimingsPath } from '../standin/index.ts';
 import { UpstreamTimings } from '../standin/upstream-timings.ts';
 

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { RunMeta } from '../record/types.ts';
-import { stopRequest, watchStops } from '../stops/index.ts';
+import type { RunMeta } from '../harness/record/types.ts';
+import { stopRequest, watchStops } from '../harness/stops/index.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'stops-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -108,7 +108,7 @@ describe('stops', () => {
     writeFileSync(
       child,
       `import { writeFileSync } from 'node:fs';
-import { watchStops } from ${JSON.stringify(join(process.cwd(), 'stops/index.ts'))};
+import { watchStops } from ${JSON.stringify(join(process.cwd(), 'harness/stops/index.ts'))};
 const stops = watchStops(process, 100);
 writeFileSync(${JSON.stringify(`${flag}.ready`)}, '');
 stops.on('stop', (r) => { writeFileSync(${JSON.stringify(flag)}, r.cause + ' ' + r.exitCode); process.exit(0); });

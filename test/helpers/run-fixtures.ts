@@ -13,7 +13,7 @@ import type {
   SeriesPoint,
   SummaryExport,
   TimeSeries,
-} from '../../record/types.ts';
+} from '../../harness/record/types.ts';
 
 export interface RunParts {
   meta: RunMeta;

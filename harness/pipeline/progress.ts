@@ -1,6 +1,6 @@
 // Progress on the terminal while the load runs: phase, elapsed/planned, VUs, req/s and errors.
 // On a TTY one line rewritten every second; elsewhere (CI logs) one line every 10 s.
-import type { LoadSoakPlan, ScalabilityPlan } from '../scenarios/lib/profiles.ts';
+import type { LoadSoakPlan, ScalabilityPlan } from '../../scenarios/lib/profiles.ts';
 
 export interface ProgressState {
   elapsedS: number;

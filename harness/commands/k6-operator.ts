@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { FIXTURE_FLASK_CONTENT_NAME } from '../../scenarios/lib/inputs.ts';
 import { normaliseServer } from '../connect/client.ts';
 import {
   buildManifests,
@@ -18,7 +19,6 @@ import { EXIT_CODES } from '../pipeline/exit-codes.ts';
 import { planWorkload, scripts } from '../pipeline/workload.ts';
 import { runId } from '../record/run-id.ts';
 import type { Profile, RunKind } from '../record/types.ts';
-import { FIXTURE_FLASK_CONTENT_NAME } from '../scenarios/lib/inputs.ts';
 import { k6OperatorHelp } from './help.ts';
 import {
   checkedDuration,

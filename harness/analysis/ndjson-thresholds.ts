@@ -7,10 +7,10 @@
 // appears only as a name in `submetrics`, without its thresholds; those cannot be evaluated from
 // NDJSON and are named in `unevaluated`. A Metric line whose name is itself a sub-metric key is
 // evaluated on its parent's samples.
-import { MetricsEngine } from '../engine/metrics/engine.ts';
-import { MetricRegistry } from '../engine/metrics/registry.ts';
-import { parseThresholdKey, parseThresholdSource } from '../engine/metrics/thresholds.ts';
-import type { MetricType, ThresholdSource, ValueType } from '../engine/metrics/types.ts';
+import { MetricsEngine } from '../../engine/metrics/engine.ts';
+import { MetricRegistry } from '../../engine/metrics/registry.ts';
+import { parseThresholdKey, parseThresholdSource } from '../../engine/metrics/thresholds.ts';
+import type { MetricType, ThresholdSource, ValueType } from '../../engine/metrics/types.ts';
 import type { SampleWatcher } from '../ingest/index.ts';
 import type { ThresholdResult } from '../record/types.ts';
 

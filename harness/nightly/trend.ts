@@ -3,10 +3,10 @@
 // run's report.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ChartSeries, type ChartSpec, failureColor, palette } from '../../reports/html/charts.ts';
+import { renderPage, renderTemplate } from '../../reports/html/page.ts';
+import { safeHref } from '../../reports/inert.ts';
 import { writeFileAtomic } from '../record/index.ts';
-import { type ChartSeries, type ChartSpec, failureColor, palette } from '../reports/html/charts.ts';
-import { renderPage, renderTemplate } from '../reports/html/page.ts';
-import { safeHref } from '../reports/inert.ts';
 import type { HistoryEntry } from './history.ts';
 import type { RegressionReport } from './regression.ts';
 

@@ -4,14 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { FIXTURE_FLASK_CONTENT_NAME } from '../../scenarios/lib/inputs.ts';
 import { type ConnectClient, createConnectClient, normaliseServer } from '../connect/client.ts';
 import type { LabelledProcess } from '../node-metrics/index.ts';
-import { FIXTURE_FLASK_CONTENT_NAME } from '../scenarios/lib/inputs.ts';
 import { type StandinProcess, spawnStandin } from './standin-process.ts';
 
 export const bundlePaths = {
-  flask: fileURLToPath(new URL('../dist/bundles/flask-stock-api.tar.gz', import.meta.url)),
-  plumber: fileURLToPath(new URL('../dist/bundles/plumber-stock-api.tar.gz', import.meta.url)),
+  flask: fileURLToPath(new URL('../../dist/bundles/flask-stock-api.tar.gz', import.meta.url)),
+  plumber: fileURLToPath(new URL('../../dist/bundles/plumber-stock-api.tar.gz', import.meta.url)),
 };
 
 /** The target failed a check before any load: exit 2 with this sentence. */

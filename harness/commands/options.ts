@@ -1,6 +1,7 @@
 // Command-line options of the harness commands, checked up front: a mistake is one sentence at
 // the prompt (exit 2), never a stack trace or a half-started run.
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../../scenarios/lib/durations.ts';
 import {
   checkNamespace,
   DEFAULT_IMAGE,
@@ -22,7 +23,6 @@ import {
 } from '../pipeline/options.ts';
 import { defaultOutDir } from '../record/paths.ts';
 import type { Profile, RunKind } from '../record/types.ts';
-import { parseDuration } from '../scenarios/lib/durations.ts';
 
 export type { EngineChoice, IngestCommandOptions, NodeMetricsChoice, RunCommandOptions };
 

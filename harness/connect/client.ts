@@ -2,7 +2,7 @@
 // fixture bundles (the same calls Connect's own clients make, connect-api-facts §1.13).
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
-import type { Content, Task } from '../scenarios/lib/connect-types.ts';
+import type { Content, Task } from '../../scenarios/lib/connect-types.ts';
 import { ConnectError, connectError } from './errors.ts';
 
 export type { Content, Task };

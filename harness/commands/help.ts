@@ -145,7 +145,7 @@ export const k6OperatorHelp = [
 ].join('\n');
 
 export const mainHelp = [
-  'Usage: npm run <command> -- [options]    (or: node --import tsx commands/harness.ts <command> [options])',
+  'Usage: npm run <command> -- [options]    (or: node --import tsx harness/commands/harness.ts <command> [options])',
   '',
   'Commands:',
   '  scalability          step up fetcher VUs to find where throughput stops rising',

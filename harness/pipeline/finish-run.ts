@@ -2,8 +2,10 @@
 // live stream), the analysis, the rest of the run record, the reports, what to tell the user and
 // the exit code. A failure in one of these still leaves run.json with a final status.
 import { existsSync } from 'node:fs';
+import { readHealthFile } from '../../engine/health.ts';
+import { renderRunReports } from '../../reports/index.ts';
+import type { LoadSoakPlan, ScalabilityPlan } from '../../scenarios/lib/profiles.ts';
 import { analyseRun, NdjsonThresholds } from '../analysis/index.ts';
-import { readHealthFile } from '../engine/health.ts';
 import { type Aggregator, type IngestResult, ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
 import { readRun } from '../record/read.ts';
@@ -18,8 +20,6 @@ import type {
   ThresholdResult,
 } from '../record/types.ts';
 import { writeJsonAtomic } from '../record/write.ts';
-import { renderRunReports } from '../reports/index.ts';
-import type { LoadSoakPlan, ScalabilityPlan } from '../scenarios/lib/profiles.ts';
 import type { StopRequest, StopWatch } from '../stops/index.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 

@@ -4,6 +4,7 @@
 // the runners, and, when the run publishes, deletes the publisher's content here afterwards.
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { DEFAULT_PUBLISH_CONTENT_NAME } from '../../scenarios/lib/inputs.ts';
 import { createConnectClient } from '../connect/client.ts';
 import {
   buildManifests,
@@ -18,7 +19,6 @@ import {
   secretName,
 } from '../k6-operator/index.ts';
 import type { RunMeta } from '../record/types.ts';
-import { DEFAULT_PUBLISH_CONTENT_NAME } from '../scenarios/lib/inputs.ts';
 
 /** The part of the harness's engine contract (engine.ts) this engine uses; engine.ts opens it. */
 interface DistributedRequest {

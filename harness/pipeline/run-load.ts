@@ -3,9 +3,10 @@
 // A stop request (Ctrl-C, SIGTERM, the parent dying) stops the load gracefully, a second one or
 // GRACE_MS later at once; the record and its reports are written either way.
 import { existsSync } from 'node:fs';
-import { ENGINE_HEALTH_ENV } from '../engine/health.ts';
-import type { Engine } from '../engine/index.ts';
-import { baselinePath, loadBaseline } from '../fixtures/baseline.ts';
+import { ENGINE_HEALTH_ENV } from '../../engine/health.ts';
+import type { Engine } from '../../engine/index.ts';
+import { baselinePath, loadBaseline } from '../../fixtures/baseline.ts';
+import { formatDuration } from '../../scenarios/lib/durations.ts';
 import { Aggregator } from '../ingest/index.ts';
 import { followChildren } from '../node-metrics/children.ts';
 import { chooseSource, type LabelledProcess, type SourceContext } from '../node-metrics/index.ts';
@@ -13,7 +14,6 @@ import { runPath } from '../record/paths.ts';
 import { scrubText, scrubValue } from '../record/scrub.ts';
 import type { Baseline, NodeMetrics, RunMeta } from '../record/types.ts';
 import { createRunFolder, writeJsonAtomic } from '../record/write.ts';
-import { formatDuration } from '../scenarios/lib/durations.ts';
 import type { StopRequest, StopWatch } from '../stops/index.ts';
 import { type ChosenEngine, chooseEngine } from './engine.ts';
 import { EXIT_CODES } from './exit-codes.ts';

@@ -1,20 +1,20 @@
 // What the engine runs: the scenario bundle, its environment (target, profile, VUs, durations)
 // and the load plan the scenario will follow (the same pure functions the scenario uses).
 import { fileURLToPath } from 'node:url';
-import { latestRun, readRun } from '../record/read.ts';
-import type { Profile } from '../record/types.ts';
 import {
   type LoadSoakPlan,
   loadSoakPlan,
   type ScalabilityPlan,
   scalabilityPlan,
-} from '../scenarios/lib/profiles.ts';
+} from '../../scenarios/lib/profiles.ts';
+import { latestRun, readRun } from '../record/read.ts';
+import type { Profile } from '../record/types.ts';
 import type { RunCommandOptions } from './options.ts';
 import { bundlePaths, type Target } from './target.ts';
 
 export const scripts = {
-  scalability: fileURLToPath(new URL('../dist/scenarios/scalability.js', import.meta.url)),
-  'load-soak': fileURLToPath(new URL('../dist/scenarios/load-soak.js', import.meta.url)),
+  scalability: fileURLToPath(new URL('../../dist/scenarios/scalability.js', import.meta.url)),
+  'load-soak': fileURLToPath(new URL('../../dist/scenarios/load-soak.js', import.meta.url)),
 };
 
 export interface Workload {

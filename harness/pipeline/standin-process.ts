@@ -16,7 +16,7 @@ export interface StandinProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-const CLI = fileURLToPath(new URL('../standin/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../standin/cli.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 const READY = /Connect stand-in ready at (http:\/\/\S+)/;
 

@@ -1,8 +1,9 @@
 // Server-side latency from the stand-in: its proxy's upstream time per second, fetched from the
 // stand-in at the end of the run (before it stops) and kept in the run folder. Against a real
 // Connect the ALB's TargetResponseTime comes with the CloudWatch node metrics instead.
+
+import { upstreamTimingsPath } from '../../standin/index.ts';
 import type { ServerTimings } from '../record/types.ts';
-import { upstreamTimingsPath } from '../standin/index.ts';
 
 function isTimings(value: unknown): value is ServerTimings {
   const v = value as ServerTimings | null;

@@ -1,7 +1,7 @@
 // Which engine runs the load, and why. Every engine runs as a process of its own: the k6 binary
 // and the embedded engine as a child process with k6's command line (so the load generator never
 // shares the harness's event loop), k6-operator as runner pods in a Kubernetes cluster.
-import { createEngine, type Engine, findK6 } from '../engine/index.ts';
+import { createEngine, type Engine, findK6 } from '../../engine/index.ts';
 import type { K6OperatorSettings } from '../k6-operator/index.ts';
 import type { DistributedEngine } from './k6-operator.ts';
 import type { EngineChoice } from './options.ts';

@@ -313,17 +313,8 @@ export interface Analysis {
   generator?: GeneratorHealth;
 }
 
-/** fixtures/baseline.json */
-export interface Baseline {
-  source: { title: string; url: string; retrieved: string };
-  architecture: string;
-  rps: number;
-  avgLatencyMs: number;
-  vus: number;
-  errorRate: number;
-  durationMinutes: number;
-  tolerances: { minRpsFraction: number; maxLatencyFraction: number; maxErrorRate: number };
-}
+/** fixtures/baseline.json: its type lives with the file's reader. */
+export type { Baseline } from '../../fixtures/baseline.ts';
 
 /** k6 `--summary-export` (legacy shape): values flattened, rate → value, thresholds true = FAILED. */
 export interface SummaryExport {
