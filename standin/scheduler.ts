@@ -1,8 +1,10 @@
 // The rules Posit Connect's scheduler applies to an app's processes, as plain functions, and a
 // timer that is safe for the long timeouts Connect allows. Sources (Connect's admin guide,
-// configuration appendix, section "Scheduler", and the user guide's process settings):
+// configuration appendix, section "Scheduler"; the user guide's process settings; the content
+// fields of the API reference, repeated in posit-sdk-py's src/posit/connect/content.py):
 //   https://docs.posit.co/connect/admin/appendix/configuration/#Scheduler
 //   https://docs.posit.co/connect/user/content-settings/
+//   https://docs.posit.co/connect/api/
 // standin/README.md says, per setting, what the stand-in does and where it chose for itself.
 import type { ProcessLimits } from './apps/launch-plan.ts';
 
