@@ -137,20 +137,24 @@ export class AppVersion {
     if (this.#inflight === 0) this.#drained?.();
   }
 
-  /** Applies the content's settings now: starts processes up to min_processes, stops idle ones. */
-  settingsChanged(): void {
+  /**
+   * Applies the content's settings now: stops processes idle for idle_timeout beyond
+   * min_processes and, when `keepWarm` (the active version; a draft runs only on demand), starts
+   * processes up to min_processes.
+   */
+  settingsChanged(keepWarm = true): void {
     if (this.#closed) return;
     this.#prune();
-    this.#warm();
+    if (keepWarm) this.#warm();
     this.#reviewIdle();
     this.#dispatch();
   }
 
   /**
    * Replaces every process (the content's environment changed): new requests go to new processes;
-   * the old ones finish their requests (for at most 30 s) and stop.
+   * the old ones finish their requests (for at most 30 s) and stop. `keepWarm` as in settingsChanged().
    */
-  recycle(): void {
+  recycle(keepWarm = true): void {
     if (this.#closed) return;
     this.#generation += 1;
     const limits = this.limits();
@@ -169,7 +173,7 @@ export class AppVersion {
     for (let load = 1; load <= this.#waiting.length; load += 1) {
       if (wantsAnotherProcess(load, this.#processCount(), limits)) this.#launch();
     }
-    this.#warm();
+    if (keepWarm) this.#warm();
   }
 
   /** Waits for requests in flight to finish (at most `drainMs`), then stops every process. */

@@ -115,17 +115,14 @@ export class Deployer {
 
   /** The content's settings changed: its versions apply them at once (min_processes, idle stops). */
   settingsChanged(guid: string): void {
-    for (const version of this.#versionsOf(guid)) version.settingsChanged();
+    this.#active.get(guid)?.settingsChanged(true);
+    for (const draft of this.#drafts.get(guid)?.values() ?? []) draft.settingsChanged(false);
   }
 
   /** The content's environment changed: new processes serve new requests, the old ones drain and stop. */
   recycle(guid: string): void {
-    for (const version of this.#versionsOf(guid)) version.recycle();
-  }
-
-  #versionsOf(guid: string): AppVersion[] {
-    const active = this.#active.get(guid);
-    return [...(active ? [active] : []), ...(this.#drafts.get(guid)?.values() ?? [])];
+    this.#active.get(guid)?.recycle(true);
+    for (const draft of this.#drafts.get(guid)?.values() ?? []) draft.recycle(false);
   }
 
   /** Stops every process of the content and waits for its deploys to end (for DELETE). */

@@ -172,6 +172,8 @@ describe('stand-in scheduler', () => {
     assert.ok(await eventually(() => warm.every((pid) => !alive(pid)), 10_000), 'the processes exited');
     const finished = (await jobsOf(app.guid)).filter((j) => j.tag === 'run_python_api');
     assert.ok(finished.every((j) => j.status !== 0 && j.end_time !== null));
+    assert.equal((await api('PATCH', `v1/content/${app.guid}`, { min_processes: 1 })).status, 200);
+    await runsBecome(app.guid, 1);
   });
 
   test('changed environment variables: new requests get a new process, the old one finishes and stops', async () => {
