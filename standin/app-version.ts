@@ -77,6 +77,8 @@ export class AppVersion {
   #waiting: Waiter[] = [];
   #inflight = 0;
   #closed = false;
+  /** Whether min_processes are kept running (the active version; see settingsChanged()). */
+  #keepWarm = false;
   #drained: (() => void) | undefined;
 
   constructor(
@@ -144,6 +146,7 @@ export class AppVersion {
    */
   settingsChanged(keepWarm = true): void {
     if (this.#closed) return;
+    this.#keepWarm = keepWarm;
     this.#prune();
     if (keepWarm) this.#warm();
     this.#reviewIdle();
@@ -290,6 +293,12 @@ export class AppVersion {
           this.#drop(slot);
           return;
         }
+        // A process that crashed is replaced at once while min_processes are kept running.
+        slot.process.exited.then(() => {
+          if (slot.process.stopping || this.#closed || !this.#keepWarm) return;
+          this.#prune();
+          this.#warm();
+        });
         slot.idleSince = performance.now();
         this.#dispatch();
         if (slot.active === 0) this.#reviewIdle();

@@ -75,16 +75,19 @@ const jobsOf = async (guid: string): Promise<any[]> => {
 const activeRuns = async (guid: string) =>
   (await jobsOf(guid)).filter((j) => j.status === 0 && j.tag.startsWith('run_')).map((j) => Number(j.pid));
 
-/** Waits until the content has `count` active app processes (by its jobs), up to a minute. */
-async function runsBecome(guid: string, count: number): Promise<number[]> {
+/** Waits until the content's active app processes (by its jobs) satisfy `ok`, up to a minute. */
+async function eventuallyRuns(guid: string, ok: (runs: number[]) => boolean): Promise<number[]> {
   let runs: number[] = [];
   for (let tries = 0; tries < 600; tries += 1) {
     runs = await activeRuns(guid);
-    if (runs.length === count) return runs;
+    if (ok(runs)) return runs;
     await sleep(100);
   }
-  assert.fail(`expected ${count} active processes, saw ${runs.length}`);
+  assert.fail(`the active processes never became as expected; last seen: ${runs.join(', ') || 'none'}`);
 }
+
+/** Waits until the content has `count` active app processes (by its jobs), up to a minute. */
+const runsBecome = (guid: string, count: number) => eventuallyRuns(guid, (runs) => runs.length === count);
 
 describe('stand-in scheduler', () => {
   before(async () => {
@@ -161,11 +164,15 @@ describe('stand-in scheduler', () => {
     await Promise.all(eagerHolds);
   });
 
-  test('min_processes 2 keeps two warm; back to 0 they stop after idle_timeout', async () => {
+  test('min_processes 2 keeps two warm (a crashed one is replaced); back to 0 they stop after idle_timeout', async () => {
     const app = await holding({ min_processes: 2, idle_timeout: 1 });
     const warm = await runsBecome(app.guid, 2);
     assert.equal((await call('GET', `/content/${app.guid}/pid`)).status, 200);
     assert.deepEqual((await activeRuns(app.guid)).sort(), [...warm].sort(), 'min_processes kept both');
+    process.kill(warm[0], 'SIGKILL');
+    const replaced = await eventuallyRuns(app.guid, (runs) => runs.length === 2 && !runs.includes(warm[0]));
+    assert.ok(replaced.includes(warm[1]), 'a crashed process is replaced, the other kept');
+    warm.splice(0, 2, ...replaced);
     const patched = await api('PATCH', `v1/content/${app.guid}`, { min_processes: 0 });
     assert.equal(patched.status, 200, patched.text);
     await runsBecome(app.guid, 0);
