@@ -167,6 +167,9 @@ describe('stand-in scheduler', () => {
   test('min_processes 2 keeps two warm (a crashed one is replaced); back to 0 they stop after idle_timeout', async () => {
     const app = await holding({ min_processes: 2, idle_timeout: 1 });
     const warm = await runsBecome(app.guid, 2);
+    // Both have started (a job is listed from its spawn; the stand-in serves from a process once it answers).
+    const serving = () => standin.processes().filter((p) => p.contentGuid === app.guid).length;
+    assert.ok(await eventually(() => serving() === 2, 60_000), 'both warm processes answer');
     assert.equal((await call('GET', `/content/${app.guid}/pid`)).status, 200);
     assert.deepEqual((await activeRuns(app.guid)).sort(), [...warm].sort(), 'min_processes kept both');
     process.kill(warm[0], 'SIGKILL');
