@@ -8,6 +8,7 @@ import { ApiError, badParameter, sendJson, unknownEndpoint, unknownObject } from
 import { type Content, contentFieldsFrom, contentJson, rfc3339 } from './content.ts';
 import { pythonVersion, rVersion } from './environment.ts';
 import { readJsonObject, readJsonValue } from './http-body.ts';
+import { jobRoutes } from './jobs-api.ts';
 import { legacyRoutes } from './legacy-api.ts';
 import { addContent, receiveBundle } from './publishing.ts';
 import { type Bundle, bundleJson } from './store.ts';
@@ -34,6 +35,7 @@ const routes: Array<{ pattern: RegExp; methods: Record<string, Handler> }> = [
   { pattern: /^v1\/server_settings\/python$/, methods: { GET: pythonSettings } },
   { pattern: /^v1\/server_settings\/r$/, methods: { GET: rSettings } },
   { pattern: /^v1\/tasks\/([^/]+)$/, methods: { GET: getTask } },
+  ...jobRoutes,
   ...legacyRoutes,
 ];
 
@@ -120,6 +122,7 @@ async function updateContent(req: IncomingMessage, res: ServerResponse, ctx: Api
     throw new ApiError(409, 26, `An object with that name already exists: content named "${fields.name}".`);
   }
   Object.assign(content, fields);
+  ctx.deployer.settingsChanged(content.guid);
   sendJson(res, 200, asJson(ctx, content));
 }
 
@@ -264,6 +267,7 @@ async function patchEnvironment(req: IncomingMessage, res: ServerResponse, ctx: 
     if (value === null) vars.delete(name);
     else vars.set(name, value);
   }
+  ctx.deployer.recycle(content.guid);
   sendEnvironmentNames(res, vars);
 }
 
@@ -273,6 +277,7 @@ async function putEnvironment(req: IncomingMessage, res: ServerResponse, ctx: Ap
   const vars = ctx.store.environmentOf(content.guid);
   vars.clear();
   for (const { name, value } of all) if (value !== null) vars.set(name, value);
+  ctx.deployer.recycle(content.guid);
   sendEnvironmentNames(res, vars);
 }
 

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const live = new Set<AppProcess>();
 let exitHookInstalled = false;
@@ -6,13 +7,24 @@ let exitHookInstalled = false;
 const keptLines = 400;
 
 /**
+ * util-linux's setpriv (Debian's util-linux package, always installed) sets a parent-death signal and
+ * then execs the app, so the app keeps its pid and dies with the stand-in even when the stand-in is
+ * killed with SIGKILL and runs no exit handler. gunicorn's workers follow: each notices within a
+ * second that its master is gone. Without setpriv, the exit handler below is the only guard.
+ */
+const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+
+/**
  * One app process (gunicorn master or R) in its own process group, so that stopping it also stops
- * everything it forked. Keeps the last lines of its output for error messages.
+ * everything it forked, and bound to the stand-in's life (see setpriv above). Keeps the last lines
+ * of its output for error messages.
  */
 export class AppProcess {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly exited: Promise<number | null>;
+  /** The signal that ended the process, once it has exited by one. */
+  signal: NodeJS.Signals | null = null;
   #tail: string[] = [];
   #listeners: Array<(line: string) => void> = [];
   #stopping = false;
@@ -20,12 +32,16 @@ export class AppProcess {
 
   constructor(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
     installExitHook();
-    this.child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, argv] = setpriv
+      ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', command, ...args]]
+      : [command, args];
+    this.child = spawn(file, argv, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.pid = this.child.pid ?? -1;
     live.add(this);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.#done = true;
+        this.signal = signal;
         live.delete(this);
         // Orphaned workers (e.g. gunicorn's when its master was killed) share the group: end them too.
         killGroup(this.pid, 'SIGKILL');

@@ -8,6 +8,7 @@ import { Pool } from 'undici';
 import { appFailure } from './app-failure.ts';
 import { AppProcess } from './app-process.ts';
 import type { LaunchPlan, ProcessLimits } from './apps/launch-plan.ts';
+import { after, type LongTimer, overCapacity, wantsAnotherProcess } from './scheduler.ts';
 
 /** One running process of a version and the keep-alive connection pool the proxy uses for it. */
 export interface Slot {
@@ -16,7 +17,11 @@ export interface Slot {
   pool: Pool;
   /** Requests this process is serving now. */
   active: number;
-  idleTimer?: NodeJS.Timeout;
+  /** The version's generation it was started in; an older one is retiring (see recycle()). */
+  generation: number;
+  /** When it last became idle (performance.now()), for idle_timeout. */
+  idleSince: number;
+  idleTimer?: LongTimer;
 }
 
 /** A process that did not come up: why, with the app's own failure when it said one. */
@@ -31,24 +36,50 @@ export class StartFailure extends Error {
   }
 }
 
+/** A request refused because every process it may have is full (see overCapacity()). */
+export class AtCapacity extends Error {}
+
+/** Called for each process as it is spawned; the answer is told when its leftovers are removed. */
+export type SpawnHook = (process: AppProcess) => { finalized(): void } | undefined;
+
 /** Env for app processes: enough to run R and Python, and none of the stand-in's secrets. */
 const passedEnv = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'USER'];
 
+/** How long a recycled (restarted) process may keep serving the requests it already has. */
+const recycleDrainMs = 30_000;
+
+interface Waiter {
+  resolve(slot: Slot): void;
+  reject(err: Error): void;
+}
+
 /**
- * One built bundle of a content item (the active one or a draft). Like Connect, it has no process
- * until a request needs one: the first request starts a process and waits for it; later requests go
- * to the least busy process, and a new process starts (up to max_processes) once every process
- * carries load_factor x max_conns_per_process requests. A process idle for idle_timeout stops, down
- * to min_processes. Each process gets its own TMPDIR inside the content folder, removed when it ends.
+ * One built bundle of a content item (the active one or a draft) and its processes, scheduled as
+ * Connect schedules them (the rules are in scheduler.ts, their sources in standin/README.md):
+ * - An arriving request counts towards the load; when the load is over load_factor x the capacity
+ *   of the processes running and starting, one more process starts (up to max_processes). A
+ *   content item with no process starts one; a burst on cold content starts as many as the rule
+ *   says, one per arriving request at most.
+ * - The request goes to the least busy process with a free connection (fewer than
+ *   max_conns_per_process requests); with none free it waits for a starting process or a free
+ *   connection. Beyond max_processes x max_conns_per_process requests, it is refused (AtCapacity).
+ * - min_processes are kept running; a process idle for idle_timeout stops, down to min_processes.
+ *   settingsChanged() applies new settings at once.
+ * - recycle() (environment changed): new requests go to new processes; the old ones finish the
+ *   requests they have, then stop.
+ * Each process gets its own TMPDIR inside the content folder, removed when it ends.
  */
 export class AppVersion {
   #slots: Slot[] = [];
-  #starts = 0;
-  #firstStart: Promise<Slot> | undefined;
+  /** Processes starting, by generation. */
+  readonly #starting = new Map<AppProcess | symbol, number>();
+  #generation = 0;
+  #waiting: Waiter[] = [];
   #inflight = 0;
   #closed = false;
+  /** Whether min_processes are kept running (the active version; see settingsChanged()). */
+  #keepWarm = false;
   #drained: (() => void) | undefined;
-  readonly #starting = new Set<AppProcess>();
 
   constructor(
     readonly plan: LaunchPlan,
@@ -57,41 +88,46 @@ export class AppVersion {
     readonly limits: () => ProcessLimits,
     readonly env: () => Record<string, string>,
     readonly log: (line: string) => void,
+    readonly onSpawn: SpawnHook = () => undefined,
   ) {}
 
   get appDir(): string {
     return join(this.dir, 'app');
   }
 
-  /** A process for one request, starting one when needed; release() it when the answer is complete. */
+  /**
+   * A process for one request, starting processes as the settings say; release() it when the
+   * answer is complete. Rejects with AtCapacity when every process the content may have is full,
+   * with StartFailure when no process could start.
+   */
   async acquire(): Promise<Slot> {
     if (this.#closed) throw new StartFailure('This version of the content was stopped.');
     this.#prune();
     const limits = this.limits();
-    if (this.#slots.length === 0) {
-      this.#firstStart ??= this.#start().finally(() => {
-        this.#firstStart = undefined;
-      });
-      return this.#take(await this.#firstStart);
+    const load = this.#load() + 1;
+    if (overCapacity(load, limits)) {
+      throw new AtCapacity(
+        `All ${limits.maxProcesses} process(es) of this content are serving max_conns_per_process (${limits.maxConnsPerProcess}) requests each.`,
+      );
     }
-    let least = this.#slots[0];
-    for (const slot of this.#slots) if (slot.active < least.active) least = slot;
-    const busy = least.active >= Math.max(1, limits.loadFactor * limits.maxConnsPerProcess);
-    if (busy && this.#slots.length + this.#starts < limits.maxProcesses) {
-      this.#start().catch((err: Error) => this.log(`An extra process did not start: ${err.message}`));
-    }
-    return this.#take(least);
+    if (wantsAnotherProcess(load, this.#processCount(), limits)) this.#launch();
+    const free = this.#waiting.length === 0 ? this.#leastBusy(limits) : undefined;
+    if (free) return this.#take(free);
+    return new Promise<Slot>((resolve, reject) => {
+      this.#waiting.push({ resolve, reject });
+    });
   }
 
   release(slot: Slot): void {
     slot.active -= 1;
     if (slot.active > 0) return;
-    clearTimeout(slot.idleTimer);
-    slot.idleTimer = setTimeout(() => {
-      const running = this.#slots.filter((s) => s.process.running).length;
-      if (slot.active === 0 && running > this.limits().minProcesses) this.#drop(slot);
-    }, this.limits().idleTimeoutMs);
-    slot.idleTimer.unref();
+    slot.idleSince = performance.now();
+    if (slot.generation !== this.#generation) {
+      this.#drop(slot);
+      return;
+    }
+    this.#dispatch();
+    if (slot.active === 0) this.#reviewIdle();
   }
 
   enter(): void {
@@ -101,6 +137,46 @@ export class AppVersion {
   leave(): void {
     this.#inflight -= 1;
     if (this.#inflight === 0) this.#drained?.();
+  }
+
+  /**
+   * Applies the content's settings now: stops processes idle for idle_timeout beyond
+   * min_processes and, when `keepWarm` (the active version; a draft runs only on demand), starts
+   * processes up to min_processes.
+   */
+  settingsChanged(keepWarm = true): void {
+    if (this.#closed) return;
+    this.#keepWarm = keepWarm;
+    this.#prune();
+    if (keepWarm) this.#warm();
+    this.#reviewIdle();
+    this.#dispatch();
+  }
+
+  /**
+   * Replaces every process (the content's environment changed): new requests go to new processes;
+   * the old ones finish their requests (for at most 30 s) and stop. `keepWarm` as in settingsChanged().
+   */
+  recycle(keepWarm = true): void {
+    if (this.#closed) return;
+    this.#generation += 1;
+    const limits = this.limits();
+    for (const slot of this.#slots) {
+      if (slot.generation === this.#generation) continue;
+      slot.idleTimer?.cancel();
+      if (slot.active === 0) {
+        this.#drop(slot);
+        continue;
+      }
+      const timer = setTimeout(() => this.#drop(slot), recycleDrainMs);
+      timer.unref();
+      slot.process.exited.then(() => clearTimeout(timer));
+    }
+    // The requests waiting now are the new processes' first load.
+    for (let load = 1; load <= this.#waiting.length; load += 1) {
+      if (wantsAnotherProcess(load, this.#processCount(), limits)) this.#launch();
+    }
+    if (keepWarm) this.#warm();
   }
 
   /** Waits for requests in flight to finish (at most `drainMs`), then stops every process. */
@@ -121,9 +197,12 @@ export class AppVersion {
   async stop(): Promise<void> {
     this.#closed = true;
     this.#drained?.();
+    const stopped = new StartFailure('This version of the content was stopped.');
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(stopped);
     const slots = this.#slots;
     this.#slots = [];
-    await Promise.all([...slots.map((s) => this.#drop(s)), ...[...this.#starting].map((p) => p.stop())]);
+    const starting = [...this.#starting.keys()].filter((p): p is AppProcess => p instanceof AppProcess);
+    await Promise.all([...slots.map((s) => this.#drop(s)), ...starting.map((p) => p.stop())]);
   }
 
   /** Every process still running, for the node-metrics sampler and the tests. */
@@ -131,29 +210,127 @@ export class AppVersion {
     return this.#slots.filter((s) => s.process.running).map((s) => ({ pid: s.process.pid, port: s.port }));
   }
 
+  /** Requests the current generation's processes serve or wait for. */
+  #load(): number {
+    let load = this.#waiting.length;
+    for (const slot of this.#slots) if (slot.generation === this.#generation) load += slot.active;
+    return load;
+  }
+
+  /** The current generation's processes, running and starting. */
+  #processCount(): number {
+    let count = 0;
+    for (const slot of this.#slots) if (slot.generation === this.#generation) count += 1;
+    for (const generation of this.#starting.values()) if (generation === this.#generation) count += 1;
+    return count;
+  }
+
+  #leastBusy(limits: ProcessLimits): Slot | undefined {
+    let least: Slot | undefined;
+    for (const slot of this.#slots) {
+      if (slot.generation !== this.#generation || !slot.process.running) continue;
+      if (slot.active >= limits.maxConnsPerProcess) continue;
+      if (!least || slot.active < least.active) least = slot;
+    }
+    return least;
+  }
+
+  /** Hands free connections to waiting requests, oldest first. */
+  #dispatch(): void {
+    const limits = this.limits();
+    while (this.#waiting.length > 0) {
+      const slot = this.#leastBusy(limits);
+      if (!slot) return;
+      this.#waiting.shift()?.resolve(this.#take(slot));
+    }
+  }
+
   #take(slot: Slot): Slot {
     slot.active += 1;
-    clearTimeout(slot.idleTimer);
+    slot.idleTimer?.cancel();
+    slot.idleTimer = undefined;
     return slot;
   }
 
-  /** Forgets processes that died (a crash); the next acquire starts a new one if none is left. */
+  /** Starts processes until min_processes run or start. */
+  #warm(): void {
+    const { minProcesses } = this.limits();
+    for (let count = this.#processCount(); count < minProcesses; count += 1) this.#launch();
+  }
+
+  /**
+   * Stops processes idle for idle_timeout while more than min_processes run, and sets a timer for
+   * the others (a new idle_timeout counts from when each became idle).
+   */
+  #reviewIdle(): void {
+    const limits = this.limits();
+    const now = performance.now();
+    let running = this.#slots.filter((s) => s.generation === this.#generation).length;
+    const idle = this.#slots
+      .filter((s) => s.generation === this.#generation && s.active === 0)
+      .sort((a, b) => a.idleSince - b.idleSince);
+    for (const slot of idle) {
+      slot.idleTimer?.cancel();
+      slot.idleTimer = undefined;
+      const due = slot.idleSince + limits.idleTimeoutMs;
+      if (due > now) slot.idleTimer = after(due - now, () => this.#reviewIdle());
+      else if (running > limits.minProcesses) {
+        running -= 1;
+        this.#drop(slot);
+      }
+    }
+  }
+
+  /** Starts one process; waiting requests get it when it answers, or its failure if none is left. */
+  #launch(): void {
+    if (this.#closed) return;
+    const token = Symbol('starting');
+    const generation = this.#generation;
+    this.#starting.set(token, generation);
+    this.#start(token, generation).then(
+      (slot) => {
+        if (slot.generation !== this.#generation) {
+          this.#drop(slot);
+          return;
+        }
+        // A process that crashed is replaced at once while min_processes are kept running.
+        slot.process.exited.then(() => {
+          if (slot.process.stopping || this.#closed || !this.#keepWarm) return;
+          this.#prune();
+          this.#warm();
+        });
+        slot.idleSince = performance.now();
+        this.#dispatch();
+        if (slot.active === 0) this.#reviewIdle();
+      },
+      (err: Error) => {
+        this.log(`A process did not start: ${err.message}`);
+        if (this.#processCount() === 0) {
+          for (const waiter of this.#waiting.splice(0)) waiter.reject(err);
+        }
+      },
+    );
+  }
+
+  /** Forgets processes that died (a crash); the next request starts a new one if needed. */
   #prune(): void {
     const dead = this.#slots.filter((s) => !s.process.running);
     if (dead.length === 0) return;
     this.#slots = this.#slots.filter((s) => s.process.running);
-    for (const slot of dead) slot.pool.destroy().catch(() => undefined);
+    for (const slot of dead) {
+      slot.idleTimer?.cancel();
+      slot.pool.destroy().catch(() => undefined);
+    }
   }
 
   async #drop(slot: Slot): Promise<void> {
-    clearTimeout(slot.idleTimer);
+    slot.idleTimer?.cancel();
     this.#slots = this.#slots.filter((s) => s !== slot);
     await slot.pool.destroy().catch(() => undefined);
     await slot.process.stop();
   }
 
-  async #start(): Promise<Slot> {
-    this.#starts += 1;
+  async #start(token: symbol, generation: number): Promise<Slot> {
     const limits = this.limits();
     const deadline = Date.now() + limits.initTimeoutMs;
     const tmp = join(this.dir, 'tmp', randomBytes(6).toString('hex'));
@@ -171,8 +348,13 @@ export class AppVersion {
       if (this.#closed) throw new StartFailure('This version of the content was stopped.');
       const started = new AppProcess(this.plan.command, this.plan.args(chosenPort, limits), this.appDir, env);
       proc = started;
-      started.exited.then(() => rm(tmp, { recursive: true, force: true }));
-      this.#starting.add(started);
+      this.#starting.delete(token);
+      this.#starting.set(started, generation);
+      const job = this.onSpawn(started);
+      started.exited.then(async () => {
+        await rm(tmp, { recursive: true, force: true });
+        job?.finalized();
+      });
       const port = this.plan.portFromLine
         ? await reportedPort(started, this.plan.portFromLine, deadline)
         : chosenPort;
@@ -181,6 +363,8 @@ export class AppVersion {
         process: started,
         port,
         active: 0,
+        generation,
+        idleSince: performance.now(),
         pool: new Pool(`http://127.0.0.1:${port}`, {
           connections: limits.maxConnsPerProcess,
           pipelining: 1,
@@ -200,7 +384,7 @@ export class AppVersion {
       if (err instanceof StartFailure && proc) throw new StartFailure(err.reason, proc.tail());
       throw err;
     } finally {
-      this.#starts -= 1;
+      this.#starting.delete(token);
       if (proc) this.#starting.delete(proc);
     }
   }
@@ -208,19 +392,18 @@ export class AppVersion {
 
 function reportedPort(proc: AppProcess, read: (line: string) => number | undefined, deadline: number) {
   return new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new StartFailure('The app did not start listening within init_timeout.')),
-      Math.max(0, deadline - Date.now()),
+    const timer = after(deadline - Date.now(), () =>
+      reject(new StartFailure('The app did not start listening within init_timeout.')),
     );
     proc.onLine((line) => {
       const port = read(line);
       if (port !== undefined) {
-        clearTimeout(timer);
+        timer.cancel();
         resolve(port);
       }
     });
     proc.exited.then(() => {
-      clearTimeout(timer);
+      timer.cancel();
       reject(new StartFailure('The app exited while starting.'));
     });
   });

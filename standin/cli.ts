@@ -46,6 +46,10 @@ const standin = await startStandin({
 console.log(`Connect stand-in ready at ${standin.url}`);
 console.log(`Data folder: ${standin.dataDir}`);
 
+// With the parent gone, stdout and stderr may lead to a closed pipe: a failed write (EPIPE) must not
+// end the process before it has stopped its apps and removed its data folder.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 // SIGINT, SIGTERM, SIGHUP, or the parent (the harness) dying: stop every app, then exit.
 const stops = watchStops();
 stops.once('stop', (request) => {

@@ -9,6 +9,8 @@ import type { Manifest } from './archive/manifest.ts';
 import { readBundle } from './archive/read-bundle.ts';
 import type { Content } from './content.ts';
 import { RestoreFailure, restorePython, restoreR } from './environment.ts';
+import { exitCodeOf, JobBoard, type JobTag } from './jobs.ts';
+import { maxTimeoutSeconds } from './scheduler.ts';
 import type { Bundle, Store } from './store.ts';
 import type { Task, TaskBoard } from './tasks.ts';
 
@@ -36,19 +38,25 @@ export const schedulerDefaults = {
   initTimeoutSeconds: 60,
 };
 
-/** The content's process settings now (a PATCH applies to the next scheduling decision). */
+/**
+ * The content's process settings now (a PATCH applies at once, see Deployer.settingsChanged).
+ * load_factor is a share (0 to 1); timeouts are capped at Connect's maximum, 2592000 s.
+ */
 export function limitsOf(c: Content): ProcessLimits {
   const whole = (v: number | null, fallback: number) => (v === null ? fallback : Math.floor(v));
+  const seconds = (v: number | null, fallback: number) => Math.min(maxTimeoutSeconds, v ?? fallback);
   const max = Math.max(1, whole(c.max_processes, schedulerDefaults.maxProcesses));
   return {
     minProcesses: Math.min(max, whole(c.min_processes, schedulerDefaults.minProcesses)),
     maxProcesses: max,
     maxConnsPerProcess: Math.max(1, whole(c.max_conns_per_process, schedulerDefaults.maxConnsPerProcess)),
-    loadFactor: c.load_factor ?? schedulerDefaults.loadFactor,
-    idleTimeoutMs: (c.idle_timeout ?? schedulerDefaults.idleTimeoutSeconds) * 1000,
-    initTimeoutMs: Math.max(1, c.init_timeout ?? schedulerDefaults.initTimeoutSeconds) * 1000,
+    loadFactor: Math.min(1, Math.max(0, c.load_factor ?? schedulerDefaults.loadFactor)),
+    idleTimeoutMs: seconds(c.idle_timeout, schedulerDefaults.idleTimeoutSeconds) * 1000,
+    initTimeoutMs: Math.max(1, seconds(c.init_timeout, schedulerDefaults.initTimeoutSeconds)) * 1000,
   };
 }
+
+const runTags: Record<LaunchPlan['kind'], JobTag> = { gunicorn: 'run_python_api', R: 'run_api' };
 
 /**
  * Runs deploy tasks one at a time per content, as Connect does: unpack the bundle, restore its
@@ -61,6 +69,8 @@ export class Deployer {
   readonly #drafts = new Map<string, Map<string, AppVersion>>();
   readonly #versions = new Map<AppVersion, { guid: string; name: string; bundleId: string }>();
   readonly #queues = new Map<string, Promise<void>>();
+  /** Every process run for each content item, as `GET /v1/content/{guid}/jobs` lists them. */
+  readonly jobs = new JobBoard();
 
   constructor(
     private readonly store: Store,
@@ -103,8 +113,21 @@ export class Deployer {
     }
   }
 
+  /** The content's settings changed: its versions apply them at once (min_processes, idle stops). */
+  settingsChanged(guid: string): void {
+    this.#active.get(guid)?.settingsChanged(true);
+    for (const draft of this.#drafts.get(guid)?.values() ?? []) draft.settingsChanged(false);
+  }
+
+  /** The content's environment changed: new processes serve new requests, the old ones drain and stop. */
+  recycle(guid: string): void {
+    this.#active.get(guid)?.recycle(true);
+    for (const draft of this.#drafts.get(guid)?.values() ?? []) draft.recycle(false);
+  }
+
   /** Stops every process of the content and waits for its deploys to end (for DELETE). */
   async remove(guid: string): Promise<void> {
+    this.jobs.forget(guid);
     this.#active.delete(guid);
     this.#drafts.delete(guid);
     const versions = [...this.#versions].filter(([, v]) => v.guid === guid).map(([version]) => version);
@@ -147,7 +170,26 @@ export class Deployer {
       await mkdir(appDir, { recursive: true });
       say(`Extracting bundle ${bundle.id} (${bundle.size} bytes)`);
       const { manifest, files } = await readBundle(bundle.archive, this.limits, appDir);
-      const plan = await this.#build(manifest, files, versionDir, say);
+      const restore =
+        manifest.appmode === 'api' || manifest.appmode === 'python-api'
+          ? this.jobs.start(content.guid, {
+              appId: content.id,
+              bundleId: bundle.id,
+              tag: manifest.appmode === 'api' ? 'packrat_restore' : 'python_restore',
+              // The restore runs a few short tools in turn; the job shows the stand-in that runs them.
+              pid: process.pid,
+            })
+          : undefined;
+      let plan: LaunchPlan;
+      try {
+        plan = await this.#build(manifest, files, versionDir, say);
+        if (restore) this.jobs.finish(content.guid, restore, 0);
+      } catch (err) {
+        if (restore) this.jobs.finish(content.guid, restore, 1);
+        throw err;
+      } finally {
+        if (restore) this.jobs.finalize(restore);
+      }
       stillThere();
       const version = new AppVersion(
         plan,
@@ -155,6 +197,16 @@ export class Deployer {
         () => limitsOf(content),
         () => Object.fromEntries(this.store.environmentOf(content.guid)),
         (line) => this.log(`[${content.name}] ${line}`),
+        (proc) => {
+          const job = this.jobs.start(content.guid, {
+            appId: content.id,
+            bundleId: bundle.id,
+            tag: runTags[plan.kind],
+            pid: proc.pid,
+          });
+          proc.exited.then((code) => this.jobs.finish(content.guid, job, exitCodeOf(code, proc.signal)));
+          return { finalized: () => this.jobs.finalize(job) };
+        },
       );
       this.#versions.set(version, { guid: content.guid, name: content.name, bundleId: bundle.id });
       kept = true;
@@ -221,6 +273,8 @@ export class Deployer {
       r_version: bundle.manifest.appmode === 'api' ? bundle.manifest.rVersion : null,
     });
     if (old) this.#discard(old, drainMs);
+    // min_processes are kept warm from activation on.
+    version.settingsChanged();
   }
 
   #keepDraft(guid: string, bundleId: string, version: AppVersion): void {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import type { AppVersion, Slot } from './app-version.ts';
+import { type AppVersion, AtCapacity, type Slot } from './app-version.ts';
 import type { UpstreamTimings } from './upstream-timings.ts';
 
 /** Headers that describe one hop's connection, not the message; never forwarded either way. */
@@ -105,7 +105,8 @@ class ProxiedRequest implements Dispatcher.DispatchHandler {
       (err: Error) => {
         this.#leave();
         this.req.resume();
-        failed(this.res, `The content's app could not be started: ${err.message}`);
+        if (err instanceof AtCapacity) refused(this.res, err.message);
+        else failed(this.res, `The content's app could not be started: ${err.message}`);
       },
     );
   }
@@ -198,6 +199,24 @@ function failed(res: ServerResponse, reason: string): void {
   }
   const text = `${reason}\n`;
   res.writeHead(502, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/**
+ * Connect's admin guide says a connection that would exceed max_conns_per_process on every process
+ * it may have is rejected, without naming the answer; the stand-in answers 503 Service Unavailable
+ * with the reason in plain text.
+ */
+function refused(res: ServerResponse, reason: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = `The content is at capacity: ${reason}\n`;
+  res.writeHead(503, {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(text),
   });

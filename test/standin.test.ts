@@ -133,10 +133,9 @@ describe('Connect stand-in', () => {
     const burst = await Promise.all(
       Array.from({ length: 6 }, () => call('GET', `/content/${guid}/volatility?ticker=MSFT`)),
     );
-    assert.deepEqual(
-      burst.map((r) => r.status),
-      [200, 200, 200, 200, 200, 200],
-    );
+    // Two processes of one connection each hold two requests at once; Connect refuses the others.
+    const statuses = burst.map((r) => r.status);
+    assert.ok(statuses.every((s) => s === 200 || s === 503) && statuses.filter((s) => s === 200).length >= 2);
     assert.ok(await eventually(() => processesOf(guid).length === 2, 15_000), 'a second process started');
     await Promise.all(Array.from({ length: 6 }, () => call('GET', `/content/${guid}/volatility`)));
     assert.equal(processesOf(guid).length, 2, 'never more than max_processes');
