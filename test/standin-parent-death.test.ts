@@ -103,7 +103,7 @@ test('SIGKILL of the harness: the stand-in stops its apps and removes its data f
   const dir = await mkdtemp(join(tmpdir(), 'standin-harness-'));
   leftovers.push(dir);
   const harness = join(dir, 'harness.mts');
-  const standinProcess = resolve('pipeline/standin-process.ts');
+  const standinProcess = resolve('harness/pipeline/standin-process.ts');
   await writeFile(
     harness,
     `import { spawnStandin } from ${JSON.stringify(standinProcess)};
