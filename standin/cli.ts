@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { watchStops } from '../harness/stops/index.ts';
 import { startStandin } from './index.ts';
 
 const usage =
@@ -50,10 +49,14 @@ console.log(`Data folder: ${standin.dataDir}`);
 // end the process before it has stopped its apps and removed its data folder.
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
-// SIGINT, SIGTERM, SIGHUP, or the parent (the harness) dying: stop every app, then exit.
-const stops = watchStops();
-stops.once('stop', (request) => {
-  console.log(`Stopping the stand-in (${request.reason})...`);
+// SIGINT, SIGTERM, SIGHUP, or the parent (the harness) dying — it notices it was re-parented —
+// stop every app, then exit. The first request is enough: stopping is quick and bounded.
+let stopping = false;
+function stopOnce(reason: string): void {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(parentWatch);
+  console.log(`Stopping the stand-in (${reason})...`);
   standin.stop().then(
     () => process.exit(0),
     (err: Error) => {
@@ -61,4 +64,11 @@ stops.once('stop', (request) => {
       process.exit(1);
     },
   );
-});
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.on(signal, () => stopOnce(`${signal} received`));
+const parent = process.ppid;
+const parentWatch = setInterval(() => {
+  if (process.ppid !== parent) stopOnce('the parent process ended');
+}, 500);
+parentWatch.unref();
