@@ -180,6 +180,31 @@ describe('run report of a 30-minute soak', () => {
     );
   });
 
+  test("draws Connect's process count on the load charts' time axis, with max_processes", () => {
+    const { charts } = embeddedData(out.html);
+    const chart = charts.processes;
+    assert.ok(chart, 'the processes chart is there');
+    assert.deepEqual([chart.x.min, chart.x.max], [charts.throughput.x.min, charts.throughput.x.max]);
+    assert.deepEqual(
+      [chart.x.unit, chart.x.min, chart.x.max],
+      [charts.latency.x.unit, charts.latency.x.min, charts.latency.x.max],
+    );
+    const mean = chart.series.find((s) => s.label === 'running (mean)');
+    assert.equal(mean?.points[0][1], 1, 'one process at the start');
+    assert.equal(mean?.points.at(-1)?.[1], 3, 'three at the end');
+    assert.ok(chart.series.some((s) => s.label === 'max_processes (3)'));
+    const html = out.html;
+    const order = ['data-chart="latency"', 'data-chart="processes"', 'data-chart="endpointLatency"'].map(
+      (id) => html.indexOf(id),
+    );
+    assert.ok(
+      order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1])),
+      `chart order ${order}`,
+    );
+    assert.match(html, /3 distinct processes on 2 hosts served the load/);
+    assert.match(html, /3 of 3 allowed processes \(max_processes 3\) were running/);
+  });
+
   test('has the per-request table and the failed publish cycle with its error', () => {
     assert.match(out.html, /\/content\/flask\/stocks\/\{ticker\}\/history/);
     assert.match(out.html, /deploy task failed: exit 1/);
@@ -197,6 +222,8 @@ describe('run report of a 30-minute soak', () => {
     assert.match(md, /Stand-in on this machine/);
     assert.match(md, /All 2 thresholds passed\./);
     assert.match(md, /### Top requests/);
+    assert.equal(md.split('\n').filter((l) => l.startsWith('Connect processes: ')).length, 1);
+    assert.match(md, /^Connect processes: Connect ran 3 Flask processes on average \(at most 3\)/m);
     assert.doesNotMatch(md, /\]\(|<a /, 'no links');
   });
 
