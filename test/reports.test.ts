@@ -15,7 +15,12 @@ import {
 import { formatMs, formatRate, formatRps } from '../reports/format.ts';
 import type { ChartSpec } from '../reports/html/charts.ts';
 import { embedJson } from '../reports/html/page.ts';
-import { renderCompare, renderRunReports } from '../reports/index.ts';
+import {
+  RUN_REPORT_FORMATS,
+  type RunReportFormat,
+  renderCompare,
+  renderRunReports,
+} from '../reports/index.ts';
 import { escapeXml } from '../reports/junit.ts';
 import {
   hostile,
@@ -248,6 +253,23 @@ describe('run report of a 30-minute soak', () => {
     for (const c of baseline)
       assert.equal(findAll(c, 'skipped').length, 1, 'not comparable: a skipped case, not a pass');
     assert.equal(Number(suites[0].attributes.skipped), 3);
+  });
+});
+
+describe('report formats', () => {
+  test('are a registry: html, markdown and junit, and a registered format is written like them', async () => {
+    assert.deepEqual(Object.keys(RUN_REPORT_FORMATS), ['html', 'markdown', 'junit']);
+    const registry = RUN_REPORT_FORMATS as unknown as Record<string, RunReportFormat>;
+    registry.ids = { fileName: 'ids.txt', render: (record) => `${record.meta.id}\n` };
+    try {
+      const dir = await writeRun(join(root, 'registry'), interruptedRun());
+      const paths = (await renderRunReports(dir)) as Record<string, string>;
+      assert.deepEqual(Object.keys(paths), ['html', 'markdown', 'junit', 'ids']);
+      assert.equal(paths.ids, join(dir, 'ids.txt'));
+      assert.equal(await readFile(paths.ids, 'utf8'), `${interruptedRun().meta.id}\n`);
+    } finally {
+      delete registry.ids;
+    }
   });
 });
 
