@@ -137,6 +137,7 @@ async function runAgainst(
         failOnBaseline: options.failOnBaseline,
         flaskContent: target.flaskUrl,
         publishFixtures: options.publishFixtures,
+        createdContent: target.createdContent ?? [],
         nodeMetrics: source.describe(sourceContext),
         ...(options.k6Operator ? { k6Operator: options.k6Operator } : {}),
       },

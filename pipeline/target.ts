@@ -29,6 +29,8 @@ export interface Target {
   flaskUrl: string;
   /** The Flask content's GUID, when known (not for a vanity URL given to --flask-content). */
   flaskGuid?: string;
+  /** GUIDs of the content this run created on the target (the only content `close()` deletes). */
+  createdContent?: string[];
   /** Processes to sample for local node metrics. */
   processes(): LabelledProcess[];
   /** Deletes what the harness published and stops the stand-in; safe to call twice. */
@@ -198,6 +200,7 @@ async function openConnect(server: string, request: TargetRequest): Promise<Targ
       version,
       flaskUrl,
       flaskGuid,
+      createdContent: [...publishedByHarness],
       processes: () => [],
       close,
     };
@@ -229,6 +232,8 @@ async function openStandin(request: TargetRequest): Promise<Target> {
       version,
       flaskUrl: flask.url,
       flaskGuid: flask.guid,
+      // The whole stand-in goes away at the end, and with it what the run created.
+      createdContent: flask.created ? [flask.guid] : [],
       processes: (): LabelledProcess[] => [
         { pid: process.pid, label: 'harness' },
         { pid: standin.pid, label: 'stand-in (API and proxy)' },

@@ -188,6 +188,7 @@ describe('the harness client (Node)', () => {
         log: () => {},
       });
       assert.equal(target.flaskGuid, 'my-flask');
+      assert.deepEqual(target.createdContent, []);
       await target.close();
       assert.deepEqual(
         connect.items.map((i) => i.guid),
@@ -202,6 +203,7 @@ describe('the harness client (Node)', () => {
         log: () => {},
       });
       assert.notEqual(fresh.flaskGuid, 'other-flask');
+      assert.deepEqual(fresh.createdContent, [fresh.flaskGuid]);
       assert.equal(connect.items.length, 2);
       await fresh.close();
       assert.deepEqual(
