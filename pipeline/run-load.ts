@@ -193,6 +193,8 @@ async function runAgainst(
       end.stop = stop;
     }
     const processes = await processPoller.stop();
+    // The sentence may quote the server's answer: never let it carry the key into the record.
+    if (processes.stopped) processes.stopped = scrubText(processes.stopped, secrets);
     if (processes.stopped) io.log(`processes: ${processes.stopped}`);
     let nodeMetrics: NodeMetrics;
     try {
