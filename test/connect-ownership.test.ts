@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
@@ -14,122 +13,19 @@ import { bundleChecksum, createConnectClient } from '../connect/client.ts';
 import { deletePublisherContent } from '../pipeline/k6-operator.ts';
 import { bundlePaths, openTarget, publishFlask } from '../pipeline/target.ts';
 import { contentNameProblem } from '../scenarios/lib/inputs.ts';
-import { run, startServer, tempDir } from './engine-fixtures.ts';
+import { run, tempDir } from './engine-fixtures.ts';
+import { type FakeItem, fakeConnect } from './helpers/fake-connect.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const apiKey = 'ownership-test-key-0123456789';
 const ME = '11111111-1111-4111-8111-111111111111';
 const OTHER = '22222222-2222-4222-8222-222222222222';
 
-interface Item {
-  guid: string;
-  name: string;
-  owner_guid: string;
-  access_type: string;
-}
-
-interface Seen {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  checksum?: string;
-  bodyMd5Base64?: string;
-}
-
-/** A Connect that answers what the suite asks. It ignores owner_guid in the list on purpose (the
- *  worst a server can do), so the clients' own owner check is what keeps the other's item safe. */
-async function fakeConnect(items: Item[]) {
-  const seen: Seen[] = [];
-  let next = 0;
-  const send = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  };
-  const view = (item: Item, server: string) => ({
-    ...item,
-    title: null,
-    app_mode: 'python-api',
-    bundle_id: '1',
-    content_url: `${server}/content/${item.guid}/`,
-  });
-  const server = await startServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const body = Buffer.concat(chunks);
-      const entry: Seen = { method: req.method ?? '', path: url.pathname, query: url.searchParams };
-      seen.push(entry);
-      const base = `http://${req.headers.host}`;
-      const path = url.pathname;
-      const item = /^\/__api__\/v1\/content\/([^/]+)$/.exec(path);
-      const bundles = /^\/__api__\/v1\/content\/([^/]+)\/bundles$/.exec(path);
-      if (path.startsWith('/__api__/') && req.headers.authorization !== `Key ${apiKey}`) {
-        return send(res, 401, { code: 30, error: 'bad key' });
-      }
-      if (path === '/__api__/server_settings') return send(res, 200, { version: '2023.09.0' });
-      if (path === '/__api__/v1/user') {
-        return send(res, 200, { guid: ME, username: 'perf', user_role: 'administrator', locked: false });
-      }
-      if (path === '/__api__/v1/content' && req.method === 'GET') {
-        const name = url.searchParams.get('name');
-        return send(
-          res,
-          200,
-          items.filter((i) => i.name === name).map((i) => view(i, base)),
-        );
-      }
-      if (path === '/__api__/v1/content' && req.method === 'POST') {
-        const fields = JSON.parse(body.toString()) as { name: string; access_type?: string };
-        if (items.some((i) => i.name === fields.name && i.owner_guid === ME)) {
-          return send(res, 409, { code: 26, error: 'An object with that name already exists.' });
-        }
-        const item: Item = {
-          guid: `00000000-0000-4000-8000-00000000000${next++}`,
-          name: fields.name,
-          owner_guid: ME,
-          access_type: fields.access_type ?? 'acl',
-        };
-        items.push(item);
-        return send(res, 200, view(item, base));
-      }
-      if (item) {
-        const index = items.findIndex((i) => i.guid === item[1]);
-        if (index === -1) return send(res, 404, { code: 4, error: 'not found' });
-        if (req.method === 'DELETE') {
-          items.splice(index, 1);
-          return res.writeHead(204).end();
-        }
-        if (req.method === 'PATCH') Object.assign(items[index], JSON.parse(body.toString()));
-        return send(res, 200, view(items[index], base));
-      }
-      if (bundles) {
-        entry.checksum = req.headers['x-content-checksum'] as string | undefined;
-        entry.bodyMd5Base64 = createHash('md5').update(body).digest('base64');
-        return send(res, 200, { id: '41', content_guid: bundles[1] });
-      }
-      if (/^\/__api__\/v1\/content\/[^/]+\/deploy$/.test(path)) return send(res, 200, { task_id: 't-1' });
-      if (path === '/__api__/v1/tasks/t-1') {
-        return send(res, 200, { id: 't-1', output: ['done'], finished: true, code: 0, error: '', last: 1 });
-      }
-      if (/^\/content\/[^/]+\/stocks\/$/.test(path)) return send(res, 200, { tickers: ['AAPL'] });
-      if (/^\/content\/[^/]+\/stocks\/AAPL$/.test(path)) {
-        return send(res, 200, { ticker: 'AAPL', price: 1, volatility: 0.1 });
-      }
-      if (/^\/content\/[^/]+\/volatility$/.test(path)) {
-        return send(res, 200, { ticker: ['AAPL'], volatility: [0.2] });
-      }
-      send(res, 404, { code: 4, error: `no route ${req.method} ${path}` });
-    });
-  });
-  /** Requests that changed or wrote to an item. */
-  const writesTo = (guid: string) =>
-    seen.filter((s) => s.method !== 'GET' && s.path.startsWith(`/__api__/v1/content/${guid}`));
-  return { ...server, seen, items, writesTo };
-}
+const fake = (items: FakeItem[]) => fakeConnect({ apiKey, me: ME, items });
 
 describe('the harness client (Node)', () => {
   it('sends X-Content-Checksum as the Base64 of the MD5 of the archive bytes', async () => {
-    const connect = await fakeConnect([]);
+    const connect = await fake([]);
     try {
       const bytes = Buffer.from('tar.gz bytes \u0000\u00ff');
       const expected = createHash('md5').update(bytes).digest('base64');
@@ -145,7 +41,7 @@ describe('the harness client (Node)', () => {
   });
 
   it('looks content up by name and owner, and never takes another owner of the same name', async () => {
-    const connect = await fakeConnect([
+    const connect = await fake([
       { guid: 'other-flask', name: 'perf-flask-stock-api', owner_guid: OTHER, access_type: 'acl' },
     ]);
     try {
@@ -170,7 +66,7 @@ describe('the harness client (Node)', () => {
   });
 
   it('--publish-fixtures reuses only the key user own item and deletes only what the run created', async () => {
-    const connect = await fakeConnect([
+    const connect = await fake([
       { guid: 'other-flask', name: 'perf-flask-stock-api', owner_guid: OTHER, access_type: 'acl' },
       { guid: 'my-flask', name: 'perf-flask-stock-api', owner_guid: ME, access_type: 'acl' },
     ]);
@@ -222,7 +118,7 @@ describe('the harness client (Node)', () => {
       CONNECT_API_KEY: apiKey,
       PUBLISH_CONTENT_NAME: 'perf-plumber-stock-api',
     };
-    const connect = await fakeConnect([
+    const connect = await fake([
       { guid: 'other-plumber', name: 'perf-plumber-stock-api', owner_guid: OTHER, access_type: 'all' },
       { guid: 'my-plumber', name: 'perf-plumber-stock-api', owner_guid: ME, access_type: 'all' },
     ]);
@@ -289,7 +185,7 @@ describe('the workload client (k6 code on the embedded engine)', () => {
     });
 
   it('publishes with the Base64 MD5, creates its own item beside another owner and deletes only it', async () => {
-    const connect = await fakeConnect([
+    const connect = await fake([
       { guid: 'other-plumber', name: 'perf-plumber-stock-api', owner_guid: OTHER, access_type: 'acl' },
     ]);
     try {
@@ -316,7 +212,7 @@ describe('the workload client (k6 code on the embedded engine)', () => {
   });
 
   it('reuses the key user own item after a 409 and keeps it, as it existed before the run', async () => {
-    const connect = await fakeConnect([
+    const connect = await fake([
       { guid: 'other-plumber', name: 'perf-plumber-stock-api', owner_guid: OTHER, access_type: 'acl' },
       { guid: 'my-plumber', name: 'perf-plumber-stock-api', owner_guid: ME, access_type: 'acl' },
     ]);
