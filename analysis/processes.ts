@@ -24,7 +24,7 @@ export function processFigures(
   if (maxProcesses === null) {
     note = `${ran}; the content sets no max_processes${series.limits ? ', so the server default (Scheduler.MaxProcesses) applies' : ' that could be read'}.`;
   } else if (maxActive >= maxProcesses && meanActive >= maxProcesses - 0.5) {
-    note = `${ran}: ${maxActive} of ${maxProcesses} allowed processes (max_processes ${maxProcesses}) were running, so Connect had no process to add and more load queues at the target.`;
+    note = `${ran}: ${maxActive} of ${maxProcesses} allowed processes (max_processes ${maxProcesses}) were running: the content was at its process limit, so Connect could only spread more load over the running processes.`;
   } else {
     note = `${ran}, of ${maxProcesses} allowed (max_processes ${maxProcesses}): Connect could still have started more.`;
   }
