@@ -171,7 +171,7 @@ function serverView(files: RunRecord): RunView['server'] {
 
 /**
  * One line on Connect's processes of the Flask content: the figures over the measured window, how
- * many distinct processes and hosts served the load, and why polling stopped when it did; null
+ * many distinct processes and hosts were seen running, and why polling stopped when it did; null
  * when the run has no processes.json.
  */
 export function processLine(files: RunRecord): string | null {
@@ -184,7 +184,7 @@ export function processLine(files: RunRecord): string | null {
     const n = series.processes.length;
     const h = series.hosts.length;
     parts.push(
-      `${n}${n >= 1000 ? '+' : ''} distinct process${n === 1 ? '' : 'es'} on ${h} host${h === 1 ? '' : 's'} served the load (${formatCount(series.polls)} polls of GET /v1/content/{guid}/jobs${series.stepSeconds > 1 ? `, ${series.stepSeconds}-second points` : ''}).`,
+      `${n}${n >= 1000 ? '+' : ''} distinct process${n === 1 ? '' : 'es'} on ${h} host${h === 1 ? '' : 's'} were seen running (${formatCount(series.polls)} polls of GET /v1/content/{guid}/jobs${series.stepSeconds > 1 ? `, ${series.stepSeconds}-second points` : ''}).`,
     );
   }
   if (series.stopped) parts.push(series.stopped);
