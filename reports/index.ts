@@ -1,12 +1,10 @@
 // Public entry of the reports stage: render a run folder's reports, or compare two runs.
 
-import { runPath } from '../harness/record/paths.ts';
+import { join } from 'node:path';
 import { readRun } from '../harness/record/read.ts';
 import { writeFileAtomic } from '../harness/record/write.ts';
 import { renderCompareHtml } from './compare.ts';
-import { renderJunit } from './junit.ts';
-import { renderMarkdown } from './markdown.ts';
-import { renderRunHtml } from './run-report.ts';
+import { RUN_REPORT_FORMATS, type RunReportFormat, type RunReportFormatName } from './formats.ts';
 
 async function writeReport(path: string, text: string): Promise<void> {
   try {
@@ -18,23 +16,22 @@ async function writeReport(path: string, text: string): Promise<void> {
   }
 }
 
-/** Renders report.html, summary.md and junit.xml into the run folder and returns their paths. */
-export async function renderRunReports(
-  runDir: string,
-): Promise<{ html: string; markdown: string; junit: string }> {
+/**
+ * Renders every registered format (reports/formats.ts: report.html, summary.md, junit.xml) into
+ * the run folder and returns their paths. All are rendered before any is written.
+ */
+export async function renderRunReports(runDir: string): Promise<Record<RunReportFormatName, string>> {
   const record = await readRun(runDir);
-  const paths = {
-    html: runPath(runDir, 'reportHtml'),
-    markdown: runPath(runDir, 'reportMarkdown'),
-    junit: runPath(runDir, 'junit'),
-  };
-  const [html, markdown, junit] = [await renderRunHtml(record), renderMarkdown(record), renderJunit(record)];
-  await Promise.all([
-    writeReport(paths.html, html),
-    writeReport(paths.markdown, markdown),
-    writeReport(paths.junit, junit),
-  ]);
-  return paths;
+  const formats = Object.entries(RUN_REPORT_FORMATS) as Array<[RunReportFormatName, RunReportFormat]>;
+  const rendered: Array<[RunReportFormatName, string, string]> = [];
+  for (const [name, format] of formats) {
+    rendered.push([name, join(runDir, format.fileName), await format.render(record)]);
+  }
+  await Promise.all(rendered.map(([, path, text]) => writeReport(path, text)));
+  return Object.fromEntries(rendered.map(([name, path]) => [name, path])) as Record<
+    RunReportFormatName,
+    string
+  >;
 }
 
 /** Writes a side-by-side comparison of run A (before) and run B (after) to outFile; returns its path. */
@@ -44,5 +41,6 @@ export async function renderCompare(runDirA: string, runDirB: string, outFile: s
   return outFile;
 }
 
+export { RUN_REPORT_FORMATS, type RunReportFormat, type RunReportFormatName } from './formats.ts';
 export { type ChartSpec, colorAt, elapsedAxis, elapsedPoints, palette } from './html/charts.ts';
 export { embedJson, renderPage, renderTemplate } from './html/page.ts';

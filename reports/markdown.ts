@@ -7,7 +7,7 @@ import { headlineOf } from './headline.ts';
 import { markdownCode as code } from './inert.ts';
 import { thresholdsOf } from './results.ts';
 import { runClock } from './run-charts.ts';
-import { generatorView, headerFacts, kindNames } from './run-view.ts';
+import { generatorView, headerFacts, kindNames, processLine } from './run-view.ts';
 import { endpointRows, levelRows } from './tables.ts';
 import { verdictOf } from './verdict.ts';
 
@@ -80,6 +80,9 @@ export function renderMarkdown(files: RunRecord): string {
         ` · ${formatMs(steady.avgMs - steady.serverAvgMs)} of the client's average outside the server (${escapeMarkdown(steady.serverSource ?? '')})`,
     );
   }
+
+  const processes = processLine(files);
+  if (processes) out.push('', `Connect processes: ${escapeMarkdown(processes)}`);
 
   const saturation = files.analysis?.saturation;
   if (saturation) {

@@ -114,6 +114,55 @@ function latencyChart(series: TimeSeries, clock: RunClock, bucket: number): Char
   };
 }
 
+/** Connect's running processes of the Flask content on the run's time axis, with max_processes. */
+function processChart(files: RunRecord, clock: RunClock, bucket: number): ChartSpec | null {
+  const series = files.processes;
+  if (!series?.points.length) return null;
+  const size = Math.max(bucket, series.stepSeconds);
+  const groups = groupByBucket(series.points, size, clock.origin).map((g) => ({
+    t: g.t,
+    active: g.items.reduce((sum, p) => sum + p.active, 0) / g.items.length,
+    max: Math.max(...g.items.map((p) => p.max)),
+  }));
+  const limit = series.limits?.maxProcesses ?? null;
+  const chartSeries: ChartSeries[] = [
+    {
+      label: 'running (mean)',
+      color: colorAt(0),
+      points: elapsedPoints(groups, clock.origin, (p) => p.active),
+    },
+    {
+      label: 'running (max)',
+      color: colorAt(1),
+      dashed: true,
+      points: elapsedPoints(groups, clock.origin, (p) => p.max),
+    },
+  ];
+  if (limit !== null) {
+    chartSeries.push({
+      label: `max_processes (${limit})`,
+      color: failureColor,
+      dashed: true,
+      points: [
+        [0, limit],
+        [clock.span, limit],
+      ],
+    });
+  }
+  const bands: ChartSpec['bands'] = [];
+  const figures = files.analysis?.processes;
+  if (figures)
+    bands.push({ from: figures.from - clock.origin, to: figures.to - clock.origin, label: 'measured' });
+  return {
+    title: 'Connect processes of the Flask content',
+    x: elapsedAxis(clock.span),
+    y: { unit: 'count', title: 'processes', min: 0 },
+    series: chartSeries,
+    bands,
+    note: `Active app jobs from GET /v1/content/{guid}/jobs, polled every second${size > 1 ? `; ${size}-second buckets` : ''}.${series.stopped ? ` ${series.stopped}` : ''}`,
+  };
+}
+
 /** Server timings of the run: the stand-in proxy's file, else the ALB's from the node metrics. */
 export function serverTimingsOf(files: RunRecord): ServerTimings | null {
   return files.serverTimings ?? albTimings(files.nodeMetrics);
@@ -382,6 +431,7 @@ export function runCharts(files: RunRecord): Record<string, ChartSpec> {
     const bucket = bucketSecondsFor(clock.span, series.stepSeconds);
     charts.throughput = throughputChart(series, clock, files, bucket);
     charts.latency = latencyChart(series, clock, bucket);
+    charts.processes = processChart(files, clock, bucket);
     charts.endpointLatency = endpointLatencyChart(series, clock, bucket);
     charts.errors = errorsChart(series, clock, bucket);
     charts.server = serverChart(files, series, clock, bucket);

@@ -169,6 +169,28 @@ function serverView(files: RunRecord): RunView['server'] {
   };
 }
 
+/**
+ * One line on Connect's processes of the Flask content: the figures over the measured window, how
+ * many distinct processes and hosts were seen running, and why polling stopped when it did; null
+ * when the run has no processes.json.
+ */
+export function processLine(files: RunRecord): string | null {
+  const series = files.processes;
+  if (!series) return null;
+  const parts: string[] = [];
+  const figures = files.analysis?.processes;
+  if (figures) parts.push(figures.note);
+  if (series.polls > 0) {
+    const n = series.processes.length;
+    const h = series.hosts.length;
+    parts.push(
+      `${n}${n >= 1000 ? '+' : ''} distinct process${n === 1 ? '' : 'es'} on ${h} host${h === 1 ? '' : 's'} were seen running (${formatCount(series.polls)} polls of GET /v1/content/{guid}/jobs${series.stepSeconds > 1 ? `, ${series.stepSeconds}-second points` : ''}).`,
+    );
+  }
+  if (series.stopped) parts.push(series.stopped);
+  return parts.length ? parts.join(' ') : null;
+}
+
 export interface RunView {
   title: string;
   meta: RunMeta;
@@ -178,6 +200,8 @@ export interface RunView {
   verdict: VerdictView;
   generator: GeneratorView | null;
   server: { avg: string; p95: string | null; client: string; gap: string; source: string } | null;
+  /** Connect's processes of the Flask content (processLine), or null. */
+  processes: string | null;
   baseline: BaselineText | null;
   headline: Headline;
   tiles: Tile[];
@@ -250,6 +274,7 @@ export function runView(files: RunRecord): RunView {
     verdict: verdictOf(files),
     generator: generatorView(files),
     server: serverView(files),
+    processes: processLine(files),
     baseline: publishedBaselineText(),
     headline,
     tiles: headlineTiles(headline),

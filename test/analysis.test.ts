@@ -330,6 +330,48 @@ describe('analyseRun', () => {
     assert.equal(a.verdict!.ok, true);
   });
 
+  it("takes Connect's processes at the saturation level and puts them in the generator/target text", () => {
+    const s = steppedRamp([
+      [10, 1000],
+      [20, 1700],
+      [30, 1710],
+    ]);
+    // One process during the first level, three (the limit) from the second level on.
+    const points = s.vus.map((v) => ({ t: v.t, active: v.vus >= 20 ? 3 : 1, max: v.vus >= 20 ? 3 : 1 }));
+    const processes = {
+      contentGuid: 'g',
+      limits: { maxProcesses: 3, minProcesses: null },
+      stepSeconds: 1,
+      points,
+      processes: [],
+      hosts: [],
+      polls: points.length,
+      stopped: null,
+    };
+    const a = analyseRun({ series: s, publishCycles: [], checks: [] }, null, {
+      kind: 'scalability',
+      baseline,
+      comparable: true,
+      saturation: { minHoldSeconds: 10 },
+      processes,
+    });
+    const level = a.saturation!.levels.find((l) => l.vus === 20)!;
+    assert.deepEqual(
+      [a.processes?.from, a.processes?.to, a.processes?.meanActive, a.processes?.maxActive],
+      [level.from, level.to, 3, 3],
+    );
+    assert.match(a.processes!.note, /over the saturation level \(20 VUs\): 3 of 3 allowed processes/);
+    assert.match(a.generator!.reasons.at(-1)!, /^On the target: Connect ran 3 Flask processes/);
+    const without = analyseRun({ series: s, publishCycles: [], checks: [] }, null, {
+      kind: 'scalability',
+      baseline,
+      comparable: true,
+      saturation: { minHoldSeconds: 10 },
+    });
+    assert.equal(without.processes, undefined);
+    assert.ok(without.generator!.reasons.every((r) => !r.startsWith('On the target')));
+  });
+
   it('gives no verdict when nothing was measured (a run stopped before its first request)', () => {
     const empty = series([{ vus: 0, seconds: 5, rps: 0 }]);
     const a = analyseRun({ series: empty, publishCycles: [], checks: [] }, null, {

@@ -52,7 +52,7 @@ describe('Connect client', () => {
     assert.match(down.message, /cannot reach http:\/\/127\.0\.0\.1:1 .*check CONNECT_SERVER/);
   });
 
-  it('sends the bundle with its MD5 in X-Content-Checksum', async () => {
+  it('sends the bundle with the Base64 of its MD5 in X-Content-Checksum', async () => {
     const seen: Array<{ checksum: string | undefined; md5: string }> = [];
     const capture = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -60,7 +60,7 @@ describe('Connect client', () => {
       req.on('end', () => {
         seen.push({
           checksum: req.headers['x-content-checksum'] as string | undefined,
-          md5: createHash('md5').update(Buffer.concat(chunks)).digest('hex'),
+          md5: createHash('md5').update(Buffer.concat(chunks)).digest('base64'),
         });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"7"}');
       });

@@ -416,22 +416,29 @@ describe('--engine k6-operator runs', { concurrency: true }, () => {
 
 // Last and alone: it deletes the Flask fixture the other cases share.
 describe('--engine k6-operator with --publish-fixtures', () => {
-  it('with --publish-fixtures, deletes what the run published once, after the runners', async () => {
+  it('with --publish-fixtures, deletes what the run published, after the runners, and keeps what existed before', async () => {
     const c = await prepare('publish');
     const client = createConnectClient({ server: standin.url, apiKey });
-    // What the publisher VU would have left: the harness deletes it, no runner's teardown does.
+    // The key user's publisher item from before this run: the cleanup keeps it (what the runners
+    // create during a run is deleted: test/connect-ownership.test.ts checks that path).
     const plumber = await client.createContent({ name: 'perf-plumber-stock-api' });
+    // The shared Flask fixture existed before too (it would be kept): this run publishes its own.
+    const shared = await client.findContentByName('perf-flask-stock-api');
+    if (shared) await client.deleteContent(shared.guid);
     const { code, stderr } = await harness(c, 'ok', [], ['--publish-fixtures']).done;
     assert.equal(code, 0, stderr);
     assert.match(
       stderr,
-      new RegExp(`deleted the publisher's content 'perf-plumber-stock-api' \\(${plumber.guid}\\)`),
+      new RegExp(
+        `kept the publisher's content 'perf-plumber-stock-api' \\(${plumber.guid}\\): it existed before the run`,
+      ),
     );
-    assert.equal(await client.findContentByName('perf-plumber-stock-api'), null);
+    assert.equal((await client.findContentByName('perf-plumber-stock-api'))?.guid, plumber.guid);
+    await client.deleteContent(plumber.guid);
     assert.equal(
       await client.findContentByName('perf-flask-stock-api'),
       null,
-      'the Flask fixture is gone too',
+      'the Flask fixture this run created is gone',
     );
   });
 });

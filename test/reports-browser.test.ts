@@ -35,7 +35,17 @@ const cases: Array<{ kind: string; parts: () => RunParts; charts: string[] }> = 
   {
     kind: 'load-soak',
     parts: () => soakRun(30),
-    charts: ['throughput', 'latency', 'endpointLatency', 'errors', 'publish', 'node0', 'node1', 'node2'],
+    charts: [
+      'throughput',
+      'latency',
+      'processes',
+      'endpointLatency',
+      'errors',
+      'publish',
+      'node0',
+      'node1',
+      'node2',
+    ],
   },
   {
     kind: 'scalability',

@@ -15,7 +15,12 @@ import {
 import { formatMs, formatRate, formatRps } from '../reports/format.ts';
 import type { ChartSpec } from '../reports/html/charts.ts';
 import { embedJson } from '../reports/html/page.ts';
-import { renderCompare, renderRunReports } from '../reports/index.ts';
+import {
+  RUN_REPORT_FORMATS,
+  type RunReportFormat,
+  renderCompare,
+  renderRunReports,
+} from '../reports/index.ts';
 import { escapeXml } from '../reports/junit.ts';
 import {
   hostile,
@@ -180,6 +185,31 @@ describe('run report of a 30-minute soak', () => {
     );
   });
 
+  test("draws Connect's process count on the load charts' time axis, with max_processes", () => {
+    const { charts } = embeddedData(out.html);
+    const chart = charts.processes;
+    assert.ok(chart, 'the processes chart is there');
+    assert.deepEqual([chart.x.min, chart.x.max], [charts.throughput.x.min, charts.throughput.x.max]);
+    assert.deepEqual(
+      [chart.x.unit, chart.x.min, chart.x.max],
+      [charts.latency.x.unit, charts.latency.x.min, charts.latency.x.max],
+    );
+    const mean = chart.series.find((s) => s.label === 'running (mean)');
+    assert.equal(mean?.points[0][1], 1, 'one process at the start');
+    assert.equal(mean?.points.at(-1)?.[1], 3, 'three at the end');
+    assert.ok(chart.series.some((s) => s.label === 'max_processes (3)'));
+    const html = out.html;
+    const order = ['data-chart="latency"', 'data-chart="processes"', 'data-chart="endpointLatency"'].map(
+      (id) => html.indexOf(id),
+    );
+    assert.ok(
+      order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1])),
+      `chart order ${order}`,
+    );
+    assert.match(html, /3 distinct processes on 2 hosts were seen running/);
+    assert.match(html, /3 of 3 allowed processes \(max_processes 3\) were running/);
+  });
+
   test('has the per-request table and the failed publish cycle with its error', () => {
     assert.match(out.html, /\/content\/flask\/stocks\/\{ticker\}\/history/);
     assert.match(out.html, /deploy task failed: exit 1/);
@@ -197,6 +227,8 @@ describe('run report of a 30-minute soak', () => {
     assert.match(md, /Stand-in on this machine/);
     assert.match(md, /All 2 thresholds passed\./);
     assert.match(md, /### Top requests/);
+    assert.equal(md.split('\n').filter((l) => l.startsWith('Connect processes: ')).length, 1);
+    assert.match(md, /^Connect processes: Connect ran 3 Flask processes on average \(at most 3\)/m);
     assert.doesNotMatch(md, /\]\(|<a /, 'no links');
   });
 
@@ -221,6 +253,23 @@ describe('run report of a 30-minute soak', () => {
     for (const c of baseline)
       assert.equal(findAll(c, 'skipped').length, 1, 'not comparable: a skipped case, not a pass');
     assert.equal(Number(suites[0].attributes.skipped), 3);
+  });
+});
+
+describe('report formats', () => {
+  test('are a registry: html, markdown and junit, and a registered format is written like them', async () => {
+    assert.deepEqual(Object.keys(RUN_REPORT_FORMATS), ['html', 'markdown', 'junit']);
+    const registry = RUN_REPORT_FORMATS as unknown as Record<string, RunReportFormat>;
+    registry.ids = { fileName: 'ids.txt', render: (record) => `${record.meta.id}\n` };
+    try {
+      const dir = await writeRun(join(root, 'registry'), interruptedRun());
+      const paths = (await renderRunReports(dir)) as Record<string, string>;
+      assert.deepEqual(Object.keys(paths), ['html', 'markdown', 'junit', 'ids']);
+      assert.equal(paths.ids, join(dir, 'ids.txt'));
+      assert.equal(await readFile(paths.ids, 'utf8'), `${interruptedRun().meta.id}\n`);
+    } finally {
+      delete registry.ids;
+    }
   });
 });
 

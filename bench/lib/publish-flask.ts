@@ -1,7 +1,7 @@
 // Publishes the Flask fixture to a stand-in (or any Connect) and waits for its deploy, as the
 // benches that load a real gunicorn app need it.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { bundleChecksum } from '../../harness/connect/client.ts';
 
 export const FLASK_BUNDLE = 'dist/bundles/flask-stock-api.tar.gz';
 
@@ -31,7 +31,8 @@ export async function publishFlask(base: string, key: string): Promise<string> {
   const bundle = await api<Answers['bundle']>(base, key, `v1/content/${content.guid}/bundles`, {
     method: 'POST',
     body: bytes,
-    headers: { 'x-content-checksum': createHash('md5').update(bytes).digest('hex') },
+    // Connect's API reference: the Base64-encoded MD5 of the archive.
+    headers: { 'x-content-checksum': bundleChecksum(bytes) },
   });
   const { task_id } = await api<Answers['deploy']>(base, key, `v1/content/${content.guid}/deploy`, {
     method: 'POST',

@@ -5,7 +5,7 @@
 //   - the machine's CPU when generator and target share it (the stand-in),
 //   - dropped iterations (k6's summary), and Little's law for the fetchers, who have no think
 //     time: VUs ≈ req/s × mean request time; the rest of each VU's time is spent in the generator.
-import type { EngineHealthLine, GeneratorHealth, NodeMetrics } from '../record/types.ts';
+import type { EngineHealthLine, GeneratorHealth, NodeMetrics, ProcessFigures } from '../record/types.ts';
 
 export const generatorLimits = {
   /** Engine CPU, % of all the CPUs it may use: k6's guide keeps the generator under ~80 %. */
@@ -34,6 +34,8 @@ export interface GeneratorInput {
   /** Generator and target on one machine (the stand-in with local node metrics). */
   sharedMachine: boolean;
   droppedIterations: number | null;
+  /** Connect's processes of the Flask content over the window: says whether the target had room. */
+  processes?: ProcessFigures | null;
 }
 
 function mean(values: number[]): number | null {
@@ -152,16 +154,21 @@ export function generatorHealth(input: GeneratorInput): GeneratorHealth {
   }
 
   const verdict: GeneratorHealth['verdict'] = reasons.length ? 'limited' : sources.length ? 'ok' : 'unknown';
+  // The target's side, for context: it does not change whether the generator was the limit.
+  const target = input.processes ? [`On the target: ${input.processes.note}`] : [];
+  if (input.processes) sources.push("Connect's jobs of the Flask content (processes.json)");
   return {
     verdict,
-    reasons:
-      verdict === 'limited'
+    reasons: [
+      ...(verdict === 'limited'
         ? reasons
         : verdict === 'ok'
           ? fine
           : [
               'No generator signal was recorded (no health file, node metrics or VU gauge), so whether the generator was the limit cannot be told.',
-            ],
+            ]),
+      ...target,
+    ],
     figures: {
       engineCpuPercent: engineCpuMean,
       engineCpuP95Percent: engineCpuP95,

@@ -5,6 +5,7 @@ import type {
   Baseline,
   EngineHealthLine,
   NodeMetrics,
+  ProcessSeries,
   RunKind,
   Saturation,
   ServerTimings,
@@ -15,6 +16,7 @@ import type {
 } from '../record/types.ts';
 import { baselineVerdict, type Tolerances } from './baseline-verdict.ts';
 import { generatorHealth } from './generator.ts';
+import { processFigures } from './processes.ts';
 import { type SaturationOptions, saturationPoint } from './saturation.ts';
 import { albTimings, serverWindow } from './server-latency.ts';
 import { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
@@ -23,6 +25,7 @@ import { fetchScenario } from './window.ts';
 export { baselineVerdict, type Measured, standinNote, type Tolerances } from './baseline-verdict.ts';
 export { type GeneratorInput, generatorHealth, generatorLimits } from './generator.ts';
 export { NdjsonThresholds } from './ndjson-thresholds.ts';
+export { processFigures } from './processes.ts';
 export { findPlateaus, longestHold, type SaturationOptions, saturationPoint } from './saturation.ts';
 export { albTimings, type ServerWindow, serverWindow } from './server-latency.ts';
 export { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
@@ -85,6 +88,8 @@ export interface AnalyseOptions {
   sharedMachine?: boolean;
   /** Server-side time per request (the stand-in proxy); else the ALB's from the node metrics. */
   serverTimings?: ServerTimings | null;
+  /** Connect's processes of the Flask content (processes.json), for the figures over the window. */
+  processes?: ProcessSeries | null;
 }
 
 function droppedIterations(summary: SummaryExport | null): number | null {
@@ -127,6 +132,15 @@ export function analyseRun(
       );
     }
     const measuredLevel = level ?? saturation.levels.at(-1);
+    const processes = measuredLevel
+      ? processFigures(
+          options.processes,
+          measuredLevel.from,
+          measuredLevel.to,
+          `the ${level ? 'saturation' : 'highest'} level (${measuredLevel.vus} VUs)`,
+        )
+      : null;
+    if (processes) analysis.processes = processes;
     if (measuredLevel && !analysis.problem) {
       analysis.generator = generatorHealth({
         from: measuredLevel.from,
@@ -138,6 +152,7 @@ export function analyseRun(
         nodeMetrics: options.nodeMetrics ?? null,
         sharedMachine: options.sharedMachine ?? false,
         droppedIterations: droppedIterations(summary),
+        processes,
       });
     }
   } else {
@@ -164,6 +179,8 @@ export function analyseRun(
       steady.serverP95Ms = server.p95Ms;
       steady.serverSource = server.source;
     }
+    const processes = processFigures(options.processes, steady.from, steady.to, 'the steady window');
+    if (processes) analysis.processes = processes;
     if (!analysis.problem) {
       const held = maxVusIn(series, steady.from, steady.to);
       analysis.generator = generatorHealth({
@@ -177,6 +194,7 @@ export function analyseRun(
         nodeMetrics: options.nodeMetrics ?? null,
         sharedMachine: options.sharedMachine ?? false,
         droppedIterations: droppedIterations(summary),
+        processes,
       });
     }
     if (options.baseline && !analysis.problem) {

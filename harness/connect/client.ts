@@ -1,11 +1,20 @@
 // A small Connect Server API client for the harness: preflight checks and publishing the
-// fixture bundles (the same calls Connect's own clients make, connect-api-facts §1.13).
+// fixture bundles (the same calls Connect's own clients such as rsconnect-python make).
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
-import type { Content, Task } from '../../scenarios/lib/connect-types.ts';
+import type {
+  Bundle,
+  Content,
+  ContentFields,
+  DeployStarted,
+  Job,
+  ServerSettings,
+  Task,
+  User,
+} from '../../scenarios/lib/connect-types.ts';
 import { ConnectError, connectError } from './errors.ts';
 
-export type { Content, Task };
+export type { Bundle, Content, ContentFields, DeployStarted, Job, ServerSettings, Task, User };
 
 export interface ConnectClientOptions {
   server: string;
@@ -16,18 +25,30 @@ export interface ConnectClientOptions {
 
 export interface ConnectClient {
   server: string;
-  serverSettings(): Promise<{ version?: string } & Record<string, unknown>>;
-  currentUser(): Promise<{ guid: string; username: string; user_role: string }>;
-  createContent(fields: { name: string; title?: string; access_type?: string }): Promise<Content>;
-  findContentByName(name: string): Promise<Content | null>;
+  serverSettings(): Promise<Partial<ServerSettings>>;
+  currentUser(): Promise<User>;
+  createContent(fields: ContentFields & { name: string }): Promise<Content>;
+  /**
+   * The content named `name` owned by `ownerGuid` (default: the API key's own user, from
+   * `GET /v1/user`), or null. Names are unique per owner only and an administrator's key lists
+   * every user's items, so the lookup sends `owner_guid` and checks it on the answer.
+   */
+  findContentByName(name: string, ownerGuid?: string): Promise<Content | null>;
   getContent(guid: string): Promise<Content>;
-  uploadBundle(guid: string, bytes: Uint8Array): Promise<{ id: string }>;
-  deploy(guid: string, bundleId: string): Promise<{ task_id: string }>;
+  uploadBundle(guid: string, bytes: Uint8Array): Promise<Pick<Bundle, 'id'>>;
+  deploy(guid: string, bundleId: string): Promise<DeployStarted>;
+  /** The content's processes, running and ended (`GET /v1/content/{guid}/jobs`). */
+  listJobs(guid: string): Promise<Job[]>;
   /** Long-polls the task until it finishes; throws when it fails or `timeoutMs` passes. */
   waitForTask(taskId: string, timeoutMs?: number): Promise<Task>;
   deleteContent(guid: string): Promise<void>;
   /** GET of a content URL with the key; returns status and body, never throws on HTTP status. */
   fetchContent(url: string): Promise<{ status: number; body: string }>;
+}
+
+/** X-Content-Checksum of a bundle: the Base64 of the MD5 of its bytes, as Connect's API reference says. */
+export function bundleChecksum(bytes: Uint8Array): string {
+  return createHash('md5').update(bytes).digest('base64');
 }
 
 /** `https://connect.example.com/` → `https://connect.example.com` (Connect's clients add `/__api__`). */
@@ -65,8 +86,9 @@ export function createConnectClient(options: ConnectClientOptions): ConnectClien
           ? {
               ...headers,
               'content-type': 'application/gzip',
-              // Connect rejects a bundle whose MD5 differs (code 104): a corrupted upload fails loudly.
-              'x-content-checksum': createHash('md5').update(raw).digest('hex'),
+              // "The Base64-encoded MD5 sum of the archive file" (Connect's API reference, upload a
+              // bundle): Connect rejects a bundle whose sum differs (HTTP 400, code 104).
+              'x-content-checksum': bundleChecksum(raw),
             }
           : body === undefined
             ? headers
@@ -92,18 +114,36 @@ export function createConnectClient(options: ConnectClientOptions): ConnectClien
     }
   }
 
+  let ownGuid: Promise<string> | null = null;
+  const ownUserGuid = (): Promise<string> => {
+    ownGuid ??= call<User>('GET', '/v1/user', 'Checking the API key (GET /v1/user)').then((user) => {
+      if (typeof user?.guid !== 'string' || user.guid === '') {
+        throw new Error('GET /v1/user answered without a user guid; is this a Connect server?');
+      }
+      return user.guid;
+    });
+    ownGuid.catch(() => {
+      ownGuid = null;
+    });
+    return ownGuid;
+  };
+
   return {
     server,
     serverSettings: () => call('GET', '/server_settings', 'Reading the server settings'),
     currentUser: () => call('GET', '/v1/user', 'Checking the API key (GET /v1/user)'),
     createContent: (fields) => call('POST', '/v1/content', `Creating content '${fields.name}'`, fields),
-    async findContentByName(name) {
+    async findContentByName(name, ownerGuid) {
+      const owner = ownerGuid ?? (await ownUserGuid());
       const list = await call<Content[]>(
         'GET',
-        `/v1/content?name=${encodeURIComponent(name)}`,
+        `/v1/content?name=${encodeURIComponent(name)}&owner_guid=${encodeURIComponent(owner)}`,
         `Looking up content '${name}'`,
       );
-      return list.find((c) => c.name === name) ?? null;
+      if (!Array.isArray(list))
+        throw new Error(`Looking up content '${name}' answered something not a list.`);
+      // A server that ignores owner_guid still lists the others' items: never take one of those.
+      return list.find((c) => c.name === name && c.owner_guid === owner) ?? null;
     },
     getContent: (guid) => call('GET', `/v1/content/${guid}`, `Reading content ${guid}`),
     uploadBundle: (guid, bytes) =>
@@ -139,6 +179,7 @@ export function createConnectClient(options: ConnectClientOptions): ConnectClien
       }
       throw new Error(`Deploy task ${taskId} did not finish within ${Math.round(timeoutMs / 1000)} s.`);
     },
+    listJobs: (guid) => call('GET', `/v1/content/${guid}/jobs`, `Listing the processes of ${guid}`),
     async deleteContent(guid) {
       await call('DELETE', `/v1/content/${guid}`, `Deleting content ${guid}`);
     },

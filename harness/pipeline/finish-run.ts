@@ -8,12 +8,14 @@ import type { LoadSoakPlan, ScalabilityPlan } from '../../scenarios/lib/profiles
 import { analyseRun, NdjsonThresholds } from '../analysis/index.ts';
 import { type Aggregator, type IngestResult, ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
+import { writeProcesses } from '../record/processes.ts';
 import { readRun } from '../record/read.ts';
 import { scrubText } from '../record/scrub.ts';
 import type {
   Analysis,
   Baseline,
   NodeMetrics,
+  ProcessSeries,
   RunMeta,
   ServerTimings,
   SummaryExport,
@@ -48,6 +50,8 @@ export interface FinishContext {
   stops?: StopWatch;
   /** Server-side timings from the target at the end of the run (the stand-in's proxy). */
   serverTimings?: () => Promise<{ timings: ServerTimings } | { problem: string }>;
+  /** Connect's processes of the Flask content, polled during the load (processes.json). */
+  processes?: ProcessSeries;
 }
 
 function interruptedMessage(stop: StopRequest | null | undefined, when: string): string {
@@ -85,6 +89,7 @@ function analyse(
     ndjsonThresholds,
     serverTimings,
     kind: plan.kind,
+    processes: ctx.processes ?? null,
     baseline: ctx.baseline,
     comparable: ctx.meta.target.comparableToBaseline,
     engineHealth: readHealthFile(runPath(ctx.dir, 'engineHealth')),
@@ -168,6 +173,7 @@ export async function finishRun(
       serverTimings = fetched.timings;
       await writeJsonAtomic(runPath(dir, 'serverTimings'), serverTimings);
     } else if (fetched) log(`server-side timings: none (${fetched.problem})`);
+    if (ctx.processes) await writeProcesses(dir, ctx.processes);
     analysis = analyse(ctx, ingest, summary, nodeMetrics, serverTimings, merged);
     await writeJsonAtomic(runPath(dir, 'timeseries'), ingest.series);
     await writeJsonAtomic(runPath(dir, 'publish'), ingest.publishCycles);

@@ -54,26 +54,46 @@ function timing(env: Record<string, string | undefined>): RunTiming {
   }
 }
 
-/** Lookups setup() would do in each runner, done once; returned as runner environment. */
-async function prepareOnce(env: Record<string, string>): Promise<Record<string, string>> {
+/**
+ * Lookups setup() would do in each runner, done once; returned as runner environment, with the
+ * key's user and the publisher's content that already exists before the run (kept afterwards).
+ */
+async function prepareOnce(
+  env: Record<string, string>,
+): Promise<{ env: Record<string, string>; userGuid: string; existingPublisherGuid: string | null }> {
   const client = createConnectClient({ server: env.CONNECT_SERVER, apiKey: env.CONNECT_API_KEY });
   const [user, settings] = await Promise.all([client.currentUser(), client.serverSettings()]);
+  const name = env.PUBLISH_CONTENT_NAME || DEFAULT_PUBLISH_CONTENT_NAME;
+  const existing = await client.findContentByName(name, user.guid);
   return {
-    PREPARED_RUN: 'true',
-    PREPARED_USER_GUID: user.guid,
-    PREPARED_CONNECT_VERSION: settings.version ?? 'unknown',
+    env: {
+      PREPARED_RUN: 'true',
+      PREPARED_USER_GUID: user.guid,
+      PREPARED_CONNECT_VERSION: settings.version ?? 'unknown',
+    },
+    userGuid: user.guid,
+    existingPublisherGuid: existing?.guid ?? null,
   };
 }
 
-async function deletePublisherContent(
+/**
+ * Deletes the publisher's content when this run created it: the key's own item of that name
+ * (another user's item of the same name is never looked at) that did not exist before the run.
+ */
+export async function deletePublisherContent(
   env: Record<string, string>,
+  before: { userGuid: string; existingPublisherGuid: string | null },
   log: (line: string) => void,
 ): Promise<void> {
   const client = createConnectClient({ server: env.CONNECT_SERVER, apiKey: env.CONNECT_API_KEY });
   const name = env.PUBLISH_CONTENT_NAME || DEFAULT_PUBLISH_CONTENT_NAME;
   try {
-    const content = await client.findContentByName(name);
+    const content = await client.findContentByName(name, before.userGuid);
     if (!content) return;
+    if (content.guid === before.existingPublisherGuid) {
+      log(`kept the publisher's content '${name}' (${content.guid}): it existed before the run`);
+      return;
+    }
     await client.deleteContent(content.guid);
     log(`deleted the publisher's content '${name}' (${content.guid})`);
   } catch (error) {
@@ -114,7 +134,7 @@ export async function openK6Operator(
       const prepared = await prepareOnce(request.env);
       // The harness deletes the publisher's content once, after every runner has ended.
       const { PUBLISH_CLEANUP: cleanup, ...workloadEnv } = request.env;
-      const inputs = await runnerInputs({ ...workloadEnv, ...prepared });
+      const inputs = await runnerInputs({ ...workloadEnv, ...prepared.env });
       const plannedSeconds = request.plannedSeconds ?? 3600;
       const manifests = buildManifests({
         name,
@@ -143,7 +163,7 @@ export async function openK6Operator(
         signal: request.signal,
         hardStop: hardStop.signal,
       });
-      if (cleanup === 'true') await deletePublisherContent(request.env, log);
+      if (cleanup === 'true') await deletePublisherContent(request.env, prepared, log);
       const failedRunner = outcome.runners.find(
         (r) => r.exitCode !== null && r.exitCode !== 0 && r.exitCode !== 99,
       );

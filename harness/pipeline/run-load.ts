@@ -7,6 +7,8 @@ import { ENGINE_HEALTH_ENV } from '../../engine/health.ts';
 import type { Engine } from '../../engine/index.ts';
 import { baselinePath, loadBaseline } from '../../fixtures/baseline.ts';
 import { formatDuration } from '../../scenarios/lib/durations.ts';
+import { createConnectClient } from '../connect/client.ts';
+import { type ProcessPoller, startProcessPoller, unpolledProcesses } from '../connect/process-poller.ts';
 import { Aggregator } from '../ingest/index.ts';
 import { followChildren } from '../node-metrics/children.ts';
 import { chooseSource, type LabelledProcess, type SourceContext } from '../node-metrics/index.ts';
@@ -135,6 +137,7 @@ async function runAgainst(
         failOnBaseline: options.failOnBaseline,
         flaskContent: target.flaskUrl,
         publishFixtures: options.publishFixtures,
+        createdContent: target.createdContent ?? [],
         nodeMetrics: source.describe(sourceContext),
         ...(options.k6Operator ? { k6Operator: options.k6Operator } : {}),
       },
@@ -150,6 +153,7 @@ async function runAgainst(
   io.log(`node metrics: ${source.describe(sourceContext)}`);
 
   const recorder = source.start(sourceContext);
+  const processPoller = pollProcesses(target);
   const aggregator = new Aggregator();
   const live = aggregator.addSource('live samples');
   const printer = progressPrinter(workload.plan, io.stderr);
@@ -188,6 +192,10 @@ async function runAgainst(
       end.interrupted = true;
       end.stop = stop;
     }
+    const processes = await processPoller.stop();
+    // The sentence may quote the server's answer: never let it carry the key into the record.
+    if (processes.stopped) processes.stopped = scrubText(processes.stopped, secrets);
+    if (processes.stopped) io.log(`processes: ${processes.stopped}`);
     let nodeMetrics: NodeMetrics;
     try {
       nodeMetrics = await recorder.stop();
@@ -211,6 +219,7 @@ async function runAgainst(
         stops: io.stops,
         serverTimings:
           target.kind === 'standin' ? () => fetchStandinTimings(target.url, target.apiKey) : undefined,
+        processes,
       },
       aggregator,
       live,
@@ -219,6 +228,7 @@ async function runAgainst(
     );
   } finally {
     clearTimeout(escalation);
+    await processPoller.stop();
     engineProcess.stop();
     io.stops.off('stop', onStop);
   }
@@ -316,6 +326,20 @@ async function runDistributed(
   } finally {
     hardStopSignal.removeEventListener('abort', onHardStop);
   }
+}
+
+/** Polls Connect's processes of the Flask content once a second for the whole load (processes.json). */
+function pollProcesses(target: Target): ProcessPoller {
+  if (!target.flaskGuid) {
+    const series = unpolledProcesses(
+      '',
+      "The Flask content's GUID is not known (--flask-content gave a URL without one, such as a vanity URL), so Connect's processes were not polled.",
+    );
+    return { stop: async () => series };
+  }
+  // A short timeout: a poll in flight when the load ends delays the record by at most this.
+  const client = createConnectClient({ server: target.url, apiKey: target.apiKey, timeoutMs: 5_000 });
+  return startProcessPoller({ client, guid: target.flaskGuid });
 }
 
 /** The engine's child process (k6 or the embedded engine), so node metrics sample the load

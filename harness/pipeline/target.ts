@@ -27,6 +27,10 @@ export interface Target {
   version?: string;
   /** The Flask API's content URL, ending with `/`. */
   flaskUrl: string;
+  /** The Flask content's GUID, when known (not for a vanity URL given to --flask-content). */
+  flaskGuid?: string;
+  /** GUIDs of the content this run created on the target (the only content `close()` deletes). */
+  createdContent?: string[];
   /** Processes to sample for local node metrics. */
   processes(): LabelledProcess[];
   /** Deletes what the harness published and stops the stand-in; safe to call twice. */
@@ -50,13 +54,18 @@ async function readBundle(path: string): Promise<Buffer> {
   }
 }
 
-/** Creates (or reuses by name), uploads and deploys the Flask fixture; returns its content URL and GUID. */
+/**
+ * Uploads and deploys the Flask fixture to the API key's own content of that name, creating it
+ * when there is none; returns its content URL, GUID and whether this call created it (only what
+ * the run created is deleted afterwards). Another user's item of the same name is never touched.
+ */
 export async function publishFlask(
   client: ConnectClient,
   log: (line: string) => void,
-): Promise<{ guid: string; url: string }> {
+): Promise<{ guid: string; url: string; created: boolean }> {
   const bytes = await readBundle(bundlePaths.flask);
-  const existing = await client.findContentByName(FLASK_NAME);
+  const me = await client.currentUser();
+  const existing = await client.findContentByName(FLASK_NAME, me.guid);
   const content =
     existing ??
     (await client.createContent({
@@ -64,20 +73,39 @@ export async function publishFlask(
       title: 'Flask stock API (performance test)',
       access_type: 'acl',
     }));
-  log(`publishing the Flask fixture to ${content.guid} ...`);
+  log(
+    `publishing the Flask fixture to ${content.guid} (${existing ? `reusing ${me.username}'s content '${FLASK_NAME}'` : 'created for this run'}) ...`,
+  );
   const bundle = await client.uploadBundle(content.guid, bytes);
   const { task_id } = await client.deploy(content.guid, bundle.id);
   await client.waitForTask(task_id, 5 * 60_000);
-  return { guid: content.guid, url: content.content_url ?? `${client.server}/content/${content.guid}/` };
+  return {
+    guid: content.guid,
+    url: content.content_url ?? `${client.server}/content/${content.guid}/`,
+    created: !existing,
+  };
 }
 
-async function flaskUrlOf(client: ConnectClient, flaskContent: string): Promise<string> {
-  if (/^https?:\/\//.test(flaskContent)) return flaskContent.replace(/\/*$/, '/');
+/** The GUID in a content URL `…/content/<guid>/`, or undefined (a vanity URL has none). */
+export function guidOfContentUrl(url: string): string | undefined {
+  return /\/content\/([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\/?$/.exec(
+    url.split(/[?#]/)[0],
+  )?.[1];
+}
+
+async function flaskUrlOf(
+  client: ConnectClient,
+  flaskContent: string,
+): Promise<{ url: string; guid?: string }> {
+  if (/^https?:\/\//.test(flaskContent)) {
+    const url = flaskContent.replace(/\/*$/, '/');
+    return { url, guid: guidOfContentUrl(url) };
+  }
   if (!/^[A-Za-z0-9-]{8,64}$/.test(flaskContent)) {
     throw new PreflightError(`--flask-content must be a content GUID or its URL, got '${flaskContent}'.`);
   }
   const content = await client.getContent(flaskContent);
-  return content.content_url ?? `${client.server}/content/${content.guid}/`;
+  return { url: content.content_url ?? `${client.server}/content/${content.guid}/`, guid: content.guid };
 }
 
 /** Server settings, the key, and one GET of the Flask API; throws PreflightError saying what failed. */
@@ -128,20 +156,25 @@ async function openConnect(server: string, request: TargetRequest): Promise<Targ
     throw new PreflightError((error as Error).message);
   }
   const client = createConnectClient({ server: url, apiKey });
-  // Content the harness publishes and deletes at the end (the publisher's own is cleaned by the script).
+  // Content this run created and deletes at the end (the publisher's own is cleaned by the
+  // script): never content that existed before, nor another user's.
   const publishedByHarness: string[] = [];
   let flaskUrl: string;
+  let flaskGuid: string | undefined;
   if (request.flaskContent) {
-    flaskUrl = await flaskUrlOf(client, request.flaskContent).catch((error: Error) => {
+    const found = await flaskUrlOf(client, request.flaskContent).catch((error: Error) => {
       throw error instanceof PreflightError
         ? error
         : new PreflightError(`The Flask content could not be found: ${error.message}`);
     });
+    flaskUrl = found.url;
+    flaskGuid = found.guid;
   } else if (request.publishFixtures) {
     try {
       const flask = await publishFlask(client, request.log);
-      publishedByHarness.push(flask.guid);
+      if (flask.created) publishedByHarness.push(flask.guid);
       flaskUrl = flask.url;
+      flaskGuid = flask.guid;
     } catch (error) {
       throw new PreflightError(`Publishing the Flask fixture failed: ${(error as Error).message}`);
     }
@@ -166,6 +199,8 @@ async function openConnect(server: string, request: TargetRequest): Promise<Targ
       apiKey,
       version,
       flaskUrl,
+      flaskGuid,
+      createdContent: [...publishedByHarness],
       processes: () => [],
       close,
     };
@@ -196,6 +231,9 @@ async function openStandin(request: TargetRequest): Promise<Target> {
       apiKey,
       version,
       flaskUrl: flask.url,
+      flaskGuid: flask.guid,
+      // The whole stand-in goes away at the end, and with it what the run created.
+      createdContent: flask.created ? [flask.guid] : [],
       processes: (): LabelledProcess[] => [
         { pid: process.pid, label: 'harness' },
         { pid: standin.pid, label: 'stand-in (API and proxy)' },

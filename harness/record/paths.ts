@@ -11,6 +11,7 @@ export const runFiles = {
   analysis: 'analysis.json',
   engineHealth: 'engine-health.ndjson',
   serverTimings: 'server-timings.json',
+  processes: 'processes.json',
   reportHtml: 'report.html',
   reportMarkdown: 'summary.md',
   junit: 'junit.xml',

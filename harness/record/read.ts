@@ -2,10 +2,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RunFile, runFiles, runPath } from './paths.ts';
+import { problemsOfProcesses } from './processes.ts';
 import { parseRunId } from './run-id.ts';
 import type {
   Analysis,
   NodeMetrics,
+  ProcessSeries,
   PublishCycle,
   RunKind,
   RunMeta,
@@ -24,6 +26,8 @@ export interface RunRecord {
   analysis?: Analysis;
   /** Server-side timings (the stand-in's proxy); optional, so not named when absent. */
   serverTimings?: ServerTimings;
+  /** Connect's processes of the Flask content; optional (older runs have none), so not named when absent. */
+  processes?: ProcessSeries;
   /** Sentences about record files that are missing or unreadable (an interrupted or failed run
    *  still has a record; reports name what they cannot show). */
   missing: string[];
@@ -105,6 +109,15 @@ export async function readRun(dir: string): Promise<RunRecord> {
       `${runFiles.serverTimings} is ${server.problem}, so the server-side latency cannot be shown.`,
     );
   }
+  const processes = await readJsonFile(dir, 'processes');
+  const processProblems = processes.problem ? [] : problemsOfProcesses(processes.value);
+  if (processes.problem === 'missing') {
+    // Older runs have no processes.json: nothing to name.
+  } else if (processes.problem || processProblems.length) {
+    record.missing.push(
+      `${runFiles.processes} is ${processes.problem ?? `not a process series (${processProblems.join('; ')})`}, so Connect's process count cannot be shown.`,
+    );
+  } else record.processes = processes.value as ProcessSeries;
   return record;
 }
 

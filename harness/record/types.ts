@@ -10,6 +10,7 @@
 //   node-metrics.json   NodeMetrics        local sampler or CloudWatch
 //   engine-health.ndjson EngineHealthLine  the embedded engine's own CPU and event-loop delay, per second
 //   server-timings.json ServerTimings      server-side latency per second (stand-in proxy or ALB)
+//   processes.json      ProcessSeries      Connect's running processes of the Flask content, per second
 //   analysis.json       Analysis           saturation / steady window / verdicts
 //   report.html, summary.md, junit.xml     the reports
 
@@ -122,6 +123,40 @@ export interface ServerTimings {
   points: Array<{ t: number; count: number; sumMs: number; p95Ms: number | null }>;
   /** Seconds per point (1 for the stand-in, 60 for CloudWatch). */
   periodSeconds: number;
+}
+
+/**
+ * The processes Connect ran for the fetchers' Flask content, polled once a second from
+ * `GET /v1/content/{guid}/jobs` during the load (active app jobs: status 0, no end_time, a
+ * `run_*` tag such as `run_python_api`).
+ */
+export interface ProcessSeries {
+  contentGuid: string;
+  /** The content's max_processes and min_processes; null = not set (the server default applies). */
+  limits: { maxProcesses: number | null; minProcesses: number | null } | null;
+  /** Seconds per point: 1, doubled whenever a long run would hold more than `maxPoints` points. */
+  stepSeconds: number;
+  /** Epoch seconds (bucket start); active app processes: mean and max over the polls in the bucket. */
+  points: Array<{ t: number; active: number; max: number }>;
+  /** Distinct processes (`host:pid`) and hosts seen active, at most 1000 and 100. */
+  processes: string[];
+  hosts: string[];
+  /** Answered polls. */
+  polls: number;
+  /** Set when polling never started or stopped early: one sentence saying why. */
+  stopped: string | null;
+}
+
+/** Figures of the process series over the measured window (steady window, or the saturation level). */
+export interface ProcessFigures {
+  from: number;
+  to: number;
+  meanActive: number;
+  maxActive: number;
+  /** The content's max_processes; null when not set or unknown. */
+  maxProcesses: number | null;
+  /** One sentence, e.g. "Connect ran 3 of 3 allowed Flask processes (max_processes 3) ...". */
+  note: string;
 }
 
 export interface EndpointStats {
@@ -311,6 +346,8 @@ export interface Analysis {
   /** Set when the run measured nothing usable: the sentence saying what is missing. Such a run fails. */
   problem?: string;
   generator?: GeneratorHealth;
+  /** Connect's processes of the Flask content over the measured window (processes.json). */
+  processes?: ProcessFigures;
 }
 
 /** fixtures/baseline.json: its type lives with the file's reader. */

@@ -1,4 +1,4 @@
-// A typed client for the part of the Connect Server API the workload uses (connect-api-facts §1),
+// A typed client for the part of the Connect Server API the workload uses (https://docs.posit.co/connect/api/),
 // on k6's `http.asyncRequest`. Every request carries a low-cardinality `name` tag (k6 then sets the
 // `url` tag to it too), so GUIDs and task ids do not multiply the time series. The API key lives
 // only in this closure: never in tags, names, messages or the returned object.
@@ -20,10 +20,16 @@ export interface TaskResult {
 export interface ConnectClient {
   serverSettings(): Promise<ServerSettings>;
   currentUser(): Promise<User>;
-  /** The content named `name` (owned by `ownerGuid` when given: admins see everyone's), or null. */
-  findContentByName(name: string, ownerGuid?: string): Promise<Content | null>;
-  /** Creates the content; when the name is taken (409, code 26) returns the existing item instead. */
-  createContent(fields: ContentFields & { name: string }, ownerGuid?: string): Promise<Content>;
+  /**
+   * The content named `name` owned by `ownerGuid`, or null. Names are unique per owner only and an
+   * administrator's key lists every user's items, so the owner is sent and checked on the answer.
+   */
+  findContentByName(name: string, ownerGuid: string): Promise<Content | null>;
+  /**
+   * Creates the content (the key's user owns it); when that user already has an item of that name
+   * (409, code 26) returns it instead. Another user's item is never returned.
+   */
+  createContent(fields: ContentFields & { name: string }, ownerGuid: string): Promise<Content>;
   getContent(guid: string): Promise<Content>;
   /** The updated content; null when the server answers 204 without a body. */
   updateContent(guid: string, fields: ContentFields): Promise<Content | null>;
@@ -92,16 +98,17 @@ export function connectClient(server: string, apiKey: string): ConnectClient {
       json({ method: 'GET', path: '/__api__/v1/user', name: 'GET /__api__/v1/user', ok: [200] }),
 
     async findContentByName(name, ownerGuid) {
-      const owner = ownerGuid ? `&owner_guid=${encodeURIComponent(ownerGuid)}` : '';
       const items = await json<Content[]>({
         method: 'GET',
-        path: `/__api__/v1/content?name=${encodeURIComponent(name)}${owner}`,
+        path: `/__api__/v1/content?name=${encodeURIComponent(name)}&owner_guid=${encodeURIComponent(ownerGuid)}`,
         name: 'GET /__api__/v1/content?name={name}',
         ok: [200],
       });
-      return (
-        items.find((item) => item.name === name && (!ownerGuid || item.owner_guid === ownerGuid)) ?? null
-      );
+      if (!Array.isArray(items)) {
+        throw new Error('GET /__api__/v1/content?name={name} answered something that is not a list.');
+      }
+      // A server that ignores owner_guid still lists the others' items: never take one of those.
+      return items.find((item) => item.name === name && item.owner_guid === ownerGuid) ?? null;
     },
 
     async createContent(fields, ownerGuid) {

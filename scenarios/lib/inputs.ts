@@ -26,6 +26,21 @@ export const DEFAULT_PUBLISH_CONTENT_NAME = 'perf-plumber-stock-api';
 export const FIXTURE_FLASK_CONTENT_NAME = 'perf-flask-stock-api';
 export const DEFAULT_PLUMBER_BUNDLE = '../bundles/plumber-stock-api.tar.gz';
 
+/**
+ * Connect's rule for a content name: 3 to 64 letters, digits, '-', '_' or '.'. The newest API
+ * reference (https://docs.posit.co/connect/api/, version 2026.04, the content `name` field)
+ * allows periods besides alphanumerics, hyphens and underscores; the 2023.09 reference allowed
+ * only letters, digits, '-' and '_', so such a server refuses a name with a period (HTTP 400,
+ * code 5).
+ */
+export const CONTENT_NAME = /^[A-Za-z0-9_.-]{3,64}$/;
+
+/** The sentence for a name that breaks Connect's rule, or null when it keeps it. */
+export function contentNameProblem(variable: string, name: string): string | null {
+  if (CONTENT_NAME.test(name)) return null;
+  return `${variable} must be 3 to 64 letters, digits, '-', '_' or '.' (Connect's content name rule; servers documented before periods were allowed, such as 2023.09, refuse '.'), got '${name}'.`;
+}
+
 const HTTP_URL = /^https?:\/\/[^/\s?#]+(\/[^\s?#]*)?$/;
 
 export function readInputs(env: Env): Inputs {
@@ -89,9 +104,8 @@ function readFlask(env: Env, server: string): Inputs['flask'] {
     return { guid };
   }
   if (name) {
-    if (!/^[A-Za-z0-9_.-]{3,64}$/.test(name)) {
-      throw new Error(`FLASK_CONTENT_NAME must be a Connect content name, got '${name}'.`);
-    }
+    const problem = contentNameProblem('FLASK_CONTENT_NAME', name);
+    if (problem) throw new Error(problem);
     return { name };
   }
   throw new Error(
@@ -101,11 +115,8 @@ function readFlask(env: Env, server: string): Inputs['flask'] {
 
 function readContentName(env: Env): string {
   const name = (env.PUBLISH_CONTENT_NAME ?? '').trim() || DEFAULT_PUBLISH_CONTENT_NAME;
-  if (!/^[A-Za-z0-9_.-]{3,64}$/.test(name)) {
-    throw new Error(
-      `PUBLISH_CONTENT_NAME must be 3 to 64 letters, digits, '-', '_' or '.' (Connect's name rule), got '${name}'.`,
-    );
-  }
+  const problem = contentNameProblem('PUBLISH_CONTENT_NAME', name);
+  if (problem) throw new Error(problem);
   return name;
 }
 

@@ -13,6 +13,8 @@
 //
 // Cleanup (PUBLISH_CLEANUP=true) happens once in teardown, not per cycle: deleting each cycle
 // would turn every publish into a first deploy and measure something Posit's test did not.
+// The content is the API key's own item of PUBLISH_CONTENT_NAME: another user's item of that name
+// is never reused, changed or deleted, and teardown deletes it only when this run created it.
 
 import { check } from 'k6';
 import crypto from 'k6/crypto';
@@ -45,8 +47,11 @@ const TASK_WAIT_SECONDS = 1;
 const TASK_TIMEOUT_SECONDS = 900;
 
 const plumberBundle = openBundle(inputs.plumberBundle);
-/** Sent as X-Content-Checksum (MD5 hex, as rsconnect sends it) so Connect rejects a corrupted upload. */
-const plumberChecksum = crypto.md5(plumberBundle, 'hex');
+/**
+ * Sent as X-Content-Checksum so Connect rejects a corrupted upload (HTTP 400, code 104): "the
+ * Base64-encoded MD5 sum of the archive file" (Connect's API reference, upload a bundle).
+ */
+const plumberChecksum = crypto.md5(plumberBundle, 'base64');
 const client = connectClient(inputs.server, inputs.apiKey);
 /** This VU's content, kept across cycles: later cycles redeploy it like a client with a saved deployment. */
 let content: Content | null = null;

@@ -13,6 +13,11 @@ export interface RunData {
   flaskUrl: string;
   /** The API key's user; the publisher looks its content up among this user's items. */
   userGuid: string;
+  /**
+   * The GUID of the user's PUBLISH_CONTENT_NAME item when it existed before the run (null when it
+   * did not): teardown deletes only content this run created. Absent in a prepared run.
+   */
+  publishContentBefore?: string | null;
   connectVersion: string;
   plan: ScalabilityPlan | LoadSoakPlan;
 }
@@ -36,14 +41,22 @@ export async function prepareRun(inputs: Inputs, plan: ScalabilityPlan | LoadSoa
       ? inputs.flask.url
       : await flaskUrlOf(
           inputs,
-          'guid' in inputs.flask ? inputs.flask.guid : await guidByName(inputs, inputs.flask.name),
+          'guid' in inputs.flask ? inputs.flask.guid : await guidByName(inputs, inputs.flask.name, user),
         );
   await probeFlask(flaskUrl, inputs.apiKey);
-  return { flaskUrl, userGuid: user.guid, connectVersion: settings.version ?? 'unknown', plan };
+  const existing = await client.findContentByName(inputs.publishContentName, user.guid);
+  return {
+    flaskUrl,
+    userGuid: user.guid,
+    publishContentBefore: existing?.guid ?? null,
+    connectVersion: settings.version ?? 'unknown',
+    plan,
+  };
 }
 
 /**
- * With PUBLISH_CLEANUP=true, deletes the publisher's content once, after the whole run. A prepared
+ * With PUBLISH_CLEANUP=true, deletes the publisher's content once, after the whole run, when this
+ * run created it: the key's own item, and not the one that was there before setup(). A prepared
  * run leaves that to the harness: every runner's teardown would race the others.
  */
 export async function cleanUp(inputs: Inputs, data: RunData): Promise<void> {
@@ -51,15 +64,26 @@ export async function cleanUp(inputs: Inputs, data: RunData): Promise<void> {
   const client = connectClient(inputs.server, inputs.apiKey);
   const content = await client.findContentByName(inputs.publishContentName, data.userGuid);
   if (!content) return;
+  if (data.publishContentBefore === undefined || content.guid === data.publishContentBefore) {
+    console.log(
+      `PUBLISH_CLEANUP: kept the publisher's content '${content.name}' (${content.guid}): it existed before the run.`,
+    );
+    return;
+  }
   await client.deleteContent(content.guid);
   console.log(`PUBLISH_CLEANUP: deleted the publisher's content '${content.name}' (${content.guid}).`);
 }
 
-async function guidByName(inputs: Inputs, name: string): Promise<string> {
-  const content = await connectClient(inputs.server, inputs.apiKey).findContentByName(name);
+/** The GUID of the key's own content named `name`: another user's item of that name is not taken. */
+async function guidByName(
+  inputs: Inputs,
+  name: string,
+  user: { guid: string; username: string },
+): Promise<string> {
+  const content = await connectClient(inputs.server, inputs.apiKey).findContentByName(name, user.guid);
   if (!content) {
     throw new Error(
-      `No content named '${name}' on ${inputs.server} (FLASK_CONTENT_NAME); deploy the Flask stock API under that name or pass its GUID or URL.`,
+      `No content named '${name}' owned by '${user.username}' (the API key's user) on ${inputs.server} (FLASK_CONTENT_NAME); deploy the Flask stock API under that name with this key, or pass its GUID or URL (FLASK_CONTENT_GUID, FLASK_CONTENT_URL).`,
     );
   }
   return content.guid;

@@ -36,7 +36,7 @@ export function fetchRoute(vu: number, iter: number): FetchRoute {
 }
 
 /**
- * Whether `body` has the shape the route answers with (connect-api-facts §3.2). The history body
+ * Whether `body` has the shape the route answers with (the Flask fixture's routes in fixtures/). The history body
  * is large, so only its first row is parsed: the load generator's CPU belongs to sending requests.
  */
 export function hasExpectedShape(route: FetchRoute, body: string): boolean {

@@ -3,11 +3,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mulberry32 } from '../../fixtures/data/random.ts';
+import { processFigures } from '../../harness/analysis/processes.ts';
 import type {
   Analysis,
   EndpointStats,
   LevelStats,
   NodeMetrics,
+  ProcessSeries,
   PublishCycle,
   RunMeta,
   SeriesPoint,
@@ -22,6 +24,7 @@ export interface RunParts {
   publish?: PublishCycle[];
   nodeMetrics?: NodeMetrics;
   analysis?: Analysis;
+  processes?: ProcessSeries;
 }
 
 export const hostile = '</script><img src=x onerror=alert(1)>';
@@ -235,6 +238,24 @@ function summary(series: TimeSeries, seconds: number, p95Fails = false): Summary
 
 /** 30-minute (by default) soak at a steady VU count after a short ramp, per-second points. */
 /** `connect` makes it a run against a real Connect, comparable with the published baseline. */
+/** Connect's processes of the Flask content: one at first, up to max_processes (3) as the ramp goes on. */
+export function processSeries(seconds: number): ProcessSeries {
+  const points = Array.from({ length: seconds }, (_, s) => {
+    const active = Math.min(3, 1 + Math.floor(s / 40));
+    return { t: start + s, active, max: active };
+  });
+  return {
+    contentGuid: '6f1c1c3e-0000-4000-8000-000000000001',
+    limits: { maxProcesses: 3, minProcesses: null },
+    stepSeconds: 1,
+    points,
+    processes: ['ip-10-0-1-5:101', 'ip-10-0-1-5:102', 'ip-10-0-1-6:201'],
+    hosts: ['ip-10-0-1-5', 'ip-10-0-1-6'],
+    polls: seconds,
+    stopped: null,
+  };
+}
+
 export function soakRun(minutes = 30, verdictOk = true, target: 'standin' | 'connect' = 'standin'): RunParts {
   const seconds = minutes * 60;
   const names = [
@@ -253,7 +274,10 @@ export function soakRun(minutes = 30, verdictOk = true, target: 'standin' | 'con
   const publish = publishCycles(seconds, 40, [3]);
   const rps = verdictOk ? 1650 : 1200;
   const comparable = target === 'connect';
+  const processes = processSeries(seconds);
+  const processesInWindow = processFigures(processes, start + 120, start + seconds, 'the steady window');
   return {
+    processes,
     meta: meta(
       'load-soak',
       seconds,
@@ -267,6 +291,7 @@ export function soakRun(minutes = 30, verdictOk = true, target: 'standin' | 'con
     nodeMetrics: nodeMetrics(seconds, 11, [600, 630]),
     analysis: {
       kind: 'load-soak',
+      ...(processesInWindow ? { processes: processesInWindow } : {}),
       steady: {
         from: start + 120,
         to: start + seconds,
@@ -434,6 +459,7 @@ export async function writeRun(dir: string, parts: RunParts): Promise<string> {
     ['publish.json', parts.publish],
     ['node-metrics.json', parts.nodeMetrics],
     ['analysis.json', parts.analysis],
+    ['processes.json', parts.processes],
   ];
   for (const [name, value] of files) {
     if (value !== undefined) await writeFile(join(dir, name), JSON.stringify(value, null, 2));
