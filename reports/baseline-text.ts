@@ -1,8 +1,8 @@
 // The published baseline in words, for the reports: what Posit measured and the tolerances a
 // run is judged with.
 import { loadBaseline } from '../fixtures/baseline.ts';
-import type { Baseline } from '../harness/record/types.ts';
 import { formatCount, formatMs, formatRate, formatRps } from './format.ts';
+import type { Baseline } from './run-data.ts';
 
 export interface BaselineText {
   figures: string;

@@ -2,7 +2,6 @@
 // with each change coloured by whether it is better or worse for the people running Connect.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunRecord } from '../harness/record/read.ts';
 import { bucketSecondsFor, downsampleSeries } from './downsample.ts';
 import { formatChange, formatCount, formatMs, formatRate, formatRps, formatStepTime } from './format.ts';
 import { type Headline, headlineOf } from './headline.ts';
@@ -10,6 +9,7 @@ import { type ChartSpec, colorAt, elapsedAxis, elapsedPoints } from './html/char
 import { renderPage, renderTemplate } from './html/page.ts';
 import { thresholdsOf } from './results.ts';
 import { runClock } from './run-charts.ts';
+import type { RunRecord } from './run-data.ts';
 import { headerFacts, statusBanner, type Tile } from './run-view.ts';
 import { comparabilityNote, verdictOf, verdictRow } from './verdict.ts';
 

@@ -2,7 +2,7 @@
 // heavy and the charts unreadable. Points are merged into equal time buckets, each statistic
 // the way it can honestly be merged: counts add up, rates are means over the bucket, and
 // tail statistics (p99, max) keep the bucket's worst value so spikes stay visible.
-import type { SeriesPoint } from '../harness/record/types.ts';
+import type { SeriesPoint } from './run-data.ts';
 
 export const maxChartPoints = 600;
 

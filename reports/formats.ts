@@ -1,9 +1,9 @@
 // The run report's formats: each renders a run record to one file of the run folder. A new format
 // is one file exporting a RunReportFormat plus one line in RUN_REPORT_FORMATS.
-import { runFiles } from '../harness/record/paths.ts';
-import type { RunRecord } from '../harness/record/read.ts';
+
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
+import type { RunRecord } from './run-data.ts';
 import { renderRunHtml } from './run-report.ts';
 
 export interface RunReportFormat {
@@ -13,9 +13,9 @@ export interface RunReportFormat {
 }
 
 export const RUN_REPORT_FORMATS = {
-  html: { fileName: runFiles.reportHtml, render: renderRunHtml },
-  markdown: { fileName: runFiles.reportMarkdown, render: renderMarkdown },
-  junit: { fileName: runFiles.junit, render: renderJunit },
+  html: { fileName: 'report.html', render: renderRunHtml },
+  markdown: { fileName: 'summary.md', render: renderMarkdown },
+  junit: { fileName: 'junit.xml', render: renderJunit },
 } as const satisfies Record<string, RunReportFormat>;
 
 export type RunReportFormatName = keyof typeof RUN_REPORT_FORMATS;

@@ -2,8 +2,7 @@
 // has: the analysis (steady window of a load-soak, saturation level of a scalability run), then
 // k6's own summary, then the per-second series. The source is always named next to the figures.
 
-import type { RunRecord } from '../harness/record/read.ts';
-import type { LevelStats, PublishCycle, SummaryExportMetric, TimeSeries } from '../harness/record/types.ts';
+import type { LevelStats, PublishCycle, RunRecord, SummaryExportMetric, TimeSeries } from './run-data.ts';
 
 export interface Headline {
   rps: number | null;

@@ -1,9 +1,9 @@
 // JUnit XML for CI publishers: one testsuite per run, one testcase per threshold, per baseline
 // verdict check, and one for "the run completed", failures carrying measured vs limit.
 
-import type { RunRecord } from '../harness/record/read.ts';
 import { formatNumber } from './format.ts';
 import { thresholdsOf } from './results.ts';
+import type { RunRecord } from './run-data.ts';
 import { runDurationSeconds } from './run-view.ts';
 import { thresholdMeasured } from './threshold-measure.ts';
 import { verdictOf, verdictRow } from './verdict.ts';

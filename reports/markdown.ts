@@ -1,12 +1,12 @@
 // A Markdown summary sized for a GitHub job summary: verdict first, then the figures a reviewer
 // needs. No links (CI artifacts move); file paths are given as text.
 
-import type { RunRecord } from '../harness/record/read.ts';
 import { formatCount, formatMs, formatRate, formatRps } from './format.ts';
 import { headlineOf } from './headline.ts';
 import { markdownCode as code } from './inert.ts';
 import { thresholdsOf } from './results.ts';
 import { runClock } from './run-charts.ts';
+import type { RunRecord } from './run-data.ts';
 import { generatorView, headerFacts, kindNames, processLine } from './run-view.ts';
 import { endpointRows, levelRows } from './tables.ts';
 import { verdictOf } from './verdict.ts';

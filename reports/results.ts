@@ -1,8 +1,7 @@
 // Threshold and check results: from the analysis when it exists, otherwise straight from k6's
 // summary export (where a threshold's `true` means it FAILED — k6's inverted boolean).
 
-import type { RunRecord } from '../harness/record/read.ts';
-import type { SummaryExportGroup, ThresholdResult } from '../harness/record/types.ts';
+import type { RunRecord, SummaryExportGroup, ThresholdResult } from './run-data.ts';
 
 export interface CheckResult {
   name: string;

@@ -1,9 +1,6 @@
 // The charts of one run report, as ChartSpecs on one shared time axis (seconds since the run
 // started), so a latency spike lines up with the CPU chart below it.
-import { albTimings } from '../harness/analysis/server-latency.ts';
-import { uslThroughput } from '../harness/analysis/usl.ts';
-import type { RunRecord } from '../harness/record/read.ts';
-import type { NodeSeries, PublishCycle, ServerTimings, TimeSeries } from '../harness/record/types.ts';
+
 import {
   bucketSecondsFor,
   downsampleSeries,
@@ -22,6 +19,7 @@ import {
   failureColor,
   scaleBytes,
 } from './html/charts.ts';
+import type { NodeSeries, PublishCycle, RunRecord, ServerTimings, TimeSeries } from './run-data.ts';
 
 export interface RunClock {
   /** Epoch seconds of x = 0. */
@@ -163,9 +161,14 @@ function processChart(files: RunRecord, clock: RunClock, bucket: number): ChartS
   };
 }
 
-/** Server timings of the run: the stand-in proxy's file, else the ALB's from the node metrics. */
+/** Server timings of the run, as the harness handed them (the stand-in proxy's, or the ALB's). */
 export function serverTimingsOf(files: RunRecord): ServerTimings | null {
-  return files.serverTimings ?? albTimings(files.nodeMetrics);
+  return files.serverTimings ?? null;
+}
+
+/** The Universal Scalability Law's throughput at n VUs for the fitted parameters the analysis recorded. */
+function uslThroughput(p: { lambda: number; sigma: number; kappa: number }, n: number): number {
+  return (p.lambda * n) / (1 + p.sigma * (n - 1) + p.kappa * n * (n - 1));
 }
 
 /** Client average (fetch scenario), server average and their difference, per bucket of time. */

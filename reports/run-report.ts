@@ -1,8 +1,8 @@
 // The HTML report of one run.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunRecord } from '../harness/record/read.ts';
 import { renderPage, renderTemplate } from './html/page.ts';
+import type { RunRecord } from './run-data.ts';
 import { runView } from './run-view.ts';
 
 const template = join(dirname(fileURLToPath(import.meta.url)), 'templates', 'run.ejs');

@@ -1,7 +1,5 @@
 // Everything the run report shows, formatted and in order; the template only lays it out.
 
-import type { RunRecord } from '../harness/record/read.ts';
-import type { RunMeta } from '../harness/record/types.ts';
 import { type BaselineText, publishedBaselineText } from './baseline-text.ts';
 import {
   formatCount,
@@ -16,6 +14,7 @@ import {
 import { type Headline, headlineOf } from './headline.ts';
 import type { ChartSpec } from './html/charts.ts';
 import { runCharts, runClock } from './run-charts.ts';
+import type { RunMeta, RunRecord } from './run-data.ts';
 import {
   checkRows,
   endpointRows,

@@ -1,7 +1,5 @@
 // Table rows for the run report, already formatted; templates only place them.
 
-import type { RunRecord } from '../harness/record/read.ts';
-import type { PublishCycle } from '../harness/record/types.ts';
 import {
   formatClock,
   formatCount,
@@ -14,6 +12,7 @@ import {
   formatTime,
 } from './format.ts';
 import { checksOf, thresholdsOf } from './results.ts';
+import type { PublishCycle, RunRecord } from './run-data.ts';
 
 export interface EndpointRow {
   name: string;

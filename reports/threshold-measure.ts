@@ -1,6 +1,6 @@
 // What a threshold measured, read back from k6's summary export so a failure can say
 // "measured 612 ms, limit p(95)<500" instead of only "failed".
-import type { SummaryExport } from '../harness/record/types.ts';
+import type { SummaryExport } from './run-data.ts';
 
 const expression = /^\s*([a-z]+(?:\([\d.]+\))?)\s*(<=|>=|===|==|!=|<|>)\s*(-?[\d.]+(?:e[-+]?\d+)?)\s*$/i;
 

@@ -1,9 +1,8 @@
 // The baseline verdict as the reports show it: each check with its unit, the tolerance in
 // words, and a plain statement when the target cannot be compared with Posit's EKS result.
 
-import type { RunRecord } from '../harness/record/read.ts';
-import type { RunMeta, VerdictCheck } from '../harness/record/types.ts';
 import { formatByUnit, formatRate } from './format.ts';
+import type { RunMeta, RunRecord, VerdictCheck } from './run-data.ts';
 
 export interface VerdictRow {
   name: string;

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { HistoryEntry } from '../harness/nightly/history.ts';
 import { renderTrend } from '../harness/nightly/trend.ts';
 import { verdictLines } from '../harness/pipeline/finish-run.ts';
-import { renderCompare, renderRunReports } from '../reports/index.ts';
+import { renderCompare, renderRunReports } from '../harness/reporting/index.ts';
 import { markdownCode, safeHref, terminalText } from '../reports/inert.ts';
 import { launchBrowser } from './helpers/browser.ts';
 import { type RunParts, soakRun, writeRun } from './helpers/run-fixtures.ts';

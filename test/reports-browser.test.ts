@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { renderCompare, renderRunReports } from '../reports/index.ts';
+import { renderCompare, renderRunReports } from '../harness/reporting/index.ts';
 import { assertChartsDrew, launchBrowser, openReport } from './helpers/browser.ts';
 import {
   hostileRun,

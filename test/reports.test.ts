@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SeriesPoint } from '../harness/record/types.ts';
+import { renderCompare, renderRunReports } from '../harness/reporting/index.ts';
 import {
   bucketSecondsFor,
   downsampleSeries,
@@ -15,12 +16,7 @@ import {
 import { formatMs, formatRate, formatRps } from '../reports/format.ts';
 import type { ChartSpec } from '../reports/html/charts.ts';
 import { embedJson } from '../reports/html/page.ts';
-import {
-  RUN_REPORT_FORMATS,
-  type RunReportFormat,
-  renderCompare,
-  renderRunReports,
-} from '../reports/index.ts';
+import { RUN_REPORT_FORMATS, type RunReportFormat } from '../reports/index.ts';
 import { escapeXml } from '../reports/junit.ts';
 import {
   hostile,

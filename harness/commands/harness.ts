@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
         await writeJsonAtomic(runPath(options.runDir, 'nodeMetrics'), nodeMetrics);
         log(`node metrics: ${nodeMetrics.series.length} series fetched again from CloudWatch`);
       }
-      const { renderRunReports } = await import('../../reports/index.ts');
+      const { renderRunReports } = await import('../reporting/index.ts');
       const paths = await renderRunReports(options.runDir);
       log(`report: ${paths.html}\nsummary: ${paths.markdown}\njunit: ${paths.junit}`);
       return EXIT_CODES.ok;
@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       const options = parseCompareOptions(args);
       if (options === 'help') return help(compareHelp);
       const [a, b] = [await readRunMeta(options.runA), await readRunMeta(options.runB)];
-      const { renderCompare } = await import('../../reports/index.ts');
+      const { renderCompare } = await import('../reporting/index.ts');
       const outFile = options.outFile ?? join(dirname(options.runB), `compare-${a.id}-vs-${b.id}.html`);
       log(`comparison: ${await renderCompare(options.runA, options.runB, outFile)}`);
       return EXIT_CODES.ok;

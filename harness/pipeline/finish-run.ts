@@ -3,7 +3,6 @@
 // the exit code. A failure in one of these still leaves run.json with a final status.
 import { existsSync } from 'node:fs';
 import { readHealthFile } from '../../engine/health.ts';
-import { renderRunReports } from '../../reports/index.ts';
 import type { LoadSoakPlan, ScalabilityPlan } from '../../scenarios/lib/profiles.ts';
 import { analyseRun, NdjsonThresholds } from '../analysis/index.ts';
 import { type Aggregator, type IngestResult, ingestFiles } from '../ingest/index.ts';
@@ -22,6 +21,7 @@ import type {
   ThresholdResult,
 } from '../record/types.ts';
 import { writeJsonAtomic } from '../record/write.ts';
+import { renderRunReports } from '../reporting/index.ts';
 import type { StopRequest, StopWatch } from '../stops/index.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 

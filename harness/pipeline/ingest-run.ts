@@ -3,7 +3,6 @@
 import { copyFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { baselinePath, loadBaseline } from '../../fixtures/baseline.ts';
-import { renderRunReports } from '../../reports/index.ts';
 import { terminalText } from '../../reports/inert.ts';
 import { analyseRun, longestHold, NdjsonThresholds } from '../analysis/index.ts';
 import { ingestFiles } from '../ingest/index.ts';
@@ -11,6 +10,7 @@ import { runPath } from '../record/paths.ts';
 import { readRun } from '../record/read.ts';
 import type { RunMeta, SummaryExport } from '../record/types.ts';
 import { createRunFolder, writeJsonAtomic } from '../record/write.ts';
+import { renderRunReports } from '../reporting/index.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { verdictLines } from './finish-run.ts';
 import { gitRevision } from './git.ts';

@@ -4,34 +4,7 @@ import { join } from 'node:path';
 import { type RunFile, runFiles, runPath } from './paths.ts';
 import { problemsOfProcesses } from './processes.ts';
 import { parseRunId } from './run-id.ts';
-import type {
-  Analysis,
-  NodeMetrics,
-  ProcessSeries,
-  PublishCycle,
-  RunKind,
-  RunMeta,
-  ServerTimings,
-  SummaryExport,
-  TimeSeries,
-} from './types.ts';
-
-export interface RunRecord {
-  dir: string;
-  meta: RunMeta;
-  summary?: SummaryExport;
-  timeseries?: TimeSeries;
-  publish?: PublishCycle[];
-  nodeMetrics?: NodeMetrics;
-  analysis?: Analysis;
-  /** Server-side timings (the stand-in's proxy); optional, so not named when absent. */
-  serverTimings?: ServerTimings;
-  /** Connect's processes of the Flask content; optional (older runs have none), so not named when absent. */
-  processes?: ProcessSeries;
-  /** Sentences about record files that are missing or unreadable (an interrupted or failed run
-   *  still has a record; reports name what they cannot show). */
-  missing: string[];
-}
+import type { ProcessSeries, RunKind, RunMeta, RunRecord, ServerTimings } from './types.ts';
 
 /** The files besides run.json, and what a reader loses without each. */
 const optionalFiles = {
