@@ -391,3 +391,27 @@ export interface RunRecord {
    *  still has a record; reports name what they cannot show). */
   missing: string[];
 }
+
+/** regression.json (nightly): today's figures against the history of comparable runs. */
+export interface FigureVerdict {
+  figure: 'rps' | 'avgMs' | 'p95Ms' | 'errorRate';
+  label: string;
+  today: number;
+  median: number;
+  /** Robust standard deviation of the history (1.4826 × MAD). */
+  sigma: number;
+  /** How far the figure may move the bad way before it is a regression (absolute units). */
+  allowed: number;
+  /** Relative change against the median (+ = higher). Null when the median is 0. */
+  change: number | null;
+  regressed: boolean;
+  sentence: string;
+}
+
+export interface RegressionReport {
+  comparableRuns: number;
+  enoughHistory: boolean;
+  regressed: boolean;
+  figures: FigureVerdict[];
+  method: string;
+}

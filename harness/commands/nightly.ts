@@ -164,7 +164,7 @@ export async function nightly(args: NightlyArgs): Promise<number> {
       minRuns: args.minRuns,
     });
     entry.verdicts.regression = regression.enoughHistory ? regression.regressed : null;
-    await writeJsonAtomic(join(record.dir, 'regression.json'), regression);
+    await writeJsonAtomic(runPath(record.dir, 'regression'), regression);
     await store.append(entry);
     console.log(`nightly: run ${entry.runId} appended to ${store.location}`);
     for (const f of regression.figures) console.log(`nightly: ${f.sentence}`);

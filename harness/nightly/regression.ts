@@ -3,9 +3,12 @@
 // than the noise band (k × 1.4826 × MAD, a robust standard deviation) AND by more than a minimum
 // effect size, so a quiet history cannot make a 1 % wobble an alarm and a noisy one cannot hide
 // a collapse forever.
+import type { FigureVerdict, RegressionReport } from '../record/types.ts';
 import type { HistoryEntry } from './history.ts';
 
-export type FigureName = 'rps' | 'avgMs' | 'p95Ms' | 'errorRate';
+export type { FigureVerdict, RegressionReport };
+
+export type FigureName = FigureVerdict['figure'];
 
 export interface RegressionOptions {
   /** How many of the most recent comparable runs to use. */
@@ -30,29 +33,6 @@ export const DEFAULT_REGRESSION_OPTIONS: RegressionOptions = {
   minEffect: { rps: 0.1, avgMs: 0.1, p95Ms: 0.15 },
   minErrorRateRise: 0.005,
 };
-
-export interface FigureVerdict {
-  figure: FigureName;
-  label: string;
-  today: number;
-  median: number;
-  /** Robust standard deviation of the history (1.4826 × MAD). */
-  sigma: number;
-  /** How far the figure may move the bad way before it is a regression (absolute units). */
-  allowed: number;
-  /** Relative change against the median (+ = higher). Null when the median is 0. */
-  change: number | null;
-  regressed: boolean;
-  sentence: string;
-}
-
-export interface RegressionReport {
-  comparableRuns: number;
-  enoughHistory: boolean;
-  regressed: boolean;
-  figures: FigureVerdict[];
-  method: string;
-}
 
 const FIGURES: Array<{ figure: FigureName; label: string; higherIsBetter: boolean; unit: string }> = [
   { figure: 'rps', label: 'throughput', higherIsBetter: true, unit: 'req/s' },

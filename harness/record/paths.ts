@@ -15,6 +15,7 @@ export const runFiles = {
   reportHtml: 'report.html',
   reportMarkdown: 'summary.md',
   junit: 'junit.xml',
+  regression: 'regression.json',
 } as const;
 
 export type RunFile = keyof typeof runFiles;
