@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { ApiError, badParameter } from './api-error.ts';
 
 /** Content settings a publisher may set on create or PATCH (Connect's v1 field names). */
@@ -221,6 +222,11 @@ export function contentFieldsFrom(
   if (typeof fields.service_account_name === 'string' && !dnsSubdomain.test(fields.service_account_name)) {
     throw bad(176, 'The specified service account name is not a valid DNS subdomain.');
   }
+  if (typeof fields.run_as === 'string' && fields.run_as !== ownAccount()) {
+    throw badParameter(
+      `run_as: the stand-in runs every app as its own Unix account (${ownAccount()}) and cannot run as "${fields.run_as}". Leave run_as null.`,
+    );
+  }
   if ('run_as_current_user' in body) {
     if (typeof body.run_as_current_user !== 'boolean')
       throw badParameter('run_as_current_user must be true or false.');
@@ -231,6 +237,15 @@ export function contentFieldsFrom(
   }
   checkPairs({ ...current, ...fields });
   return fields;
+}
+
+/** The Unix account the stand-in (and so every app it starts) runs as. */
+function ownAccount(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
 }
 
 /** Settings that must agree with each other, on the values the content will have. */

@@ -67,6 +67,8 @@ const guidLength = 36;
 export async function startStandin(options: StandinOptions): Promise<Standin> {
   if (!options.apiKey)
     throw new Error('The stand-in needs an API key: pass apiKey (or set CONNECT_API_KEY).');
+  // Before anything is created: a refused user list leaves nothing behind.
+  const users = usersOf(options);
   const log = options.log ?? (() => {});
   const ownDataDir = options.dataDir === undefined;
   const dataDir = ownDataDir ? await mkdtemp(join(tmpdir(), 'connect-standin-')) : resolve(options.dataDir!);
@@ -76,7 +78,6 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
   const store = new Store();
   const tasks = new TaskBoard();
   const deployer = new Deployer(store, tasks, limits, contentDir, log);
-  const users = usersOf(options);
   const upstream = new UpstreamTimings();
 
   const ctx: ApiContext = {

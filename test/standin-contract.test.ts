@@ -76,6 +76,12 @@ describe('refusals of the API reference, with its codes and statuses', () => {
     ['an empty default_image_name', { default_image_name: '' }, 400, 193],
     ['a service account name that is not a DNS subdomain', { service_account_name: 'Not_DNS' }, 400, 176],
     ['run_as_current_user (no PAM login here)', { run_as_current_user: true }, 400, 54],
+    [
+      'run_as another Unix account (apps all run as the stand-in’s)',
+      { run_as: 'no-such-account-xyz' },
+      400,
+      25,
+    ],
     ['a string for default_py_environment_management', { default_py_environment_management: 'yes' }, 400, 25],
     ['a fraction for max_conns_per_process', { max_conns_per_process: 1.5 }, 400, 25],
   ];
@@ -267,6 +273,67 @@ describe('several users', () => {
       await call('GET', `/content/${guid}/`, undefined, { authorization: `Key ${patKey}` }),
       403,
       19,
+    );
+  });
+});
+
+describe('the older API with several users', () => {
+  test('users/current answers per key; applications filter by account_id of their owner and page by start', async () => {
+    const pat = await as(patKey, 'GET', 'users/current');
+    assert.equal(pat.body.username, 'pat');
+    assert.equal(typeof pat.body.id, 'number');
+    const name = uniqueName('legacy-pat');
+    const created = await as(patKey, 'POST', 'applications', { name });
+    assert.equal(created.status, 200, created.text);
+    const mine = await as(
+      patKey,
+      'GET',
+      `applications?filter=account_id:${pat.body.id}&count=100&start=0&cont=`,
+    );
+    assert.ok(mine.body.applications.length >= 1);
+    for (const app of mine.body.applications) assert.equal(app.owner_guid, pat.body.guid);
+    const record = mine.body.applications.find((a: { name: string }) => a.name === name);
+    for (const field of [
+      'id',
+      'name',
+      'title',
+      'url',
+      'build_status',
+      'created_time',
+      'last_deployed_time',
+      'guid',
+    ]) {
+      assert.ok(field in record, `${field} in ${JSON.stringify(record)}`);
+    }
+    assert.equal(record.build_status, 0, 'nothing deployed yet');
+    assert.equal(record.owner_username, 'pat');
+    const admins = await api('GET', `applications?filter=account_id:1&filter=name:${name}`);
+    assert.equal(admins.body.total, 0, 'the administrator owns no application of that name');
+    const first = await api('GET', 'applications?count=1&start=0');
+    const second = await api('GET', 'applications?count=1&start=1');
+    assert.equal(first.body.count, 1);
+    assert.ok(first.body.total >= 2);
+    assert.notEqual(first.body.applications[0].id, second.body.applications[0].id, 'start pages');
+  });
+
+  test('startStandin refuses users it cannot tell apart, with one sentence', async () => {
+    await assert.rejects(
+      startStandin({ apiKey: key, users: [{ username: 'dup', role: 'publisher', apiKey: key }] }),
+      /same API key as another user/,
+    );
+    await assert.rejects(
+      startStandin({
+        apiKey: key,
+        users: [{ username: 'odd', role: 'owner' as 'viewer', apiKey: 'abcdefgh12' }],
+      }),
+      /role of administrator, publisher or viewer/,
+    );
+    await assert.rejects(
+      startStandin({
+        apiKey: key,
+        users: [{ username: 'standin-admin', role: 'viewer', apiKey: 'abcdefgh12' }],
+      }),
+      /given twice/,
     );
   });
 });
