@@ -138,7 +138,14 @@ function wholeParam(
 
 const userRoles: readonly string[] = ['administrator', 'publisher', 'viewer'];
 
-/** `GET /v1/users?prefix=&user_role=&page_number=&page_size=`: one page of `{results, current_page, total}`. */
+const accountStatuses: readonly string[] = ['locked', 'licensed', 'inactive'];
+
+/**
+ * `GET /v1/users?prefix=&user_role=&account_status=&page_number=&page_size=`: one page of
+ * `{results, current_page, total}`. `prefix` matches username, first or last name, ignoring case;
+ * `user_role` and `account_status` take `|`-separated alternatives (posit-sdk-py `users.find`). The
+ * stand-in's users are never locked or inactive, and all count as licensed.
+ */
 async function listUsers(_req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { query }: Params) {
   const pageNumber = wholeParam(query, 'page_number', 1, 1, Number.MAX_SAFE_INTEGER);
   const pageSize = wholeParam(query, 'page_size', 20, 1, 500);
@@ -148,11 +155,22 @@ async function listUsers(_req: IncomingMessage, res: ServerResponse, ctx: ApiCon
     if (!userRoles.includes(role))
       throw new ApiError(400, 112, `The provided user role "${role}" is not recognized.`);
   }
+  const statuses = (query.get('account_status') ?? '').split('|').filter((r) => r !== '');
+  for (const status of statuses) {
+    if (!accountStatuses.includes(status)) {
+      throw new ApiError(
+        400,
+        115,
+        `The provided status "${status}" is not recognized (locked, licensed or inactive).`,
+      );
+    }
+  }
   const matching = ctx.users.filter(
     (u) =>
       (roles.length === 0 || roles.includes(u.user_role)) &&
+      (statuses.length === 0 || statuses.includes('licensed')) &&
       (prefix === '' ||
-        [u.username, u.first_name, u.last_name, u.email].some((f) => f.toLowerCase().startsWith(prefix))),
+        [u.username, u.first_name, u.last_name].some((f) => f.toLowerCase().startsWith(prefix))),
   );
   const since = rfc3339(ctx.startedAt);
   const start = (pageNumber - 1) * pageSize;

@@ -373,6 +373,15 @@ describe('users endpoints', () => {
       prefixed.body.results.map((u: { username: string }) => u.username),
       ['quinn'],
     );
+    const locked = await api('GET', 'v1/users?account_status=locked');
+    assert.equal(locked.body.total, 0, 'no stand-in user is locked');
+    assert.equal((await api('GET', 'v1/users?account_status=locked|licensed')).body.total, 4);
+    assertError(await api('GET', 'v1/users?account_status=gone'), 400, 115);
+    const twoRoles = await api('GET', 'v1/users?user_role=viewer|administrator');
+    assert.deepEqual(
+      twoRoles.body.results.map((u: { username: string }) => u.username),
+      ['standin-admin', 'val'],
+    );
     const viewers = await api('GET', 'v1/users?user_role=viewer');
     assert.deepEqual(
       viewers.body.results.map((u: { username: string }) => u.username),
