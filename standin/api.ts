@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import {
   type ApiContext,
+  canSee,
   contentOf,
   currentUserJson,
   type Handler,
@@ -239,9 +240,7 @@ async function listContent(
   const include = includesOf(query);
   const all = [...ctx.store.content.values()].filter(
     (c) =>
-      (name === null || c.name === name) &&
-      (owner === null || c.owner_guid === owner) &&
-      (user.user_role === 'administrator' || c.owner_guid === user.guid || c.access_type !== 'acl'),
+      (name === null || c.name === name) && (owner === null || c.owner_guid === owner) && canSee(user, c),
   );
   sendJson(
     res,
