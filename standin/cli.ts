@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util';
-import { startStandin } from './index.ts';
+import { type StandinUserOptions, startStandin } from './index.ts';
 
 const usage =
-  'Usage: npm run target -- --port <n> --api-key <key> [--host 127.0.0.1] [--data-dir <folder>]\n' +
-  'Runs the local Posit Connect stand-in in the foreground until Ctrl-C.';
+  'Usage: CONNECT_API_KEY=<key> npm run target -- --port <n> [--host 127.0.0.1] [--data-dir <folder>]\n' +
+  'Runs the local Posit Connect stand-in in the foreground until Ctrl-C.\n' +
+  "CONNECT_API_KEY is the administrator's API key; CONNECT_STANDIN_USERS may add users as JSON:\n" +
+  '  [{"username": "pat", "role": "publisher", "apiKey": "<key>"}]  (role: administrator, publisher or viewer)\n' +
+  'Keys come from the environment only: a key on a command line is visible to every user of the machine.';
 
 function fail(message: string): never {
   console.error(`${message}\n\n${usage}`);
@@ -28,14 +31,31 @@ if (values.help) {
   console.log(usage);
   process.exit(0);
 }
-const apiKey = (values['api-key'] as string | undefined) ?? process.env.CONNECT_API_KEY;
-if (!apiKey) fail('Give the API key clients must send: --api-key <key> (or set CONNECT_API_KEY).');
+if (values['api-key'] !== undefined) {
+  fail('--api-key is not taken: a key on the command line shows in ps. Set CONNECT_API_KEY instead.');
+}
+const apiKey = process.env.CONNECT_API_KEY;
+if (!apiKey) fail("Set CONNECT_API_KEY to the API key clients must send (the stand-in administrator's).");
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   fail(`--port must be a port number, not "${values.port}".`);
 
+let users: StandinUserOptions[] = [];
+const usersJson = process.env.CONNECT_STANDIN_USERS;
+if (usersJson) {
+  try {
+    users = JSON.parse(usersJson);
+  } catch {
+    // The parser's message would quote the text, keys included: say where, not what.
+    fail('CONNECT_STANDIN_USERS is not valid JSON: give an array of {"username", "role", "apiKey"}.');
+  }
+  if (!Array.isArray(users))
+    fail('CONNECT_STANDIN_USERS must be a JSON array of {"username", "role", "apiKey"}.');
+}
+
 const standin = await startStandin({
   apiKey,
+  users,
   port,
   host: values.host as string,
   dataDir: values['data-dir'] as string | undefined,
@@ -44,6 +64,8 @@ const standin = await startStandin({
 
 console.log(`Connect stand-in ready at ${standin.url}`);
 console.log(`Data folder: ${standin.dataDir}`);
+if (users.length > 0)
+  console.log(`Users: standin-admin, ${users.map((u) => `${u.username} (${u.role})`).join(', ')}`);
 
 // With the parent gone, stdout and stderr may lead to a closed pipe: a failed write (EPIPE) must not
 // end the process before it has stopped its apps and removed its data folder.

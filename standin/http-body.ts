@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { ApiError, badBody, badJson } from './api-error.ts';
 
@@ -84,4 +85,63 @@ export async function saveUpload(req: IncomingMessage, dest: string, maxBytes: n
     throw new ApiError(400, 126, `Content-Length said ${declared} bytes but ${size} arrived.`);
   }
   return { size, md5: md5.digest('hex'), sha1: sha1.digest('hex') };
+}
+
+/** What a multipart upload carried besides the archive: its `metadata` field, parsed. */
+export interface MultipartUpload extends SavedUpload {
+  metadata: Record<string, unknown>;
+}
+
+/** Room for the multipart framing and the `metadata` field on top of the archive itself. */
+const multipartExtraBytes = 1024 * 1024;
+
+/**
+ * A `multipart/form-data` bundle upload (what rsconnect-python sends Connect 2025.12 and later when it
+ * has git metadata): an `archive` file field with the tar.gz and an optional `metadata` field holding
+ * a JSON object. The body is kept on disk while it arrives (capped like a plain upload), parsed with
+ * the Fetch API's `formData()`, and the archive alone is written to `dest`.
+ */
+export async function saveMultipartUpload(
+  req: IncomingMessage,
+  dest: string,
+  maxBytes: number,
+): Promise<MultipartUpload> {
+  await saveUpload(req, dest, maxBytes + multipartExtraBytes);
+  let form: FormData;
+  try {
+    form = await new Response(await readFile(dest), {
+      headers: { 'content-type': String(req.headers['content-type']) },
+    }).formData();
+  } catch (err) {
+    throw badBody(`the multipart/form-data body could not be parsed (${(err as Error).message})`);
+  }
+  const archive = form.get('archive');
+  if (archive === null || typeof archive === 'string') {
+    throw badBody('a multipart bundle upload needs the tar.gz as a file field named "archive"');
+  }
+  const bytes = Buffer.from(await archive.arrayBuffer());
+  if (bytes.length > maxBytes) {
+    throw new ApiError(400, 134, `The bundle is larger than the ${maxBytes} byte limit; make it smaller.`);
+  }
+  if (bytes.length === 0) throw new ApiError(400, 125, 'The "archive" field of the upload is empty.');
+  const field = form.get('metadata');
+  let metadata: unknown = {};
+  if (field !== null) {
+    const text = typeof field === 'string' ? field : await field.text();
+    try {
+      metadata = JSON.parse(text);
+    } catch (err) {
+      throw badJson(`the "metadata" field: ${(err as Error).message}`);
+    }
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      throw badBody('the "metadata" field must be a JSON object');
+    }
+  }
+  await writeFile(dest, bytes);
+  return {
+    size: bytes.length,
+    md5: createHash('md5').update(bytes).digest('hex'),
+    sha1: createHash('sha1').update(bytes).digest('hex'),
+    metadata: metadata as Record<string, unknown>,
+  };
 }

@@ -1,10 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ApiContext, handleApi } from './api.ts';
+import { adminGuid, type StandinUser, type UserRole } from './api-context.ts';
 import {
   ApiError,
   badKey,
@@ -21,9 +22,18 @@ import { Store } from './store.ts';
 import { TaskBoard } from './tasks.ts';
 import { UpstreamTimings } from './upstream-timings.ts';
 
-export interface StandinOptions {
-  /** The key clients send as `Authorization: Key <apiKey>`. */
+/** A further user of the stand-in, with the API key its clients send. */
+export interface StandinUserOptions {
+  username: string;
+  role: UserRole;
   apiKey: string;
+}
+
+export interface StandinOptions {
+  /** The key clients send as `Authorization: Key <apiKey>`: the administrator's (username `standin-admin`). */
+  apiKey: string;
+  /** Other users, each with a key of its own (e.g. a publisher owning content of the same name). */
+  users?: StandinUserOptions[];
   /** 0 picks a free port. */
   port?: number;
   host?: string;
@@ -55,7 +65,10 @@ export const upstreamTimingsPath = '/__standin__/upstream-timings';
 const guidLength = 36;
 
 export async function startStandin(options: StandinOptions): Promise<Standin> {
-  if (!options.apiKey) throw new Error('The stand-in needs an API key: pass apiKey (or --api-key).');
+  if (!options.apiKey)
+    throw new Error('The stand-in needs an API key: pass apiKey (or set CONNECT_API_KEY).');
+  // Before anything is created: a refused user list leaves nothing behind.
+  const users = usersOf(options);
   const log = options.log ?? (() => {});
   const ownDataDir = options.dataDir === undefined;
   const dataDir = ownDataDir ? await mkdtemp(join(tmpdir(), 'connect-standin-')) : resolve(options.dataDir!);
@@ -65,7 +78,6 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
   const store = new Store();
   const tasks = new TaskBoard();
   const deployer = new Deployer(store, tasks, limits, contentDir, log);
-  const keyDigest = digest(options.apiKey);
   const upstream = new UpstreamTimings();
 
   const ctx: ApiContext = {
@@ -75,6 +87,7 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     limits,
     url: '',
     startedAt: new Date(),
+    users,
     contentDir,
     ensureContentDir: async (guid) => {
       await mkdir(contentDir(guid), { recursive: true });
@@ -83,11 +96,17 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     removeContentDir: (guid) => rm(contentDir(guid), { recursive: true, force: true }),
   };
 
-  const authenticate = (req: IncomingMessage) => {
+  /** The user whose key the request carries; every key is compared, so timing says nothing of which. */
+  const authenticate = (req: IncomingMessage): StandinUser => {
     const header = req.headers.authorization;
     if (!header) throw missingKey();
     const match = /^Key\s+(\S+)\s*$/.exec(header);
-    if (!match || !timingSafeEqual(digest(match[1]), keyDigest)) throw badKey();
+    if (!match) throw badKey();
+    const sent = digest(match[1]);
+    let found: StandinUser | undefined;
+    for (const u of users) if (timingSafeEqual(sent, u.keyDigest) && !found) found = u;
+    if (!found) throw badKey();
+    return found;
   };
 
   const serveContent = (req: IncomingMessage, res: ServerResponse, url: string) => {
@@ -95,7 +114,13 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     let rest = url.slice(contentPrefix.length + guidLength);
     const content = store.content.get(guid);
     if (!content || (rest !== '' && rest[0] !== '/' && rest[0] !== '?')) throw unknownObject('content', guid);
-    if (content.access_type !== 'all') authenticate(req);
+    // `all`: anyone; `logged_in`: any user's key; `acl`: the owner's (the stand-in keeps no access lists).
+    if (content.access_type !== 'all') {
+      const user = authenticate(req);
+      if (content.access_type === 'acl' && user.guid !== content.owner_guid) {
+        throw new ApiError(403, 19, `You don't have permission to access this item: content ${guid}.`);
+      }
+    }
     let base = `${contentPrefix}${guid}`;
     // A built bundle by id, active or draft: what rsconnect opens after `deploy --draft`.
     const draft = /^\/_bundle(\d+)(?=$|[/?])/.exec(rest);
@@ -116,7 +141,7 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
   };
 
   const serveApi = async (req: IncomingMessage, res: ServerResponse, url: string) => {
-    authenticate(req);
+    const user = authenticate(req);
     const abort = new AbortController();
     res.once('close', () => abort.abort());
     const parsed = new URL(url, 'http://standin');
@@ -127,6 +152,7 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
       parsed.pathname.slice('/__api__/'.length),
       parsed.searchParams,
       abort.signal,
+      user,
     );
   };
 
@@ -176,6 +202,53 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
       return stopping;
     },
   };
+}
+
+const roles: readonly string[] = ['administrator', 'publisher', 'viewer'];
+
+/** The administrator of `apiKey` first, then `users`; refuses a bad entry with one sentence. */
+function usersOf(options: StandinOptions): StandinUser[] {
+  const admin: StandinUser = {
+    guid: adminGuid,
+    id: 1,
+    username: 'standin-admin',
+    email: 'standin-admin@localhost',
+    first_name: 'Stand-in',
+    last_name: 'Administrator',
+    user_role: 'administrator',
+    keyDigest: digest(options.apiKey),
+  };
+  const all = [admin];
+  for (const [i, u] of (options.users ?? []).entries()) {
+    if (typeof u?.username !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(u.username)) {
+      throw new Error(`Stand-in user ${i + 1} needs a username of letters, digits, ".", "-" or "_".`);
+    }
+    if (!roles.includes(u.role)) {
+      throw new Error(`Stand-in user ${u.username} needs a role of administrator, publisher or viewer.`);
+    }
+    if (typeof u.apiKey !== 'string' || u.apiKey.length < 8 || /\s/.test(u.apiKey)) {
+      throw new Error(
+        `Stand-in user ${u.username} needs an API key of at least 8 characters without spaces.`,
+      );
+    }
+    const digested = digest(u.apiKey);
+    if (all.some((o) => o.username === u.username))
+      throw new Error(`Stand-in user ${u.username} is given twice.`);
+    if (all.some((o) => o.keyDigest.equals(digested))) {
+      throw new Error(`Stand-in user ${u.username} has the same API key as another user; give each its own.`);
+    }
+    all.push({
+      guid: randomUUID(),
+      id: all.length + 1,
+      username: u.username,
+      email: `${u.username}@localhost`,
+      first_name: u.username,
+      last_name: '',
+      user_role: u.role,
+      keyDigest: digested,
+    });
+  }
+  return all;
 }
 
 function digest(key: string): Buffer {

@@ -5,13 +5,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiContext, contentOf, type Handler, type Params } from './api-context.ts';
 import { sendJson, unknownObject } from './api-error.ts';
 
-async function listJobs(_req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {
-  const content = contentOf(ctx, ids[0]);
+async function listJobs(_req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids, user }: Params) {
+  const content = contentOf(ctx, ids[0], user);
   sendJson(res, 200, ctx.deployer.jobs.list(content.guid));
 }
 
-async function getJob(_req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids }: Params) {
-  const content = contentOf(ctx, ids[0]);
+async function getJob(_req: IncomingMessage, res: ServerResponse, ctx: ApiContext, { ids, user }: Params) {
+  const content = contentOf(ctx, ids[0], user);
   const job = ctx.deployer.jobs.get(content.guid, ids[1]);
   if (!job) throw unknownObject('job', ids[1]);
   sendJson(res, 200, job);

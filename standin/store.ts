@@ -11,7 +11,24 @@ export interface Bundle {
   sha1: string;
   archive: string;
   manifest: Manifest;
+  /** Where the bundle came from, as a multipart upload's `metadata` field says (git source, etc.). */
+  source: BundleSource;
 }
+
+/** The source fields of a bundle's `metadata` object (all null for a plain tar.gz upload). */
+export interface BundleSource {
+  source: string | null;
+  source_repo: string | null;
+  source_branch: string | null;
+  source_commit: string | null;
+}
+
+export const noSource: BundleSource = {
+  source: null,
+  source_repo: null,
+  source_branch: null,
+  source_commit: null,
+};
 
 /** The stand-in's records, in memory (Connect keeps them in its database). */
 export class Store {
@@ -32,8 +49,9 @@ export class Store {
     return String(this.#lastBundleId);
   }
 
-  byName(name: string): Content | undefined {
-    for (const c of this.content.values()) if (c.name === name) return c;
+  /** Names are unique per owner, as on Connect. */
+  byName(name: string, ownerGuid: string): Content | undefined {
+    for (const c of this.content.values()) if (c.name === name && c.owner_guid === ownerGuid) return c;
     return undefined;
   }
 
@@ -73,10 +91,7 @@ export function bundleJson(b: Bundle, active: boolean): Record<string, unknown> 
     active,
     size: b.size,
     metadata: {
-      source: null,
-      source_repo: null,
-      source_branch: null,
-      source_commit: null,
+      ...b.source,
       archive_md5: b.md5,
       archive_sha1: b.sha1,
     },

@@ -146,10 +146,14 @@ describe('Connect clients against the stand-in', () => {
     assert.equal((await finish(activation.taskId)).code, 0);
     assert.equal((await call('GET', `/content/${guid}/`, undefined, {})).body.label, 'draft');
 
-    // POST /build builds without activating.
+    // POST /build with activate false (rsconnect-python's content_build(activate=False)) builds a draft;
+    // the reference answers build with 200, not deploy's 202.
     const uploaded = await upload(guid, probeApp('built'));
-    const build = await api('POST', `v1/content/${guid}/build`, { bundle_id: uploaded.body.id });
-    assert.equal(build.status, 202);
+    const build = await api('POST', `v1/content/${guid}/build`, {
+      bundle_id: uploaded.body.id,
+      activate: false,
+    });
+    assert.equal(build.status, 200);
     assert.equal((await finish(build.body.task_id)).code, 0);
     assert.equal((await api('GET', `v1/content/${guid}`)).body.bundle_id, activation.bundleId);
     assert.equal(

@@ -11,8 +11,17 @@ test('npm run target runs the stand-in in the foreground and stops cleanly on SI
   const dataDir = await mkdtemp(join(tmpdir(), 'standin-cli-'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'standin/cli.ts', '--port', '0', '--api-key', 'cli-key', '--data-dir', dataDir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    ['--import', 'tsx', 'standin/cli.ts', '--port', '0', '--data-dir', dataDir],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        CONNECT_API_KEY: 'cli-key',
+        CONNECT_STANDIN_USERS: JSON.stringify([
+          { username: 'pat', role: 'publisher', apiKey: 'pat-secret-key' },
+        ]),
+      },
+    },
   );
   try {
     let output = '';
@@ -27,8 +36,14 @@ test('npm run target runs the stand-in in the foreground and stops cleanly on SI
     });
     const res = await fetch(`${url}/__api__/server_settings`, { headers: { authorization: 'Key cli-key' } });
     assert.equal(res.status, 200);
-    assert.match(((await res.json()) as { version: string }).version, /standin/);
-    assert.doesNotMatch(output, /cli-key/, 'the API key is never printed');
+    assert.equal(((await res.json()) as { standin: boolean }).standin, true);
+    const me = await fetch(`${url}/__api__/v1/user`, { headers: { authorization: 'Key pat-secret-key' } });
+    assert.equal(
+      ((await me.json()) as { username: string }).username,
+      'pat',
+      'a user from CONNECT_STANDIN_USERS',
+    );
+    assert.doesNotMatch(output, /cli-key|pat-secret-key/, 'no API key is ever printed');
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     const [code] = await exited;
@@ -49,5 +64,31 @@ test('the CLI explains a missing API key', async () => {
   child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
   const [code] = await once(child, 'exit');
   assert.equal(code, 2);
-  assert.match(stderr, /--api-key/);
+  assert.match(stderr, /Set CONNECT_API_KEY/);
+});
+
+test('the CLI refuses a key on its command line, where ps would show it', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'standin/cli.ts', '--api-key', 'visible-key'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CONNECT_API_KEY: 'env-key' },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 2);
+  assert.match(stderr, /--api-key is not taken/);
+  assert.doesNotMatch(stderr, /visible-key/);
+});
+
+test('the CLI explains bad CONNECT_STANDIN_USERS without echoing it', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'standin/cli.ts', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CONNECT_API_KEY: 'env-key', CONNECT_STANDIN_USERS: '[{"apiKey": "leak-me-not"' },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 2);
+  assert.match(stderr, /CONNECT_STANDIN_USERS is not valid JSON/);
+  assert.doesNotMatch(stderr, /leak-me-not/);
 });

@@ -30,12 +30,22 @@ ok <- rsconnect::deployApp(appDir = Sys.getenv("APP_DIR"), appName = "plumber-rs
 if (!isTRUE(ok)) quit(status = 1)
 `;
 
-/** Runs rsconnect::deployApp() in its own R with its own config folder; the key travels in the environment. */
-function deployWithRsconnect(appDir: string): Promise<{ code: number | null; output: string }> {
+// rsconnect::applications() as users call it: it keeps id, name, (title,) url, build_status,
+// created_time, last_deployed_time and guid of each record and builds a data frame of them.
+const applicationsScript = `
+apps <- rsconnect::applications(account = "standin-admin", server = "standin")
+cat("columns:", paste(names(apps), collapse = ","), "\n")
+for (i in seq_len(nrow(apps))) cat("app:", apps$name[i], apps$guid[i], apps$status[i], "\n")
+`;
+
+const deployWithRsconnect = (appDir: string) => runRsconnect(deployScript, appDir);
+
+/** Runs an rsconnect script in its own R with its own config folder; the key travels in the environment. */
+function runRsconnect(script: string, appDir = ''): Promise<{ code: number | null; output: string }> {
   const home = join(work, 'home');
   mkdirSync(home, { recursive: true });
   return new Promise((resolve) => {
-    const child = spawn('Rscript', ['-e', deployScript], {
+    const child = spawn('Rscript', ['-e', script], {
       cwd: work,
       env: {
         PATH: process.env.PATH,
@@ -93,4 +103,10 @@ test("R's rsconnect deploys the Plumber fixture with deployApp(), and the API an
   assert.equal(again.body.total, 1);
   assert.notEqual(again.body.applications[0].bundle_id, app.bundle_id);
   assert.equal((await call('GET', `/content/${app.guid}/volatility?ticker=MSFT`)).status, 200);
+
+  // applications() lists it: every field it reads is in the older API's records.
+  const listedByR = await runRsconnect(applicationsScript);
+  assert.equal(listedByR.code, 0, listedByR.output);
+  assert.match(listedByR.output, /columns: .*\bstatus\b.*\bguid\b/);
+  assert.match(listedByR.output, new RegExp(`app: plumber-rsconnect ${app.guid} 2 `));
 });

@@ -156,7 +156,7 @@ describe('Connect stand-in', () => {
     assertError(await api('POST', 'v1/content', { name: 'x'.repeat(65) }), 400, 5);
     assertError(await api('POST', 'v1/content', { name: 'good-name', title: 'ab' }), 400, 122);
     assertError(await api('POST', 'v1/content', { name: 'good-name', access_type: 'everyone' }), 400, 117);
-    assertError(await api('POST', 'v1/content', { name: 'good-name', max_processes: -1 }), 400, 25);
+    assertError(await api('POST', 'v1/content', { name: 'good-name', max_processes: -1 }), 400, 192);
     const taken = uniqueName('taken');
     const holder = await createContent(taken);
     assertError(await api('POST', 'v1/content', { name: taken }), 409, 26);
@@ -169,7 +169,7 @@ describe('Connect stand-in', () => {
     );
     assert.deepEqual((await api('GET', 'v1/content?name=nobody')).body, []);
 
-    const empty = await createContent(uniqueName('empty.content_1'));
+    const empty = await createContent(uniqueName('empty_content-1'));
     assertError(await api('POST', `v1/content/${empty}/deploy`, {}), 404, 28);
     assertError(await api('POST', `v1/content/${empty}/deploy`, { bundle_id: ['1'] }), 400, 25);
     assertError(await call('GET', `/content/${empty}/`), 404, 28);
@@ -177,6 +177,7 @@ describe('Connect stand-in', () => {
     assertError(await call('POST', `/__api__/v1/content/${empty}/bundles`, ''), 400, 125);
     const wrongSum = await call('POST', `/__api__/v1/content/${empty}/bundles`, flaskBundle, {
       authorization: `Key ${key}`,
+      // Hex is not the Base64 MD5 the reference defines: refused like a wrong sum.
       'x-content-checksum': '0123456789abcdef0123456789abcdef',
     });
     assertError(wrongSum, 400, 104);
@@ -209,7 +210,8 @@ describe('Connect stand-in', () => {
     assertError(await api('GET', `v1/content/${empty}`), 404, 4);
 
     const settings = await api('GET', 'server_settings');
-    assert.match(settings.body.version, /^\d{4}\.\d{1,2}\.\d+-standin$/);
+    assert.match(settings.body.version, /^\d{4}\.\d{1,2}\.\d+$/);
+    assert.equal(settings.body.standin, true, 'the stand-in says what it is in a field of its own');
     const me = await api('GET', 'v1/user');
     assert.ok(['publisher', 'administrator'].includes(me.body.user_role));
   });

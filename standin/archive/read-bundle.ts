@@ -105,9 +105,29 @@ function parse(
     };
     // Headers and padding add a little to the file sizes; a stream far beyond the cap is a gzip bomb.
     const inflateCap = limits.totalBytes + 512 * (limits.entries + 2) + 1024 * 1024;
+    // After the tar's end-of-archive blocks the parser would keep buffering every byte it is given
+    // (each chunk copied onto all before it), so a valid tar followed by gigabytes of zeros would
+    // stall here. Those trailing bytes (tar tools pad with zeros) are counted to the end of the
+    // gzip stream, so the cap still trips, but never handed to the parser.
+    let tarEnded = false;
+    parser.on('eof', () => {
+      tarEnded = true;
+      gunzip.resume();
+    });
     gunzip.on('data', (chunk: Buffer) => {
       inflated += chunk.length;
-      if (inflated > inflateCap) fail(unsafe(`it inflates to more than ${limits.totalBytes} bytes`));
+      if (inflated > inflateCap) {
+        fail(unsafe(`it inflates to more than ${limits.totalBytes} bytes`));
+        return;
+      }
+      if (tarEnded || settled) return;
+      if (!parser.write(chunk)) {
+        gunzip.pause();
+        parser.once('drain', () => gunzip.resume());
+      }
+    });
+    gunzip.on('end', () => {
+      if (!settled) parser.end();
     });
     source.on('error', fail);
     gunzip.on('error', (err) => fail(unsafe(`the gzip stream is damaged or truncated (${err.message})`)));
@@ -138,7 +158,7 @@ function parse(
         fail(err);
       }
     });
-    source.pipe(gunzip).pipe(parser);
+    source.pipe(gunzip);
   });
 }
 

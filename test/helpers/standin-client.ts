@@ -60,10 +60,11 @@ export function clientOf(server: () => Standin) {
     return created.body.guid;
   }
 
-  async function upload(guid: string, archive: Buffer): Promise<Answer> {
-    const md5 = createHash('md5').update(archive).digest('hex');
+  /** Uploads with the checksum Connect's reference defines: the Base64 of the archive's MD5. */
+  async function upload(guid: string, archive: Buffer, apiKey = key): Promise<Answer> {
+    const md5 = createHash('md5').update(archive).digest('base64');
     return call('POST', `/__api__/v1/content/${guid}/bundles`, archive, {
-      authorization: `Key ${key}`,
+      authorization: `Key ${apiKey}`,
       'x-content-checksum': md5,
     });
   }
