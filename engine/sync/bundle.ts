@@ -13,31 +13,27 @@ import { unsupportedModule } from '../loader/unsupported-module.ts';
 import { defaultModuleCache, type RunSettings } from '../run-settings.ts';
 
 /**
- * The k6 modules a synchronous VU can import so far: a facade in ./modules/ where the thread needs
- * its own (blocking calls, the hub), else the async VUs' module itself (pure code: encoding,
- * crypto, html, fs, csv, streams) or the jslib implementation.
+ * The k6 modules whose synchronous VUs' version is not yet the one module of ../modules/ (those
+ * map as ../loader/register.ts MODULES says, with ../modules/module-vu.ts replaced by
+ * ./module-vu.ts): a facade in ./modules/ where the thread needs its own (blocking calls, the hub).
  */
-export const SYNC_MODULES: Readonly<Record<string, string>> = {
-  k6: 'k6.ts',
-  'k6/http': 'http.ts',
-  'k6/metrics': 'metrics.ts',
-  'k6/execution': 'execution.ts',
-  'k6/timers': 'timers.ts',
-  'k6/experimental/timers': 'timers.ts',
-  'k6/encoding': '../../modules/encoding.ts',
-  'k6/crypto': '../../modules/crypto.ts',
-  'k6/data': 'data.ts',
-  'k6/html': '../../modules/html.ts',
-  'k6/secrets': 'secrets.ts',
-  'k6/experimental/webcrypto': '../../modules/webcrypto.ts',
-  'k6/experimental/fs': '../../modules/fs.ts',
-  'k6/experimental/csv': '../../modules/csv.ts',
-  'k6/experimental/streams': '../../modules/streams.ts',
-  'k6/x-engine-jslib': '../../jslib/notice-sync.ts',
-  'k6/x-engine-jslib/k6-utils': '../../jslib/k6-utils.ts',
-  'k6/x-engine-jslib/k6-summary': '../../jslib/k6-summary.ts',
-  'k6/x-engine-jslib/papaparse': '../../jslib/papaparse.ts',
+const SYNC_OWN: Readonly<Record<string, string>> = {
+  'k6/http': './modules/http.ts',
+  'k6/execution': './modules/execution.ts',
+  'k6/secrets': './modules/secrets.ts',
+  'k6/x-engine-jslib': '../jslib/notice-sync.ts',
 };
+
+/** The modules a synchronous VU can import: k6 name → engine file URL. */
+export const SYNC_MODULES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(MODULES)
+    .filter(([name]) => name !== 'k6/x-engine-context')
+    .map(([name, file]) => [name, new URL(SYNC_OWN[name] ?? `../modules/${file}`, import.meta.url).href]),
+);
+
+/** The module every k6 module asks for its VU, and this thread's answer to it. */
+const ASYNC_MODULE_VU = fileURLToPath(new URL('../modules/module-vu.ts', import.meta.url));
+const SYNC_MODULE_VU = fileURLToPath(new URL('./module-vu.ts', import.meta.url));
 
 export interface SyncBundle {
   /** The thread's entry module. */
@@ -49,7 +45,6 @@ export interface SyncBundle {
 const isRemote = (s: string) => /^https?:\/\//i.test(s);
 
 function k6Modules(moduleCache: string): Plugin {
-  const dir = new URL('./modules/', import.meta.url);
   return {
     name: 'k6-sync-modules',
     setup(build) {
@@ -62,8 +57,13 @@ function k6Modules(moduleCache: string): Plugin {
               : unsupportedModule(args.path, Object.keys(SYNC_MODULES));
           return { errors: [{ text }] };
         }
-        return { path: new URL(file, dir).pathname };
+        return { path: fileURLToPath(file) };
       });
+      build.onResolve({ filter: /module-vu\.ts$/ }, (args) =>
+        args.resolveDir && resolve(args.resolveDir, args.path) === ASYNC_MODULE_VU
+          ? { path: SYNC_MODULE_VU }
+          : undefined,
+      );
       build.onResolve({ filter: /.*/ }, (args) => {
         if (isRemote(args.path)) return { path: args.path, namespace: 'remote' };
         if (args.namespace === 'remote')
