@@ -6,9 +6,10 @@
 // sends the socket elsewhere: a `hosts` address, or a proxy (CONNECT for https://).
 
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { createRequire } from 'node:module';
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { buildConnector, Client } from 'undici';
+import type { buildConnector, Client } from 'undici';
 import { BlacklistedIPError, BlockedHostnameError, ProxyConnectError } from './errors.ts';
 import type { Route } from './route.ts';
 
@@ -35,6 +36,14 @@ export interface InFlight {
   readonly deadline: number;
   cancel(err: Error): void;
   timeoutError(): Error;
+}
+
+type Undici = { buildConnector: typeof buildConnector; Client: typeof Client };
+let undici: Undici | null = null;
+/** undici, loaded with the first connection: a test that sends no request does not pay its start-up (≈20 MB). */
+function loadUndici(): Undici {
+  undici ??= createRequire(import.meta.url)('undici') as Undici;
+  return undici;
 }
 
 export class Connection {
@@ -65,6 +74,7 @@ export class Connection {
     this.absoluteForm = route?.absoluteForm === true;
     this.proxyAuthorization = route?.absoluteForm ? route.proxyAuthorization : '';
     this.reset = reset;
+    const { buildConnector, Client } = loadUndici();
     const base = buildConnector({
       rejectUnauthorized: options.rejectUnauthorized,
       ca: options.ca,

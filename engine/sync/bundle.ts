@@ -10,6 +10,7 @@ import type { Plugin } from 'esbuild';
 import { MODULES } from '../loader/register.ts';
 import { remoteSource } from '../loader/remote.ts';
 import { unsupportedModule } from '../loader/unsupported-module.ts';
+import { ownFile } from '../own-file.ts';
 import { defaultModuleCache, type RunSettings } from '../run-settings.ts';
 
 /**
@@ -28,12 +29,12 @@ const SYNC_OWN: Readonly<Record<string, string>> = {
 export const SYNC_MODULES: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(MODULES)
     .filter(([name]) => name !== 'k6/x-engine-context')
-    .map(([name, file]) => [name, new URL(SYNC_OWN[name] ?? `../modules/${file}`, import.meta.url).href]),
+    .map(([name, file]) => [name, ownFile(SYNC_OWN[name] ?? `../modules/${file}`, import.meta.url).href]),
 );
 
 /** The module every k6 module asks for its VU, and this thread's answer to it. */
-const ASYNC_MODULE_VU = fileURLToPath(new URL('../modules/module-vu.ts', import.meta.url));
-const SYNC_MODULE_VU = fileURLToPath(new URL('./module-vu.ts', import.meta.url));
+const ASYNC_MODULE_VU = fileURLToPath(ownFile('../modules/module-vu.ts', import.meta.url));
+const SYNC_MODULE_VU = fileURLToPath(ownFile('./module-vu.ts', import.meta.url));
 
 export interface SyncBundle {
   /** The thread's entry module. */
@@ -59,7 +60,7 @@ function k6Modules(moduleCache: string): Plugin {
         }
         return { path: fileURLToPath(file) };
       });
-      build.onResolve({ filter: /module-vu\.ts$/ }, (args) =>
+      build.onResolve({ filter: /module-vu\.(ts|mjs)$/ }, (args) =>
         args.resolveDir && resolve(args.resolveDir, args.path) === ASYNC_MODULE_VU
           ? { path: SYNC_MODULE_VU }
           : undefined,
@@ -89,12 +90,15 @@ function engineLocations(): Plugin {
   return {
     name: 'engine-import-meta-url',
     setup(build) {
-      build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      build.onLoad({ filter: /\.(ts|mjs)$/ }, async (args) => {
         if (!args.path.startsWith(ENGINE_DIR)) return undefined;
         const source = await readFile(args.path, 'utf8');
         if (!source.includes('import.meta.url')) return undefined;
         const url = JSON.stringify(pathToFileURL(args.path).href);
-        return { contents: source.replaceAll('import.meta.url', url), loader: 'ts' };
+        return {
+          contents: source.replaceAll('import.meta.url', url),
+          loader: args.path.endsWith('.ts') ? 'ts' : 'js',
+        };
       });
     },
   };
@@ -114,7 +118,10 @@ export async function buildSyncBundle(
   const outdir = syncBundleDir(runId);
   await mkdir(outdir, { recursive: true });
   const result = await build({
-    entryPoints: { 'vu-thread': new URL('./vu-thread.ts', import.meta.url).pathname, script: scriptPath },
+    entryPoints: {
+      'vu-thread': fileURLToPath(ownFile('./vu-thread.ts', import.meta.url)),
+      script: scriptPath,
+    },
     bundle: true,
     splitting: true,
     format: 'esm',
