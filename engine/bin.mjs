@@ -16,12 +16,14 @@ globalThis[Symbol.for('connect-perf-engine.early-signals')] = { early, keep };
 const sources = fileURLToPath(new URL('./', import.meta.url));
 const built = new URL('../dist/engine/cli.mjs', import.meta.url);
 
-/** Whether any file or folder below `dir` changed after `since` (ms). */
+/** Whether any code file (.ts, .mjs) or folder below `dir` changed after `since` (ms). */
 function changedSince(dir, since) {
   if (statSync(dir).mtimeMs > since) return true;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory() ? changedSince(path, since) : statSync(path).mtimeMs > since) return true;
+    if (entry.isDirectory()) {
+      if (changedSince(path, since)) return true;
+    } else if (/\.(ts|mjs)$/.test(entry.name) && statSync(path).mtimeMs > since) return true;
   }
   return false;
 }
