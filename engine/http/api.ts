@@ -1,16 +1,18 @@
 // The `k6/http` module for one VU: the functions scripts call (k6-facts §1.3, §1.4, §3.4). A
 // request is a Call (call.ts) sent hop by hop over the VU's connections (state.ts); each hop's
 // samples are emitted by request-samples.ts.
-import type { VU } from '../vu.ts';
+
 import { batchEntry } from './batch.ts';
 import { FileData } from './body.ts';
 import { type Call, prepareCall, sendNextHop } from './call.ts';
+import { loadUndici } from './connection.ts';
 import { HTTP_CONSTANTS } from './constants.ts';
 import { CookieJar } from './cookies.ts';
 import { checkResponseCallback, ExpectedStatuses, type StatusSpec } from './expected-statuses.ts';
 import type { Params } from './params.ts';
 import { PendingResponse } from './pending.ts';
 import type { Response } from './response.ts';
+import type { HttpVU } from './settings.ts';
 import { stateOf } from './state.ts';
 import { TaggedURL, taggedURL } from './tagged-url.ts';
 
@@ -77,7 +79,8 @@ function limited<T, R>(
   });
 }
 
-export function createHttp(vu: VU) {
+export function createHttp(vu: HttpVU) {
+  loadUndici();
   /** Starts a request; the response (or the error k6 would throw) is handed to resolve/reject. */
   function send(
     method: string,

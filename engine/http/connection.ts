@@ -40,8 +40,11 @@ export interface InFlight {
 
 type Undici = { buildConnector: typeof buildConnector; Client: typeof Client };
 let undici: Undici | null = null;
-/** undici, loaded with the first connection: a test that sends no request does not pay its start-up (≈20 MB). */
-function loadUndici(): Undici {
+/**
+ * undici, loaded when a VU first gets the k6/http module (in the init context, before the test's
+ * clock runs): a script that never imports k6/http does not pay its start-up (≈20 MB).
+ */
+export function loadUndici(): Undici {
   undici ??= createRequire(import.meta.url)('undici') as Undici;
   return undici;
 }

@@ -1,9 +1,9 @@
 // The samples of one request hop, as k6 emits them: http_req_* in k6's order with one timestamp
 // and one tag set, and the tag sets cached per VU (a loop repeats the same request).
 import { RequestSamples } from '../metrics/sample-groups.ts';
-import type { VU } from '../vu.ts';
 import type { Params } from './params.ts';
 import type { HopResult } from './send.ts';
+import type { HttpVU } from './settings.ts';
 import type { HttpState } from './state.ts';
 
 /** Tag sets are shared by all samples of a request and reused across requests with the same values. */
@@ -94,7 +94,7 @@ function buildTags(
 }
 
 export function emitRequestSamples(
-  vu: VU,
+  vu: HttpVU,
   state: HttpState,
   base: Record<string, string>,
   result: HopResult,

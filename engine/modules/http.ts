@@ -1,7 +1,10 @@
 // `import http from 'k6/http'` for one VU.
+import { htmlOf } from '../api/html.ts';
 import { createHttp } from '../http/api.ts';
+import { useHtmlParser } from '../http/response.ts';
 import { vuForModule } from '../registry.ts';
 
+useHtmlParser(htmlOf);
 const http = createHttp(vuForModule(import.meta.url));
 
 export default http;

@@ -4,7 +4,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ModuleVU, SampleTags } from '../api/module-vu.ts';
 import { deepFreeze, sharedArraysOf } from '../api/shared-array.ts';
 import { vuForModule } from '../registry.ts';
-import { InterruptedError, type VU } from '../vu.ts';
+import type { VU } from '../vu.ts';
+import { InterruptedError } from '../vu-errors.ts';
 import { timersOf } from '../vu-timers.ts';
 
 /** The group an async group's code runs in, carried across its awaits. */

@@ -2,7 +2,7 @@
 // control word until the hub has posted the reply; everything else is posted and not waited for.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
-import { InterruptedError } from '../vu.ts';
+import { InterruptedError } from '../vu-errors.ts';
 import {
   ACTIVITY,
   type AsyncReply,

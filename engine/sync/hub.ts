@@ -5,7 +5,8 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { createHttp } from '../http/api.ts';
 import type { Response } from '../http/response.ts';
-import { InterruptedError, type VU } from '../vu.ts';
+import type { VU } from '../vu.ts';
+import { InterruptedError } from '../vu-errors.ts';
 import type { SyncBundle } from './bundle.ts';
 import { HubCalls } from './hub-calls.ts';
 import {

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { formatConsoleArgs } from '../console.ts';
 import { inInitContext } from '../open.ts';
-import { describeError, InterruptedError } from '../vu.ts';
+import { describeError, InterruptedError } from '../vu-errors.ts';
 import { awaitedCallsSettled, connect, interrupted, post, state } from './channel.ts';
 import type { SyncVuInit, ToSyncVu } from './protocol.ts';
 import { cancelTimers, timers, timersIdle } from './timers.ts';
