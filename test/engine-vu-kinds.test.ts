@@ -105,7 +105,9 @@ describe('engine: one k6 API for both kinds of VU', () => {
       assert.equal(durations.length, 2, kind);
       for (const d of durations) {
         assert.equal(d.tags.group, '::g', kind);
-        assert.ok(d.value >= 150, `${kind}: group_duration ${d.value} ms ends before the Promise settles`);
+        // The Promise settles 150 ms after the group began (a timer may fire a fraction early); a
+        // duration taken when the function returned would be about 0.
+        assert.ok(d.value >= 140, `${kind}: group_duration ${d.value} ms ends before the Promise settles`);
       }
     }
   });

@@ -10,6 +10,23 @@ export type ModulePhase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary
 
 export type SampleTags = Record<string, string>;
 
+/** What k6/execution tells of the scenario iteration that runs. */
+export interface ScenarioFacts {
+  name: string;
+  executor: string;
+  startTime: number;
+  iterationInTest: number;
+}
+
+/** k6/execution's `instance` figures. */
+export interface InstanceFigures {
+  iterationsInterrupted: number;
+  iterationsCompleted: number;
+  vusActive: number;
+  vusInitialized: number;
+  currentTestRunDuration: number;
+}
+
 export interface ModuleVU {
   /** Where the VU's code stands: metrics and shared arrays belong to the init context. */
   readonly phase: ModulePhase;
@@ -36,6 +53,29 @@ export interface ModuleVU {
    * asks, then the same read-only elements for every VU.
    */
   sharedArray(name: string, make: () => unknown[]): readonly unknown[];
+  /** k6/secrets: the value of `key` in the secret source `source` (redacted from the test's logs from then on). */
+  secret(source: string, key: string): string;
+  /** The VU's number (`__VU`, exec.vu.idInTest). */
+  readonly id: number;
+  /** Iterations this VU started, 0-based (-1 before the first). */
+  readonly iter: number;
+  readonly iterationInScenario: number;
+  /** The scenario iteration that runs, or null outside one (init, setup, teardown). */
+  scenario(): ScenarioFacts | null;
+  /** The running scenario's progress, 0 to 1. */
+  scenarioProgress(): number;
+  instance(): InstanceFigures;
+  /** exec.vu.tags and exec.vu.metrics.metadata: what is set here tags the VU's samples. */
+  readonly tags: Record<string, string>;
+  readonly metadata: Record<string, string>;
+  /** The test's options (exec.test.options). */
+  readonly options: unknown;
+  /** exec.test.abort(): ends the test (exit 108) and interrupts this VU's iteration. */
+  abortTest(message: string): void;
+  /** exec.test.fail(): the test goes on and fails at the end. */
+  failTest(message: string): void;
+  /** The k6/http module as this kind of VU provides it (its functions, classes and constants). */
+  httpModule(): Record<string, unknown>;
 }
 
 /** Extra tags as a script gives them (numbers, booleans) turned into sample tags. */

@@ -200,18 +200,16 @@ function afterHop(call: Call, result: HopResult): Response | null {
   // k6 counts the challenge of a digest exchange as an expected response.
   const expected = callback ? challenge !== null || callback.expects(result.status) : null;
   const name = call.userName ?? masked;
-  emitRequestSamples(
-    vu,
-    state,
-    call.baseTags,
+  emitRequestSamples(vu, state, {
+    base: call.baseTags,
     result,
     method,
     name,
     error,
     errorCode,
     expected,
-    call.params.tags,
-  );
+    userTags: call.params.tags,
+  });
   if (challenge) {
     call.digestAuthorization = digestAuthorization(
       challenge,

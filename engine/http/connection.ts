@@ -222,16 +222,8 @@ function checkedLookup(blacklisted: (ip: string) => string | null) {
   };
 }
 
-interface TlsOptions {
-  rejectUnauthorized: boolean;
-  ca?: string[];
-  cert?: string;
-  key?: string;
-  passphrase?: string;
-  servername?: string;
-  minVersion?: ConnectionOptions['minVersion'];
-  maxVersion?: ConnectionOptions['maxVersion'];
-}
+/** What a TLS connection to the origin takes: the connection's options, with the name to verify. */
+type TlsOptions = ConnectionOptions;
 
 function tlsOf(o: ConnectionOptions): TlsOptions {
   const { rejectUnauthorized, ca, cert, key, passphrase, minVersion, maxVersion } = o;

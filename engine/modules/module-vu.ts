@@ -1,8 +1,12 @@
 // The async VUs' side of ../api/module-vu.ts: a k6 module imported by a VU's copy of the script
 // (`…?__run=R&__vu=N`) finds its VU from its own URL and acts on it directly, in the VU thread.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { htmlOf } from '../api/html.ts';
 import type { ModuleVU, SampleTags } from '../api/module-vu.ts';
+import { readSecret } from '../api/secrets.ts';
 import { deepFreeze, sharedArraysOf } from '../api/shared-array.ts';
+import { createHttp } from '../http/api.ts';
+import { useHtmlParser } from '../http/response.ts';
 import { vuForModule } from '../registry.ts';
 import type { VU } from '../vu.ts';
 import { InterruptedError } from '../vu-errors.ts';
@@ -116,6 +120,42 @@ function forVU(vu: VU): ModuleVU {
       const frozen = deepFreeze(JSON.parse(JSON.stringify(make())) as unknown[]);
       arrays.set(name, frozen);
       return frozen;
+    },
+    secret: (source, key) => readSecret(vu.test, source, key),
+    get id() {
+      return vu.id;
+    },
+    get iter() {
+      return vu.iter;
+    },
+    get iterationInScenario() {
+      return vu.iterationInScenario;
+    },
+    scenario() {
+      const s = vu.scenario;
+      if (!s || vu.phase !== 'iteration') return null;
+      return {
+        name: s.name,
+        executor: s.executor,
+        startTime: s.startTime,
+        iterationInTest: vu.iterationInTest,
+      };
+    },
+    scenarioProgress: () => vu.scenario?.progress() ?? 0,
+    instance: () => vu.test.instanceStats(),
+    tags: vu.tags,
+    metadata: vu.metadata,
+    get options() {
+      return vu.test.options;
+    },
+    abortTest(message) {
+      vu.test.abort(message);
+      vu.interrupt();
+    },
+    failTest: (message) => vu.test.markFailed(message),
+    httpModule() {
+      useHtmlParser(htmlOf);
+      return createHttp(vu);
     },
   };
 }

@@ -14,14 +14,10 @@ import { ownFile } from '../own-file.ts';
 import { defaultModuleCache, type RunSettings } from '../run-settings.ts';
 
 /**
- * The k6 modules whose synchronous VUs' version is not yet the one module of ../modules/ (those
- * map as ../loader/register.ts MODULES says, with ../modules/module-vu.ts replaced by
- * ./module-vu.ts): a facade in ./modules/ where the thread needs its own (blocking calls, the hub).
+ * The k6 modules map as ../loader/register.ts MODULES says, with ../modules/module-vu.ts replaced
+ * by ./module-vu.ts (what a module asks of a synchronous VU). Only the jslib notice differs here.
  */
 const SYNC_OWN: Readonly<Record<string, string>> = {
-  'k6/http': './modules/http.ts',
-  'k6/execution': './modules/execution.ts',
-  'k6/secrets': './modules/secrets.ts',
   'k6/x-engine-jslib': '../jslib/notice-sync.ts',
 };
 

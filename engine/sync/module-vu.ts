@@ -4,12 +4,35 @@
 // the hub. The VU's thread bundle (./bundle.ts) puts this file where the modules import
 // ../modules/module-vu.ts.
 
+import { workerData } from 'node:worker_threads';
 import type { ModuleVU } from '../api/module-vu.ts';
 import { encodeSharedArray, sharedArrayView } from '../api/shared-array.ts';
 import { block, currentGroup, groupsTracked, inAsyncGroup, pause, post, state } from './channel.ts';
+import http from './modules/http.ts';
+import type { SyncVuInit } from './protocol.ts';
 import { timers } from './timers.ts';
 
 type SharedArrayReply = { buffer: SharedArrayBuffer } | { make: true };
+
+const init = workerData as SyncVuInit;
+
+/** An object whose writes are mirrored to the hub (exec.vu.tags, exec.vu.metrics.metadata). */
+function mirrored(kind: 'tag' | 'metadata'): Record<string, string> {
+  return new Proxy({} as Record<string, string>, {
+    set(target, key, value) {
+      if (typeof key !== 'string') return false;
+      target[key] = String(value);
+      post({ t: kind, key, value: String(value) });
+      return true;
+    },
+    deleteProperty(target, key) {
+      if (typeof key !== 'string') return false;
+      delete target[key];
+      post({ t: kind, key, value: null });
+      return true;
+    },
+  });
+}
 
 const vu: ModuleVU = {
   get phase() {
@@ -56,6 +79,27 @@ const vu: ModuleVU = {
     block({ op: 'shared-array-made', name, buffer });
     return sharedArrayView(name, buffer);
   },
+  secret: (source, key) => block({ op: 'secret', source, key }) as string,
+  id: init.vuId,
+  get iter() {
+    return state.iter;
+  },
+  get iterationInScenario() {
+    return state.iterationInScenario;
+  },
+  scenario: () => (state.phase === 'iteration' ? state.scenario : null),
+  scenarioProgress: () => block({ op: 'execution', what: 'progress' }) as number,
+  instance: () => block({ op: 'execution', what: 'instance' }) as ReturnType<ModuleVU['instance']>,
+  tags: mirrored('tag'),
+  metadata: mirrored('metadata'),
+  options: init.options,
+  abortTest(message) {
+    block({ op: 'abort', message });
+  },
+  failTest(message) {
+    post({ t: 'fail', message });
+  },
+  httpModule: () => http,
 };
 
 /** This thread's VU, whatever module asks. */
