@@ -16,9 +16,12 @@ globalThis[Symbol.for('connect-perf-engine.early-signals')] = { early, keep };
 const sources = fileURLToPath(new URL('./', import.meta.url));
 const built = new URL('../dist/engine/cli.mjs', import.meta.url);
 
-/** Whether any code file (.ts, .mjs) or folder below `dir` changed after `since` (ms). */
+/**
+ * Whether any code file (.ts, .mjs) below `dir` changed after `since` (ms). Folders do not count:
+ * an editor saving the README replaces a file and touches its folder. A new file is new; a file
+ * moved in place keeps its time, but the import that names it changed.
+ */
 function changedSince(dir, since) {
-  if (statSync(dir).mtimeMs > since) return true;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = `${dir}/${entry.name}`;
     if (entry.isDirectory()) {
