@@ -4,7 +4,6 @@
 
 import { batchEntry } from './batch.ts';
 import { type Call, prepareCall, sendNextHop } from './call.ts';
-import { loadUndici } from './connection.ts';
 import { CookieJar } from './cookies.ts';
 import { checkResponseCallback, type ExpectedStatuses } from './expected-statuses.ts';
 import { httpValues, requestMethods } from './methods.ts';
@@ -79,7 +78,6 @@ function limited<T, R>(
 }
 
 export function createHttp(vu: HttpVU) {
-  loadUndici();
   /** Starts a request; the response (or the error k6 would throw) is handed to resolve/reject. */
   function send(
     method: string,

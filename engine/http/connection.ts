@@ -41,8 +41,9 @@ export interface InFlight {
 type Undici = { buildConnector: typeof buildConnector; Client: typeof Client };
 let undici: Undici | null = null;
 /**
- * undici, loaded when a VU first gets the k6/http module (in the init context, before the test's
- * clock runs): a script that never imports k6/http does not pay its start-up (≈20 MB).
+ * undici, loaded when a script imports k6/http (its module on async VUs, the hub for synchronous
+ * VUs; in the init context, before the test's clock runs), or else with the first connection: a
+ * script that never imports k6/http does not pay its start-up (≈20 MB).
  */
 export function loadUndici(): Undici {
   undici ??= createRequire(import.meta.url)('undici') as Undici;

@@ -6,6 +6,7 @@ import type { ModuleVU, SampleTags } from '../api/module-vu.ts';
 import { readSecret } from '../api/secrets.ts';
 import { deepFreeze, sharedArraysOf } from '../api/shared-array.ts';
 import { createHttp } from '../http/api.ts';
+import { loadUndici } from '../http/connection.ts';
 import { useHtmlParser } from '../http/response.ts';
 import { vuForModule } from '../registry.ts';
 import type { VU } from '../vu.ts';
@@ -154,6 +155,8 @@ function forVU(vu: VU): ModuleVU {
     },
     failTest: (message) => vu.test.markFailed(message),
     httpModule() {
+      // The HTTP client loads with the module, in the init context, before the test's clock runs.
+      loadUndici();
       useHtmlParser(htmlOf);
       return createHttp(vu);
     },

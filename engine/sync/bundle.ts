@@ -37,15 +37,18 @@ export interface SyncBundle {
   entry: URL;
   /** The script's module, imported by the entry once the VU's globals are in place. */
   script: string;
+  /** Whether the script imports k6/http (the hub then loads the HTTP client before the test starts). */
+  usesHttp: boolean;
 }
 
 const isRemote = (s: string) => /^https?:\/\//i.test(s);
 
-function k6Modules(moduleCache: string): Plugin {
+function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
   return {
     name: 'k6-sync-modules',
     setup(build) {
       build.onResolve({ filter: /^k6(\/|$)/ }, (args) => {
+        imported.add(args.path);
         const file = SYNC_MODULES[args.path];
         if (!file) {
           const text =
@@ -113,6 +116,7 @@ export async function buildSyncBundle(
   const { build } = await import('esbuild');
   const outdir = syncBundleDir(runId);
   await mkdir(outdir, { recursive: true });
+  const imported = new Set<string>();
   const result = await build({
     entryPoints: {
       'vu-thread': fileURLToPath(ownFile('./vu-thread.ts', import.meta.url)),
@@ -126,7 +130,7 @@ export async function buildSyncBundle(
     outdir,
     outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
-    plugins: [k6Modules(resolve(settings.moduleCache ?? defaultModuleCache())), engineLocations()],
+    plugins: [k6Modules(resolve(settings.moduleCache ?? defaultModuleCache()), imported), engineLocations()],
   });
   if (result.errors.length > 0) {
     await rm(outdir, { recursive: true, force: true });
@@ -135,5 +139,6 @@ export async function buildSyncBundle(
   return {
     entry: pathToFileURL(join(outdir, 'vu-thread.mjs')),
     script: pathToFileURL(join(outdir, 'script.mjs')).href,
+    usesHttp: imported.has('k6/http'),
   };
 }
