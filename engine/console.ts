@@ -26,3 +26,20 @@ export function logLine(level: string, text: string, source?: string): string {
   const msg = JSON.stringify(text);
   return `time="${time}" level=${level} msg=${msg}${source ? ` source=${source}` : ''}\n`;
 }
+
+export type LogLevel = 'info' | 'warn' | 'error' | 'debug';
+
+/** A VU's `console` (either kind of VU): each call becomes one line of the test's log. */
+export function vuConsole(log: (level: LogLevel, text: string) => void) {
+  const write =
+    (level: LogLevel) =>
+    (...args: unknown[]): void =>
+      log(level, formatConsoleArgs(args));
+  return {
+    log: write('info'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    debug: write('debug'),
+  };
+}

@@ -9,7 +9,28 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { EngineHealthLine } from '../harness/record/types.ts';
+
+/**
+ * One line of the health file. The harness reads the file with its own description of the line
+ * (harness/record/types.ts EngineHealthLine, the same fields): the engine imports nothing outside engine/,
+ * so that it stays usable alone.
+ */
+export interface EngineHealthLine {
+  /** Epoch seconds at the end of the second measured. */
+  t: number;
+  /** CPU time the engine process used in that second, ms (user and system). */
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** Event-loop delay over that second, ms. */
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  eventLoopMeanMs: number;
+  /** Length of the second actually measured, ms (a busy loop stretches it). */
+  elapsedMs: number;
+  rssBytes: number;
+  /** CPUs the engine process may run on. */
+  cpus: number;
+}
 
 /** Environment variable naming the health file; unset, nothing is recorded. */
 export const ENGINE_HEALTH_ENV = 'CONNECT_PERF_ENGINE_HEALTH';

@@ -4,6 +4,7 @@
 // stops answering (VU code that never yields) is terminated when the run is due to end — at
 // duration + gracefulStop, on a stop request, or at setupTimeout/teardownTimeout — and the summary
 // of what was measured is still written (k6-facts §2, §3).
+
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import type { SummaryData, ThresholdsOption } from './metrics/types.ts';
 import { initialVUs, overridesOf, plannedDurationMs, type ScenarioConfig } from './options.ts';
 import { openOutputs } from './outputs/index.ts';
 import type { Output } from './outputs/output.ts';
+import { BUILT, ownFile } from './own-file.ts';
 import { type Progress, progressLine, RecentRate } from './progress.ts';
 import type { RunOptions, RunResult, StopMode } from './run-options.ts';
 import { SampleSink } from './samples.ts';
@@ -34,7 +36,10 @@ import {
   type WorkerInit,
 } from './worker/protocol.ts';
 
-const WORKER_ENTRY = new URL('./worker/boot.mjs', import.meta.url);
+// From the sources the VU thread first registers the TypeScript loader (boot.mjs); the build is plain JavaScript.
+const WORKER_ENTRY = BUILT
+  ? ownFile('./worker/main.ts', import.meta.url)
+  : new URL('./worker/boot.mjs', import.meta.url);
 /** A VU thread silent this long after a stop request cannot end any iteration gracefully: all its VUs share one event loop. */
 const STUCK_AFTER_STOP_MS = 3000;
 const STUCK_WHILE_LOADING_MS = 10_000;

@@ -1,39 +1,8 @@
 // What the k6 module facades see of the running test: one object per test run, shared by all VUs.
-import type { Routing } from './http/route.ts';
+import type { HttpSettings } from './http/settings.ts';
 import type { MetricRegistry } from './metrics/registry.ts';
 import type { SampleGroup } from './metrics/sample-groups.ts';
 import type { Sample } from './metrics/types.ts';
-
-/** Settings of the `http` module that come from the script's options. */
-export interface HttpSettings {
-  insecureSkipTLSVerify: boolean;
-  /** PEM CA certificates to trust on top of Node's own (options.tlsCACerts / NODE_EXTRA_CA_CERTS). */
-  ca: string[] | undefined;
-  tlsAuth: Array<{ domains?: string[]; cert: string; key: string; password?: string }>;
-  /** options.tlsVersion as Node's protocol names; undefined: Node's defaults. */
-  tlsMinVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | undefined;
-  tlsMaxVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | undefined;
-  userAgent: string;
-  maxRedirects: number;
-  discardResponseBodies: boolean;
-  throw: boolean;
-  /** `hosts`, the environment's proxy and blockHostnames; null when none is set (requests go as written). */
-  routing: Routing | null;
-  noConnectionReuse: boolean;
-  noVUConnectionReuse: boolean;
-  noCookiesReset: boolean;
-  /** httpDebug: '' off, 'headers', or 'full' (bodies too). */
-  httpDebug: '' | 'headers' | 'full';
-  /** `batch`: how many requests of one http.batch() run at once. */
-  batch: number;
-  /** `batchPerHost`: how many of them to one host (0: no limit, as in k6). */
-  batchPerHost: number;
-  /**
-   * The system tags samples carry (options.systemTags); null for k6's default set. Kept with the
-   * http settings because they come from the same options and requests are their main user.
-   */
-  systemTags: ReadonlySet<string> | null;
-}
 
 export type IterationOutcome = 'completed' | 'interrupted' | 'failed';
 

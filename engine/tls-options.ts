@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { proxyFromEnv, Routing } from './http/route.ts';
-import type { HttpSettings } from './test-context.ts';
+import type { HttpSettings } from './http/settings.ts';
 
 export const ENGINE_VERSION = '0.1.0';
 

@@ -4,16 +4,9 @@
 import { IterationSamples } from './metrics/sample-groups.ts';
 import { parseDuration } from './metrics/time.ts';
 import type { IterationOutcome, ScenarioView, TestContext } from './test-context.ts';
+import { describeError, InterruptedError } from './vu-errors.ts';
 
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
-
-/** Thrown into an iteration's pending sleeps and requests when the iteration is interrupted. */
-export class InterruptedError extends Error {
-  override name = 'InterruptedError';
-  constructor() {
-    super('the iteration was interrupted (gracefulStop or the test stopping)');
-  }
-}
 
 export interface VuBindings {
   setIter(n: number): void;
@@ -299,17 +292,4 @@ export function unawaitedMessage(call: string, why = ''): string {
     'functions as plain (non-async) functions: those run on synchronous VUs, one thread per VU, about 8 MB each, ' +
     'at most 500 VUs. Or run it with the k6 binary (--engine k6).'
   );
-}
-
-/** An exception as one readable line plus its script location. */
-export function describeError(err: unknown): string {
-  if (err instanceof Error) {
-    const where = err.stack
-      ?.split('\n')
-      .slice(1)
-      .find((l) => l.includes('__run=') || !l.includes('/engine/'));
-    const message = `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
-    return where ? `${message} ${where.trim().replace(/\?__run=[^:)]*/, '')}` : message;
-  }
-  return typeof err === 'string' ? err : JSON.stringify(err);
 }

@@ -161,3 +161,89 @@ describe('layout', () => {
     });
   }
 });
+
+/**
+ * Inside engine/, top to bottom: each entry is a folder or a root file of engine/, and may import
+ * only what stands on a lower line (nothing on its own line, nothing above). In import terms the
+ * k6 modules stand above the VU (they ask their VU, api/module-vu.ts) and HTTP below it (it asks
+ * for what http/settings.ts HttpVU names).
+ */
+const ENGINE_FLOORS: string[][] = [
+  ['bin.mjs'],
+  ['cli.ts', 'index.ts'], // the command and the library
+  ['adapters', 'cli-args.ts'],
+  ['run.ts'],
+  ['lifecycle.ts'], // the main thread's side of a run
+  ['worker', 'outputs'], // the VU thread; where samples go
+  ['modules', 'sync'], // the k6 modules scripts import; synchronous VUs
+  ['api', 'run-options.ts'], // the k6 modules' code, written once for both kinds of VU
+  ['run-settings.ts'],
+  ['loader'],
+  ['jslib'],
+  ['executors', 'registry.ts', 'vu-timers.ts'],
+  ['vu.ts'], // one VU
+  ['options.ts', 'test-context.ts', 'tls-options.ts'],
+  ['http', 'limits.ts', 'progress.ts', 'samples.ts', 'summary'],
+  [
+    'console.ts',
+    'exit-codes.ts',
+    'health.ts',
+    'log-sink.ts',
+    'metrics',
+    'open.ts',
+    'own-file.ts',
+    'vu-errors.ts',
+  ],
+];
+const engineFloor = new Map(ENGINE_FLOORS.flatMap((units, i) => units.map((u) => [u, i] as const)));
+/** engine/a/b/c.ts → its folder (or root file) `depth` levels below engine/: depth 1 → 'a', 2 → 'a/b'. */
+const unitAt = (file: string, depth: number) =>
+  file
+    .split('/')
+    .slice(1, depth + 1)
+    .join('/');
+
+/** The top-level folder of a repository path. */
+const top = (file: string) => file.split('/')[0];
+
+describe('engine layout', () => {
+  const engineFiles = [...graph.keys()].filter((f) => top(f) === 'engine');
+
+  it('imports nothing outside engine/ (the engine stays usable alone)', () => {
+    const out = engineFiles.flatMap((from) =>
+      (graph.get(from) ?? []).filter((to) => top(to) !== 'engine').map((to) => `${from} → ${to}`),
+    );
+    assert.deepEqual(out, []);
+  });
+
+  it('places every folder and root file of engine/ on a floor, and every import points down', () => {
+    const unplaced = [...new Set(engineFiles.map((f) => unitAt(f, 1)))].filter((u) => !engineFloor.has(u));
+    assert.deepEqual(unplaced, [], 'add these to ENGINE_FLOORS');
+    const bad: string[] = [];
+    for (const from of engineFiles) {
+      for (const to of graph.get(from) ?? []) {
+        if (top(to) !== 'engine') continue;
+        const [a, b] = [unitAt(from, 1), unitAt(to, 1)];
+        if (a === b) continue;
+        if ((engineFloor.get(b) ?? -1) <= (engineFloor.get(a) ?? -1)) bad.push(`${from} → ${to}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  for (const depth of [1, 2, 3]) {
+    it(`has no import cycle between engine's folders ${depth} level${depth > 1 ? 's' : ''} down`, () => {
+      const edges = new Map<string, Set<string>>();
+      for (const from of engineFiles) {
+        for (const to of graph.get(from) ?? []) {
+          if (top(to) !== 'engine') continue;
+          const [a, b] = [unitAt(from, depth), unitAt(to, depth)];
+          if (a === b) continue;
+          if (!edges.has(a)) edges.set(a, new Set());
+          edges.get(a)?.add(b);
+        }
+      }
+      assert.deepEqual(cycles(edges), []);
+    });
+  }
+});

@@ -2,6 +2,7 @@
 // embedding), or as a child process started exactly like the k6 binary (the harness: the load
 // generator alone in its process, stoppable even when VU code never yields).
 import { fileURLToPath } from 'node:url';
+import { BUILT } from '../own-file.ts';
 import { ENGINE_VERSION, runTest } from '../run.ts';
 import { childProcessEngine } from './child-process.ts';
 import type { Engine } from './engine.ts';
@@ -18,6 +19,10 @@ export const nodeEngine: Engine = {
 /** `node engine/bin.mjs run …`: the same command line a user types as `connect-perf-engine run …`. */
 export const nodeChildEngine: Engine = childProcessEngine({
   name: 'node',
-  command: [process.execPath, fileURLToPath(new URL('../bin.mjs', import.meta.url))],
+  // engine/bin.mjs, also from the build (dist/engine/adapters/node.mjs): it picks the build when fresh.
+  command: [
+    process.execPath,
+    fileURLToPath(new URL(BUILT ? '../../../engine/bin.mjs' : '../bin.mjs', import.meta.url)),
+  ],
   version,
 });

@@ -1,39 +1,55 @@
-// The `k6/execution` module: instance, scenario, vu and test (k6-facts §3.3).
-import type { VU } from '../vu.ts';
+// The `k6/execution` module: instance, scenario, vu and test, for both kinds of VU
+// (https://grafana.com/docs/k6/latest/javascript-api/k6-execution/).
+import type { InstanceFigures, ModuleVU } from './module-vu.ts';
 
-export function createExecution(vu: VU) {
-  const outside = (what: string) =>
-    new Error(
-      `exec.${what} is only available while an iteration of a scenario runs, not in init/setup/teardown.`,
-    );
+const INSTANCE_FIGURES: (keyof InstanceFigures)[] = [
+  'iterationsInterrupted',
+  'iterationsCompleted',
+  'vusActive',
+  'vusInitialized',
+  'currentTestRunDuration',
+];
+
+export function createExecution(vu: ModuleVU) {
+  const running = (what: string) => {
+    const facts = vu.scenario();
+    if (!facts) {
+      throw new Error(
+        `exec.scenario.${what} is only available while an iteration of a scenario runs, not in init/setup/teardown.`,
+      );
+    }
+    return facts;
+  };
+  /** Live figures: each read asks the VU, so a named import of `instance` stays current. */
+  const instance = Object.defineProperties(
+    {},
+    Object.fromEntries(
+      INSTANCE_FIGURES.map((name) => [name, { get: () => vu.instance()[name], enumerable: true }]),
+    ),
+  ) as InstanceFigures;
   return {
     get instance() {
-      return vu.test.instanceStats();
+      return instance;
     },
     scenario: {
       get name() {
-        if (!vu.scenario) throw outside('scenario.name');
-        return vu.scenario.name;
+        return running('name').name;
       },
       get executor() {
-        if (!vu.scenario) throw outside('scenario.executor');
-        return vu.scenario.executor;
+        return running('executor').executor;
       },
       get startTime() {
-        if (!vu.scenario) throw outside('scenario.startTime');
-        return vu.scenario.startTime;
+        return running('startTime').startTime;
       },
       get progress() {
-        if (!vu.scenario) throw outside('scenario.progress');
-        return vu.scenario.progress();
+        running('progress');
+        return vu.scenarioProgress();
       },
       get iterationInInstance() {
-        if (!vu.scenario) throw outside('scenario.iterationInInstance');
-        return vu.iterationInTest;
+        return running('iterationInInstance').iterationInTest;
       },
       get iterationInTest() {
-        if (!vu.scenario) throw outside('scenario.iterationInTest');
-        return vu.iterationInTest;
+        return running('iterationInTest').iterationInTest;
       },
     },
     vu: {
@@ -63,15 +79,14 @@ export function createExecution(vu: VU) {
     },
     test: {
       abort(message?: string): never {
-        vu.test.abort(message ?? 'test aborted');
-        vu.interrupt();
+        vu.abortTest(message ?? 'test aborted');
         throw new Error(`test aborted${message ? `: ${message}` : ''}`);
       },
       fail(message?: string): void {
-        vu.test.markFailed(message ?? 'test marked as failed');
+        vu.failTest(message ?? 'test marked as failed');
       },
       get options() {
-        return vu.test.options;
+        return vu.options;
       },
     },
   };

@@ -1,6 +1,9 @@
-// The `k6` module: check, group, sleep, fail, randomSeed (k6-facts §1.3, §3.3).
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { InterruptedError, type VU } from '../vu.ts';
+// The `k6` module: check, group, sleep, fail, randomSeed, written once for both kinds of VU
+// against ./module-vu.ts. What k6 does with them is in its documentation
+// (https://grafana.com/docs/k6/latest/javascript-api/k6/) and in grafana/k6's
+// internal/js/modules/k6/k6.go.
+import type { ModuleVU } from './module-vu.ts';
+import { extraTags } from './module-vu.ts';
 import { seededRandom } from './seeded-random.ts';
 
 const SEPARATOR = '::';
@@ -13,44 +16,33 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
-/** The group an async group's code runs in, carried across its awaits. */
-interface GroupCell {
-  vu: VU;
-  group: string;
+/** Calls `emit` once `promise` settles, and passes its outcome on. */
+function afterSettling<T>(promise: PromiseLike<T>, emit: () => void): Promise<T> {
+  return Promise.resolve(promise).then(
+    (value) => {
+      emit();
+      return value;
+    },
+    (err) => {
+      emit();
+      throw err;
+    },
+  );
 }
 
-// Async context tracking slows every promise on Node 20, so it is switched on only for VUs that
-// run an async group; synchronous code keeps the plain `vu.group` field.
-const groupContext = new AsyncLocalStorage<GroupCell>();
-const tracked = new WeakSet<VU>();
-
-/** Makes `vu.group` read the group of the async group whose code is running, if any. */
-function trackGroupAcrossAwaits(vu: VU): void {
-  if (tracked.has(vu)) return;
-  tracked.add(vu);
-  let base = vu.group;
-  Object.defineProperty(vu, 'group', {
-    configurable: true,
-    enumerable: true,
-    get(): string {
-      const cell = groupContext.getStore();
-      return cell?.vu === vu ? cell.group : base;
-    },
-    set(value: string) {
-      const cell = groupContext.getStore();
-      if (cell?.vu === vu) cell.group = value;
-      else base = value;
-    },
-  });
-}
-
-export function createK6(vu: VU) {
+export function createK6(vu: ModuleVU) {
+  /**
+   * k6 refuses async check functions (an exception in the iteration). A plain function that
+   * returns a Promise would pass in k6 whatever the Promise holds (an object is truthy); that is
+   * refused the same way here, on both kinds of VU, rather than counted as a pass.
+   */
   function check<T>(
     value: T,
     sets: Record<string, ((v: T) => unknown) | unknown>,
     tags?: Record<string, string | number | boolean>,
   ): boolean {
     let all = true;
+    const extra = extraTags(tags);
     for (const [name, test] of Object.entries(sets)) {
       if (isAsync(test)) {
         throw new Error(
@@ -65,90 +57,50 @@ export function createK6(vu: VU) {
       }
       const ok = Boolean(result);
       if (!ok) all = false;
-      const base = vu.sampleTags();
-      const sampleTags: Record<string, string> = { ...base };
-      const system = vu.test.http.systemTags;
-      if (system === null || system.has('check')) sampleTags.check = name;
-      if (tags) for (const [k, v] of Object.entries(tags)) sampleTags[k] = String(v);
-      vu.test.emit({ metric: 'checks', time: Date.now(), value: ok ? 1 : 0, tags: sampleTags });
+      vu.emitCheck(name, ok, extra);
     }
     return all;
   }
 
+  /**
+   * The group's code runs with the group's tag. An async function keeps it across its awaits and
+   * its group_duration runs until the Promise settles; a plain function that returns a Promise
+   * runs as in k6 (what it starts before returning is in the group), its group_duration also
+   * running until that Promise settles. A function that throws still has its group_duration, as
+   * in k6.
+   */
   function group<T>(name: string, fn: () => T): T | Promise<unknown> {
     if (typeof name !== 'string' || name.includes(SEPARATOR)) {
       throw new Error(`group name ${JSON.stringify(name)} is invalid: it must be a string without "::".`);
     }
     if (typeof fn !== 'function') throw new TypeError(`group "${name}" needs a function.`);
-    const parent = vu.group;
-    const path = `${parent}${SEPARATOR}${name}`;
+    const path = `${vu.group}${SEPARATOR}${name}`;
     const start = performance.now();
-    const emitDuration = (tags: Record<string, string>) =>
-      vu.test.emit({ metric: 'group_duration', time: Date.now(), value: performance.now() - start, tags });
+    const emit = () => vu.emitGroupDuration(path, performance.now() - start);
     if (isAsync(fn)) {
-      // As k6 does for async groups: the parent's tags come back as soon as the callback returns,
-      // the group's code keeps the group's tags across its awaits, and group_duration runs until
-      // the returned promise settles.
-      trackGroupAcrossAwaits(vu);
-      const settled = groupContext.run({ vu, group: path }, fn) as Promise<unknown>;
-      const groupTags = () => ({ ...vu.sampleTags(), group: path });
-      return settled.then(
-        (value) => {
-          emitDuration(groupTags());
-          return value;
-        },
-        (err) => {
-          emitDuration(groupTags());
-          throw err;
-        },
-      );
+      let settled: Promise<unknown>;
+      try {
+        settled = vu.inAsyncGroup(path, fn) as Promise<unknown>;
+      } catch (err) {
+        emit();
+        throw err;
+      }
+      return afterSettling(settled, emit);
     }
-    vu.group = path;
     let result: T;
-    let tags: Record<string, string>;
     try {
-      result = fn();
-    } finally {
-      tags = vu.sampleTags();
-      vu.group = parent;
+      result = vu.inGroup(path, fn);
+    } catch (err) {
+      emit();
+      throw err;
     }
-    if (isThenable(result)) {
-      // A plain function that returns a promise: requests it started are tagged with the group
-      // (tags are taken when a request starts); the duration runs until the promise settles.
-      return Promise.resolve(result).then(
-        (value) => {
-          emitDuration(tags);
-          return value;
-        },
-        (err) => {
-          emitDuration(tags);
-          throw err;
-        },
-      );
-    }
-    emitDuration(tags);
+    if (isThenable(result)) return afterSettling(result, emit);
+    emit();
     return result;
   }
 
-  function sleep(seconds: number): Promise<void> {
-    const ms = Math.max(0, Number(seconds) * 1000);
-    return new Promise<void>((resolve, reject) => {
-      if (vu.interrupted) {
-        reject(new InterruptedError());
-        return;
-      }
-      const settle = vu.blocking('sleep()');
-      const done = vu.onInterrupt((err) => {
-        clearTimeout(timer);
-        settle();
-        reject(err);
-      });
-      const timer = setTimeout(() => {
-        done();
-        settle();
-        resolve();
-      }, ms);
-    });
+  function sleep(seconds: number): Promise<void> | void {
+    return vu.sleep(Math.max(0, Number(seconds) * 1000));
   }
 
   function fail(message?: string): never {

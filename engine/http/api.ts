@@ -1,18 +1,18 @@
 // The `k6/http` module for one VU: the functions scripts call (k6-facts §1.3, §1.4, §3.4). A
 // request is a Call (call.ts) sent hop by hop over the VU's connections (state.ts); each hop's
 // samples are emitted by request-samples.ts.
-import type { VU } from '../vu.ts';
+
 import { batchEntry } from './batch.ts';
-import { FileData } from './body.ts';
 import { type Call, prepareCall, sendNextHop } from './call.ts';
-import { HTTP_CONSTANTS } from './constants.ts';
 import { CookieJar } from './cookies.ts';
-import { checkResponseCallback, ExpectedStatuses, type StatusSpec } from './expected-statuses.ts';
+import { checkResponseCallback, type ExpectedStatuses } from './expected-statuses.ts';
+import { httpValues, requestMethods } from './methods.ts';
 import type { Params } from './params.ts';
 import { PendingResponse } from './pending.ts';
 import type { Response } from './response.ts';
+import type { HttpVU } from './settings.ts';
 import { stateOf } from './state.ts';
-import { TaggedURL, taggedURL } from './tagged-url.ts';
+import { TaggedURL } from './tagged-url.ts';
 
 export type { Params } from './params.ts';
 export { closeConnections } from './state.ts';
@@ -77,7 +77,7 @@ function limited<T, R>(
   });
 }
 
-export function createHttp(vu: VU) {
+export function createHttp(vu: HttpVU) {
   /** Starts a request; the response (or the error k6 would throw) is handed to resolve/reject. */
   function send(
     method: string,
@@ -95,63 +95,46 @@ export function createHttp(vu: VU) {
     }
   }
 
+  /** send() as a Promise executor; `settled` runs once the outcome is handed on (`later`: a turn later). */
+  const sending =
+    (
+      method: string,
+      url: unknown,
+      body: unknown,
+      params: Params | undefined,
+      settled: () => void,
+      later: boolean,
+    ) =>
+    (resolve: (r: Response) => void, reject: (err: unknown) => void) => {
+      const done = later ? () => setImmediate(settled) : settled;
+      send(
+        method,
+        url,
+        body,
+        params,
+        (r) => {
+          resolve(r);
+          done();
+        },
+        (e) => {
+          reject(e);
+          done();
+        },
+      );
+    };
   /** A request as k6 scripts see it: a PendingResponse that resolves with the Response itself. */
-  const pending = (call: string, method: string, url: unknown, body: unknown, params: Params | undefined) => {
-    const settle = vu.blocking(call);
-    return new PendingResponse<Response>((resolve, reject) =>
-      send(
-        method,
-        url,
-        body,
-        params,
-        (r) => {
-          settle();
-          resolve(r);
-        },
-        (e) => {
-          settle();
-          reject(e);
-        },
-      ),
-    );
-  };
-  const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> => {
-    const settle = vu.awaitable();
-    // Settled a turn later, so that what the script does with the answer belongs to the iteration.
-    return new Promise<Response>((resolve, reject) =>
-      send(
-        method,
-        url,
-        body,
-        params,
-        (r) => {
-          resolve(r);
-          setImmediate(settle);
-        },
-        (e) => {
-          reject(e);
-          setImmediate(settle);
-        },
-      ),
-    );
-  };
+  const pending = (call: string, method: string, url: unknown, body: unknown, params?: Params) =>
+    new PendingResponse<Response>(sending(method, url, body, params, vu.blocking(call), false));
+  /** http.asyncRequest(): settled a turn later, so that what the script does with the answer belongs to the iteration. */
+  const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> =>
+    new Promise<Response>(sending(method, url, body, params, vu.awaitable(), true));
 
   const http = {
     asyncRequest: (method: string, url: unknown, body?: unknown, params?: Params) =>
       request(method, url, body, params),
     request: (method: string, url: unknown, body?: unknown, params?: Params) =>
       pending('http.request()', method, url, body, params),
-    get: (url: unknown, params?: Params) => pending('http.get()', 'GET', url, null, params),
-    head: (url: unknown, params?: Params) => pending('http.head()', 'HEAD', url, null, params),
-    post: (url: unknown, body?: unknown, params?: Params) =>
-      pending('http.post()', 'POST', url, body, params),
-    put: (url: unknown, body?: unknown, params?: Params) => pending('http.put()', 'PUT', url, body, params),
-    patch: (url: unknown, body?: unknown, params?: Params) =>
-      pending('http.patch()', 'PATCH', url, body, params),
-    del: (url: unknown, body?: unknown, params?: Params) =>
-      pending('http.del()', 'DELETE', url, body, params),
-    options: (url: unknown, body?: unknown, params?: Params) =>
-      pending('http.options()', 'OPTIONS', url, body, params),
+    ...requestMethods(pending),
     batch(requests: unknown[] | Record<string, unknown>): Promise<unknown> {
       const one = (r: unknown): Promise<Response> => {
         const e = batchEntry(r);
@@ -171,16 +154,12 @@ export function createHttp(vu: VU) {
         .then((rs) => Object.fromEntries(rs.map((r, i) => [keys[i], r])))
         .finally(settle);
     },
-    file: (data: string | ArrayBuffer, filename?: string, contentType?: string) =>
-      new FileData(data, filename, contentType),
     cookieJar: () => stateOf(vu).jar,
     CookieJar,
-    expectedStatuses: (...args: StatusSpec[]) => new ExpectedStatuses(args),
     setResponseCallback(callback: ExpectedStatuses | null): void {
       stateOf(vu).callback = checkResponseCallback(callback);
     },
-    url: (strings: TemplateStringsArray, ...values: unknown[]): TaggedURL => taggedURL(strings, values),
-    ...HTTP_CONSTANTS,
+    ...httpValues,
   };
   return http;
 }

@@ -3,7 +3,7 @@
 // response — following redirects, storing cookies and answering a digest challenge on the way.
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { parseDuration } from '../metrics/time.ts';
-import { InterruptedError, type VU } from '../vu.ts';
+import { InterruptedError } from '../vu-errors.ts';
 import { type EncodedBody, encodeBody } from './body.ts';
 import type { CookieJar } from './cookies.ts';
 import { dumpRequest, dumpResponse } from './debug.ts';
@@ -16,6 +16,7 @@ import { emitRequestSamples } from './request-samples.ts';
 import { Response, type ResponseRequest, type ResponseType } from './response.ts';
 import type { ResponseHead } from './response-head.ts';
 import { type HopResult, sendHop, ZERO_TIMINGS } from './send.ts';
+import type { HttpVU } from './settings.ts';
 import { connectionFor, type HttpState, parseURL, stateOf, type Target, targetOf } from './state.ts';
 import { TaggedURL } from './tagged-url.ts';
 
@@ -23,7 +24,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** One call of http.request() & co.: its settings, then one hop per redirect until the response. */
 export interface Call {
-  vu: VU;
+  vu: HttpVU;
   state: HttpState;
   method: string;
   target: Target;
@@ -50,7 +51,7 @@ export interface Call {
 }
 
 export function prepareCall(
-  vu: VU,
+  vu: HttpVU,
   rawMethod: string,
   target: unknown,
   body: unknown,
@@ -199,18 +200,16 @@ function afterHop(call: Call, result: HopResult): Response | null {
   // k6 counts the challenge of a digest exchange as an expected response.
   const expected = callback ? challenge !== null || callback.expects(result.status) : null;
   const name = call.userName ?? masked;
-  emitRequestSamples(
-    vu,
-    state,
-    call.baseTags,
+  emitRequestSamples(vu, state, {
+    base: call.baseTags,
     result,
     method,
     name,
     error,
     errorCode,
     expected,
-    call.params.tags,
-  );
+    userTags: call.params.tags,
+  });
   if (challenge) {
     call.digestAuthorization = digestAuthorization(
       challenge,

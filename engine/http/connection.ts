@@ -6,9 +6,10 @@
 // sends the socket elsewhere: a `hosts` address, or a proxy (CONNECT for https://).
 
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { createRequire } from 'node:module';
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { buildConnector, Client } from 'undici';
+import type { buildConnector, Client } from 'undici';
 import { BlacklistedIPError, BlockedHostnameError, ProxyConnectError } from './errors.ts';
 import type { Route } from './route.ts';
 
@@ -35,6 +36,18 @@ export interface InFlight {
   readonly deadline: number;
   cancel(err: Error): void;
   timeoutError(): Error;
+}
+
+type Undici = { buildConnector: typeof buildConnector; Client: typeof Client };
+let undici: Undici | null = null;
+/**
+ * undici, loaded when a script imports k6/http (its module on async VUs, the hub for synchronous
+ * VUs; in the init context, before the test's clock runs), or else with the first connection: a
+ * script that never imports k6/http does not pay its start-up (≈20 MB).
+ */
+export function loadUndici(): Undici {
+  undici ??= createRequire(import.meta.url)('undici') as Undici;
+  return undici;
 }
 
 export class Connection {
@@ -65,6 +78,7 @@ export class Connection {
     this.absoluteForm = route?.absoluteForm === true;
     this.proxyAuthorization = route?.absoluteForm ? route.proxyAuthorization : '';
     this.reset = reset;
+    const { buildConnector, Client } = loadUndici();
     const base = buildConnector({
       rejectUnauthorized: options.rejectUnauthorized,
       ca: options.ca,
@@ -209,16 +223,8 @@ function checkedLookup(blacklisted: (ip: string) => string | null) {
   };
 }
 
-interface TlsOptions {
-  rejectUnauthorized: boolean;
-  ca?: string[];
-  cert?: string;
-  key?: string;
-  passphrase?: string;
-  servername?: string;
-  minVersion?: ConnectionOptions['minVersion'];
-  maxVersion?: ConnectionOptions['maxVersion'];
-}
+/** What a TLS connection to the origin takes: the connection's options, with the name to verify. */
+type TlsOptions = ConnectionOptions;
 
 function tlsOf(o: ConnectionOptions): TlsOptions {
   const { rejectUnauthorized, ca, cert, key, passphrase, minVersion, maxVersion } = o;

@@ -1,30 +1,35 @@
 // The samples of one request hop, as k6 emits them: http_req_* in k6's order with one timestamp
 // and one tag set, and the tag sets cached per VU (a loop repeats the same request).
 import { RequestSamples } from '../metrics/sample-groups.ts';
-import type { VU } from '../vu.ts';
 import type { Params } from './params.ts';
 import type { HopResult } from './send.ts';
+import type { HttpVU } from './settings.ts';
 import type { HttpState } from './state.ts';
 
 /** Tag sets are shared by all samples of a request and reused across requests with the same values. */
 const TAG_CACHE_SIZE = 256;
 
-function requestTags(
-  state: HttpState,
-  base: Record<string, string>,
-  result: HopResult,
-  method: string,
-  name: string,
-  error: string,
-  errorCode: number,
-  expected: boolean | null,
-  userTags: Params['tags'],
-): Record<string, string> {
+/** What one hop's samples are tagged with. */
+export interface Hop {
+  /** The VU's tags when the request was made. */
+  base: Record<string, string>;
+  result: HopResult;
+  method: string;
+  /** The url/name tag (the URL, masked, or the name the script gave). */
+  name: string;
+  error: string;
+  errorCode: number;
+  /** expected_response; null when no response callback applies. */
+  expected: boolean | null;
+  userTags: Params['tags'];
+}
+
+function requestTags(state: HttpState, hop: Hop): Record<string, string> {
+  const { base, result, method, name, error, expected, userTags } = hop;
   const status = result.status;
   const tlsVersion = result.tlsVersion;
   const system = state.systemTags;
-  if (system !== null)
-    return buildTags(system, base, result, method, name, error, errorCode, expected, userTags);
+  if (system !== null) return buildTags(system, hop);
   let key = '';
   if (!userTags && !error) {
     const last = state.lastTags;
@@ -51,7 +56,7 @@ function requestTags(
       state.tagCache.clear();
     }
   }
-  const tags = buildTags(null, base, result, method, name, error, errorCode, expected, userTags);
+  const tags = buildTags(null, hop);
   if (key) {
     if (state.tagCache.size >= TAG_CACHE_SIZE) state.tagCache.clear();
     state.tagCache.set(key, tags);
@@ -65,17 +70,8 @@ function requestTags(
  * chooses (`ip` among them if asked for). Sets of chosen tags are not cached: a test that narrows
  * its tags is rarely one that measures the engine's own speed.
  */
-function buildTags(
-  system: ReadonlySet<string> | null,
-  base: Record<string, string>,
-  result: HopResult,
-  method: string,
-  name: string,
-  error: string,
-  errorCode: number,
-  expected: boolean | null,
-  userTags: Params['tags'],
-): Record<string, string> {
+function buildTags(system: ReadonlySet<string> | null, hop: Hop): Record<string, string> {
+  const { base, result, method, name, error, errorCode, expected, userTags } = hop;
   const has = (tag: string) => (system === null ? tag !== 'ip' : system.has(tag));
   const tags: Record<string, string> = { ...base };
   const status = result.status;
@@ -93,19 +89,9 @@ function buildTags(
   return tags;
 }
 
-export function emitRequestSamples(
-  vu: VU,
-  state: HttpState,
-  base: Record<string, string>,
-  result: HopResult,
-  method: string,
-  name: string,
-  error: string,
-  errorCode: number,
-  expected: boolean | null,
-  userTags: Params['tags'],
-): void {
-  const tags = requestTags(state, base, result, method, name, error, errorCode, expected, userTags);
+export function emitRequestSamples(vu: HttpVU, state: HttpState, hop: Hop): void {
+  const { result, expected } = hop;
+  const tags = requestTags(state, hop);
   const failed = expected === null ? -1 : expected ? 0 : 1;
   vu.test.emit(new RequestSamples(result.endTime, tags, result.timings, failed));
   vu.test.countRequest(expected === false || result.status === 0);

@@ -1,7 +1,6 @@
 // k6's Response object. Headers, body text and cookies are decoded on first use: most load-test
 // iterations only look at `status`.
 
-import { htmlOf, type Selection } from '../api/html.ts';
 import { parseSetCookie } from './cookies.ts';
 import { headersObject, headerValues } from './headers.ts';
 import { jsonBody } from './json-body.ts';
@@ -9,6 +8,15 @@ import type { ResponseHead } from './response-head.ts';
 import type { Timings } from './send.ts';
 
 export type ResponseType = 'text' | 'binary' | 'none';
+
+/** k6/html's parser (../api/html.ts htmlOf), which the k6/http module hands in: http/ sits below it. */
+type HtmlParser = (body: string | ArrayBuffer | null, selector?: string) => unknown;
+let parseHtml: HtmlParser | null = null;
+
+/** Lets Response.html() parse with k6/html's parser. */
+export function useHtmlParser(parser: HtmlParser): void {
+  parseHtml = parser;
+}
 
 export interface ResponseRequest {
   method: string;
@@ -153,8 +161,9 @@ export class Response {
     throw notOnThisEngine('Response.submitForm()');
   }
 
-  html(selector?: string): Selection {
-    return htmlOf(this.body, selector);
+  html(selector?: string): unknown {
+    if (!parseHtml) throw new Error('Response.html() needs k6/html, which the k6/http module loads.');
+    return parseHtml(this.body, selector);
   }
 }
 

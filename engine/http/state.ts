@@ -2,10 +2,11 @@
 // it is busy), the cookie jar, the response callback, parsed URLs (scripts request the same few
 // URLs over and over) and the tag sets its requests reuse. Everything here is worked out once per
 // VU or per URL.
-import type { VU } from '../vu.ts';
+
 import { Connection } from './connection.ts';
 import { CookieJar } from './cookies.ts';
 import { DEFAULT_EXPECTED, type ExpectedStatuses } from './expected-statuses.ts';
+import type { HttpVU } from './settings.ts';
 
 /** The last tag set made without user tags or error, checked first: loops repeat the same request. */
 export interface LastTags {
@@ -34,7 +35,7 @@ export interface HttpState {
   lastTags: LastTags | null;
 }
 
-export function stateOf(vu: VU): HttpState {
+export function stateOf(vu: HttpVU): HttpState {
   let s = vu.httpState as HttpState | undefined;
   if (!s) {
     s = {
@@ -72,7 +73,7 @@ function dropConnections(state: HttpState): void {
 }
 
 /** Closes a VU's connections at the end of the test. */
-export async function closeConnections(vu: VU): Promise<void> {
+export async function closeConnections(vu: HttpVU): Promise<void> {
   const s = vu.httpState as HttpState | undefined;
   if (!s) return;
   await Promise.all([...s.connections.values()].map((c) => c.close()));
@@ -89,7 +90,7 @@ function maskedURL(u: URL): string {
   return copy.href;
 }
 
-function tlsOptionsFor(vu: VU, host: string) {
+function tlsOptionsFor(vu: HttpVU, host: string) {
   const settings = vu.test.http;
   const auth = settings.tlsAuth.find((a) => !a.domains || a.domains.length === 0 || a.domains.includes(host));
   return {
@@ -134,7 +135,7 @@ export function targetOf(url: URL): Target {
   };
 }
 
-function openConnection(vu: VU, url: URL): Connection {
+function openConnection(vu: HttpVU, url: URL): Connection {
   const settings = vu.test.http;
   const route = settings.routing ? settings.routing.route(url) : null;
   return new Connection(url.origin, tlsOptionsFor(vu, url.hostname), route, settings.noConnectionReuse);
@@ -145,7 +146,7 @@ function openConnection(vu: VU, url: URL): Connection {
  * already on it (http.batch, asyncRequest) — an idle or new further one, as Go's transport opens
  * another connection rather than queueing behind a busy one.
  */
-export function connectionFor(vu: VU, state: HttpState, target: Target): Connection {
+export function connectionFor(vu: HttpVU, state: HttpState, target: Target): Connection {
   const first = target.connection;
   if (first !== null && !first.busy) return first;
   const url = target.url;

@@ -2,6 +2,7 @@
 // modules; each facade finds its VU from its own URL (see ./hooks.ts).
 import { register } from 'node:module';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { ownFile } from '../own-file.ts';
 import type { RunLoaderSettings } from './hooks.ts';
 
 /** k6 module name → facade file in ../modules/ (a new module is one file and one line here). */
@@ -38,8 +39,8 @@ function registerLoader(): void {
   const engineUrl = new URL('../', import.meta.url).href;
   const modules: Record<string, string> = {};
   for (const [name, file] of Object.entries(MODULES))
-    modules[name] = new URL(`../modules/${file}`, import.meta.url).href;
-  register('./hooks.ts', import.meta.url, {
+    modules[name] = ownFile(`../modules/${file}`, import.meta.url).href;
+  register(ownFile('./hooks.ts', import.meta.url), {
     data: { modules, engineUrl, port: port2 },
     transferList: [port2],
   });

@@ -1,7 +1,7 @@
 // Per-VU bindings that the loader's prelude imports into every script module: `__ITER` and `__ENV`
 // are live bindings the VU updates, `console` writes to the test's stderr log.
 
-import { formatConsoleArgs } from '../console.ts';
+import { vuConsole } from '../console.ts';
 import { vuForModule } from '../registry.ts';
 import { timersOf } from '../vu-timers.ts';
 
@@ -19,17 +19,6 @@ vu.bindings = {
   },
 };
 
-const write =
-  (level: 'info' | 'warn' | 'error' | 'debug') =>
-  (...args: unknown[]): void =>
-    vu.test.log(level, formatConsoleArgs(args));
-
-export const console = {
-  log: write('info'),
-  info: write('info'),
-  warn: write('warn'),
-  error: write('error'),
-  debug: write('debug'),
-};
+export const console = vuConsole((level, text) => vu.test.log(level, text));
 
 export const { setTimeout, clearTimeout, setInterval, clearInterval } = timersOf(vu);

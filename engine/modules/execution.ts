@@ -1,8 +1,8 @@
-// `import exec from 'k6/execution'` for one VU.
+// `import exec from 'k6/execution'`, on both kinds of VU.
 import { createExecution } from '../api/execution.ts';
-import { vuForModule } from '../registry.ts';
+import { moduleVU } from './module-vu.ts';
 
-const exec = createExecution(vuForModule(import.meta.url));
+const exec = createExecution(moduleVU(import.meta.url));
 
 export default exec;
 export const { instance, scenario, vu, test } = exec;

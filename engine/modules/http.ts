@@ -1,8 +1,8 @@
-// `import http from 'k6/http'` for one VU.
-import { createHttp } from '../http/api.ts';
-import { vuForModule } from '../registry.ts';
+// `import http from 'k6/http'`, on both kinds of VU: the requests themselves are made by the VU
+// (on async VUs here, with ../http/; a synchronous VU blocks while the hub makes them).
+import { moduleVU } from './module-vu.ts';
 
-const http = createHttp(vuForModule(import.meta.url));
+const http = moduleVU(import.meta.url).httpModule();
 
 export default http;
 export const {

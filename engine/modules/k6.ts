@@ -1,8 +1,8 @@
-// `import { check, group, sleep, fail } from 'k6'` for one VU.
+// `import { check, group, sleep, fail, randomSeed } from 'k6'`, on both kinds of VU.
 import { createK6 } from '../api/k6.ts';
-import { vuForModule } from '../registry.ts';
+import { moduleVU } from './module-vu.ts';
 
-const k6 = createK6(vuForModule(import.meta.url));
+const k6 = createK6(moduleVU(import.meta.url));
 
 export default k6;
 export const { check, group, sleep, fail, randomSeed } = k6;

@@ -1,8 +1,8 @@
-// `import { Counter, Gauge, Rate, Trend } from 'k6/metrics'` for one VU.
+// `import { Counter, Gauge, Rate, Trend } from 'k6/metrics'`, on both kinds of VU.
 import { createMetrics } from '../api/metrics.ts';
-import { vuForModule } from '../registry.ts';
+import { moduleVU } from './module-vu.ts';
 
-const metrics = createMetrics(vuForModule(import.meta.url));
+const metrics = createMetrics(moduleVU(import.meta.url));
 
 export default metrics;
 export const { Counter, Gauge, Rate, Trend } = metrics;

@@ -10,12 +10,9 @@ export const {
   ByteLengthQueuingStrategy,
 } = globalThis;
 
-export default {
-  ReadableStream,
-  ReadableStreamDefaultReader,
-  ReadableStreamDefaultController,
-  WritableStream,
-  WritableStreamDefaultWriter,
-  CountQueuingStrategy,
-  ByteLengthQueuingStrategy,
-};
+const NAMES =
+  'ReadableStream ReadableStreamDefaultReader ReadableStreamDefaultController WritableStream WritableStreamDefaultWriter CountQueuingStrategy ByteLengthQueuingStrategy';
+
+export default Object.fromEntries(
+  NAMES.split(' ').map((name) => [name, (globalThis as unknown as Record<string, unknown>)[name]]),
+);

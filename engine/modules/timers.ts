@@ -1,9 +1,8 @@
-// `k6/timers` (and `k6/experimental/timers`) for one VU: the VU's own timers, which the end of
-// an iteration waits for as k6 does.
-import { vuForModule } from '../registry.ts';
-import { timersOf } from '../vu-timers.ts';
+// `k6/timers` (and `k6/experimental/timers`), on both kinds of VU: the VU's own timers, which the
+// end of an iteration waits for as k6 does.
+import { moduleVU } from './module-vu.ts';
 
-const timers = timersOf(vuForModule(import.meta.url));
+const timers = moduleVU(import.meta.url).timers;
 
 export const { setTimeout, clearTimeout, setInterval, clearInterval } = timers;
 

@@ -10,50 +10,45 @@ import type { Plugin } from 'esbuild';
 import { MODULES } from '../loader/register.ts';
 import { remoteSource } from '../loader/remote.ts';
 import { unsupportedModule } from '../loader/unsupported-module.ts';
+import { ownFile } from '../own-file.ts';
 import { defaultModuleCache, type RunSettings } from '../run-settings.ts';
 
 /**
- * The k6 modules a synchronous VU can import so far: a facade in ./modules/ where the thread needs
- * its own (blocking calls, the hub), else the async VUs' module itself (pure code: encoding,
- * crypto, html, fs, csv, streams) or the jslib implementation.
+ * The k6 modules map as ../loader/register.ts MODULES says, with ../modules/module-vu.ts replaced
+ * by ./module-vu.ts (what a module asks of a synchronous VU). Only the jslib notice differs here.
  */
-export const SYNC_MODULES: Readonly<Record<string, string>> = {
-  k6: 'k6.ts',
-  'k6/http': 'http.ts',
-  'k6/metrics': 'metrics.ts',
-  'k6/execution': 'execution.ts',
-  'k6/timers': 'timers.ts',
-  'k6/experimental/timers': 'timers.ts',
-  'k6/encoding': '../../modules/encoding.ts',
-  'k6/crypto': '../../modules/crypto.ts',
-  'k6/data': 'data.ts',
-  'k6/html': '../../modules/html.ts',
-  'k6/secrets': 'secrets.ts',
-  'k6/experimental/webcrypto': '../../modules/webcrypto.ts',
-  'k6/experimental/fs': '../../modules/fs.ts',
-  'k6/experimental/csv': '../../modules/csv.ts',
-  'k6/experimental/streams': '../../modules/streams.ts',
-  'k6/x-engine-jslib': '../../jslib/notice-sync.ts',
-  'k6/x-engine-jslib/k6-utils': '../../jslib/k6-utils.ts',
-  'k6/x-engine-jslib/k6-summary': '../../jslib/k6-summary.ts',
-  'k6/x-engine-jslib/papaparse': '../../jslib/papaparse.ts',
+const SYNC_OWN: Readonly<Record<string, string>> = {
+  'k6/x-engine-jslib': '../jslib/notice-sync.ts',
 };
+
+/** The modules a synchronous VU can import: k6 name → engine file URL. */
+export const SYNC_MODULES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(MODULES)
+    .filter(([name]) => name !== 'k6/x-engine-context')
+    .map(([name, file]) => [name, ownFile(SYNC_OWN[name] ?? `../modules/${file}`, import.meta.url).href]),
+);
+
+/** The module every k6 module asks for its VU, and this thread's answer to it. */
+const ASYNC_MODULE_VU = fileURLToPath(ownFile('../modules/module-vu.ts', import.meta.url));
+const SYNC_MODULE_VU = fileURLToPath(ownFile('./module-vu.ts', import.meta.url));
 
 export interface SyncBundle {
   /** The thread's entry module. */
   entry: URL;
   /** The script's module, imported by the entry once the VU's globals are in place. */
   script: string;
+  /** Whether the script imports k6/http (the hub then loads the HTTP client before the test starts). */
+  usesHttp: boolean;
 }
 
 const isRemote = (s: string) => /^https?:\/\//i.test(s);
 
-function k6Modules(moduleCache: string): Plugin {
-  const dir = new URL('./modules/', import.meta.url);
+function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
   return {
     name: 'k6-sync-modules',
     setup(build) {
       build.onResolve({ filter: /^k6(\/|$)/ }, (args) => {
+        imported.add(args.path);
         const file = SYNC_MODULES[args.path];
         if (!file) {
           const text =
@@ -62,8 +57,13 @@ function k6Modules(moduleCache: string): Plugin {
               : unsupportedModule(args.path, Object.keys(SYNC_MODULES));
           return { errors: [{ text }] };
         }
-        return { path: new URL(file, dir).pathname };
+        return { path: fileURLToPath(file) };
       });
+      build.onResolve({ filter: /module-vu\.(ts|mjs)$/ }, (args) =>
+        args.resolveDir && resolve(args.resolveDir, args.path) === ASYNC_MODULE_VU
+          ? { path: SYNC_MODULE_VU }
+          : undefined,
+      );
       build.onResolve({ filter: /.*/ }, (args) => {
         if (isRemote(args.path)) return { path: args.path, namespace: 'remote' };
         if (args.namespace === 'remote')
@@ -89,12 +89,15 @@ function engineLocations(): Plugin {
   return {
     name: 'engine-import-meta-url',
     setup(build) {
-      build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      build.onLoad({ filter: /\.(ts|mjs)$/ }, async (args) => {
         if (!args.path.startsWith(ENGINE_DIR)) return undefined;
         const source = await readFile(args.path, 'utf8');
         if (!source.includes('import.meta.url')) return undefined;
         const url = JSON.stringify(pathToFileURL(args.path).href);
-        return { contents: source.replaceAll('import.meta.url', url), loader: 'ts' };
+        return {
+          contents: source.replaceAll('import.meta.url', url),
+          loader: args.path.endsWith('.ts') ? 'ts' : 'js',
+        };
       });
     },
   };
@@ -113,8 +116,12 @@ export async function buildSyncBundle(
   const { build } = await import('esbuild');
   const outdir = syncBundleDir(runId);
   await mkdir(outdir, { recursive: true });
+  const imported = new Set<string>();
   const result = await build({
-    entryPoints: { 'vu-thread': new URL('./vu-thread.ts', import.meta.url).pathname, script: scriptPath },
+    entryPoints: {
+      'vu-thread': fileURLToPath(ownFile('./vu-thread.ts', import.meta.url)),
+      script: scriptPath,
+    },
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -123,7 +130,7 @@ export async function buildSyncBundle(
     outdir,
     outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
-    plugins: [k6Modules(resolve(settings.moduleCache ?? defaultModuleCache())), engineLocations()],
+    plugins: [k6Modules(resolve(settings.moduleCache ?? defaultModuleCache()), imported), engineLocations()],
   });
   if (result.errors.length > 0) {
     await rm(outdir, { recursive: true, force: true });
@@ -132,5 +139,6 @@ export async function buildSyncBundle(
   return {
     entry: pathToFileURL(join(outdir, 'vu-thread.mjs')),
     script: pathToFileURL(join(outdir, 'script.mjs')).href,
+    usesHttp: imported.has('k6/http'),
   };
 }

@@ -2,14 +2,14 @@
 // control word until the hub has posted the reply; everything else is posted and not waited for.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
-import { InterruptedError } from '../vu.ts';
+import type { ScenarioFacts } from '../api/module-vu.ts';
+import { InterruptedError } from '../vu-errors.ts';
 import {
   ACTIVITY,
   type AsyncReply,
   type FromSyncVu,
   INTERRUPT,
   REPLY,
-  type ScenarioFacts,
   type SyncCall,
   type SyncReply,
   WAITING,

@@ -4,8 +4,10 @@
 // records its checks, groups and custom metrics with this VU's tags.
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { createHttp } from '../http/api.ts';
+import { loadUndici } from '../http/connection.ts';
 import type { Response } from '../http/response.ts';
-import { InterruptedError, type VU } from '../vu.ts';
+import type { VU } from '../vu.ts';
+import { InterruptedError } from '../vu-errors.ts';
 import type { SyncBundle } from './bundle.ts';
 import { HubCalls } from './hub-calls.ts';
 import {
@@ -88,6 +90,7 @@ export class SyncVu {
     private readonly vu: VU,
     private readonly host: SyncHost,
   ) {
+    if (host.bundle.usesHttp) loadUndici();
     this.http = createHttp(vu);
     this.calls = new HubCalls(vu);
     const { port1, port2 } = new MessageChannel();

@@ -1,6 +1,7 @@
 // Messages between a synchronous VU's thread (./vu-thread.ts, runs the script) and the VU thread
 // that hosts it (./hub.ts, performs its requests and turns its checks and metrics into samples).
 // Everything goes over one port, so the hub sees them in the order the script made them.
+import type { ScenarioFacts } from '../api/module-vu.ts';
 import type { StatusSpec } from '../http/expected-statuses.ts';
 
 export interface SyncVuInit {
@@ -91,14 +92,6 @@ export type FromSyncVu =
   | { t: 'unsupported'; what: string; anywhere?: boolean }
   | { t: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; text: string }
   | { t: 'done'; value?: unknown; error?: string; interrupted?: boolean };
-
-/** What k6/execution tells about the scenario an iteration belongs to. */
-export interface ScenarioFacts {
-  name: string;
-  executor: string;
-  startTime: number;
-  iterationInTest: number;
-}
 
 /**
  * `data` is sent when it changed: the VU keeps one copy of the setup data across its iterations, as in k6.

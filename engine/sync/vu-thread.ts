@@ -5,9 +5,9 @@
 // started are done.
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { formatConsoleArgs } from '../console.ts';
+import { vuConsole } from '../console.ts';
 import { inInitContext } from '../open.ts';
-import { describeError, InterruptedError } from '../vu.ts';
+import { describeError, InterruptedError } from '../vu-errors.ts';
 import { awaitedCallsSettled, connect, interrupted, post, state } from './channel.ts';
 import type { SyncVuInit, ToSyncVu } from './protocol.ts';
 import { cancelTimers, timers, timersIdle } from './timers.ts';
@@ -20,20 +20,11 @@ const g = globalThis as Record<string, unknown>;
 g.__VU = init.vuId;
 g.__ITER = 0;
 g.__ENV = init.env;
-const write =
-  (level: 'info' | 'warn' | 'error' | 'debug') =>
-  (...args: unknown[]): void =>
-    post({ t: 'log', level, text: formatConsoleArgs(args) });
-g.console = {
-  log: write('info'),
-  info: write('info'),
-  warn: write('warn'),
-  error: write('error'),
-  debug: write('debug'),
-};
+const scriptConsole = vuConsole((level, text) => post({ t: 'log', level, text }));
+g.console = scriptConsole;
 Object.assign(g, timers);
 process.on('unhandledRejection', (err) => {
-  if (!(err instanceof InterruptedError)) write('error')(`Uncaught (in promise) ${describeError(err)}`);
+  if (!(err instanceof InterruptedError)) scriptConsole.error(`Uncaught (in promise) ${describeError(err)}`);
 });
 
 let exports: Record<string, unknown> = {};

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { startHealthRecorder } from '../health.ts';
 import { configureRun } from '../run-settings.ts';
-import { describeError, InterruptedError } from '../vu.ts';
+import { describeError, InterruptedError } from '../vu-errors.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
 import { VuRuntime } from './runtime.ts';
 

@@ -7,6 +7,7 @@
 import { IterationSamples, RequestSamples, type SampleEntry, SampleGroup } from '../metrics/sample-groups.ts';
 import type { MetricInfo, Sample } from '../metrics/types.ts';
 import type { OptionOverrides, ScenarioConfig } from '../options.ts';
+import type { ScenarioProgress } from '../progress.ts';
 import type { RunSettings } from '../run-settings.ts';
 
 /** What the worker is started with (workerData). */
@@ -33,13 +34,8 @@ export interface WorkerInit {
  */
 export const MAX_INFLIGHT_BATCHES = 32;
 
-export interface ScenarioStatus {
-  name: string;
-  executor: string;
-  elapsedMs: number;
-  plannedMs: number;
-  vus: number;
-  iterations: number;
+/** A scenario's progress, with the iterations that failed. */
+export interface ScenarioStatus extends ScenarioProgress {
   failed: number;
 }
 

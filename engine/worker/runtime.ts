@@ -20,7 +20,8 @@ import { buildSyncBundle } from '../sync/bundle.ts';
 import { MAX_SYNC_VUS, type SyncHost, SyncVu } from '../sync/hub.ts';
 import type { TestContext } from '../test-context.ts';
 import { defaultHttpSettings, httpSettings } from '../tls-options.ts';
-import { describeError, unawaitedMessage, VU } from '../vu.ts';
+import { unawaitedMessage, VU } from '../vu.ts';
+import { describeError } from '../vu-errors.ts';
 import {
   type Beat,
   type FromWorker,

@@ -1,4 +1,5 @@
-// `import http from 'k6/http'` in a synchronous VU's thread: each request blocks this thread while
+// The k6/http module (../../modules/http.ts) as a synchronous VU's thread provides it
+// (../module-vu.ts httpModule): each request blocks this thread while
 // the hub performs it with the engine's HTTP code (timings and samples are taken there) and hands
 // back the response's data. The k6/http objects a script passes along (http.url, http.file,
 // expectedStatuses, cookie jars) are built by the same code as on async VUs and taken apart for
@@ -6,11 +7,11 @@
 import { htmlOf, type Selection } from '../../api/html.ts';
 import { batchEntry } from '../../http/batch.ts';
 import { FileData } from '../../http/body.ts';
-import { HTTP_CONSTANTS } from '../../http/constants.ts';
 import type { CookieOptions } from '../../http/cookies.ts';
-import { checkResponseCallback, ExpectedStatuses, type StatusSpec } from '../../http/expected-statuses.ts';
+import { checkResponseCallback, ExpectedStatuses } from '../../http/expected-statuses.ts';
 import { jsonBody } from '../../http/json-body.ts';
-import { TaggedURL, taggedURL } from '../../http/tagged-url.ts';
+import { httpValues, requestMethods } from '../../http/methods.ts';
+import { TaggedURL } from '../../http/tagged-url.ts';
 import { block, callAsync, notOnThisEngine, unsupported } from '../channel.ts';
 import type { JarMethod, WireRequest } from '../protocol.ts';
 
@@ -46,7 +47,7 @@ function response(data: unknown): unknown {
 const jarIds = new WeakMap<object, number>();
 
 /** k6's CookieJar; the cookies themselves are kept by the hub. */
-export class CookieJar {
+class CookieJar {
   constructor() {
     jarIds.set(this, block({ op: 'jar-new' }) as number);
   }
@@ -71,7 +72,7 @@ function jarCall(jar: CookieJar, method: JarMethod, args: unknown[]): unknown {
 }
 
 let vuJar: CookieJar | null = null;
-export function cookieJar(): CookieJar {
+function cookieJar(): CookieJar {
   if (!vuJar) {
     vuJar = Object.create(CookieJar.prototype) as CookieJar;
     jarIds.set(vuJar, 0);
@@ -126,17 +127,12 @@ function wireRequest(method: string, url: unknown, body: unknown, params: unknow
   return wire;
 }
 
-export function request(method: string, url: unknown, body?: unknown, params?: unknown): unknown {
+function request(method: string, url: unknown, body?: unknown, params?: unknown): unknown {
   return response(block({ op: 'request', ...wireRequest(method, url, body, params) }));
 }
 
 /** Does not block: the VU's code goes on and awaits the response, as in k6. */
-export function asyncRequest(
-  method: string,
-  url: unknown,
-  body?: unknown,
-  params?: unknown,
-): Promise<unknown> {
+function asyncRequest(method: string, url: unknown, body?: unknown, params?: unknown): Promise<unknown> {
   try {
     return callAsync({ op: 'request', ...wireRequest(method, url, body, params) }).then(response);
   } catch (err) {
@@ -144,16 +140,7 @@ export function asyncRequest(
   }
 }
 
-export const get = (url: unknown, params?: unknown) => request('GET', url, null, params);
-export const head = (url: unknown, params?: unknown) => request('HEAD', url, null, params);
-export const post = (url: unknown, body?: unknown, params?: unknown) => request('POST', url, body, params);
-export const put = (url: unknown, body?: unknown, params?: unknown) => request('PUT', url, body, params);
-export const patch = (url: unknown, body?: unknown, params?: unknown) => request('PATCH', url, body, params);
-export const del = (url: unknown, body?: unknown, params?: unknown) => request('DELETE', url, body, params);
-export const options = (url: unknown, body?: unknown, params?: unknown) =>
-  request('OPTIONS', url, body, params);
-
-export function batch(requests: unknown[] | Record<string, unknown>): unknown {
+function batch(requests: unknown[] | Record<string, unknown>): unknown {
   const wire = (r: unknown) => {
     const e = batchEntry(r);
     return wireRequest(e.method, e.url, e.body, e.params);
@@ -168,41 +155,19 @@ export function batch(requests: unknown[] | Record<string, unknown>): unknown {
   return out;
 }
 
-export const file = (data: string | ArrayBuffer, filename?: string, contentType?: string) =>
-  new FileData(data, filename, contentType);
-export const expectedStatuses = (...args: StatusSpec[]) => new ExpectedStatuses(args);
-export function setResponseCallback(callback: ExpectedStatuses | null): void {
+function setResponseCallback(callback: ExpectedStatuses | null): void {
   block({ op: 'response-callback', expected: checkResponseCallback(callback)?.specs() ?? null });
 }
-export const url = (strings: TemplateStringsArray, ...values: unknown[]): TaggedURL =>
-  taggedURL(strings, values);
-
-export const {
-  TLS_1_0,
-  TLS_1_1,
-  TLS_1_2,
-  TLS_1_3,
-  OCSP_STATUS_GOOD,
-  OCSP_STATUS_REVOKED,
-  OCSP_STATUS_UNKNOWN,
-} = HTTP_CONSTANTS;
 
 export default {
   request,
-  get,
-  head,
-  post,
-  put,
-  patch,
-  del,
-  options,
+  ...requestMethods((_call: string, method, url, body, params?: unknown) =>
+    request(method, url, body, params),
+  ),
   batch,
   asyncRequest,
-  file,
   cookieJar,
   CookieJar,
-  expectedStatuses,
   setResponseCallback,
-  url,
-  ...HTTP_CONSTANTS,
+  ...httpValues,
 };

@@ -1,0 +1,25 @@
+// What VU code's errors look like to the engine: the interruption of an iteration (thrown into
+// its pending sleeps and requests), and any exception as the one line k6 logs. Every floor of the
+// engine that runs VU code (the VU, its k6 modules, HTTP, the synchronous VUs' threads) uses them,
+// so they sit below all of them and import nothing.
+
+/** Thrown into an iteration's pending sleeps and requests when the iteration is interrupted. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor() {
+    super('the iteration was interrupted (gracefulStop or the test stopping)');
+  }
+}
+
+/** An exception as one readable line plus its script location. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const where = err.stack
+      ?.split('\n')
+      .slice(1)
+      .find((l) => l.includes('__run=') || !l.includes('/engine/'));
+    const message = `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
+    return where ? `${message} ${where.trim().replace(/\?__run=[^:)]*/, '')}` : message;
+  }
+  return typeof err === 'string' ? err : JSON.stringify(err);
+}

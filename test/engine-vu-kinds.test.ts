@@ -1,0 +1,144 @@
+// The same script behaves the same on both kinds of VU: once with a plain exported function (a
+// synchronous VU, its own thread) and once with an async one (async VUs of the VU thread). The
+// k6 modules are written once for both (engine/api/module-vu.ts).
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { type Captured, count, run, tempDir } from './engine-fixtures.ts';
+
+const files = tempDir();
+after(() => files.cleanup());
+
+const KINDS = [
+  { kind: 'synchronous', fn: 'function' },
+  { kind: 'async', fn: 'async function' },
+] as const;
+
+/** Runs `body` as the default function of both kinds of VU (2 iterations of 1 VU). */
+async function bothKinds(name: string, imports: string, body: string): Promise<Record<string, Captured>> {
+  const out: Record<string, Captured> = {};
+  for (const { kind, fn } of KINDS) {
+    const script = files.write(`${name}-${kind}.js`, `${imports}\nexport default ${fn} () {\n${body}\n}`);
+    out[kind] = await run({ script, vus: 1, iterations: 2 });
+  }
+  return out;
+}
+
+function ranOn(r: Captured): Set<string> {
+  return new Set(r.samples.filter((s) => s.metric === 'iterations').map((s) => s.tags.scenario));
+}
+
+describe('engine: one k6 API for both kinds of VU', () => {
+  test('a check callback that returns a Promise fails the iteration on both kinds, the test goes on (exit 0)', async () => {
+    const r = await bothKinds(
+      'check-promise',
+      `import { check } from 'k6';`,
+      `check(1, { plain: (v) => v === 1 });
+       check(1, { later: () => Promise.resolve(true) });
+       check(1, { never: () => true });`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.match(
+        k.stderr,
+        /check \\?"later\\?" returned a Promise; check\(\) needs synchronous checks/,
+        kind,
+      );
+      assert.doesNotMatch(k.stderr, /not supported/, kind);
+      // The check before it counted, nothing after it ran, and no iteration completed.
+      assert.equal(
+        count(k.samples, 'checks', (s) => s.tags.check === 'plain' && s.value === 1),
+        2,
+        kind,
+      );
+      assert.equal(
+        count(k.samples, 'checks', (s) => s.tags.check !== 'plain'),
+        0,
+        kind,
+      );
+      assert.equal(count(k.samples, 'iterations'), 0, kind);
+      assert.equal(ranOn(k).size, 0, kind);
+    }
+    assert.equal(r.synchronous.stderr.match(/returned a Promise/g)?.length, 2);
+    assert.equal(r.async.stderr.match(/returned a Promise/g)?.length, 2);
+  });
+
+  test('a group function that returns a Promise runs on both kinds: what it does before returning carries the group, its duration lasts until the Promise settles', async () => {
+    const r = await bothKinds(
+      'group-promise',
+      `import { check, group } from 'k6'; import { Counter } from 'k6/metrics';
+       const before = new Counter('before_return');`,
+      `const done = group('g', () => {
+         check(200, { inside: (x) => x === 200 });
+         before.add(1);
+         return new Promise((resolve) => setTimeout(() => resolve(7), 150));
+       });
+       check(1, { outside: () => true });
+       return done.then((v) => { check(v, { value: (x) => x === 7 }); });`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.equal(k.stderr, '', kind);
+      assert.equal(count(k.samples, 'iterations'), 2, kind);
+      assert.equal(
+        count(k.samples, 'checks', (s) => s.value === 1),
+        6,
+        kind,
+      );
+      assert.equal(
+        count(k.samples, 'checks', (s) => s.tags.check === 'inside' && s.tags.group === '::g'),
+        2,
+        kind,
+      );
+      assert.equal(
+        count(k.samples, 'checks', (s) => s.tags.check === 'outside' && s.tags.group === ''),
+        2,
+        kind,
+      );
+      assert.equal(
+        count(k.samples, 'before_return', (s) => s.tags.group === '::g'),
+        2,
+        kind,
+      );
+      const durations = k.samples.filter((s) => s.metric === 'group_duration');
+      assert.equal(durations.length, 2, kind);
+      for (const d of durations) {
+        assert.equal(d.tags.group, '::g', kind);
+        // The Promise settles 150 ms after the group began (a timer may fire a fraction early); a
+        // duration taken when the function returned would be about 0.
+        assert.ok(d.value >= 140, `${kind}: group_duration ${d.value} ms ends before the Promise settles`);
+      }
+    }
+  });
+
+  test('metrics, shared arrays and timers come from the same modules on both kinds', async () => {
+    const r = await bothKinds(
+      'modules',
+      `import { Counter, Trend } from 'k6/metrics'; import { SharedArray } from 'k6/data';
+       import { setTimeout } from 'k6/timers'; import { group } from 'k6';
+       const c = new Counter('mine'); const t = new Trend('waits', true);
+       const rows = new SharedArray('rows', () => [{ n: 1 }, { n: 2 }]);`,
+      `group('x', () => c.add(rows[1].n, { tagged: true }));
+       setTimeout(() => t.add(5), 10);`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      const mine = k.samples.filter((s) => s.metric === 'mine');
+      assert.deepEqual(
+        mine.map((s) => [s.value, s.tags.tagged, s.tags.group]),
+        [
+          [2, 'true', '::x'],
+          [2, 'true', '::x'],
+        ],
+        kind,
+      );
+      assert.equal(
+        count(k.samples, 'waits', (s) => s.value === 5),
+        2,
+        kind,
+      );
+    }
+  });
+});
