@@ -1,3 +1,4 @@
+// test-serial: signals a fake k6 and times how soon it stops
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';

@@ -1,3 +1,4 @@
+// test-serial: times batches of requests against a 200 ms server
 // k6's command line, K6_* variables, --config file, and the options they carry into the engine:
 // hosts, the environment's proxy (HTTP_PROXY/HTTPS_PROXY/NO_PROXY, CONNECT for https), connection
 // reuse, cookie reset, batch, minIterationDuration, http-debug, log and console output.

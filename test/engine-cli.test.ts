@@ -1,3 +1,4 @@
+// test-serial: signals engine processes and times how soon they stop
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,3 +1,5 @@
+// test-tier: unit
+// test-serial: checks run durations
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { arrivalOffsets } from '../engine/executors/arrival-rate.ts';

@@ -1,3 +1,4 @@
+// test-tier: unit
 // The import graph follows the data flow: every import points down the layer list below (or stays
 // inside its own folder), and no set of modules imports itself round a circle.
 import assert from 'node:assert/strict';

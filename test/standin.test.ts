@@ -1,3 +1,4 @@
+// test-serial: signals app processes and times idle stops
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
