@@ -1,5 +1,4 @@
 // test-tier: unit
-// test-serial: times how soon failing runs stop
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { count, run, startServer, tempDir } from './engine-fixtures.ts';

@@ -1,5 +1,4 @@
 // test-tier: unit
-// test-serial: times how soon a run stops
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';

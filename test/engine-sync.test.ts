@@ -1,5 +1,4 @@
 // test-tier: unit
-// test-serial: times how soon a run stops
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';

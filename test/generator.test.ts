@@ -1,5 +1,4 @@
 // test-tier: unit
-// test-serial: measures CPU time of a busy loop
 // Generator health: the engine's health file (written for real, with a blocked event loop), and
 // the verdict's rules on CPU, event-loop delay, shared-machine CPU, dropped iterations and
 // Little's law.
