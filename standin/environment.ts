@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { safeEntryPath } from './archive/entry-rules.ts';
 import type { Manifest } from './archive/manifest.ts';
@@ -21,9 +23,26 @@ export function basePython(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * Where environments shared by bundles with identical requirements live: CONNECT_STANDIN_PYTHON_ENVS,
+ * or a folder of this user's under the system temp folder (kept between stand-ins, as Connect keeps
+ * its environments between deployments).
+ */
+export function pythonEnvCache(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CONNECT_STANDIN_PYTHON_ENVS || join(tmpdir(), `connect-standin-python-envs-${userInfo().uid}`);
+}
+
+/** Builds in progress in this process, by key: a second deploy of the same requirements waits for the first. */
+const building = new Map<string, Promise<string>>();
+
+/**
  * Connect's Python restore: a virtualenv for the bundle, then pip installs the bundle's requirements
  * into it. pip runs offline (--no-index), so a requirement the machine already has is "already
  * satisfied" and one it lacks fails exactly as pip fails. Returns the environment's python.
+ *
+ * Like Connect, a bundle whose requirements file is identical to one already restored (same text,
+ * same Python) reuses that environment instead of building another: `envDir` is then a link to it,
+ * and the task output says so. Requirements that point at other files (`-r`, `-c`, local paths) are
+ * never shared, since their text alone does not say what gets installed.
  */
 export async function restorePython(
   manifest: Manifest,
@@ -35,6 +54,92 @@ export async function restorePython(
   const python = basePython();
   const version = await pythonVersion();
   say(`Bundle requested Python version ${manifest.pythonVersion ?? 'unspecified'}; using Python ${version}`);
+  const requirements = safeEntryPath(manifest.pythonPackageFile ?? 'requirements.txt');
+  const text = files.has(requirements) ? await readFile(join(appDir, requirements), 'utf8') : null;
+  const shareable = text === null || !text.split('\n').some((l) => /^\s*(-|\.|\/|file:)|@\s*file:/.test(l));
+  if (!shareable) {
+    say(`${requirements} refers to other files: this bundle gets an environment of its own`);
+    await build(python, appDir, requirements, text, envDir, say);
+    return join(envDir, 'bin', 'python');
+  }
+  const key = createHash('sha256')
+    .update(`${python}\0${version}\0${requirements}\0${text ?? ''}`)
+    .digest('hex')
+    .slice(0, 24);
+  const cache = pythonEnvCache();
+  const published = join(cache, key);
+  for (;;) {
+    const existing = await readyEnv(published);
+    if (existing) {
+      say(
+        `Reusing the Python environment ${key} built for identical requirements (${text === null ? `no ${requirements}` : `sha256 of ${requirements} and Python ${version}`})`,
+      );
+      await symlink(existing, envDir);
+      return join(envDir, 'bin', 'python');
+    }
+    const pending = building.get(key);
+    if (!pending) break;
+    // Another deploy of the same requirements is building it: wait, then reuse it (or build our own
+    // if that build failed, so that this task's output shows why).
+    say(`Waiting for the Python environment ${key} another deploy is building for identical requirements`);
+    if (!(await pending.then(() => true).catch(() => false))) break;
+  }
+  const job = (async () => {
+    await mkdir(cache, { recursive: true });
+    const own = await mkdtemp(join(cache, `${key}-`));
+    try {
+      await build(python, appDir, requirements, text, own, say);
+      await writeFile(join(own, readyMarker), `${requirements} sha256 key ${key}\n`);
+    } catch (err) {
+      await rm(own, { recursive: true, force: true });
+      throw err;
+    }
+    try {
+      // Publishing is one symlink: atomic, and it fails if another process published first.
+      await symlink(own, published);
+      return own;
+    } catch {
+      const theirs = await readyEnv(published);
+      if (!theirs) return own;
+      await rm(own, { recursive: true, force: true });
+      return theirs;
+    }
+  })();
+  building.set(key, job);
+  try {
+    const dir = await job;
+    say(`Python environment ${key} kept for bundles with identical requirements`);
+    await symlink(dir, envDir);
+    return join(envDir, 'bin', 'python');
+  } finally {
+    building.delete(key);
+  }
+}
+
+const readyMarker = '.connect-standin-ready';
+
+/** The environment a published link points to, if it is complete; a dangling link is removed. */
+async function readyEnv(published: string): Promise<string | undefined> {
+  let target: string;
+  try {
+    target = await readlink(published);
+  } catch {
+    return undefined;
+  }
+  if (existsSync(join(target, readyMarker)) && existsSync(join(target, 'bin', 'python'))) return target;
+  await rm(published, { force: true });
+  return undefined;
+}
+
+/** python -m venv, then pip install -r (when the bundle has the requirements file), into `envDir`. */
+async function build(
+  python: string,
+  appDir: string,
+  requirements: string,
+  text: string | null,
+  envDir: string,
+  say: Say,
+): Promise<void> {
   say(`Creating a virtual environment with ${python} -m venv --system-site-packages`);
   const venv = await run(python, ['-m', 'venv', '--system-site-packages', '--without-pip', envDir]);
   if (venv.code !== 0) {
@@ -44,14 +149,11 @@ export async function restorePython(
     );
   }
   const envPython = join(envDir, 'bin', 'python');
-  const requirements = safeEntryPath(manifest.pythonPackageFile ?? 'requirements.txt');
-  if (!files.has(requirements)) {
+  if (text === null) {
     say(`No ${requirements} in the bundle: nothing to install`);
-    return envPython;
+    return;
   }
-  const wanted = (await readFile(join(appDir, requirements), 'utf8'))
-    .split('\n')
-    .filter((l) => /^\s*[^#\s]/.test(l));
+  const wanted = text.split('\n').filter((l) => /^\s*[^#\s]/.test(l));
   say(
     `Installing ${wanted.length} requirement${wanted.length === 1 ? '' : 's'} from ${requirements} with pip`,
   );
@@ -76,7 +178,6 @@ export async function restorePython(
     const reason = pip.lines.findLast((l) => l.startsWith('ERROR:')) ?? `pip exited with code ${pip.code}`;
     throw new RestoreFailure(`Error code: python-package-install-failed (${reason})`);
   }
-  return envPython;
 }
 
 let pythonInstallation: Promise<string> | undefined;

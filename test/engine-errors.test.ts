@@ -1,3 +1,4 @@
+// test-tier: unit
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { count, run, startServer, tempDir } from './engine-fixtures.ts';
@@ -90,7 +91,6 @@ describe('engine: bad scripts and exit codes like k6', () => {
     );
     assert.equal(failing.summary?.metrics.t.thresholds?.['avg<1'].ok, false);
 
-    const started = Date.now();
     const aborting = await run({
       script: files.write(
         'abort-th.js',
@@ -103,7 +103,9 @@ describe('engine: bad scripts and exit codes like k6', () => {
     });
     assert.equal(aborting.exitCode, 99);
     assert.equal(aborting.interrupted, true);
-    assert.ok(Date.now() - started < 6000, 'stopped at the first evaluation, not after 20 s');
+    // The engine's own clock from the start of the load, so a slow start on a busy machine does not count.
+    const ranMs = aborting.summary?.state.testRunDurationMs ?? Number.NaN;
+    assert.ok(ranMs < 10_000, `stopped at the first evaluation, not after 20 s (ran ${ranMs} ms)`);
   });
 
   test('exec.test.abort() → 108 at once; exec.test.fail() → 110 and the run goes on', async () => {
@@ -156,12 +158,13 @@ describe('engine: bad scripts and exit codes like k6', () => {
       for (const [name, call, body, syncVus] of cases) {
         const script = files.write(
           name,
-          `import http from 'k6/http';\nimport { check, sleep } from 'k6';\nexport const options = { vus: 2, duration: '20s' };\n${body}`,
+          `import http from 'k6/http';\nimport { check, sleep } from 'k6';\nexport const options = { vus: 2, duration: '10m' };\n${body}`,
         );
         const started = Date.now();
         const r = await run({ script, env: { BASE: server.url }, syncVus });
         assert.equal(r.exitCode, 107, `${name}: ${r.stderr}`);
-        assert.ok(Date.now() - started < 10_000, `${name} stopped at once`);
+        // At once, not after the 10 minutes: a generous bound that a busy machine still meets.
+        assert.ok(Date.now() - started < 60_000, `${name} stopped at once`);
         assert.ok(r.stderr.includes(`${call} was called without await`), `${name}: ${r.stderr}`);
         assert.match(r.stderr, /await http\.get\(\.\.\.\)/);
         assert.match(r.stderr, /--engine k6/);
@@ -199,6 +202,7 @@ describe('engine: bad scripts and exit codes like k6', () => {
     assert.match(b.stderr, /teardown\(\) did not finish within teardownTimeout \(1 s\)/);
     assert.equal(count(b.samples, 'iterations'), 1);
     assert.ok(b.summary, 'the summary is still made');
-    assert.ok(Date.now() - started < 20_000);
+    // Both end after their 1 s timeouts, long before the teardown's 60 s wait.
+    assert.ok(Date.now() - started < 50_000);
   });
 });

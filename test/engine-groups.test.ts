@@ -1,3 +1,4 @@
+// test-tier: unit
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { run, startServer, tempDir } from './engine-fixtures.ts';

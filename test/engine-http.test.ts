@@ -1,3 +1,4 @@
+// test-tier: unit
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';

@@ -1,3 +1,4 @@
+// test-tier: unit
 // k6's jslib libraries when jslib.k6.io cannot be reached: the engine's own implementations of
 // their documented APIs, checked against the documentation's examples. Downloads are switched off
 // (NO_DOWNLOAD_ENV) so these runs take the offline path whether or not this machine has a network.

@@ -1,3 +1,4 @@
+// test-tier: unit
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';

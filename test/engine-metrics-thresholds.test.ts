@@ -1,3 +1,4 @@
+// test-tier: unit
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MetricRegistry, registerBuiltins } from '../engine/metrics/registry.ts';

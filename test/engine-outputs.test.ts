@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -147,8 +147,14 @@ describe('JsonOutput (NDJSON)', () => {
     const path = join(dir, 'd.json');
     const out = await JsonOutput.open(path, (m) => engine.metricInfo(m));
     out.add(samples.slice(0, 1));
-    await new Promise((r) => setTimeout(r, 350));
-    assert.equal(lines(readFileSync(path, 'utf8')).length, 2);
+    // Wait for the flush itself (the file), not for a time a busy machine may not keep.
+    const flushed = () => {
+      const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+      return text.endsWith('\n') && text.trimEnd().split('\n').length === 2;
+    };
+    for (let waited = 0; !flushed() && waited < 10_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(lines(readFileSync(path, 'utf8')).length, 2, 'flushed before close');
     await out.close();
   });
 

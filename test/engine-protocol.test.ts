@@ -1,3 +1,4 @@
+// test-tier: unit
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { IterationSamples, RequestSamples, type SampleEntry } from '../engine/metrics/sample-groups.ts';

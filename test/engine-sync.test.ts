@@ -1,3 +1,4 @@
+// test-tier: unit
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,7 +113,6 @@ describe('engine: synchronous VUs (--sync-vus, k6 scripts without await)', () =>
   });
 
   test('a busy loop that never reaches a k6 call is ended when the scenario stops', async () => {
-    const started = Date.now();
     const r = await run({
       syncVus: true,
       script: files.write(
@@ -122,7 +122,9 @@ describe('engine: synchronous VUs (--sync-vus, k6 scripts without await)', () =>
       ),
     });
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+    // The engine's clock from the start of the load (a busy machine's slow start does not count).
+    const ranMs = r.summary?.state.testRunDurationMs ?? Number.NaN;
+    assert.ok(ranMs < 10_000, `ran ${ranMs} ms`);
   });
 
   test('a call synchronous VUs cannot make yet stops the test with 107 and a sentence', async () => {

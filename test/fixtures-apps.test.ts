@@ -1,3 +1,4 @@
+// test-serial: starts and signals gunicorn and R processes
 // The stock APIs run for real from their extracted bundles: the Flask app under gunicorn and
 // the Plumber app under Rscript, each on an ephemeral 127.0.0.1 port.
 import assert from 'node:assert/strict';

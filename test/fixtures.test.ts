@@ -1,3 +1,4 @@
+// test-tier: unit
 // The fixtures: generated prices, manifests, deterministic bundles and the baseline file.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

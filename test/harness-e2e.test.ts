@@ -1,3 +1,4 @@
+// test-serial: signals harness runs mid-hold
 // End to end: the harness CLI against the local stand-in with the embedded engine and the smoke
 // profile, as `npm run scalability -- --profile smoke` runs it (about 20 s per run). Needs
 // `npm run build` (dist/scenarios, dist/bundles), gunicorn and R.

@@ -67,7 +67,8 @@ function report(args: string[]): Promise<{ code: number | null; output: string }
   child.stderr.on('data', (c) => {
     output += c;
   });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+  // 'close': the output is all read (on 'exit' the last lines may still be in the pipe).
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
 }
 
 test('report --cw-db-instance refreshes node-metrics.json from CloudWatch and renders it', async () => {

@@ -1,3 +1,4 @@
+// test-serial: times stages of a fake cluster run
 // `--engine k6-operator` end to end against a fake kubectl (test/helpers/fake-kubectl.mjs) that
 // plays the TestRun's stages, and the real stand-in as the Connect the harness prepares for: the
 // preflight failures (exit 2), a clean run merged from two runners, a failed runner, a TestRun

@@ -1,3 +1,4 @@
+// test-tier: unit
 // A runner's .ndjson.gz cut short (the runner killed before closing it) becomes a whole gzip of
 // its complete lines; a whole file is left alone.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// test-tier: unit
 // The import graph follows the data flow: at the top level and inside the folders that have floors
 // of their own (harness/, engine/), every import points down the layer list below (or stays inside
 // its own folder), and nothing imports itself round a circle: neither files nor folders, at any

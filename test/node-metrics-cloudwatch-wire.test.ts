@@ -1,3 +1,4 @@
+// test-tier: unit
 // The CloudWatch source over the wire: the real SDK client (AWS JSON 1.0, SigV4) against a fake
 // CloudWatch on 127.0.0.1, checking the request bodies the SDK sent and the series built from
 // the answers. Catches what command-level mocks cannot: serialisation of dates and queries.

@@ -1,3 +1,4 @@
+// test-tier: unit
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, test } from 'node:test';
 import {

@@ -1,3 +1,4 @@
+// test-serial: measures CPU and timing of process trees
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';

@@ -1,3 +1,4 @@
+// test-tier: unit
 // Report rendering from synthetic run folders: order of sections, escaping of every run string,
 // size of a 30-minute soak, missing files, Markdown, JUnit and the comparison page.
 import assert from 'node:assert/strict';

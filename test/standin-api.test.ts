@@ -1,3 +1,4 @@
+// test-serial: times task long-polls
 // The v1 API calls real Connect clients make, reproduced request by request from their public source:
 // rsconnect-python (deploy, --draft, search, describe, download-bundle, details) and posit-sdk
 // (create, upload, deploy, task.wait_for); plus the task long-poll, drafts, bundle and

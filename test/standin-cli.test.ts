@@ -62,7 +62,7 @@ test('the CLI explains a missing API key', async () => {
   });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-  const [code] = await once(child, 'exit');
+  const [code] = await once(child, 'close');
   assert.equal(code, 2);
   assert.match(stderr, /Set CONNECT_API_KEY/);
 });

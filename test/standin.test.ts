@@ -1,3 +1,4 @@
+// test-serial: signals app processes and times idle stops
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -54,11 +55,14 @@ describe('Connect stand-in', () => {
   let root: string;
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'standin-test-'));
+    // Environments of this file only: its first Flask deploy builds one (pip's lines show), the rest reuse it.
+    process.env.CONNECT_STANDIN_PYTHON_ENVS = join(root, 'python-envs');
     standin = await startStandin({ apiKey: key, dataDir: join(root, 'data'), limits: testLimits });
   });
 
   after(async () => {
     await standin.stop();
+    delete process.env.CONNECT_STANDIN_PYTHON_ENVS;
     await rm(root, { recursive: true, force: true });
   });
 

@@ -1,3 +1,4 @@
+// test-serial: signals harness process trees
 // Every way a run is stopped from outside ends it cleanly: SIGTERM to the npm process alone (what
 // `kill`, CI runners and systemd send), and a parent that dies. Nothing the run started is left,
 // the record is marked interrupted with the reason, the report is written, and the exit code is
