@@ -1,3 +1,4 @@
+// test-tier: unit
 // The same script behaves the same on both kinds of VU: once with a plain exported function (a
 // synchronous VU, its own thread) and once with an async one (async VUs of the VU thread). The
 // k6 modules are written once for both (engine/api/module-vu.ts).

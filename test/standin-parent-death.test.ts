@@ -1,3 +1,4 @@
+// test-serial: kills processes with SIGKILL and watches what outlives them
 // Nothing outlives its parent: a stand-in killed with SIGKILL takes its app processes with it (they
 // carry a parent-death signal), and a stand-in whose parent (the harness) was killed with SIGKILL
 // stops its apps and removes its data folder by itself. Real processes, real SIGKILLs.
