@@ -31,6 +31,8 @@ export interface Target {
   processes(): LabelledProcess[];
   /** Deletes what the harness published and stops the stand-in; safe to call twice. */
   close(): Promise<void>;
+  /** The stand-in: resolves with one sentence if its process ends during the run. */
+  died?: Promise<string>;
 }
 
 export interface TargetRequest {
@@ -202,6 +204,7 @@ async function openStandin(request: TargetRequest): Promise<Target> {
         ...standin.apps(),
       ],
       close: () => standin.stop(),
+      died: standin.died,
     };
   } catch (error) {
     await standin.stop();

@@ -1,0 +1,364 @@
+// Faults around a run, with real processes and a real misbehaving server on loopback: a target
+// that stops answering (a black hole), the engine killed by SIGKILL, the harness killed by
+// SIGKILL, K6_* variables in the user's shell, and command-line inputs that must be refused
+// before anything starts. The target is a small fake Connect on 127.0.0.1 (server settings, the
+// key's user, the Flask API); everything else the publisher asks for is a 404.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Analysis, PublishCycle, RunMeta } from '../record/types.ts';
+
+const API_KEY = 'fault-key-0123456789abcdef';
+let dir: string;
+let server: Server;
+let url: string;
+/** Set by a test: the server stops answering Flask requests this many ms after the first one. */
+let blackHoleAfterMs: number | null = null;
+let firstFlaskAt: number | null = null;
+const authorizations = new Set<string>();
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'harness-faults-'));
+  server = createServer((req, res) => {
+    const path = req.url ?? '';
+    if (req.headers.authorization) authorizations.add(req.headers.authorization);
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'set-cookie': 'session=cookie-secret-42' });
+      res.end(JSON.stringify(body));
+    };
+    if (path === '/__api__/server_settings') return json(200, { version: '2026.01.0' });
+    if (path === '/__api__/v1/user')
+      return json(200, { guid: 'u-1', username: 'perf', user_role: 'publisher', locked: false });
+    if (path.startsWith('/content/flask/')) {
+      firstFlaskAt ??= Date.now();
+      if (blackHoleAfterMs !== null && Date.now() - firstFlaskAt > blackHoleAfterMs) {
+        // A black hole: the connection stays open and nothing is ever sent back.
+        req.socket.on('error', () => {});
+        return;
+      }
+      return json(200, [{ ticker: 'AAPL', date: '2024-01-02', close: 1 }]);
+    }
+    json(404, { code: 4, error: 'not found' });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Harness {
+  child: ChildProcess;
+  stderr: () => string;
+  /** Resolves with the first match of `pattern` in stderr (now or later). */
+  waitFor: (pattern: RegExp) => Promise<RegExpExecArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function harness(args: string[], env: Record<string, string | undefined> = {}): Harness {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'commands/harness.ts', ...args], {
+    env: { ...process.env, CONNECT_SERVER: url, CONNECT_API_KEY: API_KEY, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const waiters: Array<{ pattern: RegExp; resolve: (m: RegExpExecArray) => void }> = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const m = w.pattern.exec(text);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  };
+  child.stdout!.on('data', (c) => {
+    text += c;
+    check();
+  });
+  child.stderr!.on('data', (c) => {
+    text += c;
+    check();
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    const done = () => {
+      clearTimeout(killer);
+      resolve({ code: child.exitCode, signal: child.signalCode });
+    };
+    if (child.exitCode !== null || child.signalCode !== null) done();
+    else child.once('close', done);
+  });
+  return {
+    child,
+    stderr: () => text,
+    exited,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const m = pattern.exec(text);
+        if (m) return resolve(m);
+        waiters.push({ pattern, resolve });
+        void exited.then(() => {
+          const late = pattern.exec(text);
+          if (late) resolve(late);
+          else reject(new Error(`the harness ended before printing ${pattern}:\n${text}`));
+        });
+      }),
+  };
+}
+
+const smoke = (out: string, ...more: string[]) => [
+  'load-soak',
+  '--profile',
+  'smoke',
+  '--engine',
+  'node',
+  '--flask-content',
+  `${url}/content/flask/`,
+  '--out',
+  out,
+  ...more,
+];
+
+function read<T>(folder: string, file: string): T {
+  return JSON.parse(readFileSync(join(folder, file), 'utf8')) as T;
+}
+
+/** The process ids of `pid`'s children whose command line matches. */
+function childrenOf(pid: number, command: RegExp): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== pid) continue;
+      if (command.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ')))
+        out.push(Number(entry));
+    } catch {}
+  }
+  return out;
+}
+
+/** What is in a TMPDIR besides tsx's compile cache (tsx-<uid>). */
+function ours(tmp: string): string[] {
+  return readdirSync(tmp).filter((name) => !/^tsx-\d+$/.test(name));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once `check` holds, looking again every 100 ms (an event: a process or file appears). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+/** The engine process the harness started, once it has written its first samples. */
+async function engineOf(run: Harness): Promise<{ pid: number; folder: string }> {
+  const folder = (await run.waitFor(/run folder: (.*)/))[1];
+  let pid = 0;
+  await until(() => {
+    pid = childrenOf(run.child.pid!, /engine\/bin\.mjs run/)[0] ?? 0;
+    return pid > 0;
+  });
+  await run.waitFor(/req\/s/);
+  return { pid, folder };
+}
+
+describe('faults during a run', { concurrency: false }, () => {
+  it('a target that stops answering fails the run, says when, and counts the unanswered requests', async () => {
+    const out = join(dir, 'black-hole');
+    blackHoleAfterMs = 7_000;
+    firstFlaskAt = null;
+    const run = harness(smoke(out, '--duration', '12s'));
+    const { code } = await run.exited;
+    blackHoleAfterMs = null;
+    const stderr = run.stderr();
+    assert.equal(code, 1, stderr);
+    const folder = /run folder: (.*)/.exec(stderr)![1];
+    const meta = read<RunMeta>(folder, 'run.json');
+    assert.equal(meta.status, 'failed');
+    assert.match(meta.message!, /The target stopped answering at \d\d:\d\d:\d\d UTC \(\d+ s into the run\)/);
+    const analysis = read<Analysis>(folder, 'analysis.json');
+    const stall = analysis.stalls?.find((s) => s.cause === 'target');
+    assert.ok(stall, `a target stall is named: ${JSON.stringify(analysis.stalls)}`);
+    assert.equal(stall.untilEnd, true);
+    const steady = analysis.steady!;
+    // The window runs to the end of the hold, not to the last second that was answered.
+    assert.ok(steady.to >= stall.to, 'the stall is inside the window');
+    assert.ok((steady.unanswered ?? 0) >= 1, 'the waiting requests count');
+    assert.ok(steady.errorRate > 0, `errors are not 0 %: ${steady.errorRate}`);
+    assert.equal(analysis.verdict?.ok, false);
+    assert.ok(analysis.verdict?.checks.some((c) => c.name === 'answering' && !c.ok));
+    assert.match(stderr, /stall: The target stopped answering/);
+    assert.match(stderr, /never answered/);
+    // The publisher fails every cycle against this fake; it backs off instead of spinning.
+    const cycles = read<PublishCycle[]>(folder, 'publish.json');
+    assert.ok(cycles.length > 0 && cycles.every((c) => !c.ok));
+    const seconds = (Date.parse(meta.endedAt!) - Date.parse(meta.startedAt)) / 1000;
+    // Waits of 1, 2, 4, 8, then 10 s between failed cycles: at most 4 + seconds / 10 + 1 of them.
+    assert.ok(cycles.length <= 5 + seconds / 10, `${cycles.length} cycles in ${seconds} s`);
+  });
+
+  it('an engine killed by SIGKILL fails the run with the signal, not as a Ctrl-C', async () => {
+    const out = join(dir, 'engine-kill');
+    const run = harness(smoke(out, '--duration', '30s'));
+    const { pid, folder } = await engineOf(run);
+    process.kill(pid, 'SIGKILL');
+    const { code } = await run.exited;
+    const stderr = run.stderr();
+    assert.equal(code, 1, stderr);
+    const meta = read<RunMeta>(folder, 'run.json');
+    assert.equal(meta.status, 'failed');
+    assert.equal(meta.engineExitCode, null);
+    assert.match(
+      meta.message!,
+      new RegExp(`The load generator \\(the embedded engine, pid ${pid}\\) was killed by SIGKILL`),
+    );
+    assert.doesNotMatch(stderr, /interrupted|Ctrl-C/);
+  });
+
+  it('a harness killed by SIGKILL leaves no temporary files, and the next report says it was left running', async () => {
+    const out = join(dir, 'harness-kill');
+    const tmp = join(dir, 'tmp-harness-kill');
+    await mkdir(tmp, { recursive: true });
+    const run = harness(smoke(out, '--duration', '60s'), { TMPDIR: tmp });
+    const { pid, folder } = await engineOf(run);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    // The engine notices its parent's death and ends by itself.
+    await until(() => !alive(pid));
+    assert.deepEqual(ours(tmp), [], 'nothing is left in TMPDIR');
+    assert.equal(read<RunMeta>(folder, 'run.json').status, 'running');
+    const report = harness(['report', folder]);
+    const { code } = await report.exited;
+    assert.equal(code, 0, report.stderr());
+    assert.match(
+      report.stderr(),
+      /was left "running": its harness \(pid \d+\) ended without writing a final status/,
+    );
+    const meta = read<RunMeta>(folder, 'run.json');
+    assert.equal(meta.status, 'interrupted');
+    assert.match(meta.message!, /^Left running/);
+  });
+
+  it('K6_* variables of the shell do not reach the engine; --k6-env passes one on, with secrets redacted', async () => {
+    const out = join(dir, 'k6-env');
+    const tmp = join(dir, 'tmp-k6-env');
+    await mkdir(tmp, { recursive: true });
+    const run = harness(smoke(out, '--duration', '4s', '--k6-env', 'K6_HTTP_DEBUG'), {
+      TMPDIR: tmp,
+      K6_HTTP_DEBUG: 'true',
+      K6_NO_SUMMARY: 'true',
+      K6_NO_THRESHOLDS: 'true',
+      K6_VUS: '7',
+      K6_DURATION: '1s',
+    });
+    const { code } = await run.exited;
+    const stderr = run.stderr();
+    const folder = /run folder: (.*)/.exec(stderr)![1];
+    const meta = read<RunMeta>(folder, 'run.json');
+    assert.notEqual(meta.status, 'failed', stderr.slice(-3000));
+    assert.ok([0, 99].includes(code!), `exit ${code}`);
+    // K6_NO_SUMMARY and K6_NO_THRESHOLDS did not apply: the summary and thresholds are there.
+    assert.ok(existsSync(join(folder, 'summary.json')));
+    assert.ok(read<Analysis>(folder, 'analysis.json').thresholds.length > 0);
+    // K6_VUS did not apply: 4 fetchers and the publisher at most.
+    const max = Math.max(
+      ...read<{ vus: Array<{ vus: number }> }>(folder, 'timeseries.json').vus.map((v) => v.vus),
+    );
+    assert.ok(max <= 5, `at most 5 VUs, got ${max}`);
+    // K6_HTTP_DEBUG was asked for: the requests are printed, their secrets are not.
+    assert.match(stderr, /Authorization: \[redacted\]/);
+    assert.match(stderr, /Set-Cookie: \[redacted\]/i);
+    assert.ok(!stderr.includes(API_KEY), 'the API key is not printed');
+    assert.ok(!stderr.includes('cookie-secret-42'), 'the cookie is not printed');
+    assert.ok([...authorizations].includes(`Key ${API_KEY}`), 'the key was used');
+    // No uncompressed copy of the samples anywhere: the run folder holds them compressed.
+    assert.deepEqual(ours(tmp), []);
+    assert.ok(existsSync(join(folder, 'samples.ndjson.gz')));
+    assert.ok(!readdirSync(folder).some((f) => /\.json$/.test(f) && f.startsWith('samples')));
+  });
+});
+
+describe('inputs refused before anything starts', () => {
+  const refuse = async (args: string[], env: Record<string, string | undefined>, pattern: RegExp) => {
+    const run = harness(args, env);
+    const { code } = await run.exited;
+    assert.equal(code, 2, run.stderr());
+    assert.match(run.stderr(), pattern);
+    assert.doesNotMatch(run.stderr(), /run folder:|target:|engine:/);
+    return run.stderr();
+  };
+
+  it('refuses a device or a folder as --baseline', async () => {
+    await refuse(
+      [...smoke(join(dir, 'r1')), '--baseline', '/dev/zero'],
+      {},
+      /--baseline \/dev\/zero is a device/,
+    );
+    await refuse([...smoke(join(dir, 'r1')), '--baseline', dir], {}, /is a folder; give a regular file/);
+  });
+
+  it('refuses an --out that is a file, for a run and for ingest', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    await refuse(smoke(file), {}, /--out .*a-file is a file, not a folder/);
+    const ingest = harness(['ingest', '--out', file, file]);
+    assert.equal((await ingest.exited).code, 2, ingest.stderr());
+    assert.match(ingest.stderr(), /is a file, not a folder/);
+  });
+
+  it('refuses --flask-content against the stand-in instead of ignoring it', async () => {
+    await refuse(
+      smoke(join(dir, 'r2')),
+      { CONNECT_SERVER: '' },
+      /--flask-content names content on a real Connect/,
+    );
+  });
+
+  it('refuses credentials in CONNECT_SERVER without printing them', async () => {
+    const stderr = await refuse(
+      smoke(join(dir, 'r3')),
+      { CONNECT_SERVER: url.replace('http://', 'http://alice:hunter2-secret@') },
+      /CONNECT_SERVER carries credentials/,
+    );
+    assert.ok(!stderr.includes('hunter2-secret'));
+  });
+
+  it('nightly checks --history before the load-soak', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'commands/nightly.ts', '--history', '/dev/zero', '--out', join(dir, 'n1')],
+      {
+        env: { ...process.env, CONNECT_SERVER: url, CONNECT_API_KEY: API_KEY },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let text = '';
+    child.stdout.on('data', (c) => {
+      text += c;
+    });
+    child.stderr.on('data', (c) => {
+      text += c;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.equal(code, 2, text);
+    assert.match(text, /the history store \/dev\/zero cannot be used: --history \/dev\/zero is a device/);
+    assert.ok(!existsSync(join(dir, 'n1')), 'no run was started');
+  });
+});
