@@ -16,7 +16,7 @@ function isHarness(pid: number): boolean {
   }
   try {
     // The pid may have been reused by another program since.
-    return /harness/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    return /commands\/harness\.ts/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
   } catch {
     return true;
   }

@@ -256,6 +256,36 @@ describe('faults during a run', { concurrency: false }, () => {
     assert.match(meta.message!, /^Left running/);
   });
 
+  it('an engine that cannot write its samples (file size limit) ends the run failed with the reason', async () => {
+    const out = join(dir, 'size-limit');
+    // RLIMIT_FSIZE of 1 MiB (2048 blocks of 512 bytes): the samples outgrow it within seconds,
+    // the run record and reports do not. Writes past it fail with EFBIG (Node ignores SIGXFSZ).
+    const child = spawn(
+      'sh',
+      [
+        '-c',
+        'ulimit -f 2048 && exec "$0" --import tsx commands/harness.ts "$@"',
+        process.execPath,
+        ...smoke(out, '--duration', '60s'),
+      ],
+      {
+        env: { ...process.env, CONNECT_SERVER: url, CONNECT_API_KEY: API_KEY },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.equal(code, 1, stderr.slice(-3000));
+    const folder = /run folder: (.*)/.exec(stderr)![1];
+    const meta = read<RunMeta>(folder, 'run.json');
+    assert.equal(meta.status, 'failed');
+    assert.match(meta.message!, /The engine ended with exit code \d+ \(.*(EFBIG|too large)/i);
+    assert.notEqual(meta.endedAt, null);
+  });
+
   it('K6_* variables of the shell do not reach the engine; --k6-env passes one on, with secrets redacted', async () => {
     const out = join(dir, 'k6-env');
     const tmp = join(dir, 'tmp-k6-env');

@@ -132,10 +132,19 @@ export function redactLine(line: string, secrets: readonly string[]): string {
   return out;
 }
 
-function pipeRedacted(from: Readable, to: Writable, secrets: readonly string[]): Promise<void> {
+function pipeRedacted(
+  from: Readable,
+  to: Writable,
+  secrets: readonly string[],
+  onLine?: (line: string) => void,
+): Promise<void> {
   return new Promise((resolve) => {
     const lines = createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY });
-    lines.on('line', (line) => to.write(`${redactLine(line, secrets)}\n`));
+    lines.on('line', (line) => {
+      const redacted = redactLine(line, secrets);
+      to.write(`${redacted}\n`);
+      onLine?.(redacted);
+    });
     lines.on('close', () => resolve());
   });
 }
@@ -220,9 +229,14 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const secrets = Object.values(opts.secretEnv ?? {});
+  // The last error the engine printed, to say why it failed in one line.
+  let lastError: string | undefined;
   const piped = Promise.all([
     pipeRedacted(child.stdout, opts.stdout ?? process.stdout, secrets),
-    pipeRedacted(child.stderr, opts.stderr ?? process.stderr, secrets),
+    pipeRedacted(child.stderr, opts.stderr ?? process.stderr, secrets, (line) => {
+      if (/\b(error|ENOSPC|EDQUOT|EFBIG|EIO|fatal|panic)\b/i.test(line))
+        lastError = line.trim().slice(0, 300);
+    }),
   ]);
   const onAbort = () => child.kill('SIGINT');
   opts.signal?.addEventListener('abort', onAbort);
@@ -296,5 +310,6 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
     ...(ended.signal ? { signal: ended.signal } : {}),
     ...(child.pid ? { pid: child.pid } : {}),
     ...(tail.damaged ? { samplesDamaged: tail.damaged } : {}),
+    ...(lastError ? { lastError } : {}),
   };
 }

@@ -25,6 +25,8 @@ export interface EngineRunResult extends RunResult {
   pid?: number;
   /** The followed samples file was cut short or damaged (a full disk, a killed writer). */
   samplesDamaged?: string;
+  /** The last error line a child engine printed (secrets redacted), at most 300 characters. */
+  lastError?: string;
 }
 
 export interface Engine {
