@@ -66,7 +66,12 @@ async function seriesOf(
   // runner judged its thresholds on its own share only, so they are judged again on the merge.
   if (files?.length) return ingestFiles(files, { watcher });
   const samples = runPath(dir, 'samples');
-  if (aggregator.samples === 0 && existsSync(samples)) return ingestFiles([samples]);
+  // A file cut short (an engine killed, a full disk) holds no more than the live stream read
+  // from it, so its error is not the run's: the live stream's series stands.
+  if (aggregator.samples === 0 && existsSync(samples)) {
+    const read = await ingestFiles([samples]).catch(() => null);
+    if (read) return read;
+  }
   aggregator.endSource(live);
   const result = aggregator.finish();
   result.series.inputs = [samples];

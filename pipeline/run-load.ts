@@ -15,7 +15,9 @@ import { runPath } from '../record/paths.ts';
 import { scrubText, scrubValue } from '../record/scrub.ts';
 import type { Baseline, NodeMetrics, RunMeta } from '../record/types.ts';
 import { createRunFolder, writeJsonAtomic } from '../record/write.ts';
+import { terminalText } from '../reports/inert.ts';
 import { formatDuration, parseDuration } from '../scenarios/lib/durations.ts';
+import { DEFAULT_PUBLISH_CONTENT_NAME } from '../scenarios/lib/inputs.ts';
 import { loadSoakOptions, scalabilityOptions } from '../scenarios/lib/profiles.ts';
 import type { StopRequest, StopWatch } from '../stops/index.ts';
 import { type ChosenEngine, chooseEngine } from './engine.ts';
@@ -266,6 +268,13 @@ async function runAgainst(
     if (stop && !targetDied) {
       end.interrupted = true;
       end.stop = stop;
+    }
+    // What the publisher created and its teardown did not delete (a hard stop skips teardown).
+    if (workload.env.PUBLISH_CLEANUP === 'true' && target.removeLeftovers) {
+      const name = workload.env.PUBLISH_CONTENT_NAME ?? DEFAULT_PUBLISH_CONTENT_NAME;
+      // The lines hold no secret (their error texts are scrubbed) but a command with the
+      // variable's name, which scrubbing would blank; the server's strings are made inert.
+      for (const line of await target.removeLeftovers(name, startedAt)) io.log(terminalText(line));
     }
     let nodeMetrics: NodeMetrics;
     try {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type ConnectClient, createConnectClient, normaliseServer } from '../connect/client.ts';
 import type { LabelledProcess } from '../node-metrics/index.ts';
+import { scrubText } from '../record/scrub.ts';
 import { FIXTURE_FLASK_CONTENT_NAME } from '../scenarios/lib/inputs.ts';
 import { type StandinProcess, spawnStandin } from './standin-process.ts';
 
@@ -33,6 +34,18 @@ export interface Target {
   close(): Promise<void>;
   /** The stand-in: resolves with one sentence if its process ends during the run. */
   died?: Promise<string>;
+  /**
+   * A real Connect: the publisher's content named `name` that this run created (owned by the
+   * key's user, created at or after `since`) and its teardown did not delete (a hard stop ends
+   * the engine before teardown) is deleted; returns the lines to print (none when nothing was
+   * left). Content created before the run is never touched.
+   */
+  removeLeftovers?(name: string, since: Date): Promise<string[]>;
+}
+
+/** How to remove a content item by hand (the key stays in the user's environment). */
+export function deleteCommand(server: string, guid: string): string {
+  return `curl -X DELETE -H "Authorization: Key $CONNECT_API_KEY" ${server}/__api__/v1/content/${guid}`;
 }
 
 export interface TargetRequest {
@@ -156,7 +169,39 @@ async function openConnect(server: string, request: TargetRequest): Promise<Targ
     for (const guid of publishedByHarness.splice(0)) {
       await client
         .deleteContent(guid)
-        .catch((error: Error) => request.log(`could not delete content ${guid}: ${error.message}`));
+        .catch((error: Error) =>
+          request.log(
+            `Left on Connect: the Flask fixture ${guid} the harness published could not be deleted (${scrubText(error.message, [apiKey])}); remove it with: ${deleteCommand(url, guid)}`,
+          ),
+        );
+    }
+  };
+  // Short timeouts: this runs while a stop request is being served.
+  const quick = createConnectClient({ server: url, apiKey, timeoutMs: 5_000 });
+  const removeLeftovers = async (name: string, since: Date): Promise<string[]> => {
+    let found: Awaited<ReturnType<ConnectClient['findContentByName']>>;
+    let owner: string;
+    try {
+      owner = (await quick.currentUser()).guid;
+      found = await quick.findContentByName(name);
+    } catch (error) {
+      return [
+        `Could not check whether the publisher's content '${name}' was left on Connect (${scrubText((error as Error).message, [apiKey])}); if it was, find it under that name and delete it.`,
+      ];
+    }
+    if (!found || found.owner_guid !== owner) return [];
+    const created = Date.parse(String(found.created_time ?? ''));
+    // A minute of slack for clocks that disagree; older content is not this run's.
+    if (!(created >= since.getTime() - 60_000)) return [];
+    try {
+      await quick.deleteContent(found.guid);
+      return [
+        `The publisher's content '${name}' (${found.guid}) was still on Connect (the engine stopped before its teardown); the harness deleted it.`,
+      ];
+    } catch (error) {
+      return [
+        `Left on Connect: the publisher's content '${name}' (${found.guid}), created by this run, could not be deleted (${scrubText((error as Error).message, [apiKey])}); remove it with: ${deleteCommand(url, found.guid)}`,
+      ];
     }
   };
   try {
@@ -170,6 +215,7 @@ async function openConnect(server: string, request: TargetRequest): Promise<Targ
       flaskUrl,
       processes: () => [],
       close,
+      removeLeftovers,
     };
   } catch (error) {
     await close();

@@ -23,6 +23,76 @@ let blackHoleAfterMs: number | null = null;
 let firstFlaskAt: number | null = null;
 const authorizations = new Set<string>();
 
+/** Set by a test: the fake also takes content, bundles and deploys (the publisher's never finish). */
+let publishing = false;
+/** The fake's content items by GUID. */
+const contents = new Map<string, { guid: string; name: string; owner_guid: string; created_time: string }>();
+/** Set by a test: DELETE of the publisher's content fails. */
+let refuseDelete = false;
+let onPublisherDeploy: (() => void) | null = null;
+const FLASK_NAME = 'perf-flask-stock-api';
+
+function publishingApi(
+  req: import('node:http').IncomingMessage,
+  res: import('node:http').ServerResponse,
+  path: string,
+  json: (status: number, body: unknown) => void,
+): void {
+  const [route, query = ''] = path.slice('/__api__/v1'.length).split('?');
+  const params = new URLSearchParams(query);
+  const parts = route.split('/').filter(Boolean);
+  let body = '';
+  req.on('data', (c) => {
+    if (req.headers['content-type']?.includes('json')) body += c;
+  });
+  req.on('end', () => {
+    const item = parts[1] ? contents.get(parts[1]) : undefined;
+    const full = (c: { guid: string; name: string }) => ({
+      ...c,
+      title: c.name,
+      access_type: 'all',
+      app_mode: 'python-api',
+      bundle_id: 'b-1',
+      content_url: c.name === FLASK_NAME ? `${url}/content/flask/` : `${url}/content/${c.guid}/`,
+    });
+    if (parts[0] === 'content' && parts.length === 1 && req.method === 'GET') {
+      return json(200, [...contents.values()].filter((c) => c.name === params.get('name')).map(full));
+    }
+    if (parts[0] === 'content' && parts.length === 1 && req.method === 'POST') {
+      const fields = JSON.parse(body || '{}') as { name: string };
+      const guid = `c${contents.size}-${Date.now().toString(16)}`;
+      const created = { guid, name: fields.name, owner_guid: 'u-1', created_time: new Date().toISOString() };
+      contents.set(guid, created);
+      return json(200, full(created));
+    }
+    if (parts[0] === 'content' && item && parts.length === 2) {
+      if (req.method === 'DELETE') {
+        if (refuseDelete && item.name !== FLASK_NAME) return json(500, { code: 1, error: 'refused' });
+        contents.delete(item.guid);
+        res.writeHead(204);
+        return res.end();
+      }
+      return json(200, full(item));
+    }
+    if (parts[0] === 'content' && item && parts[2] === 'bundles')
+      return json(200, { id: 'b-1', content_guid: item.guid });
+    if (parts[0] === 'content' && item && parts[2] === 'deploy')
+      return json(200, { task_id: `t-${item.guid}` });
+    if (parts[0] === 'tasks' && parts[1]) {
+      const guid = parts[1].slice(2);
+      if (contents.get(guid)?.name === FLASK_NAME)
+        return json(200, { id: parts[1], output: ['done'], finished: true, code: 0, error: '', last: 1 });
+      // The publisher's deploys take longer than the run: it is inside one when the stop comes.
+      onPublisherDeploy?.();
+      return setTimeout(
+        () => json(200, { id: parts[1], output: [], finished: false, code: 0, error: '', last: 0 }),
+        500,
+      );
+    }
+    json(404, { code: 4, error: 'not found' });
+  });
+}
+
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'harness-faults-'));
   server = createServer((req, res) => {
@@ -35,6 +105,7 @@ before(async () => {
     if (path === '/__api__/server_settings') return json(200, { version: '2026.01.0' });
     if (path === '/__api__/v1/user')
       return json(200, { guid: 'u-1', username: 'perf', user_role: 'publisher', locked: false });
+    if (publishing && path.startsWith('/__api__/v1/')) return publishingApi(req, res, path, json);
     if (path.startsWith('/content/flask/')) {
       firstFlaskAt ??= Date.now();
       if (blackHoleAfterMs !== null && Date.now() - firstFlaskAt > blackHoleAfterMs) {
@@ -285,6 +356,71 @@ describe('faults during a run', { concurrency: false }, () => {
     assert.match(meta.message!, /The engine ended with exit code \d+ \(.*(EFBIG|too large)/i);
     assert.notEqual(meta.endedAt, null);
   });
+
+  for (const deletable of [true, false]) {
+    it(
+      deletable
+        ? 'two SIGTERMs while the publisher deploys: the harness still deletes the content the run created'
+        : 'two SIGTERMs back to back, and the content cannot be deleted: the harness says exactly what is left and how to remove it',
+      async () => {
+        const out = join(dir, `hard-stop-${deletable}`);
+        publishing = true;
+        refuseDelete = !deletable;
+        contents.clear();
+        // Content the run did not create must stay.
+        const old = { guid: 'old-1', name: 'other', owner_guid: 'u-1', created_time: '2020-01-01T00:00:00Z' };
+        contents.set(old.guid, old);
+        const deploying = new Promise<void>((resolve) => {
+          onPublisherDeploy = resolve;
+        });
+        const run = harness([
+          'load-soak',
+          '--profile',
+          'smoke',
+          '--engine',
+          'node',
+          '--publish-fixtures',
+          '--out',
+          out,
+          '--duration',
+          '60s',
+        ]);
+        await run.waitFor(/run folder: /);
+        await deploying;
+        run.child.kill('SIGTERM');
+        // Once, the engine has taken the first stop (it is stopping gracefully) when the second
+        // comes; once, the two come back to back (an engine still busy with the first is killed
+        // a few seconds after the second: the stop still ends).
+        if (deletable) await run.waitFor(/Stopping the test gracefully/);
+        else await run.waitFor(/stopping the load gracefully/);
+        run.child.kill('SIGTERM');
+        const { code } = await run.exited;
+        publishing = false;
+        onPublisherDeploy = null;
+        const stderr = run.stderr();
+        assert.equal(code, 143, stderr.slice(-3000));
+        const left = [...contents.values()].filter((c) => c.guid !== old.guid);
+        assert.ok(contents.has(old.guid), 'content the run did not create is untouched');
+        if (deletable) {
+          assert.deepEqual(left, [], 'nothing the run created is left');
+          assert.match(
+            stderr,
+            /The publisher's content '.*' \(c\d+-[0-9a-f]+\) was still on Connect .*the harness deleted it/,
+          );
+        } else {
+          assert.equal(left.length, 1, JSON.stringify(left));
+          const guid = left[0].guid;
+          assert.match(
+            stderr,
+            new RegExp(
+              `Left on Connect: the publisher's content '.*' \\(${guid}\\), created by this run, could not be deleted .*remove it with: curl -X DELETE -H "Authorization: Key \\$CONNECT_API_KEY" ${url}/__api__/v1/content/${guid}`,
+            ),
+          );
+          assert.ok(!stderr.includes(API_KEY));
+        }
+      },
+    );
+  }
 
   it('K6_* variables of the shell do not reach the engine; --k6-env passes one on, with secrets redacted', async () => {
     const out = join(dir, 'k6-env');

@@ -149,6 +149,9 @@ function pipeRedacted(
   });
 }
 
+/** How long an engine has to end after the hard stop (its second SIGINT) before it is killed. */
+export const HARD_STOP_KILL_MS = 5_000;
+
 export interface ChildEngineSpec {
   name: EngineName;
   /** The executable and any arguments before `run` (e.g. node and the engine's bin script). */
@@ -239,8 +242,22 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
     }),
   ]);
   const onAbort = () => child.kill('SIGINT');
+  // The hard stop is the second SIGINT; an engine that still has not ended HARD_STOP_KILL_MS
+  // later (stuck in setup, in a write that never returns) is killed with its process group, so
+  // a stop always ends. That is a stop asked for, not a crash.
+  let killedByUs = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onHardStop = () => {
+    child.kill('SIGINT');
+    killTimer = setTimeout(() => {
+      killedByUs = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {}
+    }, HARD_STOP_KILL_MS);
+  };
   opts.signal?.addEventListener('abort', onAbort);
-  opts.hardStopSignal?.addEventListener('abort', onAbort);
+  opts.hardStopSignal?.addEventListener('abort', onHardStop);
   let polling = Promise.resolve();
   const timer = setInterval(() => {
     polling = polling.then(() => tail.poll());
@@ -277,8 +294,9 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
   });
   const exitCode = ended.code;
   clearInterval(timer);
+  clearTimeout(killTimer);
   opts.signal?.removeEventListener('abort', onAbort);
-  opts.hardStopSignal?.removeEventListener('abort', onAbort);
+  opts.hardStopSignal?.removeEventListener('abort', onHardStop);
   process.off('exit', killOnExit);
   await piped;
   await polling;
@@ -306,8 +324,8 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
     exitCode,
     summary,
     thresholds,
-    interrupted: ended.signal === null && (exitCode === 105 || exitCode === 108),
-    ...(ended.signal ? { signal: ended.signal } : {}),
+    interrupted: killedByUs || (ended.signal === null && (exitCode === 105 || exitCode === 108)),
+    ...(ended.signal && !killedByUs ? { signal: ended.signal } : {}),
     ...(child.pid ? { pid: child.pid } : {}),
     ...(tail.damaged ? { samplesDamaged: tail.damaged } : {}),
     ...(lastError ? { lastError } : {}),
