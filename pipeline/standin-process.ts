@@ -108,6 +108,11 @@ export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Pro
         }, graceMs);
         await exited(child);
         clearTimeout(timer);
+        // A stand-in that died (killed, crashed) could not stop its apps: they share its
+        // process group, so they are stopped here.
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {}
         process.off('exit', onExit);
       })();
       return stopping;

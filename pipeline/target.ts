@@ -124,6 +124,16 @@ export async function preflight(
   return { version, user };
 }
 
+/** The origin of `contentUrl` when it differs from `server`'s; null when they agree. */
+export function otherOrigin(contentUrl: string, server: string): string | null {
+  try {
+    const origin = new URL(contentUrl).origin;
+    return origin === new URL(server).origin ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
 export async function openTarget(request: TargetRequest): Promise<Target> {
   const server = request.env.CONNECT_SERVER?.trim();
   if (server) return openConnect(server, request);
@@ -204,6 +214,14 @@ async function openConnect(server: string, request: TargetRequest): Promise<Targ
       ];
     }
   };
+  // The fetchers follow the content URL the server reports (its own idea of where the content
+  // lives, as Connect's dashboard links do); say so when that is not CONNECT_SERVER's origin.
+  const elsewhere = otherOrigin(flaskUrl, url);
+  if (elsewhere) {
+    request.log(
+      `note: the Flask content's URL reported by Connect is on ${elsewhere}, not on CONNECT_SERVER's ${new URL(url).origin}; the fetchers load ${elsewhere} (recorded as options.flaskContent in run.json).`,
+    );
+  }
   try {
     const { version, user } = await preflight(client, flaskUrl);
     request.log(`target: Connect ${version ?? '(version not reported)'} at ${url}, key of ${user}`);

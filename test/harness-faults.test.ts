@@ -303,6 +303,61 @@ describe('faults during a run', { concurrency: false }, () => {
     assert.doesNotMatch(stderr, /interrupted|Ctrl-C/);
   });
 
+  it('a frozen generator (SIGSTOP) is named as a generator stall in the verdict', async () => {
+    const out = join(dir, 'frozen');
+    const run = harness(smoke(out, '--duration', '30s'));
+    const { pid, folder } = await engineOf(run);
+    // Frozen during the hold: a freeze in setup, before the first request, measures nothing.
+    await run.waitFor(/load-soak hold 4 VUs/);
+    process.kill(pid, 'SIGSTOP');
+    // The fault lasts 6 s of wall time; nothing is asserted about how much work fits in it.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    process.kill(pid, 'SIGCONT');
+    await run.exited;
+    const analysis = read<Analysis>(folder, 'analysis.json');
+    const stall = analysis.stalls?.find((s) => s.cause === 'generator');
+    assert.ok(stall, `a generator stall is named: ${JSON.stringify(analysis.stalls)}`);
+    assert.ok(stall.seconds >= 3);
+    assert.equal(analysis.generator?.verdict, 'limited');
+    assert.match(analysis.generator!.reasons[0], /The load generator stalled at/);
+    assert.match(run.stderr(), /generator: LIMITED\. The load generator stalled/);
+    assert.ok(!analysis.stalls!.some((s) => s.cause === 'target'), 'the target is not blamed');
+  });
+
+  it('a stand-in killed by SIGKILL fails the run naming it, and its apps are stopped', async () => {
+    const out = join(dir, 'standin-kill');
+    const run = harness(
+      ['load-soak', '--profile', 'smoke', '--engine', 'node', '--out', out, '--duration', '60s'],
+      { CONNECT_SERVER: '' },
+    );
+    const folder = (await run.waitFor(/run folder: (.*)/))[1];
+    await run.waitFor(/req\/s/);
+    const [standin] = childrenOf(run.child.pid!, /standin\/cli\.ts/);
+    assert.ok(standin, 'the stand-in runs as a child of the harness');
+    const group = readdirSync('/proc').filter((p) => {
+      try {
+        return (
+          /^\d+$/.test(p) &&
+          readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[3] === String(standin)
+        );
+      } catch {
+        return false;
+      }
+    });
+    process.kill(standin, 'SIGKILL');
+    const { code } = await run.exited;
+    const stderr = run.stderr();
+    assert.equal(code, 1, stderr.slice(-3000));
+    const meta = read<RunMeta>(folder, 'run.json');
+    assert.equal(meta.status, 'failed');
+    assert.match(
+      meta.message!,
+      new RegExp(`The Connect stand-in \\(pid ${standin}\\) was killed by SIGKILL during the run`),
+    );
+    // Every process of its group (its apps) is gone once the harness has ended.
+    await until(() => group.every((p) => !alive(Number(p))));
+  });
+
   it('a harness killed by SIGKILL leaves no temporary files, and the next report says it was left running', async () => {
     const out = join(dir, 'harness-kill');
     const tmp = join(dir, 'tmp-harness-kill');
