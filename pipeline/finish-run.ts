@@ -188,7 +188,7 @@ export async function finishRun(
   // So does a run whose target stopped answering: its figures would read as a quiet target.
   const stopped = analysis?.stalls?.find((s) => s.cause !== 'generator');
   if (!end.interrupted && stopped) {
-    failure ??= `${stopped.note} The run fails: its figures cover a target that did not answer.`;
+    failure ??= `${stopped.note} The run fails: its figures include seconds in which the target did not answer.`;
   }
   const status: RunMeta['status'] = failure ? 'failed' : end.interrupted ? 'interrupted' : 'completed';
   const meta: RunMeta = {

@@ -226,12 +226,14 @@ async function runAgainst(
     graceful.abort();
     hard.abort();
   });
-  // An engine that outlives its plan (setup, the load, the publisher's graceful stop, teardown)
-  // by a minute is stuck (an output it cannot write, a hung process): it is stopped like on
-  // Ctrl-C and the run fails saying so, instead of running at 0 req/s for ever.
+  // A local engine that outlives its plan (setup, the load, the publisher's graceful stop,
+  // teardown) by a minute is stuck (an output it cannot write, a hung process): it is stopped
+  // like on Ctrl-C and the run fails saying so, instead of running at 0 req/s for ever.
+  // (k6-operator runners wait for pods and images; their own timeouts apply.)
   const deadlineS = engineDeadlineSeconds(workload);
   let overran = false;
   const watchdog = setTimeout(() => {
+    if (engine.kind !== 'local') return;
     if (graceful.signal.aborted) return;
     overran = true;
     printer.log(
