@@ -16,6 +16,21 @@ export interface StandinProcess {
   stop(graceMs?: number): Promise<void>;
   /** Resolves with one sentence when the stand-in ends without being asked to (killed, crashed). */
   died: Promise<string>;
+  /**
+   * Starts watching the Flask app processes running now (the fetchers' target, which nothing
+   * restarts or replaces during a run); the returned function gives one sentence for each that
+   * has ended since. Plumber apps are replaced by every publish cycle, so they are not watched.
+   */
+  watchApps(): () => string[];
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 const CLI = fileURLToPath(new URL('../standin/cli.ts', import.meta.url));
@@ -82,9 +97,13 @@ export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Pro
   const apps = followChildren(child.pid!, appLabel);
 
   let stopping: Promise<void> | null = null;
+  // The apps of a stand-in that died: each runs in a process group of its own, which nobody
+  // else will stop now.
+  let orphans: LabelledProcess[] = [];
   const died = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {
       if (stopping) return;
+      orphans = apps.list();
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       const last = stderr.at(-1);
       resolve(
@@ -92,10 +111,23 @@ export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Pro
       );
     });
   });
+  const watchApps = () => {
+    const watched = apps.list().filter((app) => app.label.startsWith('Flask'));
+    const told = new Set<number>();
+    return () =>
+      watched.flatMap((app) => {
+        if (told.has(app.pid) || alive(app.pid)) return [];
+        told.add(app.pid);
+        return [
+          `The stand-in's Flask app process (gunicorn, pid ${app.pid}) ended during the run (killed by a signal or crashed; its exit status went to the stand-in), so the fetchers' target failed under them.`,
+        ];
+      });
+  };
   return {
     url,
     pid: child.pid!,
     died,
+    watchApps,
     apps: () => apps.list(),
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
@@ -108,11 +140,13 @@ export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Pro
         }, graceMs);
         await exited(child);
         clearTimeout(timer);
-        // A stand-in that died (killed, crashed) could not stop its apps: they share its
-        // process group, so they are stopped here.
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {}
+        // A stand-in that died (killed, crashed) could not stop its apps: its own process
+        // group and each app's are stopped here.
+        for (const pid of [child.pid!, ...orphans.map((app) => app.pid)]) {
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {}
+        }
         process.off('exit', onExit);
       })();
       return stopping;

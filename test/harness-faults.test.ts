@@ -233,9 +233,14 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Resolves once `check` holds, looking again every 100 ms (an event: a process or file appears). */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 100));
+/** Resolves once `check` holds, looking again every 100 ms (an event: a process appears or ends);
+ *  fails rather than hangs when it never does. */
+async function until(check: () => boolean, what = 'the awaited condition', limitMs = 120_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${limitMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The engine process the harness started, once it has written its first samples. */
@@ -334,16 +339,9 @@ describe('faults during a run', { concurrency: false }, () => {
     await run.waitFor(/req\/s/);
     const [standin] = childrenOf(run.child.pid!, /standin\/cli\.ts/);
     assert.ok(standin, 'the stand-in runs as a child of the harness');
-    const group = readdirSync('/proc').filter((p) => {
-      try {
-        return (
-          /^\d+$/.test(p) &&
-          readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[3] === String(standin)
-        );
-      } catch {
-        return false;
-      }
-    });
+    // Its apps (gunicorn, R), each in a process group of its own.
+    const apps = childrenOf(standin, /./);
+    assert.ok(apps.length > 0, 'the stand-in runs app processes');
     process.kill(standin, 'SIGKILL');
     const { code } = await run.exited;
     const stderr = run.stderr();
@@ -354,8 +352,30 @@ describe('faults during a run', { concurrency: false }, () => {
       meta.message!,
       new RegExp(`The Connect stand-in \\(pid ${standin}\\) was killed by SIGKILL during the run`),
     );
-    // Every process of its group (its apps) is gone once the harness has ended.
-    await until(() => group.every((p) => !alive(Number(p))));
+    // Its apps do not outlive it.
+    await until(() => apps.every((pid) => !alive(pid)));
+  });
+
+  it("a stand-in's Flask app killed by SIGKILL fails the run naming the process", async () => {
+    const out = join(dir, 'app-kill');
+    const run = harness(
+      ['load-soak', '--profile', 'smoke', '--engine', 'node', '--out', out, '--duration', '20s'],
+      { CONNECT_SERVER: '' },
+    );
+    const folder = (await run.waitFor(/run folder: (.*)/))[1];
+    await run.waitFor(/req\/s/);
+    const [standin] = childrenOf(run.child.pid!, /standin\/cli\.ts/);
+    const [gunicorn] = childrenOf(standin, /gunicorn/);
+    assert.ok(gunicorn, 'the Flask app runs under the stand-in');
+    process.kill(gunicorn, 'SIGKILL');
+    const { code } = await run.exited;
+    assert.equal(code, 1, run.stderr().slice(-3000));
+    const meta = read<RunMeta>(folder, 'run.json');
+    assert.equal(meta.status, 'failed');
+    assert.match(
+      meta.message!,
+      new RegExp(`The stand-in's Flask app process \\(gunicorn, pid ${gunicorn}\\) ended during the run`),
+    );
   });
 
   it('a harness killed by SIGKILL leaves no temporary files, and the next report says it was left running', async () => {
