@@ -151,6 +151,17 @@ export function analyseRun(
   if (options.kind === 'scalability') {
     const saturation = saturationPoint(series, options.saturation);
     analysis.saturation = saturation;
+    // From the first completed fetch request (a cold start before it is not a stall) to the end.
+    const scenario = fetchScenario(series);
+    const first = pointsOf(series, scenario).find((p) => p.reqs > 0);
+    if (first) {
+      const stalls = findStalls(series, scenario, first.t, series.end, {
+        health: options.engineHealth,
+        otherVus: series.byScenario.publisher ? 1 : 0,
+      });
+      for (const stall of stalls) stall.note = stallSentence(stall, series.start);
+      if (stalls.length) analysis.stalls = stalls;
+    }
     const level = saturation.levels.find((l) => l.vus === saturation.saturationVus);
     analysis.problem = noResults(series) ?? levelsProblem(saturation);
     if (options.baseline && level && !analysis.problem) {

@@ -180,6 +180,24 @@ describe('stalls', () => {
     assert.ok(!analysis.verdict!.checks.some((c) => c.name === 'answering'));
   });
 
+  it('a scalability run whose target stops answering names the stall and fails its verdict', () => {
+    // Levels of 1, 2, 4 VUs, 10 s each; answers stop 4 s into the last level.
+    const levelVus = Array.from({ length: 30 }, (_, i) => (i < 10 ? 1 : i < 20 ? 2 : 4));
+    const answered = levelVus.map((v, i) => (i < 24 ? v * 50 : 0));
+    const s = series(answered, levelVus);
+    const analysis = analyseRun({ series: s, publishCycles: [], checks: [] } as never, null, {
+      kind: 'scalability',
+      baseline,
+      comparable: true,
+      engineHealth: health(s.start, 30),
+      saturation: { minHoldSeconds: 3, settleSeconds: 1, otherVus: 0 },
+    });
+    assert.equal(analysis.stalls?.[0].cause, 'target');
+    assert.equal(analysis.stalls?.[0].from, s.start + 24);
+    assert.equal(analysis.verdict?.ok, false);
+    assert.ok(analysis.verdict?.checks.some((c) => c.name === 'answering' && !c.ok));
+  });
+
   it('needs three empty seconds, and fetch VUs running, to call it a stall', () => {
     const s = series([5, 0, 0, 5, 0, 0, 0, 0], [4, 4, 4, 4, 1, 1, 1, 1]);
     assert.deepEqual(findStalls(s, 'fetchers', s.start, s.end, { otherVus: 1 }), []);
