@@ -244,7 +244,6 @@ async function runAgainst(
     escalation.unref();
   }, deadlineS * 1000);
   watchdog.unref();
-  const appsEnded = target.watchApps?.();
   try {
     const end = await runEngine(
       engine,
@@ -265,12 +264,6 @@ async function runAgainst(
     }
     if (targetDied) {
       end.failure = targetDied;
-      end.interrupted = false;
-    }
-    const appDeaths = targetDied ? [] : (appsEnded?.() ?? []);
-    if (appDeaths.length) {
-      for (const line of appDeaths) io.log(line);
-      end.failure = appDeaths.join(' ');
       end.interrupted = false;
     }
     const stop = io.stops.first;

@@ -16,21 +16,6 @@ export interface StandinProcess {
   stop(graceMs?: number): Promise<void>;
   /** Resolves with one sentence when the stand-in ends without being asked to (killed, crashed). */
   died: Promise<string>;
-  /**
-   * Starts watching the Flask app processes running now (the fetchers' target, which nothing
-   * restarts or replaces during a run); the returned function gives one sentence for each that
-   * has ended since. Plumber apps are replaced by every publish cycle, so they are not watched.
-   */
-  watchApps(): () => string[];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const CLI = fileURLToPath(new URL('../standin/cli.ts', import.meta.url));
@@ -111,23 +96,10 @@ export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Pro
       );
     });
   });
-  const watchApps = () => {
-    const watched = apps.list().filter((app) => app.label.startsWith('Flask'));
-    const told = new Set<number>();
-    return () =>
-      watched.flatMap((app) => {
-        if (told.has(app.pid) || alive(app.pid)) return [];
-        told.add(app.pid);
-        return [
-          `The stand-in's Flask app process (gunicorn, pid ${app.pid}) ended during the run (killed by a signal or crashed; its exit status went to the stand-in), so the fetchers' target failed under them.`,
-        ];
-      });
-  };
   return {
     url,
     pid: child.pid!,
     died,
-    watchApps,
     apps: () => apps.list(),
     stop(graceMs = 10_000) {
       stopping ??= (async () => {

@@ -34,8 +34,6 @@ export interface Target {
   close(): Promise<void>;
   /** The stand-in: resolves with one sentence if its process ends during the run. */
   died?: Promise<string>;
-  /** The stand-in: watches its Flask app processes from now on (see StandinProcess.watchApps). */
-  watchApps?(): () => string[];
   /**
    * A real Connect: the publisher's content named `name` that this run created (owned by the
    * key's user, created at or after `since`) and its teardown did not delete (a hard stop ends
@@ -271,7 +269,6 @@ async function openStandin(request: TargetRequest): Promise<Target> {
       ],
       close: () => standin.stop(),
       died: standin.died,
-      watchApps: () => standin.watchApps(),
     };
   } catch (error) {
     await standin.stop();

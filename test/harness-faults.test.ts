@@ -356,28 +356,6 @@ describe('faults during a run', { concurrency: false }, () => {
     await until(() => apps.every((pid) => !alive(pid)));
   });
 
-  it("a stand-in's Flask app killed by SIGKILL fails the run naming the process", async () => {
-    const out = join(dir, 'app-kill');
-    const run = harness(
-      ['load-soak', '--profile', 'smoke', '--engine', 'node', '--out', out, '--duration', '20s'],
-      { CONNECT_SERVER: '' },
-    );
-    const folder = (await run.waitFor(/run folder: (.*)/))[1];
-    await run.waitFor(/req\/s/);
-    const [standin] = childrenOf(run.child.pid!, /standin\/cli\.ts/);
-    const [gunicorn] = childrenOf(standin, /gunicorn/);
-    assert.ok(gunicorn, 'the Flask app runs under the stand-in');
-    process.kill(gunicorn, 'SIGKILL');
-    const { code } = await run.exited;
-    assert.equal(code, 1, run.stderr().slice(-3000));
-    const meta = read<RunMeta>(folder, 'run.json');
-    assert.equal(meta.status, 'failed');
-    assert.match(
-      meta.message!,
-      new RegExp(`The stand-in's Flask app process \\(gunicorn, pid ${gunicorn}\\) ended during the run`),
-    );
-  });
-
   it('a harness killed by SIGKILL leaves no temporary files, and the next report says it was left running', async () => {
     const out = join(dir, 'harness-kill');
     const tmp = join(dir, 'tmp-harness-kill');
