@@ -41,6 +41,9 @@ export interface RunMeta {
   engineExitCode: number | null;
   /** Message for a failed or interrupted run. */
   message?: string;
+  /** The harness process that writes this record, so a reader can tell a record left
+   *  "running" by a killed harness from a run still going. */
+  writer?: { pid: number; host: string };
 }
 
 /** Aggregates of one second (or one downsampled bucket) of HTTP samples. */
@@ -277,6 +280,9 @@ export interface SteadyWindow {
   /** Requests counted in the window, and of those the ones that got an HTTP answer (status ≠ 0). */
   requests?: number;
   answered?: number;
+  /** Requests still waiting at the end of the window (the target stopped answering), counted
+   *  in `requests` and as failed in `errorRate`, as k6 counts a request timeout. */
+  unanswered?: number;
   /** Server-side average (and p95) time per request over the window, ms; see serverSource. */
   serverAvgMs?: number | null;
   serverP95Ms?: number | null;
@@ -350,6 +356,25 @@ export interface Analysis {
   generator?: GeneratorHealth;
   /** Connect's processes of the Flask content over the measured window (processes.json). */
   processes?: ProcessFigures;
+  /** Seconds of the measured window in which fetch VUs ran and no request completed. */
+  stalls?: Stall[];
+}
+
+/** A run of seconds with fetch VUs running and not one fetch request completed. */
+export interface Stall {
+  /** Epoch seconds, inclusive. */
+  from: number;
+  to: number;
+  seconds: number;
+  /** Fetch VUs running (each had a request waiting). */
+  vus: number;
+  /** target: the engine ran and got no answer; generator: the engine process did not run;
+   *  unknown: no engine health lines to tell. */
+  cause: 'target' | 'generator' | 'unknown';
+  /** The stall lasted to the end of the window: its requests were never answered. */
+  untilEnd: boolean;
+  /** One sentence saying what happened and when. */
+  note?: string;
 }
 
 /** fixtures/baseline.json: its type lives with the file's reader. */

@@ -1,16 +1,22 @@
 // An engine in a child process with k6's command line: `k6 run` or the embedded engine's own CLI.
 // Spawns it with the equivalent flags, follows its NDJSON for onSamples/onProgress, and reads its
-// summary export back. Secrets reach it through its environment only, never its arguments.
+// summary export back. Secrets reach it through its environment only, never its arguments, and
+// its output is shown with them (and Authorization and cookie headers) redacted.
+//
+// Disk: when the caller asks for `--out json=FILE` (the harness: the run folder's compressed
+// samples), that file is the one followed; otherwise a temporary folder holds an uncompressed
+// copy, removed when the run ends or this process exits.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_SUMMARY_TREND_STATS } from '../metrics/trend-stats.ts';
 import type { Sample, SummaryData } from '../metrics/types.ts';
 import type { Progress } from '../progress.ts';
 import { RecentRate } from '../progress.ts';
-import type { RunResult } from '../run.ts';
-import type { Engine, EngineName, EngineRunOptions } from './engine.ts';
+import type { Engine, EngineName, EngineRunOptions, EngineRunResult } from './engine.ts';
 import { fromLegacyExport } from './legacy-summary.ts';
 import { NdjsonTail } from './ndjson-tail.ts';
 
@@ -21,7 +27,8 @@ import { NdjsonTail } from './ndjson-tail.ts';
  */
 export function k6Args(
   opts: EngineRunOptions,
-  samplesFile: string,
+  /** An extra `--out json=` the adapter follows; null when the caller's own is followed. */
+  samplesFile: string | null,
   summaryFile: string,
   configFile?: string,
 ): string[] {
@@ -63,7 +70,8 @@ export function k6Args(
   for (const [k, v] of Object.entries(opts.tags ?? {})) args.push('--tag', `${k}=${v}`);
   if (opts.summaryTrendStats?.length) args.push('--summary-trend-stats', opts.summaryTrendStats.join(','));
   for (const o of opts.out ?? []) args.push('--out', o);
-  args.push('--out', `json=${samplesFile}`, '--summary-export', summaryFile);
+  if (samplesFile !== null) args.push('--out', `json=${samplesFile}`);
+  args.push('--summary-export', summaryFile);
   // Secrets are only in the child's environment, so __ENV must be read from it (k6's default).
   const systemEnv = opts.includeSystemEnvVars === true || Object.keys(opts.secretEnv ?? {}).length > 0;
   args.push(`--include-system-env-vars=${systemEnv}`);
@@ -81,6 +89,68 @@ export function k6Env(opts: EngineRunOptions): Record<string, string> {
   if (opts.noCookiesReset !== undefined) env.K6_NO_COOKIES_RESET = String(opts.noCookiesReset);
   return env;
 }
+
+/**
+ * The environment a child engine starts from: the caller's without its K6_* variables. k6 and the
+ * embedded engine read options from them (K6_VUS, K6_NO_SUMMARY, K6_HTTP_DEBUG, …), so a variable
+ * left in a shell would change the run behind the caller's back. `keep` names the ones the caller
+ * passes on on purpose.
+ */
+export function childBaseEnv(
+  env: NodeJS.ProcessEnv,
+  keep: readonly string[] = [],
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (/^K6_/i.test(name) && !keep.includes(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** The caller's own `--out json=FILE`, followed instead of a copy of the adapter's. */
+function callerJsonOut(out: readonly string[] | undefined): string | null {
+  for (const o of out ?? []) {
+    const file = /^json=(.+)$/.exec(o)?.[1];
+    if (file && file !== '-') return file;
+  }
+  return null;
+}
+
+/**
+ * One line of engine output with secrets taken out: the given values, and the values of
+ * Authorization, Proxy-Authorization, Cookie and Set-Cookie headers (k6's --http-debug prints
+ * requests and responses with their headers).
+ */
+export function redactLine(line: string, secrets: readonly string[]): string {
+  let out = line.replace(
+    // Plain lines, JSON, and k6's logfmt with escaped line ends (`\r\nAuthorization: …\r\n`).
+    /((?:^|[\s"{,]|\\n)(?:proxy-)?(?:authorization|cookie|set-cookie)"?\s*[:=]\s*"?)((?:(?!\\[rn])[^"\r\n])*)/gi,
+    (_m, head: string, value: string) => (value.trim() ? `${head}[redacted]` : `${head}${value}`),
+  );
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+function pipeRedacted(
+  from: Readable,
+  to: Writable,
+  secrets: readonly string[],
+  onLine?: (line: string) => void,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on('line', (line) => {
+      const redacted = redactLine(line, secrets);
+      to.write(`${redacted}\n`);
+      onLine?.(redacted);
+    });
+    lines.on('close', () => resolve());
+  });
+}
+
+/** How long an engine has to end after the hard stop (its second SIGINT) before it is killed. */
+export const HARD_STOP_KILL_MS = 5_000;
 
 export interface ChildEngineSpec {
   name: EngineName;
@@ -111,10 +181,23 @@ export function childProcessEngine(spec: ChildEngineSpec): Engine {
   };
 }
 
-async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): Promise<RunResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'k6-run-'));
-  const samplesFile = join(dir, 'samples.json');
-  const summaryFile = opts.summaryExport ?? join(dir, 'summary.json');
+async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): Promise<EngineRunResult> {
+  const followed = callerJsonOut(opts.out);
+  // A temporary folder only for what the caller did not place itself; gone on any exit.
+  let dir: string | null = null;
+  const removeDir = () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  const tempFile = (name: string) => {
+    if (!dir) {
+      dir = mkdtempSync(join(tmpdir(), 'k6-run-'));
+      process.once('exit', removeDir);
+    }
+    return join(dir, name);
+  };
+  const ownSamples = followed === null ? tempFile('samples.json') : null;
+  const samplesFile = followed ?? ownSamples!;
+  const summaryFile = opts.summaryExport ?? tempFile('summary.json');
   const counts = { iterations: 0, requests: 0, errors: 0, vus: 0, vusMax: 0 };
   const started = Date.now();
   const recent = new RecentRate();
@@ -132,21 +215,49 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
   // once per stop request (k6 stops gracefully on the first SIGINT and at once on the second).
   let configFile: string | undefined;
   if (opts.config) {
-    configFile = join(dir, 'config.json');
+    configFile = tempFile('config.json');
     writeFileSync(configFile, JSON.stringify(opts.config));
   }
-  const child = spawn(bin, [...prefix, ...k6Args(opts, samplesFile, summaryFile, configFile)], {
+  const child = spawn(bin, [...prefix, ...k6Args(opts, ownSamples, summaryFile, configFile)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...k6Env(opts), ...opts.childEnv, ...opts.secretEnv },
+    env: {
+      ...childBaseEnv(process.env, opts.passEnv),
+      ...k6Env(opts),
+      ...opts.childEnv,
+      ...opts.secretEnv,
+    },
     detached: true,
   });
+  opts.onStart?.(child.pid ?? null);
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  child.stdout.pipe(opts.stdout ?? process.stdout, { end: false });
-  child.stderr.pipe(opts.stderr ?? process.stderr, { end: false });
+  const secrets = Object.values(opts.secretEnv ?? {});
+  // The last error the engine printed, to say why it failed in one line.
+  let lastError: string | undefined;
+  const piped = Promise.all([
+    pipeRedacted(child.stdout, opts.stdout ?? process.stdout, secrets),
+    pipeRedacted(child.stderr, opts.stderr ?? process.stderr, secrets, (line) => {
+      if (/\b(error|ENOSPC|EDQUOT|EFBIG|EIO|fatal|panic)\b/i.test(line))
+        lastError = line.trim().slice(0, 300);
+    }),
+  ]);
   const onAbort = () => child.kill('SIGINT');
+  // The hard stop is the second SIGINT; an engine that still has not ended HARD_STOP_KILL_MS
+  // later (stuck in setup, in a write that never returns) is killed with its process group, so
+  // a stop always ends. That is a stop asked for, not a crash.
+  let killedByUs = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onHardStop = () => {
+    child.kill('SIGINT');
+    killTimer = setTimeout(() => {
+      killedByUs = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {}
+    }, HARD_STOP_KILL_MS);
+  };
   opts.signal?.addEventListener('abort', onAbort);
-  opts.hardStopSignal?.addEventListener('abort', onAbort);
+  opts.hardStopSignal?.addEventListener('abort', onHardStop);
   let polling = Promise.resolve();
   const timer = setInterval(() => {
     polling = polling.then(() => tail.poll());
@@ -166,19 +277,30 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
       opts.onProgress(progress);
     }
   }, 1000);
-  const exitCode = await new Promise<number>((resolve) => {
+  const ended = await new Promise<{ code: number; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('error', (err) => {
       (opts.stderr ?? process.stderr).write(`could not start the engine (${bin}): ${err.message}\n`);
-      resolve(255);
+      resolve({ code: 255, signal: null });
     });
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 105 : 255)));
+    // Killed by a signal (the OOM killer's SIGKILL, a SIGSEGV): no exit code of its own; the
+    // shell's 128 + the signal's number stands in, and the signal is reported.
+    child.on('close', (code, signal) =>
+      resolve(
+        code !== null
+          ? { code, signal: null }
+          : { code: 128 + (signal ? (constants.signals[signal] ?? 0) : 0), signal },
+      ),
+    );
   });
+  const exitCode = ended.code;
   clearInterval(timer);
+  clearTimeout(killTimer);
   opts.signal?.removeEventListener('abort', onAbort);
-  opts.hardStopSignal?.removeEventListener('abort', onAbort);
+  opts.hardStopSignal?.removeEventListener('abort', onHardStop);
   process.off('exit', killOnExit);
+  await piped;
   await polling;
-  await tail.poll();
+  await tail.poll(true);
   let summary: SummaryData | null = null;
   if (existsSync(summaryFile)) {
     summary = fromLegacyExport(
@@ -188,7 +310,8 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
       opts.summaryTrendStats ?? DEFAULT_SUMMARY_TREND_STATS,
     );
   }
-  rmSync(dir, { recursive: true, force: true });
+  removeDir();
+  process.off('exit', removeDir);
   const thresholds = Object.entries(summary?.metrics ?? {}).flatMap(([metric, m]) =>
     Object.entries(m.thresholds ?? {}).map(([threshold, v]) => ({
       metric,
@@ -197,5 +320,14 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
       abortOnFail: false,
     })),
   );
-  return { exitCode, summary, thresholds, interrupted: exitCode === 105 || exitCode === 108 };
+  return {
+    exitCode,
+    summary,
+    thresholds,
+    interrupted: killedByUs || (ended.signal === null && (exitCode === 105 || exitCode === 108)),
+    ...(ended.signal && !killedByUs ? { signal: ended.signal } : {}),
+    ...(child.pid ? { pid: child.pid } : {}),
+    ...(tail.damaged ? { samplesDamaged: tail.damaged } : {}),
+    ...(lastError ? { lastError } : {}),
+  };
 }

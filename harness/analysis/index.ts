@@ -19,8 +19,9 @@ import { generatorHealth } from './generator.ts';
 import { processFigures } from './processes.ts';
 import { type SaturationOptions, saturationPoint } from './saturation.ts';
 import { albTimings, serverWindow } from './server-latency.ts';
+import { findStalls, generatorFreezes, stallSentence } from './stall.ts';
 import { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
-import { fetchScenario } from './window.ts';
+import { fetchScenario, pointsOf } from './window.ts';
 
 export { baselineVerdict, type Measured, standinNote, type Tolerances } from './baseline-verdict.ts';
 export { type GeneratorInput, generatorHealth, generatorLimits } from './generator.ts';
@@ -28,6 +29,7 @@ export { NdjsonThresholds } from './ndjson-thresholds.ts';
 export { processFigures } from './processes.ts';
 export { findPlateaus, longestHold, type SaturationOptions, saturationPoint } from './saturation.ts';
 export { albTimings, type ServerWindow, serverWindow } from './server-latency.ts';
+export { findStalls, generatorFreezes, STALL_MIN_SECONDS, stallSentence } from './stall.ts';
 export { rampSecondsFromVus, steadyWindow } from './steady-window.ts';
 export { fitUsl, fitUslParams, uslThroughput } from './usl.ts';
 export { fetchScenario, type WindowStats, windowStats } from './window.ts';
@@ -104,11 +106,45 @@ function maxVusIn(series: TimeSeries, from: number, to: number): number | null {
   return inWindow.length ? Math.max(...inWindow) : null;
 }
 
+/** Stalls change the verdicts: a target that stopped answering fails the baseline verdict, a
+ *  generator that stopped running is what limited it. */
+function applyStalls(analysis: Analysis): void {
+  const stalls = analysis.stalls ?? [];
+  const target = stalls.filter((s) => s.cause !== 'generator');
+  const generator = stalls.filter((s) => s.cause === 'generator');
+  if (target.length && analysis.verdict) {
+    const seconds = target.reduce((n, s) => n + s.seconds, 0);
+    analysis.verdict.checks.push({
+      name: 'answering',
+      measured: seconds,
+      baseline: 0,
+      limit: 0,
+      comparison: '<=',
+      ok: false,
+      description: 'Seconds of the window in which fetch VUs ran and no request completed.',
+    });
+    analysis.verdict.ok = false;
+    analysis.verdict.note = `${target.map((s) => s.note).join(' ')} ${analysis.verdict.note}`;
+  }
+  if (generator.length && analysis.generator) {
+    const g = analysis.generator;
+    g.reasons = [...generator.map((s) => s.note!), ...(g.verdict === 'limited' ? g.reasons : [])];
+    g.verdict = 'limited';
+  }
+}
+
 export function analyseRun(
   ingest: IngestResult,
   summary: SummaryExport | null,
-  options: AnalyseOptions,
+  given: AnalyseOptions,
 ): Analysis {
+  // Seconds in which the engine did not run are named as a stall; they must not also read as
+  // event-loop delay or CPU figures of a running generator.
+  const freezes = generatorFreezes(given.engineHealth ?? []);
+  const options = given;
+  const runningHealth = (given.engineHealth ?? []).filter(
+    (h) => !freezes.some((f) => h.t >= f.from && h.t <= f.to + 1),
+  );
   const fromSummary = thresholdResults(summary);
   const analysis: Analysis = {
     kind: options.kind,
@@ -120,6 +156,17 @@ export function analyseRun(
   if (options.kind === 'scalability') {
     const saturation = saturationPoint(series, options.saturation);
     analysis.saturation = saturation;
+    // From the first completed fetch request (a cold start before it is not a stall) to the end.
+    const scenario = fetchScenario(series);
+    const first = pointsOf(series, scenario).find((p) => p.reqs > 0);
+    if (first) {
+      const stalls = findStalls(series, scenario, first.t, series.end, {
+        health: options.engineHealth,
+        otherVus: series.byScenario.publisher ? 1 : 0,
+      });
+      for (const stall of stalls) stall.note = stallSentence(stall, series.start);
+      if (stalls.length) analysis.stalls = stalls;
+    }
     const level = saturation.levels.find((l) => l.vus === saturation.saturationVus);
     analysis.problem = noResults(series) ?? levelsProblem(saturation);
     if (options.baseline && level && !analysis.problem) {
@@ -148,7 +195,7 @@ export function analyseRun(
         rps: measuredLevel.rps,
         avgMs: measuredLevel.avgMs,
         vus: measuredLevel.vus,
-        health: options.engineHealth ?? [],
+        health: runningHealth,
         nodeMetrics: options.nodeMetrics ?? null,
         sharedMachine: options.sharedMachine ?? false,
         droppedIterations: droppedIterations(summary),
@@ -164,10 +211,33 @@ export function analyseRun(
     analysis.steady = steady;
     const windowed = (list: Array<{ t: number; count: number }> | undefined) =>
       (list ?? []).reduce((n, p) => (p.t >= steady.from && p.t <= steady.to ? n + p.count : n), 0);
-    const requests = Math.round(steady.rps * (steady.to - steady.from + 1));
+    const seconds = steady.to - steady.from + 1;
+    let requests = Math.round(steady.rps * seconds);
+    const scenario = fetchScenario(series);
+    const stalls = findStalls(series, scenario, steady.from, steady.to, {
+      health: options.engineHealth,
+      otherVus: series.byScenario.publisher ? 1 : 0,
+    });
+    for (const stall of stalls) stall.note = stallSentence(stall, series.start);
+    if (stalls.length) analysis.stalls = stalls;
+    // Requests still waiting when the window ended were never answered: each is a failed request,
+    // as k6 counts one that reaches its timeout. The engine reports them after the window, if at
+    // all, so the larger of the VUs waiting and the failures it reported later is counted.
+    const last = stalls.at(-1);
+    if (last?.untilEnd && last.cause !== 'generator') {
+      const reportedLater = pointsOf(series, scenario)
+        .filter((p) => p.t > steady.to)
+        .reduce((n, p) => n + p.failed, 0);
+      const unanswered = Math.max(last.vus, reportedLater);
+      const failed = steady.errorRate * requests + unanswered;
+      requests += unanswered;
+      steady.unanswered = unanswered;
+      steady.rps = requests / seconds;
+      steady.errorRate = requests > 0 ? failed / requests : 0;
+    }
     // Status 0 is k6's "no HTTP answer" (refused, reset, timeout): such a request measured nothing.
     steady.requests = requests;
-    steady.answered = Math.max(0, requests - windowed(series.errorsByStatus['0']));
+    steady.answered = Math.max(0, requests - windowed(series.errorsByStatus['0']) - (steady.unanswered ?? 0));
     analysis.problem = steadyProblem(series, steady);
     const server = serverWindow(
       options.serverTimings ?? albTimings(options.nodeMetrics),
@@ -190,7 +260,7 @@ export function analyseRun(
         avgMs: steady.avgMs,
         // The publisher's one VU does not fetch.
         vus: held === null ? null : Math.max(0, held - (series.byScenario.publisher ? 1 : 0)),
-        health: options.engineHealth ?? [],
+        health: runningHealth,
         nodeMetrics: options.nodeMetrics ?? null,
         sharedMachine: options.sharedMachine ?? false,
         droppedIterations: droppedIterations(summary),
@@ -207,5 +277,6 @@ export function analyseRun(
       );
     }
   }
+  applyStalls(analysis);
   return analysis;
 }

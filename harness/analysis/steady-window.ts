@@ -1,5 +1,8 @@
-// The load-soak's steady window: everything after the ramp-up, up to the last full second of
-// fetching. Averages over that window are what the published baseline reports.
+// The load-soak's steady window: everything after the ramp-up, up to the end of the hold (the
+// last full second the fetch VUs were all running, or of fetching if that is later). It never
+// ends early because requests stopped completing: a target that stopped answering shows as
+// empty seconds in the window, not as a shorter, error-free one. Averages over that window are
+// what the published baseline reports.
 import type { PublishCycle, SteadyWindow, TimeSeries } from '../record/types.ts';
 import { fetchScenario, pointsOf, windowStats } from './window.ts';
 
@@ -24,14 +27,24 @@ export function steadyWindow(
 ): SteadyWindow {
   const scenario = fetchScenario(series);
   const points = pointsOf(series, scenario);
-  // The window ends at the last second with fetch requests, minus that second (cut short).
-  let lastActive = series.end;
+  // The window ends at the last second with fetch requests or with all VUs still running,
+  // minus that second (cut short).
+  let lastActive = series.start;
   for (let i = points.length - 1; i >= 0; i--) {
     if (points[i].reqs > 0) {
       lastActive = points[i].t;
       break;
     }
   }
+  const held = series.vus.length ? Math.max(...series.vus.map((v) => v.vus)) : 0;
+  let lastHeld = series.start;
+  for (let i = series.vus.length - 1; i >= 0; i--) {
+    if (held > 0 && series.vus[i].vus >= held) {
+      lastHeld = series.vus[i].t;
+      break;
+    }
+  }
+  lastActive = Math.min(series.end, Math.max(lastActive, lastHeld));
   const from = Math.min(series.start + rampSeconds, lastActive);
   const to = Math.max(from, lastActive - 1);
   const stats = windowStats(series, scenario, from, to);
@@ -59,8 +72,8 @@ export function steadyWindow(
       p95Ms: durations.length ? percentile(durations, 95) : null,
     },
     method:
-      `Steady window: from ${from - series.start} s after the start (the ramp-up is excluded) to the last full ` +
-      `second of fetching, ${stats.seconds} s in all, counting ${counted}; latency percentiles from ` +
+      `Steady window: from ${from - series.start} s after the start (the ramp-up is excluded) to the end of the hold ` +
+      `(the last full second with every VU running or with fetching), ${stats.seconds} s in all, counting ${counted}; latency percentiles from ` +
       `${stats.percentiles === 'histograms' ? 'the merged per-second HDR histograms' : 'request-weighted per-second percentiles'}. ` +
       'Publish cycles are those that ended inside the window.',
   };

@@ -4,6 +4,7 @@
 // and option mistakes answer at once.
 import { dirname, join } from 'node:path';
 import { EXIT_CODES } from '../pipeline/exit-codes.ts';
+import { asLeftRunning, leftRunningNote } from '../record/liveness.ts';
 import { runPath } from '../record/paths.ts';
 import { readRunMeta } from '../record/read.ts';
 import { scrubText } from '../record/scrub.ts';
@@ -45,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     case 'report': {
       const options = parseReportOptions(args);
       if (options === 'help') return help(reportHelp);
-      const meta = await readRunMeta(options.runDir);
+      const meta = await settled(options.runDir);
       if (options.cloudWatch) {
         const { fetchCloudWatchMetrics } = await import('../node-metrics/index.ts');
         const end = new Date(meta.endedAt ?? Date.now());
@@ -65,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
     case 'compare': {
       const options = parseCompareOptions(args);
       if (options === 'help') return help(compareHelp);
-      const [a, b] = [await readRunMeta(options.runA), await readRunMeta(options.runB)];
+      const [a, b] = [await settled(options.runA), await settled(options.runB)];
       const { renderCompare } = await import('../reporting/index.ts');
       const outFile = options.outFile ?? join(dirname(options.runB), `compare-${a.id}-vs-${b.id}.html`);
       log(`comparison: ${await renderCompare(options.runA, options.runB, outFile)}`);
@@ -87,6 +88,17 @@ async function main(argv: string[]): Promise<number> {
         `Unknown command '${command}'. Commands: scalability, load-soak, report, compare, ingest (see --help).`,
       );
   }
+}
+
+/** A run folder's record, with a run a killed harness left "running" marked interrupted (said once). */
+async function settled(dir: string) {
+  const meta = await readRunMeta(dir);
+  const note = leftRunningNote(meta, dir);
+  if (!note) return meta;
+  log(note);
+  const fixed = asLeftRunning(meta);
+  if (fixed !== meta) await writeJsonAtomic(runPath(dir, 'meta'), fixed);
+  return fixed;
 }
 
 function help(text: string): number {

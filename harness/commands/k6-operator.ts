@@ -16,6 +16,7 @@ import {
   toYaml,
 } from '../k6-operator/index.ts';
 import { EXIT_CODES } from '../pipeline/exit-codes.ts';
+import { checkOutputFolder } from '../pipeline/input-files.ts';
 import { planWorkload, scripts } from '../pipeline/workload.ts';
 import { runId } from '../record/run-id.ts';
 import type { Profile, RunKind } from '../record/types.ts';
@@ -57,6 +58,9 @@ async function manifests(args: string[], env: NodeJS.ProcessEnv): Promise<number
   const str = (name: string) => (values[name] as string | undefined) || undefined;
   const outDir = str('out');
   if (!outDir) throw new UsageError(`manifests needs --out <dir>. Run \`${command} --help\`.`);
+  await checkOutputFolder(outDir, '--out').catch((error: Error) => {
+    throw new UsageError(error.message);
+  });
   const settings = k6OperatorFrom(values, str, true);
   if (!settings) throw new UsageError('--parallelism is required.');
   const kind: RunKind = oneOf('kind', str('kind'), ['load-soak', 'scalability']) ?? 'load-soak';

@@ -16,6 +16,7 @@ import {
 } from '../nightly/regression.ts';
 import { openHistoryStore } from '../nightly/store.ts';
 import { renderTrend } from '../nightly/trend.ts';
+import { checkInputFile, INPUT_LIMITS } from '../pipeline/input-files.ts';
 import { latestRun, readRun, runPath, writeJsonAtomic } from '../record/index.ts';
 import { watchStops } from '../stops/index.ts';
 
@@ -43,7 +44,8 @@ Options of the nightly pipeline:
 Every other option goes to \`npm run load-soak\` (see \`npm run load-soak -- --help\`), e.g.
 --profile, --vus, --duration, --engine, --fail-on-baseline, --flask-content, --node-metrics, --cw-*.
 
-Exit codes: the load-soak's own code when it failed (99 thresholds, 3 baseline with
+Exit codes: 2 when the history store cannot be used (checked before the run); the load-soak's own
+code when it failed (99 thresholds, 3 baseline with
 --fail-on-baseline, ...), else ${REGRESSION_EXIT_CODE} on a regression, else 0.`;
 
 interface NightlyArgs {
@@ -120,7 +122,26 @@ export function regressionMarkdown(report: RegressionReport): string {
   return lines.join('\n');
 }
 
+/** The history store is checked before the load-soak: a mistake there must not cost a long run. */
+export async function checkHistory(location: string): Promise<string | null> {
+  try {
+    if (!location.startsWith('s3://')) {
+      await checkInputFile(location, INPUT_LIMITS.history, '--history', { mayBeMissing: true });
+    }
+    const store = openHistoryStore(location);
+    await store.read();
+    return null;
+  } catch (error) {
+    return `nightly: the history store ${location} cannot be used: ${(error as Error).message}`;
+  }
+}
+
 export async function nightly(args: NightlyArgs): Promise<number> {
+  const problem = await checkHistory(args.history);
+  if (problem) {
+    console.error(problem);
+    return 2;
+  }
   const startedAt = Date.now();
   // The harness handles stops itself (graceful stop, interrupted record): every stop request that
   // reaches this process (a signal to it alone, or its parent's death) is passed on, and this

@@ -43,10 +43,10 @@ const CW_OPTIONS = [
   'cw-endpoint',
 ];
 
-export type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
 export interface Parsed {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
@@ -117,6 +117,7 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
       'flask-content': { type: 'string' },
       'publish-fixtures': { type: 'boolean' },
       'node-metrics': { type: 'string' },
+      'k6-env': { type: 'string', multiple: true },
       ...K6_OPERATOR_OPTIONS,
       ...cw,
     },
@@ -155,7 +156,9 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
   if (unusable) throw new UsageError(unusable);
   const engine = oneOf('engine', str('engine'), ENGINES) ?? 'auto';
   const k6Operator = k6OperatorFrom(values, str, engine === 'k6-operator');
+  const k6Env = k6EnvNames(values['k6-env'] as string[] | undefined);
   return {
+    k6Env,
     kind,
     engine,
     k6Operator,
@@ -170,6 +173,18 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
     nodeMetrics,
     cloudWatch,
   };
+}
+
+/** --k6-env NAME (repeatable): a K6_* variable of this shell the engine gets; it gets no other. */
+export function k6EnvNames(names: string[] | undefined): string[] {
+  for (const name of names ?? []) {
+    if (!/^K6_[A-Z0-9_]+$/.test(name)) {
+      throw new UsageError(
+        `--k6-env takes the name of a K6_* variable to pass on to the engine (e.g. --k6-env K6_HTTP_DEBUG), got '${name}'.`,
+      );
+    }
+  }
+  return names ?? [];
 }
 
 export const K6_OPERATOR_OPTIONS: OptionSpec = {

@@ -2,6 +2,7 @@
 // live stream), the analysis, the rest of the run record, the reports, what to tell the user and
 // the exit code. A failure in one of these still leaves run.json with a final status.
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { readHealthFile } from '../../engine/health.ts';
 import type { LoadSoakPlan, ScalabilityPlan } from '../../scenarios/lib/profiles.ts';
 import { analyseRun, NdjsonThresholds } from '../analysis/index.ts';
@@ -69,7 +70,12 @@ async function seriesOf(
   // runner judged its thresholds on its own share only, so they are judged again on the merge.
   if (files?.length) return ingestFiles(files, { watcher });
   const samples = runPath(dir, 'samples');
-  if (aggregator.samples === 0 && existsSync(samples)) return ingestFiles([samples]);
+  // A file cut short (an engine killed, a full disk) holds no more than the live stream read
+  // from it, so its error is not the run's: the live stream's series stands.
+  if (aggregator.samples === 0 && existsSync(samples)) {
+    const read = await ingestFiles([samples]).catch(() => null);
+    if (read) return read;
+  }
   aggregator.endSource(live);
   const result = aggregator.finish();
   result.series.inputs = [samples];
@@ -123,7 +129,7 @@ export function verdictLines(analysis: Analysis): string[] {
     const s = analysis.steady;
     lines.push(
       `steady window: ${s.rps.toFixed(1)} req/s, avg ${s.avgMs.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms, ` +
-        `errors ${(s.errorRate * 100).toFixed(2)} %, publish cycles ${s.publishCycles.completed} ok / ${s.publishCycles.failed} failed`,
+        `errors ${(s.errorRate * 100).toFixed(2)} %${s.unanswered ? ` (${s.unanswered} never answered)` : ''}, publish cycles ${s.publishCycles.completed} ok / ${s.publishCycles.failed} failed`,
     );
     if (typeof s.serverAvgMs === 'number')
       lines.push(
@@ -131,6 +137,7 @@ export function verdictLines(analysis: Analysis): string[] {
           `(${(s.avgMs - s.serverAvgMs).toFixed(1)} ms of the client's average is outside the server)`,
       );
   }
+  for (const stall of analysis.stalls ?? []) lines.push(`stall: ${stall.note}`);
   if (analysis.problem) return [...lines, 'verdict: none, the run measured nothing (why below)'];
   const g = analysis.generator;
   if (g) lines.push(`generator: ${g.verdict === 'limited' ? 'LIMITED' : g.verdict}. ${g.reasons.join(' ')}`);
@@ -184,6 +191,11 @@ export async function finishRun(
   }
   // A run that measured nothing fails, unless Ctrl-C cut it short (then it says interrupted).
   if (!end.interrupted && analysis?.problem) failure ??= analysis.problem;
+  // So does a run whose target stopped answering: its figures would read as a quiet target.
+  const stopped = analysis?.stalls?.find((s) => s.cause !== 'generator');
+  if (!end.interrupted && stopped) {
+    failure ??= `${stopped.note} The run fails: its figures include seconds in which the target did not answer.`;
+  }
   const status: RunMeta['status'] = failure ? 'failed' : end.interrupted ? 'interrupted' : 'completed';
   const meta: RunMeta = {
     ...ctx.meta,
@@ -195,7 +207,10 @@ export async function finishRun(
   if (failure || end.interrupted) {
     meta.message = scrubText(failure ?? interruptedMessage(end.stop, 'before the planned end'), ctx.secrets);
   }
-  await writeJsonAtomic(runPath(dir, 'meta'), meta);
+  if (!(await writeMeta(dir, meta, log))) {
+    log(meta.message ?? 'The run failed.');
+    return EXIT_CODES.failed;
+  }
   await renderReports(dir, log);
   // A stop that arrived while the record and reports were written still counts: the run did not
   // end the way it was asked to, and the caller (a CI runner, systemd) must see that.
@@ -223,6 +238,43 @@ export async function finishRun(
   }
   if (ctx.failOnBaseline && analysis?.verdict?.comparable && !analysis.verdict.ok) return EXIT_CODES.verdict;
   return EXIT_CODES.ok;
+}
+
+/**
+ * run.json with its final status. On a full disk the usual write (a new file renamed over the
+ * old) has no room, so the record is overwritten in place: the blocks of the first run.json are
+ * still its own. Returns false when even that failed (said once on stderr).
+ */
+export async function writeMeta(dir: string, meta: RunMeta, log: (line: string) => void): Promise<boolean> {
+  const path = runPath(dir, 'meta');
+  try {
+    await writeJsonAtomic(path, meta);
+    return true;
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    if (meta.status !== 'running') {
+      meta.status = 'failed';
+      meta.message = `${meta.message ?? 'The run failed.'} (The disk or folder refused the final record: ${why}; the reports could not be written.)`;
+    }
+    try {
+      const file = await open(path, 'r+');
+      try {
+        const text = Buffer.from(JSON.stringify(meta));
+        await file.write(text, 0, text.length, 0);
+        await file.truncate(text.length);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      log(`${path} was written in place (${why} on the usual write); the reports were not rendered.`);
+      return false;
+    } catch (again) {
+      log(
+        `${path} could not be written (${why}, then ${(again as NodeJS.ErrnoException).code ?? (again as Error).message}); it still says "running". Free some space and run \`npm run report -- ${dir}\`.`,
+      );
+      return false;
+    }
+  }
 }
 
 async function renderReports(dir: string, log: (line: string) => void): Promise<void> {

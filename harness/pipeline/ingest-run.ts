@@ -14,6 +14,7 @@ import { renderRunReports } from '../reporting/index.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { verdictLines } from './finish-run.ts';
 import { gitRevision } from './git.ts';
+import { checkInputFile, checkOutputFolder, INPUT_LIMITS } from './input-files.ts';
 import type { IngestCommandOptions } from './options.ts';
 
 /** Exit code, and the run folder when one was written. */
@@ -27,6 +28,13 @@ export async function ingestRun(
   command: string,
   log: (line: string) => void,
 ): Promise<IngestOutcome> {
+  try {
+    await checkOutputFolder(options.outDir, '--out');
+    if (options.baselineFile) await checkInputFile(options.baselineFile, INPUT_LIMITS.baseline, '--baseline');
+  } catch (error) {
+    log((error as Error).message);
+    return { code: EXIT_CODES.usage, dir: null };
+  }
   const baseline = loadBaseline(options.baselineFile ?? baselinePath);
   const started = performance.now();
   // Without a summary export, the thresholds come from the NDJSON's Metric lines.

@@ -30,6 +30,8 @@ export interface RunCommandOptions {
   cloudWatch: CloudWatchOptions | null;
   /** Set with --engine k6-operator. */
   k6Operator?: K6OperatorSettings;
+  /** --k6-env: K6_* variables of the caller's environment the engine gets (it gets no other). */
+  k6Env?: string[];
 }
 
 export interface IngestCommandOptions {

@@ -3,10 +3,15 @@
 // A stop request (Ctrl-C, SIGTERM, the parent dying) stops the load gracefully, a second one or
 // GRACE_MS later at once; the record and its reports are written either way.
 import { existsSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { ENGINE_HEALTH_ENV } from '../../engine/health.ts';
 import type { Engine } from '../../engine/index.ts';
 import { baselinePath, loadBaseline } from '../../fixtures/baseline.ts';
-import { formatDuration } from '../../scenarios/lib/durations.ts';
+import { terminalText } from '../../reports/inert.ts';
+import { formatDuration, parseDuration } from '../../scenarios/lib/durations.ts';
+import { DEFAULT_PUBLISH_CONTENT_NAME } from '../../scenarios/lib/inputs.ts';
+import { loadSoakOptions, scalabilityOptions } from '../../scenarios/lib/profiles.ts';
 import { createConnectClient } from '../connect/client.ts';
 import { type ProcessPoller, startProcessPoller, unpolledProcesses } from '../connect/process-poller.ts';
 import { Aggregator } from '../ingest/index.ts';
@@ -21,6 +26,7 @@ import { type ChosenEngine, chooseEngine } from './engine.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { type EngineEnd, finishRun } from './finish-run.ts';
 import { gitRevision } from './git.ts';
+import { checkInputFile, checkOutputFolder, INPUT_LIMITS, InputError } from './input-files.ts';
 import type { DistributedEngine } from './k6-operator.ts';
 import { MAX_RUN_SECONDS, type RunCommandOptions } from './options.ts';
 import { type ProgressPrinter, progressPrinter } from './progress.ts';
@@ -46,6 +52,13 @@ export const GRACE_MS = 8_000;
 export async function runLoad(options: RunCommandOptions, io: RunIo): Promise<number> {
   if (!existsSync(scripts[options.kind])) {
     io.log(`The scenario bundle ${scripts[options.kind]} is missing; run \`npm run build\` first.`);
+    return EXIT_CODES.usage;
+  }
+  // Everything the command line names is checked before the target or the engine starts.
+  try {
+    await checkRunInputs(options, io.env);
+  } catch (error) {
+    io.log((error as Error).message);
     return EXIT_CODES.usage;
   }
   let baseline: Baseline;
@@ -87,6 +100,36 @@ export async function runLoad(options: RunCommandOptions, io: RunIo): Promise<nu
     return await runAgainst(options, io, engine, target, baseline);
   } finally {
     await target.close();
+  }
+}
+
+/** The run's inputs and outputs as the command line and environment name them; throws one sentence. */
+export async function checkRunInputs(
+  options: RunCommandOptions,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  if (options.baselineFile) await checkInputFile(options.baselineFile, INPUT_LIMITS.baseline, '--baseline');
+  await checkOutputFolder(options.outDir, '--out');
+  const server = env.CONNECT_SERVER?.trim();
+  if (!server && options.flaskContent) {
+    throw new InputError(
+      '--flask-content names content on a real Connect, but CONNECT_SERVER is not set, so the run would go to the local stand-in, which deploys its own Flask fixture; set CONNECT_SERVER or leave --flask-content out.',
+    );
+  }
+  if (server) {
+    let url: URL | null = null;
+    try {
+      url = new URL(server);
+    } catch {
+      // openTarget says what is wrong with it.
+    }
+    if (url && (url.username || url.password)) {
+      // Connect authenticates with the API key (Authorization: Key …), and credentials in a URL
+      // travel into logs, records and command lines.
+      throw new InputError(
+        `CONNECT_SERVER carries credentials (user:password@ before ${url.host}); remove them: Connect authenticates with CONNECT_API_KEY, and a URL with credentials would end up in the run record and logs.`,
+      );
+    }
   }
 }
 
@@ -147,9 +190,11 @@ async function runAgainst(
     endedAt: null,
     status: 'running',
     engineExitCode: null,
+    writer: { pid: process.pid, host: hostname() },
   };
   await writeJsonAtomic(runPath(dir, 'meta'), meta);
   io.log(`run folder: ${dir}`);
+  io.log(await diskUse(dir, workload.plan.totalSeconds));
   io.log(`node metrics: ${source.describe(sourceContext)}`);
 
   const recorder = source.start(sourceContext);
@@ -175,6 +220,34 @@ async function runAgainst(
     hard.abort();
   };
   io.stops.on('stop', onStop);
+  // The stand-in ending on its own (killed, crashed) ends the run at once: every later request
+  // would fail against nothing and read as the content's errors.
+  let targetDied: string | null = null;
+  void target.died?.then((sentence) => {
+    if (graceful.signal.aborted && hard.signal.aborted) return;
+    targetDied = scrubText(sentence, secrets);
+    printer.log(targetDied);
+    graceful.abort();
+    hard.abort();
+  });
+  // A local engine that outlives its plan (setup, the load, the publisher's graceful stop,
+  // teardown) by a minute is stuck (an output it cannot write, a hung process): it is stopped
+  // like on Ctrl-C and the run fails saying so, instead of running at 0 req/s for ever.
+  // (k6-operator runners wait for pods and images; their own timeouts apply.)
+  const deadlineS = engineDeadlineSeconds(workload);
+  let overran = false;
+  const watchdog = setTimeout(() => {
+    if (engine.kind !== 'local') return;
+    if (graceful.signal.aborted) return;
+    overran = true;
+    printer.log(
+      `The engine is still running ${formatDuration(deadlineS)} after it started, past the end of its plan; stopping it.`,
+    );
+    graceful.abort();
+    escalation = setTimeout(() => hard.abort(), GRACE_MS);
+    escalation.unref();
+  }, deadlineS * 1000);
+  watchdog.unref();
   try {
     const end = await runEngine(
       engine,
@@ -185,10 +258,20 @@ async function runAgainst(
       printer,
       graceful.signal,
       hard.signal,
+      options.k6Env ?? [],
     );
     clearTimeout(escalation);
+    clearTimeout(watchdog);
+    if (overran && !io.stops.first) {
+      end.failure ??= `The engine did not end within ${formatDuration(deadlineS)}, a minute past the end of its plan (setup, load, graceful stop and teardown), and was stopped; the record holds what it wrote.`;
+      end.interrupted = false;
+    }
+    if (targetDied) {
+      end.failure = targetDied;
+      end.interrupted = false;
+    }
     const stop = io.stops.first;
-    if (stop) {
+    if (stop && !targetDied) {
       end.interrupted = true;
       end.stop = stop;
     }
@@ -196,6 +279,13 @@ async function runAgainst(
     // The sentence may quote the server's answer: never let it carry the key into the record.
     if (processes.stopped) processes.stopped = scrubText(processes.stopped, secrets);
     if (processes.stopped) io.log(`processes: ${processes.stopped}`);
+    // What the publisher created and its teardown did not delete (a hard stop skips teardown).
+    if (workload.env.PUBLISH_CLEANUP === 'true' && target.removeLeftovers) {
+      const name = workload.env.PUBLISH_CONTENT_NAME ?? DEFAULT_PUBLISH_CONTENT_NAME;
+      // The lines hold no secret (their error texts are scrubbed) but a command with the
+      // variable's name, which scrubbing would blank; the server's strings are made inert.
+      for (const line of await target.removeLeftovers(name, startedAt)) io.log(terminalText(line));
+    }
     let nodeMetrics: NodeMetrics;
     try {
       nodeMetrics = await recorder.stop();
@@ -229,6 +319,7 @@ async function runAgainst(
   } finally {
     clearTimeout(escalation);
     await processPoller.stop();
+    clearTimeout(watchdog);
     engineProcess.stop();
     io.stops.off('stop', onStop);
   }
@@ -243,12 +334,23 @@ async function runEngine(
   printer: ProgressPrinter,
   signal: AbortSignal,
   hardStopSignal: AbortSignal,
+  passEnv: readonly string[],
 ): Promise<EngineEnd> {
   try {
     const end =
       chosen.kind === 'distributed'
         ? await runDistributed(chosen.engine, workload, dir, signal, hardStopSignal)
-        : await runLocal(chosen.engine, workload, dir, aggregator, live, printer, signal, hardStopSignal);
+        : await runLocal(
+            chosen.engine,
+            workload,
+            dir,
+            aggregator,
+            live,
+            printer,
+            signal,
+            hardStopSignal,
+            passEnv,
+          );
     if (!end.failure && !end.interrupted && end.exitCode !== 0 && end.exitCode !== EXIT_CODES.thresholds) {
       end.failure = `The engine ended with exit code ${end.exitCode} (see its output above); the record holds what ran.`;
     }
@@ -270,11 +372,13 @@ async function runLocal(
   printer: ProgressPrinter,
   signal: AbortSignal,
   hardStopSignal: AbortSignal,
+  passEnv: readonly string[],
 ): Promise<EngineEnd> {
   const { CONNECT_API_KEY, ...env } = workload.env;
   const result = await engine.run({
     script: workload.script,
     env,
+    passEnv,
     secretEnv: CONNECT_API_KEY === undefined ? undefined : { CONNECT_API_KEY },
     childEnv: { [ENGINE_HEALTH_ENV]: runPath(dir, 'engineHealth') },
     quiet: true,
@@ -295,7 +399,27 @@ async function runLocal(
     signal,
     hardStopSignal,
   });
-  return { exitCode: result.exitCode, interrupted: result.interrupted };
+  if (result.signal) {
+    // No exit code of its own: the kernel (the out-of-memory killer sends SIGKILL) or someone
+    // else ended it. That is a failed run, not a stop the user asked for.
+    const who = `The load generator (${engine.name === 'k6' ? 'k6' : 'the embedded engine'}, pid ${result.pid ?? '?'})`;
+    const oom = result.signal === 'SIGKILL' ? ' (the out-of-memory killer ends processes this way)' : '';
+    return {
+      exitCode: null,
+      interrupted: false,
+      failure: `${who} was killed by ${result.signal}${oom} before the run ended; the record holds what it wrote until then.`,
+    };
+  }
+  const end: EngineEnd = { exitCode: result.exitCode, interrupted: result.interrupted };
+  if (result.exitCode !== 0 && result.exitCode !== EXIT_CODES.thresholds && !result.interrupted) {
+    const full = await diskFull(dir);
+    const why = [full, result.lastError ? `its last error: ${result.lastError}` : null].filter(Boolean);
+    end.failure = `The engine ended with exit code ${result.exitCode}${why.length ? ` (${why.join('; ')})` : ' (see its output above)'}; the record holds what ran.`;
+  }
+  if (result.samplesDamaged && result.exitCode === 0) {
+    end.failure = `The samples file the engine wrote is cut short or damaged (${result.samplesDamaged}); the record holds what could be read.`;
+  }
+  return end;
 }
 
 /** k6-operator: runner pods write NDJSON files that are merged once they are back. */
@@ -340,6 +464,55 @@ function pollProcesses(target: Target): ProcessPoller {
   // A short timeout: a poll in flight when the load ends delays the record by at most this.
   const client = createConnectClient({ server: target.url, apiKey: target.apiKey, timeoutMs: 5_000 });
   return startProcessPoller({ client, guid: target.flaskGuid });
+}
+
+/** Compressed samples per request (measured: 3.5 MB for 33,569 requests of the smoke load), and
+ *  a rate above Posit's published 1618 req/s, to size a run's samples before it starts. */
+const SAMPLE_BYTES_PER_REQUEST = 110;
+const SIZING_RPS = 2000;
+
+/** One line on the disk the run will use and what is free; a warning when it may not fit. */
+export async function diskUse(dir: string, seconds: number): Promise<string> {
+  const need = SAMPLE_BYTES_PER_REQUEST * SIZING_RPS * seconds;
+  const mb = (bytes: number) => `${Math.max(1, Math.round(bytes / 1e6)).toLocaleString('en')} MB`;
+  const text = `disk: the samples are kept compressed in the run folder, about ${SAMPLE_BYTES_PER_REQUEST} bytes per request (${mb(need)} for this plan at ${SIZING_RPS} req/s); nothing else grows with the run`;
+  try {
+    const fs = await statfs(dir);
+    const free = fs.bavail * fs.bsize;
+    if (free < need) return `${text}. WARNING: only ${mb(free)} free there; a full disk fails the run.`;
+    return `${text}; ${mb(free)} free.`;
+  } catch {
+    return `${text}.`;
+  }
+}
+
+/** A sentence when the file system holding `dir` has (almost) no room left; else null. */
+export async function diskFull(dir: string): Promise<string | null> {
+  try {
+    const fs = await statfs(dir);
+    const free = fs.bavail * fs.bsize;
+    return free < 1 << 20 ? `the disk holding ${dir} is full (${Math.round(free / 1024)} KiB free)` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The longest an engine may run for this workload: the plan, the scenarios' graceful stop, the
+ *  setup and teardown timeouts, and a minute. */
+export function engineDeadlineSeconds(workload: Workload): number {
+  const options =
+    workload.plan.kind === 'load-soak' ? loadSoakOptions(workload.env) : scalabilityOptions(workload.env);
+  const seconds = (text: string) => parseDuration(text, 'a timeout');
+  const graceful = Math.max(
+    ...Object.values(options.scenarios).map((scenario) => seconds(scenario.gracefulStop)),
+  );
+  return (
+    workload.plan.totalSeconds +
+    graceful +
+    seconds(options.setupTimeout) +
+    seconds(options.teardownTimeout) +
+    60
+  );
 }
 
 /** The engine's child process (k6 or the embedded engine), so node metrics sample the load

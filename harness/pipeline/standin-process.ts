@@ -14,6 +14,8 @@ export interface StandinProcess {
   apps(): LabelledProcess[];
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. Safe to call twice. */
   stop(graceMs?: number): Promise<void>;
+  /** Resolves with one sentence when the stand-in ends without being asked to (killed, crashed). */
+  died: Promise<string>;
 }
 
 const CLI = fileURLToPath(new URL('../../standin/cli.ts', import.meta.url));
@@ -80,9 +82,24 @@ export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Pro
   const apps = followChildren(child.pid!, appLabel);
 
   let stopping: Promise<void> | null = null;
+  // The apps of a stand-in that died: each runs in a process group of its own, which nobody
+  // else will stop now.
+  let orphans: LabelledProcess[] = [];
+  const died = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      orphans = apps.list();
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const last = stderr.at(-1);
+      resolve(
+        `The Connect stand-in (pid ${child.pid}) ${how} during the run${last ? ` (its last line: ${last})` : ''}; the target was gone, so the run stopped there.`,
+      );
+    });
+  });
   return {
     url,
     pid: child.pid!,
+    died,
     apps: () => apps.list(),
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
@@ -95,6 +112,13 @@ export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Pro
         }, graceMs);
         await exited(child);
         clearTimeout(timer);
+        // A stand-in that died (killed, crashed) could not stop its apps: its own process
+        // group and each app's are stopped here.
+        for (const pid of [child.pid!, ...orphans.map((app) => app.pid)]) {
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {}
+        }
         process.off('exit', onExit);
       })();
       return stopping;

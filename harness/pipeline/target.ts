@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { FIXTURE_FLASK_CONTENT_NAME } from '../../scenarios/lib/inputs.ts';
 import { type ConnectClient, createConnectClient, normaliseServer } from '../connect/client.ts';
 import type { LabelledProcess } from '../node-metrics/index.ts';
+import { scrubText } from '../record/scrub.ts';
 import { type StandinProcess, spawnStandin } from './standin-process.ts';
 
 export const bundlePaths = {
@@ -35,6 +36,20 @@ export interface Target {
   processes(): LabelledProcess[];
   /** Deletes what the harness published and stops the stand-in; safe to call twice. */
   close(): Promise<void>;
+  /** The stand-in: resolves with one sentence if its process ends during the run. */
+  died?: Promise<string>;
+  /**
+   * A real Connect: the publisher's content named `name` that this run created (owned by the
+   * key's user, created at or after `since`) and its teardown did not delete (a hard stop ends
+   * the engine before teardown) is deleted; returns the lines to print (none when nothing was
+   * left). Content created before the run is never touched.
+   */
+  removeLeftovers?(name: string, since: Date): Promise<string[]>;
+}
+
+/** How to remove a content item by hand (the key stays in the user's environment). */
+export function deleteCommand(server: string, guid: string): string {
+  return `curl -X DELETE -H "Authorization: Key $CONNECT_API_KEY" ${server}/__api__/v1/content/${guid}`;
 }
 
 export interface TargetRequest {
@@ -137,6 +152,16 @@ export async function preflight(
   return { version, user };
 }
 
+/** The origin of `contentUrl` when it differs from `server`'s; null when they agree. */
+export function otherOrigin(contentUrl: string, server: string): string | null {
+  try {
+    const origin = new URL(contentUrl).origin;
+    return origin === new URL(server).origin ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
 export async function openTarget(request: TargetRequest): Promise<Target> {
   const server = request.env.CONNECT_SERVER?.trim();
   if (server) return openConnect(server, request);
@@ -187,9 +212,49 @@ async function openConnect(server: string, request: TargetRequest): Promise<Targ
     for (const guid of publishedByHarness.splice(0)) {
       await client
         .deleteContent(guid)
-        .catch((error: Error) => request.log(`could not delete content ${guid}: ${error.message}`));
+        .catch((error: Error) =>
+          request.log(
+            `Left on Connect: the Flask fixture ${guid} the harness published could not be deleted (${scrubText(error.message, [apiKey])}); remove it with: ${deleteCommand(url, guid)}`,
+          ),
+        );
     }
   };
+  // Short timeouts: this runs while a stop request is being served.
+  const quick = createConnectClient({ server: url, apiKey, timeoutMs: 5_000 });
+  const removeLeftovers = async (name: string, since: Date): Promise<string[]> => {
+    let found: Awaited<ReturnType<ConnectClient['findContentByName']>>;
+    let owner: string;
+    try {
+      owner = (await quick.currentUser()).guid;
+      found = await quick.findContentByName(name);
+    } catch (error) {
+      return [
+        `Could not check whether the publisher's content '${name}' was left on Connect (${scrubText((error as Error).message, [apiKey])}); if it was, find it under that name and delete it.`,
+      ];
+    }
+    if (!found || found.owner_guid !== owner) return [];
+    const created = Date.parse(String(found.created_time ?? ''));
+    // A minute of slack for clocks that disagree; older content is not this run's.
+    if (!(created >= since.getTime() - 60_000)) return [];
+    try {
+      await quick.deleteContent(found.guid);
+      return [
+        `The publisher's content '${name}' (${found.guid}) was still on Connect (the engine stopped before its teardown); the harness deleted it.`,
+      ];
+    } catch (error) {
+      return [
+        `Left on Connect: the publisher's content '${name}' (${found.guid}), created by this run, could not be deleted (${scrubText((error as Error).message, [apiKey])}); remove it with: ${deleteCommand(url, found.guid)}`,
+      ];
+    }
+  };
+  // The fetchers follow the content URL the server reports (its own idea of where the content
+  // lives, as Connect's dashboard links do); say so when that is not CONNECT_SERVER's origin.
+  const elsewhere = otherOrigin(flaskUrl, url);
+  if (elsewhere) {
+    request.log(
+      `note: the Flask content's URL reported by Connect is on ${elsewhere}, not on CONNECT_SERVER's ${new URL(url).origin}; the fetchers load ${elsewhere} (recorded as options.flaskContent in run.json).`,
+    );
+  }
   try {
     const { version, user } = await preflight(client, flaskUrl);
     request.log(`target: Connect ${version ?? '(version not reported)'} at ${url}, key of ${user}`);
@@ -203,6 +268,7 @@ async function openConnect(server: string, request: TargetRequest): Promise<Targ
       createdContent: [...publishedByHarness],
       processes: () => [],
       close,
+      removeLeftovers,
     };
   } catch (error) {
     await close();
@@ -240,6 +306,7 @@ async function openStandin(request: TargetRequest): Promise<Target> {
         ...standin.apps(),
       ],
       close: () => standin.stop(),
+      died: standin.died,
     };
   } catch (error) {
     await standin.stop();

@@ -11,12 +11,16 @@
 // A failed step ends the cycle: its sample has ok=false, publish_cycle_success gets a 0 tagged
 // with `publish_error` (the reason, 200 characters at most), and the iteration throws so k6 logs it.
 //
+// After a failed cycle the next one waits (1 s, then 2, 4, 8, at most 10 s; back to none after a
+// success): a Connect that refuses every publish (or is gone) would otherwise see thousands of
+// cycles a minute, and the record would fill with them.
+//
 // Cleanup (PUBLISH_CLEANUP=true) happens once in teardown, not per cycle: deleting each cycle
 // would turn every publish into a first deploy and measure something Posit's test did not.
 // The content is the API key's own item of PUBLISH_CONTENT_NAME: another user's item of that name
 // is never reused, changed or deleted, and teardown deletes it only when this run created it.
 
-import { check } from 'k6';
+import { check, sleep } from 'k6';
 import crypto from 'k6/crypto';
 import exec from 'k6/execution';
 import http from 'k6/http';
@@ -55,8 +59,17 @@ const plumberChecksum = crypto.md5(plumberBundle, 'base64');
 const client = connectClient(inputs.server, inputs.apiKey);
 /** This VU's content, kept across cycles: later cycles redeploy it like a client with a saved deployment. */
 let content: Content | null = null;
+/** Failed cycles in a row, for the back-off. */
+let failuresInARow = 0;
+const MAX_BACKOFF_SECONDS = 10;
+
+/** Seconds to wait before a cycle after `failures` failed ones in a row. */
+export function backoffSeconds(failures: number): number {
+  return failures <= 0 ? 0 : Math.min(MAX_BACKOFF_SECONDS, 2 ** (failures - 1));
+}
 
 export async function publish(data: RunData): Promise<void> {
+  if (failuresInARow > 0) await sleep(backoffSeconds(failuresInARow));
   const cycle = String(exec.scenario.iterationInTest);
   const started = Date.now();
   const timed = async <T>(step: Step, work: () => Promise<T>): Promise<T> => {
@@ -80,7 +93,9 @@ export async function publish(data: RunData): Promise<void> {
     await timed('wait', () => waitForDeploy(taskId, bundle.id));
     await timed('check', () => checkDeployedApi(guid));
     endCycle(cycle, started, true);
+    failuresInARow = 0;
   } catch (err) {
+    failuresInARow++;
     const message = redact(err instanceof Error ? err.message : String(err), inputs.apiKey);
     endCycle(cycle, started, false, message);
     throw new Error(`Publish cycle ${cycle} failed: ${message}`);
