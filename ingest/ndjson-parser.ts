@@ -76,6 +76,13 @@ export class NdjsonParser {
     }
   }
 
+  /** A line longer than the reader keeps: counted as a line, and as malformed with a sentence. */
+  skipLongLine(bytes: number, limit: number): void {
+    this.lineNumber++;
+    const text = `(a line of ${bytes.toLocaleString('en')} bytes or more, longer than the ${limit.toLocaleString('en')}-byte line limit: skipped)`;
+    this.agg.addMalformed(this.source, this.lineNumber, text);
+  }
+
   get lines(): number {
     return this.lineNumber;
   }
