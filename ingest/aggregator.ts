@@ -132,8 +132,6 @@ export class Aggregator {
     error_code: new KeptValues(ingestLimits.errorKeys),
     check: new KeptValues(ingestLimits.checks),
   };
-  /** Tag info as counted: the same object with limited values folded, per original. */
-  private counted = new WeakMap<TagInfo, TagInfo>();
 
   lines = 0;
   malformed = 0;
@@ -290,9 +288,12 @@ export class Aggregator {
     }
   }
 
-  /** `info` with tag values beyond their limits folded into otherKey (worked out once per tag set). */
+  /**
+   * `info` with tag values beyond their limits folded into otherKey, worked out once per tag set
+   * and kept on it (a parser's or TagObjectCache's tag sets belong to one aggregator).
+   */
   private countedInfo(info: TagInfo): TagInfo {
-    let out = this.counted.get(info);
+    let out = info.counted;
     if (out) return out;
     const name = this.kept.name.key(info.name);
     const scenario = this.kept.scenario.key(info.scenario);
@@ -307,7 +308,8 @@ export class Aggregator {
       errorCode: info.errorCode && this.kept.error_code.key(info.errorCode),
       check: this.kept.check.key(info.check),
     };
-    this.counted.set(info, out);
+    info.counted = out;
+    out.counted = out;
     return out;
   }
 

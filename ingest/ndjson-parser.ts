@@ -252,7 +252,9 @@ export class NdjsonParser {
     }
     const tags =
       typeof l.data.tags === 'object' && l.data.tags !== null ? (l.data.tags as Record<string, string>) : {};
-    if (watched) watcher.add(l.metric, timeMs, l.data.value, tags);
+    // A value JSON cannot hold (1e999 overflows to Infinity) would make the threshold's aggregate
+    // Infinity; the aggregator counts such samples as invalid, the watcher never sees them.
+    if (watched && Number.isFinite(l.data.value)) watcher.add(l.metric, timeMs, l.data.value, tags);
     if (id === MetricId.Skip) return;
     this.agg.add(this.source, id, l.metric, timeMs, Math.floor(timeMs / 1000), l.data.value, tagInfo(tags));
   }

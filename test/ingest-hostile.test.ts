@@ -22,7 +22,7 @@ import { after, describe, it } from 'node:test';
 import { createGzip } from 'node:zlib';
 import { ingestLimits, otherKey } from '../ingest/aggregator.ts';
 import { maxLineBytes } from '../ingest/index.ts';
-import type { TimeSeries } from '../record/types.ts';
+import type { Analysis, TimeSeries } from '../record/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ingest-hostile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,6 +176,7 @@ describe('ingest keeps memory bounded by the run, not by the input', () => {
 
   it('1e999, NaN-like and negative values are skipped and counted; one bad vus value does not fail the run', () => {
     const lines = [
+      '{"type":"Metric","data":{"name":"http_req_duration","type":"trend","contains":"time","thresholds":["max<100"],"submetrics":null},"metric":"http_req_duration"}',
       ...run(4),
       point('http_req_duration', T0 + 1500, '1e999', tags),
       point('http_req_duration', T0 + 1600, -20, tags),
@@ -192,6 +193,11 @@ describe('ingest keeps memory bounded by the run, not by the input', () => {
     for (const p of series.total) assert.ok(p.avg !== null && p.avg >= 10 && p.avg <= 13, `avg ${p.avg}`);
     assert.ok(series.vus.every((v) => v.vus === 2));
     assert.doesNotMatch(readFileSync(join(folder, 'report.html'), 'utf8'), /Infinity/);
+    // The threshold evaluated on the samples never saw the 1e999 either.
+    const analysis: Analysis = JSON.parse(readFileSync(join(folder, 'analysis.json'), 'utf8'));
+    const max = analysis.thresholds.find((t) => t.expression === 'max<100');
+    assert.equal(max?.ok, true);
+    assert.equal(max?.measured, 13);
   });
 });
 
