@@ -9,7 +9,7 @@ import { Bucket, EndpointAccumulator, emptyPoint, inc, keyStats, point } from '.
 import { encodeHistogram, latencyPrecision, percentileMs, releaseHistogram } from './histogram.ts';
 import { IngestInputError } from './inputs.ts';
 import { MetricId, metricId } from './metric-id.ts';
-import { PublishCycleCollector } from './publish-cycles.ts';
+import { maxPublishCycles, PublishCycleCollector } from './publish-cycles.ts';
 import { type TagInfo, TagObjectCache } from './tag-info.ts';
 
 /**
@@ -324,6 +324,11 @@ export class Aggregator {
           (tag === 'name' || tag === 'endpoint'
             ? ' Give requests whose URL holds an id a `name` tag so they group (https://grafana.com/docs/k6/latest/using-k6/http-requests/#url-grouping).'
             : ''),
+      );
+    }
+    if (this.publish.dropped > 0) {
+      notes.push(
+        `More than ${maxPublishCycles.toLocaleString('en')} publish cycles (distinct \`cycle\` tags): ${this.publish.dropped.toLocaleString('en')} samples of later cycles are not counted.`,
       );
     }
     if (this.invalidValues > 0) {

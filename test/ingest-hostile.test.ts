@@ -20,8 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createGzip } from 'node:zlib';
-import { ingestLimits, otherKey } from '../ingest/aggregator.ts';
+import { Aggregator, ingestLimits, otherKey } from '../ingest/aggregator.ts';
 import { maxLineBytes } from '../ingest/index.ts';
+import { maxPublishCycles } from '../ingest/publish-cycles.ts';
 import type { Analysis, TimeSeries } from '../record/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ingest-hostile-'));
@@ -198,6 +199,26 @@ describe('ingest keeps memory bounded by the run, not by the input', () => {
     const max = analysis.thresholds.find((t) => t.expression === 'max<100');
     assert.equal(max?.ok, true);
     assert.equal(max?.measured, 13);
+  });
+});
+
+describe('publish cycles are bounded too', () => {
+  it('distinct cycle tags beyond the limit are not kept, and the record says so', () => {
+    const agg = new Aggregator();
+    const source = agg.addSource('live');
+    const extra = 10;
+    for (let i = 0; i < maxPublishCycles + extra; i++) {
+      const tags = { cycle: String(i), scenario: 'publisher' };
+      agg.addSamples(source, [{ metric: 'publish_cycle_duration', time: T0 + i, value: 5, tags }]);
+    }
+    const result = agg.finish();
+    assert.equal(result.publishCycles.length, maxPublishCycles);
+    assert.match(
+      result.series.notes?.join(' ') ?? '',
+      new RegExp(
+        `More than ${maxPublishCycles.toLocaleString('en')} publish cycles .*: ${extra} samples of later cycles are not counted`,
+      ),
+    );
   });
 });
 
