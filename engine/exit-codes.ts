@@ -12,3 +12,15 @@ export const EXIT = {
   /** Command-line mistakes (k6 exits with -1, i.e. 255). */
   usage: 255,
 } as const;
+
+/**
+ * A VU whose JavaScript heap reached its limit. k6 has no exit code of its own for this (Go's
+ * runtime ends the whole process when memory runs out); the engine stops the test at once and
+ * exits 107, as for any other script failure, with this sentence.
+ */
+export function outOfMemory(vuId: number | null): string {
+  return (
+    `${vuId === null ? 'The VU thread' : `VU ${vuId}`} ran out of memory (its JavaScript heap reached the limit), so the test stops: ` +
+    'keep less data per VU, or give Node more heap (NODE_OPTIONS=--max-old-space-size=<MB>).'
+  );
+}

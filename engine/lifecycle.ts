@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { logLine } from './console.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, outOfMemory } from './exit-codes.ts';
 import { checkDuration } from './limits.ts';
 import { LogSink } from './log-sink.ts';
 import { MetricsEngine } from './metrics/engine.ts';
@@ -26,7 +26,7 @@ import { BUILT, ownFile } from './own-file.ts';
 import { type Progress, progressLine, RecentRate } from './progress.ts';
 import type { RunOptions, RunResult, StopMode } from './run-options.ts';
 import { SampleSink } from './samples.ts';
-import { writeSummary } from './summary/write.ts';
+import { SummaryWriteError, writeSummary } from './summary/write.ts';
 import { syncBundleDir } from './sync/bundle.ts';
 import {
   type Beat,
@@ -129,6 +129,8 @@ export class TestRun {
   private testTags: Record<string, string> = {};
   private setupTimeoutMs = 60_000;
   private teardownTimeoutMs = 60_000;
+  /** Whether prepare() failed on --out (a command-line mistake) rather than on the script's options. */
+  private outputProblem = false;
   private beat: Beat | null = null;
   private vusEmitted = false;
   private setupJson: string | undefined;
@@ -192,6 +194,9 @@ export class TestRun {
       const invalid = await this.prepare(ready);
       if (invalid) {
         await thread.kill();
+        // --out comes only from the command line or K6_OUT: k6 exits 255 for an output it cannot
+        // create (internal/cmd/outputs.go returns the error without an exit code).
+        if (this.outputProblem) return this.fail(EXIT.usage, invalid);
         return this.fail(EXIT.invalidConfig, `Invalid options: ${invalid}`);
       }
       if (!this.opts.quiet)
@@ -240,6 +245,12 @@ export class TestRun {
       init,
       (msg) => this.onMessage(msg),
       (err) => {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          const message = outOfMemory(null);
+          this.logs.write(logLine('error', message));
+          this.abortReason ??= { code: EXIT.scriptException, message };
+          return;
+        }
         this.logs.write(logLine('error', `The VU thread failed: ${err.stack ?? err.message}`));
         if (!this.abortReason) this.abortReason = { code: EXIT.scriptException, message: err.message };
       },
@@ -272,9 +283,11 @@ export class TestRun {
         systemTags: Array.isArray(o.systemTags) ? new Set(o.systemTags.map(String)) : undefined,
       });
       this.metrics = metrics;
+      this.outputProblem = true;
       this.outputs = await openOutputs(this.opts.out ?? [], {
         metricInfo: (name) => metrics.metricInfo(name),
       });
+      this.outputProblem = false;
     } catch (err) {
       return (err as Error).message;
     }
@@ -468,6 +481,9 @@ export class TestRun {
         stderr: this.io.stderr,
         colors: !this.opts.noColor && isTTY(this.io.stdout),
         summaryExport: this.opts.summaryExport,
+      }).catch((err) => {
+        if (!(err instanceof SummaryWriteError)) throw err;
+        this.logs.write(logLine('error', `failed to handle the end-of-test summary: ${err.message}`));
       });
     }
     await this.closeOutputs();

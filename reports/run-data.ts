@@ -98,6 +98,10 @@ export interface TimeSeries {
    * take percentiles over any window exactly to the histogram's bound.
    */
   histograms?: Record<string, Array<{ t: number; h: string }>>;
+  /** Added by the harness ingest: sentences on what was counted together or skipped (tag values beyond a limit, invalid values). */
+  notes?: string[];
+  /** Added by the harness ingest: samples skipped because their value is not a finite number ≥ 0. */
+  invalidValues?: number;
 }
 
 /** One second of the embedded engine's own health (engine/health.ts writes one JSON line per second). */

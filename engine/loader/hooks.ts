@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import type { MessagePort } from 'node:worker_threads';
 import { remoteSource } from './remote.ts';
-import { unsupportedModule } from './unsupported-module.ts';
+import { isPathOrUrl, processShadow, unknownSpecifier, unsupportedModule } from './unsupported-module.ts';
 
 interface LoaderData {
   /** `k6/http` → file URL of the engine's facade module. */
@@ -135,6 +135,9 @@ export async function resolve(
     if (url.startsWith(engineUrl)) return nextResolve(specifier, context);
     return { url: withQuery(url, query), format: 'module', shortCircuit: true };
   }
+  // A script (not an engine module) importing a Node.js built-in or a package: k6 cannot.
+  if (!isPathOrUrl(specifier) && !(context.parentURL ?? '').startsWith(engineUrl))
+    throw scriptError(unknownSpecifier(specifier), context.parentURL);
   const resolved = await nextResolve(specifier, context);
   const own = resolved.url.startsWith(engineUrl) || resolved.url.includes('/node_modules/');
   if (resolved.url.startsWith('file:') && !own) {
@@ -257,7 +260,7 @@ function withPrelude(source: string, query: string): string {
   const vu = /(?:^|&)__vu=(\d+)/.exec(query)?.[1] ?? '0';
   const timers = TIMERS.filter((name) => !declares(source, name));
   const names = ['__ITER', '__ENV', 'console', ...timers].join(',');
-  const prelude = `import{${names}}from"k6/x-engine-context";const __VU=${vu};`;
+  const prelude = `import{${names}}from"k6/x-engine-context";const __VU=${vu};${processShadow(source)}`;
   if (source.startsWith('#!')) {
     const nl = source.indexOf('\n');
     return `${source.slice(0, nl + 1)}${prelude}${source.slice(nl + 1)}`;

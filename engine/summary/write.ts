@@ -22,7 +22,22 @@ export async function writeSummary(
 ): Promise<void> {
   if (files) await writeSummaryFiles(files, to);
   else to.stdout.write(`\n${textSummary(summary, { indent: ' ', enableColors: to.colors })}\n`);
-  if (to.summaryExport) await writeFileIn(resolve(to.summaryExport), formatLegacySummaryExport(summary));
+  if (to.summaryExport) {
+    const path = resolve(to.summaryExport);
+    await writeFileIn(path, formatLegacySummaryExport(summary)).catch((err) => {
+      // As k6 (internal/cmd/run.go, handleSummaryResult): a summary file that cannot be written
+      // is one error line, and the run keeps its exit code.
+      throw new SummaryWriteError(path, err as NodeJS.ErrnoException);
+    });
+  }
+}
+
+/** A summary file that could not be written: one sentence, no stack. */
+export class SummaryWriteError extends Error {
+  constructor(path: string, err: NodeJS.ErrnoException) {
+    const why = err.code === 'EISDIR' ? 'it is a directory' : (err.message ?? String(err));
+    super(`Could not save the end-of-test summary to ${path}: ${why}.`);
+  }
 }
 
 async function writeSummaryFiles(
@@ -33,7 +48,12 @@ async function writeSummaryFiles(
     const bytes = typeof content === 'string' ? content : Buffer.from(content as ArrayBuffer);
     if (target === 'stdout') to.stdout.write(bytes);
     else if (target === 'stderr') to.stderr.write(bytes);
-    else await writeFileIn(resolve(target), bytes);
+    else {
+      const path = resolve(target);
+      await writeFileIn(path, bytes).catch((err) => {
+        throw new SummaryWriteError(path, err as NodeJS.ErrnoException);
+      });
+    }
   }
 }
 

@@ -9,7 +9,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { MODULES } from '../loader/register.ts';
 import { remoteSource } from '../loader/remote.ts';
-import { unsupportedModule } from '../loader/unsupported-module.ts';
+import {
+  isPathOrUrl,
+  processShadow,
+  unknownSpecifier,
+  unsupportedModule,
+} from '../loader/unsupported-module.ts';
 import { ownFile } from '../own-file.ts';
 import { defaultModuleCache, type RunSettings } from '../run-settings.ts';
 
@@ -66,19 +71,46 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
       );
       build.onResolve({ filter: /.*/ }, (args) => {
         if (isRemote(args.path)) return { path: args.path, namespace: 'remote' };
+        // A script (not an engine module) importing a Node.js built-in or a package: k6 cannot.
+        if (
+          args.kind !== 'entry-point' &&
+          !isPathOrUrl(args.path) &&
+          isScriptFile(args.importer, args.namespace)
+        )
+          return { errors: [{ text: unknownSpecifier(args.path) }] };
         if (args.namespace === 'remote')
           return { path: new URL(args.path, args.importer).href, namespace: 'remote' };
         return undefined;
       });
-      build.onLoad({ filter: /.*/, namespace: 'remote' }, async (args) => ({
-        contents: await remoteSource(args.path, moduleCache),
-        loader: 'js',
-      }));
+      build.onLoad({ filter: /.*/, namespace: 'remote' }, async (args) => {
+        const source = await remoteSource(args.path, moduleCache);
+        return { contents: processShadow(source) + source, loader: 'js' };
+      });
+      // The script's own files: the same `process` shadow as async VUs' prelude (same line, so
+      // line numbers do not move).
+      build.onLoad({ filter: /\.(?:[cm]?js|[cm]?ts)$/ }, async (args) => {
+        if (!isScriptFile(args.path, args.namespace)) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        const shadow = processShadow(source);
+        if (!shadow) return undefined;
+        const contents = source.startsWith('#!')
+          ? source.replace(/^#!.*\n/, (line) => line + shadow)
+          : shadow + source;
+        return { contents, loader: /ts$/.test(args.path) ? 'ts' : 'js' };
+      });
     },
   };
 }
 
 const ENGINE_DIR = fileURLToPath(new URL('../', import.meta.url));
+
+/** A file of the user's script (or a remote module), not the engine's own code nor a package. */
+function isScriptFile(path: string, namespace: string): boolean {
+  if (namespace === 'remote') return true;
+  return (
+    namespace === 'file' && path !== '' && !path.startsWith(ENGINE_DIR) && !path.includes('/node_modules/')
+  );
+}
 
 /**
  * Engine modules keep their own `import.meta.url` in the build (esbuild would give them the

@@ -3,6 +3,7 @@
 // code on this VU — so requests are timed, tagged and sampled exactly as for an async VU — and
 // records its checks, groups and custom metrics with this VU's tags.
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { outOfMemory } from '../exit-codes.ts';
 import { createHttp } from '../http/api.ts';
 import { loadUndici } from '../http/connection.ts';
 import type { Response } from '../http/response.ts';
@@ -115,9 +116,12 @@ export class SyncVu {
       stderr: false,
     });
     this.worker.on('message', (msg: FromSyncVu) => this.onMessage(msg));
-    this.worker.on('error', (err) =>
-      this.lost(new Error(`the thread of synchronous VU ${vu.id} failed: ${err.message}`)),
-    );
+    this.worker.on('error', (err: NodeJS.ErrnoException) => {
+      // Out of memory ends k6's whole process (Go's runtime cannot go on): the test stops here too,
+      // rather than going on with one VU fewer and exit 0.
+      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') host.fatal(outOfMemory(vu.id));
+      this.lost(new Error(`the thread of synchronous VU ${vu.id} failed: ${err.message}`));
+    });
     this.worker.on('exit', () => this.lost(new Error(`the thread of synchronous VU ${vu.id} ended`)));
   }
 

@@ -496,6 +496,9 @@ export class VuRuntime implements TestContext, ScenarioHost {
       );
     } catch (err) {
       if (!vu.blockingPending) this.error(`teardown() failed: ${describeError(err)}`);
+      // k6 fails the run when teardown() throws: a script exception, exit 107 (k6
+      // internal/js/runner.go wraps it as scriptExceptionError).
+      if (!this.aborted) this.send({ t: 'abort', code: EXIT.scriptException, message: 'teardown() failed' });
     } finally {
       const unawaited = vu.unawaitedCall();
       if (unawaited) this.unawaited(unawaited);

@@ -68,7 +68,10 @@ async function main(argv: string[]): Promise<number> {
       if (options === 'help') return help(compareHelp);
       const [a, b] = [await settled(options.runA), await settled(options.runB)];
       const { renderCompare } = await import('../reporting/index.ts');
-      const outFile = options.outFile ?? join(dirname(options.runB), `compare-${a.id}-vs-${b.id}.html`);
+      // The ids come from the run.json files: only their file-name-safe form names the output,
+      // so an id such as `x/../../y` cannot place it outside run B's parent folder.
+      const outFile =
+        options.outFile ?? join(dirname(options.runB), `compare-${safeName(a.id)}-vs-${safeName(b.id)}.html`);
       log(`comparison: ${await renderCompare(options.runA, options.runB, outFile)}`);
       return EXIT_CODES.ok;
     }
@@ -99,6 +102,16 @@ async function settled(dir: string) {
   const fixed = asLeftRunning(meta);
   if (fixed !== meta) await writeJsonAtomic(runPath(dir, 'meta'), fixed);
   return fixed;
+}
+
+/** `name` reduced to letters, digits, `-`, `_` and inner dots: never a separator, never `..`. */
+function safeName(name: string): string {
+  const safe = name
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/\.{2,}/g, '_')
+    .replace(/^[.]+/, '_')
+    .slice(0, 100);
+  return safe || 'run';
 }
 
 function help(text: string): number {

@@ -7,9 +7,66 @@
 import type { EndpointStats, PublishCycle, SeriesPoint, TimeSeries } from '../record/types.ts';
 import { Bucket, EndpointAccumulator, emptyPoint, inc, keyStats, point } from './bucket.ts';
 import { encodeHistogram, latencyPrecision, percentileMs, releaseHistogram } from './histogram.ts';
+import { IngestInputError } from './inputs.ts';
 import { MetricId, metricId } from './metric-id.ts';
-import { PublishCycleCollector } from './publish-cycles.ts';
+import { maxPublishCycles, PublishCycleCollector } from './publish-cycles.ts';
 import { type TagInfo, TagObjectCache } from './tag-info.ts';
+
+/**
+ * Bounds that keep memory tied to the run's length, whatever the input holds. Tag values beyond
+ * a limit of distinct values are counted together under one "other" key (and the record says
+ * so); a gap or span beyond its limit is refused, since the series has one point per second.
+ */
+export const ingestLimits = {
+  /** Distinct request names (`name` tag, else `url`) kept apart; each has a series over the whole run. */
+  names: 200,
+  scenarios: 50,
+  /** Distinct name × scenario × method rows of the per-request table. */
+  endpoints: 1000,
+  /** Distinct `status` and `error_code` values. */
+  errorKeys: 100,
+  checks: 1000,
+  /** Longest time without any sample inside one run: k6 writes `vus` every second. */
+  gapSeconds: 3600,
+  /** Longest run: the harness runs at most a week (`--duration`), plus an hour of margin. */
+  spanSeconds: 7 * 86400 + 3600,
+} as const;
+
+/** The key samples beyond a limit are counted under. */
+export const otherKey = '(other)';
+
+const limitedTags = {
+  name: 'request names (the `name` tag, else `url`)',
+  scenario: 'scenarios',
+  endpoint: 'name × scenario × method rows',
+  status: '`status` values',
+  error_code: '`error_code` values',
+  check: 'check names',
+} as const;
+type LimitedTag = keyof typeof limitedTags;
+
+/** Keeps the first `limit` distinct values of a tag; later ones map to otherKey. */
+class KeptValues {
+  private kept = new Set<string>();
+  folded = 0;
+
+  constructor(readonly limit: number) {}
+
+  key(value: string): string {
+    if (this.kept.has(value)) return value;
+    if (this.kept.size < this.limit) {
+      this.kept.add(value);
+      return value;
+    }
+    this.folded++;
+    return otherKey;
+  }
+}
+
+const utcSecond = (t: number) => {
+  const date = new Date(t * 1000);
+  return Number.isNaN(date.getTime()) ? String(t) : date.toISOString().replace('.000Z', 'Z');
+};
 
 export interface MalformedLine {
   input: string;
@@ -67,11 +124,21 @@ export class Aggregator {
   private endpoints = new Map<string, EndpointAccumulator>();
   private checks = new Map<string, { passes: number; fails: number }>();
   private publish = new PublishCycleCollector();
+  private kept: Record<LimitedTag, KeptValues> = {
+    name: new KeptValues(ingestLimits.names),
+    scenario: new KeptValues(ingestLimits.scenarios),
+    endpoint: new KeptValues(ingestLimits.endpoints),
+    status: new KeptValues(ingestLimits.errorKeys),
+    error_code: new KeptValues(ingestLimits.errorKeys),
+    check: new KeptValues(ingestLimits.checks),
+  };
 
   lines = 0;
   malformed = 0;
   late = 0;
   samples = 0;
+  /** Samples whose value is not a finite number ≥ 0 (every metric read here is a count, size or time). */
+  invalidValues = 0;
   readonly examples: MalformedLine[] = [];
   readonly watcher: SampleWatcher | undefined;
 
@@ -131,9 +198,14 @@ export class Aggregator {
     timeMs: number,
     t: number,
     value: number,
-    info: TagInfo,
+    tagInfo: TagInfo,
   ): void {
+    if (!(value >= 0 && value < Number.POSITIVE_INFINITY)) {
+      this.invalidValues++;
+      return;
+    }
     this.samples++;
+    const info = this.countedInfo(tagInfo);
     const src = this.sources[source];
     if (t > src.maxT) src.maxT = t;
     if (id === MetricId.Checks) {
@@ -216,6 +288,57 @@ export class Aggregator {
     }
   }
 
+  /**
+   * `info` with tag values beyond their limits folded into otherKey, worked out once per tag set
+   * and kept on it (a parser's or TagObjectCache's tag sets belong to one aggregator).
+   */
+  private countedInfo(info: TagInfo): TagInfo {
+    let out = info.counted;
+    if (out) return out;
+    const name = this.kept.name.key(info.name);
+    const scenario = this.kept.scenario.key(info.scenario);
+    const endpoint = this.kept.endpoint.key(`${name}\u0000${scenario}\u0000${info.method}`);
+    out = {
+      ...info,
+      name,
+      scenario,
+      endpoint,
+      method: endpoint === otherKey ? '' : info.method,
+      status: this.kept.status.key(info.status),
+      errorCode: info.errorCode && this.kept.error_code.key(info.errorCode),
+      check: this.kept.check.key(info.check),
+    };
+    info.counted = out;
+    out.counted = out;
+    return out;
+  }
+
+  /** Sentences on what was left out or counted together, for the record and the report. */
+  notes(): string[] {
+    const notes: string[] = [];
+    for (const [tag, what] of Object.entries(limitedTags) as Array<[LimitedTag, string]>) {
+      const kept = this.kept[tag];
+      if (kept.folded === 0) continue;
+      notes.push(
+        `More than ${kept.limit.toLocaleString('en')} distinct ${what}: the others are counted together as "${otherKey}".` +
+          (tag === 'name' || tag === 'endpoint'
+            ? ' Give requests whose URL holds an id a `name` tag so they group (https://grafana.com/docs/k6/latest/using-k6/http-requests/#url-grouping).'
+            : ''),
+      );
+    }
+    if (this.publish.dropped > 0) {
+      notes.push(
+        `More than ${maxPublishCycles.toLocaleString('en')} publish cycles (distinct \`cycle\` tags): ${this.publish.dropped.toLocaleString('en')} samples of later cycles are not counted.`,
+      );
+    }
+    if (this.invalidValues > 0) {
+      notes.push(
+        `${this.invalidValues.toLocaleString('en')} samples were skipped: their value is not a finite number ≥ 0 (e.g. 1e999 or a negative duration).`,
+      );
+    }
+    return notes;
+  }
+
   private addRequestSample(id: MetricId, value: number, info: TagInfo): void {
     let ep = this.endpoints.get(info.endpoint);
     if (!ep) {
@@ -245,10 +368,28 @@ export class Aggregator {
     const ready = [...this.buckets.keys()].filter((t) => t < watermark).sort((a, b) => a - b);
     for (const t of ready) {
       if (this.nextT === null) this.nextT = this.firstT;
+      this.checkTime(t);
       for (let gap = this.nextT; gap < t; gap++) this.writeEmpty(gap);
       this.writeBucket(this.buckets.get(t)!);
       this.buckets.delete(t);
       this.nextT = t + 1;
+    }
+  }
+
+  /** Refuses a gap or a span the series cannot hold (one point per second) before filling it. */
+  private checkTime(t: number): void {
+    const previous = (this.nextT ?? t) - 1;
+    if (this.total.length > 0 && t - previous > ingestLimits.gapSeconds) {
+      throw new IngestInputError(
+        `The samples jump from ${utcSecond(previous)} to ${utcSecond(t)} with nothing in between, more than ` +
+          `${ingestLimits.gapSeconds / 3600} hour without a sample: these are not one run. Ingest each run's files on their own. Nothing was written.`,
+      );
+    }
+    if (this.firstT !== null && t - this.firstT > ingestLimits.spanSeconds) {
+      throw new IngestInputError(
+        `The samples span from ${utcSecond(this.firstT)} to ${utcSecond(t)}, longer than a run can be (a week and an hour): ` +
+          'these are not one run. Ingest each run on its own. Nothing was written.',
+      );
     }
   }
 
@@ -377,6 +518,9 @@ export class Aggregator {
       latencyPrecision,
       histograms: Object.fromEntries(this.histograms),
     };
+    const notes = this.notes();
+    if (notes.length) series.notes = notes;
+    if (this.invalidValues) series.invalidValues = this.invalidValues;
     const checks = [...this.checks]
       .map(([name, c]) => ({ name, ...c }))
       .sort((a, b) => a.name.localeCompare(b.name));

@@ -3,8 +3,9 @@
 // side by side, always advancing the file that is furthest behind in time, so the aggregator's
 // open window stays a few seconds wide whatever the run length.
 import { Aggregator, type AggregatorOptions, type IngestResult } from './aggregator.ts';
+import { checkInputFiles } from './inputs.ts';
 import { NdjsonParser } from './ndjson-parser.ts';
-import { readChunks } from './read-chunks.ts';
+import { type LongLine, maxLineBytes, readChunks } from './read-chunks.ts';
 
 export {
   Aggregator,
@@ -14,15 +15,18 @@ export {
   type SampleWatcher,
 } from './aggregator.ts';
 export { latencyPrecision } from './histogram.ts';
+export { checkInputFiles, IngestInputError } from './inputs.ts';
+export { maxLineBytes } from './read-chunks.ts';
 
 interface OpenInput {
   source: number;
   parser: NdjsonParser;
-  chunks: AsyncGenerator<string>;
+  chunks: AsyncGenerator<string | LongLine>;
 }
 
 export async function ingestFiles(files: string[], options: AggregatorOptions = {}): Promise<IngestResult> {
   if (files.length === 0) throw new Error('No input files: pass one or more k6 NDJSON files (plain or .gz).');
+  await checkInputFiles(files);
   const agg = new Aggregator(options);
   const open: OpenInput[] = files.map((file) => {
     const source = agg.addSource(file);
@@ -40,8 +44,10 @@ export async function ingestFiles(files: string[], options: AggregatorOptions = 
       agg.endSource(input.source);
       lines += input.parser.lines;
       open.splice(next, 1);
-    } else {
+    } else if (typeof chunk.value === 'string') {
       input.parser.parseChunk(chunk.value);
+    } else {
+      input.parser.skipLongLine(chunk.value.longLine, maxLineBytes);
     }
     agg.flush();
   }

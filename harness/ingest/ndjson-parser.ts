@@ -76,6 +76,13 @@ export class NdjsonParser {
     }
   }
 
+  /** A line longer than the reader keeps: counted as a line, and as malformed with a sentence. */
+  skipLongLine(bytes: number, limit: number): void {
+    this.lineNumber++;
+    const text = `(a line of ${bytes.toLocaleString('en')} bytes or more, longer than the ${limit.toLocaleString('en')}-byte line limit: skipped)`;
+    this.agg.addMalformed(this.source, this.lineNumber, text);
+  }
+
   get lines(): number {
     return this.lineNumber;
   }
@@ -245,7 +252,9 @@ export class NdjsonParser {
     }
     const tags =
       typeof l.data.tags === 'object' && l.data.tags !== null ? (l.data.tags as Record<string, string>) : {};
-    if (watched) watcher.add(l.metric, timeMs, l.data.value, tags);
+    // A value JSON cannot hold (1e999 overflows to Infinity) would make the threshold's aggregate
+    // Infinity; the aggregator counts such samples as invalid, the watcher never sees them.
+    if (watched && Number.isFinite(l.data.value)) watcher.add(l.metric, timeMs, l.data.value, tags);
     if (id === MetricId.Skip) return;
     this.agg.add(this.source, id, l.metric, timeMs, Math.floor(timeMs / 1000), l.data.value, tagInfo(tags));
   }

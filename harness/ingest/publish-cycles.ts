@@ -20,8 +20,17 @@ function stepName(metric: string, stepTag: string): string {
   return metric.replace(/^publish_/, '').replace(/_duration$/, '');
 }
 
+/**
+ * Cycles kept: one publisher VU makes a cycle every few seconds at most, so a week-long run has
+ * fewer than this; a file with more distinct `cycle` tags is not one publisher's run, and memory
+ * stays bounded.
+ */
+export const maxPublishCycles = 200_000;
+
 export class PublishCycleCollector {
   private cycles = new Map<string, CycleParts>();
+  /** Samples of cycles beyond maxPublishCycles, not counted. */
+  dropped = 0;
 
   add(
     metric: string,
@@ -31,6 +40,10 @@ export class PublishCycleCollector {
   ): void {
     if (!tags.cycle) return;
     let parts = this.cycles.get(tags.cycle);
+    if (!parts && this.cycles.size >= maxPublishCycles) {
+      this.dropped++;
+      return;
+    }
     if (!parts) {
       parts = {
         startMs: Number.POSITIVE_INFINITY,

@@ -23,7 +23,19 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-export async function* readChunks(path: string): AsyncGenerator<string> {
+/**
+ * Longest line read: k6 writes a sample per line, a few hundred bytes with its tags. A longer line
+ * (a file that is not NDJSON, a gzip of zeros) is not kept in memory: its bytes are dropped as
+ * they come and it is reported as one skipped line of at least this many bytes.
+ */
+export const maxLineBytes = 1024 * 1024;
+
+/** A line longer than maxLineBytes, dropped; `bytes` is its length (at least up to where it was dropped). */
+export interface LongLine {
+  longLine: number;
+}
+
+export async function* readChunks(path: string): AsyncGenerator<string | LongLine> {
   let gzip: boolean;
   try {
     gzip = await isGzip(path);
@@ -33,28 +45,53 @@ export async function* readChunks(path: string): AsyncGenerator<string> {
   const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   const stream = gzip ? raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : raw;
   raw.on('error', (error) => stream.destroy(error));
-  let carry: Buffer = Buffer.alloc(0);
+  // The start of the line cut at a chunk's end, as parts (concatenated once, when the line ends).
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+  /** Bytes of an over-long line being dropped; -1 while none is. */
+  let dropping = -1;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       const lastNewline = chunk.lastIndexOf(10);
       if (lastNewline === -1) {
-        carry = Buffer.concat([carry, chunk]);
+        if (dropping >= 0) dropping += chunk.length;
+        else if (carryBytes + chunk.length > maxLineBytes) {
+          dropping = carryBytes + chunk.length;
+          carry = [];
+          carryBytes = 0;
+        } else {
+          carry.push(chunk);
+          carryBytes += chunk.length;
+        }
         continue;
       }
       // The line cut at the previous chunk's end is decoded on its own: decoding one string per
       // buffer avoids both copying the chunk and a concatenated (cons) string, on which every
       // indexOf crawls.
       let from = 0;
-      if (carry.length) {
+      if (carryBytes || dropping >= 0) {
         from = chunk.indexOf(10) + 1;
-        yield decode(Buffer.concat([carry, chunk.subarray(0, from)]));
+        if (dropping >= 0 || carryBytes + from > maxLineBytes) {
+          yield { longLine: Math.max(dropping, 0) + carryBytes + from - 1 };
+        } else {
+          carry.push(chunk.subarray(0, from));
+          yield decode(Buffer.concat(carry));
+        }
+        dropping = -1;
+        carry = [];
+        carryBytes = 0;
       }
+      // Whole lines of this chunk: a chunk is at most CHUNK_BYTES (1 MiB), so none is over-long.
       if (from <= lastNewline) yield decode(chunk.subarray(from, lastNewline + 1));
-      carry = Buffer.from(chunk.subarray(lastNewline + 1));
+      if (lastNewline + 1 < chunk.length) {
+        carry = [Buffer.from(chunk.subarray(lastNewline + 1))];
+        carryBytes = carry[0].length;
+      }
     }
   } catch (error) {
     const what = gzip ? 'gzip data is damaged or cut short' : 'read failed';
     throw new Error(`Cannot read ${path} (${what}: ${(error as Error).message}).`);
   }
-  if (carry.length) yield carry.toString('utf8');
+  if (dropping >= 0) yield { longLine: dropping };
+  else if (carryBytes) yield Buffer.concat(carry).toString('utf8');
 }

@@ -16,6 +16,8 @@ export interface TagInfo {
   cycle: string;
   step: string;
   error: string;
+  /** This tag set as the aggregator counts it (values beyond its limits folded), set on first use. */
+  counted?: TagInfo;
 }
 
 export function tagInfo(tags: Record<string, string> | null | undefined): TagInfo {

@@ -1,15 +1,15 @@
 // `ingest`: a run folder from k6 NDJSON files made elsewhere (k6 binary, k6-operator runners),
 // analysed and reported like a run of our own.
-import { copyFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { baselinePath, loadBaseline } from '../../fixtures/baseline.ts';
 import { terminalText } from '../../reports/inert.ts';
 import { analyseRun, longestHold, NdjsonThresholds } from '../analysis/index.ts';
-import { ingestFiles } from '../ingest/index.ts';
+import { checkInputFiles, IngestInputError, ingestFiles } from '../ingest/index.ts';
 import { runPath } from '../record/paths.ts';
-import { readRun } from '../record/read.ts';
+import { shapeProblem } from '../record/shapes.ts';
 import type { RunMeta, SummaryExport } from '../record/types.ts';
-import { createRunFolder, writeJsonAtomic } from '../record/write.ts';
+import { createRunFolder, writeFileAtomic, writeJsonAtomic } from '../record/write.ts';
 import { renderRunReports } from '../reporting/index.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { verdictLines } from './finish-run.ts';
@@ -39,7 +39,22 @@ export async function ingestRun(
   const started = performance.now();
   // Without a summary export, the thresholds come from the NDJSON's Metric lines.
   const watcher = options.summary ? undefined : new NdjsonThresholds();
-  const ingest = await ingestFiles(options.files, { watcher });
+  // Every input is checked (and read) before the run folder is created.
+  let ingest: Awaited<ReturnType<typeof ingestFiles>>;
+  let summaryText: string | null = null;
+  let summary: SummaryExport | null = null;
+  try {
+    await checkInputFiles(options.files, options.summary);
+    if (options.summary) {
+      summaryText = await readFile(options.summary, 'utf8');
+      summary = summaryExport(options.summary, summaryText);
+    }
+    ingest = await ingestFiles(options.files, { watcher });
+  } catch (error) {
+    if (!(error instanceof IngestInputError)) throw error;
+    log(terminalText(error.message));
+    return { code: EXIT_CODES.usage, dir: null };
+  }
   const { series } = ingest;
   const seconds = (performance.now() - started) / 1000;
   const lines = series.lines ?? 0;
@@ -49,6 +64,7 @@ export async function ingestRun(
   );
   for (const example of series.malformedExamples ?? [])
     log(terminalText(`  malformed: ${example.input}:${example.line}: ${example.text}`));
+  for (const note of series.notes ?? []) log(terminalText(note));
   if (series.total.length === 0) {
     log(
       terminalText(
@@ -61,11 +77,7 @@ export async function ingestRun(
   for (const problem of watcher?.problems ?? []) log(terminalText(problem));
   const startedAt = new Date(series.start * 1000);
   const { id, dir } = await createRunFolder(options.outDir, options.kind, startedAt);
-  let summary: SummaryExport | null = null;
-  if (options.summary) {
-    await copyFile(options.summary, runPath(dir, 'summary'));
-    summary = (await readRun(dir).catch(() => null))?.summary as SummaryExport | null;
-  }
+  if (summaryText !== null) await writeFileAtomic(runPath(dir, 'summary'), summaryText);
   const meta: RunMeta = {
     id,
     kind: options.kind,
@@ -121,4 +133,23 @@ export async function ingestRun(
     return { code: EXIT_CODES.failed, dir };
   }
   return { code: EXIT_CODES.ok, dir };
+}
+
+/** The summary export's content, checked as the report will read it; a bad one is refused. */
+function summaryExport(path: string, text: string): SummaryExport {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new IngestInputError(
+      `The summary export ${path} is not valid JSON (${(error as Error).message}); pass the file k6 wrote with --summary-export. Nothing was written.`,
+    );
+  }
+  const wrong = shapeProblem('summary', value);
+  if (wrong) {
+    throw new IngestInputError(
+      `The summary export ${path} is ${wrong}; pass the file k6 wrote with --summary-export. Nothing was written.`,
+    );
+  }
+  return value as SummaryExport;
 }

@@ -1,9 +1,11 @@
 // Reading a run folder back, with errors that say what is wrong and what to do.
-import { readdir, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RunFile, runFiles, runPath } from './paths.ts';
 import { problemsOfProcesses } from './processes.ts';
 import { parseRunId } from './run-id.ts';
+import { type ShapedFile, shapeProblem } from './shapes.ts';
 import type { ProcessSeries, RunKind, RunMeta, RunRecord, ServerTimings } from './types.ts';
 
 /** The files besides run.json, and what a reader loses without each. */
@@ -28,25 +30,65 @@ function problemsOfMeta(value: unknown): string[] {
     problems.push(`status must be one of ${STATUSES.join(', ')}`);
   if (typeof m.startedAt !== 'string' || Number.isNaN(Date.parse(m.startedAt)))
     problems.push('startedAt must be an ISO time');
-  if (typeof m.target !== 'object' || m.target === null) problems.push('target is missing');
-  if (typeof m.engine !== 'object' || m.engine === null) problems.push('engine is missing');
+  if (typeof m.target !== 'object' || m.target === null) problems.push('target must be an object');
+  if (typeof m.engine !== 'object' || m.engine === null) problems.push('engine must be an object');
   return problems;
 }
 
-async function readJsonFile(dir: string, file: RunFile): Promise<{ value?: unknown; problem?: string }> {
-  const path = runPath(dir, file);
-  let text: string;
+/**
+ * Largest record file read back: V8 cannot hold a longer string (its limit is 2^29 - 24
+ * characters, `buffer.constants.MAX_STRING_LENGTH`), so a bigger file could not be parsed anyway.
+ */
+export const maxRecordFileBytes = 512 * 1024 * 1024 - 64;
+
+/**
+ * Reads a record file as text: only a regular file inside the folder is read. A symbolic link is
+ * not followed (O_NOFOLLOW: a link could quote any file of the machine into a report), a FIFO or
+ * device is refused without blocking (O_NONBLOCK, then fstat), and the size is checked before
+ * reading.
+ */
+async function readRecordText(path: string): Promise<{ text?: string; problem?: string }> {
+  let file: Awaited<ReturnType<typeof open>>;
   try {
-    text = await readFile(path, 'utf8');
+    file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { problem: code === 'ENOENT' ? 'missing' : `unreadable (${(error as Error).message})` };
+    if (code === 'ENOENT') return { problem: 'missing' };
+    if (code === 'ELOOP' || code === 'EMLINK')
+      return { problem: 'a symbolic link, which is not followed (a run folder holds its own files)' };
+    return { problem: `unreadable (${(error as Error).message})` };
   }
   try {
-    return { value: JSON.parse(text) };
+    const stats = await file.stat();
+    if (!stats.isFile()) return { problem: 'not a regular file, so it is not read' };
+    if (stats.size > maxRecordFileBytes)
+      return {
+        problem: `${stats.size.toLocaleString('en')} bytes, more than a record file can be (512 MiB)`,
+      };
+    const bytes = await file.readFile();
+    if (bytes.length > maxRecordFileBytes) return { problem: 'larger than a record file can be (512 MiB)' };
+    return { text: bytes.toString('utf8') };
+  } catch (error) {
+    return { problem: `unreadable (${(error as Error).message})` };
+  } finally {
+    await file.close();
+  }
+}
+
+async function readJsonFile(dir: string, file: RunFile): Promise<{ value?: unknown; problem?: string }> {
+  const { text, problem } = await readRecordText(runPath(dir, file));
+  if (text === undefined) return { problem };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
   } catch (error) {
     return { problem: `not valid JSON (${(error as Error).message})` };
   }
+  if (file !== 'meta') {
+    const wrong = shapeProblem(file as ShapedFile, value);
+    if (wrong) return { problem: wrong };
+  }
+  return { value };
 }
 
 export async function readRunMeta(dir: string): Promise<RunMeta> {
@@ -58,6 +100,10 @@ export async function readRunMeta(dir: string): Promise<RunMeta> {
   }
   if (problem) throw new Error(`${runPath(dir, 'meta')} is ${problem}; the run record is damaged.`);
   const problems = problemsOfMeta(meta);
+  if (!problems.length) {
+    const wrong = shapeProblem('meta', meta);
+    if (wrong) problems.push(`it is ${wrong}`);
+  }
   if (problems.length) {
     throw new Error(`${runPath(dir, 'meta')} is not a valid run record: ${problems.join('; ')}.`);
   }
@@ -75,8 +121,10 @@ export async function readRun(dir: string): Promise<RunRecord> {
     if (problem) record.missing.push(`${name} is ${problem}, so ${what} cannot be shown.`);
     else (record as unknown as Record<string, unknown>)[file] = value;
   }
+  // What ingest counted together or skipped is said wherever the record is shown.
+  for (const note of record.timeseries?.notes ?? []) record.missing.push(note);
   const server = await readJsonFile(dir, 'serverTimings');
-  if (server.value && typeof server.value === 'object') record.serverTimings = server.value as ServerTimings;
+  if (server.value !== undefined) record.serverTimings = server.value as ServerTimings;
   else if (server.problem && server.problem !== 'missing') {
     record.missing.push(
       `${runFiles.serverTimings} is ${server.problem}, so the server-side latency cannot be shown.`,
