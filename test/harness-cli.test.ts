@@ -74,7 +74,7 @@ describe('harness CLI', () => {
     assert.equal(options.publishFixtures, true);
     assert.equal(options.vus, 'auto');
     assert.equal(options.duration, '90s');
-    assert.equal(options.cloudWatch, null);
+    assert.deepEqual(options.sourceOptions, {});
     assert.equal(options.engine, 'auto');
     assert.equal(options.outDir, 'runs');
     assert.equal(options.profile, undefined, 'the profile is chosen from the target later');

@@ -202,3 +202,13 @@ export async function promQuery(
   if (body.status !== 'success') throw new Error(`Prometheus: ${body.error}`);
   return body.data.result;
 }
+
+/** Resolves once Prometheus has scraped job "node" twice (it starts scraping about 5 s after it is
+ *  ready: its discovery sends the first targets then). Polls; the caller's test timeout bounds it. */
+export async function scrapedTwice(server: Server): Promise<void> {
+  for (;;) {
+    const result = await promQuery(server, 'count_over_time(up{job="node"}[1m])');
+    if (Number(result[0]?.value[1] ?? 0) >= 2) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
