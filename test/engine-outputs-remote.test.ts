@@ -131,6 +131,33 @@ describe('remote outputs against real Prometheus and InfluxDB', () => {
     assert.equal(typeof row[0].value, 'number');
   });
 
+  it('the Grafana dashboard in fixtures/ queries what the outputs wrote (k6 panels) and parses (every panel)', async () => {
+    const dashboard = JSON.parse(
+      readFileSync(new URL('../fixtures/grafana-dashboard.json', import.meta.url), 'utf8'),
+    ) as {
+      templating: { list: Array<{ name: string; query: string }> };
+      panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }>;
+    };
+    const vars = Object.fromEntries(dashboard.templating.list.map((v) => [v.name, v.query]));
+    let k6Panels = 0;
+    for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
+      for (const { expr } of panel.targets ?? []) {
+        const query = expr
+          .replaceAll('$__rate_interval', '1h')
+          .replaceAll('$node_selector', vars.node_selector)
+          .replaceAll('$pod_selector', vars.pod_selector);
+        // An invalid expression makes promQuery throw with Prometheus's parse error.
+        const result = await promQuery(prom, query);
+        // A rate needs two pushes and the vus gauge a whole second of test: this run is shorter.
+        if (/\bk6_http_req/.test(expr) && !expr.includes('rate(')) {
+          k6Panels++;
+          assert.ok(result.length > 0, `${panel.title}: ${query} has data`);
+        }
+      }
+    }
+    assert.equal(k6Panels, 2, 'the p99 and failed-rate panels were checked for data');
+  });
+
   it('a server that refuses connections is logged (not once per push) and never fails the run', async () => {
     const closed = await freePort();
     const r = await engine(
@@ -161,7 +188,7 @@ describe('remote outputs against real Prometheus and InfluxDB', () => {
     assert.ok(lines.length <= 6, lines.join('\n'));
   });
 
-  it('HTTP errors from the server (bad credentials, a write Prometheus rejects) are sentences in the log', async () => {
+  it('a 401 for bad credentials is a sentence in the log, without the password', async () => {
     const unauthorized = await startServer((req, res) => {
       req.resume();
       req.on('end', () => {
