@@ -235,7 +235,7 @@ export async function fetchPrometheusMetrics(
   const series: NodeSeries[] = [];
   const where = describeUrl(o.url);
   let nodeSeen = false;
-  let containerSeen = false;
+  let refused = false;
   for (const p of planQueries(o, step)) {
     let result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }>;
     try {
@@ -244,6 +244,7 @@ export async function fetchPrometheusMetrics(
       if (err instanceof Refused) {
         // Unreachable or unauthorised: every further query would say the same.
         warnings.push(err.message);
+        refused = true;
         break;
       }
       warnings.push(
@@ -252,7 +253,6 @@ export async function fetchPrometheusMetrics(
       continue;
     }
     if (p.kind === 'node' && result.length) nodeSeen = true;
-    if (p.kind === 'container' && result.length) containerSeen = true;
     if (p.kind === 'extra' && result.length === 0)
       warnings.push(`--prom-query ${p.metric} matched no series in the run's window.`);
     for (const r of result) {
@@ -268,13 +268,12 @@ export async function fetchPrometheusMetrics(
       });
     }
   }
-  const refused = warnings.some((w) => w.includes('could not be reached') || w.includes('answered HTTP 40'));
   if (!refused && !nodeSeen) {
     warnings.push(
       `Prometheus at ${where} has no node_exporter series${o.selector ? ` matching {${o.selector}}` : ''} in the run's window (node_cpu_seconds_total, node_memory_*, node_network_*); check --prom-selector and that node_exporter runs on the Connect hosts and is scraped.`,
     );
   }
-  void containerSeen; // container series are optional: most installations have no cAdvisor.
+  // Container series are optional (most installations have no cAdvisor): no warning without them.
   return { source: 'prometheus', periodSeconds: step, series, warnings };
 }
 
