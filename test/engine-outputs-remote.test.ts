@@ -342,13 +342,14 @@ describe('remote output settings', () => {
     const stamps = new UniqueStamps();
     assert.deepEqual(
       [
-        stamps.stamp('a', 5),
-        stamps.stamp('a', 5),
-        stamps.stamp('b', 5),
-        stamps.stamp('a', 5.5),
-        stamps.stamp('a', 6),
+        stamps.stamp('a', '', 5),
+        stamps.stamp('a', '', 5),
+        stamps.stamp('b', '', 5),
+        stamps.stamp('a', ',x=1', 5),
+        stamps.stamp('a', '', 5.5),
+        stamps.stamp('a', '', 6),
       ],
-      ['5000000', '5000001', '5000000', '5500000', '6000000'],
+      ['5000000', '5000001', '5000000', '5000000', '5500000', '6000000'],
     );
     assert.equal(timestamp(1700000000123.25, 'ms'), '1700000000123');
     assert.equal(timestamp(1700000000123.25, 's'), '1700000000');

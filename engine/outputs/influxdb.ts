@@ -140,8 +140,16 @@ export function sampleLine(
   stamp = timestamp(sample.time, s.precision),
 ): string | null {
   if (!Number.isFinite(sample.value)) return null;
-  return `${escMeasurement(sample.metric)}${tagPart} value=${sample.value}${fieldPart} ${stamp}`;
+  let measurement = measurements.get(sample.metric);
+  if (measurement === undefined) {
+    measurement = escMeasurement(sample.metric);
+    measurements.set(sample.metric, measurement);
+  }
+  return `${measurement}${tagPart} value=${sample.value}${fieldPart} ${stamp}`;
 }
+
+/** Escaped measurement names, one per metric. */
+const measurements = new Map<string, string>();
 
 /**
  * Nanosecond timestamps that keep every sample a point of its own. InfluxDB keeps one point per
@@ -152,24 +160,44 @@ export function sampleLine(
  * millisecond, and no sample overwrites another.
  */
 export class UniqueStamps {
-  private readonly last = new Map<string, { ms: number; ns: number }>();
+  /** metric → tag part → the last stamp given (the tag part string is shared by a request's samples). */
+  private readonly last = new Map<string, Map<string, { ms: number; ns: number }>>();
 
-  stamp(series: string, time: number): string {
+  stamp(metric: string, tagPart: string, time: number): string {
     let ms = Math.floor(time);
     let ns = Math.round((time - ms) * 1e6);
     if (ns >= 1e6) {
       ms += 1;
       ns -= 1e6;
     }
-    const prev = this.last.get(series);
-    if (prev && prev.ms === ms && ns <= prev.ns && prev.ns < 999_999) ns = prev.ns + 1;
+    let byTags = this.last.get(metric);
+    if (!byTags) {
+      byTags = new Map();
+      this.last.set(metric, byTags);
+    }
+    const prev = byTags.get(tagPart);
     if (prev) {
+      if (prev.ms === ms && ns <= prev.ns && prev.ns < 999_999) ns = prev.ns + 1;
       prev.ms = ms;
       prev.ns = ns;
-    } else this.last.set(series, { ms, ns });
-    return `${ms}${String(ns).padStart(6, '0')}`;
+    } else byTags.set(tagPart, { ms, ns });
+    return ms + (ns < 100_000 ? String(ns).padStart(6, '0') : String(ns));
   }
 }
+
+/** Escaped tag keys and values: the same few strings come back with every request. */
+const escaped = new Map<string, string>();
+function escCached(s: string): string {
+  let e = escaped.get(s);
+  if (e === undefined) {
+    e = escKey(s);
+    if (escaped.size > 50_000) escaped.clear(); // unbounded tag values (ids in URLs) must not grow it
+    escaped.set(s, e);
+  }
+  return e;
+}
+/** The sorted key order of a tag set's shape (its keys in insertion order), which rarely changes. */
+const sortedKeys = new Map<string, string[]>();
 
 /** The `,k=v` tag part and the `,k=v` extra fields of a tag set (k6's tags-as-fields split). */
 export function encodeTags(
@@ -178,13 +206,21 @@ export function encodeTags(
 ): { tagPart: string; fieldPart: string } {
   let tagPart = '';
   let fieldPart = '';
-  for (const key of Object.keys(tags).sort()) {
+  const keys = Object.keys(tags);
+  const shape = keys.join('\u0000');
+  let order = sortedKeys.get(shape);
+  if (order === undefined) {
+    order = keys.sort();
+    if (sortedKeys.size > 1000) sortedKeys.clear();
+    sortedKeys.set(shape, order);
+  }
+  for (const key of order) {
     const value = tags[key];
     const type = tagsAsFields.get(key);
     if (type !== undefined) {
-      fieldPart += `,${escKey(key)}=${fieldValue(value, type)}`;
+      fieldPart += `,${escCached(key)}=${fieldValue(value, type)}`;
     } else if (value !== '') {
-      tagPart += `,${escKey(key)}=${escKey(value)}`;
+      tagPart += `,${escCached(key)}=${escCached(value)}`;
     }
   }
   return { tagPart, fieldPart };
@@ -283,7 +319,7 @@ class InfluxOutput implements Output {
         this.s,
         tagPart,
         fieldPart,
-        this.s.precision === 'ns' ? this.stamps.stamp(`${sample.metric}${tagPart}`, sample.time) : undefined,
+        this.s.precision === 'ns' ? this.stamps.stamp(sample.metric, tagPart, sample.time) : undefined,
       );
       if (line === null) this.skipped++;
       else this.pending.push(line);
