@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
@@ -186,6 +187,31 @@ describe('remote outputs against real Prometheus and InfluxDB', () => {
     // Rate-limited: a handful of lines, not one per failed push.
     const lines = r.stderr.split('\n').filter((l) => l.includes('ECONNREFUSED'));
     assert.ok(lines.length <= 6, lines.join('\n'));
+  });
+
+  it('a server that accepts and never answers: the end of the test waits a bounded time, then exits 0', {
+    timeout: 120_000,
+  }, async () => {
+    const silent = createNetServer((socket) => {
+      socket.on('data', () => {}); // reads the request, answers nothing
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as { port: number };
+    try {
+      const r = await engine(
+        ['-q', '--out', `influxdb=http://127.0.0.1:${port}/k6`, script('silent.js', 5, 1)],
+        {
+          TARGET: target.url,
+        },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /influxdb \(http:\/\/127\.0\.0\.1:\d+, database k6\): writing \d+ points failed \(UND_ERR_HEADERS_TIMEOUT\)/,
+      );
+    } finally {
+      silent.close();
+    }
   });
 
   it('a 401 for bad credentials is a sentence in the log, without the password', async () => {
