@@ -264,6 +264,7 @@ class PrometheusRwOutput implements Output {
     if (sink instanceof CounterSink) return [one('total', sink.count)];
     if (sink instanceof GaugeSink) return [one('', sink.value)];
     if (sink instanceof RateSink) return [one('rate', sink.rate)];
+    // Times go out in seconds; a count stays a count (k6 scales it too: grafana/k6 issue #4582).
     const scale = s.info.contains === 'time' ? 1 / 1000 : 1;
     return this.s.trendStats.map((stat) =>
       one(stat.suffix, stat.suffix === 'count' ? stat.read(sink) : stat.read(sink) * scale),
