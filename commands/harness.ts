@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
         const nodeMetrics = await source.refetch(sourceOptions, { start: new Date(meta.startedAt), end });
         for (const warning of nodeMetrics.warnings) log(`node metrics: ${warning}`);
         await writeJsonAtomic(runPath(options.runDir, 'nodeMetrics'), nodeMetrics);
-        log(`node metrics: ${nodeMetrics.series.length} series fetched again from ${source.name}`);
+        log(`node metrics: ${nodeMetrics.series.length} series fetched again from ${source.title ?? source.name}`);
       }
       const { renderRunReports } = await import('../reports/index.ts');
       const paths = await renderRunReports(options.runDir);

@@ -16,6 +16,7 @@ const optionsOf = (options: SourceOptions) => (options.cloudwatch as CloudWatchO
 
 export const cloudWatchSource: MetricsSource = {
   name: 'cloudwatch',
+  title: 'CloudWatch',
   help: 'CloudWatch for the run window, 1-minute points (default when any --cw-* option is given)',
   options: Object.fromEntries(CW_OPTION_NAMES.map((n) => [n, { type: 'string' as const }])),
   optionsHelp: cloudWatchHelp,

@@ -334,6 +334,7 @@ const optionsOf = (options: SourceOptions) => (options.prometheus as PrometheusO
 
 export const prometheusSource: MetricsSource = {
   name: 'prometheus',
+  title: 'Prometheus',
   help: 'node_exporter (and cAdvisor) series from Prometheus for the run window (default whenever --prom-url is given)',
   options: {
     'prom-url': { type: 'string' },

@@ -38,6 +38,8 @@ export interface SourceOption {
 export interface MetricsSource {
   /** The value of --node-metrics, and NodeMetrics.source in the record. */
   name: string;
+  /** How messages name it, e.g. `CloudWatch` (default: the name). */
+  title?: string;
   /** One line for --help. */
   help: string;
   /** The source's own command-line options (names without the dashes), e.g. `cw-cluster`. */

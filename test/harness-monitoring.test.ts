@@ -133,7 +133,7 @@ describe('a smoke load-soak with --prom-url and --k6-out', () => {
     // `npm run report -- <run> --prom-url` fetches the window again.
     const report = await harness(['report', dir, '--prom-url', prom.url], {});
     assert.equal(report.code, 0, report.stderr);
-    assert.match(report.stderr, /node metrics: \d+ series fetched again from prometheus/);
+    assert.match(report.stderr, /node metrics: \d+ series fetched again from Prometheus/);
     assert.equal((JSON.parse(read('node-metrics.json')) as NodeMetrics).source, 'prometheus');
   });
 });
