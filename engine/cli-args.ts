@@ -541,6 +541,8 @@ precedence: flag > K6_* > --config file > the script's options):
   -e, --env K=V                    add K to __ENV (repeatable; does not set options)
   -c, --config FILE                k6's JSON config file (default ~/.config/k6/config.json if present)
   -o, --out json=FILE              NDJSON results (FILE.gz compresses, "-" is stdout); K6_OUT=a,b
+      --out experimental-prometheus-rw  Prometheus remote write (K6_PROMETHEUS_RW_* settings)
+      --out influxdb=URL           InfluxDB v1, e.g. http://localhost:8086/k6 (K6_INFLUXDB_* settings)
       --summary-export FILE        k6's legacy JSON summary
       --summary-trend-stats LIST   e.g. avg,min,med,max,p(90),p(95),p(99)
       --summary-time-unit s|ms|us  one unit for every time in the summary

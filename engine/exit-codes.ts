@@ -9,6 +9,10 @@ export const EXIT = {
   scriptException: 107,
   scriptAborted: 108,
   markedAsFailed: 110,
+  /** The engine's own: an --out file could not be written completely (a full disk). k6 has no code
+   *  for it (it logs "Stopping output failed" and exits as if nothing happened); a results file
+   *  that silently misses samples is worse than a failed run. Remote outputs never set it. */
+  outputFailed: 111,
   /** Command-line mistakes (k6 exits with -1, i.e. 255). */
   usage: 255,
 } as const;

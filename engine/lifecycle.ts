@@ -286,6 +286,8 @@ export class TestRun {
       this.outputProblem = true;
       this.outputs = await openOutputs(this.opts.out ?? [], {
         metricInfo: (name) => metrics.metricInfo(name),
+        env: this.opts.outputEnv ?? process.env,
+        log: (level, text) => this.logs.write(logLine(level, text)),
       });
       this.outputProblem = false;
     } catch (err) {
@@ -486,7 +488,7 @@ export class TestRun {
         this.logs.write(logLine('error', `failed to handle the end-of-test summary: ${err.message}`));
       });
     }
-    await this.closeOutputs();
+    const outputFailed = await this.closeOutputs();
 
     const interrupted = this.stopMode !== null || this.abortReason !== null;
     let exitCode: number = EXIT.ok;
@@ -494,6 +496,7 @@ export class TestRun {
     else if (this.stopMode) exitCode = EXIT.externalAbort;
     else if (verdict.failed) exitCode = EXIT.thresholdsFailed;
     else if (this.failedMarked) exitCode = EXIT.markedAsFailed;
+    else if (outputFailed) exitCode = EXIT.outputFailed;
     if (verdict.failed) this.logs.write(logLine('error', 'thresholds on metrics have been crossed'));
     return { exitCode, summary, thresholds: metrics.thresholdResults(), interrupted };
   }
@@ -525,16 +528,19 @@ export class TestRun {
     return null;
   }
 
-  private async closeOutputs(): Promise<void> {
+  /** Closes every output (remote ones wait for their last push, bounded); true when one failed. */
+  private async closeOutputs(): Promise<boolean> {
     this.sink.stop();
-    for (const o of this.outputs) {
-      try {
-        await o.close();
-      } catch (err) {
-        this.logs.write(logLine('warning', `could not finish the --out file: ${(err as Error).message}`));
+    const results = await Promise.allSettled(this.outputs.map((o) => o.close()));
+    let failed = false;
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        failed = true;
+        this.logs.write(logLine('error', `could not finish the --out file: ${(r.reason as Error).message}`));
       }
     }
     this.outputs = [];
+    return failed;
   }
 
   private lostThread(): string {

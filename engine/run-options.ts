@@ -17,6 +17,8 @@ export interface RunOptions extends OptionOverrides, RunSettings {
   env?: Record<string, string>;
   /** `--out` values, e.g. `json=FILE` (`.gz`, `-` for stdout). */
   out?: string[];
+  /** Where outputs read their K6_PROMETHEUS_RW_* / K6_INFLUXDB_* settings (default: process.env, as k6). */
+  outputEnv?: Record<string, string | undefined>;
   summaryExport?: string;
   quiet?: boolean;
   noColor?: boolean;

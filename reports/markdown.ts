@@ -5,7 +5,7 @@ import { formatCount, formatMs, formatRate, formatRps } from './format.ts';
 import { headlineOf } from './headline.ts';
 import { markdownCode as code } from './inert.ts';
 import { thresholdsOf } from './results.ts';
-import { runClock } from './run-charts.ts';
+import { runClock, sourceTitle } from './run-charts.ts';
 import type { RunRecord } from './run-data.ts';
 import { generatorView, headerFacts, kindNames, processLine } from './run-view.ts';
 import { endpointRows, levelRows } from './tables.ts';
@@ -133,6 +133,13 @@ export function renderMarkdown(files: RunRecord): string {
   out.push('', '<details><summary>Run details</summary>', '');
   for (const [label, value] of headerFacts(meta)) {
     out.push(`- ${label}: ${label === 'target' ? code(value) : escapeMarkdown(value)}`);
+  }
+  const node = files.nodeMetrics;
+  if (node) {
+    out.push(
+      `- node metrics: ${escapeMarkdown(sourceTitle(node.source))}, ${node.series.length} series every ${node.periodSeconds} s`,
+    );
+    for (const warning of node.warnings) out.push(`  - ${escapeMarkdown(warning)}`);
   }
   out.push(`- run folder: ${code(files.dir)}`);
   out.push(`- full report: ${code('report.html')} and ${code('junit.xml')} in the run folder`);

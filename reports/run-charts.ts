@@ -340,6 +340,16 @@ const unitTitles: Record<NodeSeries['unit'], [string, AxisUnit]> = {
   none: ['Other node metrics', 'none'],
 };
 
+/** How a chart names the node-metrics source. */
+export function sourceTitle(source: string): string {
+  const names: Record<string, string> = {
+    local: 'this machine',
+    prometheus: 'Prometheus',
+    cloudwatch: 'CloudWatch',
+  };
+  return names[source] ?? source;
+}
+
 function nodeCharts(files: RunRecord, clock: RunClock): ChartSpec[] {
   const metrics = files.nodeMetrics;
   if (!metrics || metrics.series.length === 0) return [];
@@ -349,7 +359,7 @@ function nodeCharts(files: RunRecord, clock: RunClock): ChartSpec[] {
   return [...byUnit].map(([unit, list]) => {
     const [title, axisUnit] = unitTitles[unit] ?? unitTitles.none;
     return scaleBytes({
-      title: `${title} (${metrics.source === 'local' ? 'this machine' : metrics.source})`,
+      title: `${title} (${sourceTitle(metrics.source)})`,
       x: elapsedAxis(clock.span),
       y: { unit: axisUnit, title: axisUnit === 'count' || axisUnit === 'seconds' ? axisUnit : '' },
       series: list.map((s, i) => ({

@@ -236,13 +236,23 @@ describe('parseOut (--out)', () => {
   });
 
   it('refuses other outputs, listing what is supported', () => {
-    for (const bad of ['csv=r.csv', 'influxdb=http://127.0.0.1:8086/k6', 'cloud', '=x']) {
+    for (const bad of ['csv=r.csv', 'statsd', 'cloud', '=x']) {
       assert.throws(
         () => parseOut(bad),
-        (e: Error) => e instanceof InvalidOptionsError && /supported output is json/.test(e.message),
+        (e: Error) =>
+          e instanceof InvalidOptionsError &&
+          /supported outputs are json .*, experimental-prometheus-rw .*, influxdb /.test(e.message),
         bad,
       );
     }
     assert.throws(() => parseOut('csv=r.csv'), /--out csv is not supported/);
+    assert.deepEqual(parseOut('influxdb=http://127.0.0.1:8086/k6'), {
+      type: 'influxdb',
+      target: 'http://127.0.0.1:8086/k6',
+    });
+    assert.deepEqual(parseOut('experimental-prometheus-rw'), {
+      type: 'experimental-prometheus-rw',
+      target: '',
+    });
   });
 });

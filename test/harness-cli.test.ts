@@ -37,6 +37,15 @@ describe('harness CLI', () => {
         '--cw-target-group',
         '--cw-db-instance',
         '--cw-file-system',
+        '--prom-url',
+        '--prom-selector',
+        '--prom-pod-selector',
+        '--prom-query',
+        '--prom-step',
+        'PROMETHEUS_BEARER_TOKEN',
+        '--k6-out',
+        'K6_PROMETHEUS_RW_',
+        'K6_INFLUXDB_',
         'CONNECT_SERVER',
         'CONNECT_API_KEY',
       ]) {
@@ -48,6 +57,7 @@ describe('harness CLI', () => {
 
   it('has --help for report, compare, ingest and the command list', () => {
     assert.match(cli('report', '--help').stdout, /Usage: npm run report -- <runDir>/);
+    assert.match(cli('report', '--help').stdout, /--prom-url <url>[\s\S]*--cw-cluster/);
     assert.match(cli('compare', '-h').stdout, /--out <file>/);
     const ingest = cli('ingest', '--help').stdout;
     for (const option of ['--out', '--kind', '--summary', '--baseline']) assert.ok(ingest.includes(option));
@@ -74,10 +84,35 @@ describe('harness CLI', () => {
     assert.equal(options.publishFixtures, true);
     assert.equal(options.vus, 'auto');
     assert.equal(options.duration, '90s');
-    assert.equal(options.cloudWatch, null);
+    assert.deepEqual(options.sourceOptions, {});
     assert.equal(options.engine, 'auto');
     assert.equal(options.outDir, 'runs');
     assert.equal(options.profile, undefined, 'the profile is chosen from the target later');
+    assert.deepEqual(options.k6Out, []);
+  });
+
+  it('reads --k6-out (repeatable) and --prom-* into their sources', () => {
+    const options = parseRunOptions('load-soak', [
+      '--k6-out',
+      'experimental-prometheus-rw',
+      '--k6-out',
+      'influxdb=http://influx:8086/k6',
+      '--prom-url',
+      'http://prom:9090',
+      '--prom-query',
+      'a=up',
+      '--prom-query',
+      'b=count(up)',
+    ]);
+    assert.notEqual(options, 'help');
+    if (options === 'help') return;
+    assert.deepEqual(options.k6Out, ['experimental-prometheus-rw', 'influxdb=http://influx:8086/k6']);
+    const prom = options.sourceOptions.prometheus as { url: string; queries: Array<{ name: string }> };
+    assert.equal(prom.url, 'http://prom:9090');
+    assert.deepEqual(
+      prom.queries.map((q) => q.name),
+      ['a', 'b'],
+    );
   });
 
   it('rejects bad options with one sentence and exit 2', () => {
@@ -98,6 +133,14 @@ describe('harness CLI', () => {
       ],
       [['load-soak', '--frobnicate'], /Unknown option '--frobnicate'.*--help/],
       [['load-soak', 'extra'], /takes no arguments/],
+      [['load-soak', '--k6-out', 'statsd'], /--k6-out 'statsd' is not an output the harness passes on/],
+      [
+        ['load-soak', '--k6-out', 'influxdb=http://u:pw@influx:8086/k6'],
+        /must not carry credentials in its URL.*K6_INFLUXDB_USERNAME/,
+      ],
+      [['load-soak', '--node-metrics', 'prometheus'], /--node-metrics prometheus needs --prom-url/],
+      [['load-soak', '--prom-selector', 'job="x"'], /--prom-selector needs --prom-url/],
+      [['report', '/tmp', '--prom-url', 'prom:9090'], /--prom-url 'prom:9090'/],
       [['nonsense'], /Unknown command 'nonsense'/],
       [['report'], /report needs exactly one run folder/],
       [['report', '/tmp'], /not a run folder: \/tmp \(missing run\.json\)/],

@@ -185,6 +185,38 @@ describe('k6-operator manifests', () => {
     assert.deepEqual(secretManifest('n', 'perf', 'k').stringData, { CONNECT_API_KEY: 'k' });
   });
 
+  it('pass --k6-out outputs to every runner, their variables only through the Secret', () => {
+    const { testRun } = buildManifests(
+      input({
+        outputs: {
+          out: ['experimental-prometheus-rw', 'influxdb=http://influx:8086/k6'],
+          envNames: ['K6_PROMETHEUS_RW_SERVER_URL', 'K6_INFLUXDB_PASSWORD'],
+        },
+      }),
+    );
+    const spec = testRun.spec as {
+      args: string[];
+      runner: {
+        env: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }>;
+      };
+    };
+    assert.deepEqual(spec.args.slice(2), [
+      '--out',
+      'experimental-prometheus-rw',
+      '--out',
+      'influxdb=http://influx:8086/k6',
+    ]);
+    for (const name of ['K6_PROMETHEUS_RW_SERVER_URL', 'K6_INFLUXDB_PASSWORD']) {
+      const entry = spec.runner.env.find((e) => e.name === name);
+      assert.equal(entry?.value, undefined, `${name} has no value in the manifest`);
+      assert.equal(entry?.valueFrom?.secretKeyRef?.key, name);
+    }
+    assert.deepEqual(secretManifest('n', 'perf', 'k', { K6_INFLUXDB_PASSWORD: 'pw' }).stringData, {
+      K6_INFLUXDB_PASSWORD: 'pw',
+      CONNECT_API_KEY: 'k',
+    });
+  });
+
   it('refuse a bad namespace and parallelism with a sentence', () => {
     assert.throws(() => buildManifests(input({ namespace: 'Perf_NS' })), /--namespace must be a Kubernetes/);
     assert.throws(() => buildManifests(input({ parallelism: 0 })), /--parallelism must be/);

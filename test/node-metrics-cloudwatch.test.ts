@@ -310,15 +310,18 @@ describe('CloudWatch queries (command level)', () => {
 
   test('the cloudwatch source fetches its own window at stop and never rejects', async () => {
     cw.on(GetMetricDataCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalFailure' }));
-    const ctx = { target: 'connect' as const, processes: () => [], cloudWatchClient: client };
-    const recorder = findSource('cloudwatch')!.start({ ...ctx, cloudWatch: { dbInstance: 'connect-db' } });
+    const ctx = { target: 'connect' as const, processes: () => [], clients: { cloudwatch: client } };
+    const recorder = findSource('cloudwatch')!.start({
+      ...ctx,
+      options: { cloudwatch: { dbInstance: 'connect-db' } },
+    });
     const metrics = await recorder.stop();
     const [input] = gmdInputs();
     assert.equal(input.EndTime!.getTime() - input.StartTime!.getTime(), MIN);
     assert.match(metrics.warnings[0], /InternalFailure: boom/);
     assert.deepEqual(
       await findSource('none')!
-        .start({ ...ctx, cloudWatch: null })
+        .start({ ...ctx, options: {} })
         .stop(),
       {
         source: 'none',
@@ -388,9 +391,12 @@ describe('CloudWatch options', () => {
   });
 
   test('describes each source in one line', () => {
-    const ctx = { target: 'connect' as const, processes: () => [], cloudWatch: null };
+    const ctx = { target: 'connect' as const, processes: () => [], options: {} };
     assert.equal(
-      findSource('cloudwatch')!.describe({ ...ctx, cloudWatch: { region: 'us-east-1', ...all } }),
+      findSource('cloudwatch')!.describe({
+        ...ctx,
+        options: { cloudwatch: { region: 'us-east-1', ...all } },
+      }),
       `cloudwatch (us-east-1): EKS cluster connect nodes, ALB ${all.loadBalancer} / ${all.targetGroup}, RDS connect-db, EFS ${all.fileSystemId}, 1-minute points`,
     );
     assert.match(findSource('local')!.describe(ctx), /every 1 s/);
@@ -398,17 +404,18 @@ describe('CloudWatch options', () => {
   });
 
   test('chooses the default source from the run, and a named one as given', () => {
-    assert.equal(chooseSource(undefined, { target: 'standin', cloudWatch: null }).name, 'local');
-    assert.equal(chooseSource(undefined, { target: 'connect', cloudWatch: null }).name, 'none');
+    assert.equal(chooseSource(undefined, { target: 'standin', options: {} }).name, 'local');
+    assert.equal(chooseSource(undefined, { target: 'connect', options: {} }).name, 'none');
     assert.equal(
-      chooseSource(undefined, { target: 'connect', cloudWatch: { clusterName: 'c' } }).name,
+      chooseSource(undefined, { target: 'connect', options: { cloudwatch: { clusterName: 'c' } } }).name,
       'cloudwatch',
     );
-    assert.equal(chooseSource('none', { target: 'standin', cloudWatch: null }).name, 'none');
-    assert.match(
-      findSource('cloudwatch')!.unusable({ cloudWatch: null }) ?? '',
-      /needs at least one of --cw-/,
+    assert.equal(
+      chooseSource(undefined, { target: 'connect', options: { prometheus: { url: 'http://p:9090' } } }).name,
+      'prometheus',
     );
+    assert.equal(chooseSource('none', { target: 'standin', options: {} }).name, 'none');
+    assert.match(findSource('cloudwatch')!.unusable({ options: {} }) ?? '', /needs at least one of --cw-/);
     assert.equal(new Set(metricsSources.map((s) => s.name)).size, metricsSources.length, 'names are unique');
   });
 });

@@ -1,11 +1,15 @@
 // The outputs `--out TYPE[=TARGET]` can name. A new output is one file implementing OutputType
 // plus one line here.
+import { influxdbOutput } from './influxdb.ts';
 import { jsonOutput } from './json.ts';
 import type { Output, OutputDeps, OutputType } from './output.ts';
 import { parseOuts } from './parse-out.ts';
+import { prometheusRwOutput } from './prometheus-rw.ts';
 
 export const OUTPUTS: Record<string, OutputType> = {
   json: jsonOutput,
+  'experimental-prometheus-rw': prometheusRwOutput,
+  influxdb: influxdbOutput,
 };
 
 /** Opens every `--out` given; when one fails, those already open are closed and the error rethrown. */

@@ -3,12 +3,17 @@
 // concatenation (no per-sample JSON.stringify of the whole object), collected into ~1 MB chunks and
 // written every 200 ms, waiting for 'drain' whenever the stream says it is full.
 //
+// A write that fails (a full disk: ENOSPC) ends the output: the error is logged once, later samples
+// are counted and dropped instead of queued, and close() rejects, so the run still ends on time and
+// the engine exits with EXIT.outputFailed. Nothing waits for a 'drain' that a failed stream never
+// emits, and with .gz the file's error reaches us through the pipeline instead of going unhandled.
+//
 // Memory: between flushes we hold at most one 1 MB chunk being filled plus the chunks the stream
 // has not accepted yet; that backlog only grows while the disk is slower than the test (k6 blocks
 // its output goroutine in that case; add() is synchronous, so we queue instead).
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { Writable } from 'node:stream';
+import { pipeline, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { MetricInfo, Sample } from '../metrics/types.ts';
@@ -30,23 +35,29 @@ export class JsonOutput implements Output {
   private lastMetadata: Record<string, string> | undefined;
   private lastMetadataJson = '';
   private readonly timer: NodeJS.Timeout;
+  /** Samples not written because the output had already failed. */
+  private dropped = 0;
 
   private constructor(
     private readonly stream: Writable,
     /** The file at the end of the pipe; null for stdout, which we must not end. */
     private readonly file: WriteStream | null,
     private readonly getInfo: (metric: string) => MetricInfo,
+    private readonly log: (text: string) => void,
   ) {
-    stream.on('error', (err) => {
-      this.failure ??= err;
-    });
+    stream.on('error', (err) => this.failed(err));
+    if (file && file !== stream) file.on('error', (err) => this.failed(err));
     this.timer = setInterval(() => this.flush(), FLUSH_EVERY_MS);
     this.timer.unref();
   }
 
   /** `target` "" or "-" writes to stdout; a name ending in ".gz" is gzip-compressed. */
-  static async open(target: string, getInfo: (metric: string) => MetricInfo): Promise<JsonOutput> {
-    if (target === '' || target === '-') return new JsonOutput(process.stdout, null, getInfo);
+  static async open(
+    target: string,
+    getInfo: (metric: string) => MetricInfo,
+    log: (text: string) => void = () => {},
+  ): Promise<JsonOutput> {
+    if (target === '' || target === '-') return new JsonOutput(process.stdout, null, getInfo, log);
     const file = createWriteStream(target);
     try {
       await once(file, 'open');
@@ -55,14 +66,34 @@ export class JsonOutput implements Output {
         `Cannot write the JSON output to "${target}" (${(err as Error).message}); check that its folder exists and is writable.`,
       );
     }
-    if (!target.endsWith('.gz')) return new JsonOutput(file, file, getInfo);
+    if (!target.endsWith('.gz')) return new JsonOutput(file, file, getInfo, log);
     const gzip = createGzip();
-    gzip.pipe(file);
-    return new JsonOutput(gzip, file, getInfo);
+    const output = new JsonOutput(gzip, file, getInfo, log);
+    // pipeline() destroys both streams when either fails, so a full disk under the file also
+    // ends the gzip stream that we write to (pipe() would leave it waiting for 'drain').
+    pipeline(gzip, file, (err) => {
+      if (err) output.failed(err);
+    });
+    return output;
+  }
+
+  /** The first failure is kept and logged; everything buffered is let go. */
+  failed(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.pending = '';
+    this.queue.length = 0;
+    this.log(
+      `writing the JSON output failed (${err.message}); the test goes on, later samples are not written`,
+    );
   }
 
   /** Encodes the samples now (they may be reused afterwards) and writes them on the next flush. */
   add(samples: Sample[]): void {
+    if (this.failure) {
+      this.dropped += samples.length;
+      return;
+    }
     let out = this.pending;
     for (let i = 0; i < samples.length; i++) {
       const s = samples[i];
@@ -97,24 +128,25 @@ export class JsonOutput implements Output {
     this.flush();
     while (this.writing) await this.writing;
     if (this.file) {
-      this.stream.end();
+      if (!this.failure) this.stream.end();
+      else this.stream.destroy();
       await finished(this.file).catch((err) => {
-        this.failure ??= err;
+        this.failed(err);
       });
     }
-    if (this.failure) throw new Error(`Writing the JSON output failed: ${this.failure.message}`);
+    if (this.failure) {
+      const lost = this.dropped > 0 ? `; ${this.dropped} samples after the failure were not written` : '';
+      throw new Error(`Writing the JSON output failed: ${this.failure.message}${lost}`);
+    }
   }
 
   private flush(): void {
-    if (this.pending === '') return;
+    if (this.pending === '' || this.failure) return;
     this.queue.push(this.pending);
     this.pending = '';
     if (!this.writing) {
       this.writing = this.writeQueue()
-        .catch((err) => {
-          this.failure ??= err;
-          this.queue.length = 0;
-        })
+        .catch((err) => this.failed(err))
         .finally(() => {
           this.writing = null;
         });
@@ -122,9 +154,9 @@ export class JsonOutput implements Output {
   }
 
   private async writeQueue(): Promise<void> {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.failure) {
       const chunk = this.queue.shift()!;
-      if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+      if (!this.stream.write(chunk)) await drained(this.stream);
     }
   }
 
@@ -153,6 +185,27 @@ export class JsonOutput implements Output {
   }
 }
 
+/** Resolves on 'drain'; rejects when the stream fails or closes first, or has already. */
+function drained(stream: Writable): Promise<void> {
+  if (stream.errored) return Promise.reject(stream.errored);
+  if (stream.destroyed) return Promise.reject(new Error('the output stream was closed'));
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      stream.off('drain', onDrain);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onError = (err: Error) => done(err);
+    const onClose = () => done(stream.errored ?? new Error('the output stream was closed'));
+    stream.on('drain', onDrain);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
+}
+
 function metricLine(info: MetricInfo): string {
   const data = {
     name: info.name,
@@ -166,5 +219,10 @@ function metricLine(info: MetricInfo): string {
 
 export const jsonOutput: OutputType = {
   usage: '--out json=results.json, --out json=results.json.gz, or --out json for stdout',
-  open: (target, deps) => JsonOutput.open(target, (name) => deps.metricInfo(name)),
+  open: (target, deps) =>
+    JsonOutput.open(
+      target,
+      (name) => deps.metricInfo(name),
+      (text) => deps.log('error', text),
+    ),
 };

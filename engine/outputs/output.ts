@@ -3,13 +3,21 @@ import type { MetricInfo, Sample } from '../metrics/types.ts';
 
 export interface Output {
   add(batch: Sample[]): void;
-  /** Writes what is left; rejects when the output could not be written completely. */
+  /**
+   * Writes what is left. A file output rejects when the file could not be written completely (the
+   * engine then exits with EXIT.outputFailed); a remote output never rejects: its failures were
+   * logged while the test ran and are summed up in one log line here, as k6 does.
+   */
   close(): Promise<void>;
 }
 
 export interface OutputDeps {
   /** The metric's type and thresholds (for outputs that announce metrics, like json). */
   metricInfo(name: string): MetricInfo;
+  /** The environment the outputs read their K6_* settings from (the process's, for the CLI). */
+  env: Record<string, string | undefined>;
+  /** A line in the engine's log (never with credentials). */
+  log(level: 'info' | 'warning' | 'error', text: string): void;
 }
 
 export interface OutputType {

@@ -47,16 +47,17 @@ async function main(argv: string[]): Promise<number> {
       const options = parseReportOptions(args);
       if (options === 'help') return help(reportHelp);
       const meta = await settled(options.runDir);
-      if (options.cloudWatch) {
-        const { fetchCloudWatchMetrics } = await import('../node-metrics/index.ts');
+      const { metricsSources } = await import('../node-metrics/index.ts');
+      for (const source of metricsSources) {
+        const sourceOptions = options.sourceOptions[source.name];
+        if (sourceOptions === undefined || !source.refetch) continue;
         const end = new Date(meta.endedAt ?? Date.now());
-        const nodeMetrics = await fetchCloudWatchMetrics(options.cloudWatch, {
-          start: new Date(meta.startedAt),
-          end,
-        });
+        const nodeMetrics = await source.refetch(sourceOptions, { start: new Date(meta.startedAt), end });
         for (const warning of nodeMetrics.warnings) log(`node metrics: ${warning}`);
         await writeJsonAtomic(runPath(options.runDir, 'nodeMetrics'), nodeMetrics);
-        log(`node metrics: ${nodeMetrics.series.length} series fetched again from CloudWatch`);
+        log(
+          `node metrics: ${nodeMetrics.series.length} series fetched again from ${source.title ?? source.name}`,
+        );
       }
       const { renderRunReports } = await import('../reporting/index.ts');
       const paths = await renderRunReports(options.runDir);

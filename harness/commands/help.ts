@@ -1,5 +1,5 @@
 // --help text of every command; each option the parser accepts is documented here.
-import { cloudWatchHelp, metricsSources } from '../node-metrics/index.ts';
+import { metricsSources, sourceOptionsHelp } from '../node-metrics/index.ts';
 
 const target = [
   'Target:',
@@ -47,11 +47,16 @@ const common = [
   '                                    target is comparable, i.e. not the stand-in)',
   '  --k6-env <K6_NAME>                pass this K6_* variable of your shell on to the engine (repeatable;',
   '                                    the engine gets no other K6_* variable)',
+  "  --k6-out <output>                 another k6 output for the engine, besides the run folder's json",
+  '                                    (repeatable): experimental-prometheus-rw, influxdb=http://host:8086/db,',
+  '                                    json=<file>; settings and credentials only from K6_PROMETHEUS_RW_* /',
+  '                                    K6_INFLUXDB_* variables, which are passed to the engine (k6, the',
+  "                                    embedded engine, or the k6-operator runners through the run's Secret)",
   '',
   'Node metrics:',
   `  --node-metrics ${metricsSources.map((s) => s.name).join('|')}`,
   ...metricsSources.map((s) => `      ${s.name.padEnd(12)}${s.help}`),
-  ...cloudWatchHelp.map((l) => `  ${l}`),
+  ...sourceOptionsHelp().map((l) => `  ${l}`),
   '',
   ...k6OperatorRunHelp,
   '',
@@ -94,14 +99,14 @@ export const loadSoakHelp = [
 ].join('\n');
 
 export const reportHelp = [
-  'Usage: npm run report -- <runDir> [--cw-* options]',
+  'Usage: npm run report -- <runDir> [--prom-* or --cw-* options]',
   '',
   'Renders report.html, summary.md and junit.xml of a run folder again from its record files.',
   '',
-  'With --cw-* options, node metrics are fetched again from CloudWatch for the run window first',
-  '(CloudWatch publishes the last minutes of a run late; a report made right after the run shows',
-  'them as gaps):',
-  ...cloudWatchHelp.map((l) => `  ${l}`),
+  "With a source's options (--prom-url, --cw-*), node metrics are fetched again from it for the run",
+  'window first (CloudWatch publishes the last minutes of a run late, so a report made right after',
+  'the run shows them as gaps; Prometheus may have scraped the last seconds after the run ended):',
+  ...sourceOptionsHelp().map((l) => `  ${l}`),
 ].join('\n');
 
 export const compareHelp = [

@@ -105,7 +105,8 @@ async function manifests(args: string[], env: NodeJS.ProcessEnv): Promise<number
       outDir,
       failOnBaseline: false,
       publishFixtures: false,
-      cloudWatch: null,
+      sourceOptions: {},
+      k6Out: [],
     },
     {
       kind: 'connect',

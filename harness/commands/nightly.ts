@@ -42,7 +42,7 @@ Options of the nightly pipeline:
   -h, --help                            this text
 
 Every other option goes to \`npm run load-soak\` (see \`npm run load-soak -- --help\`), e.g.
---profile, --vus, --duration, --engine, --fail-on-baseline, --flask-content, --node-metrics, --cw-*.
+--profile, --vus, --duration, --engine, --fail-on-baseline, --flask-content, --node-metrics, --prom-*, --cw-*, --k6-out.
 
 Exit codes: 2 when the history store cannot be used (checked before the run); the load-soak's own
 code when it failed (99 thresholds, 3 baseline with

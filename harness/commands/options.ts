@@ -9,11 +9,14 @@ import {
   type K6OperatorSettings,
 } from '../k6-operator/index.ts';
 import {
-  type CloudWatchOptions,
-  cloudWatchOptionsFromArgs,
   findSource,
   metricsSources,
+  type SourceArgs,
+  type SourceOptions,
+  sourceOptionSpec,
+  sourceOptionsFromArgs,
 } from '../node-metrics/index.ts';
+import { checkK6Out } from '../pipeline/k6-out.ts';
 import {
   type EngineChoice,
   type IngestCommandOptions,
@@ -33,15 +36,6 @@ export class UsageError extends Error {
 const PROFILES: Profile[] = ['reference', 'local', 'smoke'];
 const ENGINES: EngineChoice[] = ['auto', 'k6', 'node', 'k6-operator'];
 const NODE_METRICS: NodeMetricsChoice[] = metricsSources.map((s) => s.name);
-const CW_OPTIONS = [
-  'cw-region',
-  'cw-cluster',
-  'cw-load-balancer',
-  'cw-target-group',
-  'cw-db-instance',
-  'cw-file-system',
-  'cw-endpoint',
-];
 
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
@@ -103,7 +97,6 @@ export function checkedDuration(text: string | undefined): string | undefined {
 }
 
 export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOptions | 'help' {
-  const cw = Object.fromEntries(CW_OPTIONS.map((name) => [name, { type: 'string' as const }]));
   const { values, positionals } = parse(
     args,
     {
@@ -118,8 +111,9 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
       'publish-fixtures': { type: 'boolean' },
       'node-metrics': { type: 'string' },
       'k6-env': { type: 'string', multiple: true },
+      'k6-out': { type: 'string', multiple: true },
       ...K6_OPERATOR_OPTIONS,
-      ...cw,
+      ...sourceOptionSpec(),
     },
     `npm run ${kind} --`,
   );
@@ -150,10 +144,20 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
       'Give either --flask-content (use existing content) or --publish-fixtures (publish and delete afterwards), not both.',
     );
   }
-  const cloudWatch = cloudWatchFrom(str);
+  const sourceOptions = sourceOptionsFrom(values);
   const nodeMetrics = oneOf('node-metrics', str('node-metrics'), NODE_METRICS);
-  const unusable = nodeMetrics === undefined ? null : findSource(nodeMetrics)?.unusable({ cloudWatch });
+  const unusable =
+    nodeMetrics === undefined ? null : findSource(nodeMetrics)?.unusable({ options: sourceOptions });
   if (unusable) throw new UsageError(unusable);
+  const k6Out = ((values['k6-out'] as string[] | undefined) ?? [])
+    .filter((v) => v.trim() !== '')
+    .map((v) => {
+      try {
+        return checkK6Out(v);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    });
   const engine = oneOf('engine', str('engine'), ENGINES) ?? 'auto';
   const k6Operator = k6OperatorFrom(values, str, engine === 'k6-operator');
   const k6Env = k6EnvNames(values['k6-env'] as string[] | undefined);
@@ -171,7 +175,8 @@ export function parseRunOptions(kind: RunKind, args: string[]): RunCommandOption
     flaskContent: str('flask-content'),
     publishFixtures: values['publish-fixtures'] === true,
     nodeMetrics,
-    cloudWatch,
+    sourceOptions,
+    k6Out,
   };
 }
 
@@ -273,10 +278,16 @@ export function parseIngestOptions(args: string[]): IngestCommandOptions | 'help
   };
 }
 
-/** CloudWatch options from the --cw-* values; null when none is given. */
-function cloudWatchFrom(str: (name: string) => string | undefined): CloudWatchOptions | null {
+/** Each node-metrics source's options (--prom-*, --cw-*, …) from the parsed values. An empty
+ *  value counts as not given, as for the other options. */
+function sourceOptionsFrom(values: Parsed['values']): SourceOptions {
+  const given: SourceArgs = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (Array.isArray(value)) given[name] = (value as string[]).filter((v) => v !== '');
+    else if (value !== '') given[name] = value;
+  }
   try {
-    return cloudWatchOptionsFromArgs(Object.fromEntries(CW_OPTIONS.map((n) => [n, str(n)])));
+    return sourceOptionsFromArgs(given);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -284,16 +295,14 @@ function cloudWatchFrom(str: (name: string) => string | undefined): CloudWatchOp
 
 export function parseReportOptions(
   args: string[],
-): { runDir: string; cloudWatch: CloudWatchOptions | null } | 'help' {
-  const spec: OptionSpec = Object.fromEntries(CW_OPTIONS.map((n) => [n, { type: 'string' as const }]));
-  const { values, positionals } = parse(args, spec, 'npm run report --');
+): { runDir: string; sourceOptions: SourceOptions } | 'help' {
+  const { values, positionals } = parse(args, sourceOptionSpec(), 'npm run report --');
   if (values.help) return 'help';
   if (positionals.length !== 1)
     throw new UsageError(
       'report needs exactly one run folder, e.g. `npm run report -- runs/2026-11-27T08-00-00Z-load-soak`.',
     );
-  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  return { runDir: positionals[0], cloudWatch: cloudWatchFrom(str) };
+  return { runDir: positionals[0], sourceOptions: sourceOptionsFrom(values) };
 }
 
 export function parseCompareOptions(

@@ -47,6 +47,9 @@ export interface ManifestInput {
   storageSize: string;
   /** How long the collector pod may live before Kubernetes ends it. */
   collectorSeconds: number;
+  /** --k6-out outputs for every runner, and the names of the variables that configure them
+   *  (their values are in the run's Secret, next to the API key). */
+  outputs?: { out: string[]; envNames: string[] };
 }
 
 export interface Manifests {
@@ -167,6 +170,9 @@ export function buildManifests(input: ManifestInput): Manifests {
   const env = [
     ...plainEnv,
     { name: API_KEY_VAR, valueFrom: { secretKeyRef: { name: input.apiKeySecret, key: API_KEY_VAR } } },
+    ...[...(input.outputs?.envNames ?? [])]
+      .sort()
+      .map((name) => ({ name, valueFrom: { secretKeyRef: { name: input.apiKeySecret, key: name } } })),
     { name: POD_NAME_VAR, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
   ];
   // The initializer only archives and inspects the script (its init context never calls
@@ -181,7 +187,11 @@ export function buildManifests(input: ManifestInput): Manifests {
       parallelism: input.parallelism,
       script: { configMap: { name: input.name, file: input.script.name } },
       // kubelet expands $(RUNNER_POD) from the container's environment: one file per runner.
-      args: ['--out', `json=${resultsPath}/$(${POD_NAME_VAR}).ndjson.gz`],
+      args: [
+        '--out',
+        `json=${resultsPath}/$(${POD_NAME_VAR}).ndjson.gz`,
+        ...(input.outputs?.out ?? []).flatMap((o) => ['--out', o]),
+      ],
       initializer: {
         image: input.image,
         metadata: { labels: labels(input.name) },
@@ -225,13 +235,19 @@ export function secretName(name: string): string {
   return `${name}-key`;
 }
 
-/** The Secret with the API key, for `kubectl create -f -` on stdin only: never written to disk. */
-export function secretManifest(name: string, namespace: string, apiKey: string): K8sObject {
+/** The Secret with the API key (and the --k6-out outputs' variables), for `kubectl create -f -` on
+ *  stdin only: never written to disk. */
+export function secretManifest(
+  name: string,
+  namespace: string,
+  apiKey: string,
+  outputEnv: Record<string, string> = {},
+): K8sObject {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: secretName(name), namespace, labels: labels(name) },
     type: 'Opaque',
-    stringData: { [API_KEY_VAR]: apiKey },
+    stringData: { ...outputEnv, [API_KEY_VAR]: apiKey },
   };
 }

@@ -38,6 +38,8 @@ export interface DistributedRunRequest {
   name: string;
   manifests: Manifests;
   apiKey: string;
+  /** The --k6-out outputs' variables, kept in the run's Secret. */
+  outputEnv?: Record<string, string>;
   /** Local folder the runners' files are copied into. */
   resultsDir: string;
   keep: boolean;
@@ -149,7 +151,7 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
   };
 
   try {
-    const secret = secretManifest(name, kubectl.options.namespace, request.apiKey);
+    const secret = secretManifest(name, kubectl.options.namespace, request.apiKey, request.outputEnv);
     await create('the Secret with the API key', [secret]);
     await create('the claim, the ConfigMap and the collector pod', [
       manifests.pvc,

@@ -33,7 +33,8 @@ export const cloudWatchHelp: string[] = [
 
 type Args = Record<string, string | undefined>;
 
-const OPTION_NAMES = [
+/** The --cw-* options, without the dashes. */
+export const CW_OPTION_NAMES = [
   'cw-cluster',
   'cw-load-balancer',
   'cw-target-group',
@@ -54,7 +55,7 @@ export function cloudWatchOptionsFromArgs(
     return value ? value : undefined;
   };
   // Without any --cw-* option CloudWatch is off, whatever AWS_REGION holds.
-  if (!OPTION_NAMES.some((name) => get(name))) return null;
+  if (!CW_OPTION_NAMES.some((name) => get(name))) return null;
   const options: CloudWatchOptions = {
     clusterName: check(
       '--cw-cluster',

@@ -4,5 +4,18 @@ export { createCloudWatchClient, fetchCloudWatchMetrics } from './cloudwatch.ts'
 export { type CloudWatchOptions, cloudWatchHelp, cloudWatchOptionsFromArgs } from './cloudwatch-options.ts';
 export { type LocalSampler, type LocalSamplerOptions, startLocalSampler } from './local.ts';
 export type { LabelledProcess } from './process-tree.ts';
-export type { MetricsSource, NodeMetricsRecorder, SourceContext } from './source.ts';
-export { chooseSource, findSource, metricsSources } from './sources.ts';
+export type {
+  MetricsSource,
+  NodeMetricsRecorder,
+  SourceArgs,
+  SourceContext,
+  SourceOptions,
+} from './source.ts';
+export {
+  chooseSource,
+  findSource,
+  metricsSources,
+  sourceOptionSpec,
+  sourceOptionsFromArgs,
+  sourceOptionsHelp,
+} from './sources.ts';

@@ -1,9 +1,9 @@
-// `none`: no node metrics (the default against a remote server without --cw-* options).
+// `none`: no node metrics (the default against a remote server without --prom-url or --cw-* options).
 import type { MetricsSource } from './source.ts';
 
 export const noneSource: MetricsSource = {
   name: 'none',
-  help: 'no node metrics (default for a remote server without --cw-* options)',
+  help: 'no node metrics (default for a remote server without --prom-url or --cw-* options)',
   unusable: () => null,
   suits: () => true,
   describe: () => 'none: no node metrics',

@@ -28,6 +28,8 @@ interface DistributedRequest {
   summaryExport: string;
   signal: AbortSignal;
   plannedSeconds?: number;
+  /** --k6-out outputs for the runners and the variables that configure them. */
+  outputs?: { out: string[]; env: Record<string, string> };
 }
 
 export interface DistributedEngine {
@@ -149,12 +151,16 @@ export async function openK6Operator(
         storageClass: settings.storageClass,
         storageSize: settings.storageSize,
         collectorSeconds: Math.ceil(plannedSeconds + 3600),
+        outputs: request.outputs?.out.length
+          ? { out: request.outputs.out, envNames: Object.keys(request.outputs.env) }
+          : undefined,
       });
       const outcome = await runDistributed({
         kubectl,
         name,
         manifests,
         apiKey: request.env.CONNECT_API_KEY,
+        outputEnv: request.outputs?.env,
         resultsDir: join(dir, 'runners'),
         keep: settings.keep,
         plannedSeconds,

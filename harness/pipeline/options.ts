@@ -1,6 +1,6 @@
 // What the run and ingest pipelines are asked to do: the options the command layer parsed.
 import type { K6OperatorSettings } from '../k6-operator/index.ts';
-import type { CloudWatchOptions } from '../node-metrics/index.ts';
+import type { SourceOptions } from '../node-metrics/index.ts';
 import type { Profile, RunKind } from '../record/types.ts';
 
 /** The longest run the harness starts: a week. Timers hold about 24 days, but nothing a
@@ -27,7 +27,10 @@ export interface RunCommandOptions {
   flaskContent?: string;
   publishFixtures: boolean;
   nodeMetrics?: NodeMetricsChoice;
-  cloudWatch: CloudWatchOptions | null;
+  /** Each node-metrics source's own options (--prom-*, --cw-*), by source name; {} when none. */
+  sourceOptions: SourceOptions;
+  /** --k6-out: outputs added to the engine's own json (see pipeline/k6-out.ts); [] when none. */
+  k6Out: string[];
   /** Set with --engine k6-operator. */
   k6Operator?: K6OperatorSettings;
   /** --k6-env: K6_* variables of the caller's environment the engine gets (it gets no other). */

@@ -28,6 +28,7 @@ import { type EngineEnd, finishRun } from './finish-run.ts';
 import { gitRevision } from './git.ts';
 import { checkInputFile, checkOutputFolder, INPUT_LIMITS, InputError } from './input-files.ts';
 import type { DistributedEngine } from './k6-operator.ts';
+import { k6OutEnv, k6OutSecrets } from './k6-out.ts';
 import { MAX_RUN_SECONDS, type RunCommandOptions } from './options.ts';
 import { type ProgressPrinter, progressPrinter } from './progress.ts';
 import { fetchStandinTimings } from './server-timings.ts';
@@ -149,12 +150,13 @@ async function runAgainst(
   }
   const startedAt = new Date();
   const { id, dir } = await createRunFolder(options.outDir, options.kind, startedAt);
-  const secrets = [target.apiKey, io.env.CONNECT_API_KEY];
+  const outputEnv = k6OutEnv(options.k6Out, io.env);
+  const secrets = [target.apiKey, io.env.CONNECT_API_KEY, ...k6OutSecrets(outputEnv)];
   const engineProcess = followEngineProcess();
   const sourceContext: SourceContext = {
     target: target.kind,
     processes: () => [...target.processes(), ...engineProcess.list()],
-    cloudWatch: options.cloudWatch,
+    options: options.sourceOptions,
   };
   const source = chooseSource(options.nodeMetrics, sourceContext);
   const meta: RunMeta = {
@@ -182,6 +184,7 @@ async function runAgainst(
         publishFixtures: options.publishFixtures,
         createdContent: target.createdContent ?? [],
         nodeMetrics: source.describe(sourceContext),
+        ...(options.k6Out.length ? { k6Out: options.k6Out } : {}),
         ...(options.k6Operator ? { k6Operator: options.k6Operator } : {}),
       },
       secrets,
@@ -252,6 +255,7 @@ async function runAgainst(
     const end = await runEngine(
       engine,
       workload,
+      { out: options.k6Out, env: outputEnv },
       dir,
       aggregator,
       live,
@@ -325,9 +329,16 @@ async function runAgainst(
   }
 }
 
+/** The --k6-out outputs and the variables that configure them. */
+interface ExtraOutputs {
+  out: string[];
+  env: Record<string, string>;
+}
+
 async function runEngine(
   chosen: ChosenEngine,
   workload: Workload,
+  outputs: ExtraOutputs,
   dir: string,
   aggregator: Aggregator,
   live: number,
@@ -339,10 +350,11 @@ async function runEngine(
   try {
     const end =
       chosen.kind === 'distributed'
-        ? await runDistributed(chosen.engine, workload, dir, signal, hardStopSignal)
+        ? await runDistributed(chosen.engine, workload, outputs, dir, signal, hardStopSignal)
         : await runLocal(
             chosen.engine,
             workload,
+            outputs,
             dir,
             aggregator,
             live,
@@ -366,6 +378,7 @@ async function runEngine(
 async function runLocal(
   engine: Engine,
   workload: Workload,
+  outputs: ExtraOutputs,
   dir: string,
   aggregator: Aggregator,
   live: number,
@@ -380,9 +393,12 @@ async function runLocal(
     env,
     passEnv,
     secretEnv: CONNECT_API_KEY === undefined ? undefined : { CONNECT_API_KEY },
-    childEnv: { [ENGINE_HEALTH_ENV]: runPath(dir, 'engineHealth') },
+    // The outputs' variables go in the child's environment (never on its command line), and to an
+    // engine in this process as the only environment its outputs read.
+    childEnv: { ...outputs.env, [ENGINE_HEALTH_ENV]: runPath(dir, 'engineHealth') },
+    outputEnv: outputs.env,
     quiet: true,
-    out: [`json=${runPath(dir, 'samples')}`],
+    out: [`json=${runPath(dir, 'samples')}`, ...outputs.out],
     summaryExport: runPath(dir, 'summary'),
     onSamples: (samples) => {
       aggregator.addSamples(live, samples);
@@ -426,6 +442,7 @@ async function runLocal(
 async function runDistributed(
   engine: DistributedEngine,
   workload: Workload,
+  outputs: ExtraOutputs,
   dir: string,
   signal: AbortSignal,
   hardStopSignal: AbortSignal,
@@ -439,6 +456,7 @@ async function runDistributed(
       summaryExport: runPath(dir, 'summary'),
       signal,
       plannedSeconds: workload.plan.totalSeconds,
+      outputs,
     });
     return {
       exitCode: result.exitCode,
