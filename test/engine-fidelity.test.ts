@@ -240,4 +240,28 @@ describe('engine fidelity: what community k6 scripts do', () => {
     assert.equal(seen.filter((s) => s.url === '/page/search?q=a+b').length, 2);
     assert.equal(seen.filter((s) => s.url === '/page/next?x=1').length, 2);
   });
+
+  test('a named import a k6 module does not export is undefined, as in k6; the script runs', async () => {
+    const r = await bothKinds(
+      'missing-export',
+      `import { exec, check as verify } from 'k6';
+       import http, {
+         get,
+         nothingHere,
+       } from 'k6/http';`,
+      `const res = AWAIT get(__ENV.BASE + '/');
+       verify(res, {
+         'exec is undefined': () => exec === undefined && nothingHere === undefined,
+         'the others work': (x) => x.status === 200 && typeof http.post === 'function',
+       });
+       if (__ITER === 1) throw new Error('line check');`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.equal(count(k.samples, 'checks', (s) => s.value === 1), 4, kind);
+      // Line numbers in errors stay those of the script (the import spans lines 2–5).
+      assert.match(k.stderr, /line check.*missing-export-[a-z]+\.js:10:/, kind);
+    }
+  });
 });

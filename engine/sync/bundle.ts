@@ -4,9 +4,10 @@
 // milliseconds, where registering loader hooks in every thread would take about a second each.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
+import { builtinImportsAsBindings } from '../loader/builtin-imports.ts';
 import { MODULES } from '../loader/register.ts';
 import { remoteSource } from '../loader/remote.ts';
 import { unsupportedModule } from '../loader/unsupported-module.ts';
@@ -68,9 +69,17 @@ function k6Modules(moduleCache: string): Plugin {
         return undefined;
       });
       build.onLoad({ filter: /.*/, namespace: 'remote' }, async (args) => ({
-        contents: await remoteSource(args.path, moduleCache),
+        contents: builtinImportsAsBindings(await remoteSource(args.path, moduleCache), MODULES),
         loader: 'js',
       }));
+      // The script's own files: a named import a k6 module does not export is undefined, as in k6.
+      build.onLoad({ filter: /\.(m?js|ts|mts)$/ }, async (args) => {
+        if (args.path.startsWith(ENGINE_DIR) || args.path.includes(`${sep}node_modules${sep}`)) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        const contents = builtinImportsAsBindings(source, MODULES);
+        if (contents === source) return undefined;
+        return { contents, loader: /\.m?ts$/.test(args.path) ? 'ts' : 'js' };
+      });
     },
   };
 }
