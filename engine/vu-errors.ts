@@ -11,6 +11,25 @@ export class InterruptedError extends Error {
   }
 }
 
+/**
+ * A k6 feature this engine does not have, met by VU code mid-iteration: the iteration fails with
+ * this sentence and is not counted (k6 would have run it), unlike the script's own exceptions.
+ */
+export class NotOnThisEngineError extends Error {
+  constructor(what: string) {
+    super(`${what}${NOT_ON_THIS_ENGINE}; run this script with the k6 binary (--engine k6).`);
+  }
+}
+
+const NOT_ON_THIS_ENGINE = ' is not supported by the node engine';
+
+/** The exception is the engine's refusal (a synchronous VU's thread sends it back as its message). */
+export function isRefusal(err: unknown): boolean {
+  return (
+    err instanceof NotOnThisEngineError || (err instanceof Error && err.message.includes(NOT_ON_THIS_ENGINE))
+  );
+}
+
 /** An exception as one readable line plus its script location. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {

@@ -4,7 +4,7 @@
 import { IterationSamples } from './metrics/sample-groups.ts';
 import { parseDuration } from './metrics/time.ts';
 import type { IterationOutcome, ScenarioView, TestContext } from './test-context.ts';
-import { describeError, InterruptedError } from './vu-errors.ts';
+import { describeError, InterruptedError, isRefusal } from './vu-errors.ts';
 
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
 
@@ -201,7 +201,9 @@ export class VU {
 
   /**
    * Runs one call of an exported function. Logs exceptions with the VU and iteration like k6
-   * and reports how the call ended; only completed iterations emit iterations/iteration_duration.
+   * and reports how the call ended. Every iteration that was not interrupted emits
+   * iterations/iteration_duration, one that threw included: k6 counts an exception as a full
+   * iteration (grafana/k6, js/runner.go, runFn).
    */
   async runIteration(fn: (data: unknown) => unknown, scenario: ScenarioView): Promise<IterationOutcome> {
     if (this.scenario !== scenario) {
@@ -218,6 +220,7 @@ export class VU {
     this.iterationStarting?.();
     const start = performance.now();
     let outcome: IterationOutcome = 'completed';
+    let refused = false;
     try {
       await fn(this.setupData);
       // k6 ends the iteration when the VU's event loop is empty: its timers have fired and its
@@ -235,6 +238,7 @@ export class VU {
         outcome = 'interrupted';
       } else {
         outcome = 'failed';
+        refused = isRefusal(err);
         this.test.log(
           'error',
           `${describeError(err)}\n\tat ${scenario.name} (VU ${this.id}, iteration ${this.iter})`,
@@ -248,7 +252,8 @@ export class VU {
     }
     if (this.pending.size > 0) this.pending.clear();
     this.group = '';
-    this.emitEnd(outcome === 'completed' ? performance.now() - start : -1);
+    const counted = outcome === 'completed' || (outcome === 'failed' && !unawaited && !refused);
+    this.emitEnd(counted ? performance.now() - start : -1);
     const rest = outcome === 'interrupted' ? undefined : this.restUntil(start);
     if (rest) await rest;
     const breath = scenario.iterationEnded(this, outcome);

@@ -49,7 +49,15 @@ export function createK6(vu: ModuleVU) {
           `check "${name}" uses an async function; check() needs synchronous checks (await before calling check).`,
         );
       }
-      const result = typeof test === 'function' ? (test as (v: T) => unknown)(value) : test;
+      let result: unknown;
+      try {
+        result = typeof test === 'function' ? (test as (v: T) => unknown)(value) : test;
+      } catch (err) {
+        // k6 records a check whose function throws as failed, then rethrows the exception
+        // (grafana/k6, internal/js/modules/k6/k6.go, Check): later checks of the set are not run.
+        vu.emitCheck(name, false, extra);
+        throw err;
+      }
       if (isThenable(result)) {
         throw new Error(
           `check "${name}" returned a Promise; check() needs synchronous checks (await before calling check).`,

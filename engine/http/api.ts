@@ -7,9 +7,10 @@ import { type Call, prepareCall, sendNextHop } from './call.ts';
 import { CookieJar } from './cookies.ts';
 import { checkResponseCallback, type ExpectedStatuses } from './expected-statuses.ts';
 import { httpValues, requestMethods } from './methods.ts';
+import type { Navigation } from './navigate.ts';
 import type { Params } from './params.ts';
 import { PendingResponse } from './pending.ts';
-import type { Response } from './response.ts';
+import { bindNavigator, type Response } from './response.ts';
 import type { HttpVU } from './settings.ts';
 import { stateOf } from './state.ts';
 import { TaggedURL } from './tagged-url.ts';
@@ -113,6 +114,7 @@ export function createHttp(vu: HttpVU) {
         body,
         params,
         (r) => {
+          bindNavigator(r, navigate);
           resolve(r);
           done();
         },
@@ -128,6 +130,11 @@ export function createHttp(vu: HttpVU) {
   /** http.asyncRequest(): settled a turn later, so that what the script does with the answer belongs to the iteration. */
   const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> =>
     new Promise<Response>(sending(method, url, body, params, vu.awaitable(), true));
+
+  /** Response.submitForm()/clickLink(): a request like http.request(), blocking as it is. */
+  function navigate(n: Navigation): PendingResponse<Response> {
+    return pending(n.call, n.method, n.url, n.body, n.params as Params | undefined);
+  }
 
   const http = {
     asyncRequest: (method: string, url: unknown, body?: unknown, params?: Params) =>

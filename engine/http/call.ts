@@ -3,7 +3,7 @@
 // response — following redirects, storing cookies and answering a digest challenge on the way.
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { parseDuration } from '../metrics/time.ts';
-import { InterruptedError } from '../vu-errors.ts';
+import { InterruptedError, NotOnThisEngineError } from '../vu-errors.ts';
 import { type EncodedBody, encodeBody } from './body.ts';
 import type { CookieJar } from './cookies.ts';
 import { dumpRequest, dumpResponse } from './debug.ts';
@@ -296,9 +296,7 @@ export function authMethod(auth: unknown): 'basic' | 'digest' | '' {
   if (auth === undefined || auth === null || auth === '') return '';
   if (auth === 'basic' || auth === 'digest') return auth;
   if (auth === 'ntlm') {
-    throw new Error(
-      "params.auth 'ntlm' is not supported by the node engine; run this script with the k6 binary (--engine k6).",
-    );
+    throw new NotOnThisEngineError("params.auth 'ntlm'");
   }
   throw new Error(`params.auth must be 'basic' or 'digest'; got ${JSON.stringify(auth)}.`);
 }

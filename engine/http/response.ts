@@ -1,9 +1,11 @@
 // k6's Response object. Headers, body text and cookies are decoded on first use: most load-test
 // iterations only look at `status`.
 
+import { NotOnThisEngineError } from '../vu-errors.ts';
 import { parseSetCookie } from './cookies.ts';
 import { headersObject, headerValues } from './headers.ts';
 import { jsonBody } from './json-body.ts';
+import { formSubmission, type HtmlOf, linkClick, type Navigation } from './navigate.ts';
 import type { ResponseHead } from './response-head.ts';
 import type { Timings } from './send.ts';
 
@@ -12,6 +14,15 @@ export type ResponseType = 'text' | 'binary' | 'none';
 /** k6/html's parser (../api/html.ts htmlOf), which the k6/http module hands in: http/ sits below it. */
 type HtmlParser = (body: string | ArrayBuffer | null, selector?: string) => unknown;
 let parseHtml: HtmlParser | null = null;
+
+/** How a Response's submitForm()/clickLink() send their request: the VU's own request function. */
+type Navigator = (n: Navigation) => unknown;
+const navigators = new WeakMap<Response, Navigator>();
+
+/** Gives `response` the VU's request function (set by the VU's k6/http as the Response is handed over). */
+export function bindNavigator(response: Response, navigate: Navigator): void {
+  navigators.set(response, navigate);
+}
 
 /** Lets Response.html() parse with k6/html's parser. */
 export function useHtmlParser(parser: HtmlParser): void {
@@ -123,6 +134,9 @@ export class Response {
 
   get cookies(): Record<string, Array<Record<string, unknown>>> {
     const out: Record<string, Array<Record<string, unknown>>> = {};
+    // A request that failed before it was sent (an invalid URL such as `http.get(false)`) has a
+    // Response without headers, so without cookies, whatever its URL.
+    if (!URL.canParse(this.url)) return out;
     const url = new URL(this.url);
     for (const header of headerValues(this.head ? this.head.raw : [], 'set-cookie')) {
       const c = parseSetCookie(header, url);
@@ -147,20 +161,32 @@ export class Response {
     return jsonBody(this.body, this.url, selector);
   }
 
-  /** Parses the body as HTML (k6/html's Selection); with a selector, the matches of find(selector). */
-  /** OCSP stapling, clickLink and submitForm are not implemented: say so rather than read as undefined. */
+  /** OCSP stapling is not implemented: say so rather than read as undefined. */
   get ocsp(): never {
     throw notOnThisEngine('Response.ocsp (OCSP stapling status)');
   }
 
-  clickLink(): never {
-    throw notOnThisEngine('Response.clickLink()');
+  /** Follows a link of the page (a blocking call, as a request: `await` it on async VUs). */
+  clickLink(args?: unknown): unknown {
+    return this.navigate(linkClick(this.htmlOf(), this.url, args));
   }
 
-  submitForm(): never {
-    throw notOnThisEngine('Response.submitForm()');
+  /** Submits a form of the page (a blocking call, as a request: `await` it on async VUs). */
+  submitForm(args?: unknown): unknown {
+    return this.navigate(formSubmission(this.htmlOf(), this.url, args));
   }
 
+  private htmlOf(): HtmlOf {
+    return (selector) => this.html(selector) as ReturnType<HtmlOf>;
+  }
+
+  private navigate(n: Navigation): unknown {
+    const send = navigators.get(this);
+    if (!send) throw new Error('this Response cannot send requests (it did not come from k6/http).');
+    return send(n);
+  }
+
+  /** Parses the body as HTML (k6/html's Selection); with a selector, the matches of find(selector). */
   html(selector?: string): unknown {
     if (!parseHtml) throw new Error('Response.html() needs k6/html, which the k6/http module loads.');
     return parseHtml(this.body, selector);
@@ -168,7 +194,5 @@ export class Response {
 }
 
 function notOnThisEngine(what: string): Error {
-  return new Error(
-    `${what} is not supported by the node engine; run this script with the k6 binary (--engine k6).`,
-  );
+  return new NotOnThisEngineError(what);
 }

@@ -11,6 +11,7 @@
 // lib.ts sits next to it. `.ts` files are type-stripped with esbuild, as k6 ≥ 0.57 does.
 import { readFile } from 'node:fs/promises';
 import type { MessagePort } from 'node:worker_threads';
+import { builtinImportsAsBindings } from './builtin-imports.ts';
 import { remoteSource } from './remote.ts';
 import { isPathOrUrl, processShadow, unknownSpecifier, unsupportedModule } from './unsupported-module.ts';
 
@@ -170,7 +171,11 @@ export async function load(
       }
       sourceCache.set(plain, source);
     }
-    return { format: 'module', source: withPrelude(source, query), shortCircuit: true };
+    return {
+      format: 'module',
+      source: withPrelude(builtinImportsAsBindings(source, modules), query),
+      shortCircuit: true,
+    };
   }
   if (!url.startsWith('file:')) return nextLoad(url, context);
   const plain = url.slice(0, url.indexOf('?'));
@@ -181,7 +186,11 @@ export async function load(
     source = await esModuleOf(source, new URL(plain).pathname);
     sourceCache.set(plain, source);
   }
-  return { format: 'module', source: withPrelude(source, query), shortCircuit: true };
+  return {
+    format: 'module',
+    source: withPrelude(builtinImportsAsBindings(source, modules), query),
+    shortCircuit: true,
+  };
 }
 
 /**

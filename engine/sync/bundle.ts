@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
+import { builtinImportsAsBindings } from '../loader/builtin-imports.ts';
 import { MODULES } from '../loader/register.ts';
 import { remoteSource } from '../loader/remote.ts';
 import {
@@ -83,16 +84,18 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
         return undefined;
       });
       build.onLoad({ filter: /.*/, namespace: 'remote' }, async (args) => {
-        const source = await remoteSource(args.path, moduleCache);
+        const source = builtinImportsAsBindings(await remoteSource(args.path, moduleCache), MODULES);
         return { contents: processShadow(source) + source, loader: 'js' };
       });
       // The script's own files: the same `process` shadow as async VUs' prelude (same line, so
-      // line numbers do not move).
+      // line numbers do not move), and a named import a k6 module does not export is undefined,
+      // as in k6.
       build.onLoad({ filter: /\.(?:[cm]?js|[cm]?ts)$/ }, async (args) => {
         if (!isScriptFile(args.path, args.namespace)) return undefined;
-        const source = await readFile(args.path, 'utf8');
+        const original = await readFile(args.path, 'utf8');
+        const source = builtinImportsAsBindings(original, MODULES);
         const shadow = processShadow(source);
-        if (!shadow) return undefined;
+        if (!shadow && source === original) return undefined;
         const contents = source.startsWith('#!')
           ? source.replace(/^#!.*\n/, (line) => line + shadow)
           : shadow + source;

@@ -11,6 +11,7 @@ import type { CookieOptions } from '../../http/cookies.ts';
 import { checkResponseCallback, ExpectedStatuses } from '../../http/expected-statuses.ts';
 import { jsonBody } from '../../http/json-body.ts';
 import { httpValues, requestMethods } from '../../http/methods.ts';
+import { formSubmission, linkClick, type Navigation } from '../../http/navigate.ts';
 import { TaggedURL } from '../../http/tagged-url.ts';
 import { block, callAsync, notOnThisEngine, unsupported } from '../channel.ts';
 import type { JarMethod, WireRequest } from '../protocol.ts';
@@ -31,13 +32,18 @@ const responseMethods = {
   get ocsp(): never {
     return notOnThisEngine('Response.ocsp (OCSP stapling status)');
   },
-  clickLink(): never {
-    return notOnThisEngine('Response.clickLink()');
+  clickLink(this: ResponseData, args?: unknown): unknown {
+    return navigate(linkClick((selector) => htmlOf(this.body, selector), this.url, args));
   },
-  submitForm(): never {
-    return notOnThisEngine('Response.submitForm()');
+  submitForm(this: ResponseData, args?: unknown): unknown {
+    return navigate(formSubmission((selector) => htmlOf(this.body, selector), this.url, args));
   },
 };
+
+/** Response.submitForm()/clickLink(): a blocking request, as on async VUs (../../http/navigate.ts). */
+function navigate(n: Navigation): unknown {
+  return request(n.method, n.url, n.body, n.params);
+}
 
 function response(data: unknown): unknown {
   return Object.setPrototypeOf(data as object, responseMethods);
