@@ -1,4 +1,4 @@
-// k6's process exit codes (k6-facts §2.5; k6 errext/exitcodes).
+// k6's process exit codes (k6's errext/exitcodes package in grafana/k6).
 export const EXIT = {
   ok: 0,
   thresholdsFailed: 99,

@@ -3,7 +3,7 @@
 // metrics engine and thresholds, the outputs, the progress line and the summary. A VU thread that
 // stops answering (VU code that never yields) is terminated when the run is due to end — at
 // duration + gracefulStop, on a stop request, or at setupTimeout/teardownTimeout — and the summary
-// of what was measured is still written (k6-facts §2, §3).
+// of what was measured is still written (k6 docs: https://grafana.com/docs/k6/latest/using-k6/test-lifecycle/).
 
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // The script's options merged with the CLI's, turned into scenarios the way k6 does
-// (k6-facts §3.1, §3.2), and checked. Every mistake is an InvalidOptionsError (exit code 104).
+// (k6 docs: https://grafana.com/docs/k6/latest/using-k6/k6-options/reference/), and checked. Every mistake is an InvalidOptionsError (exit code 104).
 import { checkCount, checkDuration, checkPlannedLength, LIMITS } from './limits.ts';
 import { InvalidOptionsError } from './metrics/errors.ts';
 

@@ -1,5 +1,7 @@
-// Turns k6's --summary-export file (legacy shape, k6-facts §2.2) back into handleSummary's data
-// shape (§2.1), using the metric kinds announced in the NDJSON.
+// Turns k6's --summary-export file (the legacy shape,
+// https://grafana.com/docs/k6/latest/results-output/end-of-test/) back into handleSummary's data
+// shape (https://grafana.com/docs/k6/latest/results-output/end-of-test/custom-summary/), using the
+// metric kinds announced in the NDJSON.
 import type {
   MetricType,
   SummaryCheck,

@@ -1,4 +1,4 @@
-// The `k6/http` module for one VU: the functions scripts call (k6-facts §1.3, §1.4, §3.4). A
+// The `k6/http` module for one VU: the functions scripts call (k6 docs: https://grafana.com/docs/k6/latest/javascript-api/k6-http/). A
 // request is a Call (call.ts) sent hop by hop over the VU's connections (state.ts); each hop's
 // samples are emitted by request-samples.ts.
 

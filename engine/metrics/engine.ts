@@ -192,7 +192,7 @@ export class MetricsEngine {
   }
 
   /**
-   * handleSummary's `data` (k6-facts §2.1). Thresholds are evaluated once more at
+   * handleSummary's `data` (k6 docs: https://grafana.com/docs/k6/latest/results-output/end-of-test/custom-summary/). Thresholds are evaluated once more at
    * testRunDurationMs, so the verdicts are the end-of-test ones.
    */
   summaryData(state: SummaryState): SummaryData {

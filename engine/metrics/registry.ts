@@ -42,7 +42,7 @@ export class MetricRegistry {
   }
 }
 
-/** k6's built-in metrics (k6-facts §1.3). */
+/** k6's built-in metrics (k6 docs: https://grafana.com/docs/k6/latest/using-k6/metrics/reference/). */
 export function registerBuiltins(registry: MetricRegistry): void {
   registry.define('http_reqs', 'counter');
   for (const part of [

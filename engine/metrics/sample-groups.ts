@@ -1,6 +1,6 @@
 // Samples that are always emitted together, kept as one object: the samples of one HTTP request
 // (http_reqs, http_req_duration, the six timing trends and, while a response callback is set,
-// http_req_failed — k6-facts §1.3) and those of the end of an iteration (iterations,
+// http_req_failed — k6 docs: https://grafana.com/docs/k6/latest/using-k6/metrics/reference/) and those of the end of an iteration (iterations,
 // iteration_duration, data_sent, data_received). Each group has one time and one tag set. The
 // metrics engine reads groups directly; outputs and onSamples listeners get the single samples,
 // made only when someone listens.
@@ -48,7 +48,7 @@ const REQUEST = [
   'http_req_waiting',
   'http_req_receiving',
 ] as const;
-/** k6's per-request metrics in the order it emits them (k6-facts §1.3). */
+/** k6's per-request metrics in the order it emits them (k6 docs: https://grafana.com/docs/k6/latest/using-k6/metrics/reference/). */
 export const REQUEST_WITH_FAILED = [...REQUEST, 'http_req_failed'] as const;
 
 export class RequestSamples extends SampleGroup {

@@ -1,4 +1,4 @@
-// `--out json=FILE`: k6's NDJSON stream (k6-facts §1.1–1.2). A Metric line announces each metric
+// `--out json=FILE`: k6's NDJSON stream (k6 docs: https://grafana.com/docs/k6/latest/results-output/real-time/json/). A Metric line announces each metric
 // just before its first Point; every sample is one Point line. Lines are built by string
 // concatenation (no per-sample JSON.stringify of the whole object), collected into ~1 MB chunks and
 // written every 200 ms, waiting for 'drain' whenever the stream says it is full.

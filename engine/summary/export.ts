@@ -1,4 +1,4 @@
-// `--summary-export=FILE`: k6's legacy JSON (k6-facts §2.2), derived from handleSummary's data.
+// `--summary-export=FILE`: k6's legacy JSON (k6 docs: https://grafana.com/docs/k6/latest/results-output/end-of-test/), derived from handleSummary's data.
 // It differs from that data in ways that are easy to get wrong: rate metrics call their ratio
 // `value`, threshold booleans are true when the threshold FAILED, and groups/checks are maps.
 import type { SummaryData, SummaryGroup } from '../metrics/types.ts';

@@ -85,7 +85,7 @@ export interface IngestResult {
  * threshold evaluation on ingested data). Lines of other metrics never reach it.
  */
 export interface SampleWatcher {
-  /** The `data` of a Metric line: name, type, contains, thresholds, submetrics (k6-facts §1.2). */
+  /** The `data` of a Metric line: name, type, contains, thresholds, submetrics (k6 docs: https://grafana.com/docs/k6/latest/results-output/real-time/json/). */
   declare(data: unknown): void;
   /** Metrics watched so far; 0 keeps the parser on its fast path. */
   readonly watching: number;

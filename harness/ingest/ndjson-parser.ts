@@ -1,6 +1,6 @@
 // Turns k6 NDJSON text into aggregator samples without JSON.parse on the hot path. k6 writes
 // Point lines as `{"metric":"…","type":"Point","data":{"time":"…","value":…,"tags":{…}…}}`
-// (k6-facts §1.2), so the metric name is read first and lines of metrics we do not aggregate
+// (k6 docs: https://grafana.com/docs/k6/latest/results-output/real-time/json/), so the metric name is read first and lines of metrics we do not aggregate
 // are skipped untouched. Wanted lines are read field by field; the tag object is cached by its
 // text (a request's samples repeat it). Any other shape (other key order, Metric lines) goes
 // through JSON.parse, and a line that fails that too is counted as malformed. Lines of skipped

@@ -1,6 +1,6 @@
 import { BundleProblem } from './bundle-problem.ts';
 
-/** What the stand-in needs from a bundle's manifest.json (Connect's keys, §2 of the facts). */
+/** What the stand-in needs from a bundle's manifest.json (the keys rsconnect-python writes, posit-dev/rsconnect-python rsconnect/bundle.py). */
 export interface Manifest {
   appmode: string;
   entrypoint: string | null;
