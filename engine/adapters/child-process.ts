@@ -241,13 +241,19 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
         lastError = line.trim().slice(0, 300);
     }),
   ]);
-  const onAbort = () => child.kill('SIGINT');
+  // Set once a stop was sent: an engine that then ends by that very signal ended as asked.
+  let stopSent = false;
+  const onAbort = () => {
+    stopSent = true;
+    child.kill('SIGINT');
+  };
   // The hard stop is the second SIGINT; an engine that still has not ended HARD_STOP_KILL_MS
   // later (stuck in setup, in a write that never returns) is killed with its process group, so
   // a stop always ends. That is a stop asked for, not a crash.
   let killedByUs = false;
   let killTimer: NodeJS.Timeout | undefined;
   const onHardStop = () => {
+    stopSent = true;
     child.kill('SIGINT');
     killTimer = setTimeout(() => {
       killedByUs = true;
@@ -320,12 +326,14 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
       abortOnFail: false,
     })),
   );
+  // Ended by the stop we sent (our SIGKILL after the hard stop, or the SIGINT itself).
+  const endedAsAsked = killedByUs || (stopSent && ended.signal === 'SIGINT');
   return {
     exitCode,
     summary,
     thresholds,
-    interrupted: killedByUs || (ended.signal === null && (exitCode === 105 || exitCode === 108)),
-    ...(ended.signal && !killedByUs ? { signal: ended.signal } : {}),
+    interrupted: endedAsAsked || (ended.signal === null && (exitCode === 105 || exitCode === 108)),
+    ...(ended.signal && !endedAsAsked ? { signal: ended.signal } : {}),
     ...(child.pid ? { pid: child.pid } : {}),
     ...(tail.damaged ? { samplesDamaged: tail.damaged } : {}),
     ...(lastError ? { lastError } : {}),

@@ -200,6 +200,8 @@ async function runAgainst(
   io.log(await diskUse(dir, workload.plan.totalSeconds));
   io.log(`node metrics: ${source.describe(sourceContext)}`);
 
+  const publisherName = workload.env.PUBLISH_CONTENT_NAME ?? DEFAULT_PUBLISH_CONTENT_NAME;
+  if (workload.env.PUBLISH_CLEANUP === 'true') await target.notePublisherContent?.(publisherName);
   const recorder = source.start(sourceContext);
   const processPoller = pollProcesses(target);
   const aggregator = new Aggregator();
@@ -285,10 +287,10 @@ async function runAgainst(
     if (processes.stopped) io.log(`processes: ${processes.stopped}`);
     // What the publisher created and its teardown did not delete (a hard stop skips teardown).
     if (workload.env.PUBLISH_CLEANUP === 'true' && target.removeLeftovers) {
-      const name = workload.env.PUBLISH_CONTENT_NAME ?? DEFAULT_PUBLISH_CONTENT_NAME;
+      const name = publisherName;
       // The lines hold no secret (their error texts are scrubbed) but a command with the
       // variable's name, which scrubbing would blank; the server's strings are made inert.
-      for (const line of await target.removeLeftovers(name, startedAt)) io.log(terminalText(line));
+      for (const line of await target.removeLeftovers(name)) io.log(terminalText(line));
     }
     let nodeMetrics: NodeMetrics;
     try {
