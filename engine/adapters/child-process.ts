@@ -232,11 +232,15 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const secrets = Object.values(opts.secretEnv ?? {});
-  // The last error the engine printed, to say why it failed in one line.
+  // The last error the engine printed, to say why it failed in one line; a failed write of its
+  // results (a full disk, a file size limit) outranks the lines that follow it, such as the
+  // thresholds that then failed.
   let lastError: string | undefined;
+  let writeError: string | undefined;
   const piped = Promise.all([
     pipeRedacted(child.stdout, opts.stdout ?? process.stdout, secrets),
     pipeRedacted(child.stderr, opts.stderr ?? process.stderr, secrets, (line) => {
+      if (/\b(ENOSPC|EDQUOT|EFBIG|EIO)\b/.test(line)) writeError ??= line.trim().slice(0, 300);
       if (/\b(error|ENOSPC|EDQUOT|EFBIG|EIO|fatal|panic)\b/i.test(line))
         lastError = line.trim().slice(0, 300);
     }),
@@ -336,6 +340,6 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
     ...(ended.signal && !endedAsAsked ? { signal: ended.signal } : {}),
     ...(child.pid ? { pid: child.pid } : {}),
     ...(tail.damaged ? { samplesDamaged: tail.damaged } : {}),
-    ...(lastError ? { lastError } : {}),
+    ...(writeError || lastError ? { lastError: writeError ?? lastError } : {}),
   };
 }

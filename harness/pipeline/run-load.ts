@@ -429,7 +429,15 @@ async function runLocal(
     };
   }
   const end: EngineEnd = { exitCode: result.exitCode, interrupted: result.interrupted };
-  if (result.exitCode !== 0 && result.exitCode !== EXIT_CODES.thresholds && !result.interrupted) {
+  // Samples the engine could not write (a full disk, a file size limit) leave the record short
+  // whatever the exit code: thresholds crossed on top of it keep k6's code 99, the run still fails.
+  const samplesLost = /could not finish the --out file|\b(ENOSPC|EFBIG|EDQUOT)\b/.test(
+    result.lastError ?? '',
+  );
+  if (
+    !result.interrupted &&
+    (samplesLost || (result.exitCode !== 0 && result.exitCode !== EXIT_CODES.thresholds))
+  ) {
     const full = await diskFull(dir);
     const why = [full, result.lastError ? `its last error: ${result.lastError}` : null].filter(Boolean);
     end.failure = `The engine ended with exit code ${result.exitCode}${why.length ? ` (${why.join('; ')})` : ' (see its output above)'}; the record holds what ran.`;
