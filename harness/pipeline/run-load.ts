@@ -12,6 +12,7 @@ import { terminalText } from '../../reports/inert.ts';
 import { formatDuration, parseDuration } from '../../scenarios/lib/durations.ts';
 import { DEFAULT_PUBLISH_CONTENT_NAME } from '../../scenarios/lib/inputs.ts';
 import { loadSoakOptions, scalabilityOptions } from '../../scenarios/lib/profiles.ts';
+import { capacityLine, capacityOf } from '../connect/capacity.ts';
 import { createConnectClient } from '../connect/client.ts';
 import { type ProcessPoller, startProcessPoller, unpolledProcesses } from '../connect/process-poller.ts';
 import { Aggregator } from '../ingest/index.ts';
@@ -199,6 +200,8 @@ async function runAgainst(
   io.log(`run folder: ${dir}`);
   io.log(await diskUse(dir, workload.plan.totalSeconds));
   io.log(`node metrics: ${source.describe(sourceContext)}`);
+  const capacity = await capacityNote(target, workload);
+  if (capacity) io.log(terminalText(scrubText(capacity, secrets)));
 
   const publisherName = workload.env.PUBLISH_CONTENT_NAME ?? DEFAULT_PUBLISH_CONTENT_NAME;
   if (workload.env.PUBLISH_CLEANUP === 'true') await target.notePublisherContent?.(publisherName);
@@ -477,6 +480,18 @@ async function runDistributed(
     };
   } finally {
     hardStopSignal.removeEventListener('abort', onHardStop);
+  }
+}
+
+/** The Flask content's capacity against the plan's fetcher VUs (null when it cannot be read). */
+async function capacityNote(target: Target, workload: Workload): Promise<string | null> {
+  if (!target.flaskGuid) return null;
+  const vus = workload.plan.kind === 'load-soak' ? workload.plan.vus : Math.max(...workload.plan.levels);
+  try {
+    const client = createConnectClient({ server: target.url, apiKey: target.apiKey, timeoutMs: 5_000 });
+    return capacityLine(capacityOf(await client.getContent(target.flaskGuid)), vus);
+  } catch (error) {
+    return `capacity: the Flask content's scheduler settings could not be read (${(error as Error).message}).`;
   }
 }
 
