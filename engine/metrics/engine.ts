@@ -5,7 +5,7 @@ import { InvalidOptionsError } from './errors.ts';
 import { GroupTree } from './groups.ts';
 import type { MetricRegistry } from './registry.ts';
 import { type SampleEntry, SampleGroup } from './sample-groups.ts';
-import { CounterSink, GaugeSink, RateSink, type Sink, TrendSink } from './sinks.ts';
+import { CounterSink, GaugeSink, newSink, RateSink, type Sink } from './sinks.ts';
 import {
   parseThresholdKey,
   parseThresholdSource,
@@ -321,19 +321,6 @@ export class MetricsEngine {
     parent.submetrics.push(sub);
     this.tracked.push(sub);
     return sub;
-  }
-}
-
-function newSink(type: MetricType): Sink {
-  switch (type) {
-    case 'counter':
-      return new CounterSink();
-    case 'gauge':
-      return new GaugeSink();
-    case 'rate':
-      return new RateSink();
-    case 'trend':
-      return new TrendSink();
   }
 }
 
