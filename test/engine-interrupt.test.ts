@@ -1,7 +1,8 @@
 // test-serial: stops a running test and compares its end with timers the script set
 // An interrupted iteration ends at once, whatever it awaits (a long timer, a Promise that never
 // settles, sleep), as in k6: its timers are cleared and never fire, it is counted as interrupted
-// (not in `iterations` nor `iteration_duration`), and the test ends at its planned time. On async
+// (not in `iterations` nor `iteration_duration`), code of it that still runs (a catch around the
+// interrupted call) logs and measures nothing, and the test ends at its planned time. On async
 // VUs and on synchronous VUs. The scripts' timers are 30 s, six times the longest plan here: a run
 // that ends before them ended because it interrupted them, however busy the machine is.
 import assert from 'node:assert/strict';
@@ -106,18 +107,26 @@ describe('interrupted iterations end at once, as in k6', () => {
   test('constant-vus with gracefulStop 0s: a long timer, a Promise that never settles and sleep() all end at the planned time', async () => {
     const r = await runScript(
       'constant.js',
-      `import { sleep } from 'k6';
+      `import { check, sleep } from 'k6';
+       import { Counter } from 'k6/metrics';
+       const stale = new Counter('stale');
        export const options = { scenarios: { c: { executor: 'constant-vus', vus: 3, duration: '1s', gracefulStop: '0s' } } };
        export default async function () {
          if (__VU === 1) { ${awaitTimer} }
          else if (__VU === 2) await new Promise(() => {});
-         else await sleep(${TIMER_MS / 1000});
+         else {
+           // The interrupted sleep throws into the iteration; k6 would run none of this.
+           try { await sleep(${TIMER_MS / 1000}); }
+           catch (e) { stale.add(1); check(1, { stale: () => true }); console.log('AFTER caught'); }
+         }
          console.log('AFTER');
        }`,
     );
     assert.equal(r.exitCode, 0, r.stderr);
     assertCutShort(r, 3, 'constant');
     assert.equal(count(r.samples, 'iterations'), 0);
+    assert.equal(count(r.samples, 'stale'), 0);
+    assert.equal(count(r.samples, 'checks'), 0);
   });
 
   test("an interrupted iteration's timers never fire later, while the test goes on", async () => {
@@ -176,17 +185,22 @@ describe('interrupted iterations end at once, as in k6', () => {
       const r = await runScript(
         `sync-${syncVus ?? 'auto'}.js`,
         `import { sleep } from 'k6';
+         import { Counter } from 'k6/metrics';
+         const stale = new Counter('stale');
          export const options = { scenarios: {
            ramp: { executor: 'ramping-vus', exec: 'timer', startVUs: 2, gracefulRampDown: '0s',
                    stages: [{ duration: '1s', target: 2 }, { duration: '1s', target: 0 }] },
            c: { executor: 'constant-vus', exec: 'slept', vus: 1, duration: '1s', gracefulStop: '0s' } } };
          export ${fn} timer() { console.log('awaiting ' + __VU); ${body} }
-         export ${fn} slept() { sleep(${TIMER_MS / 1000}); console.log('AFTER'); }`,
+         export ${fn} slept() {
+           try { sleep(${TIMER_MS / 1000}); } catch (e) { stale.add(1); console.log('AFTER caught'); }
+         }`,
         { syncVus },
       );
       assert.equal(r.exitCode, 0, r.stderr);
       assertCutShort(r, 3, `sync ${kind}`);
       assert.equal(count(r.samples, 'iterations'), 0);
+      assert.equal(count(r.samples, 'stale'), 0);
     });
   }
 });
