@@ -159,6 +159,29 @@ describe('interrupted iterations end at once, as in k6', () => {
     );
   });
 
+  test('constant-arrival-rate: the iteration holding the only VU is interrupted, the ones that found no VU are dropped', async () => {
+    // Rate 2/s for 1 s with one VU: the first iteration takes the VU and awaits its timer, the
+    // second finds no free VU. k6: the first is interrupted at the end (gracefulStop 0s), the second
+    // is a dropped_iterations sample (an iteration never started), neither is in `iterations`.
+    const r = await runScript(
+      'arrival.js',
+      `export const options = { scenarios: { a: { executor: 'constant-arrival-rate', rate: 2, timeUnit: '1s',
+         duration: '1s', preAllocatedVUs: 1, maxVUs: 1, gracefulStop: '0s' } } };
+       export default async function () {
+         ${awaitTimer}
+         console.log('AFTER');
+       }`,
+    );
+    assert.equal(r.exitCode, 0, r.stderr);
+    assertCutShort(r, 1, 'arrival');
+    assert.equal(r.end.complete, 0);
+    assert.equal(count(r.samples, 'iterations'), 0);
+    assert.equal(
+      r.samples.filter((s) => s.metric === 'dropped_iterations').reduce((a, s) => a + s.value, 0),
+      1,
+    );
+  });
+
   test('a hard stop ends an iteration that awaits a timer at once', async () => {
     const r = await runScript(
       'hard.js',
