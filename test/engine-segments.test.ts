@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { parseArgs, UsageError } from '../engine/cli-args.ts';
+import { arrivalOffsets } from '../engine/executors/arrival-rate.ts';
 import { segmentSteps, vuSteps } from '../engine/executors/ramping-vus.ts';
 import { InvalidOptionsError } from '../engine/metrics/errors.ts';
 import { deriveScenarios, mergeOptions, segmentScenarios } from '../engine/options.ts';
@@ -232,12 +233,15 @@ describe('four engine processes split one test (k6-operator runners)', () => {
              one: { executor: 'per-vu-iterations', vus: 1, iterations: 3, exec: 'one' },
              car: { executor: 'constant-arrival-rate', rate: 40, timeUnit: '1s', duration: '1s',
                     preAllocatedVUs: 8, exec: 'car' },
+             rar: { executor: 'ramping-arrival-rate', startRate: 0, timeUnit: '1s', preAllocatedVUs: 8,
+                    stages: [{ duration: '1s', target: 60 }], exec: 'rar' },
            },
          };
          export async function si() { await http.get('${server.url}/si'); }
          export async function pvu() { await http.get('${server.url}/pvu'); }
          export async function one() { await http.get('${server.url}/one'); }
-         export async function car() { await http.get('${server.url}/car'); }`,
+         export async function car() { await http.get('${server.url}/car'); }
+         export async function rar() { await http.get('${server.url}/rar'); }`,
       );
       const runners = QUARTER_SEGMENTS.map((segment, i) => {
         const out = `${files.dir}/runner-${i + 1}.ndjson`;
@@ -289,6 +293,20 @@ describe('four engine processes split one test (k6-operator runners)', () => {
       assert.deepEqual(
         [0, 1, 2, 3].map((i) => iterations(i, 'car') + dropped(i, 'car')),
         [10, 10, 10, 10],
+      );
+      // The ramp's arrivals, numbered as one instance would start them, dealt out in quarters.
+      const ramp = [
+        ...arrivalOffsets({
+          startRate: 0,
+          timeUnitMs: 1000,
+          stages: [{ durationMs: 1000, target: 60 }],
+          preAllocatedVUs: 8,
+          maxVUs: 8,
+        }),
+      ].length;
+      assert.deepEqual(
+        [0, 1, 2, 3].map((i) => iterations(i, 'rar') + dropped(i, 'rar')),
+        QUARTER_SEGMENTS.map((seg) => scaleInt(tuple(seg, QUARTERS), ramp)),
       );
       // Every sample carries its runner's tags.
       for (const [i, pts] of all.entries()) {
