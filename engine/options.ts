@@ -9,6 +9,8 @@ import {
   type Stripe,
   scaleBy,
   scaleInt,
+  segmentText,
+  sequenceText,
   stripeOf,
   type Tuple,
   tupleOf,
@@ -181,6 +183,11 @@ export function mergeOptions(script: Raw, overrides: OptionOverrides): Raw {
   const { config, ...rest } = overrides;
   const merged = applyLayer(config ? applyLayer(script, config) : { ...script }, rest as Raw);
   checkSupported(merged);
+  // Written as k6 writes them back (exec.test.options, inspect): "1/4:1/2", "0,1/4,1/2,3/4,1".
+  if (typeof merged.executionSegment === 'string' && merged.executionSegment !== '')
+    merged.executionSegment = segmentText(parseSegment(merged.executionSegment));
+  if (typeof merged.executionSegmentSequence === 'string' && merged.executionSegmentSequence !== '')
+    merged.executionSegmentSequence = sequenceText(parseSequence(merged.executionSegmentSequence) ?? []);
   return merged;
 }
 
