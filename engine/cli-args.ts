@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseSecretSource } from './api/secrets.ts';
 import { checkCount, checkDuration, LIMITS } from './limits.ts';
 import type { RunOptions } from './run.ts';
+import { parseSegment, parseSequence } from './segments.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -33,6 +34,36 @@ function keyValue(flag: string, value: string): [string, string] {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new UsageError(`${flag} needs KEY=VALUE; got "${value}".`);
   return [value.slice(0, eq), value.slice(eq + 1)];
+}
+
+/** `--tag NAME=VALUE` with k6's sentences (internal/cmd/options.go parseTagNameValue). */
+function tagNameValue(v: string): [string, string] {
+  const eq = v.indexOf('=');
+  const why =
+    v === ''
+      ? 'invalid tag, empty string'
+      : eq === 0
+        ? 'invalid tag, empty name'
+        : eq < 0 || eq === v.length - 1
+          ? 'invalid tag, empty value'
+          : null;
+  if (why) throw new UsageError(`error parsing tag '${v}': ${why}`);
+  return [v.slice(0, eq), v.slice(eq + 1)];
+}
+
+/**
+ * K6_TAGS: `name:value,name2:value2`, the map form k6 reads its environment with
+ * (kelseyhightower/envconfig: items split at ",", each at its first ":").
+ */
+function envTags(v: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const item of v.split(',')) {
+    const colon = item.indexOf(':');
+    if (colon < 0)
+      throw new UsageError(`invalid map item: "${item}" (K6_TAGS takes name:value,name2:value2).`);
+    tags[item.slice(0, colon)] = item.slice(colon + 1);
+  }
+  return tags;
 }
 
 /** Runs a limits check, turning its complaint into a command-line error. */
@@ -132,7 +163,7 @@ const VALUE_FLAGS: Record<string, Setter> = {
     o.secretSources = [...(o.secretSources ?? []), v];
   },
   '--tag': (o, v) => {
-    const [k, val] = keyValue('--tag', v);
+    const [k, val] = tagNameValue(v);
     o.tags = { ...o.tags, [k]: val };
   },
   '--user-agent': (o, v) => {
@@ -180,7 +211,10 @@ const VALUE_FLAGS: Record<string, Setter> = {
   '--config': (o, v) => {
     o.configFile = v;
   },
-  '--address': () => {},
+  '--address': (o, v) => {
+    o.address = v;
+    o.addressFromEnv = false;
+  },
   '--http-debug': (o, v) => {
     if (v === 'false' || v === '0' || v === '') delete o.httpDebug;
     else o.httpDebug = v === 'full' ? 'full' : 'headers';
@@ -200,8 +234,16 @@ const VALUE_FLAGS: Record<string, Setter> = {
   '--system-tags': (o, v) => {
     o.systemTags = list(v);
   },
-  '--execution-segment': () => refuse('--execution-segment (splitting a test between instances)'),
-  '--execution-segment-sequence': () => refuse('--execution-segment-sequence'),
+  // k6 reads both only from flags, the script's options and the config file: K6_EXECUTION_SEGMENT
+  // and K6_EXECUTION_SEGMENT_SEQUENCE are ignored by k6 (lib/options.go marks them ignored), and so here.
+  '--execution-segment': (o, v) => {
+    flagCheck(() => parseSegment(v));
+    o.executionSegment = v;
+  },
+  '--execution-segment-sequence': (o, v) => {
+    flagCheck(() => parseSequence(v));
+    o.executionSegmentSequence = v;
+  },
 };
 
 /** `file=PATH[,level=L]` of --log-output. */
@@ -263,14 +305,14 @@ const BOOL_FLAGS: Record<string, (o: CliOptions, v: boolean) => void> = {
   '--no-summary': (o, v) => {
     if (v) o.summaryMode = 'disabled';
   },
-  // Nothing to report and no REST API to serve: accepted, they change nothing here.
+  // Nothing to report and nothing to profile: accepted, they change nothing here.
   '--no-usage-report': () => {},
   '--profiling-enabled': () => {},
   '--linger': (_o, v) => {
-    if (v) refuse('--linger (there is no REST API to linger for)');
+    if (v) refuse('--linger (keeping the REST API up after the test ends)');
   },
-  '--paused': (_o, v) => {
-    if (v) refuse('--paused (there is no REST API to resume the test)');
+  '--paused': (o, v) => {
+    o.paused = v;
   },
   '--no-setup': (_o, v) => {
     if (v) refuse('--no-setup');
@@ -360,6 +402,14 @@ const ENV_ONLY: Record<string, Setter> = {
   },
   K6_TEARDOWN_TIMEOUT: (o, v) => {
     o.teardownTimeout = durationFlag('K6_TEARDOWN_TIMEOUT', v);
+  },
+  K6_TAGS: (o, v) => {
+    o.tags = envTags(v);
+  },
+  // k6 ≥ 2.0 reads the REST API address from K6_ADDRESS too; failing to listen there only warns.
+  K6_ADDRESS: (o, v) => {
+    o.address = v;
+    o.addressFromEnv = true;
   },
   K6_WEB_DASHBOARD: (_o, v) => {
     if (boolValue('K6_WEB_DASHBOARD', v)) refuse('the web dashboard (K6_WEB_DASHBOARD)');
@@ -550,7 +600,8 @@ precedence: flag > K6_* > --config file > the script's options):
                                    disabled: no summary, handleSummary() or export (full: refused)
       --no-summary                 same as --summary-mode=disabled
       --no-thresholds              do not evaluate thresholds
-      --tag K=V                    tag every sample (repeatable)
+      --tag K=V                    tag every sample (repeatable; K6_TAGS=k:v,k2:v2); replaces
+                                   the script's tags, as in k6
       --insecure-skip-tls-verify   do not verify servers' TLS certificates
   -w, --throw                      throw on failed requests
       --user-agent UA              User-Agent of every request ("" for none)
@@ -564,6 +615,8 @@ precedence: flag > K6_* > --config file > the script's options):
       --block-hostnames LIST       fail requests to these names (*.example.com patterns)
       --blacklist-ip CIDRS         fail requests to addresses in these ranges
       --system-tags LIST           the system tags samples carry (k6's names; vu, iter, ip too)
+      --execution-segment SEG      run only this part of the test, e.g. 1/4:2/4, 25%:50%, 0.5
+      --execution-segment-sequence LIST  the whole test's segments, e.g. 0,1/4,2/4,3/4,1
       --http-debug[=full]          print each request and response (full: with bodies) to stderr
       --console-output FILE        console.* lines go to FILE
       --log-output WHERE           stderr (default), stdout, none, file=PATH[,level=L]
@@ -579,19 +632,23 @@ precedence: flag > K6_* > --config file > the script's options):
                                    always / never; by default when an exec function is not async
       --no-color                   no colours in the summary
       --include-system-env-vars    put the process environment in __ENV (default true; =false to turn off)
-  -a, --address ADDR               accepted: this engine has no REST API to serve
+  -a, --address ADDR               serve k6's REST API on ADDR (host:port, e.g. 127.0.0.1:6565;
+                                   also K6_ADDRESS); none without it, as k6 >= 2.0
+  -p, --paused                     initialise the VUs, then wait for PATCH /v1/status
+                                   {"data":{"attributes":{"paused":false}}} before setup()
       --no-usage-report            accepted: this engine sends no usage report
-      --profiling-enabled          accepted: nothing to profile over a REST API
+      --profiling-enabled          accepted: no profiling endpoints are served
 
 Environment: HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or lower case) as k6 (Go) reads them; hosts in the
 script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT.
 Unknown K6_* variables are ignored, as in k6.
 
-Refused with a sentence (use the k6 binary, --engine k6): --linger, --paused, --no-setup,
---no-teardown, --dns, --local-ips, --rps, --execution-segment,
+Refused with a sentence (use the k6 binary, --engine k6): --linger, --no-setup,
+--no-teardown, --dns, --local-ips, --rps,
 --traces-output, K6_WEB_DASHBOARD, and the commands archive, cloud, pause, resume, scale, stats, status.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,
-104 invalid or unsupported options, 105 interrupted (Ctrl+C, SIGTERM, parent process gone),
+103 stopped through the REST API, 104 invalid or unsupported options, 105 interrupted (Ctrl+C,
+SIGTERM, parent process gone), 106 the REST API cannot listen on --address,
 107 script error, 108 test.abort(), 110 test.fail(), 255 command-line mistake or refused flag.
 `;

@@ -2,6 +2,19 @@
 // (k6 docs: https://grafana.com/docs/k6/latest/using-k6/k6-options/reference/), and checked. Every mistake is an InvalidOptionsError (exit code 104).
 import { checkCount, checkDuration, checkPlannedLength, LIMITS } from './limits.ts';
 import { InvalidOptionsError } from './metrics/errors.ts';
+import {
+  parseSegment,
+  parseSequence,
+  resegment,
+  type Stripe,
+  scaleBy,
+  scaleInt,
+  segmentText,
+  sequenceText,
+  stripeOf,
+  type Tuple,
+  tupleOf,
+} from './segments.ts';
 
 export interface Stage {
   durationMs: number;
@@ -15,6 +28,14 @@ interface Common {
   exec: string;
   env: Record<string, string>;
   tags: Record<string, string>;
+  /**
+   * With an execution segment (segmentScenarios): `vus` is the stripe of the test's VUs (and of
+   * the iteration numbers of constant-vus, per-vu-iterations and ramping-vus) that is this
+   * instance's; `work` the stripe of the iterations (shared-iterations) or arrivals (arrival-rate
+   * executors) that are. Counts in the config are then this instance's share already, except the
+   * stages of ramping-vus, which the executor scales step by step.
+   */
+  segment?: { vus: Stripe; work: Stripe };
 }
 
 export type ScenarioConfig = Common &
@@ -71,12 +92,16 @@ export interface OptionOverrides {
   minIterationDuration?: string;
   blockHostnames?: string[];
   blacklistIPs?: string[];
-  /** Options asked for that the engine refuses when merged (dns, localIPs, rps, paused, linger…). */
+  /** `paused` (-p/--paused): initialise the VUs, then wait to be resumed through the REST API. */
+  paused?: boolean;
+  /** Options asked for that the engine refuses when merged (dns, localIPs, rps, linger…). */
   dns?: string;
   localIPs?: string;
   rps?: number;
-  paused?: boolean;
   linger?: boolean;
+  /** --execution-segment / --execution-segment-sequence, as given (checked when merged). */
+  executionSegment?: string;
+  executionSegmentSequence?: string;
   /** A --config file's options: below the others, above the script's. */
   config?: Raw;
 }
@@ -113,6 +138,8 @@ const OVERRIDE_KEYS: Array<keyof OptionOverrides> = [
   'rps',
   'paused',
   'linger',
+  'executionSegment',
+  'executionSegmentSequence',
   'config',
 ];
 
@@ -142,12 +169,11 @@ function applyLayer(base: Raw, layer: Raw): Raw {
   if (SHORTCUTS.some(set)) for (const key of SHORTCUTS) delete merged[key];
   for (const [k, v] of Object.entries(layer)) {
     if (v === undefined) continue;
-    if (k === 'tags' && v && typeof v === 'object')
-      merged.tags = {
-        ...(base.tags as Record<string, string> | undefined),
-        ...(v as Record<string, string>),
-      };
-    else merged[k] = v;
+    // Test-wide tags: a layer with any replaces the lower layers' whole set, as k6's
+    // Options.Apply does (lib/options.go: RunTags); one with none changes nothing.
+    if (k === 'tags' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      if (Object.keys(v).length > 0) merged.tags = { ...(v as Record<string, string>) };
+    } else merged[k] = v;
   }
   return merged;
 }
@@ -157,6 +183,11 @@ export function mergeOptions(script: Raw, overrides: OptionOverrides): Raw {
   const { config, ...rest } = overrides;
   const merged = applyLayer(config ? applyLayer(script, config) : { ...script }, rest as Raw);
   checkSupported(merged);
+  // Written as k6 writes them back (exec.test.options, inspect): "1/4:1/2", "0,1/4,1/2,3/4,1".
+  if (typeof merged.executionSegment === 'string' && merged.executionSegment !== '')
+    merged.executionSegment = segmentText(parseSegment(merged.executionSegment));
+  if (typeof merged.executionSegmentSequence === 'string' && merged.executionSegmentSequence !== '')
+    merged.executionSegmentSequence = sequenceText(parseSequence(merged.executionSegmentSequence) ?? []);
   return merged;
 }
 
@@ -171,11 +202,10 @@ function checkSupported(o: Raw): void {
   if (on('dns')) refuse('the dns option (K6_DNS, --dns: DNS caching and address selection)');
   if (on('localIPs')) refuse('the localIPs option (K6_LOCAL_IPS, --local-ips)');
   if (on('rps') && o.rps !== 0) refuse('the rps option (K6_RPS, --rps: a global request-rate limit)');
-  if (on('paused')) refuse('starting paused (paused, -p/--paused: there is no REST API to resume it)');
-  if (on('linger')) refuse('linger (-l/--linger: there is no REST API to linger for)');
-  if (on('executionSegment') || on('executionSegmentSequence'))
-    refuse('executionSegment (splitting a test between instances)');
+  if (on('linger')) refuse('linger (-l/--linger: keeping the REST API up after the test ends)');
+  if (on('executionSegment') || on('executionSegmentSequence')) executionTuple(o);
   if (on('tlsCipherSuites')) refuse('the tlsCipherSuites option');
+  if (o.tags !== undefined && o.tags !== null) checkTags(o.tags);
   if (on('tlsVersion')) checkTlsVersion(o.tlsVersion);
   if (on('blacklistIPs') && !Array.isArray(o.blacklistIPs))
     throw new InvalidOptionsError('blacklistIPs must be a list of IP ranges such as "10.0.0.0/8".');
@@ -188,6 +218,20 @@ function checkSupported(o: Raw): void {
   if (on('minIterationDuration')) checkDuration(o.minIterationDuration as string, 'minIterationDuration');
   if (on('blockHostnames') && !Array.isArray(o.blockHostnames))
     throw new InvalidOptionsError('blockHostnames must be a list of host names or "*." patterns.');
+}
+
+/** `tags` (test-wide tags): names to string values, as k6's map[string]string. */
+function checkTags(tags: unknown): void {
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags))
+    throw new InvalidOptionsError(
+      'tags must be an object of tag names to string values, e.g. { team: "perf" }.',
+    );
+  for (const [name, value] of Object.entries(tags)) {
+    if (typeof value !== 'string')
+      throw new InvalidOptionsError(
+        `tags: the value of "${name}" must be a string; got ${JSON.stringify(value)}.`,
+      );
+  }
 }
 
 /** k6's system tags; `ocsp_status` needs OCSP stapling checks, which this engine does not make. */
@@ -487,8 +531,10 @@ export function initialVUs(s: ScenarioConfig): number {
     case 'per-vu-iterations':
     case 'constant-vus':
       return s.vus;
-    case 'ramping-vus':
-      return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+    case 'ramping-vus': {
+      const most = Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+      return s.segment ? scaleBy(s.segment.vus, most) : most;
+    }
     default:
       return s.preAllocatedVUs;
   }
@@ -506,4 +552,64 @@ export function plannedDurationMs(s: ScenarioConfig): number {
     default:
       return s.stages.reduce((sum, st) => sum + st.durationMs, 0);
   }
+}
+
+/** The options' execution segment in its sequence (k6's options executionSegment, executionSegmentSequence). */
+export function executionTuple(o: Raw): Tuple {
+  const text = (key: string): string => {
+    const v = o[key];
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'string')
+      throw new InvalidOptionsError(`${key} must be a string such as "1/4:2/4"; got ${JSON.stringify(v)}.`);
+    return v;
+  };
+  const segment = text('executionSegment');
+  const sequence = parseSequence(text('executionSegmentSequence'));
+  return tupleOf(segment === '' ? null : parseSegment(segment), sequence);
+}
+
+/**
+ * Each scenario as this instance runs it: its share of VUs, iterations and arrivals, as k6 splits
+ * them between the segments of the sequence; a scenario with no work here is left out, as k6
+ * leaves out an executor without work. Without a segment the scenarios are returned unchanged.
+ */
+export function segmentScenarios(scenarios: ScenarioConfig[], options: Raw): ScenarioConfig[] {
+  const t = executionTuple(options);
+  if (t.sequence.length === 1) return scenarios;
+  const vus = stripeOf(t);
+  const out: ScenarioConfig[] = [];
+  for (const s of scenarios) {
+    const mine = (work: Tuple) => ({ vus, work: stripeOf(work) });
+    switch (s.executor) {
+      case 'shared-iterations': {
+        // The iterations are cut along the VUs: an instance without a VU has none.
+        const cut = resegment(t, s.vus);
+        const local = scaleInt(t, s.vus);
+        const iterations = cut ? scaleInt(cut, s.iterations) : 0;
+        if (cut && local > 0 && iterations > 0)
+          out.push({ ...s, vus: local, iterations, segment: mine(cut) });
+        break;
+      }
+      case 'per-vu-iterations':
+      case 'constant-vus': {
+        // Per-VU iterations stay as they are: each VU still runs all of its own.
+        const local = scaleInt(t, s.vus);
+        if (local > 0) out.push({ ...s, vus: local, segment: mine(t) });
+        break;
+      }
+      case 'ramping-vus': {
+        const most = Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+        if (scaleBy(vus, most) > 0) out.push({ ...s, segment: mine(t) });
+        break;
+      }
+      default: {
+        // Arrivals are cut along maxVUs, the VUs of the executor.
+        const cut = resegment(t, s.maxVUs);
+        const maxVUs = scaleInt(t, s.maxVUs);
+        if (cut && maxVUs > 0)
+          out.push({ ...s, preAllocatedVUs: scaleInt(t, s.preAllocatedVUs), maxVUs, segment: mine(cut) });
+      }
+    }
+  }
+  return out;
 }

@@ -175,7 +175,7 @@ const ENGINE_FLOORS: string[][] = [
   ['adapters', 'cli-args.ts'],
   ['run.ts'],
   ['lifecycle.ts'], // the main thread's side of a run
-  ['worker', 'outputs'], // the VU thread; where samples go
+  ['worker', 'outputs', 'rest-api.ts'], // the VU thread; where samples go; k6's REST API
   ['modules', 'sync'], // the k6 modules scripts import; synchronous VUs
   ['api', 'run-options.ts'], // the k6 modules' code, written once for both kinds of VU
   ['run-settings.ts'],
@@ -184,7 +184,7 @@ const ENGINE_FLOORS: string[][] = [
   ['executors', 'registry.ts', 'vu-timers.ts'],
   ['vu.ts'], // one VU
   ['options.ts', 'test-context.ts', 'tls-options.ts'],
-  ['http', 'limits.ts', 'progress.ts', 'samples.ts', 'summary'],
+  ['http', 'limits.ts', 'progress.ts', 'samples.ts', 'segments.ts', 'summary'],
   [
     'console.ts',
     'exit-codes.ts',

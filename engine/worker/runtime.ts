@@ -14,8 +14,16 @@ import { MetricRegistry, registerBuiltins } from '../metrics/registry.ts';
 import type { SampleEntry } from '../metrics/sample-groups.ts';
 import type { MetricInfo, MetricType, ValueType } from '../metrics/types.ts';
 import { inInitContext } from '../open.ts';
-import { deriveScenarios, initialVUs, mergeOptions, type ScenarioConfig } from '../options.ts';
+import {
+  deriveScenarios,
+  executionTuple,
+  initialVUs,
+  mergeOptions,
+  type ScenarioConfig,
+  segmentScenarios,
+} from '../options.ts';
 import { addVU } from '../registry.ts';
+import { itemOf, type Stripe, stripeOf, WHOLE } from '../segments.ts';
 import { buildSyncBundle } from '../sync/bundle.ts';
 import { MAX_SYNC_VUS, type SyncHost, SyncVu } from '../sync/hub.ts';
 import type { TestContext } from '../test-context.ts';
@@ -67,6 +75,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private setupJson: string | undefined;
   private initChain: Promise<unknown> = Promise.resolve();
   private nextVuId = 1;
+  /** This instance's stripe of the test's VU numbers (exec.vu.idInTest). */
+  private vuStripe: Stripe = WHOLE;
   private scenarioConfigs: ScenarioConfig[] = [];
   private scenarios: ScenarioRun[] = [];
   private stopMode: StopMode | null = null;
@@ -83,6 +93,9 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private syncProblem = '';
   /** Whether setup() and teardown() run in a synchronous VU's thread (decided in load()). */
   private syncSetup = false;
+  /** Set while the test waits, paused, for the main thread's 'resume' (k6's --paused). */
+  private paused: { resume: () => void } | null = null;
+  private resumed = false;
   /** Replaces secret values handed to the script (k6/secrets) in every text that leaves this thread. */
   private redact: (text: string) => string = (text) => text;
 
@@ -170,6 +183,13 @@ export class VuRuntime implements TestContext, ScenarioHost {
     this.aborted = true;
     this.send({ t: 'abort', code, message });
     this.stopScenarios('hard');
+    this.paused?.resume();
+  }
+
+  /** Un-pauses a test started paused; before the VUs are ready, they then start without waiting. */
+  resume(): void {
+    this.resumed = true;
+    this.paused?.resume();
   }
 
   markFailed(reason: string): void {
@@ -205,6 +225,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
     if (this.stopMode === 'hard') return;
     this.stopMode = mode;
     this.stopScenarios(mode);
+    this.paused?.resume();
   }
 
   private stopScenarios(mode: StopMode): void {
@@ -266,9 +287,16 @@ export class VuRuntime implements TestContext, ScenarioHost {
     }
   }
 
+  /** VU `id` of this instance, with its number in the whole test (execution segments). */
+  private newVU(id: number): VU {
+    const vu = new VU(id, this);
+    if (id > 0) vu.idInTest = itemOf(this.vuStripe, id - 1) + 1;
+    return vu;
+  }
+
   /** A VU whose code runs in its own thread and blocks on its calls (k6's synchronous style). */
   private async initSyncVU(id: number): Promise<VU> {
-    const vu = new VU(id, this);
+    const vu = this.newVU(id);
     vu.ownThread = true;
     addVU(vu);
     try {
@@ -284,7 +312,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private initOne(id: number): Promise<VU> {
     if (this.sync && id > 0) return this.initSyncVU(id);
     const next = this.initChain.then(async () => {
-      const vu = new VU(id, this);
+      const vu = this.newVU(id);
       addVU(vu);
       const url = `${pathToFileURL(this.scriptPath).href}?__run=${this.runId}&__vu=${id}`;
       vu.exports = { ...((await inInitContext(dirname(this.scriptPath), () => import(url))) as object) };
@@ -333,7 +361,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
     try {
       const scriptOptions = (setupVU.exports.options ?? {}) as Record<string, unknown>;
       this.options = mergeOptions(scriptOptions, this.init.overrides);
-      this.scenarioConfigs = deriveScenarios(this.options);
+      this.vuStripe = stripeOf(executionTuple(this.options));
+      this.scenarioConfigs = segmentScenarios(deriveScenarios(this.options), this.options);
       for (const s of this.scenarioConfigs) {
         if (typeof setupVU.exports[s.exec] !== 'function') {
           throw new InvalidOptionsError(
@@ -389,8 +418,12 @@ export class VuRuntime implements TestContext, ScenarioHost {
     }
   }
 
-  /** Initialises the VUs, then runs setup(), the scenarios and teardown(). */
-  async run(): Promise<void> {
+  /**
+   * Initialises the VUs, then runs setup(), the scenarios and teardown(). `paused`: between the
+   * VUs and setup() the test waits to be resumed, as k6 does (internal/execution/scheduler.go: the
+   * paused wait comes before setup); a stop while paused ends the test without setup or teardown.
+   */
+  async run(paused = false): Promise<void> {
     const setupVU = this.setupVU as VU;
     this.scenarios = this.scenarioConfigs.map((c) => new ScenarioRun(c, this));
     try {
@@ -415,6 +448,16 @@ export class VuRuntime implements TestContext, ScenarioHost {
         return;
       }
       this.idle.reverse();
+      if (paused && !this.resumed && !this.stopMode && !this.aborted) {
+        // The REST API's vus-max is right from the first status of the pause.
+        this.send({ t: 'beat', beat: this.beat() });
+        this.send({ t: 'phase', phase: 'paused' });
+        await new Promise<void>((resume) => {
+          this.paused = { resume };
+        });
+        this.paused = null;
+      }
+      if (this.stopMode || this.aborted) return;
       this.startedAt = Date.now();
       this.send({ t: 'phase', phase: 'started' });
       let setupFailed = false;
