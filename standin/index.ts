@@ -177,10 +177,16 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     }
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((ready, failed) => {
-    server.once('error', failed);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => ready());
-  });
+  try {
+    await new Promise<void>((ready, failed) => {
+      server.once('error', failed);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => ready());
+    });
+  } catch (err) {
+    // Nothing was served: the data folder this call made goes with it (a given one is the caller's).
+    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   ctx.url = `http://${host}:${port}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,4 +91,35 @@ test('the CLI explains bad CONNECT_STANDIN_USERS without echoing it', async () =
   assert.equal(code, 2);
   assert.match(stderr, /CONNECT_STANDIN_USERS is not valid JSON/);
   assert.doesNotMatch(stderr, /leak-me-not/);
+});
+
+test('an address it cannot listen on: exit 2 with the reason, and no data folder left behind', async () => {
+  // TMPDIR of its own: the stand-in makes its data folder there, and it must be gone after.
+  const tmp = await mkdtemp(join(tmpdir(), 'standin-cli-tmp-'));
+  try {
+    const child = spawn(
+      process.execPath,
+      // 192.0.2.1 (TEST-NET-1) is on no interface of this machine: listen fails with EADDRNOTAVAIL.
+      ['--import', 'tsx', 'standin/cli.ts', '--port', '0', '--host', '192.0.2.1'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, TMPDIR: tmp, CONNECT_API_KEY: 'cli-key' },
+      },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (t: string) => {
+      stderr += t;
+    });
+    const [code] = await once(child, 'close');
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /The stand-in could not start: listen EADDRNOTAVAIL/);
+    assert.deepEqual(
+      readdirSync(tmp).filter((n) => n.startsWith('connect-standin-')),
+      [],
+      'its data folder is removed',
+    );
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 });
