@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseSecretSource } from './api/secrets.ts';
 import { checkCount, checkDuration, LIMITS } from './limits.ts';
 import type { RunOptions } from './run.ts';
+import { parseSegment, parseSequence } from './segments.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -200,8 +201,16 @@ const VALUE_FLAGS: Record<string, Setter> = {
   '--system-tags': (o, v) => {
     o.systemTags = list(v);
   },
-  '--execution-segment': () => refuse('--execution-segment (splitting a test between instances)'),
-  '--execution-segment-sequence': () => refuse('--execution-segment-sequence'),
+  // k6 reads both only from flags, the script's options and the config file: K6_EXECUTION_SEGMENT
+  // and K6_EXECUTION_SEGMENT_SEQUENCE are ignored by k6 (lib/options.go marks them ignored), and so here.
+  '--execution-segment': (o, v) => {
+    flagCheck(() => parseSegment(v));
+    o.executionSegment = v;
+  },
+  '--execution-segment-sequence': (o, v) => {
+    flagCheck(() => parseSequence(v));
+    o.executionSegmentSequence = v;
+  },
 };
 
 /** `file=PATH[,level=L]` of --log-output. */
@@ -564,6 +573,8 @@ precedence: flag > K6_* > --config file > the script's options):
       --block-hostnames LIST       fail requests to these names (*.example.com patterns)
       --blacklist-ip CIDRS         fail requests to addresses in these ranges
       --system-tags LIST           the system tags samples carry (k6's names; vu, iter, ip too)
+      --execution-segment SEG      run only this part of the test, e.g. 1/4:2/4, 25%:50%, 0.5
+      --execution-segment-sequence LIST  the whole test's segments, e.g. 0,1/4,2/4,3/4,1
       --http-debug[=full]          print each request and response (full: with bodies) to stderr
       --console-output FILE        console.* lines go to FILE
       --log-output WHERE           stderr (default), stdout, none, file=PATH[,level=L]
@@ -588,7 +599,7 @@ script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_T
 Unknown K6_* variables are ignored, as in k6.
 
 Refused with a sentence (use the k6 binary, --engine k6): --linger, --paused, --no-setup,
---no-teardown, --dns, --local-ips, --rps, --execution-segment,
+--no-teardown, --dns, --local-ips, --rps,
 --traces-output, K6_WEB_DASHBOARD, and the commands archive, cloud, pause, resume, scale, stats, status.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,

@@ -2,6 +2,17 @@
 // (k6 docs: https://grafana.com/docs/k6/latest/using-k6/k6-options/reference/), and checked. Every mistake is an InvalidOptionsError (exit code 104).
 import { checkCount, checkDuration, checkPlannedLength, LIMITS } from './limits.ts';
 import { InvalidOptionsError } from './metrics/errors.ts';
+import {
+  parseSegment,
+  parseSequence,
+  resegment,
+  type Stripe,
+  scaleBy,
+  scaleInt,
+  stripeOf,
+  type Tuple,
+  tupleOf,
+} from './segments.ts';
 
 export interface Stage {
   durationMs: number;
@@ -15,6 +26,14 @@ interface Common {
   exec: string;
   env: Record<string, string>;
   tags: Record<string, string>;
+  /**
+   * With an execution segment (segmentScenarios): `vus` is the stripe of the test's VUs (and of
+   * the iteration numbers of constant-vus, per-vu-iterations and ramping-vus) that is this
+   * instance's; `work` the stripe of the iterations (shared-iterations) or arrivals (arrival-rate
+   * executors) that are. Counts in the config are then this instance's share already, except the
+   * stages of ramping-vus, which the executor scales step by step.
+   */
+  segment?: { vus: Stripe; work: Stripe };
 }
 
 export type ScenarioConfig = Common &
@@ -77,6 +96,9 @@ export interface OptionOverrides {
   rps?: number;
   paused?: boolean;
   linger?: boolean;
+  /** --execution-segment / --execution-segment-sequence, as given (checked when merged). */
+  executionSegment?: string;
+  executionSegmentSequence?: string;
   /** A --config file's options: below the others, above the script's. */
   config?: Raw;
 }
@@ -113,6 +135,8 @@ const OVERRIDE_KEYS: Array<keyof OptionOverrides> = [
   'rps',
   'paused',
   'linger',
+  'executionSegment',
+  'executionSegmentSequence',
   'config',
 ];
 
@@ -173,8 +197,7 @@ function checkSupported(o: Raw): void {
   if (on('rps') && o.rps !== 0) refuse('the rps option (K6_RPS, --rps: a global request-rate limit)');
   if (on('paused')) refuse('starting paused (paused, -p/--paused: there is no REST API to resume it)');
   if (on('linger')) refuse('linger (-l/--linger: there is no REST API to linger for)');
-  if (on('executionSegment') || on('executionSegmentSequence'))
-    refuse('executionSegment (splitting a test between instances)');
+  if (on('executionSegment') || on('executionSegmentSequence')) executionTuple(o);
   if (on('tlsCipherSuites')) refuse('the tlsCipherSuites option');
   if (on('tlsVersion')) checkTlsVersion(o.tlsVersion);
   if (on('blacklistIPs') && !Array.isArray(o.blacklistIPs))
@@ -487,8 +510,10 @@ export function initialVUs(s: ScenarioConfig): number {
     case 'per-vu-iterations':
     case 'constant-vus':
       return s.vus;
-    case 'ramping-vus':
-      return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+    case 'ramping-vus': {
+      const most = Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+      return s.segment ? scaleBy(s.segment.vus, most) : most;
+    }
     default:
       return s.preAllocatedVUs;
   }
@@ -506,4 +531,64 @@ export function plannedDurationMs(s: ScenarioConfig): number {
     default:
       return s.stages.reduce((sum, st) => sum + st.durationMs, 0);
   }
+}
+
+/** The options' execution segment in its sequence (k6's options executionSegment, executionSegmentSequence). */
+export function executionTuple(o: Raw): Tuple {
+  const text = (key: string): string => {
+    const v = o[key];
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'string')
+      throw new InvalidOptionsError(`${key} must be a string such as "1/4:2/4"; got ${JSON.stringify(v)}.`);
+    return v;
+  };
+  const segment = text('executionSegment');
+  const sequence = parseSequence(text('executionSegmentSequence'));
+  return tupleOf(segment === '' ? null : parseSegment(segment), sequence);
+}
+
+/**
+ * Each scenario as this instance runs it: its share of VUs, iterations and arrivals, as k6 splits
+ * them between the segments of the sequence; a scenario with no work here is left out, as k6
+ * leaves out an executor without work. Without a segment the scenarios are returned unchanged.
+ */
+export function segmentScenarios(scenarios: ScenarioConfig[], options: Raw): ScenarioConfig[] {
+  const t = executionTuple(options);
+  if (t.sequence.length === 1) return scenarios;
+  const vus = stripeOf(t);
+  const out: ScenarioConfig[] = [];
+  for (const s of scenarios) {
+    const mine = (work: Tuple) => ({ vus, work: stripeOf(work) });
+    switch (s.executor) {
+      case 'shared-iterations': {
+        // The iterations are cut along the VUs: an instance without a VU has none.
+        const cut = resegment(t, s.vus);
+        const local = scaleInt(t, s.vus);
+        const iterations = cut ? scaleInt(cut, s.iterations) : 0;
+        if (cut && local > 0 && iterations > 0)
+          out.push({ ...s, vus: local, iterations, segment: mine(cut) });
+        break;
+      }
+      case 'per-vu-iterations':
+      case 'constant-vus': {
+        // Per-VU iterations stay as they are: each VU still runs all of its own.
+        const local = scaleInt(t, s.vus);
+        if (local > 0) out.push({ ...s, vus: local, segment: mine(t) });
+        break;
+      }
+      case 'ramping-vus': {
+        const most = Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+        if (scaleBy(vus, most) > 0) out.push({ ...s, segment: mine(t) });
+        break;
+      }
+      default: {
+        // Arrivals are cut along maxVUs, the VUs of the executor.
+        const cut = resegment(t, s.maxVUs);
+        const maxVUs = scaleInt(t, s.maxVUs);
+        if (cut && maxVUs > 0)
+          out.push({ ...s, preAllocatedVUs: scaleInt(t, s.preAllocatedVUs), maxVUs, segment: mine(cut) });
+      }
+    }
+  }
+  return out;
 }

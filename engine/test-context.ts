@@ -15,8 +15,8 @@ export interface ScenarioView {
   tags: Record<string, string>;
   env: Record<string, string>;
   progress(): number;
-  /** Next value of `exec.scenario.iterationInTest`. */
-  nextIterationInTest(): number;
+  /** Next values of `exec.scenario.iterationInInstance` and `iterationInTest`. */
+  nextIteration(): { inInstance: number; inTest: number };
   /** Told by the VU (`vu`) when an iteration it ran for this scenario has ended; may ask the VU to yield. */
   iterationEnded(vu: object, outcome: IterationOutcome): Promise<void> | undefined;
 }

@@ -14,7 +14,10 @@ export interface VuBindings {
 }
 
 export class VU {
+  /** `__VU`, exec.vu.idInInstance: 1, 2, … in this instance (0 runs setup and teardown). */
   readonly id: number;
+  /** exec.vu.idInTest: with an execution segment, this instance's stripe of the test's VU numbers. */
+  idInTest: number;
   readonly test: TestContext;
   exports: Record<string, unknown> = {};
   bindings: VuBindings | null = null;
@@ -23,6 +26,8 @@ export class VU {
   iter = -1;
   iterationInScenario = -1;
   iterationInTest = 0;
+  /** exec.scenario.iterationInInstance: this iteration's number among the scenario's in this instance. */
+  iterationInInstance = 0;
   scenario: ScenarioView | null = null;
   group = '';
   setupData: unknown = undefined;
@@ -63,6 +68,7 @@ export class VU {
 
   constructor(id: number, test: TestContext) {
     this.id = id;
+    this.idInTest = id;
     this.test = test;
     this.tags = new Proxy({} as Record<string, string>, {
       set: (target, key, value) => {
@@ -215,7 +221,9 @@ export class VU {
     this.interrupted = false;
     this.iter++;
     this.iterationInScenario++;
-    this.iterationInTest = scenario.nextIterationInTest();
+    const numbers = scenario.nextIteration();
+    this.iterationInTest = numbers.inTest;
+    this.iterationInInstance = numbers.inInstance;
     this.bindings?.setIter(this.iter);
     this.iterationStarting?.();
     const start = performance.now();

@@ -184,7 +184,7 @@ const ENGINE_FLOORS: string[][] = [
   ['executors', 'registry.ts', 'vu-timers.ts'],
   ['vu.ts'], // one VU
   ['options.ts', 'test-context.ts', 'tls-options.ts'],
-  ['http', 'limits.ts', 'progress.ts', 'samples.ts', 'summary'],
+  ['http', 'limits.ts', 'progress.ts', 'samples.ts', 'segments.ts', 'summary'],
   [
     'console.ts',
     'exit-codes.ts',

@@ -46,7 +46,7 @@ export function createExecution(vu: ModuleVU) {
         return vu.scenarioProgress();
       },
       get iterationInInstance() {
-        return running('iterationInInstance').iterationInTest;
+        return running('iterationInInstance').iterationInInstance;
       },
       get iterationInTest() {
         return running('iterationInTest').iterationInTest;
@@ -57,7 +57,7 @@ export function createExecution(vu: ModuleVU) {
         return vu.id;
       },
       get idInTest() {
-        return vu.id;
+        return vu.idInTest;
       },
       get iterationInInstance() {
         return Math.max(0, vu.iter);

@@ -16,6 +16,7 @@ export interface ScenarioFacts {
   executor: string;
   startTime: number;
   iterationInTest: number;
+  iterationInInstance: number;
 }
 
 /** k6/execution's `instance` figures. */
@@ -55,8 +56,10 @@ export interface ModuleVU {
   sharedArray(name: string, make: () => unknown[]): readonly unknown[];
   /** k6/secrets: the value of `key` in the secret source `source` (redacted from the test's logs from then on). */
   secret(source: string, key: string): string;
-  /** The VU's number (`__VU`, exec.vu.idInTest). */
+  /** The VU's number in this instance (`__VU`, exec.vu.idInInstance). */
   readonly id: number;
+  /** Its number in the whole test (exec.vu.idInTest): differs from `id` in an execution segment. */
+  readonly idInTest: number;
   /** Iterations this VU started, 0-based (-1 before the first). */
   readonly iter: number;
   readonly iterationInScenario: number;

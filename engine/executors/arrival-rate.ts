@@ -2,6 +2,7 @@
 // the (linearly interpolated) rate says, each on an idle VU; with no idle VU the start is dropped
 // (dropped_iterations) and one more VU is initialised in the background while maxVUs allows.
 import type { Stage } from '../options.ts';
+import { hasItem, type Stripe } from '../segments.ts';
 import type { VU } from '../vu.ts';
 import type { ScenarioRun } from './scenario-run.ts';
 
@@ -11,6 +12,8 @@ export interface ArrivalPlan {
   stages: Stage[];
   preAllocatedVUs: number;
   maxVUs: number;
+  /** With an execution segment: the test's arrivals (numbered 0, 1, …) that are this instance's. */
+  stripe?: Stripe;
 }
 
 /**
@@ -65,7 +68,10 @@ export async function runArrivalRate(sc: ScenarioRun, plan: ArrivalPlan): Promis
     p.then(() => work.delete(p));
   };
 
+  let arrival = -1;
   for (const offset of arrivalOffsets(plan)) {
+    arrival++;
+    if (plan.stripe && !hasItem(plan.stripe, arrival)) continue;
     if (!(await sc.waitUntil(offset))) break;
     const vu = idle.pop();
     if (vu) {

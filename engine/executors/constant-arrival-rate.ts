@@ -12,5 +12,6 @@ export function runConstantArrivalRate(sc: ScenarioRun, config: Config): Promise
     stages: [{ durationMs: config.durationMs, target: config.rate }],
     preAllocatedVUs: config.preAllocatedVUs,
     maxVUs: config.maxVUs,
+    stripe: config.segment?.work,
   });
 }

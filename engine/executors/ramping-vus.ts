@@ -2,6 +2,7 @@
 // spaced times. VUs above a lowered target finish their iteration, or are interrupted after
 // gracefulRampDown.
 import type { ScenarioConfig, Stage } from '../options.ts';
+import { type Stripe, scaleBy } from '../segments.ts';
 import type { VU } from '../vu.ts';
 import type { ScenarioRun } from './scenario-run.ts';
 
@@ -33,8 +34,24 @@ export function vuSteps(startVUs: number, stages: Stage[]): VUStep[] {
   return steps;
 }
 
+/**
+ * The steps of one execution segment: the test's VU numbers 1 … n are striped between the
+ * instances, so this instance runs as many VUs as its stripe has among the first n, and changes
+ * its count exactly when the test-wide count crosses one of its own VU numbers. The instances'
+ * counts add up to the test's at every moment.
+ */
+export function segmentSteps(steps: VUStep[], stripe: Stripe): VUStep[] {
+  const out: VUStep[] = [];
+  for (const step of steps) {
+    const vus = scaleBy(stripe, step.vus);
+    if (out.length === 0 || out[out.length - 1].vus !== vus) out.push({ atMs: step.atMs, vus });
+  }
+  return out;
+}
+
 export async function runRampingVUs(sc: ScenarioRun, config: Config): Promise<void> {
-  const steps = vuSteps(config.startVUs, config.stages);
+  const whole = vuSteps(config.startVUs, config.stages);
+  const steps = config.segment ? segmentSteps(whole, config.segment.vus) : whole;
   const max = Math.max(...steps.map((s) => s.vus));
   const vus = await Promise.all(Array.from({ length: max }, () => sc.host.acquireVU()));
   let target = 0;

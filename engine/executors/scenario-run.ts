@@ -3,6 +3,7 @@
 // gracefulStop, then interrupt them).
 import type { Sample } from '../metrics/types.ts';
 import { plannedDurationMs, type ScenarioConfig } from '../options.ts';
+import { itemOf } from '../segments.ts';
 import type { IterationOutcome, ScenarioView } from '../test-context.ts';
 import type { VU } from '../vu.ts';
 
@@ -74,8 +75,15 @@ export class ScenarioRun implements ScenarioView {
     return this.plannedMs === 0 ? 0 : Math.min(1, this.elapsedMs() / this.plannedMs);
   }
 
-  nextIterationInTest(): number {
-    return this.iterationInTest++;
+  /**
+   * The numbers of the next iteration: in this instance (0, 1, 2, …) and in the whole test, where
+   * an execution segment makes them this instance's stripe of the test's iterations (k6's
+   * exec.scenario.iterationInInstance and iterationInTest).
+   */
+  nextIteration(): { inInstance: number; inTest: number } {
+    const inInstance = this.iterationInTest++;
+    const stripe = this.config.segment?.work;
+    return { inInstance, inTest: stripe ? itemOf(stripe, inInstance) : inInstance };
   }
 
   /** Runs one iteration on `vu`. */

@@ -126,6 +126,9 @@ function forVU(vu: VU): ModuleVU {
     get id() {
       return vu.id;
     },
+    get idInTest() {
+      return vu.idInTest;
+    },
     get iter() {
       return vu.iter;
     },
@@ -140,6 +143,7 @@ function forVU(vu: VU): ModuleVU {
         executor: s.executor,
         startTime: s.startTime,
         iterationInTest: vu.iterationInTest,
+        iterationInInstance: vu.iterationInInstance,
       };
     },
     scenarioProgress: () => vu.scenario?.progress() ?? 0,

@@ -102,6 +102,7 @@ export class SyncVu {
       runId: host.runId,
       scriptPath: host.scriptPath,
       vuId: vu.id,
+      vuIdInTest: vu.idInTest,
       env: host.env,
       script: host.bundle.script,
       control: this.control.buffer as SharedArrayBuffer,
@@ -175,6 +176,7 @@ export class SyncVu {
               executor: scenario.executor,
               startTime: scenario.startTime,
               iterationInTest: this.vu.iterationInTest,
+              iterationInInstance: this.vu.iterationInInstance,
             }
           : null,
         env: scenario?.env,

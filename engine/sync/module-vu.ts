@@ -81,6 +81,7 @@ const vu: ModuleVU = {
   },
   secret: (source, key) => block({ op: 'secret', source, key }) as string,
   id: init.vuId,
+  idInTest: init.vuIdInTest,
   get iter() {
     return state.iter;
   },

@@ -8,6 +8,8 @@ export interface SyncVuInit {
   runId: string;
   scriptPath: string;
   vuId: number;
+  /** exec.vu.idInTest (differs from vuId in an execution segment). */
+  vuIdInTest: number;
   env: Record<string, string>;
   /** The script's bundled module (./bundle.ts). */
   script: string;

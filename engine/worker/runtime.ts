@@ -14,8 +14,16 @@ import { MetricRegistry, registerBuiltins } from '../metrics/registry.ts';
 import type { SampleEntry } from '../metrics/sample-groups.ts';
 import type { MetricInfo, MetricType, ValueType } from '../metrics/types.ts';
 import { inInitContext } from '../open.ts';
-import { deriveScenarios, initialVUs, mergeOptions, type ScenarioConfig } from '../options.ts';
+import {
+  deriveScenarios,
+  executionTuple,
+  initialVUs,
+  mergeOptions,
+  type ScenarioConfig,
+  segmentScenarios,
+} from '../options.ts';
 import { addVU } from '../registry.ts';
+import { itemOf, type Stripe, stripeOf, WHOLE } from '../segments.ts';
 import { buildSyncBundle } from '../sync/bundle.ts';
 import { MAX_SYNC_VUS, type SyncHost, SyncVu } from '../sync/hub.ts';
 import type { TestContext } from '../test-context.ts';
@@ -67,6 +75,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private setupJson: string | undefined;
   private initChain: Promise<unknown> = Promise.resolve();
   private nextVuId = 1;
+  /** This instance's stripe of the test's VU numbers (exec.vu.idInTest). */
+  private vuStripe: Stripe = WHOLE;
   private scenarioConfigs: ScenarioConfig[] = [];
   private scenarios: ScenarioRun[] = [];
   private stopMode: StopMode | null = null;
@@ -265,8 +275,14 @@ export class VuRuntime implements TestContext, ScenarioHost {
   }
 
   /** A VU whose code runs in its own thread and blocks on its calls (k6's synchronous style). */
-  private async initSyncVU(id: number): Promise<VU> {
+  private newVU(id: number): VU {
     const vu = new VU(id, this);
+    if (id > 0) vu.idInTest = itemOf(this.vuStripe, id - 1) + 1;
+    return vu;
+  }
+
+  private async initSyncVU(id: number): Promise<VU> {
+    const vu = this.newVU(id);
     addVU(vu);
     try {
       this.syncVus.push(await SyncVu.start(vu, this.syncHost as SyncHost));
@@ -281,7 +297,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private initOne(id: number): Promise<VU> {
     if (this.sync && id > 0) return this.initSyncVU(id);
     const next = this.initChain.then(async () => {
-      const vu = new VU(id, this);
+      const vu = this.newVU(id);
       addVU(vu);
       const url = `${pathToFileURL(this.scriptPath).href}?__run=${this.runId}&__vu=${id}`;
       vu.exports = { ...((await inInitContext(dirname(this.scriptPath), () => import(url))) as object) };
@@ -330,7 +346,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
     try {
       const scriptOptions = (setupVU.exports.options ?? {}) as Record<string, unknown>;
       this.options = mergeOptions(scriptOptions, this.init.overrides);
-      this.scenarioConfigs = deriveScenarios(this.options);
+      this.vuStripe = stripeOf(executionTuple(this.options));
+      this.scenarioConfigs = segmentScenarios(deriveScenarios(this.options), this.options);
       for (const s of this.scenarioConfigs) {
         if (typeof setupVU.exports[s.exec] !== 'function') {
           throw new InvalidOptionsError(
