@@ -264,8 +264,9 @@ describe('engine fidelity: what community k6 scripts do', () => {
         4,
         kind,
       );
-      // Line numbers in errors stay those of the script (the import spans lines 2–5).
-      assert.match(k.stderr, /line check.*missing-export-[a-z]+\.js:10:/, kind);
+      // Line numbers in errors stay those of the script (the imports span lines 1–5; the throw is
+      // on line 12).
+      assert.match(k.stderr, /line check.*missing-export-[a-z]+\.js:12:/, kind);
     }
   });
 });

@@ -388,7 +388,7 @@ describe('faults during a run', { concurrency: false }, () => {
       'sh',
       [
         '-c',
-        'ulimit -f 2048 && exec "$0" --import tsx commands/harness.ts "$@"',
+        'ulimit -f 2048 && exec "$0" --import tsx harness/commands/harness.ts "$@"',
         process.execPath,
         ...smoke(out, '--duration', '60s'),
       ],

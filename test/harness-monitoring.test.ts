@@ -25,7 +25,7 @@ function harness(
   env: Record<string, string>,
 ): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'commands/harness.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
       env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -34,7 +34,7 @@ const HEAP_MB = 160;
 function ingest(...args: string[]) {
   const result = spawnSync(
     process.execPath,
-    [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', 'commands/harness.ts', 'ingest', ...args],
+    [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', 'harness/commands/harness.ts', 'ingest', ...args],
     {
       encoding: 'utf8',
       env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '' },

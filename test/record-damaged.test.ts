@@ -27,7 +27,7 @@ const root = mkdtempSync(join(tmpdir(), 'record-damaged-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function harness(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'commands/harness.ts', ...args], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
     encoding: 'utf8',
     env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '' },
     // A safety net only (a FIFO used to block here for ever); every case ends on its own.

@@ -30,6 +30,8 @@ before(async () => {
     if (path === '/__api__/server_settings') return json(200, { version: '2026.01.0' });
     if (path === '/__api__/v1/user')
       return json(200, { guid: 'u-1', username: 'perf', user_role: 'publisher', locked: false });
+    // No content of the publisher's name yet: Connect answers an empty list.
+    if (path.startsWith('/__api__/v1/content?')) return json(200, []);
     if (path.startsWith('/content/flask/')) {
       if (flaskAnswers > 0) {
         flaskAnswers--;

@@ -38,7 +38,8 @@ export class NdjsonTail {
   /** Reads what was appended since the last call; `final` once the writer has ended. */
   async poll(final = false): Promise<void> {
     await this.readNew();
-    if (final && this.gunzip && !this.damaged) {
+    // A writer that wrote nothing (no file, or an empty one) wrote no samples: nothing is damaged.
+    if (final && this.gunzip && !this.damaged && this.offset > 0) {
       // An incomplete stream (the writer died mid-way) errors here; what came out still counts.
       await new Promise<void>((resolve) => {
         this.waiting = resolve;

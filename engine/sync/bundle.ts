@@ -164,6 +164,10 @@ export async function buildSyncBundle(
     target: 'node20',
     outdir,
     outExtension: { '.js': '.mjs' },
+    // Errors a script throws name its own files and lines, as k6's do (the VU thread turns Node's
+    // source-map support on before it imports the script).
+    sourcemap: 'linked',
+    sourcesContent: false,
     logLevel: 'silent',
     plugins: [k6Modules(resolve(settings.moduleCache ?? defaultModuleCache()), imported), engineLocations()],
   });

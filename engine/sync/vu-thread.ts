@@ -15,6 +15,9 @@ import { cancelTimers, timers, timersIdle } from './timers.ts';
 const init = workerData as SyncVuInit;
 connect(init.control, init.replies, init.asyncReplies);
 
+// The script's stack traces point at its own files and lines, not at the bundle (see ./bundle.ts).
+process.setSourceMapsEnabled(true);
+
 // One VU per thread: the per-VU names k6 gives scripts can be plain globals here.
 const g = globalThis as Record<string, unknown>;
 g.__VU = init.vuId;

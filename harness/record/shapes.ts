@@ -318,6 +318,6 @@ export function shapeProblem(file: ShapedFile, value: unknown): string | null {
   return `not of the expected shape (${field} ${error.message})`;
 }
 
-export function hasShape(file: ShapedFile): boolean {
+export function hasShape(file: RunFile): file is ShapedFile {
   return file in schemas;
 }
