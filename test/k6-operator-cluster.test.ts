@@ -192,6 +192,56 @@ describe('the runner command line', { concurrency: false }, () => {
   });
 });
 
+describe('the simulated cluster', { concurrency: false }, () => {
+  it("ends in stage error with the initializer's reason when the script does not load", async () => {
+    const cluster = await SimCluster.start({ dir: join(work, 'error', 'cluster'), engineBin: ENGINE });
+    try {
+      const kubectl = (args: string[], input = '') =>
+        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+          const child = spawn(FAKE, ['--namespace=perf', ...args], {
+            env: { PATH: process.env.PATH ?? '', FAKE_KUBE_SCENARIO: 'cluster', FAKE_KUBE_API: cluster.url },
+            stdio: ['pipe', 'pipe', 'pipe'],
+          });
+          const w = watch(child);
+          child.stdin?.end(input);
+          w.ended.then(({ code }) => resolve({ code, stdout: w.stdout(), stderr: w.stderr() }));
+        });
+      const list = (items: unknown[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+      const created = await kubectl(
+        ['create', '-f', '-'],
+        list([
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'broken' },
+            data: { 'test.js': 'export default function ( {' },
+          },
+          {
+            apiVersion: 'k6.io/v1alpha1',
+            kind: 'TestRun',
+            metadata: { name: 'broken' },
+            spec: { parallelism: 2, script: { configMap: { name: 'broken', file: 'test.js' } }, runner: {} },
+          },
+        ]),
+      );
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal(created.stdout, 'configmap/broken created\ntestrun/broken created\n');
+      await cluster.settled();
+      const got = await kubectl(['get', 'testrun', 'broken', '-o', 'json']);
+      const status = JSON.parse(got.stdout).status;
+      assert.equal(status.stage, 'error');
+      assert.match(status.conditions[0].message, /^initializer: ./);
+      assert.deepEqual(cluster.stages(), ['initialization', 'error']);
+      assert.deepEqual(cluster.runners(), [], 'no runner was started');
+      const missing = await kubectl(['get', 'testrun', 'nothing', '-o', 'json']);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /NotFound/);
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
+
 describe('--engine k6-operator on a simulated cluster with real runners', { concurrency: false }, () => {
   it('runs three runners together and merges them into one run', async () => {
     const c = await start('whole');
@@ -206,8 +256,14 @@ describe('--engine k6-operator on a simulated cluster with real runners', { conc
       assert.ok(r.hostArgv.includes('--paused'));
       assert.ok(r.hostArgv.includes(`instance_id=${r.index}`));
       assert.ok(r.unpaused, `${r.pod} was un-paused through PATCH /v1/status`);
-      assert.equal(r.exitCode === 0 || r.exitCode === 99, true, `${r.pod} exit ${r.exitCode}`);
     }
+    // Runners 2 and 3 run no publisher, so their own `publish_cycles count>=1` fails (exit 99);
+    // judged on the merged data, it passes.
+    assert.ok([0, 99].includes(runners[0].exitCode ?? -1), `runner 1 exit ${runners[0].exitCode}`);
+    assert.deepEqual(
+      runners.slice(1).map((r) => r.exitCode),
+      [99, 99],
+    );
     assert.deepEqual(c.cluster.stages(), [
       'initialization',
       'initialized',
@@ -221,9 +277,15 @@ describe('--engine k6-operator on a simulated cluster with real runners', { conc
     // Thresholds are judged on the merged data: the exit code follows the merged verdict.
     const mergedFailed = (analysis.thresholds as Array<{ ok: boolean }>).some((t) => !t.ok);
     assert.ok(analysis.thresholds.length > 0, 'thresholds were judged');
+    const cycles = (analysis.thresholds as Array<{ metric: string; expression: string; ok: boolean }>).find(
+      (t) => t.metric === 'publish_cycles' && t.expression === 'count>=1',
+    );
+    assert.equal(cycles?.ok, true, "merged, the publisher's cycles count");
     assert.equal(code, mergedFailed ? 99 : 0, stderr);
     assert.equal(meta.status, 'completed', meta.message);
     assert.equal(meta.engine.parallelism, 3);
+    // The collector runs the runners' image and reports its version.
+    assert.match(meta.engine.version, /^connect-perf-engine v/);
 
     const files = (await readdir(join(dir, 'runners'))).sort();
     assert.deepEqual(files, runners.map((r) => `${r.pod}.ndjson.gz`).sort());

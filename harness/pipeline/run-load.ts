@@ -284,7 +284,8 @@ async function runAgainst(
     if (processes.stopped) processes.stopped = scrubText(processes.stopped, secrets);
     if (processes.stopped) io.log(`processes: ${processes.stopped}`);
     // What the publisher created and its teardown did not delete (a hard stop skips teardown).
-    if (workload.env.PUBLISH_CLEANUP === 'true' && target.removeLeftovers) {
+    // A distributed run deletes exactly what it created itself (it knows what existed before).
+    if (workload.env.PUBLISH_CLEANUP === 'true' && target.removeLeftovers && engine.kind === 'local') {
       const name = workload.env.PUBLISH_CONTENT_NAME ?? DEFAULT_PUBLISH_CONTENT_NAME;
       // The lines hold no secret (their error texts are scrubbed) but a command with the
       // variable's name, which scrubbing would blank; the server's strings are made inert.
