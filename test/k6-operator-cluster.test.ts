@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { createGunzip } from 'node:zlib';
 import { createConnectClient } from '../harness/connect/client.ts';
+import { lostRunner } from '../harness/k6-operator/run.ts';
 import { publishFlask } from '../harness/pipeline/target.ts';
 import { type Standin, startStandin } from '../standin/index.ts';
 import { type Watched, watch } from './helpers/child.ts';
@@ -189,6 +190,27 @@ describe('the runner command line', { concurrency: false }, () => {
       '--out',
       'json=/results/r/$(RUNNER_POD).ndjson.gz',
     ]);
+  });
+});
+
+describe("the harness's sentence for a lost runner", () => {
+  it('names the pod, its exit code and signal, and how far into the load it ended', () => {
+    const started = Date.parse('2026-12-07T12:00:00Z');
+    assert.equal(
+      lostRunner(
+        { pod: 'p-3-abcde', phase: 'Failed', exitCode: 137, signal: 9, finishedAt: '2026-12-07T12:00:07Z' },
+        started,
+      ),
+      'p-3-abcde exit 137 (SIGKILL), lost 0:07 into the load (at 2026-12-07T12:00:07Z)',
+    );
+    assert.equal(
+      lostRunner({ pod: 'p-1', phase: 'Failed', exitCode: 137, reason: 'OOMKilled' }, started),
+      'p-1 exit 137 (OOMKilled: out of memory)',
+    );
+    assert.equal(
+      lostRunner({ pod: 'p-2', phase: 'Failed', exitCode: 107, finishedAt: '2026-12-07T11:59:58Z' }, null),
+      'p-2 exit 107, lost before the load started (at 2026-12-07T11:59:58Z)',
+    );
   });
 });
 

@@ -709,18 +709,21 @@ const KINDS: Record<string, string> = {
   pvc: 'PersistentVolumeClaim',
 };
 
+/** RFC 3339 in whole seconds, as the kubelet reports container times. */
+const kubeTime = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
+
 function podJson(r: SimRunner): unknown {
   const phase = r.finishedAt === null ? 'Running' : r.exitCode === 0 ? 'Succeeded' : 'Failed';
   const state =
     r.finishedAt === null
-      ? { running: { startedAt: r.startedAt } }
+      ? { running: { startedAt: kubeTime(r.startedAt) } }
       : {
           terminated: {
             exitCode: r.exitCode,
             ...(r.signal ? { signal: SIGNALS[r.signal] } : {}),
             reason: r.exitCode === 0 ? 'Completed' : 'Error',
-            startedAt: r.startedAt,
-            finishedAt: r.finishedAt,
+            startedAt: kubeTime(r.startedAt),
+            finishedAt: kubeTime(r.finishedAt),
           },
         };
   return {
