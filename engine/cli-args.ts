@@ -181,7 +181,10 @@ const VALUE_FLAGS: Record<string, Setter> = {
   '--config': (o, v) => {
     o.configFile = v;
   },
-  '--address': () => {},
+  '--address': (o, v) => {
+    o.address = v;
+    o.addressFromEnv = false;
+  },
   '--http-debug': (o, v) => {
     if (v === 'false' || v === '0' || v === '') delete o.httpDebug;
     else o.httpDebug = v === 'full' ? 'full' : 'headers';
@@ -272,14 +275,14 @@ const BOOL_FLAGS: Record<string, (o: CliOptions, v: boolean) => void> = {
   '--no-summary': (o, v) => {
     if (v) o.summaryMode = 'disabled';
   },
-  // Nothing to report and no REST API to serve: accepted, they change nothing here.
+  // Nothing to report and nothing to profile: accepted, they change nothing here.
   '--no-usage-report': () => {},
   '--profiling-enabled': () => {},
   '--linger': (_o, v) => {
-    if (v) refuse('--linger (there is no REST API to linger for)');
+    if (v) refuse('--linger (keeping the REST API up after the test ends)');
   },
-  '--paused': (_o, v) => {
-    if (v) refuse('--paused (there is no REST API to resume the test)');
+  '--paused': (o, v) => {
+    o.paused = v;
   },
   '--no-setup': (_o, v) => {
     if (v) refuse('--no-setup');
@@ -369,6 +372,11 @@ const ENV_ONLY: Record<string, Setter> = {
   },
   K6_TEARDOWN_TIMEOUT: (o, v) => {
     o.teardownTimeout = durationFlag('K6_TEARDOWN_TIMEOUT', v);
+  },
+  // k6 ≥ 2.0 reads the REST API address from K6_ADDRESS too; failing to listen there only warns.
+  K6_ADDRESS: (o, v) => {
+    o.address = v;
+    o.addressFromEnv = true;
   },
   K6_WEB_DASHBOARD: (_o, v) => {
     if (boolValue('K6_WEB_DASHBOARD', v)) refuse('the web dashboard (K6_WEB_DASHBOARD)');
@@ -590,19 +598,23 @@ precedence: flag > K6_* > --config file > the script's options):
                                    always / never; by default when an exec function is not async
       --no-color                   no colours in the summary
       --include-system-env-vars    put the process environment in __ENV (default true; =false to turn off)
-  -a, --address ADDR               accepted: this engine has no REST API to serve
+  -a, --address ADDR               serve k6's REST API on ADDR (host:port, e.g. 127.0.0.1:6565;
+                                   also K6_ADDRESS); none without it, as k6 >= 2.0
+  -p, --paused                     initialise the VUs, then wait for PATCH /v1/status
+                                   {"data":{"attributes":{"paused":false}}} before setup()
       --no-usage-report            accepted: this engine sends no usage report
-      --profiling-enabled          accepted: nothing to profile over a REST API
+      --profiling-enabled          accepted: no profiling endpoints are served
 
 Environment: HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or lower case) as k6 (Go) reads them; hosts in the
 script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT.
 Unknown K6_* variables are ignored, as in k6.
 
-Refused with a sentence (use the k6 binary, --engine k6): --linger, --paused, --no-setup,
+Refused with a sentence (use the k6 binary, --engine k6): --linger, --no-setup,
 --no-teardown, --dns, --local-ips, --rps,
 --traces-output, K6_WEB_DASHBOARD, and the commands archive, cloud, pause, resume, scale, stats, status.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,
-104 invalid or unsupported options, 105 interrupted (Ctrl+C, SIGTERM, parent process gone),
+103 stopped through the REST API, 104 invalid or unsupported options, 105 interrupted (Ctrl+C,
+SIGTERM, parent process gone), 106 the REST API cannot listen on --address,
 107 script error, 108 test.abort(), 110 test.fail(), 255 command-line mistake or refused flag.
 `;

@@ -6,6 +6,10 @@ export const EXIT = {
   teardownTimeout: 101,
   invalidConfig: 104,
   externalAbort: 105,
+  /** The test was stopped through the REST API (PATCH /v1/status with stopped: true). */
+  stoppedFromRestApi: 103,
+  /** The REST API could not listen on the --address given. */
+  cannotStartRestApi: 106,
   scriptException: 107,
   scriptAborted: 108,
   markedAsFailed: 110,

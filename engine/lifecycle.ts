@@ -24,6 +24,7 @@ import { openOutputs } from './outputs/index.ts';
 import type { Output } from './outputs/output.ts';
 import { BUILT, ownFile } from './own-file.ts';
 import { type Progress, progressLine, RecentRate } from './progress.ts';
+import { type RestApi, type RestStatus, startRestApi } from './rest-api.ts';
 import type { RunOptions, RunResult, StopMode } from './run-options.ts';
 import { SampleSink } from './samples.ts';
 import { SummaryWriteError, writeSummary } from './summary/write.ts';
@@ -101,7 +102,7 @@ class VuThread {
   }
 }
 
-type Stage = 'load' | 'init' | 'setup' | 'running' | 'teardown' | 'ended';
+type Stage = 'load' | 'init' | 'paused' | 'setup' | 'running' | 'teardown' | 'ended';
 
 export class TestRun {
   private readonly runId = randomUUID().slice(0, 8);
@@ -142,6 +143,12 @@ export class TestRun {
   private fatal: Fatal | null = null;
   /** Why the VU thread was terminated, when it was. */
   private forced: string | null = null;
+  /** k6's --paused: the test waits for PATCH /v1/status {paused: false} before setup(). */
+  private paused = false;
+  /** The test clock started (after any pause): k6's HasStarted. */
+  private started = false;
+  private finished = false;
+  private restApi: RestApi | null = null;
 
   constructor(private readonly opts: RunOptions) {
     this.scriptPath = resolve(opts.script);
@@ -199,15 +206,23 @@ export class TestRun {
         if (this.outputProblem) return this.fail(EXIT.usage, invalid);
         return this.fail(EXIT.invalidConfig, `Invalid options: ${invalid}`);
       }
+      this.paused = ready.options.paused === true;
+      const restProblem = await this.startRestApi();
+      if (restProblem) {
+        await thread.kill();
+        await this.closeOutputs();
+        return this.fail(EXIT.cannotStartRestApi, restProblem);
+      }
       if (!this.opts.quiet)
         this.io.stderr.write(banner(this.scriptPath, this.opts.out ?? [], this.scenarios));
       this.sink.start();
       this.setStage('init');
-      thread.send({ t: 'start' });
+      thread.send({ t: 'start', paused: this.paused });
       tickers.push(setInterval(() => this.emitVUs(), 1000));
       tickers.push(setInterval(() => this.checkThresholds(), 2000));
       tickers.push(this.startProgress());
       await this.ended.promise;
+      this.finished = true;
       for (const t of tickers) clearInterval(t);
       if (this.fatal && this.stage === 'init') {
         await thread.kill();
@@ -219,6 +234,8 @@ export class TestRun {
     } finally {
       for (const t of tickers) clearInterval(t);
       clearInterval(watchdog);
+      // The REST API ends with the test, as in k6.
+      await this.restApi?.close();
       this.opts.signal?.removeEventListener('abort', onSignal);
       this.opts.hardStopSignal?.removeEventListener('abort', onHardSignal);
       await this.thread?.kill();
@@ -328,8 +345,10 @@ export class TestRun {
         return;
       case 'phase':
         if (msg.phase === 'ended') this.ended.resolve();
-        else if (msg.phase === 'started') this.startPerf = performance.now();
-        else this.setStage(msg.phase);
+        else if (msg.phase === 'started') {
+          this.startPerf = performance.now();
+          this.started = true;
+        } else this.setStage(msg.phase);
         return;
       case 'setup-data':
         this.setupJson = msg.json;
@@ -347,6 +366,93 @@ export class TestRun {
         this.summaryResult.resolve(msg);
         return;
     }
+  }
+
+  /**
+   * k6's REST API on `address`, when one is given. Returns the problem when it cannot listen on an
+   * address given with --address (k6 exits 106 then); from K6_ADDRESS k6 only warns, and so here.
+   */
+  private async startRestApi(): Promise<string | null> {
+    const address = this.opts.address;
+    if (!address) return null;
+    try {
+      this.restApi = await startRestApi(address, {
+        status: () => this.restStatus(),
+        setPaused: (paused) => this.setPaused(paused),
+        stop: () => this.stopFromRestApi(),
+        metrics: () => this.metrics?.observed(this.testElapsedMs()) ?? [],
+        groups: () => (this.metrics as MetricsEngine).groupTree(),
+      });
+      this.opts.onRestApi?.(this.restApi.address);
+      return null;
+    } catch (err) {
+      const why = `Error from API server: cannot listen on ${address}: ${(err as Error).message}`;
+      if (!this.opts.addressFromEnv) return why;
+      this.logs.write(logLine('warning', why));
+      return null;
+    }
+  }
+
+  private testElapsedMs(): number {
+    return this.startPerf === 0 ? 0 : performance.now() - this.startPerf;
+  }
+
+  /** GET /v1/status: k6's execution status number and flags (lib/execution.go ExecutionStatus). */
+  private restStatus(): RestStatus {
+    const stopped = this.stopMode !== null || this.abortReason !== null;
+    let status: number;
+    if (this.finished || this.stage === 'ended') status = stopped ? 10 : this.failedMarked ? 11 : 9;
+    else if (this.stage === 'teardown') status = 8;
+    else if (this.stage === 'running') status = 7;
+    else if (this.stage === 'setup') status = 6;
+    else if (this.started) status = 5;
+    else if (this.stage === 'paused') status = 4;
+    else status = 1;
+    return {
+      status,
+      paused: this.paused,
+      vus: this.beat?.vusActive ?? 0,
+      'vus-max': this.beat?.vusMax ?? 0,
+      stopped,
+      running: this.started && !this.finished,
+      tainted: (this.metrics?.breachedCount() ?? 0) > 0,
+    };
+  }
+
+  /**
+   * PATCH /v1/status {paused}: as k6's Scheduler.SetPaused, a test started paused can be resumed
+   * before it starts; once started, none of the executors this engine has can pause or resume
+   * (in k6 only externally-controlled can).
+   */
+  private setPaused(paused: boolean): string | null {
+    if (!this.started && this.paused) {
+      if (paused) return 'execution is already paused';
+      this.paused = false;
+      this.thread?.send({ t: 'resume' });
+      return null;
+    }
+    const first = [...this.scenarios].sort(
+      (a, b) => a.startTimeMs - b.startTimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    )[0];
+    if (first)
+      return `${first.executor} executor '${first.name}' doesn't support pause and resume operations after its start`;
+    if (paused === this.paused)
+      return paused ? 'test execution was already paused' : "test execution wasn't paused";
+    this.paused = paused;
+    if (!paused) this.thread?.send({ t: 'resume' });
+    return null;
+  }
+
+  /** PATCH /v1/status {stopped: true}: ends the test as k6's REST API does (exit 103); teardown() still runs. */
+  private stopFromRestApi(): void {
+    if (this.finished || this.abortReason) return;
+    this.abortReason = { code: EXIT.stoppedFromRestApi, message: 'test run stopped from REST API' };
+    this.thread?.send({
+      t: 'abort',
+      code: EXIT.stoppedFromRestApi,
+      message: 'test run stopped from REST API',
+    });
+    this.logs.write(logLine('warning', 'test run stopped from REST API'));
   }
 
   private setStage(stage: Stage): void {

@@ -90,11 +90,12 @@ export interface OptionOverrides {
   minIterationDuration?: string;
   blockHostnames?: string[];
   blacklistIPs?: string[];
-  /** Options asked for that the engine refuses when merged (dns, localIPs, rps, paused, linger…). */
+  /** `paused` (-p/--paused): initialise the VUs, then wait to be resumed through the REST API. */
+  paused?: boolean;
+  /** Options asked for that the engine refuses when merged (dns, localIPs, rps, linger…). */
   dns?: string;
   localIPs?: string;
   rps?: number;
-  paused?: boolean;
   linger?: boolean;
   /** --execution-segment / --execution-segment-sequence, as given (checked when merged). */
   executionSegment?: string;
@@ -195,8 +196,7 @@ function checkSupported(o: Raw): void {
   if (on('dns')) refuse('the dns option (K6_DNS, --dns: DNS caching and address selection)');
   if (on('localIPs')) refuse('the localIPs option (K6_LOCAL_IPS, --local-ips)');
   if (on('rps') && o.rps !== 0) refuse('the rps option (K6_RPS, --rps: a global request-rate limit)');
-  if (on('paused')) refuse('starting paused (paused, -p/--paused: there is no REST API to resume it)');
-  if (on('linger')) refuse('linger (-l/--linger: there is no REST API to linger for)');
+  if (on('linger')) refuse('linger (-l/--linger: keeping the REST API up after the test ends)');
   if (on('executionSegment') || on('executionSegmentSequence')) executionTuple(o);
   if (on('tlsCipherSuites')) refuse('the tlsCipherSuites option');
   if (on('tlsVersion')) checkTlsVersion(o.tlsVersion);

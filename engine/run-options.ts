@@ -42,6 +42,16 @@ export interface RunOptions extends OptionOverrides, RunSettings {
   logOutput?: 'stderr' | 'stdout' | 'none' | { file: string; level: string };
   /** --log-format: k6's default logfmt-style text, json, or the bare message. */
   logFormat?: 'text' | 'json' | 'raw';
+  /**
+   * k6's REST API (`-a/--address host:port`, e.g. 127.0.0.1:6565; port 0 picks a free one): served
+   * while the test runs, as k6 ≥ 2.0 serves it only when an address is given. When it cannot listen
+   * the test fails with exit 106 (k6's CannotStartRESTAPI), unless `addressFromEnv` (K6_ADDRESS,
+   * as k6 only warns then).
+   */
+  address?: string;
+  addressFromEnv?: boolean;
+  /** Told the REST API's address once it listens (e.g. for port 0). */
+  onRestApi?: (address: string) => void;
   /** `inspect`: load the script, print its merged options as JSON and stop. */
   inspect?: boolean;
   onSamples?: (samples: Sample[]) => void;

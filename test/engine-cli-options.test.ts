@@ -297,7 +297,46 @@ describe('k6 command line, K6_* variables and config file', () => {
       );
     const k6 = /not supported by the node engine; run this script with the k6 binary \(--engine k6\)/;
     refused(['run', '--linger', 's.js'], {}, k6);
-    refused(['run', '-p', 's.js'], {}, k6);
+    // --paused, --address and the execution segments are k6's own now (test/engine-rest-api.test.ts).
+    const distributed = parsed(
+      [
+        'run',
+        '-p',
+        '-a',
+        '127.0.0.1:6565',
+        '--execution-segment=1/4:2/4',
+        '--execution-segment-sequence',
+        '0,1/4,2/4,3/4,1',
+        's.js',
+      ],
+      { K6_EXECUTION_SEGMENT: '0:1/2' },
+    );
+    assert.deepEqual(
+      [
+        distributed.paused,
+        distributed.address,
+        distributed.addressFromEnv,
+        distributed.executionSegment,
+        distributed.executionSegmentSequence,
+      ],
+      [true, '127.0.0.1:6565', false, '1/4:2/4', '0,1/4,2/4,3/4,1'],
+    );
+    // k6 ignores K6_EXECUTION_SEGMENT (lib/options.go); K6_ADDRESS is read.
+    const fromEnv = parsed(['run', 's.js'], {
+      K6_EXECUTION_SEGMENT: '0:1/2',
+      K6_ADDRESS: '127.0.0.1:1',
+      K6_PAUSED: 'true',
+    });
+    assert.deepEqual(
+      [fromEnv.executionSegment, fromEnv.address, fromEnv.addressFromEnv, fromEnv.paused],
+      [undefined, '127.0.0.1:1', true, true],
+    );
+    refused(
+      ['run', '--execution-segment', '1/2:1/4', 's.js'],
+      {},
+      /segment start\(0\.50\) must be less than its end\(0\.25\)/,
+    );
+    refused(['run', '--execution-segment-sequence', '0', 's.js'], {}, /at least 2 points are needed/);
     refused(['run', '--no-setup', 's.js'], {}, k6);
     refused(['run', '--dns', 'ttl=0', 's.js'], {}, k6);
     refused(['run', '--rps', '10', 's.js'], {}, k6);
@@ -319,7 +358,9 @@ describe('k6 command line, K6_* variables and config file', () => {
     // In the script or a config file the same options stop the run with exit 104.
     for (const [options, pattern] of [
       [{ dns: { ttl: '1m' } }, /the dns option/],
-      [{ paused: true }, /starting paused/],
+      [{ linger: true }, /linger/],
+      [{ executionSegment: 'x' }, /'x' is not a valid percentage, decimal, fraction or interval value/],
+      [{ executionSegment: '1/4:1/2', executionSegmentSequence: '0,1/3,1' }, /can't be found in sequence/],
       [{ systemTags: ['ocsp_status'] }, /the system tag "ocsp_status" is not supported/],
       [{ systemTags: ['nope'] }, /"nope" is not a k6 system tag/],
       [{ tlsCipherSuites: ['TLS_AES_128_GCM_SHA256'] }, /tlsCipherSuites/],

@@ -175,7 +175,7 @@ const ENGINE_FLOORS: string[][] = [
   ['adapters', 'cli-args.ts'],
   ['run.ts'],
   ['lifecycle.ts'], // the main thread's side of a run
-  ['worker', 'outputs'], // the VU thread; where samples go
+  ['worker', 'outputs', 'rest-api.ts'], // the VU thread; where samples go; k6's REST API
   ['modules', 'sync'], // the k6 modules scripts import; synchronous VUs
   ['api', 'run-options.ts'], // the k6 modules' code, written once for both kinds of VU
   ['run-settings.ts'],

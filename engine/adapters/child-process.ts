@@ -61,6 +61,10 @@ export function k6Args(
   flag('--dns', opts.dns);
   flag('--local-ips', opts.localIPs);
   flag('--rps', opts.rps);
+  flag('--execution-segment', opts.executionSegment);
+  flag('--execution-segment-sequence', opts.executionSegmentSequence);
+  flag('--paused', opts.paused);
+  flag('--address', opts.address);
   if (opts.vus !== undefined) args.push('--vus', String(opts.vus));
   if (opts.duration !== undefined) args.push('--duration', opts.duration);
   if (opts.iterations !== undefined) args.push('--iterations', String(opts.iterations));

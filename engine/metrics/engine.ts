@@ -19,6 +19,7 @@ import type {
   MetricInfo,
   MetricType,
   SummaryData,
+  SummaryGroup,
   SummaryMetric,
   SummaryValues,
   ThresholdSource,
@@ -230,6 +231,35 @@ export class MetricsEngine {
     return data;
   }
 
+  /**
+   * The metrics and sub-metrics seen so far (with samples, or with thresholds) as k6's REST API
+   * shows them (api/v1/metric.go in grafana/k6): `sample` holds the sink's figures at
+   * `elapsedMs` in k6's REST shape (counter count/rate, gauge value, rate rate, trend
+   * min/max/avg/med/p(90)/p(95)); `tainted` is null without thresholds, else whether one failed at
+   * the last evaluation.
+   */
+  observed(elapsedMs: number): ObservedMetric[] {
+    return this.tracked
+      .filter((t) => t.sink.samples > 0 || t.thresholds.length > 0)
+      .map((t) => ({
+        name: t.name,
+        type: t.type,
+        contains: t.contains,
+        tainted: t.thresholds.length === 0 ? null : t.thresholds.some((th) => !th.ok),
+        sample: restSample(t.sink, elapsedMs),
+      }));
+  }
+
+  /** How many metrics have a threshold that failed at the last evaluation (k6's "tainted"). */
+  breachedCount(): number {
+    return this.tracked.filter((t) => t.thresholds.some((th) => !th.ok)).length;
+  }
+
+  /** The group and check tree so far. */
+  groupTree(): SummaryGroup {
+    return this.groups.toSummary();
+  }
+
   /** What an NDJSON Metric line announces for `name` (a metric, or a `name{tag:value}` sub-metric). */
   metricInfo(name: string): MetricInfo {
     const t = this.tracked.find((x) => x.name === name) ?? this.metric(name);
@@ -322,6 +352,29 @@ export class MetricsEngine {
     this.tracked.push(sub);
     return sub;
   }
+}
+
+export interface ObservedMetric {
+  name: string;
+  type: MetricType;
+  contains: ValueType;
+  tainted: boolean | null;
+  sample: Record<string, number>;
+}
+
+function restSample(sink: Sink, elapsedMs: number): Record<string, number> {
+  if (sink instanceof CounterSink) return { count: sink.count, rate: sink.rate(elapsedMs) };
+  if (sink instanceof GaugeSink) return { value: sink.value };
+  if (sink instanceof RateSink) return { rate: sink.rate };
+  const empty = sink.samples === 0;
+  return {
+    avg: empty ? 0 : sink.avg,
+    max: sink.max,
+    med: empty ? 0 : sink.med,
+    min: sink.min,
+    'p(90)': empty ? 0 : sink.percentile(90),
+    'p(95)': empty ? 0 : sink.percentile(95),
+  };
 }
 
 function newSink(type: MetricType): Sink {

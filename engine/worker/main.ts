@@ -28,8 +28,10 @@ port.on('message', (msg: ToWorker) => {
   if (msg.t === 'start') {
     // The VU thread's own event-loop delay is what delays requests; its CPU is the process's.
     startHealthRecorder();
-    void runtime.run();
-  } else if (msg.t === 'stop') runtime.requestStop(msg.mode);
+    void runtime.run(msg.paused);
+  } else if (msg.t === 'resume') runtime.resume();
+  else if (msg.t === 'stop') runtime.requestStop(msg.mode);
+  else if (msg.t === 'abort') runtime.stopWith(msg.code, msg.message);
   else if (msg.t === 'summary') {
     void loaded.then((ok) =>
       ok

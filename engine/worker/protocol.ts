@@ -48,8 +48,11 @@ export interface Beat {
   failedRequests: number;
 }
 
-/** 'started': the VUs are initialised and the test clock starts (before setup). */
-export type Phase = 'started' | 'setup' | 'running' | 'teardown' | 'ended';
+/**
+ * 'paused': the VUs are initialised and the test waits to be resumed (--paused); 'started': the
+ * test clock starts (before setup).
+ */
+export type Phase = 'paused' | 'started' | 'setup' | 'running' | 'teardown' | 'ended';
 
 export type FromWorker =
   | { t: 'log'; text: string }
@@ -72,8 +75,12 @@ export type FromWorker =
   | { t: 'summary-result'; files: Record<string, string | ArrayBuffer> | null; error?: string };
 
 export type ToWorker =
-  | { t: 'start' }
+  /** `paused`: initialise the VUs, then wait for 'resume' before setup() (k6's --paused). */
+  | { t: 'start'; paused: boolean }
+  | { t: 'resume' }
   | { t: 'stop'; mode: 'graceful' | 'hard' }
+  /** Ends the test at once with `code`, as test.abort() does: iterations interrupted, teardown() still runs. */
+  | { t: 'abort'; code: number; message: string }
   | { t: 'summary'; data: unknown };
 
 /**

@@ -93,6 +93,9 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private syncProblem = '';
   /** Whether setup() and teardown() run in a synchronous VU's thread (decided in load()). */
   private syncSetup = false;
+  /** Set while the test waits, paused, for the main thread's 'resume' (k6's --paused). */
+  private paused: { resume: () => void } | null = null;
+  private resumed = false;
   /** Replaces secret values handed to the script (k6/secrets) in every text that leaves this thread. */
   private redact: (text: string) => string = (text) => text;
 
@@ -180,6 +183,13 @@ export class VuRuntime implements TestContext, ScenarioHost {
     this.aborted = true;
     this.send({ t: 'abort', code, message });
     this.stopScenarios('hard');
+    this.paused?.resume();
+  }
+
+  /** Un-pauses a test started paused; before the VUs are ready, they then start without waiting. */
+  resume(): void {
+    this.resumed = true;
+    this.paused?.resume();
   }
 
   markFailed(reason: string): void {
@@ -213,6 +223,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
     if (this.stopMode === 'hard') return;
     this.stopMode = mode;
     this.stopScenarios(mode);
+    this.paused?.resume();
   }
 
   private stopScenarios(mode: StopMode): void {
@@ -403,8 +414,12 @@ export class VuRuntime implements TestContext, ScenarioHost {
     }
   }
 
-  /** Initialises the VUs, then runs setup(), the scenarios and teardown(). */
-  async run(): Promise<void> {
+  /**
+   * Initialises the VUs, then runs setup(), the scenarios and teardown(). `paused`: between the
+   * VUs and setup() the test waits to be resumed, as k6 does (internal/execution/scheduler.go: the
+   * paused wait comes before setup); a stop while paused ends the test without setup or teardown.
+   */
+  async run(paused = false): Promise<void> {
     const setupVU = this.setupVU as VU;
     this.scenarios = this.scenarioConfigs.map((c) => new ScenarioRun(c, this));
     try {
@@ -429,6 +444,16 @@ export class VuRuntime implements TestContext, ScenarioHost {
         return;
       }
       this.idle.reverse();
+      if (paused && !this.resumed && !this.stopMode && !this.aborted) {
+        // The REST API's vus-max is right from the first status of the pause.
+        this.send({ t: 'beat', beat: this.beat() });
+        this.send({ t: 'phase', phase: 'paused' });
+        await new Promise<void>((resume) => {
+          this.paused = { resume };
+        });
+        this.paused = null;
+      }
+      if (this.stopMode || this.aborted) return;
       this.startedAt = Date.now();
       this.send({ t: 'phase', phase: 'started' });
       let setupFailed = false;
