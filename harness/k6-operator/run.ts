@@ -439,7 +439,8 @@ export function lostRunner(r: RunnerEnd, loadStartedAt: number | null): string {
         ? `, lost before the load started (at ${at})`
         : `, lost ${clock(Math.max(0, ended - loadStartedAt))} into the load (at ${at})`;
   }
-  return `${r.pod} exit ${r.exitCode}${how}${when}`;
+  // The pod's name comes from the API server: one inert line, as every outside string.
+  return `${firstLine(r.pod)} exit ${r.exitCode}${how}${when}`;
 }
 
 /**
@@ -453,14 +454,14 @@ function notStarting(pods: PodJson[]): string | null {
     const list = ended
       .map(
         (p) =>
-          `${p.metadata.name} exit ${p.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ?? '?'}`,
+          `${firstLine(p.metadata.name)} exit ${p.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ?? '?'}`,
       )
       .join(', ');
-    return `runner pod(s) ${list} ended before the test was started, so k6-operator never un-paused the others; see kubectl logs of those pods.`;
+    return `runner pod(s) ${list} ended before the test was started, so k6-operator never un-paused the runners; see kubectl logs of those pods.`;
   }
   const unready = pods.filter((p) => p.status?.phase === 'Running' && !isReady(p));
   if (!unready.length) return null;
-  return `runner pod(s) ${unready.map((p) => p.metadata.name).join(', ')} are running but not ready: k6's REST API (GET /v1/status on port 6565, their readiness probe) does not answer, so k6-operator cannot un-pause the runners; see kubectl describe pod and kubectl logs of those pods.`;
+  return `runner pod(s) ${unready.map((p) => firstLine(p.metadata.name)).join(', ')} are running but not ready: k6's REST API (GET /v1/status on port 6565, their readiness probe) does not answer, so k6-operator cannot un-pause the runners; see kubectl describe pod and kubectl logs of those pods.`;
 }
 
 async function waitForPod(request: DistributedRunRequest, pod: string): Promise<boolean> {

@@ -4,6 +4,7 @@
 // the runners, and, when the run publishes, deletes the publisher's content here afterwards.
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { terminalText } from '../../reports/inert.ts';
 import { DEFAULT_PUBLISH_CONTENT_NAME } from '../../scenarios/lib/inputs.ts';
 import { createConnectClient } from '../connect/client.ts';
 import {
@@ -204,7 +205,9 @@ export async function openK6Operator(
       }
       for (const runner of runners) {
         log(
-          `k6-operator: ${runner.pod}: ${runner.requests.toLocaleString('en')} requests, ${runner.reqPerSec === null ? 'no' : runner.reqPerSec.toFixed(1)} req/s, at most ${runner.maxVus} VUs${runner.lost ? `; LOST: ${runner.lost}` : ''}`,
+          terminalText(
+            `k6-operator: ${runner.pod}: ${runner.requests.toLocaleString('en')} requests, ${runner.reqPerSec === null ? 'no' : runner.reqPerSec.toFixed(1)} req/s, at most ${runner.maxVus} VUs${runner.lost ? `; LOST: ${runner.lost}` : ''}`,
+          ),
         );
       }
       return {
