@@ -49,12 +49,13 @@ interface Case {
 /** A cluster of its own and the harness against it; `timing` shortens the harness's waits. */
 async function start(
   name: string,
-  options: { unresponsive?: number[]; initTimeoutMs?: number; extra?: string[] } = {},
+  options: { unresponsive?: number[]; initTimeoutMs?: number; graceMs?: number; extra?: string[] } = {},
 ): Promise<Case> {
   const cluster = await SimCluster.start({
     dir: join(work, name, 'cluster'),
     engineBin: ENGINE,
-    graceMs: 5_000,
+    // Kubernetes' default grace period, unless a case needs a frozen runner killed sooner.
+    graceMs: options.graceMs ?? 30_000,
     unresponsive: options.unresponsive,
   });
   const out = join(work, name, 'runs');
@@ -384,7 +385,7 @@ describe('--engine k6-operator on a simulated cluster with real runners', { conc
   });
 
   it("a runner whose REST API never answers: a clear error within the harness's stuck timeout", async () => {
-    const c = await start('unresponsive', { unresponsive: [2], initTimeoutMs: 30_000 });
+    const c = await start('unresponsive', { unresponsive: [2], initTimeoutMs: 30_000, graceMs: 5_000 });
     const { code, stderr, dir } = await finish(c);
     assert.equal(code, 1, stderr);
     const pod = c.cluster.runners()[1].pod;
