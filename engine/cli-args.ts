@@ -36,6 +36,36 @@ function keyValue(flag: string, value: string): [string, string] {
   return [value.slice(0, eq), value.slice(eq + 1)];
 }
 
+/** `--tag NAME=VALUE` with k6's sentences (internal/cmd/options.go parseTagNameValue). */
+function tagNameValue(v: string): [string, string] {
+  const eq = v.indexOf('=');
+  const why =
+    v === ''
+      ? 'invalid tag, empty string'
+      : eq === 0
+        ? 'invalid tag, empty name'
+        : eq < 0 || eq === v.length - 1
+          ? 'invalid tag, empty value'
+          : null;
+  if (why) throw new UsageError(`error parsing tag '${v}': ${why}`);
+  return [v.slice(0, eq), v.slice(eq + 1)];
+}
+
+/**
+ * K6_TAGS: `name:value,name2:value2`, the map form k6 reads its environment with
+ * (kelseyhightower/envconfig: items split at ",", each at its first ":").
+ */
+function envTags(v: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const item of v.split(',')) {
+    const colon = item.indexOf(':');
+    if (colon < 0)
+      throw new UsageError(`invalid map item: "${item}" (K6_TAGS takes name:value,name2:value2).`);
+    tags[item.slice(0, colon)] = item.slice(colon + 1);
+  }
+  return tags;
+}
+
 /** Runs a limits check, turning its complaint into a command-line error. */
 function flagCheck<T>(check: () => T): T {
   try {
@@ -133,7 +163,7 @@ const VALUE_FLAGS: Record<string, Setter> = {
     o.secretSources = [...(o.secretSources ?? []), v];
   },
   '--tag': (o, v) => {
-    const [k, val] = keyValue('--tag', v);
+    const [k, val] = tagNameValue(v);
     o.tags = { ...o.tags, [k]: val };
   },
   '--user-agent': (o, v) => {
@@ -373,6 +403,9 @@ const ENV_ONLY: Record<string, Setter> = {
   K6_TEARDOWN_TIMEOUT: (o, v) => {
     o.teardownTimeout = durationFlag('K6_TEARDOWN_TIMEOUT', v);
   },
+  K6_TAGS: (o, v) => {
+    o.tags = envTags(v);
+  },
   // k6 ≥ 2.0 reads the REST API address from K6_ADDRESS too; failing to listen there only warns.
   K6_ADDRESS: (o, v) => {
     o.address = v;
@@ -567,7 +600,8 @@ precedence: flag > K6_* > --config file > the script's options):
                                    disabled: no summary, handleSummary() or export (full: refused)
       --no-summary                 same as --summary-mode=disabled
       --no-thresholds              do not evaluate thresholds
-      --tag K=V                    tag every sample (repeatable)
+      --tag K=V                    tag every sample (repeatable; K6_TAGS=k:v,k2:v2); replaces
+                                   the script's tags, as in k6
       --insecure-skip-tls-verify   do not verify servers' TLS certificates
   -w, --throw                      throw on failed requests
       --user-agent UA              User-Agent of every request ("" for none)

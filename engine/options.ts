@@ -9,6 +9,8 @@ import {
   type Stripe,
   scaleBy,
   scaleInt,
+  segmentText,
+  sequenceText,
   stripeOf,
   type Tuple,
   tupleOf,
@@ -167,12 +169,11 @@ function applyLayer(base: Raw, layer: Raw): Raw {
   if (SHORTCUTS.some(set)) for (const key of SHORTCUTS) delete merged[key];
   for (const [k, v] of Object.entries(layer)) {
     if (v === undefined) continue;
-    if (k === 'tags' && v && typeof v === 'object')
-      merged.tags = {
-        ...(base.tags as Record<string, string> | undefined),
-        ...(v as Record<string, string>),
-      };
-    else merged[k] = v;
+    // Test-wide tags: a layer with any replaces the lower layers' whole set, as k6's
+    // Options.Apply does (lib/options.go: RunTags); one with none changes nothing.
+    if (k === 'tags' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      if (Object.keys(v).length > 0) merged.tags = { ...(v as Record<string, string>) };
+    } else merged[k] = v;
   }
   return merged;
 }
@@ -182,6 +183,11 @@ export function mergeOptions(script: Raw, overrides: OptionOverrides): Raw {
   const { config, ...rest } = overrides;
   const merged = applyLayer(config ? applyLayer(script, config) : { ...script }, rest as Raw);
   checkSupported(merged);
+  // Written as k6 writes them back (exec.test.options, inspect): "1/4:1/2", "0,1/4,1/2,3/4,1".
+  if (typeof merged.executionSegment === 'string' && merged.executionSegment !== '')
+    merged.executionSegment = segmentText(parseSegment(merged.executionSegment));
+  if (typeof merged.executionSegmentSequence === 'string' && merged.executionSegmentSequence !== '')
+    merged.executionSegmentSequence = sequenceText(parseSequence(merged.executionSegmentSequence) ?? []);
   return merged;
 }
 
@@ -199,6 +205,7 @@ function checkSupported(o: Raw): void {
   if (on('linger')) refuse('linger (-l/--linger: keeping the REST API up after the test ends)');
   if (on('executionSegment') || on('executionSegmentSequence')) executionTuple(o);
   if (on('tlsCipherSuites')) refuse('the tlsCipherSuites option');
+  if (o.tags !== undefined && o.tags !== null) checkTags(o.tags);
   if (on('tlsVersion')) checkTlsVersion(o.tlsVersion);
   if (on('blacklistIPs') && !Array.isArray(o.blacklistIPs))
     throw new InvalidOptionsError('blacklistIPs must be a list of IP ranges such as "10.0.0.0/8".');
@@ -211,6 +218,20 @@ function checkSupported(o: Raw): void {
   if (on('minIterationDuration')) checkDuration(o.minIterationDuration as string, 'minIterationDuration');
   if (on('blockHostnames') && !Array.isArray(o.blockHostnames))
     throw new InvalidOptionsError('blockHostnames must be a list of host names or "*." patterns.');
+}
+
+/** `tags` (test-wide tags): names to string values, as k6's map[string]string. */
+function checkTags(tags: unknown): void {
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags))
+    throw new InvalidOptionsError(
+      'tags must be an object of tag names to string values, e.g. { team: "perf" }.',
+    );
+  for (const [name, value] of Object.entries(tags)) {
+    if (typeof value !== 'string')
+      throw new InvalidOptionsError(
+        `tags: the value of "${name}" must be a string; got ${JSON.stringify(value)}.`,
+      );
+  }
 }
 
 /** k6's system tags; `ocsp_status` needs OCSP stapling checks, which this engine does not make. */

@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
+import { parseArgs, UsageError } from '../engine/cli-args.ts';
+import { arrivalOffsets } from '../engine/executors/arrival-rate.ts';
 import { segmentSteps, vuSteps } from '../engine/executors/ramping-vus.ts';
 import { InvalidOptionsError } from '../engine/metrics/errors.ts';
-import { deriveScenarios, segmentScenarios } from '../engine/options.ts';
+import { deriveScenarios, mergeOptions, segmentScenarios } from '../engine/options.ts';
 import {
   itemOf,
   parseSegment,
@@ -22,7 +24,7 @@ import {
   stripeOf,
   tupleOf,
 } from '../engine/segments.ts';
-import { startServer, tempDir } from './engine-fixtures.ts';
+import { run, startServer, tempDir } from './engine-fixtures.ts';
 import { start } from './helpers/child.ts';
 
 const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
@@ -231,12 +233,15 @@ describe('four engine processes split one test (k6-operator runners)', () => {
              one: { executor: 'per-vu-iterations', vus: 1, iterations: 3, exec: 'one' },
              car: { executor: 'constant-arrival-rate', rate: 40, timeUnit: '1s', duration: '1s',
                     preAllocatedVUs: 8, exec: 'car' },
+             rar: { executor: 'ramping-arrival-rate', startRate: 0, timeUnit: '1s', preAllocatedVUs: 8,
+                    stages: [{ duration: '1s', target: 60 }], exec: 'rar' },
            },
          };
          export async function si() { await http.get('${server.url}/si'); }
          export async function pvu() { await http.get('${server.url}/pvu'); }
          export async function one() { await http.get('${server.url}/one'); }
-         export async function car() { await http.get('${server.url}/car'); }`,
+         export async function car() { await http.get('${server.url}/car'); }
+         export async function rar() { await http.get('${server.url}/rar'); }`,
       );
       const runners = QUARTER_SEGMENTS.map((segment, i) => {
         const out = `${files.dir}/runner-${i + 1}.ndjson`;
@@ -288,6 +293,20 @@ describe('four engine processes split one test (k6-operator runners)', () => {
       assert.deepEqual(
         [0, 1, 2, 3].map((i) => iterations(i, 'car') + dropped(i, 'car')),
         [10, 10, 10, 10],
+      );
+      // The ramp's arrivals, numbered as one instance would start them, dealt out in quarters.
+      const ramp = [
+        ...arrivalOffsets({
+          startRate: 0,
+          timeUnitMs: 1000,
+          stages: [{ durationMs: 1000, target: 60 }],
+          preAllocatedVUs: 8,
+          maxVUs: 8,
+        }),
+      ].length;
+      assert.deepEqual(
+        [0, 1, 2, 3].map((i) => iterations(i, 'rar') + dropped(i, 'rar')),
+        QUARTER_SEGMENTS.map((seg) => scaleInt(tuple(seg, QUARTERS), ramp)),
       );
       // Every sample carries its runner's tags.
       for (const [i, pts] of all.entries()) {
@@ -359,5 +378,100 @@ describe('four engine processes split one test (k6-operator runners)', () => {
     const inScript = spawnSync(process.execPath, [BIN, 'run', '-q', option], { encoding: 'utf8' });
     assert.equal(inScript.status, 104);
     assert.match(inScript.stderr, /'x' is not a valid percentage, decimal, fraction or interval value/);
+  });
+});
+
+describe('test-wide tags (--tag, K6_TAGS, options.tags)', () => {
+  test("--tag and K6_TAGS parse as k6's; a higher layer's tags replace the lower's whole set", () => {
+    const tagsOf = (argv: string[], env: Record<string, string> = {}) => {
+      const c = parseArgs(['run', ...argv, 's.js'], env);
+      assert.ok(c.kind === 'run');
+      return c.options.tags;
+    };
+    assert.deepEqual(tagsOf(['--tag', 'instance_id=1', '--tag', 'testrun_name=a=b']), {
+      instance_id: '1',
+      testrun_name: 'a=b',
+    });
+    assert.deepEqual(tagsOf([], { K6_TAGS: 'team:perf,url:http://x' }), { team: 'perf', url: 'http://x' });
+    // A flag layer replaces the variable's tags (k6's Options.Apply replaces RunTags).
+    assert.deepEqual(tagsOf(['--tag', 'a=1'], { K6_TAGS: 'team:perf' }), { a: '1' });
+    for (const [bad, why] of [
+      ['a=', 'invalid tag, empty value'],
+      ['=x', 'invalid tag, empty name'],
+      ['a', 'invalid tag, empty value'],
+    ])
+      assert.throws(
+        () => tagsOf(['--tag', bad]),
+        (e: Error) => e instanceof UsageError && e.message === `error parsing tag '${bad}': ${why}`,
+      );
+    assert.throws(() => tagsOf([], { K6_TAGS: 'nocolon' }), /invalid map item/);
+    assert.deepEqual(mergeOptions({ tags: { team: 'perf', env: 'script' } }, { tags: { env: 'cli' } }).tags, {
+      env: 'cli',
+    });
+    assert.deepEqual(mergeOptions({ tags: { team: 'perf' } }, { tags: {} }).tags, { team: 'perf' });
+    assert.throws(
+      () => mergeOptions({ tags: { n: 1 } }, {}),
+      (e: Error) => e instanceof InvalidOptionsError && /the value of "n" must be a string/.test(e.message),
+    );
+  });
+
+  test('every sample carries them; request, check and metric tags win; thresholds select on them', async () => {
+    const server = await startServer((_req, res) => res.end('ok'));
+    try {
+      const script = files.write(
+        'tags.js',
+        `import http from 'k6/http';
+         import { check } from 'k6';
+         import { Counter } from 'k6/metrics';
+         const mine = new Counter('mine');
+         export const options = {
+           vus: 1, iterations: 2,
+           tags: { team: 'perf', env: 'script' },
+           thresholds: { 'http_reqs{instance_id:3}': ['count==5'], 'http_reqs{env:request}': ['count==2'] },
+         };
+         export async function setup() { await http.get('${server.url}/setup'); }
+         export default async function () {
+           await http.get('${server.url}/plain');
+           await http.get('${server.url}/tagged', { tags: { env: 'request' } });
+           check(null, { ok: () => true }, { env: 'check' });
+           mine.add(1);
+         }`,
+      );
+      const exported = `${files.dir}/tags-summary.json`;
+      const r = await run({
+        script,
+        tags: { env: 'cli', instance_id: '3', testrun_name: 'tags' },
+        summaryExport: exported,
+      });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.ok(r.samples.length > 0);
+      const metrics = new Set(r.samples.map((s) => s.metric));
+      for (const m of ['http_reqs', 'iterations', 'iteration_duration', 'checks', 'mine', 'data_sent'])
+        assert.ok(metrics.has(m), m);
+      for (const s of r.samples) {
+        assert.equal(s.tags.instance_id, '3', s.metric);
+        assert.equal(s.tags.testrun_name, 'tags', s.metric);
+        // The flags' tags replaced the script's whole set.
+        assert.equal(s.tags.team, undefined, s.metric);
+      }
+      const envOf = (metric: string, name?: string) => [
+        ...new Set(
+          r.samples
+            .filter((s) => s.metric === metric && (!name || s.tags.name === name))
+            .map((s) => s.tags.env),
+        ),
+      ];
+      assert.deepEqual(envOf('http_reqs', `${server.url}/plain`), ['cli']);
+      assert.deepEqual(envOf('http_reqs', `${server.url}/tagged`), ['request']);
+      assert.deepEqual(envOf('checks'), ['check']);
+      assert.deepEqual(envOf('mine'), ['cli']);
+      const summary = JSON.parse(readFileSync(exported, 'utf8')) as {
+        metrics: Record<string, { count?: number }>;
+      };
+      assert.equal(summary.metrics['http_reqs{instance_id:3}'].count, 5);
+      assert.equal(summary.metrics['http_reqs{env:request}'].count, 2);
+    } finally {
+      await server.close();
+    }
   });
 });
