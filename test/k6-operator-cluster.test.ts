@@ -369,6 +369,18 @@ describe('--engine k6-operator on a simulated cluster with real runners', { conc
         `1 of 3 runners failed \\(${victim.pod} exit 137 \\(SIGKILL\\), lost \\d+:\\d\\d into the load \\(at \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z\\)`,
       ),
     );
+    // "When" counts from k6-operator's start of the runners (condition TestRunRunning, whole
+    // seconds) to the kubelet's finishedAt (whole seconds).
+    const second = (ms: number) => Math.floor(ms / 1000);
+    const into =
+      second(Date.parse(victim.finishedAt ?? '')) - second(c.cluster.stageAt('started') ?? Number.NaN);
+    assert.ok(into >= 0, `lost ${into} s into the load`);
+    assert.ok(
+      meta.message.includes(
+        `lost ${Math.floor(into / 60)}:${String(into % 60).padStart(2, '0')} into the load`,
+      ),
+      meta.message,
+    );
     const share = (meta.engine.runners as Array<{ pod: string; lost?: string; requests: number }>).find(
       (r) => r.pod === victim.pod,
     );

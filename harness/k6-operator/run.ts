@@ -124,7 +124,13 @@ interface PodJson {
 interface TestRunJson {
   status?: {
     stage?: string;
-    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    conditions?: Array<{
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+      lastTransitionTime?: string;
+    }>;
   };
 }
 
@@ -251,7 +257,13 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
         outcome.lastStage = stage;
         if (stage === 'started') {
           startedAt = Date.now();
-          outcome.loadStartedAt = startedAt;
+          // k6-operator sets condition TestRunRunning to True when it starts the runners: that
+          // moment, when given, is more exact than this look.
+          const running = testRun.status?.conditions?.find(
+            (c) => c.type === 'TestRunRunning' && c.status === 'True',
+          );
+          const at = Date.parse(running?.lastTransitionTime ?? '');
+          outcome.loadStartedAt = Number.isFinite(at) && at <= startedAt ? at : startedAt;
         }
       }
       if (stage === 'finished') return;

@@ -72,7 +72,13 @@ interface TestRunState {
   name: string;
   spec: TestRunSpec;
   stage: string;
-  conditions: Array<{ type: string; status: string; reason?: string; message?: string }>;
+  conditions: Array<{
+    type: string;
+    status: string;
+    reason?: string;
+    message?: string;
+    lastTransitionTime?: string;
+  }>;
   deleted: boolean;
   runners: SimRunner[];
   initializer: ChildProcess | null;
@@ -274,6 +280,12 @@ export class SimCluster {
   stages(name?: string): string[] {
     const run = name ? this.testRuns.get(name) : [...this.testRuns.values()][0];
     return run?.history.map((h) => h.stage) ?? [];
+  }
+
+  /** When the (first, or named) TestRun entered a stage, epoch ms; null if it never did. */
+  stageAt(stage: string, name?: string): number | null {
+    const run = name ? this.testRuns.get(name) : [...this.testRuns.values()][0];
+    return run?.history.find((h) => h.stage === stage)?.at ?? null;
   }
 
   /** Whether an object of that kind and name exists (TestRuns: not deleted). */
@@ -544,6 +556,19 @@ export class SimCluster {
   private setStage(run: TestRunState, stage: string): void {
     run.stage = stage;
     run.history.push({ stage, at: Date.now() });
+    // Condition TestRunRunning: Unknown until the start, True from the start, False once stopped
+    // (k6-operator's reconcile loop; lastTransitionTime in whole seconds, as metav1.Time).
+    const status = { initialization: 'Unknown', started: 'True', stopped: 'False' }[stage];
+    if (status) {
+      run.conditions = [
+        {
+          type: 'TestRunRunning',
+          status,
+          reason: `TestRunRunning${status}`,
+          lastTransitionTime: kubeTime(new Date().toISOString()),
+        },
+      ];
+    }
   }
 
   private async operate(run: TestRunState): Promise<void> {
