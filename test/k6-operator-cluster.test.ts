@@ -124,14 +124,22 @@ async function fileFigures(path: string): Promise<{
   maxVus: number;
   scenarios: Set<string>;
   instances: Set<string>;
+  testRuns: Set<string>;
 }> {
-  const figures = { requests: 0, maxVus: 0, scenarios: new Set<string>(), instances: new Set<string>() };
+  const figures = {
+    requests: 0,
+    maxVus: 0,
+    scenarios: new Set<string>(),
+    instances: new Set<string>(),
+    testRuns: new Set<string>(),
+  };
   const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()) });
   for await (const line of lines) {
     if (!line.trim()) continue;
     const sample = JSON.parse(line);
     if (sample.type !== 'Point') continue;
     if (sample.data.tags?.instance_id) figures.instances.add(sample.data.tags.instance_id);
+    if (sample.data.tags?.testrun_name) figures.testRuns.add(sample.data.tags.testrun_name);
     if (sample.metric === 'vus') figures.maxVus = Math.max(figures.maxVus, sample.data.value);
     if (sample.metric === 'http_reqs') {
       figures.requests += sample.data.value;
@@ -316,6 +324,11 @@ describe('--engine k6-operator on a simulated cluster with real runners', { conc
     for (const file of files) {
       const figures = await fileFigures(join(dir, 'runners', file));
       assert.equal(figures.instances.size, 1, `${file}: one instance_id`);
+      assert.deepEqual(
+        [...figures.testRuns],
+        [file.replace(/-\d-[0-9a-f]{5}\.ndjson\.gz$/, '')],
+        'testrun_name',
+      );
       byInstance.set([...figures.instances][0], figures);
     }
     // Merged http_reqs = the sum over the runners' files.
