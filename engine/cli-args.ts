@@ -455,7 +455,7 @@ const CONFIG_RUN_KEYS = new Set([
   'ext',
 ]);
 
-/** k6's JSON config file: run settings, and options that sit between the script's and the K6_ variables'. */
+/** k6's JSON config file: run settings, and options below the script's (and the K6_ variables' and flags'). */
 function fromConfigFile(path: string): { run: RunOptions; options: Record<string, unknown> } {
   let parsed: unknown;
   try {
@@ -583,7 +583,7 @@ Run "connect-perf-engine run --help" for the run flags.
 export const RUN_HELP = `Usage: connect-perf-engine run [flags] <script.js>
 
 Flags (k6's names; each also as its K6_* variable where k6 has one, e.g. K6_VUS, K6_DURATION;
-precedence: flag > K6_* > --config file > the script's options):
+precedence: flag > K6_* > the script's options > --config file):
   -u, --vus N                      number of VUs
   -d, --duration D                 test duration, e.g. 30s, 1m30s
   -i, --iterations N               total iterations (shared between VUs)

@@ -54,6 +54,11 @@ async function main(argv: string[]): Promise<number> {
   takeEarlySignals(onSignal);
   const result = await handle.result;
   clearInterval(watchParent);
+  // A stop that comes while the engine writes its last lines and exits changes nothing: it must not
+  // kill the process by the signal's default action instead of letting it exit with its code.
+  const ignore = () => {};
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', ignore);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   return result.exitCode;

@@ -23,7 +23,7 @@ import { initialVUs, overridesOf, plannedDurationMs, type ScenarioConfig } from 
 import { openOutputs } from './outputs/index.ts';
 import type { Output } from './outputs/output.ts';
 import { BUILT, ownFile } from './own-file.ts';
-import { type Progress, progressLine, RecentRate } from './progress.ts';
+import { endLine, type Progress, progressLine, RecentRate } from './progress.ts';
 import { type RestApi, type RestStatus, startRestApi } from './rest-api.ts';
 import type { RunOptions, RunResult, StopMode } from './run-options.ts';
 import { SampleSink } from './samples.ts';
@@ -229,7 +229,12 @@ export class TestRun {
         await this.closeOutputs();
         return this.fail(this.fatal.code, this.fatal.message);
       }
-      if (!this.opts.quiet && isTTY(this.io.stderr)) this.io.stderr.write('\n');
+      if (this.stage !== 'load') {
+        // As k6 ends its progress display: the counts the test ended with.
+        const last = this.progress();
+        this.opts.onProgress?.(last);
+        if (!this.opts.quiet) this.io.stderr.write(`${isTTY(this.io.stderr) ? '\n' : ''}${endLine(last)}\n`);
+      }
       return await this.finish(ready);
     } finally {
       for (const t of tickers) clearInterval(t);
@@ -530,9 +535,13 @@ export class TestRun {
     const elapsedMs = this.startPerf === 0 ? 0 : performance.now() - this.startPerf;
     const beat = this.beat;
     let iterations = 0;
+    let interrupted = 0;
     let failed = 0;
+    // k6 counts an iteration that threw as a complete one (grafana/k6, lib/executor/helpers.go,
+    // getIterationRunner), as the `iterations` metric does.
     for (const s of beat?.scenarios ?? []) {
-      iterations += s.iterations;
+      iterations += s.iterations + s.failed;
+      interrupted += s.interrupted;
       failed += s.failed;
     }
     const requests = beat?.requests ?? 0;
@@ -543,13 +552,15 @@ export class TestRun {
         elapsedMs: s.elapsedMs,
         plannedMs: s.plannedMs,
         vus: s.vus,
-        iterations: s.iterations,
+        iterations: s.iterations + s.failed,
+        interrupted: s.interrupted,
       })),
       elapsedMs,
       plannedMs: Math.max(0, ...this.scenarios.map((s) => s.startTimeMs + plannedDurationMs(s))),
       vus: beat?.vusActive ?? 0,
       vusMax: beat?.vusMax ?? 0,
       iterations,
+      interrupted,
       requests,
       reqPerSec: this.recent.rate(performance.now(), requests),
       errors: (beat?.failedRequests ?? 0) + failed,

@@ -1,6 +1,7 @@
 // The global `open(path, 'b'?)`: reads a file relative to the script, only in the init context.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface InitScope {
   scriptDir: string;
@@ -28,6 +29,14 @@ export function initPath(path: string, call: string): string {
       `${call}("${path}") was called outside the init context; call it at the top level of the script ` +
         'and keep the result in a variable.',
     );
+  }
+  // A file: URL, e.g. from import.meta.resolve(), as k6's open() takes it.
+  if (path.startsWith('file:')) {
+    try {
+      return fileURLToPath(new URL(path.replace(/[?#].*$/, '')));
+    } catch {
+      throw new Error(`${call}("${path}"): not a file URL of this machine.`);
+    }
   }
   return isAbsolute(path) ? path : resolve(current.scriptDir, path);
 }

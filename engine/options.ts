@@ -63,8 +63,9 @@ export type ScenarioConfig = Common &
   );
 
 /**
- * Options given on the command line or in K6_* variables (or to runTest); they win over `config`
- * (a --config file's options), which wins over the script's — k6's order of precedence.
+ * Options given on the command line or in K6_* variables (or to runTest); they win over the
+ * script's options, which win over `config` (a --config file's options) — k6's order of
+ * precedence (https://grafana.com/docs/k6/latest/using-k6/k6-options/how-to/).
  */
 export interface OptionOverrides {
   vus?: number;
@@ -102,7 +103,7 @@ export interface OptionOverrides {
   /** --execution-segment / --execution-segment-sequence, as given (checked when merged). */
   executionSegment?: string;
   executionSegmentSequence?: string;
-  /** A --config file's options: below the others, above the script's. */
+  /** A --config file's options: below the script's and the others. */
   config?: Raw;
 }
 
@@ -178,10 +179,10 @@ function applyLayer(base: Raw, layer: Raw): Raw {
   return merged;
 }
 
-/** The script's exported `options` with the --config file's and then the overrides applied. */
+/** The --config file's options, the script's exported `options` over them, then the overrides. */
 export function mergeOptions(script: Raw, overrides: OptionOverrides): Raw {
   const { config, ...rest } = overrides;
-  const merged = applyLayer(config ? applyLayer(script, config) : { ...script }, rest as Raw);
+  const merged = applyLayer(config ? applyLayer(config, script) : { ...script }, rest as Raw);
   checkSupported(merged);
   // Written as k6 writes them back (exec.test.options, inspect): "1/4:1/2", "0,1/4,1/2,3/4,1".
   if (typeof merged.executionSegment === 'string' && merged.executionSegment !== '')

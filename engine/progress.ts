@@ -9,6 +9,8 @@ export interface ScenarioProgress {
   plannedMs: number;
   vus: number;
   iterations: number;
+  /** Iterations cut short by the end of the scenario, a ramp-down or a stop (k6's "interrupted"). */
+  interrupted: number;
 }
 
 export interface Progress {
@@ -18,6 +20,11 @@ export interface Progress {
   vus: number;
   vusMax: number;
   iterations: number;
+  /**
+   * Iterations cut short (k6's "interrupted"): not counted in `iterations` nor in the `iterations`
+   * metric. Absent when unknown (a k6 binary's samples do not tell).
+   */
+  interrupted?: number;
   requests: number;
   /** Requests per second over the last few seconds. */
   reqPerSec: number;
@@ -33,9 +40,20 @@ export function progressLine(p: Progress): string {
   const names = p.scenarios.length === 1 ? p.scenarios[0].name : `${p.scenarios.length} scenarios`;
   return (
     `running (${clock(p.elapsedMs)}/${clock(p.plannedMs)}) ${names}: ` +
-    `${p.vus}/${p.vusMax} VUs, ${p.iterations} complete iterations, ` +
+    `${p.vus}/${p.vusMax} VUs, ${iterationCounts(p)}, ` +
     `${p.reqPerSec.toFixed(1)} req/s, ${p.errors} errors`
   );
+}
+
+/** k6's wording: "5 complete and 2 interrupted iterations". */
+function iterationCounts(p: Progress): string {
+  if (p.interrupted === undefined) return `${p.iterations} complete iterations`;
+  return `${p.iterations} complete and ${p.interrupted} interrupted iterations`;
+}
+
+/** The line k6 prints when the test has ended: `running (0m05.0s), 0/3 VUs, 4 complete and 3 interrupted iterations`. */
+export function endLine(p: Progress): string {
+  return `running (${clock(p.elapsedMs)}), ${p.vus}/${p.vusMax} VUs, ${iterationCounts(p)}`;
 }
 
 /** Keeps the last seconds of request counts to give a recent req/s. */

@@ -1,7 +1,10 @@
 // A VU's own setTimeout/setInterval. k6 ends an iteration only when the VU's event loop is empty,
 // so timers a script starts during an iteration fire before it ends (an interval keeps it going
 // until cleared or interrupted). Node's event loop is shared by all VUs, so each VU counts the
-// timers it started and the iteration waits for them.
+// timers it started and the iteration waits for them. An interrupted iteration's timers are
+// cleared and never fire; k6 logs a warning for each (grafana/k6, internal/js/tc55/timers:
+// "setTimeout 1 was stopped because the VU iteration was interrupted"), and its code runs no
+// more, so a timer asked for while the VU is interrupted is never started.
 import type { VU } from './vu.ts';
 
 type Callback = (...args: unknown[]) => unknown;
@@ -14,7 +17,7 @@ export interface VuTimers {
 }
 
 /** What the timers need of their VU (a synchronous VU's thread has its own stand-in for it). */
-export type TimerOwner = Pick<VU, 'phase' | 'timersIdle' | 'cancelTimers'> & {
+export type TimerOwner = Pick<VU, 'phase' | 'timersIdle' | 'cancelTimers' | 'interrupted'> & {
   readonly test: Pick<VU['test'], 'log'>;
 };
 
@@ -33,7 +36,9 @@ export function timersOf(vu: TimerOwner): VuTimers {
 }
 
 function createTimers(vu: TimerOwner): VuTimers {
-  const live = new Set<NodeJS.Timeout>();
+  /** The timers the running iteration waits for, with k6's name for each ("setTimeout 3"). */
+  const live = new Map<NodeJS.Timeout, string>();
+  let nextId = 1;
   let drained: (() => void) | null = null;
   const forget = (handle: NodeJS.Timeout) => {
     if (live.delete(handle) && live.size === 0 && drained) {
@@ -59,7 +64,10 @@ function createTimers(vu: TimerOwner): VuTimers {
     });
   };
   vu.cancelTimers = () => {
-    for (const handle of live) native.clearTimeout(handle);
+    for (const [handle, name] of live) {
+      native.clearTimeout(handle);
+      vu.test.log('warn', `${name} was stopped because the VU iteration was interrupted`);
+    }
     live.clear();
     drained?.();
     drained = null;
@@ -67,12 +75,14 @@ function createTimers(vu: TimerOwner): VuTimers {
 
   return {
     setTimeout(callback, ms, ...args) {
+      if (vu.interrupted) return never();
+      const id = nextId++;
       const run = guarded(callback, args);
       const handle: NodeJS.Timeout = native.setTimeout(() => {
         forget(handle);
         run();
       }, ms);
-      if (tracked()) live.add(handle);
+      if (tracked()) live.set(handle, `setTimeout ${id}`);
       return handle;
     },
     clearTimeout(handle) {
@@ -81,8 +91,10 @@ function createTimers(vu: TimerOwner): VuTimers {
       forget(handle);
     },
     setInterval(callback, ms, ...args) {
+      if (vu.interrupted) return never();
+      const id = nextId++;
       const handle = native.setInterval(guarded(callback, args), ms);
-      if (tracked()) live.add(handle);
+      if (tracked()) live.set(handle, `setInterval ${id}`);
       return handle;
     },
     clearInterval(handle) {
@@ -91,4 +103,11 @@ function createTimers(vu: TimerOwner): VuTimers {
       forget(handle);
     },
   };
+}
+
+/** The handle of a timer that is never started (its VU's iteration was interrupted). */
+function never(): NodeJS.Timeout {
+  const handle = native.setTimeout(() => {}, 0);
+  native.clearTimeout(handle);
+  return handle;
 }

@@ -37,6 +37,18 @@ export class VU {
   /** Cleanups of the current iteration's pending sleeps and requests, run on interruption. */
   readonly pending = new Set<(err: Error) => void>();
   interrupted = false;
+  /**
+   * A synchronous VU: its code runs in a thread of its own (sync/hub.ts), which ends an
+   * interrupted call itself (and ends the thread when it cannot), so the VU waits for that.
+   */
+  ownThread = false;
+  /** Ends the running iteration's wait for its function, timers and async requests (interruption). */
+  private stopWaiting: ((err: Error) => void) | null = null;
+  /**
+   * Bumped when an interrupted iteration is left behind: its calls that settle later (a request
+   * cancelled under it) no longer count against the VU's next iteration.
+   */
+  private generation = 0;
   /** k6's blocking calls (http.get & co., http.batch, sleep) started and not settled yet. */
   private blockingOpen = 0;
   private blockingName = '';
@@ -131,20 +143,22 @@ export class VU {
   blocking(call: string): () => void {
     this.blockingOpen++;
     this.blockingName = call;
+    const generation = this.generation;
     let settled = false;
     return () => {
       if (settled) return;
       settled = true;
-      this.blockingOpen--;
+      if (generation === this.generation) this.blockingOpen--;
     };
   }
 
   /** Notes a call the script may await later (http.asyncRequest); returns its settle function. */
   awaitable(): () => void {
     this.asyncOpen++;
+    const generation = this.generation;
     let settled = false;
     return () => {
-      if (settled) return;
+      if (settled || generation !== this.generation) return;
       settled = true;
       if (--this.asyncOpen === 0 && this.asyncDrained) {
         const drained = this.asyncDrained;
@@ -184,6 +198,32 @@ export class VU {
     for (const cleanup of [...this.pending]) cleanup(err);
     this.pending.clear();
     this.interruptRequests?.(err);
+    this.stopWaiting?.(err);
+  }
+
+  /**
+   * `wait`, ended by an interruption. k6 stops an interrupted iteration's event loop at once,
+   * whatever its code awaits (grafana/k6, internal/js/runner.go runFn and the eventloop package):
+   * a Promise that only a cancelled timer or a never-settled promise would resolve must not keep
+   * the iteration, its VU and the test running.
+   */
+  private orInterrupt(wait: PromiseLike<unknown>): Promise<unknown> {
+    if (this.interrupted) return Promise.reject(new InterruptedError());
+    return new Promise((resolve, reject) => {
+      this.stopWaiting = reject;
+      wait.then(resolve, reject);
+    });
+  }
+
+  /**
+   * Leaves an interrupted iteration behind: what it still had open (its function's Promise,
+   * requests cancelled under it) no longer counts for the VU's next iteration.
+   */
+  private abandon(): void {
+    this.generation++;
+    this.blockingOpen = 0;
+    this.asyncOpen = 0;
+    this.asyncDrained = null;
   }
 
   /** Emits the bytes counted since the last call, as k6 does at the end of every exported-function call. */
@@ -230,7 +270,8 @@ export class VU {
     let outcome: IterationOutcome = 'completed';
     let refused = false;
     try {
-      await fn(this.setupData);
+      const result = fn(this.setupData);
+      if (isThenable(result)) await (this.ownThread ? result : this.orInterrupt(result));
       // k6 ends the iteration when the VU's event loop is empty: its timers have fired and its
       // async requests have answered (and what the script did with the answers is done).
       for (
@@ -238,7 +279,7 @@ export class VU {
         wait;
         wait = this.timersIdle() ?? this.awaitablesIdle()
       )
-        await wait;
+        await this.orInterrupt(wait);
       if (this.interrupted) outcome = 'interrupted';
     } catch (err) {
       this.cancelTimers();
@@ -253,6 +294,8 @@ export class VU {
         );
       }
     }
+    this.stopWaiting = null;
+    if (outcome === 'interrupted') this.abandon();
     const unawaited = outcome === 'interrupted' ? null : this.unawaitedCall();
     if (unawaited) {
       outcome = 'failed';
@@ -294,6 +337,10 @@ export class VU {
       });
     });
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** Why a script in k6's synchronous style cannot run on async VUs (`why`: why they are async), and what to do instead. */

@@ -156,7 +156,7 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
 }
 
 describe('k6 command line, K6_* variables and config file', () => {
-  test('flag > K6_* > --config file > script options, with k6 names', () => {
+  test('flag > K6_* > script options > --config file, with k6 names', () => {
     const config = files.write(
       'config.json',
       JSON.stringify({
@@ -191,8 +191,10 @@ describe('k6 command line, K6_* variables and config file', () => {
       o,
     );
     assert.equal(merged.vus, 2);
-    assert.equal(merged.duration, '9s');
-    assert.equal(merged.scenarios, undefined, 'a shortcut in the config file replaces the script scenarios');
+    assert.equal(merged.duration, undefined, "the script's scenarios replace the config file's shortcut");
+    assert.ok(merged.scenarios, 'the script is above the config file');
+    // With nothing in the script, the config file's shortcut applies.
+    assert.equal(mergeOptions({}, o).duration, '9s');
     // A shortcut flag replaces the K6_* shortcut, and one from K6_* the config file's.
     const flagWins = parsed(['run', '-i', '3', 's.js'], { K6_DURATION: '1m' });
     assert.equal(flagWins.duration, undefined);

@@ -38,7 +38,7 @@ before(async () => {
 });
 after(async () => {
   await standin?.stop();
-  await rm(work, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true, maxRetries: 5 });
 });
 
 /** k6 NDJSON of one runner: `perSecond` fetches a second for `seconds` seconds, and its VUs. */

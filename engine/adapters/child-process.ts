@@ -236,22 +236,32 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const secrets = Object.values(opts.secretEnv ?? {});
-  // The last error the engine printed, to say why it failed in one line.
+  // The last error the engine printed, to say why it failed in one line; a failed write of its
+  // results (a full disk, a file size limit) outranks the lines that follow it, such as the
+  // thresholds that then failed.
   let lastError: string | undefined;
+  let writeError: string | undefined;
   const piped = Promise.all([
     pipeRedacted(child.stdout, opts.stdout ?? process.stdout, secrets),
     pipeRedacted(child.stderr, opts.stderr ?? process.stderr, secrets, (line) => {
+      if (/\b(ENOSPC|EDQUOT|EFBIG|EIO)\b/.test(line)) writeError ??= line.trim().slice(0, 300);
       if (/\b(error|ENOSPC|EDQUOT|EFBIG|EIO|fatal|panic)\b/i.test(line))
         lastError = line.trim().slice(0, 300);
     }),
   ]);
-  const onAbort = () => child.kill('SIGINT');
+  // Set once a stop was sent: an engine that then ends by that very signal ended as asked.
+  let stopSent = false;
+  const onAbort = () => {
+    stopSent = true;
+    child.kill('SIGINT');
+  };
   // The hard stop is the second SIGINT; an engine that still has not ended HARD_STOP_KILL_MS
   // later (stuck in setup, in a write that never returns) is killed with its process group, so
   // a stop always ends. That is a stop asked for, not a crash.
   let killedByUs = false;
   let killTimer: NodeJS.Timeout | undefined;
   const onHardStop = () => {
+    stopSent = true;
     child.kill('SIGINT');
     killTimer = setTimeout(() => {
       killedByUs = true;
@@ -324,14 +334,16 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
       abortOnFail: false,
     })),
   );
+  // Ended by the stop we sent (our SIGKILL after the hard stop, or the SIGINT itself).
+  const endedAsAsked = killedByUs || (stopSent && ended.signal === 'SIGINT');
   return {
     exitCode,
     summary,
     thresholds,
-    interrupted: killedByUs || (ended.signal === null && (exitCode === 105 || exitCode === 108)),
-    ...(ended.signal && !killedByUs ? { signal: ended.signal } : {}),
+    interrupted: endedAsAsked || (ended.signal === null && (exitCode === 105 || exitCode === 108)),
+    ...(ended.signal && !endedAsAsked ? { signal: ended.signal } : {}),
     ...(child.pid ? { pid: child.pid } : {}),
     ...(tail.damaged ? { samplesDamaged: tail.damaged } : {}),
-    ...(lastError ? { lastError } : {}),
+    ...(writeError || lastError ? { lastError: writeError ?? lastError } : {}),
   };
 }

@@ -96,7 +96,9 @@ export async function runRampingVUs(sc: ScenarioRun, config: Config): Promise<vo
   }
   await sc.waitUntil(sc.plannedMs);
   running = false;
-  for (const t of rampDownTimers) if (t) clearTimeout(t);
+  // A VU ramped down at the last step (the common last stage to 0) still gets gracefulRampDown,
+  // not gracefulStop: its timer stays until the scenario has finished.
   await sc.finish([...all]);
+  for (const t of rampDownTimers) if (t) clearTimeout(t);
   for (const vu of vus) sc.host.releaseVU(vu);
 }

@@ -26,7 +26,10 @@ export interface ScenarioHost {
   breathe(): Promise<void> | undefined;
 }
 
-/** After interrupting, how long to wait for iterations stuck in code that cannot be interrupted. */
+/**
+ * After interrupting, how long to wait for iterations stuck in code that cannot be interrupted (a
+ * synchronous VU's thread in a busy loop; an awaiting iteration ends at once, see vu.ts).
+ */
 const ABANDON_AFTER_MS = 2000;
 
 export class ScenarioRun implements ScenarioView {
@@ -172,7 +175,7 @@ export class ScenarioRun implements ScenarioView {
           if (this.inflight.size > 0) {
             this.host.warn(
               `scenario ${this.name}: ${this.inflight.size} iteration(s) did not stop after being interrupted ` +
-                '(code that is not a k6 API call, such as a long await on a timer); leaving them behind.',
+                '(code that never yields, such as a busy loop); leaving them behind.',
             );
           }
           resolve();

@@ -81,22 +81,13 @@ export function formSubmission(html: HtmlOf, responseURL: string, args?: unknown
   if (fields !== null && typeof fields === 'object') {
     for (const [k, v] of Object.entries(fields as Record<string, unknown>)) values[k] = String(v);
   }
-  if (method === 'GET') {
-    // k6 replaces the action's query with the form's values.
-    url.search = goQuery(values);
-    return {
-      call: 'Response.submitForm()',
-      method,
-      url: url.href,
-      body: null,
-      params: o.params ?? undefined,
-    };
-  }
+  // A GET form: k6 replaces the action's query with the form's values and sends no body.
+  if (method === 'GET') url.search = goQuery(values);
   return {
     call: 'Response.submitForm()',
     method,
     url: url.href,
-    body: values,
+    body: method === 'GET' ? null : values,
     params: o.params ?? undefined,
   };
 }

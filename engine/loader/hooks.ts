@@ -94,6 +94,9 @@ function remotePlain(url: string): string {
   return plain.includes('?') || !plain.includes('&') ? plain : plain.replace('&', '?');
 }
 
+/** A file with an extension that is not a script's (k6 imports JavaScript and TypeScript modules). */
+const DATA_FILE = /\.(?![cm]?[jt]s$|[jt]sx$)[^./]+$/i;
+
 const isRemote = (url: string) => /^https?:\/\//i.test(url);
 const isPath = (specifier: string) => /^(\.{1,2}\/|\/|file:)/.test(specifier);
 
@@ -134,6 +137,9 @@ export async function resolve(
   if (isPath(specifier) && (context.parentURL ?? '').startsWith('file:')) {
     const url = new URL(specifier, context.parentURL).href;
     if (url.startsWith(engineUrl)) return nextResolve(specifier, context);
+    // import.meta.resolve('./data.csv') comes here too: a file that is not a script keeps its
+    // plain URL, as k6 returns it (and as open() takes it).
+    if (DATA_FILE.test(new URL(url).pathname)) return { url, shortCircuit: true };
     return { url: withQuery(url, query), format: 'module', shortCircuit: true };
   }
   // A script (not an engine module) importing a Node.js built-in or a package: k6 cannot.

@@ -5,7 +5,7 @@ import { InvalidOptionsError } from './errors.ts';
 import { GroupTree } from './groups.ts';
 import type { MetricRegistry } from './registry.ts';
 import { type SampleEntry, SampleGroup } from './sample-groups.ts';
-import { CounterSink, GaugeSink, RateSink, type Sink, TrendSink } from './sinks.ts';
+import { CounterSink, GaugeSink, newSink, RateSink, type Sink } from './sinks.ts';
 import {
   parseThresholdKey,
   parseThresholdSource,
@@ -375,19 +375,6 @@ function restSample(sink: Sink, elapsedMs: number): Record<string, number> {
     'p(90)': empty ? 0 : sink.percentile(90),
     'p(95)': empty ? 0 : sink.percentile(95),
   };
-}
-
-function newSink(type: MetricType): Sink {
-  switch (type) {
-    case 'counter':
-      return new CounterSink();
-    case 'gauge':
-      return new GaugeSink();
-    case 'rate':
-      return new RateSink();
-    case 'trend':
-      return new TrendSink();
-  }
 }
 
 /** A sample belongs to a sub-metric when it has every one of the sub-metric's tags with equal values. */

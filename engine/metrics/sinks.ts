@@ -1,3 +1,4 @@
+import type { MetricType } from './types.ts';
 // Running aggregates for one metric (or sub-metric), one class per metric type, with k6's maths.
 
 export class CounterSink {
@@ -139,3 +140,17 @@ export class TrendSink {
 }
 
 export type Sink = CounterSink | GaugeSink | RateSink | TrendSink;
+
+/** The sink that aggregates a metric of this type. */
+export function newSink(type: MetricType): Sink {
+  switch (type) {
+    case 'counter':
+      return new CounterSink();
+    case 'gauge':
+      return new GaugeSink();
+    case 'rate':
+      return new RateSink();
+    case 'trend':
+      return new TrendSink();
+  }
+}

@@ -19,6 +19,10 @@ vu.bindings = {
   },
 };
 
-export const console = vuConsole((level, text) => vu.test.log(level, text));
+// An interrupted iteration's code that still runs (a catch around an awaited k6 call) writes
+// nothing: k6 runs no more of an interrupted iteration (see ../vu.ts).
+export const console = vuConsole((level, text) => {
+  if (!vu.interrupted) vu.test.log(level, text);
+});
 
 export const { setTimeout, clearTimeout, setInterval, clearInterval } = timersOf(vu);

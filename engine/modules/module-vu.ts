@@ -94,7 +94,10 @@ function forVU(vu: VU): ModuleVU {
       trackGroupAcrossAwaits(vu);
       return groupContext.run({ vu, group: path }, fn);
     },
+    // An interrupted iteration's code that still runs (a catch around an awaited k6 call) emits
+    // nothing: k6 runs no more of an interrupted iteration (see ../vu.ts).
     emitCheck(name, pass, tags) {
+      if (vu.interrupted) return;
       const sampleTags: SampleTags = { ...vu.sampleTags() };
       const system = vu.test.http.systemTags;
       if (system === null || system.has('check')) sampleTags.check = name;
@@ -102,12 +105,14 @@ function forVU(vu: VU): ModuleVU {
       vu.test.emit({ metric: 'checks', time: Date.now(), value: pass ? 1 : 0, tags: sampleTags });
     },
     emitGroupDuration(path, ms) {
+      if (vu.interrupted) return;
       vu.test.emit({ metric: 'group_duration', time: Date.now(), value: ms, tags: tagsInGroup(vu, path) });
     },
     defineMetric(name, type, isTime) {
       vu.test.registry.define(name, type, isTime ? 'time' : 'default');
     },
     emitMetric(name, value, tags) {
+      if (vu.interrupted) return;
       const sampleTags = tags ? { ...vu.sampleTags(), ...tags } : vu.sampleTags();
       vu.test.emit({ metric: name, time: Date.now(), value, tags: sampleTags });
     },

@@ -17,7 +17,7 @@
 import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
 import { InvalidOptionsError } from '../metrics/errors.ts';
-import { CounterSink, GaugeSink, RateSink, TrendSink } from '../metrics/sinks.ts';
+import { CounterSink, GaugeSink, newSink, RateSink, type TrendSink } from '../metrics/sinks.ts';
 import { parseDuration } from '../metrics/time.ts';
 import { trendStat } from '../metrics/trend-stats.ts';
 import type { MetricInfo, Sample } from '../metrics/types.ts';
@@ -188,7 +188,7 @@ class PrometheusRwOutput implements Output {
             .map(([name, value]) => ({ name, value })),
           base: `k6_${sample.metric}`,
           info,
-          sink: newSink(info),
+          sink: newSink(info.type),
           latest: sample.time,
           sentAt: Number.NEGATIVE_INFINITY,
         };
@@ -269,19 +269,6 @@ class PrometheusRwOutput implements Output {
     return this.s.trendStats.map((stat) =>
       one(stat.suffix, stat.suffix === 'count' ? stat.read(sink) : stat.read(sink) * scale),
     );
-  }
-}
-
-function newSink(info: MetricInfo): Sink {
-  switch (info.type) {
-    case 'counter':
-      return new CounterSink();
-    case 'gauge':
-      return new GaugeSink();
-    case 'rate':
-      return new RateSink();
-    default:
-      return new TrendSink();
   }
 }
 

@@ -93,7 +93,7 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
       build.onLoad({ filter: /\.(?:[cm]?js|[cm]?ts)$/ }, async (args) => {
         if (!isScriptFile(args.path, args.namespace)) return undefined;
         const original = await readFile(args.path, 'utf8');
-        const source = builtinImportsAsBindings(original, MODULES);
+        const source = ownImportMeta(builtinImportsAsBindings(original, MODULES), args.path);
         const shadow = processShadow(source);
         if (!shadow && source === original) return undefined;
         const contents = source.startsWith('#!')
@@ -106,6 +106,19 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
 }
 
 const ENGINE_DIR = fileURLToPath(new URL('../', import.meta.url));
+
+/**
+ * A script module keeps its own `import.meta.url` and `import.meta.resolve()` in the build (esbuild
+ * would give it the bundle's location in a temporary folder): `open(import.meta.resolve('./a.csv'))`
+ * reads the file next to the module, as in k6 and on async VUs. Same lines, so line numbers stay.
+ */
+function ownImportMeta(source: string, path: string): string {
+  if (!source.includes('import.meta')) return source;
+  const url = JSON.stringify(pathToFileURL(path).href);
+  return source
+    .replaceAll('import.meta.resolve', `((s) => new URL(s, ${url}).href)`)
+    .replaceAll('import.meta.url', url);
+}
 
 /** A file of the user's script (or a remote module), not the engine's own code nor a package. */
 function isScriptFile(path: string, namespace: string): boolean {

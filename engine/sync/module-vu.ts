@@ -7,7 +7,16 @@
 import { workerData } from 'node:worker_threads';
 import type { ModuleVU } from '../api/module-vu.ts';
 import { encodeSharedArray, sharedArrayView } from '../api/shared-array.ts';
-import { block, currentGroup, groupsTracked, inAsyncGroup, pause, post, state } from './channel.ts';
+import {
+  block,
+  currentGroup,
+  groupsTracked,
+  inAsyncGroup,
+  interrupted,
+  pause,
+  post,
+  state,
+} from './channel.ts';
 import http from './modules/http.ts';
 import type { SyncVuInit } from './protocol.ts';
 import { timers } from './timers.ts';
@@ -52,16 +61,21 @@ const vu: ModuleVU = {
     }
   },
   inAsyncGroup,
+  // An interrupted call's code that still runs (a catch around a k6 call that threw) emits
+  // nothing: k6 runs no more of an interrupted iteration.
   emitCheck(name, pass, tags) {
+    if (interrupted()) return;
     post({ t: 'check', name, pass, group: currentGroup(), tags });
   },
   emitGroupDuration(path, ms) {
+    if (interrupted()) return;
     post({ t: 'group-end', path, ms });
   },
   defineMetric(name, type, isTime) {
     post({ t: 'metric-new', name, type, isTime });
   },
   emitMetric(name, value, tags) {
+    if (interrupted()) return;
     post({ t: 'metric-add', name, value, group: currentGroup(), tags });
   },
   sleep: pause,

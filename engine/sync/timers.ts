@@ -1,11 +1,14 @@
 // A synchronous VU's setTimeout/setInterval: the engine's per-VU timers (../vu-timers.ts), owned
 // by this thread's VU, so that an iteration ends only when its timers are done, as in k6.
 import { type TimerOwner, timersOf } from '../vu-timers.ts';
-import { post, state } from './channel.ts';
+import { interrupted, post, state } from './channel.ts';
 
 const owner: TimerOwner = {
   get phase() {
     return state.phase;
+  },
+  get interrupted() {
+    return interrupted();
   },
   test: { log: (level, text) => post({ t: 'log', level, text }) },
   timersIdle: () => undefined,

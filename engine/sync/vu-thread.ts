@@ -23,7 +23,9 @@ const g = globalThis as Record<string, unknown>;
 g.__VU = init.vuId;
 g.__ITER = 0;
 g.__ENV = init.env;
-const scriptConsole = vuConsole((level, text) => post({ t: 'log', level, text }));
+const scriptConsole = vuConsole((level, text) => {
+  if (!interrupted()) post({ t: 'log', level, text });
+});
 g.console = scriptConsole;
 Object.assign(g, timers);
 process.on('unhandledRejection', (err) => {

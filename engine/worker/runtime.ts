@@ -200,9 +200,11 @@ export class VuRuntime implements TestContext, ScenarioHost {
     let completed = 0;
     let interrupted = 0;
     let active = 0;
+    // k6 counts an iteration that threw as a full one and only cut-short ones as interrupted
+    // (grafana/k6, lib/executor/helpers.go, getIterationRunner).
     for (const s of this.scenarios) {
-      completed += s.iterationsCompleted;
-      interrupted += s.iterationsInterrupted + s.iterationsFailed;
+      completed += s.iterationsCompleted + s.iterationsFailed;
+      interrupted += s.iterationsInterrupted;
       active += s.activeVUs;
     }
     return {
@@ -285,15 +287,17 @@ export class VuRuntime implements TestContext, ScenarioHost {
     }
   }
 
-  /** A VU whose code runs in its own thread and blocks on its calls (k6's synchronous style). */
+  /** VU `id` of this instance, with its number in the whole test (execution segments). */
   private newVU(id: number): VU {
     const vu = new VU(id, this);
     if (id > 0) vu.idInTest = itemOf(this.vuStripe, id - 1) + 1;
     return vu;
   }
 
+  /** A VU whose code runs in its own thread and blocks on its calls (k6's synchronous style). */
   private async initSyncVU(id: number): Promise<VU> {
     const vu = this.newVU(id);
+    vu.ownThread = true;
     addVU(vu);
     try {
       this.syncVus.push(await SyncVu.start(vu, this.syncHost as SyncHost));
@@ -472,6 +476,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
     } finally {
       await Promise.all(this.vus.concat(setupVU).map((vu) => closeConnections(vu)));
       await Promise.all(this.syncVus.map((sync) => sync.stop()));
+      // The counts as they ended, for the main thread's end line.
+      this.send({ t: 'beat', beat: this.beat() });
       this.send({ t: 'phase', phase: 'ended' });
     }
   }
@@ -487,6 +493,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
         plannedMs: s.plannedMs,
         vus: s.activeVUs,
         iterations: s.iterationsCompleted,
+        interrupted: s.iterationsInterrupted,
         failed: s.iterationsFailed,
       };
     });

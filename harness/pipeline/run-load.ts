@@ -12,6 +12,7 @@ import { terminalText } from '../../reports/inert.ts';
 import { formatDuration, parseDuration } from '../../scenarios/lib/durations.ts';
 import { DEFAULT_PUBLISH_CONTENT_NAME } from '../../scenarios/lib/inputs.ts';
 import { loadSoakOptions, scalabilityOptions } from '../../scenarios/lib/profiles.ts';
+import { capacityLine, capacityOf } from '../connect/capacity.ts';
 import { createConnectClient } from '../connect/client.ts';
 import { type ProcessPoller, startProcessPoller, unpolledProcesses } from '../connect/process-poller.ts';
 import { Aggregator } from '../ingest/index.ts';
@@ -199,7 +200,11 @@ async function runAgainst(
   io.log(`run folder: ${dir}`);
   io.log(await diskUse(dir, workload.plan.totalSeconds));
   io.log(`node metrics: ${source.describe(sourceContext)}`);
+  const capacity = await capacityNote(target, workload);
+  if (capacity) io.log(terminalText(scrubText(capacity, secrets)));
 
+  const publisherName = workload.env.PUBLISH_CONTENT_NAME ?? DEFAULT_PUBLISH_CONTENT_NAME;
+  if (workload.env.PUBLISH_CLEANUP === 'true') await target.notePublisherContent?.(publisherName);
   const recorder = source.start(sourceContext);
   const processPoller = pollProcesses(target);
   const aggregator = new Aggregator();
@@ -284,12 +289,11 @@ async function runAgainst(
     if (processes.stopped) processes.stopped = scrubText(processes.stopped, secrets);
     if (processes.stopped) io.log(`processes: ${processes.stopped}`);
     // What the publisher created and its teardown did not delete (a hard stop skips teardown).
-    // A distributed run deletes exactly what it created itself (it knows what existed before).
-    if (workload.env.PUBLISH_CLEANUP === 'true' && target.removeLeftovers && engine.kind === 'local') {
-      const name = workload.env.PUBLISH_CONTENT_NAME ?? DEFAULT_PUBLISH_CONTENT_NAME;
+    if (workload.env.PUBLISH_CLEANUP === 'true' && target.removeLeftovers) {
+      const name = publisherName;
       // The lines hold no secret (their error texts are scrubbed) but a command with the
       // variable's name, which scrubbing would blank; the server's strings are made inert.
-      for (const line of await target.removeLeftovers(name, startedAt)) io.log(terminalText(line));
+      for (const line of await target.removeLeftovers(name)) io.log(terminalText(line));
     }
     let nodeMetrics: NodeMetrics;
     try {
@@ -428,7 +432,15 @@ async function runLocal(
     };
   }
   const end: EngineEnd = { exitCode: result.exitCode, interrupted: result.interrupted };
-  if (result.exitCode !== 0 && result.exitCode !== EXIT_CODES.thresholds && !result.interrupted) {
+  // Samples the engine could not write (a full disk, a file size limit) leave the record short
+  // whatever the exit code: thresholds crossed on top of it keep k6's code 99, the run still fails.
+  const samplesLost = /could not finish the --out file|\b(ENOSPC|EFBIG|EDQUOT)\b/.test(
+    result.lastError ?? '',
+  );
+  if (
+    !result.interrupted &&
+    (samplesLost || (result.exitCode !== 0 && result.exitCode !== EXIT_CODES.thresholds))
+  ) {
     const full = await diskFull(dir);
     const why = [full, result.lastError ? `its last error: ${result.lastError}` : null].filter(Boolean);
     end.failure = `The engine ended with exit code ${result.exitCode}${why.length ? ` (${why.join('; ')})` : ' (see its output above)'}; the record holds what ran.`;
@@ -468,6 +480,18 @@ async function runDistributed(
     };
   } finally {
     hardStopSignal.removeEventListener('abort', onHardStop);
+  }
+}
+
+/** The Flask content's capacity against the plan's fetcher VUs (null when it cannot be read). */
+async function capacityNote(target: Target, workload: Workload): Promise<string | null> {
+  if (!target.flaskGuid) return null;
+  const vus = workload.plan.kind === 'load-soak' ? workload.plan.vus : Math.max(...workload.plan.levels);
+  try {
+    const client = createConnectClient({ server: target.url, apiKey: target.apiKey, timeoutMs: 5_000 });
+    return capacityLine(capacityOf(await client.getContent(target.flaskGuid)), vus);
+  } catch (error) {
+    return `capacity: the Flask content's scheduler settings could not be read (${(error as Error).message}).`;
   }
 }
 

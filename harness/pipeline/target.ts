@@ -38,13 +38,15 @@ export interface Target {
   close(): Promise<void>;
   /** The stand-in: resolves with one sentence if its process ends during the run. */
   died?: Promise<string>;
+  /** A real Connect: notes the key user's content named `name` before the engine starts. */
+  notePublisherContent?(name: string): Promise<void>;
   /**
    * A real Connect: the publisher's content named `name` that this run created (owned by the
-   * key's user, created at or after `since`) and its teardown did not delete (a hard stop ends
-   * the engine before teardown) is deleted; returns the lines to print (none when nothing was
-   * left). Content created before the run is never touched.
+   * key's user, not the item noted before the engine started) and its teardown did not delete (a
+   * hard stop ends the engine before teardown) is deleted; returns the lines to print (none when
+   * nothing was left). Content that existed before the run is never touched.
    */
-  removeLeftovers?(name: string, since: Date): Promise<string[]>;
+  removeLeftovers?(name: string): Promise<string[]>;
 }
 
 /** How to remove a content item by hand (the key stays in the user's environment). */
@@ -221,21 +223,33 @@ async function openConnect(server: string, request: TargetRequest): Promise<Targ
   };
   // Short timeouts: this runs while a stop request is being served.
   const quick = createConnectClient({ server: url, apiKey, timeoutMs: 5_000 });
-  const removeLeftovers = async (name: string, since: Date): Promise<string[]> => {
-    let found: Awaited<ReturnType<ConnectClient['findContentByName']>>;
-    let owner: string;
+  // The publisher's item of the key's user as it was before the engine started: after a hard stop
+  // only another item of that name and owner (the one the run created) is removed; the one that
+  // existed before is never touched.
+  let before: { owner: string; guid: string | null } | null = null;
+  const notePublisherContent = async (name: string): Promise<void> => {
     try {
-      owner = (await quick.currentUser()).guid;
-      found = await quick.findContentByName(name);
+      const owner = (await quick.currentUser()).guid;
+      before = { owner, guid: (await quick.findContentByName(name, owner))?.guid ?? null };
+    } catch {
+      before = null;
+    }
+  };
+  const removeLeftovers = async (name: string): Promise<string[]> => {
+    if (!before) {
+      return [
+        `Could not check before the run whether the publisher's content '${name}' existed, so nothing is removed; if the run left it on Connect, find it under that name and delete it.`,
+      ];
+    }
+    let found: Awaited<ReturnType<ConnectClient['findContentByName']>>;
+    try {
+      found = await quick.findContentByName(name, before.owner);
     } catch (error) {
       return [
         `Could not check whether the publisher's content '${name}' was left on Connect (${scrubText((error as Error).message, [apiKey])}); if it was, find it under that name and delete it.`,
       ];
     }
-    if (!found || found.owner_guid !== owner) return [];
-    const created = Date.parse(String(found.created_time ?? ''));
-    // A minute of slack for clocks that disagree; older content is not this run's.
-    if (!(created >= since.getTime() - 60_000)) return [];
+    if (!found || found.owner_guid !== before.owner || found.guid === before.guid) return [];
     try {
       await quick.deleteContent(found.guid);
       return [
@@ -268,6 +282,7 @@ async function openConnect(server: string, request: TargetRequest): Promise<Targ
       createdContent: [...publishedByHarness],
       processes: () => [],
       close,
+      notePublisherContent,
       removeLeftovers,
     };
   } catch (error) {

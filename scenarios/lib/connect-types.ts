@@ -29,6 +29,8 @@ export interface Content {
   /** Most processes Connect runs for this content; null = the server's default (Scheduler.MaxProcesses). */
   max_processes?: number | null;
   min_processes?: number | null;
+  /** Most concurrent connections one process takes; null = Scheduler.MaxConnsPerProcess. */
+  max_conns_per_process?: number | null;
   [field: string]: unknown;
 }
 
