@@ -74,7 +74,8 @@ export interface DistributedOutcome {
   /** Runners that ended with an error before the run's end: pod → what ended it and when. */
   lost: Record<string, string>;
   lastStage: string | null;
-  /** When the harness first saw stage `started` (the runners were un-paused), epoch ms. */
+  /** When the runners were started, epoch ms: k6-operator's TestRunRunning condition turning
+   *  True, else the harness's first look at stage `started`. */
   loadStartedAt: number | null;
   interrupted: boolean;
   /** Set when the run did not reach `finished` cleanly or its files could not be read. */
