@@ -7,7 +7,7 @@ import { markdownCode as code } from './inert.ts';
 import { thresholdsOf } from './results.ts';
 import { runClock, sourceTitle } from './run-charts.ts';
 import type { RunRecord } from './run-data.ts';
-import { generatorView, headerFacts, kindNames, processLine } from './run-view.ts';
+import { generatorView, headerFacts, kindNames, processLine, runnerRows } from './run-view.ts';
 import { endpointRows, levelRows } from './tables.ts';
 import { verdictOf } from './verdict.ts';
 
@@ -109,6 +109,17 @@ export function renderMarkdown(files: RunRecord): string {
   else {
     out.push(`${failed.length} of ${thresholds.length} thresholds failed:`, '');
     for (const t of failed) out.push(`- ❌ ${code(t.metric)}: ${code(t.expression)}`);
+  }
+
+  const runners = runnerRows(meta);
+  if (runners.length) {
+    out.push('', '### Runners', '');
+    out.push('| Runner pod | Requests | req/s | Most VUs | End |', '|---|---:|---:|---:|---|');
+    for (const r of runners) {
+      out.push(
+        `| ${code(r.pod)} | ${r.requests} | ${r.rps} | ${r.vus} | ${escapeMarkdown(r.lost ? `LOST: ${r.lost}` : r.end)} |`,
+      );
+    }
   }
 
   const endpoints = endpointRows(files).slice(0, endpointLimit);

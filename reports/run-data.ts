@@ -29,8 +29,9 @@ export interface RunMeta {
   command: string;
   /** Connect URL without credentials, or the stand-in's URL. */
   target: { url: string; kind: 'connect' | 'standin'; comparableToBaseline: boolean; version?: string };
-  /** parallelism: the number of k6-operator runners whose files were merged. */
-  engine: { name: EngineName; version: string; parallelism?: number };
+  /** parallelism: the number of k6-operator runners whose files were merged; runners: each
+   *  one's share, from its own file. */
+  engine: { name: EngineName; version: string; parallelism?: number; runners?: RunnerShare[] };
   gitRevision: string | null;
   options: Record<string, unknown>;
   /** ISO 8601 times. */
@@ -44,6 +45,24 @@ export interface RunMeta {
   /** The harness process that writes this record, so a reader can tell a record left
    *  "running" by a killed harness from a run still going. */
   writer?: { pid: number; host: string };
+}
+
+/** One k6-operator runner of a distributed run: its pod, how it ended and its share of the load. */
+export interface RunnerShare {
+  pod: string;
+  /** The instance_id tag k6-operator puts on its samples (1-based), when they carry one. */
+  instance: number | null;
+  exitCode: number | null;
+  /** Set when the runner ended with an error before the run's end: what ended it and when. */
+  lost?: string;
+  /** http_reqs in its file. */
+  requests: number;
+  /** Its requests over the seconds it sent them in; null without requests. */
+  reqPerSec: number | null;
+  /** Most VUs it ran at once (its vus gauge). */
+  maxVus: number;
+  /** Scenarios its requests came from. */
+  scenarios: string[];
 }
 
 /** Aggregates of one second (or one downsampled bucket) of HTTP samples. */

@@ -71,7 +71,10 @@ export function headerFacts(meta: RunMeta): Array<[string, string]> {
     ['kind', kindNames[meta.kind] ?? meta.kind],
     ['profile', meta.profile],
     ['target', target],
-    ['engine', `${meta.engine.name} ${meta.engine.version}`],
+    [
+      'engine',
+      `${meta.engine.name} ${meta.engine.version}${meta.engine.parallelism ? `, ${meta.engine.parallelism} runners` : ''}`,
+    ],
     ['git revision', meta.gitRevision ?? 'unknown'],
     ['status', meta.status],
     ['started', formatTime(meta.startedAt)],
@@ -211,6 +214,8 @@ export interface RunView {
     usl: { note: string; rows: Array<[string, string]>; good: boolean } | null;
   } | null;
   endpoints: ReturnType<typeof endpointRows>;
+  /** k6-operator runners, each with its own share of the load; empty for one-process runs. */
+  runners: RunnerRow[];
   errors: ReturnType<typeof errorRows>;
   publish: { steps: ReturnType<typeof publishStepRows>; failures: ReturnType<typeof failedCycleRows> } | null;
   nodeWarnings: string[];
@@ -259,6 +264,31 @@ function saturationView(files: RunRecord, origin: number): RunView['saturation']
   };
 }
 
+export interface RunnerRow {
+  pod: string;
+  instance: string;
+  requests: string;
+  rps: string;
+  vus: string;
+  scenarios: string;
+  end: string;
+  lost: string | null;
+}
+
+/** One row per k6-operator runner: its share of the merged load, and how it ended. Pure. */
+export function runnerRows(meta: RunMeta): RunnerRow[] {
+  return (meta.engine.runners ?? []).map((r) => ({
+    pod: r.pod,
+    instance: r.instance === null ? '—' : String(r.instance),
+    requests: formatCount(r.requests),
+    rps: formatRps(r.reqPerSec),
+    vus: formatCount(r.maxVus),
+    scenarios: r.scenarios?.join(', ') || '—',
+    end: r.exitCode === null ? 'unknown' : `exit ${r.exitCode}`,
+    lost: r.lost ?? null,
+  }));
+}
+
 export function runView(files: RunRecord): RunView {
   const meta = files.meta;
   const clock = runClock(files);
@@ -279,6 +309,7 @@ export function runView(files: RunRecord): RunView {
     tiles: headlineTiles(headline),
     saturation: saturationView(files, clock.origin),
     endpoints: endpointRows(files),
+    runners: runnerRows(meta),
     errors: errorRows(files),
     publish: files.publish
       ? { steps: publishStepRows(files.publish), failures: failedCycleRows(files.publish, clock.origin) }

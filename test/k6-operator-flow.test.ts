@@ -272,11 +272,37 @@ describe('--engine k6-operator runs', { concurrency: true }, () => {
     const dir = await runFolder(c);
     const meta = await readJson(join(dir, 'run.json'));
     assert.equal(meta.status, 'completed');
-    assert.deepEqual(meta.engine, {
+    const { runners, ...engine } = meta.engine;
+    assert.deepEqual(engine, {
       name: 'k6-operator',
       version: 'k6 v1.4.0 (commit/fake0000, go1.24.0, linux/amd64)',
       parallelism: 2,
     });
+    // Each runner's share, from its own file: 6 s of 5 and of 7 requests a second. (The fake's
+    // runner pods are named apart from the files the test wrote: they are listed without a file.)
+    type Share = {
+      pod: string;
+      instance: number | null;
+      requests: number;
+      reqPerSec: number | null;
+      maxVus: number;
+    };
+    const shares = (runners as Share[]).map((r) => [r.pod, r.instance, r.requests, r.reqPerSec, r.maxVus]);
+    assert.deepEqual(shares.slice(0, 2), [
+      ['perf-1-abcde', 1, 30, 5, 3],
+      ['perf-2-fghij', 2, 42, 7, 4],
+    ]);
+    assert.deepEqual(
+      shares
+        .slice(2)
+        .map(([pod, ...rest]) => [String(pod).replace(/^perf-load-soak-[\d-]+?-(\d-abcde)$/, '$1'), ...rest]),
+      [
+        ['1-abcde', null, 0, null, 0],
+        ['2-abcde', null, 0, null, 0],
+      ],
+    );
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    assert.match(html, /<section id="runners">[\s\S]*perf-2-fghij[\s\S]*7(\.0+)? req\/s/);
     assert.deepEqual((await readdir(join(dir, 'runners'))).sort(), [
       'perf-1-abcde.ndjson.gz',
       'perf-2-fghij.ndjson.gz',

@@ -18,6 +18,7 @@ export {
 } from './manifests.ts';
 export { preflightCluster } from './preflight.ts';
 export { DEFAULT_TIMING, type DistributedOutcome, type RunTiming, runDistributed } from './run.ts';
+export { podOfFile, runnerShare } from './runner-files.ts';
 
 /** The distributed engine's settings, as the command line gives them. */
 export interface K6OperatorSettings {

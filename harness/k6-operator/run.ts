@@ -56,6 +56,14 @@ export interface RunnerEnd {
   pod: string;
   phase: string;
   exitCode: number | null;
+  /** The signal that ended the container, when the runtime reports one (9: SIGKILL). */
+  signal?: number;
+  /** The container runtime's reason for the end (Completed, Error, OOMKilled). */
+  reason?: string;
+  /** When the container ended (ISO 8601), as the kubelet reports it. */
+  finishedAt?: string;
+  /** Whether the pod was Ready (k6's REST API answered its readiness probe) at the last look. */
+  ready?: boolean;
 }
 
 export interface DistributedOutcome {
@@ -63,7 +71,12 @@ export interface DistributedOutcome {
   files: string[];
   k6Version: string | null;
   runners: RunnerEnd[];
+  /** Runners that ended with an error before the run's end: pod → what ended it and when. */
+  lost: Record<string, string>;
   lastStage: string | null;
+  /** When the runners were started, epoch ms: k6-operator's TestRunRunning condition turning
+   *  True, else the harness's first look at stage `started`. */
+  loadStartedAt: number | null;
   interrupted: boolean;
   /** Set when the run did not reach `finished` cleanly or its files could not be read. */
   failure?: string;
@@ -101,7 +114,10 @@ interface PodJson {
     phase?: string;
     conditions?: Array<{ type: string; status: string }>;
     containerStatuses?: Array<{
-      state?: { terminated?: { exitCode: number }; waiting?: { reason?: string; message?: string } };
+      state?: {
+        terminated?: { exitCode: number; signal?: number; reason?: string; finishedAt?: string };
+        waiting?: { reason?: string; message?: string };
+      };
     }>;
   };
 }
@@ -109,7 +125,13 @@ interface PodJson {
 interface TestRunJson {
   status?: {
     stage?: string;
-    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    conditions?: Array<{
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+      lastTransitionTime?: string;
+    }>;
   };
 }
 
@@ -119,12 +141,17 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
     files: [],
     k6Version: null,
     runners: [],
+    lost: {},
     lastStage: null,
+    loadStartedAt: null,
     interrupted: false,
   };
   const collector = collectorName(name);
   let collectorReady = false;
   let testRunLive = false;
+  /** When the harness deleted the TestRun itself (Ctrl-C, a timeout): runners that end after
+   *  that were stopped, not lost. */
+  let deletedAt: number | null = null;
   const runners = new Map<string, RunnerEnd>();
   let failingSince: number | null = null;
 
@@ -145,6 +172,10 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
         pod: pod.metadata.name,
         phase: pod.status?.phase ?? 'Unknown',
         exitCode: terminated ? terminated.exitCode : null,
+        ...(terminated?.signal ? { signal: terminated.signal } : {}),
+        ...(terminated?.reason ? { reason: terminated.reason } : {}),
+        ...(terminated?.finishedAt ? { finishedAt: terminated.finishedAt } : {}),
+        ready: isReady(pod),
       });
     }
     return pods.items;
@@ -225,7 +256,16 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
       if (stage !== outcome.lastStage) {
         log(`k6-operator: stage ${stage ?? '(none yet)'} after ${clock(Date.now() - t0)}`);
         outcome.lastStage = stage;
-        if (stage === 'started') startedAt = Date.now();
+        if (stage === 'started') {
+          startedAt = Date.now();
+          // k6-operator sets condition TestRunRunning to True when it starts the runners: that
+          // moment, when given, is more exact than this look.
+          const running = testRun.status?.conditions?.find(
+            (c) => c.type === 'TestRunRunning' && c.status === 'True',
+          );
+          const at = Date.parse(running?.lastTransitionTime ?? '');
+          outcome.loadStartedAt = Number.isFinite(at) && at <= startedAt ? at : startedAt;
+        }
       }
       if (stage === 'finished') return;
       if (stage === 'error') {
@@ -238,6 +278,11 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
       }
       const elapsed = Date.now() - t0;
       if (startedAt === null && PRE_START.has(stage ?? '') && elapsed > timing.initTimeoutMs) {
+        const unready = stage === 'created' ? notStarting(pods) : null;
+        if (unready) {
+          outcome.failure = `The TestRun stayed in created for ${clock(elapsed)}, longer than allowed: ${unready}`;
+          return;
+        }
         const where =
           stage === 'initialization'
             ? 'its initializer pod'
@@ -265,9 +310,19 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
   async function finish(): Promise<void> {
     if (testRunLive && outcome.lastStage !== 'finished') await stopTestRun();
     outcome.runners = [...runners.values()].sort((a, b) => a.pod.localeCompare(b.pod));
-    const failed = outcome.runners.filter((r) => r.exitCode !== null && !RUNNER_OK.has(r.exitCode));
+    // A runner that ended with an error before the harness stopped the TestRun was lost: its
+    // share of the load is missing from then on, so the merged figures are not the planned load.
+    // One that ended after the deletion was stopped (exit 105, or SIGTERM/SIGKILL); the kubelet
+    // reports finishedAt in whole seconds, hence the second of slack.
+    const failed = outcome.runners.filter(
+      (r) =>
+        r.exitCode !== null &&
+        !RUNNER_OK.has(r.exitCode) &&
+        !(deletedAt !== null && (!r.finishedAt || Date.parse(r.finishedAt) >= deletedAt - 1000)),
+    );
+    for (const r of failed) outcome.lost[r.pod] = lostRunner(r, outcome.loadStartedAt);
     if (failed.length && !outcome.failure) {
-      outcome.failure = `${failed.length} of ${outcome.runners.length} runners failed (${failed.map((r) => `${r.pod} exit ${r.exitCode}`).join(', ')}; see kubectl logs); the record holds what every runner wrote.`;
+      outcome.failure = `${failed.length} of ${outcome.runners.length} runners failed (${failed.map((r) => lostRunner(r, outcome.loadStartedAt)).join('; ')}; see kubectl logs); the record merges what every runner wrote, and the figures after a runner was lost lack its share, so the run is not judged as the planned load.`;
     }
     let collected = false;
     if (collectorReady) {
@@ -304,6 +359,7 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
 
   async function stopTestRun(): Promise<void> {
     log(`k6-operator: deleting TestRun ${name} (the runners stop and flush their files) ...`);
+    deletedAt = Date.now();
     const deleted = await kubectl
       .run(['delete', 'testrun', name, '--ignore-not-found', '--wait=false'], { timeoutMs: 60_000 })
       .catch((error: Error) => ({ code: 1, stdout: '', stderr: error.message }));
@@ -370,6 +426,55 @@ export async function runDistributed(request: DistributedRunRequest): Promise<Di
       );
     }
   }
+}
+
+function isReady(pod: PodJson): boolean {
+  return Boolean(pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+}
+
+const SIGNAL_NAMES: Record<number, string> = { 9: 'SIGKILL', 15: 'SIGTERM', 6: 'SIGABRT', 11: 'SIGSEGV' };
+
+/** `<pod> exit 137 (SIGKILL), lost 0:07 into the load (at 12:03:04Z)`: what ended a runner, and when. */
+export function lostRunner(r: RunnerEnd, loadStartedAt: number | null): string {
+  const signal = r.signal ?? (r.exitCode !== null && r.exitCode > 128 ? r.exitCode - 128 : null);
+  const how =
+    r.reason === 'OOMKilled'
+      ? ' (OOMKilled: out of memory)'
+      : signal && SIGNAL_NAMES[signal]
+        ? ` (${SIGNAL_NAMES[signal]})`
+        : '';
+  const ended = r.finishedAt ? Date.parse(r.finishedAt) : Number.NaN;
+  let when = '';
+  if (Number.isFinite(ended)) {
+    const at = new Date(ended).toISOString().replace(/\.\d+Z$/, 'Z');
+    when =
+      loadStartedAt === null
+        ? `, lost before the load started (at ${at})`
+        : `, lost ${clock(Math.max(0, ended - loadStartedAt))} into the load (at ${at})`;
+  }
+  // The pod's name comes from the API server: one inert line, as every outside string.
+  return `${firstLine(r.pod)} exit ${r.exitCode}${how}${when}`;
+}
+
+/**
+ * Why a TestRun in `created` does not start: k6-operator un-pauses the runners only once every
+ * runner pod is Running and Ready, Ready meaning k6's REST API answers its probe (GET /v1/status
+ * on port 6565). Null when the pods are simply not running yet (scheduling, image pulls).
+ */
+function notStarting(pods: PodJson[]): string | null {
+  const ended = pods.filter((p) => ['Failed', 'Succeeded'].includes(p.status?.phase ?? ''));
+  if (ended.length) {
+    const list = ended
+      .map(
+        (p) =>
+          `${firstLine(p.metadata.name)} exit ${p.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ?? '?'}`,
+      )
+      .join(', ');
+    return `runner pod(s) ${list} ended before the test was started, so k6-operator never un-paused the runners; see kubectl logs of those pods.`;
+  }
+  const unready = pods.filter((p) => p.status?.phase === 'Running' && !isReady(p));
+  if (!unready.length) return null;
+  return `runner pod(s) ${unready.map((p) => firstLine(p.metadata.name)).join(', ')} are running but not ready: k6's REST API (GET /v1/status on port 6565, their readiness probe) does not answer, so k6-operator cannot un-pause the runners; see kubectl describe pod and kubectl logs of those pods.`;
 }
 
 async function waitForPod(request: DistributedRunRequest, pod: string): Promise<boolean> {

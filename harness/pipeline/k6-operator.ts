@@ -4,6 +4,7 @@
 // the runners, and, when the run publishes, deletes the publisher's content here afterwards.
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { terminalText } from '../../reports/inert.ts';
 import { DEFAULT_PUBLISH_CONTENT_NAME } from '../../scenarios/lib/inputs.ts';
 import { createConnectClient } from '../connect/client.ts';
 import {
@@ -12,10 +13,12 @@ import {
   type K6OperatorSettings,
   k8sName,
   kubectlFor,
+  podOfFile,
   preflightCluster,
   type RunTiming,
   runDistributed,
   runnerInputs,
+  runnerShare,
   secretName,
 } from '../k6-operator/index.ts';
 import type { RunMeta } from '../record/types.ts';
@@ -178,6 +181,35 @@ export async function openK6Operator(
           `k6-operator: ${runner.pod} failed a threshold on its own share of the load; thresholds are judged on the merged data.`,
         );
       }
+      // Each runner's share from its own file, so the record shows how the load was split and
+      // which runner was lost when; a runner that wrote no file is listed from its pod alone.
+      const ends = new Map(outcome.runners.map((r) => [r.pod, r]));
+      const runners = await Promise.all(
+        outcome.files.map((file) => {
+          const pod = podOfFile(file);
+          return runnerShare(file, { exitCode: ends.get(pod)?.exitCode ?? null, lost: outcome.lost[pod] });
+        }),
+      );
+      for (const r of outcome.runners) {
+        if (runners.some((s) => s.pod === r.pod)) continue;
+        runners.push({
+          pod: r.pod,
+          instance: null,
+          exitCode: r.exitCode,
+          ...(outcome.lost[r.pod] ? { lost: outcome.lost[r.pod] } : {}),
+          requests: 0,
+          reqPerSec: null,
+          maxVus: 0,
+          scenarios: [],
+        });
+      }
+      for (const runner of runners) {
+        log(
+          terminalText(
+            `k6-operator: ${runner.pod}: ${runner.requests.toLocaleString('en')} requests, ${runner.reqPerSec === null ? 'no' : runner.reqPerSec.toFixed(1)} req/s, at most ${runner.maxVus} VUs${runner.lost ? `; LOST: ${runner.lost}` : ''}`,
+          ),
+        );
+      }
       return {
         exitCode: failedRunner?.exitCode ?? 0,
         interrupted: outcome.interrupted,
@@ -187,6 +219,7 @@ export async function openK6Operator(
           name: 'k6-operator',
           version: outcome.k6Version ?? `unknown (${settings.image})`,
           parallelism: settings.parallelism,
+          ...(runners.length ? { runners } : {}),
         },
       };
     },

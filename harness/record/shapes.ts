@@ -244,7 +244,29 @@ const meta = obj(
       'kind',
       'comparableToBaseline',
     ]),
-    engine: obj({ name: str, version: str, parallelism: num }, ['name', 'version']),
+    engine: obj(
+      {
+        name: str,
+        version: str,
+        parallelism: num,
+        runners: arr(
+          obj(
+            {
+              pod: str,
+              instance: numOrNull,
+              exitCode: numOrNull,
+              lost: str,
+              requests: num,
+              reqPerSec: numOrNull,
+              maxVus: num,
+              scenarios: arr(str),
+            },
+            ['pod', 'requests', 'reqPerSec'],
+          ),
+        ),
+      },
+      ['name', 'version'],
+    ),
     gitRevision: { type: ['string', 'null'] },
     options: { type: 'object' },
     startedAt: str,

@@ -11,13 +11,17 @@
 //   no-crd         the k6.io API group is not served
 //   rbac-denied    may not create secrets nor pods/exec
 //   unreachable    the API server does not answer
+//   cluster        every call goes to the simulated cluster at $FAKE_KUBE_API
+//                  (test/helpers/k6-operator-cluster.ts), which runs the runners as real
+//                  engine processes; nothing is kept here
 // Runner files are whatever the test put in $FAKE_KUBE_DIR/volume (served by `exec … tar`).
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const dir = process.env.FAKE_KUBE_DIR;
 const scenario = process.env.FAKE_KUBE_SCENARIO ?? 'ok';
+if (scenario === 'cluster') process.exit(await forward());
+const dir = process.env.FAKE_KUBE_DIR;
 const statePath = join(dir, 'state.json');
 const state = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : { objects: {} };
 const save = () => writeFileSync(statePath, JSON.stringify(state));
@@ -207,4 +211,31 @@ switch (verb) {
   }
   default:
     fail(`fake kubectl: unknown command ${args.join(' ')}`);
+}
+
+/** kubectl as a client of the simulated cluster's API: one call, its output and exit code. */
+async function forward() {
+  const globals = {};
+  const args = [];
+  for (const arg of process.argv.slice(2)) {
+    const m = /^--(context|namespace)=(.*)$/.exec(arg);
+    if (m && args.length === 0) globals[m[1]] = m[2];
+    else args.push(arg);
+  }
+  const stdin = args[0] === 'create' ? readFileSync(0, 'utf8') : '';
+  let answer;
+  try {
+    const response = await fetch(`${process.env.FAKE_KUBE_API}/kubectl`, {
+      method: 'POST',
+      body: JSON.stringify({ args, globals, stdin }),
+    });
+    answer = await response.json();
+  } catch (error) {
+    process.stderr.write(`Unable to connect to the server: ${error.message}\n`);
+    return 1;
+  }
+  const stdout = Buffer.from(answer.stdout, 'base64');
+  process.stderr.write(answer.stderr);
+  await new Promise((resolve) => process.stdout.write(stdout, resolve));
+  return answer.code;
 }
