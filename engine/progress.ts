@@ -63,7 +63,9 @@ export class RecentRate {
 
   rate(now: number, total: number): number {
     this.points.push([now, total]);
-    while (this.points.length > 1 && now - this.points[0][0] > this.windowMs) this.points.shift();
+    // Keep the newest point at least a window old: when calls come further apart than the window
+    // (a busy process), the rate spans the gap instead of falling to 0.
+    while (this.points.length > 2 && now - this.points[1][0] >= this.windowMs) this.points.shift();
     const [t0, n0] = this.points[0];
     return now > t0 ? ((total - n0) * 1000) / (now - t0) : 0;
   }

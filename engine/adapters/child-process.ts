@@ -273,8 +273,19 @@ async function runChild(bin: string, prefix: string[], opts: EngineRunOptions): 
   opts.signal?.addEventListener('abort', onAbort);
   opts.hardStopSignal?.addEventListener('abort', onHardStop);
   let polling = Promise.resolve();
+  let pollError: Error | undefined;
   const timer = setInterval(() => {
-    polling = polling.then(() => tail.poll());
+    // A poll that fails (a consumer throwing on a sample) is said once and does not stop the
+    // following polls: a rejected chain would skip every later poll and freeze the live view.
+    polling = polling
+      .then(() => tail.poll())
+      .catch((error: Error) => {
+        if (pollError) return;
+        pollError = error;
+        (opts.stderr ?? process.stderr).write(
+          `following the samples file failed: ${error.stack ?? error.message}\n`,
+        );
+      });
     if (opts.onProgress) {
       const elapsedMs = Date.now() - started;
       const progress: Progress = {
