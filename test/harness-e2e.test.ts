@@ -1,9 +1,9 @@
-// test-serial: signals harness runs mid-hold
 // End to end: the harness CLI against the local stand-in with the embedded engine and the smoke
-// profile, as `npm run scalability -- --profile smoke` runs it (about 20 s per run). Needs
-// `npm run build` (dist/scenarios, dist/bundles), gunicorn and R.
+// profile, as `npm run scalability -- --profile smoke` runs it (about 20 s per run), and against a
+// Connect server (a stand-in on loopback) with --publish-fixtures. Needs `npm run build`
+// (dist/scenarios, dist/bundles), gunicorn and R. The runs that are signalled are in
+// harness-e2e-signals.test.ts.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { createConnectClient } from '../harness/connect/client.ts';
 import type { Analysis, RunMeta, TimeSeries } from '../harness/record/types.ts';
 import { startStandin } from '../standin/index.ts';
+import { assertReports, json, start } from './helpers/harness-run.ts';
 
 let out: string;
 before(async () => {
@@ -20,86 +21,6 @@ before(async () => {
 after(async () => {
   await rm(out, { recursive: true, force: true });
 });
-
-interface Finished {
-  code: number | null;
-  stderr: string;
-  runDir: string;
-}
-
-/** Starts the CLI as its own node process (so SIGINT reaches it, not an npm wrapper). */
-function start(
-  args: string[],
-  env: Record<string, string> = { CONNECT_SERVER: '', CONNECT_API_KEY: '' },
-): { child: ChildProcess; done: Promise<Finished>; stderr: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-  const done = new Promise<Finished>((resolve) => {
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      const runDir = /run folder: (.*)/.exec(stderr)?.[1] ?? '';
-      resolve({ code, stderr, runDir });
-    });
-  });
-  return { child, done, stderr: () => stderr };
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function json<T>(dir: string, file: string): T {
-  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
-}
-
-function assertReports(dir: string): void {
-  for (const file of [
-    'run.json',
-    'summary.json',
-    'samples.ndjson.gz',
-    'timeseries.json',
-    'publish.json',
-    'node-metrics.json',
-    'analysis.json',
-    'report.html',
-    'summary.md',
-    'junit.xml',
-  ]) {
-    assert.ok(existsSync(join(dir, file)), `${file} is in the run folder`);
-  }
-}
-
-/** Pids of gunicorn processes under `root` (the stand-in's Flask app), from /proc. */
-function gunicornUnder(root: number): number[] {
-  const parent = new Map<number, number>();
-  const command = new Map<number, string>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-      command.set(Number(name), readFileSync(`/proc/${name}/cmdline`, 'utf8'));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const under = (pid: number): boolean => {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === root) return true;
-    return false;
-  };
-  return [...command].filter(([pid, cmd]) => cmd.includes('gunicorn') && under(pid)).map(([pid]) => pid);
-}
 
 describe('harness end to end (stand-in, node engine, smoke profile)', { concurrency: false }, () => {
   let scalabilityDir = '';
@@ -182,98 +103,6 @@ describe('harness end to end (stand-in, node engine, smoke profile)', { concurre
     const compare = await start(['compare', scalabilityDir, join(out, soak), '--out', outFile]).done;
     assert.equal(compare.code, 0, compare.stderr);
     assert.match(readFileSync(outFile, 'utf8'), /<html/i);
-  });
-
-  it('Ctrl-C stops the run gracefully and still leaves a complete record marked interrupted', async () => {
-    const run = start(['load-soak', '--profile', 'smoke', '--engine', 'node', '--out', join(out, 'sigint')]);
-    await until(() => /run folder: /.test(run.stderr()), 60_000, 'the run to start');
-    await new Promise((resolve) => setTimeout(resolve, 4000));
-    run.child.kill('SIGINT');
-    const finished = await run.done;
-    assert.equal(finished.code, 130, finished.stderr);
-    assert.match(finished.stderr, /Ctrl-C \(SIGINT\) received: stopping the load gracefully/);
-    assertReports(finished.runDir);
-    const meta = json<RunMeta>(finished.runDir, 'run.json');
-    assert.equal(meta.status, 'interrupted');
-    assert.ok(meta.endedAt);
-    assert.match(
-      readFileSync(join(finished.runDir, 'report.html'), 'utf8'),
-      /stopped before its planned end/,
-    );
-    assert.ok(json<TimeSeries>(finished.runDir, 'timeseries.json').total.some((p) => p.reqs > 0));
-  });
-
-  it('Ctrl-C while the stand-in is being prepared stops and leaves no app running', async () => {
-    const run = start(['load-soak', '--profile', 'smoke', '--engine', 'node', '--out', join(out, 'early')]);
-    let apps: number[] = [];
-    await until(
-      () => {
-        apps = gunicornUnder(run.child.pid!);
-        return apps.length > 0;
-      },
-      30_000,
-      'the Flask app to start',
-    );
-    run.child.kill('SIGINT');
-    const finished = await run.done;
-    assert.equal(finished.code, 130, finished.stderr);
-    // Usually still preparing; on a fast machine the load may just have started.
-    assert.match(finished.stderr, /stopping before the load starts|stopping the load gracefully/);
-    const alive = apps.filter((pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    assert.deepEqual(alive, [], 'the stand-in stopped its Flask app');
-  });
-
-  it('a second Ctrl-C stops at once and the record is still written', async () => {
-    const run = start(['load-soak', '--profile', 'smoke', '--engine', 'node', '--out', join(out, 'sigint2')]);
-    await until(() => /run folder: /.test(run.stderr()), 60_000, 'the run to start');
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    run.child.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    run.child.kill('SIGINT');
-    const finished = await run.done;
-    assert.equal(finished.code, 130, finished.stderr);
-    assert.match(finished.stderr, /Ctrl-C \(SIGINT\) received: stopping at once/);
-    assert.equal(json<RunMeta>(finished.runDir, 'run.json').status, 'interrupted');
-    assert.ok(existsSync(join(finished.runDir, 'report.html')));
-  });
-
-  it('the Flask app dying mid-run shows as errors and the run still completes', async () => {
-    const run = start(['load-soak', '--profile', 'smoke', '--engine', 'node', '--out', join(out, 'dying')]);
-    await until(() => /run folder: /.test(run.stderr()), 60_000, 'the run to start');
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    // Kill the Flask app for two seconds (the stand-in restarts crashed apps, as Connect does).
-    const stopAt = Date.now() + 2000;
-    let killed = 0;
-    while (Date.now() < stopAt) {
-      for (const pid of gunicornUnder(run.child.pid!)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-          killed++;
-        } catch {
-          // Already gone.
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.ok(killed > 0, 'the Flask app was found and killed');
-    const finished = await run.done;
-    // The fetchers' error-rate threshold is expected to fail (99); the run itself completes.
-    assert.ok(finished.code === 0 || finished.code === 99, finished.stderr);
-    assertReports(finished.runDir);
-    assert.equal(json<RunMeta>(finished.runDir, 'run.json').status, 'completed');
-    const series = json<TimeSeries>(finished.runDir, 'timeseries.json');
-    const failed = series.byScenario.fetchers.reduce((sum, p) => sum + p.failed, 0);
-    assert.ok(failed > 0, 'failed requests are in the time series');
-    assert.ok(Object.keys(series.errorsByStatus).length > 0, 'errors by status are in the time series');
-    const analysis = json<Analysis>(finished.runDir, 'analysis.json');
-    assert.ok(analysis.steady!.errorRate > 0);
   });
 
   it('against a Connect server: fails fast on a bad key or a missing Flask content, exit 2, before any load', async () => {
