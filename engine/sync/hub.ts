@@ -17,6 +17,14 @@ import {
   CONTROL_WORDS,
   type FromSyncVu,
   INTERRUPT,
+  NEXT_BUSY,
+  NEXT_BYTES,
+  NEXT_IDLE,
+  NEXT_ITER,
+  NEXT_ITER_IN_SCENARIO,
+  NEXT_ITER_IN_TEST,
+  NEXT_PLACED,
+  NEXT_STATE,
   REPLY,
   type SyncCall,
   type SyncReply,
@@ -86,6 +94,19 @@ export class SyncVu {
   private dead = false;
   private sentData: { has: boolean; value: unknown } = { has: false, value: undefined };
   private running: { resolve: (value: unknown) => void; reject: (err: Error) => void } | null = null;
+  private readonly nextShared = new SharedArrayBuffer(NEXT_BYTES);
+  private readonly nextState = new Int32Array(this.nextShared, 0, 2);
+  private readonly nextNumbers = new Float64Array(this.nextShared);
+  /** What the thread last ran (a call placed through `next` repeats it with new iteration numbers). */
+  private lastFn = '';
+  private lastScenario: VU['scenario'] = null;
+  private lastEnv: Record<string, string> | undefined;
+  /** The scenario env the thread has as __ENV: sent again only when it changes (a new scenario). */
+  private sentEnv: Record<string, string> | undefined;
+  /** The one silence watch of this VU (see watchSilence), and where the running call stands in it. */
+  private silence: NodeJS.Timeout | null = null;
+  private activitySeen = 0;
+  private activeAt = 0;
 
   private constructor(
     private readonly vu: VU,
@@ -108,6 +129,7 @@ export class SyncVu {
       replies: port2,
       asyncReplies: awaited.port2,
       options: host.options,
+      next: this.nextShared,
     };
     this.worker = new Worker(host.bundle.entry, {
       workerData: init,
@@ -142,7 +164,7 @@ export class SyncVu {
     if (this.dead) return Promise.reject(new InterruptedError());
     Atomics.store(this.control, INTERRUPT, 0);
     let stuck: NodeJS.Timeout | undefined;
-    const silence = this.watchSilence();
+    this.watchSilence();
     const group = this.vu.group;
     const removeInterrupt = this.vu.onInterrupt(() => {
       Atomics.store(this.control, INTERRUPT, 1);
@@ -160,32 +182,69 @@ export class SyncVu {
     this.sentData = { has: true, value: data };
     return new Promise<unknown>((resolve, reject) => {
       this.running = { resolve, reject };
-      const scenario = this.vu.scenario;
+      const vu = this.vu;
+      const scenario = vu.scenario;
+      const phase = fn === 'setup' ? 'setup' : fn === 'teardown' ? 'teardown' : 'iteration';
+      const iter = Math.max(vu.iter, 0);
+      const iterationInScenario = Math.max(vu.iterationInScenario, 0);
+      if (
+        phase === 'iteration' &&
+        sameData &&
+        fn === this.lastFn &&
+        scenario === this.lastScenario &&
+        scenario?.env === this.lastEnv &&
+        this.place(iter, iterationInScenario, vu.iterationInTest)
+      )
+        return;
+      // A thread waiting on the shared word goes back to its event loop, where this message comes.
+      if (Atomics.compareExchange(this.nextState, NEXT_STATE, NEXT_IDLE, NEXT_BUSY) === NEXT_IDLE)
+        Atomics.notify(this.nextState, NEXT_STATE);
+      this.lastFn = phase === 'iteration' ? fn : '';
+      this.lastScenario = scenario;
+      this.lastEnv = scenario?.env;
       const msg: ToSyncVu = {
         t: 'call',
         fn,
-        phase: fn === 'setup' ? 'setup' : fn === 'teardown' ? 'teardown' : 'iteration',
+        phase,
         data: sameData ? undefined : data,
         sameData,
-        iter: Math.max(this.vu.iter, 0),
-        iterationInScenario: Math.max(this.vu.iterationInScenario, 0),
+        iter,
+        iterationInScenario,
         scenario: scenario
           ? {
               name: scenario.name,
               executor: scenario.executor,
               startTime: scenario.startTime,
-              iterationInTest: this.vu.iterationInTest,
+              iterationInTest: vu.iterationInTest,
             }
           : null,
-        env: scenario?.env,
+        // __ENV is the scenario's env for as long as the VU runs that scenario, as on async VUs
+        // (engine/vu.ts sets it when the scenario changes); copying it for every call was costly.
+        env: scenario && scenario.env !== this.sentEnv ? scenario.env : undefined,
       };
+      if (msg.env) this.sentEnv = msg.env;
       this.worker.postMessage(msg);
     }).finally(() => {
       clearTimeout(stuck);
-      clearInterval(silence);
       removeInterrupt();
       this.vu.group = group;
     });
+  }
+
+  /**
+   * Starts the same iteration call as the last one, with these numbers, on a thread that waits on
+   * the shared word (no message: see NEXT_STATE); false when the thread is not waiting there.
+   */
+  private place(iter: number, iterationInScenario: number, iterationInTest: number): boolean {
+    if (Atomics.load(this.nextState, NEXT_STATE) !== NEXT_IDLE) return false;
+    const n = this.nextNumbers;
+    n[NEXT_ITER] = iter;
+    n[NEXT_ITER_IN_SCENARIO] = iterationInScenario;
+    n[NEXT_ITER_IN_TEST] = iterationInTest;
+    if (Atomics.compareExchange(this.nextState, NEXT_STATE, NEXT_IDLE, NEXT_PLACED) !== NEXT_IDLE)
+      return false;
+    Atomics.notify(this.nextState, NEXT_STATE);
+    return true;
   }
 
   /**
@@ -193,34 +252,41 @@ export class SyncVu {
    * that is neither blocked in a call nor turning its event loop for 5 s is ended, as the VU
    * thread's own watchdog does for async VUs.
    */
-  private watchSilence(): NodeJS.Timeout {
-    let seen = Atomics.load(this.control, ACTIVITY);
-    let activeAt = performance.now();
-    return setInterval(() => {
+  private watchSilence(): void {
+    this.activitySeen = Atomics.load(this.control, ACTIVITY);
+    this.activeAt = performance.now();
+    // One interval for the VU's life (not one per call): it looks only while a call runs.
+    this.silence ??= setInterval(() => {
+      if (!this.running) return;
       const beat = Atomics.load(this.control, ACTIVITY);
       const now = performance.now();
-      if (beat !== seen || Atomics.load(this.control, WAITING) === 1) {
-        seen = beat;
-        activeAt = now;
+      if (beat !== this.activitySeen || Atomics.load(this.control, WAITING) === 1) {
+        this.activitySeen = beat;
+        this.activeAt = now;
         return;
       }
-      if (now - activeAt < SILENT_AFTER_END_MS || !this.running || !this.host.overdue(this.vu)) return;
+      if (now - this.activeAt < SILENT_AFTER_END_MS || !this.host.overdue(this.vu)) return;
       this.vu.test.log(
         'error',
-        `Stopping the thread of VU ${this.vu.id}: the VU code has not yielded for ${((now - activeAt) / 1000).toFixed(1)} s at the end of its scenario.`,
+        `Stopping the thread of VU ${this.vu.id}: the VU code has not yielded for ${((now - this.activeAt) / 1000).toFixed(1)} s at the end of its scenario.`,
       );
       this.dead = true;
       void this.stop();
       this.lost(new InterruptedError());
     }, 1000);
+    this.silence.unref();
   }
 
   stop(): Promise<number> {
+    if (this.silence) clearInterval(this.silence);
+    this.silence = null;
     this.worker.removeAllListeners('exit');
     return this.worker.terminate();
   }
 
   private lost(err: Error): void {
+    if (this.silence) clearInterval(this.silence);
+    this.silence = null;
     abandonSharedArrays(this.vu);
     this.loaded?.reject(err);
     this.running?.reject(err);
