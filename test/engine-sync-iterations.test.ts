@@ -1,8 +1,7 @@
 // test-tier: unit
-// A synchronous VU's thread starts the next iteration of the same function without a message when
-// it can (engine/sync/protocol.ts, NEXT_STATE): every iteration still gets its own numbers, the
-// VU moves on to another function, another scenario's __ENV and teardown, and the setup data stays
-// the one copy the VU was given.
+// Iteration after iteration of a synchronous VU (engine/sync/hub.ts sends __ENV only when the
+// scenario changes): every iteration gets its own numbers, the VU moves on to another function,
+// another scenario's __ENV and teardown, and the setup data stays the one copy the VU was given.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { run, tempDir } from './engine-fixtures.ts';

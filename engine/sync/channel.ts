@@ -114,11 +114,6 @@ export function block(call: SyncCall): unknown {
   return reply.value;
 }
 
-/** Shows the hub's silence watch that this thread waits on purpose (between iterations). */
-export function waitingInCall(waiting: boolean): void {
-  Atomics.store(control, WAITING, waiting ? 1 : 0);
-}
-
 /** sleep(): waits on the interrupt word, so that the end of a scenario wakes it. */
 export function pause(ms: number): void {
   Atomics.store(control, WAITING, 1);

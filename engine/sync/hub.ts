@@ -17,14 +17,6 @@ import {
   CONTROL_WORDS,
   type FromSyncVu,
   INTERRUPT,
-  NEXT_BUSY,
-  NEXT_BYTES,
-  NEXT_IDLE,
-  NEXT_ITER,
-  NEXT_ITER_IN_SCENARIO,
-  NEXT_ITER_IN_TEST,
-  NEXT_PLACED,
-  NEXT_STATE,
   REPLY,
   type SyncCall,
   type SyncReply,
@@ -94,13 +86,6 @@ export class SyncVu {
   private dead = false;
   private sentData: { has: boolean; value: unknown } = { has: false, value: undefined };
   private running: { resolve: (value: unknown) => void; reject: (err: Error) => void } | null = null;
-  private readonly nextShared = new SharedArrayBuffer(NEXT_BYTES);
-  private readonly nextState = new Int32Array(this.nextShared, 0, 2);
-  private readonly nextNumbers = new Float64Array(this.nextShared);
-  /** What the thread last ran (a call placed through `next` repeats it with new iteration numbers). */
-  private lastFn = '';
-  private lastScenario: VU['scenario'] = null;
-  private lastEnv: Record<string, string> | undefined;
   /** The scenario env the thread has as __ENV: sent again only when it changes (a new scenario). */
   private sentEnv: Record<string, string> | undefined;
   /** The one silence watch of this VU (see watchSilence), and where the running call stands in it. */
@@ -129,7 +114,6 @@ export class SyncVu {
       replies: port2,
       asyncReplies: awaited.port2,
       options: host.options,
-      next: this.nextShared,
     };
     this.worker = new Worker(host.bundle.entry, {
       workerData: init,
@@ -184,32 +168,14 @@ export class SyncVu {
       this.running = { resolve, reject };
       const vu = this.vu;
       const scenario = vu.scenario;
-      const phase = fn === 'setup' ? 'setup' : fn === 'teardown' ? 'teardown' : 'iteration';
-      const iter = Math.max(vu.iter, 0);
-      const iterationInScenario = Math.max(vu.iterationInScenario, 0);
-      if (
-        phase === 'iteration' &&
-        sameData &&
-        fn === this.lastFn &&
-        scenario === this.lastScenario &&
-        scenario?.env === this.lastEnv &&
-        this.place(iter, iterationInScenario, vu.iterationInTest)
-      )
-        return;
-      // A thread waiting on the shared word goes back to its event loop, where this message comes.
-      if (Atomics.compareExchange(this.nextState, NEXT_STATE, NEXT_IDLE, NEXT_BUSY) === NEXT_IDLE)
-        Atomics.notify(this.nextState, NEXT_STATE);
-      this.lastFn = phase === 'iteration' ? fn : '';
-      this.lastScenario = scenario;
-      this.lastEnv = scenario?.env;
       const msg: ToSyncVu = {
         t: 'call',
         fn,
-        phase,
+        phase: fn === 'setup' ? 'setup' : fn === 'teardown' ? 'teardown' : 'iteration',
         data: sameData ? undefined : data,
         sameData,
-        iter,
-        iterationInScenario,
+        iter: Math.max(vu.iter, 0),
+        iterationInScenario: Math.max(vu.iterationInScenario, 0),
         scenario: scenario
           ? {
               name: scenario.name,
@@ -229,22 +195,6 @@ export class SyncVu {
       removeInterrupt();
       this.vu.group = group;
     });
-  }
-
-  /**
-   * Starts the same iteration call as the last one, with these numbers, on a thread that waits on
-   * the shared word (no message: see NEXT_STATE); false when the thread is not waiting there.
-   */
-  private place(iter: number, iterationInScenario: number, iterationInTest: number): boolean {
-    if (Atomics.load(this.nextState, NEXT_STATE) !== NEXT_IDLE) return false;
-    const n = this.nextNumbers;
-    n[NEXT_ITER] = iter;
-    n[NEXT_ITER_IN_SCENARIO] = iterationInScenario;
-    n[NEXT_ITER_IN_TEST] = iterationInTest;
-    if (Atomics.compareExchange(this.nextState, NEXT_STATE, NEXT_IDLE, NEXT_PLACED) !== NEXT_IDLE)
-      return false;
-    Atomics.notify(this.nextState, NEXT_STATE);
-    return true;
   }
 
   /**

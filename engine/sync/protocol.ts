@@ -22,8 +22,6 @@ export interface SyncVuInit {
   asyncReplies: import('node:worker_threads').MessagePort;
   /** The test's options (k6/execution's test.options). */
   options: unknown;
-  /** Starts the next iteration without a message (see NEXT_STATE): Int32Array[2] then Float64Array[3]. */
-  next: SharedArrayBuffer;
 }
 
 export const REPLY = 0;
@@ -31,25 +29,6 @@ export const INTERRUPT = 1;
 export const ACTIVITY = 2;
 export const WAITING = 3;
 export const CONTROL_WORDS = 4;
-
-/**
- * Between two iterations a synchronous VU's thread waits on a shared word instead of its event
- * loop, so that the next iteration of the same function with the same data starts without a
- * message each way (a message wakes the other thread's event loop, the cost that bounded empty
- * iterations). Int32 word NEXT_STATE: BUSY (running, or waiting in its event loop: the hub posts a
- * 'call'), IDLE (waiting on the word: the hub may place the call), PLACED (the hub wrote the
- * iteration's numbers at NEXT_ITER.. and woke the thread). Either side leaves IDLE with a
- * compare-and-exchange, so a call is placed exactly once or else posted.
- */
-export const NEXT_STATE = 0;
-export const NEXT_BUSY = 0;
-export const NEXT_IDLE = 1;
-export const NEXT_PLACED = 2;
-/** Float64 words after the two Int32 words: __ITER, iterationInScenario, iterationInTest. */
-export const NEXT_ITER = 1;
-export const NEXT_ITER_IN_SCENARIO = 2;
-export const NEXT_ITER_IN_TEST = 3;
-export const NEXT_BYTES = 8 * 4;
 
 /**
  * A request's arguments as they cross to the hub: the k6/http objects in them (http.url, http.file,

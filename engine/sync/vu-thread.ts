@@ -8,19 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { vuConsole } from '../console.ts';
 import { inInitContext } from '../open.ts';
 import { describeError, InterruptedError } from '../vu-errors.ts';
-import { awaitedCallsSettled, connect, interrupted, post, state, waitingInCall } from './channel.ts';
-import {
-  type FromSyncVu,
-  NEXT_BUSY,
-  NEXT_IDLE,
-  NEXT_ITER,
-  NEXT_ITER_IN_SCENARIO,
-  NEXT_ITER_IN_TEST,
-  NEXT_PLACED,
-  NEXT_STATE,
-  type SyncVuInit,
-  type ToSyncVu,
-} from './protocol.ts';
+import { awaitedCallsSettled, connect, interrupted, post, state } from './channel.ts';
+import type { SyncVuInit, ToSyncVu } from './protocol.ts';
 import { cancelTimers, timers, timersIdle } from './timers.ts';
 
 const init = workerData as SyncVuInit;
@@ -57,9 +46,7 @@ let data: unknown;
 /** Ends the running call's waits (its Promise, its timers) when the hub interrupts it. */
 let stopWaiting: ((err: Error) => void) | null = null;
 
-type CallMsg = Extract<ToSyncVu, { t: 'call' }>;
-
-async function runCall(msg: CallMsg): Promise<void> {
+async function runCall(msg: Extract<ToSyncVu, { t: 'call' }>): Promise<void> {
   if (!msg.sameData) data = msg.data;
   g.__ITER = msg.iter;
   if (msg.env) g.__ENV = msg.env;
@@ -75,7 +62,6 @@ async function runCall(msg: CallMsg): Promise<void> {
     stopWaiting = reject;
   });
   stopped.catch(() => {});
-  let reply: Extract<FromSyncVu, { t: 'done' }>;
   try {
     let value = (exports[msg.fn] as (data: unknown) => unknown)(data);
     if (isThenable(value)) {
@@ -86,65 +72,14 @@ async function runCall(msg: CallMsg): Promise<void> {
     // k6 ends an iteration when the VU's event loop is empty: timers and awaited calls included.
     for (let wait = timersIdle() ?? awaitedCallsSettled(); wait; wait = timersIdle() ?? awaitedCallsSettled())
       await Promise.race([wait, stopped]);
-    reply = { t: 'done', value: msg.fn === 'setup' ? value : undefined };
+    post({ t: 'done', value: msg.fn === 'setup' ? value : undefined });
   } catch (err) {
     cancelTimers();
-    if (err instanceof InterruptedError || interrupted()) reply = { t: 'done', interrupted: true };
-    else reply = { t: 'done', error: describeError(err) };
+    if (err instanceof InterruptedError || interrupted()) post({ t: 'done', interrupted: true });
+    else post({ t: 'done', error: describeError(err) });
   } finally {
     stopWaiting = null;
   }
-  last = msg;
-  // Ready for the next iteration on the shared word before the hub hears of this one's end, so
-  // that it can place the next one at once; the wait itself comes after this turn of the loop.
-  if (msg.phase === 'iteration') Atomics.store(next, NEXT_STATE, NEXT_IDLE);
-  post(reply);
-  if (msg.phase === 'iteration') setImmediate(waitForNext);
-}
-
-const next = new Int32Array(init.next, 0, 2);
-const numbers = new Float64Array(init.next);
-/** The last call run: a call placed on the shared word repeats it with new iteration numbers. */
-let last: CallMsg | null = null;
-/** How long the thread waits on the shared word before it goes back to its event loop. */
-const WAIT_FOR_NEXT_MS = 50;
-
-/**
- * Between iterations: waits (blocking, bounded) for the hub to place the next one on the shared
- * word; when none comes, goes back to its event loop, where the next call comes as a message.
- */
-function waitForNext(): void {
-  const until = performance.now() + WAIT_FOR_NEXT_MS;
-  waitingInCall(true);
-  for (;;) {
-    const left = until - performance.now();
-    if (left > 0) Atomics.wait(next, NEXT_STATE, NEXT_IDLE, left);
-    const now = Atomics.load(next, NEXT_STATE);
-    if (now === NEXT_PLACED) break;
-    // BUSY: the hub took the word back to post a message (another function, new data, teardown).
-    if (now === NEXT_BUSY) {
-      waitingInCall(false);
-      return;
-    }
-    if (performance.now() < until) continue;
-    if (Atomics.compareExchange(next, NEXT_STATE, NEXT_IDLE, NEXT_BUSY) === NEXT_IDLE) {
-      waitingInCall(false);
-      return;
-    }
-  }
-  waitingInCall(false);
-  Atomics.store(next, NEXT_STATE, NEXT_BUSY);
-  const prev = last as CallMsg;
-  const iterationInTest = numbers[NEXT_ITER_IN_TEST];
-  void runCall({
-    t: 'call',
-    fn: prev.fn,
-    phase: 'iteration',
-    sameData: true,
-    iter: numbers[NEXT_ITER],
-    iterationInScenario: numbers[NEXT_ITER_IN_SCENARIO],
-    scenario: prev.scenario ? { ...prev.scenario, iterationInTest } : null,
-  });
 }
 
 parentPort?.on('message', (msg: ToSyncVu) => {
