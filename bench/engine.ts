@@ -3,19 +3,27 @@
 // only the engine shares its event loop with nothing. The server is warmed up first (1 s of
 // autocannon), so that the tool measured first (the engine) does not pay for the server's JIT.
 // The engine records the full k6 metric set (every request's samples go to its metrics engine);
-// no --out output is written. Prints req/s per tool and ends with one JSON line of ratios:
+// no --out output is written. On a machine shared with other work the throughput of every tool
+// swings from one second to the next, so the tools take turns: each round runs the engine,
+// autocannon and wrk one after the other, and a ratio is the median of the rounds' ratios.
+// Prints req/s per tool and round, and ends with one JSON line of ratios:
 // {"engine_vs_autocannon":{"100":x,"400":y},"engine_vs_wrk":{...}}.
 //
-//   npx tsx bench/engine.ts [--seconds 10]
+//   npx tsx bench/engine.ts [--seconds 10] [--rounds 1]
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runTest } from '../engine/run.ts';
 
 const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = Math.min(60, Math.max(2, Number(secondsArg > 0 ? process.argv[secondsArg + 1] : 10)));
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = Math.min(
+  9,
+  Math.max(1, Math.round(Number(roundsArg > 0 ? process.argv[roundsArg + 1] : 1)) || 1),
+);
 const CONNECTIONS = [100, 400];
 
 const SERVER = `
@@ -78,6 +86,11 @@ function wrkRps(url: string, connections: number): number {
   return m ? Number(m[1]) : 0;
 }
 
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : Math.round(((sorted[mid - 1] + sorted[mid]) / 2) * 100) / 100;
+};
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : 0);
 const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')} req/s`;
 
@@ -90,15 +103,21 @@ const out = {
 try {
   autocannonRps(url, CONNECTIONS[0], 1);
   for (const c of CONNECTIONS) {
-    const engine = await engineRps(url, c, dir);
-    const autocannon = autocannonRps(url, c);
-    const wrk = wrkRps(url, c);
-    console.log(
-      `${c} connections, ${SECONDS} s each: engine ${fmt(engine)} · autocannon ${fmt(autocannon)} · wrk ${fmt(wrk)}` +
-        ` → engine/autocannon ${ratio(engine, autocannon)}, engine/wrk ${ratio(engine, wrk)}`,
-    );
-    out.engine_vs_autocannon[c] = ratio(engine, autocannon);
-    out.engine_vs_wrk[c] = ratio(engine, wrk);
+    const vsAutocannon: number[] = [];
+    const vsWrk: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const engine = await engineRps(url, c, dir);
+      const autocannon = autocannonRps(url, c);
+      const wrk = wrkRps(url, c);
+      console.log(
+        `${c} connections, ${SECONDS} s each${ROUNDS > 1 ? ` (round ${round})` : ''}: engine ${fmt(engine)} · autocannon ${fmt(autocannon)} · wrk ${fmt(wrk)}` +
+          ` → engine/autocannon ${ratio(engine, autocannon)}, engine/wrk ${ratio(engine, wrk)}; load ${loadavg()[0].toFixed(2)}`,
+      );
+      vsAutocannon.push(ratio(engine, autocannon));
+      vsWrk.push(ratio(engine, wrk));
+    }
+    out.engine_vs_autocannon[c] = median(vsAutocannon);
+    out.engine_vs_wrk[c] = median(vsWrk);
   }
 } finally {
   child.kill();

@@ -3,10 +3,12 @@
 // after exactly 200 ms; wrk and then the engine, each run as a child process the way the harness
 // runs them (`node engine/bin.mjs run …`), hold 400 connections/VUs for a bounded time. Each
 // tool's excess is its mean latency minus 200 ms (wrk: Latency mean; engine: http_req_duration
-// avg from its summary export). Target: engine excess ≤ wrk excess + 1 ms. The last line is
-// exactly {"engine_excess_ms":x,"wrk_excess_ms":y}.
+// avg from its summary export). Target: engine excess ≤ wrk excess + 1 ms, with async VUs
+// (`export default async function () { await http.get(url) }`) and with synchronous VUs (the same
+// without async/await: one thread per VU, ../engine/sync/). The last line is one JSON object:
+// {"engine_excess_ms":x,"sync_engine_excess_ms":z,"wrk_excess_ms":y} (a key for each mode run).
 //
-//   npm run bench:fidelity [-- --seconds 10] [--vus 400]
+//   npm run bench:fidelity [-- --seconds 10] [--vus 400] [--mode both|async|sync]
 //   ENGINE_BIN=/other/checkout/engine/bin.mjs npm run bench:fidelity   (compare another build)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,12 @@ function arg(name: string, fallback: number, min: number, max: number): number {
 const SECONDS = arg('--seconds', 10, 3, 60);
 const VUS = arg('--vus', 400, 1, 1000);
 const DELAY_MS = 200;
+const modeArg = process.argv.indexOf('--mode');
+const MODE = modeArg > 0 ? process.argv[modeArg + 1] : 'both';
+if (MODE !== 'both' && MODE !== 'async' && MODE !== 'sync') {
+  process.stderr.write(`--mode is both, async or sync; got ${JSON.stringify(MODE)}.\n`);
+  process.exit(2);
+}
 const BIN = process.env.ENGINE_BIN ?? new URL('../engine/bin.mjs', import.meta.url).pathname;
 
 const SERVER = `
@@ -91,12 +99,19 @@ async function wrkMeanMs(url: string, dir: string): Promise<{ meanMs: number; re
   return { meanMs: Number(mean[1]) / 1000, requests: Number(requests[1]) };
 }
 
-async function engineMeanMs(url: string, dir: string): Promise<{ meanMs: number; requests: number }> {
-  const script = join(dir, 'fidelity.js');
+async function engineMeanMs(
+  url: string,
+  dir: string,
+  sync: boolean,
+): Promise<{ meanMs: number; requests: number }> {
+  const script = join(dir, sync ? 'fidelity-sync.js' : 'fidelity.js');
   const summary = join(dir, 'summary.json');
   writeFileSync(
     script,
-    `import http from 'k6/http';
+    sync
+      ? `import http from 'k6/http';
+     export default function () { http.get(__ENV.URL); }`
+      : `import http from 'k6/http';
      export default async function () { await http.get(__ENV.URL); }`,
   );
   const r = await runChild(
@@ -113,9 +128,11 @@ async function engineMeanMs(url: string, dir: string): Promise<{ meanMs: number;
       `URL=${url}`,
       '--summary-export',
       summary,
+      ...(sync ? ['--sync-vus'] : []),
       script,
     ],
-    (SECONDS + 60) * 1000,
+    // Synchronous VUs start a thread each before the test clock starts.
+    (SECONDS + (sync ? 240 : 60)) * 1000,
   );
   if (r.code !== 0) throw new Error(`the engine failed (exit ${r.code}):\n${r.out}`);
   const metrics = JSON.parse(readFileSync(summary, 'utf8')).metrics;
@@ -128,17 +145,23 @@ try {
   // Warm the server up so that neither tool pays for its JIT.
   await runChild('wrk', ['-t1', '-c50', '-d2s', server.url], 20_000);
   const wrk = await wrkMeanMs(server.url, dir);
-  const engine = await engineMeanMs(server.url, dir);
   const round = (ms: number) => Math.round(ms * 1000) / 1000;
   const wrkExcess = round(wrk.meanMs - DELAY_MS);
-  const engineExcess = round(engine.meanMs - DELAY_MS);
-  process.stdout.write(
+  const result: Record<string, number> = {};
+  let lines =
     `server answers in ${DELAY_MS} ms; ${VUS} connections/VUs for ${SECONDS} s each\n` +
-      `wrk:    mean ${wrk.meanMs.toFixed(3)} ms over ${wrk.requests} requests → +${wrkExcess} ms\n` +
-      `engine: mean ${engine.meanMs.toFixed(3)} ms over ${engine.requests} requests → +${engineExcess} ms\n` +
-      `engine − wrk: ${round(engineExcess - wrkExcess)} ms (target ≤ 1 ms)\n`,
-  );
-  process.stdout.write(`${JSON.stringify({ engine_excess_ms: engineExcess, wrk_excess_ms: wrkExcess })}\n`);
+    `wrk:         mean ${wrk.meanMs.toFixed(3)} ms over ${wrk.requests} requests → +${wrkExcess} ms\n`;
+  for (const sync of MODE === 'both' ? [false, true] : [MODE === 'sync']) {
+    const engine = await engineMeanMs(server.url, dir, sync);
+    const excess = round(engine.meanMs - DELAY_MS);
+    result[sync ? 'sync_engine_excess_ms' : 'engine_excess_ms'] = excess;
+    lines +=
+      `engine (${sync ? 'sync VUs' : 'async VUs'}): mean ${engine.meanMs.toFixed(3)} ms over ${engine.requests} requests → +${excess} ms;` +
+      ` engine − wrk: ${round(excess - wrkExcess)} ms (target ≤ 1 ms)\n`;
+  }
+  result.wrk_excess_ms = wrkExcess;
+  process.stdout.write(lines);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   server.child.kill();
   rmSync(dir, { recursive: true, force: true });

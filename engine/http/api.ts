@@ -9,7 +9,7 @@ import { checkResponseCallback, type ExpectedStatuses } from './expected-statuse
 import { httpValues, requestMethods } from './methods.ts';
 import type { Navigation } from './navigate.ts';
 import type { Params } from './params.ts';
-import { PendingResponse } from './pending.ts';
+import { type PendingResponse, pendingResponse } from './pending.ts';
 import { bindNavigator, type Response } from './response.ts';
 import type { HttpVU } from './settings.ts';
 import { stateOf } from './state.ts';
@@ -126,7 +126,7 @@ export function createHttp(vu: HttpVU) {
     };
   /** A request as k6 scripts see it: a PendingResponse that resolves with the Response itself. */
   const pending = (call: string, method: string, url: unknown, body: unknown, params?: Params) =>
-    new PendingResponse<Response>(sending(method, url, body, params, vu.blocking(call), false));
+    pendingResponse<Response>(sending(method, url, body, params, vu.blocking(call), false));
   /** http.asyncRequest(): settled a turn later, so that what the script does with the answer belongs to the iteration. */
   const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> =>
     new Promise<Response>(sending(method, url, body, params, vu.awaitable(), true));

@@ -25,6 +25,18 @@ export class PendingResponse<T> extends Promise<T> {
   }
 }
 
+/**
+ * A PendingResponse made as a plain Promise given PendingResponse's prototype: constructing a
+ * Promise subclass takes V8's slow path, about a microsecond more for every request.
+ */
+export function pendingResponse<T>(
+  executor: (resolve: (value: T) => void, reject: (reason?: unknown) => void) => void,
+): PendingResponse<T> {
+  const promise = new Promise<T>(executor);
+  Object.setPrototypeOf(promise, PendingResponse.prototype);
+  return promise as PendingResponse<T>;
+}
+
 // `await` adopts a promise as it is only when its constructor is Promise itself; anything else is
 // wrapped in a new promise that takes two more microtask turns to settle.
 Object.defineProperty(PendingResponse.prototype, 'constructor', {

@@ -17,11 +17,12 @@ let parseHtml: HtmlParser | null = null;
 
 /** How a Response's submitForm()/clickLink() send their request: the VU's own request function. */
 type Navigator = (n: Navigation) => unknown;
-const navigators = new WeakMap<Response, Navigator>();
+/** Sets a Response's private navigator (assigned in the class's static block). */
+let setNavigator: (response: Response, navigate: Navigator) => void;
 
 /** Gives `response` the VU's request function (set by the VU's k6/http as the Response is handed over). */
 export function bindNavigator(response: Response, navigate: Navigator): void {
-  navigators.set(response, navigate);
+  setNavigator(response, navigate);
 }
 
 /** Lets Response.html() parse with k6/html's parser. */
@@ -96,6 +97,15 @@ export class Response {
   private readonly responseType: ResponseType;
   private decodedHeaders: Record<string, string> | null = null;
   private decodedBody: string | ArrayBuffer | null | undefined = undefined;
+  // A private field: scripts never see it (not a key, not in JSON), and unlike an entry in a
+  // WeakMap it costs nothing to the garbage collector, once per request.
+  #navigate: Navigator | null = null;
+
+  static {
+    setNavigator = (response, navigate) => {
+      response.#navigate = navigate;
+    };
+  }
 
   constructor(init: ResponseInit) {
     this.status = init.status;
@@ -181,7 +191,7 @@ export class Response {
   }
 
   private navigate(n: Navigation): unknown {
-    const send = navigators.get(this);
+    const send = this.#navigate;
     if (!send) throw new Error('this Response cannot send requests (it did not come from k6/http).');
     return send(n);
   }

@@ -86,6 +86,12 @@ export class SyncVu {
   private dead = false;
   private sentData: { has: boolean; value: unknown } = { has: false, value: undefined };
   private running: { resolve: (value: unknown) => void; reject: (err: Error) => void } | null = null;
+  /** The scenario env the thread has as __ENV: sent again only when it changes (a new scenario). */
+  private sentEnv: Record<string, string> | undefined;
+  /** The one silence watch of this VU (see watchSilence), and where the running call stands in it. */
+  private silence: NodeJS.Timeout | null = null;
+  private activitySeen = 0;
+  private activeAt = 0;
 
   private constructor(
     private readonly vu: VU,
@@ -143,7 +149,7 @@ export class SyncVu {
     if (this.dead) return Promise.reject(new InterruptedError());
     Atomics.store(this.control, INTERRUPT, 0);
     let stuck: NodeJS.Timeout | undefined;
-    const silence = this.watchSilence();
+    this.watchSilence();
     const group = this.vu.group;
     const removeInterrupt = this.vu.onInterrupt(() => {
       Atomics.store(this.control, INTERRUPT, 1);
@@ -161,30 +167,33 @@ export class SyncVu {
     this.sentData = { has: true, value: data };
     return new Promise<unknown>((resolve, reject) => {
       this.running = { resolve, reject };
-      const scenario = this.vu.scenario;
+      const vu = this.vu;
+      const scenario = vu.scenario;
       const msg: ToSyncVu = {
         t: 'call',
         fn,
         phase: fn === 'setup' ? 'setup' : fn === 'teardown' ? 'teardown' : 'iteration',
         data: sameData ? undefined : data,
         sameData,
-        iter: Math.max(this.vu.iter, 0),
-        iterationInScenario: Math.max(this.vu.iterationInScenario, 0),
+        iter: Math.max(vu.iter, 0),
+        iterationInScenario: Math.max(vu.iterationInScenario, 0),
         scenario: scenario
           ? {
               name: scenario.name,
               executor: scenario.executor,
               startTime: scenario.startTime,
-              iterationInTest: this.vu.iterationInTest,
-              iterationInInstance: this.vu.iterationInInstance,
+              iterationInTest: vu.iterationInTest,
+              iterationInInstance: vu.iterationInInstance,
             }
           : null,
-        env: scenario?.env,
+        // __ENV is the scenario's env for as long as the VU runs that scenario, as on async VUs
+        // (engine/vu.ts sets it when the scenario changes); copying it for every call was costly.
+        env: scenario && scenario.env !== this.sentEnv ? scenario.env : undefined,
       };
+      if (msg.env) this.sentEnv = msg.env;
       this.worker.postMessage(msg);
     }).finally(() => {
       clearTimeout(stuck);
-      clearInterval(silence);
       removeInterrupt();
       this.vu.group = group;
     });
@@ -195,34 +204,41 @@ export class SyncVu {
    * that is neither blocked in a call nor turning its event loop for 5 s is ended, as the VU
    * thread's own watchdog does for async VUs.
    */
-  private watchSilence(): NodeJS.Timeout {
-    let seen = Atomics.load(this.control, ACTIVITY);
-    let activeAt = performance.now();
-    return setInterval(() => {
+  private watchSilence(): void {
+    this.activitySeen = Atomics.load(this.control, ACTIVITY);
+    this.activeAt = performance.now();
+    // One interval for the VU's life (not one per call): it looks only while a call runs.
+    this.silence ??= setInterval(() => {
+      if (!this.running) return;
       const beat = Atomics.load(this.control, ACTIVITY);
       const now = performance.now();
-      if (beat !== seen || Atomics.load(this.control, WAITING) === 1) {
-        seen = beat;
-        activeAt = now;
+      if (beat !== this.activitySeen || Atomics.load(this.control, WAITING) === 1) {
+        this.activitySeen = beat;
+        this.activeAt = now;
         return;
       }
-      if (now - activeAt < SILENT_AFTER_END_MS || !this.running || !this.host.overdue(this.vu)) return;
+      if (now - this.activeAt < SILENT_AFTER_END_MS || !this.host.overdue(this.vu)) return;
       this.vu.test.log(
         'error',
-        `Stopping the thread of VU ${this.vu.id}: the VU code has not yielded for ${((now - activeAt) / 1000).toFixed(1)} s at the end of its scenario.`,
+        `Stopping the thread of VU ${this.vu.id}: the VU code has not yielded for ${((now - this.activeAt) / 1000).toFixed(1)} s at the end of its scenario.`,
       );
       this.dead = true;
       void this.stop();
       this.lost(new InterruptedError());
     }, 1000);
+    this.silence.unref();
   }
 
   stop(): Promise<number> {
+    if (this.silence) clearInterval(this.silence);
+    this.silence = null;
     this.worker.removeAllListeners('exit');
     return this.worker.terminate();
   }
 
   private lost(err: Error): void {
+    if (this.silence) clearInterval(this.silence);
+    this.silence = null;
     abandonSharedArrays(this.vu);
     this.loaded?.reject(err);
     this.running?.reject(err);

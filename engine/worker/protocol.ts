@@ -29,7 +29,7 @@ export interface WorkerInit {
 }
 
 /**
- * The VU thread waits when this many batches (≥ 160 ms of samples) are unread, so it can never
+ * The VU thread waits when this many batches (≥ 0.8 s of samples) are unread, so it can never
  * outrun the metrics side; high enough that a pause of the main thread does not stall requests.
  */
 export const MAX_INFLIGHT_BATCHES = 32;

@@ -1,0 +1,94 @@
+// Throughput of synchronous VUs (each VU's code in its own blocking thread, ../engine/sync/)
+// next to async VUs in the same run: empty iterations per second in all, then iterations of one
+// request to a local server (its own process) per second in all. The engine records the full k6
+// metric set; no --out output is written. Prints one line per mode and ends with one JSON line:
+// {"empty":{"sync":x,"async":y},"request":{"sync":x,"async":y},"load":[1,5,15]} (iterations/s;
+// load: the machine's load averages at the end, as the figures depend on what else runs).
+// Target: empty sync ≥ 150,000 iterations/s with 8 VUs on 2 cores.
+//
+//   npm run bench:sync [-- --seconds 5] [--vus 8]
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { runTest } from '../engine/run.ts';
+
+function arg(name: string, fallback: number, min: number, max: number): number {
+  const i = process.argv.indexOf(name);
+  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+const SECONDS = arg('--seconds', 5, 2, 60);
+const VUS = arg('--vus', 8, 1, 100);
+
+const SERVER = `
+const http = require('node:http');
+const body = Buffer.from('{"ok":true}');
+const server = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+  res.end(body);
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+`;
+
+async function startServer(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (c) => resolve(String(c).trim()));
+    child.once('exit', () => reject(new Error('the bench server exited before listening')));
+  });
+  return { url: `http://127.0.0.1:${port}/`, child };
+}
+
+const silent = new Writable({ write: (_c, _e, cb) => cb() });
+
+async function iterationsPerSecond(dir: string, sync: boolean, body: string, url: string): Promise<number> {
+  const script = join(dir, `bench-${sync ? 'sync' : 'async'}.js`);
+  writeFileSync(
+    script,
+    `import http from 'k6/http';
+     export const options = { vus: ${VUS}, duration: '${SECONDS}s' };
+     export default ${sync ? '' : 'async '}function () { ${body} }`,
+  );
+  const result = await runTest({
+    script,
+    env: { URL: url },
+    quiet: true,
+    stdout: silent,
+    stderr: process.stderr,
+    syncVus: sync,
+  });
+  const iterations = result.summary?.metrics.iterations;
+  return iterations ? iterations.values.rate : 0;
+}
+
+const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')} iterations/s`;
+const dir = mkdtempSync(join(tmpdir(), 'bench-sync-'));
+const { url, child } = await startServer();
+const out = { empty: { sync: 0, async: 0 }, request: { sync: 0, async: 0 } };
+try {
+  out.empty.sync = await iterationsPerSecond(dir, true, '', url);
+  out.empty.async = await iterationsPerSecond(dir, false, '', url);
+  console.log(
+    `${VUS} VUs, ${SECONDS} s each, empty iterations: sync ${fmt(out.empty.sync)} · async ${fmt(out.empty.async)}`,
+  );
+  out.request.sync = await iterationsPerSecond(dir, true, 'http.get(__ENV.URL);', url);
+  out.request.async = await iterationsPerSecond(dir, false, 'await http.get(__ENV.URL);', url);
+  console.log(
+    `${VUS} VUs, ${SECONDS} s each, one request per iteration: sync ${fmt(out.request.sync)} · async ${fmt(out.request.async)}`,
+  );
+} finally {
+  child.kill();
+  rmSync(dir, { recursive: true, force: true });
+}
+const round = (n: number) => Math.round(n);
+console.log(
+  JSON.stringify({
+    empty: { sync: round(out.empty.sync), async: round(out.empty.async) },
+    request: { sync: round(out.request.sync), async: round(out.request.async) },
+    load: loadavg().map((l) => Math.round(l * 100) / 100),
+  }),
+);
