@@ -3,7 +3,7 @@
 // in --test, so the file list is built here).
 //
 //   npm run test:unit            the unit tier: pure code and in-process engine tests (the quick loop)
-//   npm test                     everything in one pass, the unit tier's files first in each group
+//   npm test                     everything: the unit tier first, then the rest (the full tier)
 //   npm test -- test/foo.test.ts one or more files (other arguments go to node, e.g. --test-name-pattern)
 //
 // A file says where it belongs in its leading comment lines:
@@ -85,16 +85,17 @@ const files = (chosen.length > 0 ? chosen : findTests('test')).map((file) => {
   return { file, ...m };
 });
 
-// A run of chosen files is one tier. The whole suite is one pass over every file, the unit tier's
-// files first in each group (their failures show early): two tiers one after the other left cores
-// idle while the slower group of each tier finished.
-const unitFirst = (a, b) => (a.tier === 'unit' ? 0 : 1) - (b.tier === 'unit' ? 0 : 1);
+// A run of chosen files is one tier; the whole suite is the unit tier first (its failures show in a
+// minute or so), then the files only the full tier has.
 const tiers =
   chosen.length > 0
     ? [['chosen files', files]]
     : tier === 'unit'
       ? [['unit', files.filter((f) => f.tier === 'unit')]]
-      : [['full (unit tier first)', [...files].sort(unitFirst)]];
+      : [
+          ['unit', files.filter((f) => f.tier === 'unit')],
+          ['full (the rest)', files.filter((f) => f.tier !== 'unit')],
+        ];
 
 const hasTimeout = nodeArgs.some((a) => a.startsWith('--test-timeout'));
 // A test that hangs fails after 10 minutes with its name instead of holding the suite forever.

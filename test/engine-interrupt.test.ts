@@ -1,3 +1,4 @@
+// test-serial: stops a running test and compares its end with timers the script set
 // An interrupted iteration ends at once, whatever it awaits (a long timer, a Promise that never
 // settles, sleep), as in k6: its timers are cleared and never fire, it is counted as interrupted
 // (not in `iterations` nor `iteration_duration`), code of it that still runs (a catch around the

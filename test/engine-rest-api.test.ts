@@ -1,3 +1,4 @@
+// test-serial: signals a paused engine process and holds engine processes on a local server's answers
 // --paused and k6's REST API (https://grafana.com/docs/k6/latest/reference/k6-rest-api/, shapes as in
 // grafana/k6's api/v1/*.go) on real engine processes, loopback only: nothing reaches the target
 // while paused, setup() runs after the un-pause as in k6, the run then ends normally; JSON:API
