@@ -333,9 +333,11 @@ describe('faults during a run', { concurrency: false }, () => {
 
   it('a stand-in killed by SIGKILL fails the run naming it, and its apps are stopped', async () => {
     const out = join(dir, 'standin-kill');
+    const tmp = join(dir, 'tmp-standin-kill');
+    await mkdir(tmp, { recursive: true });
     const run = harness(
       ['load-soak', '--profile', 'smoke', '--engine', 'node', '--out', out, '--duration', '60s'],
-      { CONNECT_SERVER: '' },
+      { CONNECT_SERVER: '', TMPDIR: tmp },
     );
     const folder = (await run.waitFor(/run folder: (.*)/))[1];
     await run.waitFor(/req\/s/);
@@ -354,8 +356,12 @@ describe('faults during a run', { concurrency: false }, () => {
       meta.message!,
       new RegExp(`The Connect stand-in \\(pid ${standin}\\) was killed by SIGKILL during the run`),
     );
-    // Its apps do not outlive it.
+    // Its apps do not outlive it, and the data folder it could not remove is gone too.
     await until(() => apps.every((pid) => !alive(pid)));
+    assert.deepEqual(
+      ours(tmp).filter((name) => name.startsWith('connect-standin-') && !name.includes('python-envs')),
+      [],
+    );
   });
 
   it('a harness killed by SIGKILL leaves no temporary files, and the next report says it was left running', async () => {

@@ -2,6 +2,9 @@
 // manages never share an event loop with the harness or the engine. The key reaches it through
 // its environment (never its command line); it stops its apps on SIGTERM and when the harness dies.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { followChildren } from '../node-metrics/children.ts';
@@ -50,6 +53,19 @@ export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Pro
     if (stderr.length > 20) stderr.shift();
   });
   const lines = createInterface({ input: child.stdout! });
+  // The stand-in's own data folder (it names it on start): it removes it when it stops, but not
+  // when it is killed, so the harness removes it after the stand-in has ended. Only a folder the
+  // stand-in made in the temporary directory is taken.
+  let dataDir: string | null = null;
+  lines.on('line', (line) => {
+    const named = /^Data folder: (.+)$/.exec(line)?.[1];
+    if (
+      named &&
+      dirname(resolve(named)) === resolve(tmpdir()) &&
+      basename(named).startsWith('connect-standin-')
+    )
+      dataDir = resolve(named);
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`The stand-in did not start within ${startTimeoutMs / 1000} s.`)),
@@ -119,6 +135,7 @@ export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Pro
             process.kill(-pid, 'SIGKILL');
           } catch {}
         }
+        if (dataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
         process.off('exit', onExit);
       })();
       return stopping;
