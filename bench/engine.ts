@@ -10,12 +10,12 @@
 // {"engine_vs_autocannon":{"100":x,"400":y},"engine_vs_wrk":{...}}.
 //
 //   npx tsx bench/engine.ts [--seconds 10] [--rounds 1]
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { runTest } from '../engine/run.ts';
+import { silent, startTrivialServer } from './lib/trivial-server.ts';
 
 const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = Math.min(60, Math.max(2, Number(secondsArg > 0 ? process.argv[secondsArg + 1] : 10)));
@@ -26,27 +26,7 @@ const ROUNDS = Math.min(
 );
 const CONNECTIONS = [100, 400];
 
-const SERVER = `
-const http = require('node:http');
-const body = Buffer.from('{"ok":true,"price":123.45}');
-const server = http.createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-  res.end(body);
-});
-server.keepAliveTimeout = 60000;
-server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
-`;
-
-async function startServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout?.once('data', (c) => resolve(String(c).trim()));
-    child.once('exit', () => reject(new Error('the bench server exited before listening')));
-  });
-  return { url: `http://127.0.0.1:${port}/`, child };
-}
-
-const silent = new Writable({ write: (_c, _e, cb) => cb() });
+const BODY = '{"ok":true,"price":123.45}';
 
 async function engineRps(url: string, vus: number, dir: string): Promise<number> {
   const script = join(dir, 'bench.js');
@@ -95,7 +75,7 @@ const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100
 const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')} req/s`;
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-engine-'));
-const { url, child } = await startServer();
+const { url, child } = await startTrivialServer(BODY);
 const out = {
   engine_vs_autocannon: {} as Record<string, number>,
   engine_vs_wrk: {} as Record<string, number>,

@@ -7,12 +7,11 @@
 // Target: empty sync ≥ 150,000 iterations/s with 8 VUs on 2 cores.
 //
 //   npm run bench:sync [-- --seconds 5] [--vus 8]
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { runTest } from '../engine/run.ts';
+import { silent, startTrivialServer } from './lib/trivial-server.ts';
 
 function arg(name: string, fallback: number, min: number, max: number): number {
   const i = process.argv.indexOf(name);
@@ -23,27 +22,7 @@ function arg(name: string, fallback: number, min: number, max: number): number {
 const SECONDS = arg('--seconds', 5, 2, 60);
 const VUS = arg('--vus', 8, 1, 100);
 
-const SERVER = `
-const http = require('node:http');
-const body = Buffer.from('{"ok":true}');
-const server = http.createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-  res.end(body);
-});
-server.keepAliveTimeout = 60000;
-server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
-`;
-
-async function startServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout?.once('data', (c) => resolve(String(c).trim()));
-    child.once('exit', () => reject(new Error('the bench server exited before listening')));
-  });
-  return { url: `http://127.0.0.1:${port}/`, child };
-}
-
-const silent = new Writable({ write: (_c, _e, cb) => cb() });
+const BODY = '{"ok":true}';
 
 async function iterationsPerSecond(dir: string, sync: boolean, body: string, url: string): Promise<number> {
   const script = join(dir, `bench-${sync ? 'sync' : 'async'}.js`);
@@ -67,7 +46,7 @@ async function iterationsPerSecond(dir: string, sync: boolean, body: string, url
 
 const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')} iterations/s`;
 const dir = mkdtempSync(join(tmpdir(), 'bench-sync-'));
-const { url, child } = await startServer();
+const { url, child } = await startTrivialServer(BODY);
 const out = { empty: { sync: 0, async: 0 }, request: { sync: 0, async: 0 } };
 try {
   out.empty.sync = await iterationsPerSecond(dir, true, '', url);
