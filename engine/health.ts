@@ -11,9 +11,9 @@ import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
- * One line of the health file. The harness reads the file with its own description of the line
- * (harness/record/types.ts EngineHealthLine, the same fields): the engine imports nothing outside engine/,
- * so that it stays usable alone.
+ * One line of the health file. The run folder's description (reports/run-data.ts) re-exports this
+ * type, so the harness and the reports read the line the engine writes; the engine itself imports
+ * nothing outside engine/.
  */
 export interface EngineHealthLine {
   /** Epoch seconds at the end of the second measured. */

@@ -123,23 +123,8 @@ export interface TimeSeries {
   invalidValues?: number;
 }
 
-/** One second of the embedded engine's own health (engine/health.ts writes one JSON line per second). */
-export interface EngineHealthLine {
-  /** Epoch seconds at the end of the second measured. */
-  t: number;
-  /** CPU time the engine process used in that second, ms (user and system). */
-  cpuUserMs: number;
-  cpuSystemMs: number;
-  /** Event-loop delay over that second, ms. */
-  eventLoopP99Ms: number;
-  eventLoopMaxMs: number;
-  eventLoopMeanMs: number;
-  /** Length of the second actually measured, ms (a busy loop stretches it). */
-  elapsedMs: number;
-  rssBytes: number;
-  /** CPUs the engine process may run on. */
-  cpus: number;
-}
+/** One second of the embedded engine's own health: the line engine/health.ts writes, as it defines it. */
+export type { EngineHealthLine } from '../engine/health.ts';
 
 /** Server-side time per request, per second: what the server (not the network or the generator) took. */
 export interface ServerTimings {
