@@ -13,10 +13,11 @@
 // Every other file runs in the parallel group, several files at once (--concurrency N, or the
 // TEST_CONCURRENCY variable; default below). The two groups run at the same time; each group's wall
 // time is printed, then each tier's.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Files of the parallel group at once. Most tests wait on child processes, servers and disk, not on
@@ -149,9 +150,20 @@ for (const signal of ['SIGINT', 'SIGTERM'])
     for (const child of running) child.kill(signal);
   });
 
+// The tests start the command lines from their bundle (test/helpers/cli.ts), built here from the
+// sources as they are now (under a second).
+const suiteStarted = Date.now();
+const built = spawnSync(process.execPath, ['esbuild.config.mjs', '--cli-only'], {
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  stdio: 'inherit',
+});
+if (built.status !== 0) {
+  console.error('The build of the command lines (node esbuild.config.mjs --cli-only) failed; no test ran.');
+  process.exit(1);
+}
+
 const lines = [];
 let failed = false;
-const suiteStarted = Date.now();
 for (const [name, group] of tiers) {
   const started = Date.now();
   const results = await Promise.all([

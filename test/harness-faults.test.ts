@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Analysis, PublishCycle, RunMeta } from '../harness/record/types.ts';
+import { cliArgs } from './helpers/cli.ts';
 
 const API_KEY = 'fault-key-0123456789abcdef';
 let dir: string;
@@ -138,7 +139,7 @@ interface Harness {
 }
 
 function harness(args: string[], env: Record<string, string | undefined> = {}): Harness {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
+  const child = spawn(process.execPath, [...cliArgs('harness'), ...args], {
     env: { ...process.env, CONNECT_SERVER: url, CONNECT_API_KEY: API_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -341,7 +342,7 @@ describe('faults during a run', { concurrency: false }, () => {
     );
     const folder = (await run.waitFor(/run folder: (.*)/))[1];
     await run.waitFor(/req\/s/);
-    const [standin] = childrenOf(run.child.pid!, /standin\/cli\.ts/);
+    const [standin] = childrenOf(run.child.pid!, /standin\/cli\.ts|dist\/cli\/standin\.mjs/);
     assert.ok(standin, 'the stand-in runs as a child of the harness');
     // Its apps (gunicorn, R), each in a process group of its own.
     const apps = childrenOf(standin, /./);
@@ -396,8 +397,9 @@ describe('faults during a run', { concurrency: false }, () => {
       'sh',
       [
         '-c',
-        'ulimit -f 2048 && exec "$0" --import tsx harness/commands/harness.ts "$@"',
+        'ulimit -f 2048 && exec "$0" "$@"',
         process.execPath,
+        ...cliArgs('harness'),
         ...smoke(out, '--duration', '60s'),
       ],
       {
@@ -570,7 +572,7 @@ describe('inputs refused before anything starts', () => {
   it('nightly checks --history before the load-soak', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'harness/commands/nightly.ts', '--history', '/dev/zero', '--out', join(dir, 'n1')],
+      [...cliArgs('nightly'), '--history', '/dev/zero', '--out', join(dir, 'n1')],
       {
         env: { ...process.env, CONNECT_SERVER: url, CONNECT_API_KEY: API_KEY },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,6 +19,7 @@ import { lostRunner } from '../harness/k6-operator/run.ts';
 import { publishFlask } from '../harness/pipeline/target.ts';
 import { type Standin, startStandin } from '../standin/index.ts';
 import { type Watched, watch } from './helpers/child.ts';
+import { cliArgs } from './helpers/cli.ts';
 import { runnerCommand, SimCluster } from './helpers/k6-operator-cluster.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -62,9 +63,7 @@ async function start(
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      join(ROOT, 'harness', 'commands', 'harness.ts'),
+      ...cliArgs('harness'),
       'load-soak',
       '--engine',
       'k6-operator',
