@@ -92,7 +92,7 @@ async function start(
         CONNECT_SERVER: standin.url,
         CONNECT_API_KEY: apiKey,
         K6_OPERATOR_TIMING: JSON.stringify({
-          pollMs: 250,
+          pollMs: 1000,
           initTimeoutMs: options.initTimeoutMs ?? 120_000,
           podReadyTimeoutMs: 30_000,
           stopWaitMs: 30_000,
