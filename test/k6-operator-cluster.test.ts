@@ -274,7 +274,9 @@ describe('the simulated cluster', { concurrency: false }, () => {
 
 describe('--engine k6-operator on a simulated cluster with real runners', { concurrency: false }, () => {
   it('runs three runners together and merges them into one run', async () => {
-    const c = await start('whole');
+    // A 6 s hold (the smoke profile's is 12 s): the runners reach their VUs in the 3 s ramp, and
+    // the publisher's cycle may finish within its graceful stop.
+    const c = await start('whole', { extra: ['--duration', '6s'] });
     const { code, stderr, dir } = await finish(c);
     const runners = c.cluster.runners();
     assert.equal(runners.length, 3);

@@ -52,6 +52,10 @@ describe('nightly dry run', () => {
     const args = [
       '--profile',
       'smoke',
+      // Two runs with a 6 s hold (the smoke profile's is 12 s): the history and trend need figures,
+      // not a long window.
+      '--duration',
+      '6s',
       '--out',
       join(out, 'runs'),
       '--history',
