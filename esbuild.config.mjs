@@ -7,7 +7,7 @@
 // the engine; `--cli-only` builds only the command lines; `--outdir <dir>` writes to <dir>/scenarios,
 // <dir>/engine and <dir>/cli instead of dist/… (the tests build into a temp folder this way).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -100,7 +100,7 @@ const CLI_ENTRIES = {
 async function buildCli() {
   const started = new Date();
   const outdir = join(args.outdir, 'cli');
-  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
   const inputs = new Set(['node_modules/.package-lock.json']);
   for (const [name, source] of Object.entries(CLI_ENTRIES)) {
     const entryUrl = pathToFileURL(resolve(source)).href;
@@ -113,6 +113,8 @@ async function buildCli() {
       target: 'node20',
       logLevel: 'warning',
       metafile: true,
+      // Written below, each file whole at once: tests of a running suite may be starting it.
+      write: false,
       banner: {
         js: [
           "import { createRequire as bundleCreateRequire } from 'node:module';",
@@ -136,12 +138,17 @@ async function buildCli() {
         },
       ],
     });
+    for (const file of result.outputFiles) {
+      writeFileSync(`${file.path}.${process.pid}`, file.contents);
+      renameSync(`${file.path}.${process.pid}`, file.path);
+    }
     for (const input of Object.keys(result.metafile.inputs))
       if (!input.includes('node_modules/')) inputs.add(relative('.', resolve(input)));
   }
   const stamp = join(outdir, '.built');
-  writeFileSync(stamp, `${[...inputs].sort().join('\n')}\n`);
-  utimesSync(stamp, started, started);
+  writeFileSync(`${stamp}.${process.pid}`, `${[...inputs].sort().join('\n')}\n`);
+  utimesSync(`${stamp}.${process.pid}`, started, started);
+  renameSync(`${stamp}.${process.pid}`, stamp);
 }
 
 if (args['cli-only']) {
