@@ -11,12 +11,13 @@
 //   // test-serial: <why>        runs in the serial group: it signals or times processes, so it runs
 //                                alone, one file at a time, and never beside another serial file
 // Every other file runs in the parallel group, several files at once (--concurrency N, or the
-// TEST_CONCURRENCY variable; default below). The two groups run at the same time; each group's wall
-// time is printed, then each tier's.
-import { spawn } from 'node:child_process';
+// TEST_CONCURRENCY variable; default below). The two groups run at the same time, each through the
+// tiers in order (unit first); each group's wall time per tier is printed.
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Files of the parallel group at once. Most tests wait on child processes, servers and disk, not on
@@ -144,29 +145,51 @@ function runGroup(name, group, n) {
 
 // Ctrl-C: the runners stop their files and report; this process waits for them, then prints the times.
 const running = new Set();
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'])
   process.on(signal, () => {
+    stopping = true;
     for (const child of running) child.kill(signal);
   });
 
+// The tests start the command lines from their bundle (test/helpers/cli.ts), built here from the
+// sources as they are now (under a second).
+const suiteStarted = Date.now();
+const built = spawnSync(process.execPath, ['esbuild.config.mjs', '--cli-only'], {
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  stdio: 'inherit',
+});
+if (built.status !== 0) {
+  console.error('The build of the command lines (node esbuild.config.mjs --cli-only) failed; no test ran.');
+  process.exit(1);
+}
+
+// Each group goes through the tiers in order on its own: the serial group's full-tier files do not
+// wait for the unit tier's parallel files (most of a serial file's time is waiting on processes,
+// which overlaps well with the CPU work of the other group). The unit tier's files still come first
+// in both groups, so their failures show first.
 const lines = [];
 let failed = false;
-const suiteStarted = Date.now();
+const chains = await Promise.all(
+  [
+    ['parallel', (f) => !f.serial, concurrency],
+    ['serial', (f) => f.serial, 1],
+  ].map(async ([kind, inGroup, n]) => {
+    const results = [];
+    for (const [name, group] of tiers) {
+      // After Ctrl-C no further tier starts.
+      if (stopping) break;
+      results.push({
+        tier: name,
+        ...(await runGroup(`${name.split(' ')[0]} ${kind}`, group.filter(inGroup), n)),
+      });
+    }
+    return results;
+  }),
+);
 for (const [name, group] of tiers) {
-  const started = Date.now();
-  const results = await Promise.all([
-    runGroup(
-      `${name.split(' ')[0]} parallel`,
-      group.filter((f) => !f.serial),
-      concurrency,
-    ),
-    runGroup(
-      `${name.split(' ')[0]} serial`,
-      group.filter((f) => f.serial),
-      1,
-    ),
-  ]);
-  const seconds = (Date.now() - started) / 1000;
+  const results = chains.map((chain) => chain.find((r) => r.tier === name)).filter(Boolean);
+  if (results.length < 2) failed = true;
   for (const r of results) {
     if (r.status !== 0) failed = true;
     if (r.files > 0)
@@ -174,7 +197,7 @@ for (const [name, group] of tiers) {
         `  ${r.name} group: ${r.files} files in ${r.seconds.toFixed(1)} s${r.status === 0 ? '' : ' (FAILED)'}`,
       );
   }
-  lines.push(`tier ${name}: ${group.length} files in ${seconds.toFixed(1)} s (concurrency ${concurrency})`);
+  lines.push(`tier ${name}: ${group.length} files (concurrency ${concurrency})`);
 }
 console.log('\nWall times:');
 for (const l of lines) console.log(l);

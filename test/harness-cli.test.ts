@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseRunOptions } from '../harness/commands/options.ts';
+import { cliArgs } from './helpers/cli.ts';
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
+  const result = spawnSync(process.execPath, [...cliArgs('harness'), ...args], {
     encoding: 'utf8',
     env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '' },
     timeout: 30_000,

@@ -56,6 +56,9 @@ describe('harness end to end (stand-in, node engine, smoke profile)', { concurre
       'node',
       '--vus',
       'auto',
+      // A 6 s hold (the smoke profile's is 12 s) is a steady window after the ramp all the same.
+      '--duration',
+      '6s',
       '--out',
       out,
     ]).done;

@@ -230,6 +230,13 @@ describe('records left running', () => {
     const fixed = asLeftRunning(meta(child.pid!));
     assert.equal(fixed.status, 'interrupted');
     assert.match(leftRunningNote(meta(child.pid!), 'runs/x')!, /was left "running"/);
+    // The harness from the bundle the tests build of it (esbuild.config.mjs) is a harness too.
+    const bundled = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', 'dist/cli/harness.mjs'], {
+      stdio: 'ignore',
+    });
+    await new Promise((resolve) => bundled.once('spawn', resolve));
+    assert.equal(liveness(meta(bundled.pid!)), 'running');
+    bundled.kill('SIGKILL');
     // A pid now used by a program that is not a harness.
     const other = spawn('sleep', ['60'], { stdio: 'ignore' });
     await new Promise((resolve) => other.once('spawn', resolve));

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Analysis, PublishCycle, RunMeta } from '../harness/record/types.ts';
+import { cliArgs } from './helpers/cli.ts';
 
 const API_KEY = 'fault-key-0123456789abcdef';
 let dir: string;
@@ -138,7 +139,7 @@ interface Harness {
 }
 
 function harness(args: string[], env: Record<string, string | undefined> = {}): Harness {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
+  const child = spawn(process.execPath, [...cliArgs('harness'), ...args], {
     env: { ...process.env, CONNECT_SERVER: url, CONNECT_API_KEY: API_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -312,7 +313,8 @@ describe('faults during a run', { concurrency: false }, () => {
 
   it('a frozen generator (SIGSTOP) is named as a generator stall in the verdict', async () => {
     const out = join(dir, 'frozen');
-    const run = harness(smoke(out, '--duration', '30s'));
+    // The hold outlasts the 6 s freeze with room to spare; after it the engine runs at full speed.
+    const run = harness(smoke(out, '--duration', '20s'));
     const { pid, folder } = await engineOf(run);
     // Frozen during the hold: a freeze in setup, before the first request, measures nothing.
     await run.waitFor(/load-soak hold 4 VUs/);
@@ -341,7 +343,7 @@ describe('faults during a run', { concurrency: false }, () => {
     );
     const folder = (await run.waitFor(/run folder: (.*)/))[1];
     await run.waitFor(/req\/s/);
-    const [standin] = childrenOf(run.child.pid!, /standin\/cli\.ts/);
+    const [standin] = childrenOf(run.child.pid!, /standin\/cli\.ts|dist\/cli\/standin\.mjs/);
     assert.ok(standin, 'the stand-in runs as a child of the harness');
     // Its apps (gunicorn, R), each in a process group of its own.
     const apps = childrenOf(standin, /./);
@@ -390,15 +392,19 @@ describe('faults during a run', { concurrency: false }, () => {
 
   it('an engine that cannot write its samples (file size limit) ends the run failed with the reason', async () => {
     const out = join(dir, 'size-limit');
-    // RLIMIT_FSIZE of 1 MiB (2048 blocks of 512 bytes): the samples outgrow it within seconds,
-    // the run record and reports do not. Writes past it fail with EFBIG (Node ignores SIGXFSZ).
+    // RLIMIT_FSIZE of 512 KiB (1024 blocks of 512 bytes): the samples outgrow it within seconds
+    // (about 120 bytes a request), the run record and reports do not (report.html, the largest,
+    // is about 270 KB). Writes past it fail with EFBIG (Node ignores SIGXFSZ). The engine goes on
+    // without its output to the end of the hold, at full speed: the hold is no longer than the
+    // samples need to outgrow the limit.
     const child = spawn(
       'sh',
       [
         '-c',
-        'ulimit -f 2048 && exec "$0" --import tsx harness/commands/harness.ts "$@"',
+        'ulimit -f 1024 && exec "$0" "$@"',
         process.execPath,
-        ...smoke(out, '--duration', '60s'),
+        ...cliArgs('harness'),
+        ...smoke(out, '--duration', '30s'),
       ],
       {
         env: { ...process.env, CONNECT_SERVER: url, CONNECT_API_KEY: API_KEY },
@@ -570,7 +576,7 @@ describe('inputs refused before anything starts', () => {
   it('nightly checks --history before the load-soak', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'harness/commands/nightly.ts', '--history', '/dev/zero', '--out', join(dir, 'n1')],
+      [...cliArgs('nightly'), '--history', '/dev/zero', '--out', join(dir, 'n1')],
       {
         env: { ...process.env, CONNECT_SERVER: url, CONNECT_API_KEY: API_KEY },
         stdio: ['ignore', 'pipe', 'pipe'],

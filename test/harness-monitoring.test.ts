@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NodeMetrics, RunMeta } from '../harness/record/types.ts';
+import { cliArgs } from './helpers/cli.ts';
 import {
   influxQuery,
   promQuery,
@@ -25,7 +26,7 @@ function harness(
   env: Record<string, string>,
 ): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
+    const child = spawn(process.execPath, [...cliArgs('harness'), ...args], {
       env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

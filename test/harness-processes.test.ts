@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Analysis, ProcessSeries, RunMeta } from '../harness/record/types.ts';
+import { cliArgs } from './helpers/cli.ts';
 import { fakeConnect } from './helpers/fake-connect.ts';
 
 const apiKey = 'harness-processes-key-0123456789';
@@ -44,7 +45,7 @@ function harness(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
+  const child = spawn(process.execPath, [...cliArgs('harness'), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

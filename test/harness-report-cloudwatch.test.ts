@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { NodeMetrics, RunMeta } from '../harness/record/types.ts';
+import { cliArgs } from './helpers/cli.ts';
 import { soakRun, writeRun } from './helpers/run-fixtures.ts';
 
 const targets: string[] = [];
@@ -47,19 +48,15 @@ after(async () => {
 });
 
 function report(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'harness/commands/harness.ts', 'report', ...args],
-    {
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: 'AKIDFAKE',
-        AWS_SECRET_ACCESS_KEY: 'fake',
-        AWS_REGION: 'us-east-1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, [...cliArgs('harness'), 'report', ...args], {
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'AKIDFAKE',
+      AWS_SECRET_ACCESS_KEY: 'fake',
+      AWS_REGION: 'us-east-1',
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (c) => {
     output += c;

@@ -9,20 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Analysis, RunMeta } from '../harness/record/types.ts';
+import { cliArgs } from './helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ingest-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function ingest(...args: string[]) {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'harness/commands/harness.ts', 'ingest', ...args],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '' },
-      timeout: 30_000,
-    },
-  );
+  const result = spawnSync(process.execPath, [...cliArgs('harness'), 'ingest', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '' },
+    timeout: 30_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

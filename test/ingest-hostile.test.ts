@@ -24,6 +24,7 @@ import { Aggregator, ingestLimits, otherKey } from '../harness/ingest/aggregator
 import { maxLineBytes } from '../harness/ingest/index.ts';
 import { maxPublishCycles } from '../harness/ingest/publish-cycles.ts';
 import type { Analysis, TimeSeries } from '../harness/record/types.ts';
+import { cliArgs } from './helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ingest-hostile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +35,7 @@ const HEAP_MB = 160;
 function ingest(...args: string[]) {
   const result = spawnSync(
     process.execPath,
-    [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', 'harness/commands/harness.ts', 'ingest', ...args],
+    [`--max-old-space-size=${HEAP_MB}`, ...cliArgs('harness'), 'ingest', ...args],
     {
       encoding: 'utf8',
       env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '' },

@@ -19,6 +19,7 @@ import { lostRunner } from '../harness/k6-operator/run.ts';
 import { publishFlask } from '../harness/pipeline/target.ts';
 import { type Standin, startStandin } from '../standin/index.ts';
 import { type Watched, watch } from './helpers/child.ts';
+import { cliArgs } from './helpers/cli.ts';
 import { runnerCommand, SimCluster } from './helpers/k6-operator-cluster.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -62,9 +63,7 @@ async function start(
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      join(ROOT, 'harness', 'commands', 'harness.ts'),
+      ...cliArgs('harness'),
       'load-soak',
       '--engine',
       'k6-operator',
@@ -93,7 +92,7 @@ async function start(
         CONNECT_SERVER: standin.url,
         CONNECT_API_KEY: apiKey,
         K6_OPERATOR_TIMING: JSON.stringify({
-          pollMs: 250,
+          pollMs: 1000,
           initTimeoutMs: options.initTimeoutMs ?? 120_000,
           podReadyTimeoutMs: 30_000,
           stopWaitMs: 30_000,
@@ -275,7 +274,9 @@ describe('the simulated cluster', { concurrency: false }, () => {
 
 describe('--engine k6-operator on a simulated cluster with real runners', { concurrency: false }, () => {
   it('runs three runners together and merges them into one run', async () => {
-    const c = await start('whole');
+    // A 6 s hold (the smoke profile's is 12 s): the runners reach their VUs in the 3 s ramp, and
+    // the publisher's cycle may finish within its graceful stop.
+    const c = await start('whole', { extra: ['--duration', '6s'] });
     const { code, stderr, dir } = await finish(c);
     const runners = c.cluster.runners();
     assert.equal(runners.length, 3);
@@ -410,7 +411,8 @@ describe('--engine k6-operator on a simulated cluster with real runners', { conc
   });
 
   it("a runner whose REST API never answers: a clear error within the harness's stuck timeout", async () => {
-    const c = await start('unresponsive', { unresponsive: [2], initTimeoutMs: 30_000, graceMs: 5_000 });
+    // 20 s before the harness gives up: on a busy machine the runners are up in under 10 s.
+    const c = await start('unresponsive', { unresponsive: [2], initTimeoutMs: 20_000, graceMs: 5_000 });
     const { code, stderr, dir } = await finish(c);
     assert.equal(code, 1, stderr);
     const pod = c.cluster.runners()[1].pod;
@@ -418,7 +420,7 @@ describe('--engine k6-operator on a simulated cluster with real runners', { conc
     assert.equal(meta.status, 'failed');
     assert.match(
       meta.message,
-      /^The TestRun stayed in created for 0:[345]\d, longer than allowed: runner pod\(s\) /,
+      /^The TestRun stayed in created for 0:[2-5]\d, longer than allowed: runner pod\(s\) /,
     );
     assert.match(
       meta.message,

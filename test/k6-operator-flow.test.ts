@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { createConnectClient } from '../harness/connect/client.ts';
 import { publishFlask } from '../harness/pipeline/target.ts';
 import { type Standin, startStandin } from '../standin/index.ts';
+import { cliArgs } from './helpers/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const FAKE = join(import.meta.dirname, 'helpers', 'fake-kubectl.mjs');
@@ -131,9 +132,7 @@ function harness(
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      join(ROOT, 'harness', 'commands', 'harness.ts'),
+      ...cliArgs('harness'),
       'load-soak',
       '--engine',
       'k6-operator',
@@ -230,16 +229,7 @@ describe('--engine k6-operator preflight (exit 2, nothing created)', { concurren
     const c = await prepare('pre-noserver');
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(ROOT, 'harness', 'commands', 'harness.ts'),
-        'load-soak',
-        '--engine',
-        'k6-operator',
-        '--parallelism',
-        '2',
-      ],
+      [...cliArgs('harness'), 'load-soak', '--engine', 'k6-operator', '--parallelism', '2'],
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? '', KUBECTL: FAKE, FAKE_KUBE_DIR: c.kube },

@@ -19,6 +19,7 @@ import {
 } from '../harness/k6-operator/index.ts';
 import { bundlePaths } from '../harness/pipeline/target.ts';
 import { scripts } from '../harness/pipeline/workload.ts';
+import { cliArgs } from './helpers/cli.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -225,7 +226,7 @@ describe('k6-operator manifests', () => {
 
 describe('npm run k6-operator -- manifests', () => {
   const cli = (args: string[], env: Record<string, string>) =>
-    run(process.execPath, ['--import', 'tsx', join(ROOT, 'harness', 'commands', 'k6-operator.ts'), ...args], {
+    run(process.execPath, [...cliArgs('k6-operator'), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...env },
     }).then(

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { JsonlHistoryStore } from '../harness/nightly/history.ts';
 import { assertChartsDrew, launchBrowser, openReport } from './helpers/browser.ts';
+import { cliArgs } from './helpers/cli.ts';
 
 let out: string;
 let browser: Browser;
@@ -24,7 +25,7 @@ after(async () => {
 });
 
 function nightly(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/nightly.ts', ...args], {
+  const child = spawn(process.execPath, [...cliArgs('nightly'), ...args], {
     env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '', GITHUB_STEP_SUMMARY: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -51,6 +52,10 @@ describe('nightly dry run', () => {
     const args = [
       '--profile',
       'smoke',
+      // Two runs with a 6 s hold (the smoke profile's is 12 s): the history and trend need figures,
+      // not a long window.
+      '--duration',
+      '6s',
       '--out',
       join(out, 'runs'),
       '--history',

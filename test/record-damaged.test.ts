@@ -21,13 +21,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readRun } from '../harness/record/read.ts';
+import { cliArgs } from './helpers/cli.ts';
 import { soakRun, writeRun } from './helpers/run-fixtures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'record-damaged-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function harness(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
+  const result = spawnSync(process.execPath, [...cliArgs('harness'), ...args], {
     encoding: 'utf8',
     env: { ...process.env, CONNECT_SERVER: '', CONNECT_API_KEY: '' },
     // A safety net only (a FIFO used to block here for ever); every case ends on its own.

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Analysis, RunMeta } from '../harness/record/types.ts';
+import { cliArgs } from './helpers/cli.ts';
 
 let dir: string;
 let server: Server;
@@ -56,7 +57,7 @@ function harness(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
+  const child = spawn(process.execPath, [...cliArgs('harness'), ...args], {
     env: { ...process.env, CONNECT_SERVER: url, CONNECT_API_KEY: 'fake-key-0123456789', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

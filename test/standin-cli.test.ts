@@ -6,23 +6,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { cliArgs } from './helpers/cli.ts';
 
 test('npm run target runs the stand-in in the foreground and stops cleanly on SIGTERM', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'standin-cli-'));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'standin/cli.ts', '--port', '0', '--data-dir', dataDir],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        CONNECT_API_KEY: 'cli-key',
-        CONNECT_STANDIN_USERS: JSON.stringify([
-          { username: 'pat', role: 'publisher', apiKey: 'pat-secret-key' },
-        ]),
-      },
+  const child = spawn(process.execPath, [...cliArgs('standin'), '--port', '0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      CONNECT_API_KEY: 'cli-key',
+      CONNECT_STANDIN_USERS: JSON.stringify([
+        { username: 'pat', role: 'publisher', apiKey: 'pat-secret-key' },
+      ]),
     },
-  );
+  });
   try {
     let output = '';
     child.stdout.setEncoding('utf8');
@@ -56,7 +53,7 @@ test('npm run target runs the stand-in in the foreground and stops cleanly on SI
 });
 
 test('the CLI explains a missing API key', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'standin/cli.ts', '--port', '0'], {
+  const child = spawn(process.execPath, [...cliArgs('standin'), '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CONNECT_API_KEY: '' },
   });
@@ -68,7 +65,7 @@ test('the CLI explains a missing API key', async () => {
 });
 
 test('the CLI refuses a key on its command line, where ps would show it', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'standin/cli.ts', '--api-key', 'visible-key'], {
+  const child = spawn(process.execPath, [...cliArgs('standin'), '--api-key', 'visible-key'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CONNECT_API_KEY: 'env-key' },
   });
@@ -81,7 +78,7 @@ test('the CLI refuses a key on its command line, where ps would show it', async 
 });
 
 test('the CLI explains bad CONNECT_STANDIN_USERS without echoing it', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'standin/cli.ts', '--port', '0'], {
+  const child = spawn(process.execPath, [...cliArgs('standin'), '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CONNECT_API_KEY: 'env-key', CONNECT_STANDIN_USERS: '[{"apiKey": "leak-me-not"' },
   });
@@ -100,7 +97,7 @@ test('an address it cannot listen on: exit 2 with the reason, and no data folder
     const child = spawn(
       process.execPath,
       // 192.0.2.1 (TEST-NET-1) is on no interface of this machine: listen fails with EADDRNOTAVAIL.
-      ['--import', 'tsx', 'standin/cli.ts', '--port', '0', '--host', '192.0.2.1'],
+      [...cliArgs('standin'), '--port', '0', '--host', '192.0.2.1'],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
         env: { ...process.env, TMPDIR: tmp, CONNECT_API_KEY: 'cli-key' },

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fitUsl, fitUslParams, uslThroughput } from '../harness/analysis/usl.ts';
 import type { Analysis, LevelStats } from '../harness/record/types.ts';
+import { cliArgs } from './helpers/cli.ts';
 
 const truth = { sigma: 0.04, kappa: 0.0004, lambda: 12 };
 const nStar = Math.sqrt((1 - truth.sigma) / truth.kappa);
@@ -114,17 +115,7 @@ describe('ingest --kind scalability of a USL-shaped NDJSON', () => {
     const out = join(dir, 'runs');
     const run = spawnSync(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        'harness/commands/harness.ts',
-        'ingest',
-        input,
-        '--kind',
-        'scalability',
-        '--out',
-        out,
-      ],
+      [...cliArgs('harness'), 'ingest', input, '--kind', 'scalability', '--out', out],
       { encoding: 'utf8', timeout: 60_000 },
     );
     assert.equal(run.status, 0, run.stderr);

@@ -21,8 +21,20 @@ export interface StandinProcess {
   died: Promise<string>;
 }
 
-const CLI = fileURLToPath(new URL('../../standin/cli.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
+/**
+ * node's arguments before the stand-in's own: its sources under the TypeScript loader, or, when the
+ * harness itself runs from the tests' bundle of the command lines (esbuild.config.mjs, built with
+ * the stand-in's from the same sources), the stand-in's bundle, which starts without the loader.
+ */
+const bundled = (globalThis as Record<symbol, unknown>)[Symbol.for('connect-perf.standin-bundle')];
+const STANDIN =
+  typeof bundled === 'string'
+    ? [bundled]
+    : [
+        '--import',
+        import.meta.resolve('tsx'),
+        fileURLToPath(new URL('../../standin/cli.ts', import.meta.url)),
+      ];
 const READY = /Connect stand-in ready at (http:\/\/\S+)/;
 
 function appLabel(command: string): string {
@@ -37,7 +49,7 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export async function spawnStandin(apiKey: string, startTimeoutMs = 30_000): Promise<StandinProcess> {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, '--port', '0', '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, [...STANDIN, '--port', '0', '--host', '127.0.0.1'], {
     env: { ...process.env, CONNECT_API_KEY: apiKey },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: a Ctrl-C on the terminal reaches the harness, which stops it in order.

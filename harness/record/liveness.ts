@@ -15,8 +15,9 @@ function isHarness(pid: number): boolean {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   try {
-    // The pid may have been reused by another program since.
-    return /commands\/harness\.ts/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    // The pid may have been reused by another program since. The harness runs from its sources, or
+    // from the bundle the tests build of it (esbuild.config.mjs).
+    return /commands\/harness\.ts|dist\/cli\/harness\.mjs/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
   } catch {
     return true;
   }

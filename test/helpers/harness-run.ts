@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cliArgs } from './cli.ts';
 
 export interface Finished {
   code: number | null;
@@ -15,7 +16,7 @@ export function start(
   args: string[],
   env: Record<string, string> = { CONNECT_SERVER: '', CONNECT_API_KEY: '' },
 ): { child: ChildProcess; done: Promise<Finished>; stderr: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/commands/harness.ts', ...args], {
+  const child = spawn(process.execPath, [...cliArgs('harness'), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
