@@ -6,6 +6,7 @@ import { plannedDurationMs, type ScenarioConfig } from '../options.ts';
 import { itemOf } from '../segments.ts';
 import type { IterationOutcome, ScenarioView } from '../test-context.ts';
 import type { VU } from '../vu.ts';
+import { describeError, InterruptedError } from '../vu-errors.ts';
 
 export type StopMode = 'graceful' | 'hard';
 
@@ -167,6 +168,7 @@ export class ScenarioRun implements ScenarioView {
       if (vu.threadLoop && vu.minIterationDurationMs() === 0) {
         if (this.stopping || max <= 0) return 0;
         this.inflight.add(vu);
+        const before = vu.iterationInScenario;
         try {
           const end = await vu.threadLoop({
             fn: this.config.exec,
@@ -177,6 +179,16 @@ export class ScenarioRun implements ScenarioView {
             stripe: this.config.segment?.work ?? null,
           });
           return end.ran;
+        } catch (err) {
+          // The VU's thread ended under the loop (code that never yielded, ended after its
+          // interruption; a thread that failed): its running iteration ends as runIteration's would.
+          if (err instanceof InterruptedError || vu.interrupted) this.countEnded('interrupted');
+          else {
+            this.countEnded('failed');
+            this.host.warn(`scenario ${this.name}, VU ${vu.id}: ${describeError(err)}`);
+          }
+          // The iterations whose ends the hub recorded, and the one that was running.
+          return vu.iterationInScenario - before + 1;
         } finally {
           this.inflight.delete(vu);
           await this.host.breathe();
