@@ -7,6 +7,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// The parent as the process began: the CLI stops the test when it goes away, and a parent that
+// dies while the code loads (a busy machine) must count too.
+globalThis[Symbol.for('connect-perf-engine.parent')] = process.ppid;
 const early = [];
 const keep = (signal) => early.push(signal);
 process.on('SIGINT', keep);

@@ -39,7 +39,10 @@ async function main(argv: string[]): Promise<number> {
     );
     handle.stop(signals === 1 ? 'graceful' : 'hard');
   };
-  const parent = process.ppid;
+  // The parent bin.mjs saw as it began (see there), else the one we have now.
+  const parent =
+    (globalThis as Record<symbol, number | undefined>)[Symbol.for('connect-perf-engine.parent')] ??
+    process.ppid;
   const watchParent = setInterval(() => {
     if (process.ppid === parent) return;
     clearInterval(watchParent);

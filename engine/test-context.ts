@@ -19,6 +19,8 @@ export interface ScenarioView {
   nextIteration(): { inInstance: number; inTest: number };
   /** Told by the VU (`vu`) when an iteration it ran for this scenario has ended; may ask the VU to yield. */
   iterationEnded(vu: object, outcome: IterationOutcome): Promise<void> | undefined;
+  /** Counts an ended iteration (iterationEnded does, and a synchronous VU's loop for each of its iterations). */
+  countEnded(outcome: IterationOutcome): void;
 }
 
 export interface TestContext {

@@ -3,6 +3,7 @@
 // interrupt the iteration it is running.
 import { IterationSamples } from './metrics/sample-groups.ts';
 import { parseDuration } from './metrics/time.ts';
+import type { Stripe } from './segments.ts';
 import type { IterationOutcome, ScenarioView, TestContext } from './test-context.ts';
 import { describeError, InterruptedError, isRefusal } from './vu-errors.ts';
 
@@ -11,6 +12,28 @@ export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
 export interface VuBindings {
   setIter(n: number): void;
   setEnv(env: Record<string, string>): void;
+}
+
+/**
+ * A loop of a scenario's iterations that a synchronous VU runs in its own thread, back to back,
+ * without a message per iteration (sync/hub.ts); the scenario's executor asks for it.
+ */
+export interface ThreadLoopPlan {
+  fn: string;
+  scenario: ScenarioView;
+  /** At most this many iterations (Infinity: until stopped). */
+  max: number;
+  /** shared-iterations' pool (a BigInt64Array[1] of iterations left), null for none. */
+  pool: SharedArrayBuffer | null;
+  /** The scenario's count of iterations started (BigInt64Array[1]): exec.scenario's numbers. */
+  counter: SharedArrayBuffer;
+  stripe: Stripe | null;
+}
+
+export interface ThreadLoopEnd {
+  /** Iterations started, the interrupted one included. */
+  ran: number;
+  interrupted: boolean;
 }
 
 export class VU {
@@ -42,6 +65,10 @@ export class VU {
    * interrupted call itself (and ends the thread when it cannot), so the VU waits for that.
    */
   ownThread = false;
+  /** A synchronous VU's loop of iterations in its thread (sync/hub.ts); null for an async VU. */
+  threadLoop: ((plan: ThreadLoopPlan) => Promise<ThreadLoopEnd>) | null = null;
+  /** Asks the running thread loop to start no new iteration. */
+  stopThreadLoop: (() => void) | null = null;
   /** Ends the running iteration's wait for its function, timers and async requests (interruption). */
   private stopWaiting: ((err: Error) => void) | null = null;
   /**
@@ -312,11 +339,46 @@ export class VU {
     return outcome;
   }
 
-  /**
-   * minIterationDuration: the VU waits out the rest of it after the iteration (not counted in
-   * iteration_duration); an interruption ends the wait.
-   */
-  private restUntil(start: number): Promise<void> | undefined {
+  /** A thread loop starts (sync/hub.ts): the VU's state as runIteration sets it. */
+  beginThreadLoop(scenario: ScenarioView): void {
+    this.scenario = scenario;
+    this.group = '';
+    this.phase = 'iteration';
+    this.interrupted = false;
+  }
+
+  /** A thread loop's iteration is about to send something: its numbers, and k6's start of an iteration. */
+  threadIterationStarts(iter: number, inScenario: number, inTest: number, inInstance: number): void {
+    this.iter = iter;
+    this.iterationInScenario = inScenario;
+    this.iterationInTest = inTest;
+    this.iterationInInstance = inInstance;
+    this.group = '';
+    this.iterationStarting?.();
+  }
+
+  /** A thread loop's iteration ended: its samples, as runIteration emits them (`durationMs` -1: not counted). */
+  threadIterationEnded(iter: number, inScenario: number, at: number, durationMs: number): void {
+    this.iter = iter;
+    this.iterationInScenario = inScenario;
+    this.group = '';
+    this.test.emit(
+      new IterationSamples(at, this.sampleTags(), durationMs, this.bytesSent, this.bytesReceived),
+    );
+    this.bytesSent = 0;
+    this.bytesReceived = 0;
+  }
+
+  /** A thread loop ended: what runIteration does after an iteration. */
+  endThreadLoop(): void {
+    this.stopWaiting = null;
+    if (this.interrupted) this.abandon();
+    if (this.pending.size > 0) this.pending.clear();
+    this.group = '';
+  }
+
+  /** The loop asks for the minimum iteration duration (ms, 0: none), read once from the options. */
+  minIterationDurationMs(): number {
     if (this.minIterationMs < 0) {
       const value = this.test.options.minIterationDuration;
       this.minIterationMs =
@@ -324,7 +386,15 @@ export class VU {
           ? 0
           : parseDuration(value as string, 'minIterationDuration');
     }
-    const left = this.minIterationMs - (performance.now() - start);
+    return this.minIterationMs;
+  }
+
+  /**
+   * minIterationDuration: the VU waits out the rest of it after the iteration (not counted in
+   * iteration_duration); an interruption ends the wait.
+   */
+  private restUntil(start: number): Promise<void> | undefined {
+    const left = this.minIterationDurationMs() - (performance.now() - start);
     if (left <= 0 || this.interrupted) return undefined;
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

@@ -75,10 +75,24 @@ describe('engine executors', () => {
         stages: [{ durationMs: 1000, target: 10 }],
         preAllocatedVUs: 1,
         maxVUs: 1,
+        firstAtStart: true,
       }),
     ];
     assert.equal(constant.length, 10);
     assert.ok(constant.every((t, i) => Math.abs(t - i * 100) < 1e-6));
+    // ramping-arrival-rate at a constant 10/s: k6 starts its first iteration after one period.
+    const flat = [
+      ...arrivalOffsets({
+        startRate: 10,
+        timeUnitMs: 1000,
+        stages: [{ durationMs: 1000, target: 10 }],
+        preAllocatedVUs: 1,
+        maxVUs: 1,
+        firstAtStart: false,
+      }),
+    ];
+    assert.equal(flat.length, 9, 'the one at 1 s ends the stage and is not started');
+    assert.ok(flat.every((t, i) => Math.abs(t - (i + 1) * 100) < 1e-6));
     const ramp = [
       ...arrivalOffsets({
         startRate: 0,
@@ -86,6 +100,7 @@ describe('engine executors', () => {
         stages: [{ durationMs: 2000, target: 10 }],
         preAllocatedVUs: 1,
         maxVUs: 1,
+        firstAtStart: false,
       }),
     ];
     assert.equal(ramp.length, 10, 'integral of 0→10/s over 2 s is 10');

@@ -302,6 +302,7 @@ describe('four engine processes split one test (k6-operator runners)', () => {
           stages: [{ durationMs: 1000, target: 60 }],
           preAllocatedVUs: 8,
           maxVUs: 8,
+          firstAtStart: false,
         }),
       ].length;
       assert.deepEqual(

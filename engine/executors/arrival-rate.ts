@@ -12,16 +12,22 @@ export interface ArrivalPlan {
   stages: Stage[];
   preAllocatedVUs: number;
   maxVUs: number;
+  /**
+   * constant-arrival-rate starts its first iteration at once (k6 starts iteration n at n × the
+   * period, n from 0); ramping-arrival-rate when the integral of the rate reaches 1, as k6 counts
+   * its area from 1 (grafana/k6, lib/executor/ramping_arrival_rate.go, cal: "start from 1 not 0").
+   */
+  firstAtStart: boolean;
   /** With an execution segment: the test's arrivals (numbered 0, 1, …) that are this instance's. */
   stripe?: Stripe;
 }
 
 /**
  * Start offsets (ms) of iterations: the i-th start happens when the integral of the rate reaches
- * i (counting from 1 when the rate starts at 0, so no iteration starts at a zero rate).
+ * i, counting from 1 (from 0 for constant-arrival-rate, whose rate never starts at 0).
  */
 export function* arrivalOffsets(plan: ArrivalPlan): Generator<number> {
-  let next = plan.startRate > 0 ? 0 : 1;
+  let next = plan.firstAtStart && plan.startRate > 0 ? 0 : 1;
   let before = 0;
   let at = 0;
   let r0 = plan.startRate;

@@ -12,6 +12,7 @@ export function runConstantArrivalRate(sc: ScenarioRun, config: Config): Promise
     stages: [{ durationMs: config.durationMs, target: config.rate }],
     preAllocatedVUs: config.preAllocatedVUs,
     maxVUs: config.maxVUs,
+    firstAtStart: true,
     stripe: config.segment?.work,
   });
 }

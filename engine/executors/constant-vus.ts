@@ -6,13 +6,9 @@ type Config = Extract<ScenarioConfig, { executor: 'constant-vus' }>;
 
 export async function runConstantVUs(sc: ScenarioRun, config: Config): Promise<void> {
   const vus = await Promise.all(Array.from({ length: config.vus }, () => sc.host.acquireVU()));
-  let running = true;
   sc.activeVUs = vus.length;
-  const loops = vus.map(async (vu) => {
-    while (running && !sc.stopping) await sc.iterate(vu);
-  });
+  const loops = vus.map((vu) => sc.loop(vu));
   await sc.waitUntil(config.durationMs);
-  running = false;
   await sc.finish(loops);
   sc.activeVUs = 0;
   for (const vu of vus) sc.host.releaseVU(vu);

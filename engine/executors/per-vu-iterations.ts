@@ -6,20 +6,13 @@ type Config = Extract<ScenarioConfig, { executor: 'per-vu-iterations' }>;
 
 export async function runPerVUIterations(sc: ScenarioRun, config: Config): Promise<void> {
   const vus = await Promise.all(Array.from({ length: config.vus }, () => sc.host.acquireVU()));
-  let running = true;
   let left = 0;
   sc.activeVUs = vus.length;
   const loops = vus.map(async (vu) => {
-    let mine = config.iterations;
-    while (running && !sc.stopping && mine > 0) {
-      mine--;
-      await sc.iterate(vu);
-    }
-    left += mine;
+    left += config.iterations - (await sc.loop(vu, config.iterations));
   });
   const allDone = Promise.all(loops).then(() => true);
   await Promise.race([allDone, sc.waitUntil(config.maxDurationMs)]);
-  running = false;
   await sc.finish(loops);
   sc.dropped(left);
   sc.activeVUs = 0;

@@ -6,5 +6,5 @@ import type { ScenarioRun } from './scenario-run.ts';
 type Config = Extract<ScenarioConfig, { executor: 'ramping-arrival-rate' }>;
 
 export function runRampingArrivalRate(sc: ScenarioRun, config: Config): Promise<void> {
-  return runArrivalRate(sc, { ...config, stripe: config.segment?.work });
+  return runArrivalRate(sc, { ...config, firstAtStart: false, stripe: config.segment?.work });
 }

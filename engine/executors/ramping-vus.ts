@@ -60,8 +60,9 @@ export async function runRampingVUs(sc: ScenarioRun, config: Config): Promise<vo
   const rampDownTimers: Array<NodeJS.Timeout | null> = vus.map(() => null);
   const all = new Set<Promise<void>>();
 
+  // A VU's loop ends when it is ramped down; raised again before its iteration ended, it loops on.
   const loop = async (i: number, vu: VU) => {
-    while (running && !sc.stopping && i < target) await sc.iterate(vu);
+    while (running && !sc.stopping && i < target) await sc.loop(vu);
     loops[i] = null;
     sc.activeVUs--;
   };
@@ -81,11 +82,13 @@ export async function runRampingVUs(sc: ScenarioRun, config: Config): Promise<vo
           all.add(p);
           p.then(() => all.delete(p));
         }
-      } else if (loops[i] && !rampDownTimers[i] && sc.isRunningIteration(vus[i])) {
-        rampDownTimers[i] = setTimeout(() => {
-          rampDownTimers[i] = null;
-          if (i >= target) sc.interrupt(vus[i]);
-        }, config.gracefulRampDownMs);
+      } else if (loops[i]) {
+        sc.endLoop(vus[i]);
+        if (!rampDownTimers[i] && sc.isRunningIteration(vus[i]))
+          rampDownTimers[i] = setTimeout(() => {
+            rampDownTimers[i] = null;
+            if (i >= target) sc.interrupt(vus[i]);
+          }, config.gracefulRampDownMs);
       }
     }
   };

@@ -6,6 +6,7 @@ import { plannedDurationMs, type ScenarioConfig } from '../options.ts';
 import { itemOf } from '../segments.ts';
 import type { IterationOutcome, ScenarioView } from '../test-context.ts';
 import type { VU } from '../vu.ts';
+import { describeError, InterruptedError } from '../vu-errors.ts';
 
 export type StopMode = 'graceful' | 'hard';
 
@@ -24,6 +25,39 @@ export interface ScenarioHost {
   readonly env: Record<string, string>;
   /** Lets the event loop breathe between iterations that never left the microtask queue. */
   breathe(): Promise<void> | undefined;
+}
+
+/**
+ * shared-iterations' pool: iterations left for the scenario's VUs to take. A plain count while only
+ * this thread takes from it; shared memory once a synchronous VU's thread takes from it as well.
+ */
+export class IterationPool {
+  private shared: BigInt64Array | null = null;
+  constructor(private left: number) {}
+
+  /** Takes one iteration; false when none is left. */
+  take(): boolean {
+    if (this.shared) {
+      if (Atomics.sub(this.shared, 0, 1n) > 0n) return true;
+      Atomics.add(this.shared, 0, 1n);
+      return false;
+    }
+    if (this.left <= 0) return false;
+    this.left--;
+    return true;
+  }
+
+  remaining(): number {
+    return this.shared ? Math.max(0, Number(Atomics.load(this.shared, 0))) : this.left;
+  }
+
+  buffer(): SharedArrayBuffer {
+    if (!this.shared) {
+      this.shared = new BigInt64Array(new SharedArrayBuffer(8));
+      this.shared[0] = BigInt(this.left);
+    }
+    return this.shared.buffer as SharedArrayBuffer;
+  }
 }
 
 /**
@@ -48,6 +82,10 @@ export class ScenarioRun implements ScenarioView {
   stopMode: StopMode | null = null;
   finished = false;
   private iterationInTest = 0;
+  /** The iteration count in shared memory, once a synchronous VU's thread numbers iterations too. */
+  private sharedCount: BigInt64Array | null = null;
+  /** The VUs looping over this scenario's iterations (loop()), and whether each was asked to end. */
+  private readonly loops = new Map<VU, { ended: boolean }>();
   private readonly inflight = new Set<VU>();
   private readonly stopListeners = new Set<(mode: StopMode) => void>();
   /** Pending waitUntil() calls; ended by finish() so no timer outlives the scenario. */
@@ -84,7 +122,9 @@ export class ScenarioRun implements ScenarioView {
    * exec.scenario.iterationInInstance and iterationInTest).
    */
   nextIteration(): { inInstance: number; inTest: number } {
-    const inInstance = this.iterationInTest++;
+    const inInstance = this.sharedCount
+      ? Number(Atomics.add(this.sharedCount, 0, 1n))
+      : this.iterationInTest++;
     const stripe = this.config.segment?.work;
     return { inInstance, inTest: stripe ? itemOf(stripe, inInstance) : inInstance };
   }
@@ -97,10 +137,84 @@ export class ScenarioRun implements ScenarioView {
 
   iterationEnded(vu: VU, outcome: IterationOutcome): Promise<void> | undefined {
     this.inflight.delete(vu);
+    this.countEnded(outcome);
+    return this.host.breathe();
+  }
+
+  countEnded(outcome: IterationOutcome): void {
     if (outcome === 'completed') this.iterationsCompleted++;
     else if (outcome === 'interrupted') this.iterationsInterrupted++;
     else this.iterationsFailed++;
-    return this.host.breathe();
+  }
+
+  private counterBuffer(): SharedArrayBuffer {
+    if (!this.sharedCount) {
+      this.sharedCount = new BigInt64Array(new SharedArrayBuffer(8));
+      this.sharedCount[0] = BigInt(this.iterationInTest);
+    }
+    return this.sharedCount.buffer as SharedArrayBuffer;
+  }
+
+  /**
+   * Runs iterations on `vu`, one after the other, until endLoop(vu) or the scenario stops, `max`
+   * iterations ran, or `pool` is empty. Resolves with the number of iterations started. A
+   * synchronous VU runs the loop in its own thread (no message per iteration; with
+   * minIterationDuration it goes iteration by iteration, as the rest between them is timed here).
+   */
+  async loop(vu: VU, max = Number.POSITIVE_INFINITY, pool: IterationPool | null = null): Promise<number> {
+    const control = { ended: false };
+    this.loops.set(vu, control);
+    try {
+      if (vu.threadLoop && vu.minIterationDurationMs() === 0) {
+        if (this.stopping || max <= 0) return 0;
+        this.inflight.add(vu);
+        const before = vu.iterationInScenario;
+        try {
+          const end = await vu.threadLoop({
+            fn: this.config.exec,
+            scenario: this,
+            max,
+            pool: pool ? pool.buffer() : null,
+            counter: this.counterBuffer(),
+            stripe: this.config.segment?.work ?? null,
+          });
+          return end.ran;
+        } catch (err) {
+          // The VU's thread ended under the loop (code that never yielded, ended after its
+          // interruption; a thread that failed): its running iteration ends as runIteration's would.
+          if (err instanceof InterruptedError || vu.interrupted) this.countEnded('interrupted');
+          else {
+            this.countEnded('failed');
+            this.host.warn(`scenario ${this.name}, VU ${vu.id}: ${describeError(err)}`);
+          }
+          // The iterations whose ends the hub recorded, and the one that was running.
+          return vu.iterationInScenario - before + 1;
+        } finally {
+          this.inflight.delete(vu);
+          await this.host.breathe();
+        }
+      }
+      let ran = 0;
+      while (!control.ended && !this.stopping && ran < max && (pool === null || pool.take())) {
+        ran++;
+        await this.iterate(vu);
+      }
+      return ran;
+    } finally {
+      this.loops.delete(vu);
+    }
+  }
+
+  /** `vu`'s loop starts no new iteration (the one running goes on). */
+  endLoop(vu: VU): void {
+    const control = this.loops.get(vu);
+    if (!control || control.ended) return;
+    control.ended = true;
+    vu.stopThreadLoop?.();
+  }
+
+  private endLoops(): void {
+    for (const vu of this.loops.keys()) this.endLoop(vu);
   }
 
   get stopping(): boolean {
@@ -110,6 +224,7 @@ export class ScenarioRun implements ScenarioView {
   stop(mode: StopMode): void {
     if (this.stopMode === 'hard' || this.stopMode === mode) return;
     this.stopMode = mode;
+    this.endLoops();
     for (const l of [...this.stopListeners]) l(mode);
     if (mode === 'hard') this.interruptAll();
   }
@@ -150,6 +265,7 @@ export class ScenarioRun implements ScenarioView {
 
   /** k6's end of a scenario: running work gets `gracefulStop`, then is interrupted. */
   async finish(work: Iterable<Promise<unknown>>): Promise<void> {
+    this.endLoops();
     for (const end of [...this.waits]) end();
     const all = Promise.all(work);
     if (this.stopMode !== 'hard') {

@@ -5,11 +5,13 @@ import { type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_
 import type { ScenarioFacts } from '../api/module-vu.ts';
 import { InterruptedError } from '../vu-errors.ts';
 import {
+  ACKED,
   ACTIVITY,
   type AsyncReply,
   type FromSyncVu,
   INTERRUPT,
   REPLY,
+  STOP,
   type SyncCall,
   type SyncReply,
   WAITING,
@@ -92,12 +94,48 @@ export function awaitedCallsSettled(): Promise<void> | undefined {
   return new Promise((resolve) => allSettled.push(resolve));
 }
 
+/**
+ * Set while the thread runs a loop of iterations (./vu-thread.ts): sends what the hub must know
+ * before this iteration's first message (the ends of the iterations before it, the iteration's
+ * numbers).
+ */
+let beforePost: (() => void) | null = null;
+
+export function setBeforePost(hook: (() => void) | null): void {
+  beforePost = hook;
+}
+
 export function post(msg: FromSyncVu): void {
+  beforePost?.();
+  parentPort?.postMessage(msg);
+}
+
+/** Posts without the loop's hook (the loop's own messages). */
+export function postRaw(msg: FromSyncVu): void {
   parentPort?.postMessage(msg);
 }
 
 export function interrupted(): boolean {
   return Atomics.load(control, INTERRUPT) === 1;
+}
+
+/**
+ * Waits until the hub has handled all but `ahead` of the `sent` batches of iteration ends (a loop
+ * must not run ahead of the hub that records its iterations: their ends would pile up in memory).
+ * Returns early when the iteration is interrupted or the loop asked to stop.
+ */
+export function waitForHub(sent: number, ahead: number): void {
+  Atomics.store(control, WAITING, 1);
+  for (let acked = Atomics.load(control, ACKED); sent - acked > ahead; acked = Atomics.load(control, ACKED)) {
+    if (interrupted() || stopRequested()) break;
+    Atomics.wait(control, ACKED, acked, 20);
+  }
+  Atomics.store(control, WAITING, 0);
+}
+
+/** A loop of iterations is asked to start no new one. */
+export function stopRequested(): boolean {
+  return Atomics.load(control, STOP) === 1;
 }
 
 /** Sends `call` to the hub and blocks this thread until its reply is in. */

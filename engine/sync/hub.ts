@@ -7,17 +7,22 @@ import { outOfMemory } from '../exit-codes.ts';
 import { createHttp } from '../http/api.ts';
 import { loadUndici } from '../http/connection.ts';
 import type { Response } from '../http/response.ts';
-import type { VU } from '../vu.ts';
+import type { ThreadLoopEnd, ThreadLoopPlan, VU } from '../vu.ts';
 import { InterruptedError } from '../vu-errors.ts';
 import type { SyncBundle } from './bundle.ts';
 import { HubCalls } from './hub-calls.ts';
 import {
+  ACKED,
   ACTIVITY,
   type AsyncReply,
   CONTROL_WORDS,
+  END_FIELDS,
+  ENDED_COMPLETED,
+  ENDED_REFUSED,
   type FromSyncVu,
   INTERRUPT,
   REPLY,
+  STOP,
   type SyncCall,
   type SyncReply,
   type SyncVuInit,
@@ -86,6 +91,8 @@ export class SyncVu {
   private dead = false;
   private sentData: { has: boolean; value: unknown } = { has: false, value: undefined };
   private running: { resolve: (value: unknown) => void; reject: (err: Error) => void } | null = null;
+  /** The scenario of the loop of iterations the thread runs (see loop()), null outside one. */
+  private looping: ThreadLoopPlan['scenario'] | null = null;
   /** The scenario env the thread has as __ENV: sent again only when it changes (a new scenario). */
   private sentEnv: Record<string, string> | undefined;
   /** The one silence watch of this VU (see watchSilence), and where the running call stands in it. */
@@ -141,16 +148,19 @@ export class SyncVu {
     const exports: Record<string, unknown> = {};
     for (const name of names) exports[name] = (data: unknown) => sync.call(name, data);
     vu.exports = exports;
+    vu.threadLoop = (plan) => sync.loop(plan);
+    vu.stopThreadLoop = () => sync.stopLoop();
     return sync;
   }
 
-  /** Runs one exported-function call in the VU's thread; resolves with what it returned. */
-  call(fn: string, data: unknown): Promise<unknown> {
-    if (this.dead) return Promise.reject(new InterruptedError());
+  /**
+   * Arms the thread for one call or loop: clears the interrupt word, and on the VU's interruption
+   * sets it, wakes the thread, and ends the thread when its code cannot see it. Returns the disarm.
+   */
+  private arm(): () => void {
     Atomics.store(this.control, INTERRUPT, 0);
     let stuck: NodeJS.Timeout | undefined;
     this.watchSilence();
-    const group = this.vu.group;
     const removeInterrupt = this.vu.onInterrupt(() => {
       Atomics.store(this.control, INTERRUPT, 1);
       Atomics.notify(this.control, INTERRUPT);
@@ -163,18 +173,43 @@ export class SyncVu {
         this.lost(new InterruptedError());
       }, STUCK_MS);
     });
+    return () => {
+      clearTimeout(stuck);
+      removeInterrupt();
+    };
+  }
+
+  /** `data` for a message: undefined when the thread has it already. */
+  private dataFor(data: unknown): { data: unknown; sameData: boolean } {
     const sameData = this.sentData.has && this.sentData.value === data;
     this.sentData = { has: true, value: data };
+    return { data: sameData ? undefined : data, sameData };
+  }
+
+  /**
+   * __ENV is the scenario's env for as long as the VU runs that scenario, as on async VUs
+   * (engine/vu.ts sets it when the scenario changes); copying it for every call was costly.
+   */
+  private envFor(env: Record<string, string> | undefined): Record<string, string> | undefined {
+    if (!env || env === this.sentEnv) return undefined;
+    this.sentEnv = env;
+    return env;
+  }
+
+  /** Runs one exported-function call in the VU's thread; resolves with what it returned. */
+  call(fn: string, data: unknown): Promise<unknown> {
+    if (this.dead) return Promise.reject(new InterruptedError());
+    const disarm = this.arm();
+    const group = this.vu.group;
     return new Promise<unknown>((resolve, reject) => {
       this.running = { resolve, reject };
       const vu = this.vu;
       const scenario = vu.scenario;
-      const msg: ToSyncVu = {
+      this.worker.postMessage({
         t: 'call',
         fn,
         phase: fn === 'setup' ? 'setup' : fn === 'teardown' ? 'teardown' : 'iteration',
-        data: sameData ? undefined : data,
-        sameData,
+        ...this.dataFor(data),
         iter: Math.max(vu.iter, 0),
         iterationInScenario: Math.max(vu.iterationInScenario, 0),
         scenario: scenario
@@ -186,17 +221,59 @@ export class SyncVu {
               iterationInInstance: vu.iterationInInstance,
             }
           : null,
-        // __ENV is the scenario's env for as long as the VU runs that scenario, as on async VUs
-        // (engine/vu.ts sets it when the scenario changes); copying it for every call was costly.
-        env: scenario && scenario.env !== this.sentEnv ? scenario.env : undefined,
-      };
-      if (msg.env) this.sentEnv = msg.env;
-      this.worker.postMessage(msg);
+        env: this.envFor(scenario?.env),
+      } satisfies ToSyncVu);
     }).finally(() => {
-      clearTimeout(stuck);
-      removeInterrupt();
+      disarm();
       this.vu.group = group;
     });
+  }
+
+  /**
+   * Runs a scenario's iterations back to back in the VU's thread (executors/scenario-run.ts loop()):
+   * the thread reports their ends in batches, and this side emits each one's samples and counts it
+   * as runIteration would have. Ends when stopLoop() is called, the plan's limits are reached or
+   * the VU is interrupted.
+   */
+  loop(plan: ThreadLoopPlan): Promise<ThreadLoopEnd> {
+    if (this.dead) return Promise.reject(new InterruptedError());
+    const vu = this.vu;
+    vu.beginThreadLoop(plan.scenario);
+    Atomics.store(this.control, STOP, 0);
+    Atomics.store(this.control, ACKED, 0);
+    const disarm = this.arm();
+    this.looping = plan.scenario;
+    return new Promise<unknown>((resolve, reject) => {
+      this.running = { resolve, reject };
+      this.worker.postMessage({
+        t: 'loop',
+        fn: plan.fn,
+        ...this.dataFor(vu.setupData),
+        iter: vu.iter,
+        iterationInScenario: vu.iterationInScenario,
+        scenario: {
+          name: plan.scenario.name,
+          executor: plan.scenario.executor,
+          startTime: plan.scenario.startTime,
+        },
+        env: this.envFor(plan.scenario.env),
+        max: Number.isFinite(plan.max) ? plan.max : -1,
+        pool: plan.pool,
+        counter: plan.counter,
+        stripe: plan.stripe,
+      } satisfies ToSyncVu);
+    })
+      .then((end) => end as ThreadLoopEnd)
+      .finally(() => {
+        disarm();
+        this.looping = null;
+        vu.endThreadLoop();
+      });
+  }
+
+  /** The running loop starts no new iteration. */
+  stopLoop(): void {
+    Atomics.store(this.control, STOP, 1);
   }
 
   /**
@@ -320,6 +397,38 @@ export class SyncVu {
             : unsupportedMessage(msg.what),
         );
         return;
+      case 'iter-start':
+        vu.threadIterationStarts(msg.iter, msg.iterationInScenario, msg.inTest, msg.inInstance);
+        return;
+      case 'ends': {
+        const scenario = this.looping;
+        if (scenario) this.recordEnds(scenario, msg.ends);
+        Atomics.add(this.control, ACKED, 1);
+        Atomics.notify(this.control, ACKED);
+        return;
+      }
+      case 'iter-error':
+        vu.test.log(
+          'error',
+          `${msg.error}\n\tat ${this.looping?.name ?? ''} (VU ${vu.id}, iteration ${vu.iter})`,
+        );
+        return;
+      case 'loop-done': {
+        const running = this.running;
+        this.running = null;
+        if (!running) return;
+        if (msg.error !== undefined) {
+          this.host.fatal(`synchronous VU ${vu.id} stopped: ${msg.error}`);
+          running.reject(new InterruptedError());
+          return;
+        }
+        if (msg.cut) {
+          vu.threadIterationEnded(msg.cut.iter, msg.cut.iterationInScenario, Date.now(), -1);
+          this.looping?.countEnded('interrupted');
+        }
+        running.resolve({ ran: msg.ran, interrupted: msg.cut !== null } satisfies ThreadLoopEnd);
+        return;
+      }
       case 'done': {
         const running = this.running;
         this.running = null;
@@ -331,6 +440,21 @@ export class SyncVu {
           running.reject(err);
         } else running.resolve(msg.value);
       }
+    }
+  }
+
+  /** A batch of a loop's iteration ends: each one's samples and count, as runIteration does. */
+  private recordEnds(scenario: ThreadLoopPlan['scenario'], ends: number[]): void {
+    const vu = this.vu;
+    for (let i = 0; i < ends.length; i += END_FIELDS) {
+      const outcome = ends[i + 4];
+      vu.threadIterationEnded(
+        ends[i],
+        ends[i + 1],
+        ends[i + 2],
+        outcome === ENDED_REFUSED ? -1 : ends[i + 3],
+      );
+      scenario.countEnded(outcome === ENDED_COMPLETED ? 'completed' : 'failed');
     }
   }
 

@@ -3,6 +3,7 @@
 // Everything goes over one port, so the hub sees them in the order the script made them.
 import type { ScenarioFacts } from '../api/module-vu.ts';
 import type { StatusSpec } from '../http/expected-statuses.ts';
+import type { Stripe } from '../segments.ts';
 
 export interface SyncVuInit {
   runId: string;
@@ -14,8 +15,9 @@ export interface SyncVuInit {
   /** The script's bundled module (./bundle.ts). */
   script: string;
   /**
-   * Int32Array[4]: [REPLY] reply counter (the hub bumps it and notifies), [INTERRUPT] 1 = interrupt
-   * the iteration, [ACTIVITY] bumped by the thread's event loop, [WAITING] 1 while blocked in a call.
+   * Int32Array[5]: [REPLY] reply counter (the hub bumps it and notifies), [INTERRUPT] 1 = interrupt
+   * the iteration, [ACTIVITY] bumped by the thread's event loop, [WAITING] 1 while blocked in a call,
+   * [STOP] 1 = a loop of iterations starts no new one, [ACKED] 'ends' batches the hub has handled.
    */
   control: SharedArrayBuffer;
   /** Replies to blocking calls, read with receiveMessageOnPort while the thread waits. */
@@ -30,7 +32,19 @@ export const REPLY = 0;
 export const INTERRUPT = 1;
 export const ACTIVITY = 2;
 export const WAITING = 3;
-export const CONTROL_WORDS = 4;
+export const STOP = 4;
+export const ACKED = 5;
+export const CONTROL_WORDS = 6;
+
+/**
+ * One iteration's end in a loop's batch ('ends'): five numbers per iteration in a flat array —
+ * __ITER, exec.vu.iterationInScenario, the epoch ms it ended, its duration in ms, and its outcome.
+ */
+export const END_FIELDS = 5;
+/** Outcomes in an 'ends' batch: completed, failed (a counted exception), refused (not counted). */
+export const ENDED_COMPLETED = 0;
+export const ENDED_FAILED = 1;
+export const ENDED_REFUSED = 2;
 
 /**
  * A request's arguments as they cross to the hub: the k6/http objects in them (http.url, http.file,
@@ -93,7 +107,26 @@ export type FromSyncVu =
   | { t: 'metric-add'; name: string; value: number; group: string; tags?: Record<string, string> }
   | { t: 'unsupported'; what: string; anywhere?: boolean }
   | { t: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; text: string }
-  | { t: 'done'; value?: unknown; error?: string; interrupted?: boolean };
+  | { t: 'done'; value?: unknown; error?: string; interrupted?: boolean }
+  /**
+   * In a loop: the iteration whose messages follow (sent before its first message only, so an
+   * iteration that sends nothing costs nothing but its place in an 'ends' batch).
+   */
+  | { t: 'iter-start'; iter: number; iterationInScenario: number; inTest: number; inInstance: number }
+  /** In a loop: iterations that ended, END_FIELDS numbers each, in the order they ended. */
+  | { t: 'ends'; ends: number[] }
+  /** In a loop: the running iteration threw (what k6 logs); its end follows in an 'ends' batch. */
+  | { t: 'iter-error'; error: string }
+  /**
+   * The loop is over: `ran` iterations started; `cut`: the numbers of the last one when it was
+   * interrupted; `error`: the loop itself failed.
+   */
+  | {
+      t: 'loop-done';
+      ran: number;
+      cut: { iter: number; iterationInScenario: number } | null;
+      error?: string;
+    };
 
 /**
  * `data` is sent when it changed: the VU keeps one copy of the setup data across its iterations, as in k6.
@@ -112,5 +145,28 @@ export type ToSyncVu =
       iterationInScenario: number;
       scenario: ScenarioFacts | null;
       env?: Record<string, string>;
+    }
+  /**
+   * Runs the scenario's iterations back to back in the thread, without a message per iteration,
+   * until the STOP word is set, `max` iterations ran (-1: no limit), the pool is empty or the
+   * iteration is interrupted. The iteration numbers come from the scenario's shared counter.
+   */
+  | {
+      t: 'loop';
+      fn: string;
+      data?: unknown;
+      sameData: boolean;
+      /** __ITER and exec.vu.iterationInScenario of the last iteration the VU ran (-1: none yet). */
+      iter: number;
+      iterationInScenario: number;
+      scenario: { name: string; executor: string; startTime: number };
+      env?: Record<string, string>;
+      max: number;
+      /** shared-iterations' pool of iterations left (BigInt64Array[1]), null for none. */
+      pool: SharedArrayBuffer | null;
+      /** The scenario's count of iterations started in this instance (BigInt64Array[1]). */
+      counter: SharedArrayBuffer;
+      /** With an execution segment: this instance's stripe of the test's iteration numbers. */
+      stripe: Stripe | null;
     }
   | { t: 'interrupt' };

@@ -5,11 +5,30 @@
 // started are done.
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ScenarioFacts } from '../api/module-vu.ts';
 import { vuConsole } from '../console.ts';
 import { inInitContext } from '../open.ts';
-import { describeError, InterruptedError } from '../vu-errors.ts';
-import { awaitedCallsSettled, connect, interrupted, post, state } from './channel.ts';
-import type { SyncVuInit, ToSyncVu } from './protocol.ts';
+import { itemOf } from '../segments.ts';
+import { describeError, InterruptedError, isRefusal } from '../vu-errors.ts';
+import {
+  awaitedCallsSettled,
+  connect,
+  interrupted,
+  post,
+  postRaw,
+  setBeforePost,
+  state,
+  stopRequested,
+  waitForHub,
+} from './channel.ts';
+import {
+  END_FIELDS,
+  ENDED_COMPLETED,
+  ENDED_FAILED,
+  ENDED_REFUSED,
+  type SyncVuInit,
+  type ToSyncVu,
+} from './protocol.ts';
 import { cancelTimers, timers, timersIdle } from './timers.ts';
 
 const init = workerData as SyncVuInit;
@@ -51,40 +70,178 @@ let data: unknown;
 /** Ends the running call's waits (its Promise, its timers) when the hub interrupts it. */
 let stopWaiting: ((err: Error) => void) | null = null;
 
+/**
+ * Runs `fn` as k6 runs one call of an exported function: it ends when the function has returned,
+ * the Promise it returned has settled, and its timers and awaited calls are done. A call that
+ * leaves nothing pending ends without a Promise (empty iterations stay cheap in a loop).
+ */
+function runToEnd(fn: string): unknown {
+  const value = (exports[fn] as (data: unknown) => unknown)(data);
+  if (isThenable(value)) return settle(value, undefined);
+  const wait = timersIdle() ?? awaitedCallsSettled();
+  return wait ? settle(value, wait) : value;
+}
+
+class Settling {
+  constructor(readonly done: Promise<unknown>) {}
+}
+
+function settle(value: unknown, first: Promise<void> | undefined): Settling {
+  return new Settling(
+    (async () => {
+      const stopped = new Promise<never>((_, reject) => {
+        stopWaiting = reject;
+      });
+      stopped.catch(() => {});
+      try {
+        let result = value;
+        if (isThenable(value)) {
+          const pending = Promise.resolve(value);
+          pending.catch(() => {});
+          result = await Promise.race([pending, stopped]);
+        }
+        // k6 ends an iteration when the VU's event loop is empty: timers and awaited calls included.
+        for (
+          let wait = first ?? timersIdle() ?? awaitedCallsSettled();
+          wait;
+          wait = timersIdle() ?? awaitedCallsSettled()
+        )
+          await Promise.race([wait, stopped]);
+        return result;
+      } finally {
+        stopWaiting = null;
+      }
+    })(),
+  );
+}
+
+/** Sets the per-call names: __ITER and what k6/execution reports. */
+function enter(
+  phase: typeof state.phase,
+  iter: number,
+  iterationInScenario: number,
+  scenario: ScenarioFacts | null,
+): void {
+  g.__ITER = iter;
+  state.phase = phase;
+  state.iter = iter;
+  state.iterationInScenario = iterationInScenario;
+  state.scenario = scenario;
+  // setup() and teardown() run in the groups k6 gives them.
+  state.group = phase === 'iteration' ? '' : `::${phase}`;
+}
+
 async function runCall(msg: Extract<ToSyncVu, { t: 'call' }>): Promise<void> {
   if (!msg.sameData) data = msg.data;
-  g.__ITER = msg.iter;
   if (msg.env) g.__ENV = msg.env;
-  Object.assign(state, {
-    phase: msg.phase,
-    iter: msg.iter,
-    iterationInScenario: msg.iterationInScenario,
-    scenario: msg.scenario,
-  });
-  // setup() and teardown() run in the groups k6 gives them.
-  state.group = msg.phase === 'iteration' ? '' : `::${msg.phase}`;
-  const stopped = new Promise<never>((_, reject) => {
-    stopWaiting = reject;
-  });
-  stopped.catch(() => {});
+  enter(msg.phase, msg.iter, msg.iterationInScenario, msg.scenario);
   try {
-    let value = (exports[msg.fn] as (data: unknown) => unknown)(data);
-    if (isThenable(value)) {
-      const pending = Promise.resolve(value);
-      pending.catch(() => {});
-      value = await Promise.race([pending, stopped]);
-    }
-    // k6 ends an iteration when the VU's event loop is empty: timers and awaited calls included.
-    for (let wait = timersIdle() ?? awaitedCallsSettled(); wait; wait = timersIdle() ?? awaitedCallsSettled())
-      await Promise.race([wait, stopped]);
+    let value = runToEnd(msg.fn);
+    if (value instanceof Settling) value = await value.done;
     post({ t: 'done', value: msg.fn === 'setup' ? value : undefined });
   } catch (err) {
     cancelTimers();
     if (err instanceof InterruptedError || interrupted()) post({ t: 'done', interrupted: true });
     else post({ t: 'done', error: describeError(err) });
-  } finally {
-    stopWaiting = null;
   }
+}
+
+/** A loop's batch of iteration ends goes to the hub at least this often (and when it is this long). */
+const ENDS_EVERY_MS = 10;
+const ENDS_AT_MOST = 1024;
+/** Batches of ends the hub may have still to handle before the loop waits for it. */
+const BATCHES_AHEAD = 2;
+
+/**
+ * Runs the scenario's iterations back to back (see the 'loop' message): one message per batch of
+ * iteration ends instead of two per iteration. Each iteration takes its numbers from the scenario's
+ * shared counter as it starts, as the hub would have given them; an iteration that sends anything
+ * (a request, a check, a log line) first tells the hub its numbers, so what it sends carries them.
+ */
+async function runLoop(msg: Extract<ToSyncVu, { t: 'loop' }>): Promise<void> {
+  if (!msg.sameData) data = msg.data;
+  if (msg.env) g.__ENV = msg.env;
+  const pool = msg.pool ? new BigInt64Array(msg.pool) : null;
+  const counter = new BigInt64Array(msg.counter);
+  const facts: ScenarioFacts = { ...msg.scenario, iterationInTest: 0, iterationInInstance: 0 };
+  let iter = msg.iter;
+  let inScenario = msg.iterationInScenario;
+  let ran = 0;
+  let announced = true;
+  let ends: number[] = [];
+  let flushedAt = performance.now();
+  let cut: { iter: number; iterationInScenario: number } | null = null;
+  let error: string | undefined;
+  let batches = 0;
+  const flush = () => {
+    if (ends.length === 0) return;
+    postRaw({ t: 'ends', ends });
+    ends = [];
+    waitForHub(++batches, BATCHES_AHEAD);
+  };
+  setBeforePost(() => {
+    flush();
+    if (announced) return;
+    announced = true;
+    postRaw({
+      t: 'iter-start',
+      iter,
+      iterationInScenario: inScenario,
+      inTest: facts.iterationInTest,
+      inInstance: facts.iterationInInstance,
+    });
+  });
+  try {
+    while ((msg.max < 0 || ran < msg.max) && !stopRequested() && !interrupted()) {
+      if (pool && Atomics.sub(pool, 0, 1n) <= 0n) {
+        Atomics.add(pool, 0, 1n);
+        break;
+      }
+      const inInstance = Number(Atomics.add(counter, 0, 1n));
+      facts.iterationInInstance = inInstance;
+      facts.iterationInTest = msg.stripe ? itemOf(msg.stripe, inInstance) : inInstance;
+      ran++;
+      enter('iteration', ++iter, ++inScenario, facts);
+      announced = false;
+      const start = performance.now();
+      let outcome = ENDED_COMPLETED;
+      try {
+        const value = runToEnd(msg.fn);
+        if (value instanceof Settling) await value.done;
+        // Interrupted while it ended (its code caught the interruption, or its timers were
+        // cancelled under it): an interrupted iteration, as the hub counts a call's.
+        if (interrupted()) {
+          cut = { iter, iterationInScenario: inScenario };
+          break;
+        }
+      } catch (err) {
+        cancelTimers();
+        if (err instanceof InterruptedError || interrupted()) {
+          cut = { iter, iterationInScenario: inScenario };
+          break;
+        }
+        // Logged by the hub with the VU and the iteration, as k6 logs it; counted unless it is
+        // this engine's refusal of a k6 feature.
+        post({ t: 'iter-error', error: describeError(err) });
+        outcome = isRefusal(err) ? ENDED_REFUSED : ENDED_FAILED;
+      }
+      const now = performance.now();
+      ends.push(iter, inScenario, Date.now(), now - start, outcome);
+      if (ends.length >= ENDS_AT_MOST * END_FIELDS || now - flushedAt >= ENDS_EVERY_MS) {
+        flush();
+        flushedAt = now;
+        // Lets this thread's event loop turn: the hub's 'interrupt', the heartbeat (see hub.ts).
+        await new Promise(setImmediate);
+      }
+    }
+  } catch (err) {
+    // The loop's own code failed (not the script's): the hub stops the test with this sentence.
+    error = describeError(err);
+  } finally {
+    setBeforePost(null);
+  }
+  flush();
+  postRaw({ t: 'loop-done', ran, cut, error });
 }
 
 parentPort?.on('message', (msg: ToSyncVu) => {
@@ -93,5 +250,5 @@ parentPort?.on('message', (msg: ToSyncVu) => {
     stopWaiting?.(new InterruptedError());
     return;
   }
-  void runCall(msg);
+  void (msg.t === 'loop' ? runLoop(msg) : runCall(msg));
 });

@@ -257,18 +257,17 @@ async function runAgainst(
   }, deadlineS * 1000);
   watchdog.unref();
   try {
-    const end = await runEngine(
-      engine,
+    const end = await runEngine(engine, {
       workload,
-      { out: options.k6Out, env: outputEnv },
+      outputs: { out: options.k6Out, env: outputEnv },
       dir,
       aggregator,
       live,
       printer,
-      graceful.signal,
-      hard.signal,
-      options.k6Env ?? [],
-    );
+      signal: graceful.signal,
+      hardStopSignal: hard.signal,
+      passEnv: options.k6Env ?? [],
+    });
     clearTimeout(escalation);
     clearTimeout(watchdog);
     if (overran && !io.stops.first) {
@@ -340,34 +339,29 @@ interface ExtraOutputs {
   env: Record<string, string>;
 }
 
-async function runEngine(
-  chosen: ChosenEngine,
-  workload: Workload,
-  outputs: ExtraOutputs,
-  dir: string,
-  aggregator: Aggregator,
-  live: number,
-  printer: ProgressPrinter,
-  signal: AbortSignal,
-  hardStopSignal: AbortSignal,
-  passEnv: readonly string[],
-): Promise<EngineEnd> {
+/** What one engine run works with: the workload, where its samples and outputs go, its stops. */
+interface EngineRunContext {
+  workload: Workload;
+  outputs: ExtraOutputs;
+  /** The run folder. */
+  dir: string;
+  aggregator: Aggregator;
+  /** The aggregator's series of the live engine. */
+  live: number;
+  printer: ProgressPrinter;
+  /** Aborted for a graceful stop; `hardStopSignal` for one at once. */
+  signal: AbortSignal;
+  hardStopSignal: AbortSignal;
+  /** Variables of the harness's environment passed on to the engine (--k6-env). */
+  passEnv: readonly string[];
+}
+
+async function runEngine(chosen: ChosenEngine, run: EngineRunContext): Promise<EngineEnd> {
   try {
     const end =
       chosen.kind === 'distributed'
-        ? await runDistributed(chosen.engine, workload, outputs, dir, signal, hardStopSignal)
-        : await runLocal(
-            chosen.engine,
-            workload,
-            outputs,
-            dir,
-            aggregator,
-            live,
-            printer,
-            signal,
-            hardStopSignal,
-            passEnv,
-          );
+        ? await runDistributed(chosen.engine, run)
+        : await runLocal(chosen.engine, run);
     if (!end.failure && !end.interrupted && end.exitCode !== 0 && end.exitCode !== EXIT_CODES.thresholds) {
       end.failure = `The engine ended with exit code ${end.exitCode} (see its output above); the record holds what ran.`;
     }
@@ -375,23 +369,13 @@ async function runEngine(
   } catch (error) {
     return { exitCode: null, interrupted: false, failure: `The engine failed: ${(error as Error).message}` };
   } finally {
-    printer.done();
+    run.printer.done();
   }
 }
 
 /** k6 or the embedded engine as a child process; its samples stream into the aggregator. */
-async function runLocal(
-  engine: Engine,
-  workload: Workload,
-  outputs: ExtraOutputs,
-  dir: string,
-  aggregator: Aggregator,
-  live: number,
-  printer: ProgressPrinter,
-  signal: AbortSignal,
-  hardStopSignal: AbortSignal,
-  passEnv: readonly string[],
-): Promise<EngineEnd> {
+async function runLocal(engine: Engine, run: EngineRunContext): Promise<EngineEnd> {
+  const { workload, outputs, dir, aggregator, live, printer, signal, hardStopSignal, passEnv } = run;
   const { CONNECT_API_KEY, ...env } = workload.env;
   const result = await engine.run({
     script: workload.script,
@@ -452,14 +436,8 @@ async function runLocal(
 }
 
 /** k6-operator: runner pods write NDJSON files that are merged once they are back. */
-async function runDistributed(
-  engine: DistributedEngine,
-  workload: Workload,
-  outputs: ExtraOutputs,
-  dir: string,
-  signal: AbortSignal,
-  hardStopSignal: AbortSignal,
-): Promise<EngineEnd> {
+async function runDistributed(engine: DistributedEngine, run: EngineRunContext): Promise<EngineEnd> {
+  const { workload, outputs, dir, signal, hardStopSignal } = run;
   const onHardStop = () => engine.stopNow();
   hardStopSignal.addEventListener('abort', onHardStop);
   try {
