@@ -5,11 +5,13 @@ import { type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_
 import type { ScenarioFacts } from '../api/module-vu.ts';
 import { InterruptedError } from '../vu-errors.ts';
 import {
+  ACK_WAIT,
   ACKED,
   ACTIVITY,
   type AsyncReply,
   type FromSyncVu,
   INTERRUPT,
+  type LoopNews,
   REPLY,
   STOP,
   type SyncCall,
@@ -99,15 +101,15 @@ export function awaitedCallsSettled(): Promise<void> | undefined {
  * before this iteration's first message (the ends of the iterations before it, the iteration's
  * numbers).
  */
-let beforePost: (() => void) | null = null;
+let beforePost: (() => LoopNews | null) | null = null;
 
-export function setBeforePost(hook: (() => void) | null): void {
+export function setBeforePost(hook: (() => LoopNews | null) | null): void {
   beforePost = hook;
 }
 
 export function post(msg: FromSyncVu): void {
-  beforePost?.();
-  parentPort?.postMessage(msg);
+  const before = beforePost?.() ?? null;
+  parentPort?.postMessage(before ? ({ t: 'after', before, msg } satisfies FromSyncVu) : msg);
 }
 
 /** Posts without the loop's hook (the loop's own messages). */
@@ -125,11 +127,14 @@ export function interrupted(): boolean {
  * Returns early when the iteration is interrupted or the loop asked to stop.
  */
 export function waitForHub(sent: number, ahead: number): void {
+  if (sent - Atomics.load(control, ACKED) <= ahead) return;
   Atomics.store(control, WAITING, 1);
+  Atomics.store(control, ACK_WAIT, 1);
   for (let acked = Atomics.load(control, ACKED); sent - acked > ahead; acked = Atomics.load(control, ACKED)) {
     if (interrupted() || stopRequested()) break;
     Atomics.wait(control, ACKED, acked, 20);
   }
+  Atomics.store(control, ACK_WAIT, 0);
   Atomics.store(control, WAITING, 0);
 }
 

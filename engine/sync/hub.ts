@@ -12,6 +12,7 @@ import { InterruptedError } from '../vu-errors.ts';
 import type { SyncBundle } from './bundle.ts';
 import { HubCalls } from './hub-calls.ts';
 import {
+  ACK_WAIT,
   ACKED,
   ACTIVITY,
   type AsyncReply,
@@ -397,16 +398,17 @@ export class SyncVu {
             : unsupportedMessage(msg.what),
         );
         return;
-      case 'iter-start':
-        vu.threadIterationStarts(msg.iter, msg.iterationInScenario, msg.inTest, msg.inInstance);
-        return;
-      case 'ends': {
-        const scenario = this.looping;
-        if (scenario) this.recordEnds(scenario, msg.ends);
-        Atomics.add(this.control, ACKED, 1);
-        Atomics.notify(this.control, ACKED);
+      case 'after': {
+        const { ends, start } = msg.before;
+        if (ends) this.ends(ends);
+        if (start)
+          vu.threadIterationStarts(start.iter, start.iterationInScenario, start.inTest, start.inInstance);
+        this.onMessage(msg.msg);
         return;
       }
+      case 'ends':
+        this.ends(msg.ends);
+        return;
       case 'iter-error':
         vu.test.log(
           'error',
@@ -441,6 +443,16 @@ export class SyncVu {
         } else running.resolve(msg.value);
       }
     }
+  }
+
+  /** A batch of a loop's iteration ends, recorded; the loop may go on. */
+  private ends(ends: number[]): void {
+    const scenario = this.looping;
+    if (scenario) this.recordEnds(scenario, ends);
+    Atomics.add(this.control, ACKED, 1);
+    // Only a waiting loop is woken: every notify takes V8's one lock over all the process's
+    // waiters, which hundreds of threads blocked in their calls make long.
+    if (Atomics.load(this.control, ACK_WAIT) === 1) Atomics.notify(this.control, ACKED);
   }
 
   /** A batch of a loop's iteration ends: each one's samples and count, as runIteration does. */

@@ -17,7 +17,8 @@ export interface SyncVuInit {
   /**
    * Int32Array[5]: [REPLY] reply counter (the hub bumps it and notifies), [INTERRUPT] 1 = interrupt
    * the iteration, [ACTIVITY] bumped by the thread's event loop, [WAITING] 1 while blocked in a call,
-   * [STOP] 1 = a loop of iterations starts no new one, [ACKED] 'ends' batches the hub has handled.
+   * [STOP] 1 = a loop of iterations starts no new one, [ACKED] 'ends' batches the hub has handled,
+   * [ACK_WAIT] 1 while the loop waits for ACKED (the hub wakes it only then: see hub.ts).
    */
   control: SharedArrayBuffer;
   /** Replies to blocking calls, read with receiveMessageOnPort while the thread waits. */
@@ -34,7 +35,8 @@ export const ACTIVITY = 2;
 export const WAITING = 3;
 export const STOP = 4;
 export const ACKED = 5;
-export const CONTROL_WORDS = 6;
+export const ACK_WAIT = 6;
+export const CONTROL_WORDS = 7;
 
 /**
  * One iteration's end in a loop's batch ('ends'): five numbers per iteration in a flat array —
@@ -93,6 +95,16 @@ export type AsyncReply = SyncReply & { id: number };
 
 export type SyncReply = { ok: true; value: unknown } | { ok: false; error: string; interrupted: boolean };
 
+/**
+ * What a loop tells the hub before an iteration's first message: the ends not sent yet, and the
+ * numbers of the iteration that sends it (only then: an iteration that sends nothing costs nothing
+ * but its place in a batch of ends).
+ */
+export interface LoopNews {
+  ends: number[] | null;
+  start: { iter: number; iterationInScenario: number; inTest: number; inInstance: number } | null;
+}
+
 export type FromSyncVu =
   | { t: 'loaded'; functions: string[] }
   | { t: 'load-failed'; message: string }
@@ -108,11 +120,8 @@ export type FromSyncVu =
   | { t: 'unsupported'; what: string; anywhere?: boolean }
   | { t: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; text: string }
   | { t: 'done'; value?: unknown; error?: string; interrupted?: boolean }
-  /**
-   * In a loop: the iteration whose messages follow (sent before its first message only, so an
-   * iteration that sends nothing costs nothing but its place in an 'ends' batch).
-   */
-  | { t: 'iter-start'; iter: number; iterationInScenario: number; inTest: number; inInstance: number }
+  /** In a loop: `msg`, and what the hub must know before it (see LoopNews). */
+  | { t: 'after'; before: LoopNews; msg: FromSyncVu }
   /** In a loop: iterations that ended, END_FIELDS numbers each, in the order they ended. */
   | { t: 'ends'; ends: number[] }
   /** In a loop: the running iteration threw (what k6 logs); its end follows in an 'ends' batch. */

@@ -26,6 +26,7 @@ import {
   ENDED_COMPLETED,
   ENDED_FAILED,
   ENDED_REFUSED,
+  type LoopNews,
   type SyncVuInit,
   type ToSyncVu,
 } from './protocol.ts';
@@ -169,7 +170,8 @@ async function runLoop(msg: Extract<ToSyncVu, { t: 'loop' }>): Promise<void> {
   let ran = 0;
   let announced = true;
   let ends: number[] = [];
-  let flushedAt = performance.now();
+  /** When the oldest end not yet sent was pushed. */
+  let oldestEnd = 0;
   let cut: { iter: number; iterationInScenario: number } | null = null;
   let error: string | undefined;
   let batches = 0;
@@ -179,17 +181,24 @@ async function runLoop(msg: Extract<ToSyncVu, { t: 'loop' }>): Promise<void> {
     ends = [];
     waitForHub(++batches, BATCHES_AHEAD);
   };
+  // What the hub must know first rides on the iteration's first message: one message, not three.
   setBeforePost(() => {
-    flush();
-    if (announced) return;
-    announced = true;
-    postRaw({
-      t: 'iter-start',
-      iter,
-      iterationInScenario: inScenario,
-      inTest: facts.iterationInTest,
-      inInstance: facts.iterationInInstance,
-    });
+    const before: LoopNews = { ends: null, start: null };
+    if (ends.length > 0) {
+      before.ends = ends;
+      ends = [];
+      batches++;
+    }
+    if (!announced) {
+      announced = true;
+      before.start = {
+        iter,
+        iterationInScenario: inScenario,
+        inTest: facts.iterationInTest,
+        inInstance: facts.iterationInInstance,
+      };
+    }
+    return before.ends || before.start ? before : null;
   });
   try {
     while ((msg.max < 0 || ran < msg.max) && !stopRequested() && !interrupted()) {
@@ -226,13 +235,15 @@ async function runLoop(msg: Extract<ToSyncVu, { t: 'loop' }>): Promise<void> {
         outcome = isRefusal(err) ? ENDED_REFUSED : ENDED_FAILED;
       }
       const now = performance.now();
+      if (ends.length === 0) oldestEnd = now;
       ends.push(iter, inScenario, Date.now(), now - start, outcome);
-      if (ends.length >= ENDS_AT_MOST * END_FIELDS || now - flushedAt >= ENDS_EVERY_MS) {
+      // Sent when they are many or the oldest has waited ENDS_EVERY_MS; until then, the next
+      // iteration's first message takes them along.
+      if (ends.length >= ENDS_AT_MOST * END_FIELDS || now - oldestEnd >= ENDS_EVERY_MS) {
         flush();
-        flushedAt = now;
         // Lets this thread's event loop turn: the hub's 'interrupt', the heartbeat (see hub.ts).
         await new Promise(setImmediate);
-      }
+      } else waitForHub(batches, BATCHES_AHEAD);
     }
   } catch (err) {
     // The loop's own code failed (not the script's): the hub stops the test with this sentence.
