@@ -272,7 +272,33 @@ describe('the simulated cluster', { concurrency: false }, () => {
   });
 });
 
-describe('--engine k6-operator on a simulated cluster with real runners', { concurrency: false }, () => {
+// Two cases at a time: each has its own simulated cluster, runners and run folder, and the case
+// that waits out the harness's stuck timeout (its runners paused) goes first, beside a busy one.
+describe('--engine k6-operator on a simulated cluster with real runners', { concurrency: 2 }, () => {
+  it("a runner whose REST API never answers: a clear error within the harness's stuck timeout", async () => {
+    // 20 s before the harness gives up: on a busy machine the runners are up in under 10 s.
+    const c = await start('unresponsive', { unresponsive: [2], initTimeoutMs: 20_000, graceMs: 5_000 });
+    const { code, stderr, dir } = await finish(c);
+    assert.equal(code, 1, stderr);
+    const pod = c.cluster.runners()[1].pod;
+    const meta = await readJson(join(dir, 'run.json'));
+    assert.equal(meta.status, 'failed');
+    assert.match(
+      meta.message,
+      /^The TestRun stayed in created for 0:[2-5]\d, longer than allowed: runner pod\(s\) /,
+    );
+    assert.match(
+      meta.message,
+      new RegExp(`${pod}[^:]* are running but not ready: k6's REST API \\(GET /v1/status`),
+    );
+    assert.ok(!c.cluster.stages().includes('started'), 'the runners were never un-paused');
+    assert.ok(c.cluster.calls.some((call) => call.args.slice(0, 2).join(' ') === 'delete testrun'));
+    assert.ok(
+      c.cluster.runners().every((r) => r.finishedAt !== null),
+      'every runner process ended',
+    );
+  });
+
   it('runs three runners together and merges them into one run', async () => {
     // A 6 s hold (the smoke profile's is 12 s): the runners reach their VUs in the 3 s ramp, and
     // the publisher's cycle may finish within its graceful stop.
@@ -408,30 +434,6 @@ describe('--engine k6-operator on a simulated cluster with real runners', { conc
     assert.equal(totalRequests(await readJson(join(dir, 'timeseries.json'))), sum, 'its part is merged');
     const html = await readFile(join(dir, 'report.html'), 'utf8');
     assert.match(html, /LOST: /);
-  });
-
-  it("a runner whose REST API never answers: a clear error within the harness's stuck timeout", async () => {
-    // 20 s before the harness gives up: on a busy machine the runners are up in under 10 s.
-    const c = await start('unresponsive', { unresponsive: [2], initTimeoutMs: 20_000, graceMs: 5_000 });
-    const { code, stderr, dir } = await finish(c);
-    assert.equal(code, 1, stderr);
-    const pod = c.cluster.runners()[1].pod;
-    const meta = await readJson(join(dir, 'run.json'));
-    assert.equal(meta.status, 'failed');
-    assert.match(
-      meta.message,
-      /^The TestRun stayed in created for 0:[2-5]\d, longer than allowed: runner pod\(s\) /,
-    );
-    assert.match(
-      meta.message,
-      new RegExp(`${pod}[^:]* are running but not ready: k6's REST API \\(GET /v1/status`),
-    );
-    assert.ok(!c.cluster.stages().includes('started'), 'the runners were never un-paused');
-    assert.ok(c.cluster.calls.some((call) => call.args.slice(0, 2).join(' ') === 'delete testrun'));
-    assert.ok(
-      c.cluster.runners().every((r) => r.finishedAt !== null),
-      'every runner process ended',
-    );
   });
 
   it('Ctrl-C deletes the TestRun, stops the runners and keeps an interrupted record', async () => {
