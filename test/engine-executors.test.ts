@@ -68,41 +68,25 @@ describe('engine executors', () => {
   });
 
   test('arrivalOffsets: evenly spaced for a constant rate, denser as the rate ramps up', () => {
-    const constant = [
+    // One stage from `startRate` to `target` per second over `durationMs`.
+    const offsets = (startRate: number, target: number, durationMs: number, firstAtStart: boolean) => [
       ...arrivalOffsets({
-        startRate: 10,
+        startRate,
         timeUnitMs: 1000,
-        stages: [{ durationMs: 1000, target: 10 }],
+        stages: [{ durationMs, target }],
         preAllocatedVUs: 1,
         maxVUs: 1,
-        firstAtStart: true,
+        firstAtStart,
       }),
     ];
+    const constant = offsets(10, 10, 1000, true);
     assert.equal(constant.length, 10);
     assert.ok(constant.every((t, i) => Math.abs(t - i * 100) < 1e-6));
     // ramping-arrival-rate at a constant 10/s: k6 starts its first iteration after one period.
-    const flat = [
-      ...arrivalOffsets({
-        startRate: 10,
-        timeUnitMs: 1000,
-        stages: [{ durationMs: 1000, target: 10 }],
-        preAllocatedVUs: 1,
-        maxVUs: 1,
-        firstAtStart: false,
-      }),
-    ];
+    const flat = offsets(10, 10, 1000, false);
     assert.equal(flat.length, 9, 'the one at 1 s ends the stage and is not started');
     assert.ok(flat.every((t, i) => Math.abs(t - (i + 1) * 100) < 1e-6));
-    const ramp = [
-      ...arrivalOffsets({
-        startRate: 0,
-        timeUnitMs: 1000,
-        stages: [{ durationMs: 2000, target: 10 }],
-        preAllocatedVUs: 1,
-        maxVUs: 1,
-        firstAtStart: false,
-      }),
-    ];
+    const ramp = offsets(0, 10, 2000, false);
     assert.equal(ramp.length, 10, 'integral of 0→10/s over 2 s is 10');
     assert.ok(ramp[1] - ramp[0] > ramp[9] - ramp[8], 'gaps shrink as the rate grows');
   });
