@@ -14,12 +14,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { createGunzip } from 'node:zlib';
-import { createConnectClient } from '../harness/connect/client.ts';
 import { lostRunner } from '../harness/k6-operator/run.ts';
-import { publishFlask } from '../harness/pipeline/target.ts';
-import { type Standin, startStandin } from '../standin/index.ts';
+import type { Standin } from '../standin/index.ts';
 import { type Watched, watch } from './helpers/child.ts';
 import { cliArgs } from './helpers/cli.ts';
+import { standinWithFlask } from './helpers/flask-on-standin.ts';
 import { runnerCommand, SimCluster } from './helpers/k6-operator-cluster.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -33,8 +32,7 @@ let work: string;
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'k6op-cluster-'));
-  standin = await startStandin({ apiKey, port: 0, host: '127.0.0.1' });
-  flaskUrl = (await publishFlask(createConnectClient({ server: standin.url, apiKey }), () => {})).url;
+  ({ standin, flaskUrl } = await standinWithFlask(apiKey));
 });
 after(async () => {
   await standin?.stop();

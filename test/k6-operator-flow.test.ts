@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { createConnectClient } from '../harness/connect/client.ts';
-import { publishFlask } from '../harness/pipeline/target.ts';
-import { type Standin, startStandin } from '../standin/index.ts';
+import type { Standin } from '../standin/index.ts';
 import { cliArgs } from './helpers/cli.ts';
+import { standinWithFlask } from './helpers/flask-on-standin.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const FAKE = join(import.meta.dirname, 'helpers', 'fake-kubectl.mjs');
@@ -34,8 +34,7 @@ let work: string;
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'k6op-flow-'));
-  standin = await startStandin({ apiKey, port: 0, host: '127.0.0.1' });
-  flaskUrl = (await publishFlask(createConnectClient({ server: standin.url, apiKey }), () => {})).url;
+  ({ standin, flaskUrl } = await standinWithFlask(apiKey));
 });
 after(async () => {
   await standin?.stop();

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createConnectClient } from '../harness/connect/client.ts';
-import { publishFlask } from '../harness/pipeline/target.ts';
 import { scripts } from '../harness/pipeline/workload.ts';
 import { readInputs } from '../scenarios/lib/inputs.ts';
-import { type Standin, startStandin } from '../standin/index.ts';
+import type { Standin } from '../standin/index.ts';
 import { run } from './engine-fixtures.ts';
+import { standinWithFlask } from './helpers/flask-on-standin.ts';
 
 const apiKey = 'prepared-run-test-key-0123456789';
 
@@ -50,8 +50,7 @@ describe('the load-soak bundle in PREPARED_RUN mode', () => {
   let standin: Standin;
   let flaskUrl: string;
   before(async () => {
-    standin = await startStandin({ apiKey, port: 0, host: '127.0.0.1' });
-    flaskUrl = (await publishFlask(createConnectClient({ server: standin.url, apiKey }), () => {})).url;
+    ({ standin, flaskUrl } = await standinWithFlask(apiKey));
   });
   after(async () => {
     await standin?.stop();
