@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
+import type { RestStatus } from '../engine/rest-api.ts';
 import { startServer, tempDir } from './engine-fixtures.ts';
 import { exitOf, hasExited, start, type Watched } from './helpers/child.ts';
 
@@ -52,23 +53,17 @@ async function api(port: number, path: string, method = 'GET', body?: string): P
 const patch = (port: number, attributes: Record<string, unknown>) =>
   api(port, '/v1/status', 'PATCH', JSON.stringify({ data: { type: 'status', id: 'default', attributes } }));
 
-type Status = {
-  status: number;
-  paused: boolean;
-  vus: number;
-  'vus-max': number;
-  stopped: boolean;
-  running: boolean;
-  tainted: boolean;
-};
-
-const attributesOf = (a: Answer) => (a.body as { data: { attributes: Status } }).data.attributes;
+const attributesOf = (a: Answer) => (a.body as { data: { attributes: RestStatus } }).data.attributes;
 
 /**
  * Asks GET /v1/status until `until` holds: the event waited for is the engine's answer (its port
  * opening, its state changing). Fails at once, with the engine's output, if the engine ends first.
  */
-async function waitForStatus(engine: Watched, port: number, until: (s: Status) => boolean): Promise<Status> {
+async function waitForStatus(
+  engine: Watched,
+  port: number,
+  until: (s: RestStatus) => boolean,
+): Promise<RestStatus> {
   let exited = false;
   void engine.ended.then(() => {
     exited = true;
