@@ -11,40 +11,27 @@
 //
 //   npx tsx bench/engine.ts [--seconds 10] [--rounds 1]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTest } from '../engine/run.ts';
-import { silent, startTrivialServer } from './lib/trivial-server.ts';
+import { numberArg } from './lib/args.ts';
+import { engineRate, startTrivialServer } from './lib/trivial-server.ts';
 
-const secondsArg = process.argv.indexOf('--seconds');
-const SECONDS = Math.min(60, Math.max(2, Number(secondsArg > 0 ? process.argv[secondsArg + 1] : 10)));
-const roundsArg = process.argv.indexOf('--rounds');
-const ROUNDS = Math.min(
-  9,
-  Math.max(1, Math.round(Number(roundsArg > 0 ? process.argv[roundsArg + 1] : 1)) || 1),
-);
+const SECONDS = numberArg('--seconds', 10, 2, 60);
+const ROUNDS = Math.round(numberArg('--rounds', 1, 1, 9));
 const CONNECTIONS = [100, 400];
 
 const BODY = '{"ok":true,"price":123.45}';
 
-async function engineRps(url: string, vus: number, dir: string): Promise<number> {
-  const script = join(dir, 'bench.js');
-  writeFileSync(
-    script,
+function engineRps(url: string, vus: number, dir: string): Promise<number> {
+  return engineRate(
+    join(dir, 'bench.js'),
     `import http from 'k6/http';
      export const options = { vus: ${vus}, duration: '${SECONDS}s' };
      export default async function () { await http.get(__ENV.URL); }`,
+    url,
+    'http_reqs',
   );
-  const result = await runTest({
-    script,
-    env: { URL: url },
-    quiet: true,
-    stdout: silent,
-    stderr: process.stderr,
-  });
-  const reqs = result.summary?.metrics.http_reqs;
-  return reqs ? reqs.values.rate : 0;
 }
 
 function autocannonRps(url: string, connections: number, seconds = SECONDS): number {

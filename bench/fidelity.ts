@@ -14,15 +14,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { numberArg } from './lib/args.ts';
 
-function arg(name: string, fallback: number, min: number, max: number): number {
-  const i = process.argv.indexOf(name);
-  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
-}
-
-const SECONDS = arg('--seconds', 10, 3, 60);
-const VUS = arg('--vus', 400, 1, 1000);
+const SECONDS = numberArg('--seconds', 10, 3, 60);
+const VUS = numberArg('--vus', 400, 1, 1000);
 const DELAY_MS = 200;
 const modeArg = process.argv.indexOf('--mode');
 const MODE = modeArg > 0 ? process.argv[modeArg + 1] : 'both';

@@ -7,41 +7,27 @@
 // Target: empty sync ≥ 150,000 iterations/s with 8 VUs on 2 cores.
 //
 //   npm run bench:sync [-- --seconds 5] [--vus 8]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTest } from '../engine/run.ts';
-import { silent, startTrivialServer } from './lib/trivial-server.ts';
+import { numberArg } from './lib/args.ts';
+import { engineRate, startTrivialServer } from './lib/trivial-server.ts';
 
-function arg(name: string, fallback: number, min: number, max: number): number {
-  const i = process.argv.indexOf(name);
-  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
-}
-
-const SECONDS = arg('--seconds', 5, 2, 60);
-const VUS = arg('--vus', 8, 1, 100);
+const SECONDS = numberArg('--seconds', 5, 2, 60);
+const VUS = numberArg('--vus', 8, 1, 100);
 
 const BODY = '{"ok":true}';
 
-async function iterationsPerSecond(dir: string, sync: boolean, body: string, url: string): Promise<number> {
-  const script = join(dir, `bench-${sync ? 'sync' : 'async'}.js`);
-  writeFileSync(
-    script,
+function iterationsPerSecond(dir: string, sync: boolean, body: string, url: string): Promise<number> {
+  return engineRate(
+    join(dir, `bench-${sync ? 'sync' : 'async'}.js`),
     `import http from 'k6/http';
      export const options = { vus: ${VUS}, duration: '${SECONDS}s' };
      export default ${sync ? '' : 'async '}function () { ${body} }`,
+    url,
+    'iterations',
+    sync,
   );
-  const result = await runTest({
-    script,
-    env: { URL: url },
-    quiet: true,
-    stdout: silent,
-    stderr: process.stderr,
-    syncVus: sync,
-  });
-  const iterations = result.summary?.metrics.iterations;
-  return iterations ? iterations.values.rate : 0;
 }
 
 const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')} iterations/s`;
