@@ -258,18 +258,18 @@ export class VU {
     this.emitEnd(-1);
   }
 
-  /** data_sent/data_received, after iterations/iteration_duration when `durationMs` ≥ 0. */
-  private emitEnd(durationMs: number): void {
-    const group = new IterationSamples(
-      Date.now(),
-      this.sampleTags(),
-      durationMs,
-      this.bytesSent,
-      this.bytesReceived,
+  /** data_sent/data_received, after iterations/iteration_duration when `durationMs` ≥ 0; at `at` (epoch ms). */
+  private emitEnd(durationMs: number, at = Date.now()): void {
+    this.test.emit(
+      new IterationSamples(at, this.sampleTags(), durationMs, this.bytesSent, this.bytesReceived),
     );
-    this.test.emit(group);
     this.bytesSent = 0;
     this.bytesReceived = 0;
+  }
+
+  /** An iteration's exception, logged as k6 logs it: with the scenario, the VU and the iteration. */
+  logIterationError(scenarioName: string, error: string): void {
+    this.test.log('error', `${error}\n\tat ${scenarioName} (VU ${this.id}, iteration ${this.iter})`);
   }
 
   /**
@@ -315,10 +315,7 @@ export class VU {
       } else {
         outcome = 'failed';
         refused = isRefusal(err);
-        this.test.log(
-          'error',
-          `${describeError(err)}\n\tat ${scenario.name} (VU ${this.id}, iteration ${this.iter})`,
-        );
+        this.logIterationError(scenario.name, describeError(err));
       }
     }
     this.stopWaiting = null;
@@ -362,11 +359,7 @@ export class VU {
     this.iter = iter;
     this.iterationInScenario = inScenario;
     this.group = '';
-    this.test.emit(
-      new IterationSamples(at, this.sampleTags(), durationMs, this.bytesSent, this.bytesReceived),
-    );
-    this.bytesSent = 0;
-    this.bytesReceived = 0;
+    this.emitEnd(durationMs, at);
   }
 
   /** A thread loop ended: what runIteration does after an iteration. */

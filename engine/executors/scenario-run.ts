@@ -165,35 +165,8 @@ export class ScenarioRun implements ScenarioView {
     const control = { ended: false };
     this.loops.set(vu, control);
     try {
-      if (vu.threadLoop && vu.minIterationDurationMs() === 0) {
-        if (this.stopping || max <= 0) return 0;
-        this.inflight.add(vu);
-        const before = vu.iterationInScenario;
-        try {
-          const end = await vu.threadLoop({
-            fn: this.config.exec,
-            scenario: this,
-            max,
-            pool: pool ? pool.buffer() : null,
-            counter: this.counterBuffer(),
-            stripe: this.config.segment?.work ?? null,
-          });
-          return end.ran;
-        } catch (err) {
-          // The VU's thread ended under the loop (code that never yielded, ended after its
-          // interruption; a thread that failed): its running iteration ends as runIteration's would.
-          if (err instanceof InterruptedError || vu.interrupted) this.countEnded('interrupted');
-          else {
-            this.countEnded('failed');
-            this.host.warn(`scenario ${this.name}, VU ${vu.id}: ${describeError(err)}`);
-          }
-          // The iterations whose ends the hub recorded, and the one that was running.
-          return vu.iterationInScenario - before + 1;
-        } finally {
-          this.inflight.delete(vu);
-          await this.host.breathe();
-        }
-      }
+      if (vu.threadLoop && vu.minIterationDurationMs() === 0)
+        return this.stopping || max <= 0 ? 0 : await this.loopInThread(vu, vu.threadLoop, max, pool);
       let ran = 0;
       while (!control.ended && !this.stopping && ran < max && (pool === null || pool.take())) {
         ran++;
@@ -202,6 +175,41 @@ export class ScenarioRun implements ScenarioView {
       return ran;
     } finally {
       this.loops.delete(vu);
+    }
+  }
+
+  /** loop() on a synchronous VU: its own thread runs the iterations (sync/hub.ts). */
+  private async loopInThread(
+    vu: VU,
+    threadLoop: NonNullable<VU['threadLoop']>,
+    max: number,
+    pool: IterationPool | null,
+  ): Promise<number> {
+    this.inflight.add(vu);
+    const before = vu.iterationInScenario;
+    try {
+      const end = await threadLoop({
+        fn: this.config.exec,
+        scenario: this,
+        max,
+        pool: pool ? pool.buffer() : null,
+        counter: this.counterBuffer(),
+        stripe: this.config.segment?.work ?? null,
+      });
+      return end.ran;
+    } catch (err) {
+      // The VU's thread ended under the loop (code that never yielded, ended after its
+      // interruption; a thread that failed): its running iteration ends as runIteration's would.
+      if (err instanceof InterruptedError || vu.interrupted) this.countEnded('interrupted');
+      else {
+        this.countEnded('failed');
+        this.host.warn(`scenario ${this.name}, VU ${vu.id}: ${describeError(err)}`);
+      }
+      // The iterations whose ends the hub recorded, and the one that was running.
+      return vu.iterationInScenario - before + 1;
+    } finally {
+      this.inflight.delete(vu);
+      await this.host.breathe();
     }
   }
 

@@ -410,10 +410,7 @@ export class SyncVu {
         this.ends(msg.ends);
         return;
       case 'iter-error':
-        vu.test.log(
-          'error',
-          `${msg.error}\n\tat ${this.looping?.name ?? ''} (VU ${vu.id}, iteration ${vu.iter})`,
-        );
+        vu.logIterationError(this.looping?.name ?? '', msg.error);
         return;
       case 'loop-done': {
         const running = this.running;
@@ -445,22 +442,15 @@ export class SyncVu {
     }
   }
 
-  /** A batch of a loop's iteration ends, recorded; the loop may go on. */
+  /**
+   * A batch of a loop's iteration ends: each one's samples and count, as runIteration does; then
+   * the loop may go on.
+   */
   private ends(ends: number[]): void {
     const scenario = this.looping;
-    if (scenario) this.recordEnds(scenario, ends);
-    Atomics.add(this.control, ACKED, 1);
-    // Only a waiting loop is woken: every notify takes V8's one lock over all the process's
-    // waiters, which hundreds of threads blocked in their calls make long.
-    if (Atomics.load(this.control, ACK_WAIT) === 1) Atomics.notify(this.control, ACKED);
-  }
-
-  /** A batch of a loop's iteration ends: each one's samples and count, as runIteration does. */
-  private recordEnds(scenario: ThreadLoopPlan['scenario'], ends: number[]): void {
-    const vu = this.vu;
-    for (let i = 0; i < ends.length; i += END_FIELDS) {
+    for (let i = 0; scenario && i < ends.length; i += END_FIELDS) {
       const outcome = ends[i + 4];
-      vu.threadIterationEnded(
+      this.vu.threadIterationEnded(
         ends[i],
         ends[i + 1],
         ends[i + 2],
@@ -468,6 +458,10 @@ export class SyncVu {
       );
       scenario.countEnded(outcome === ENDED_COMPLETED ? 'completed' : 'failed');
     }
+    Atomics.add(this.control, ACKED, 1);
+    // Only a waiting loop is woken: every notify takes V8's one lock over all the process's
+    // waiters, which hundreds of threads blocked in their calls make long.
+    if (Atomics.load(this.control, ACK_WAIT) === 1) Atomics.notify(this.control, ACKED);
   }
 
   /** Performs one call of the VU's code; the request starts (and takes its tags) at once. */
