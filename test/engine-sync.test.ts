@@ -1,8 +1,9 @@
 // test-tier: unit
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { count, run, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
@@ -255,6 +256,65 @@ describe('engine: synchronous VUs (--sync-vus, k6 scripts without await)', () =>
     const n = count(async.samples, 'iterations');
     // Two VUs of 0.2 s iterations in 1 s: at most 10; each VU ran at least once.
     assert.ok(n >= 2 && n <= 10, `iterations ${n}`);
+  });
+
+  test('each VU thread runs at nice 10, below the thread that takes the timings', async () => {
+    // Thread ids of this process by nice value, from /proc (Linux).
+    const niceOf = () => {
+      const byNice = new Map<number, number[]>();
+      for (const tid of readdirSync('/proc/self/task')) {
+        let stat: string;
+        try {
+          stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        } catch {
+          continue; // the thread ended meanwhile
+        }
+        // Fields after the command name (which may hold spaces) start at field 3; nice is field 19.
+        const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+        byNice.set(nice, [...(byNice.get(nice) ?? []), Number(tid)]);
+      }
+      return byNice;
+    };
+    // The process's own nice value: a VU thread never raises its priority above it.
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const base = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    const before = niceOf();
+    if (base < 10) assert.equal(before.has(10), false, 'no thread at nice 10 before the run');
+    let done = false;
+    const running = run({
+      syncVus: true,
+      script: files.write(
+        'nice.js',
+        `import { sleep } from 'k6';
+         export const options = { vus: 3, duration: '2s' };
+         export default function () { sleep(0.2); }`,
+      ),
+    }).finally(() => {
+      done = true;
+    });
+    let seen = new Map<number, number[]>();
+    while (!done) {
+      const now = niceOf();
+      if ((now.get(10)?.length ?? 0) > (seen.get(10)?.length ?? 0)) seen = now;
+      await delay(50);
+    }
+    const r = await running;
+    assert.equal(r.exitCode, 0, r.stderr);
+    if (base >= 10) {
+      // Run at nice 10 or lower priority already: the threads keep the process's value.
+      assert.deepEqual(
+        [...seen.keys()].filter((n) => n < base),
+        [],
+        'no thread above the process priority',
+      );
+      return;
+    }
+    assert.equal(seen.get(10)?.length, 3, `one thread per VU at nice 10: ${JSON.stringify([...seen])}`);
+    assert.ok(
+      (seen.get(base)?.length ?? 0) > 0,
+      "the other threads (the hub among them) keep the process's nice",
+    );
+    assert.equal(niceOf().has(10), false, 'the VU threads are gone after the run');
   });
 
   test('the build of the VU threads is removed after each run, also after a 107', () => {
