@@ -6,8 +6,11 @@
 // no --out output is written. On a machine shared with other work the throughput of every tool
 // swings from one second to the next, so the tools take turns: each round runs the engine,
 // autocannon and wrk one after the other, and a ratio is the median of the rounds' ratios.
+// Beside them runs undici alone (the HTTP client the engine is built on), one Client per
+// connection, each sending its next GET as soon as the previous response has ended, with no engine
+// code at all: its ratio to autocannon is the ceiling of any client built on undici in one thread.
 // Prints req/s per tool and round, and ends with one JSON line of ratios:
-// {"engine_vs_autocannon":{"100":x,"400":y},"engine_vs_wrk":{...}}.
+// {"engine_vs_autocannon":{"100":x,"400":y},"engine_vs_wrk":{...},"undici_vs_autocannon":{...}}.
 //
 //   npx tsx bench/engine.ts [--seconds 10] [--rounds 1]
 import { spawnSync } from 'node:child_process';
@@ -32,6 +35,53 @@ function engineRps(url: string, vus: number, dir: string): Promise<number> {
     url,
     'http_reqs',
   );
+}
+
+// One process: `connections` undici Clients, each one request at a time, counted after 1 s of warm-up.
+const UNDICI_ALONE = `
+const { Client } = require(process.argv[1]);
+const [url, connections, seconds] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+let count = 0;
+let stop = false;
+const handler = (resolve) => ({
+  onConnect() {},
+  onHeaders() { return true; },
+  onData() { return true; },
+  onComplete() { resolve(); },
+  onError() { resolve(); },
+});
+const path = new URL(url).pathname;
+async function connection() {
+  const client = new Client(new URL(url).origin);
+  while (!stop) {
+    await new Promise((resolve) => client.dispatch({ method: 'GET', path }, handler(resolve)));
+    count++;
+  }
+  await client.close();
+}
+for (let i = 0; i < connections; i++) connection();
+setTimeout(() => {
+  const from = count;
+  const start = performance.now();
+  setTimeout(() => {
+    stop = true;
+    process.stdout.write(String((count - from) / ((performance.now() - start) / 1000)) + '\\n');
+  }, seconds * 1000);
+}, 1000);
+`;
+
+function undiciRps(url: string, connections: number): number {
+  const undici = new URL('../node_modules/undici/index.js', import.meta.url).pathname;
+  const r = spawnSync(
+    process.execPath,
+    ['-e', UNDICI_ALONE, undici, url, String(connections), String(SECONDS)],
+    {
+      encoding: 'utf8',
+      timeout: (SECONDS + 30) * 1000,
+    },
+  );
+  const rate = Number.parseFloat(r.stdout);
+  return Number.isFinite(rate) ? rate : 0;
 }
 
 function autocannonRps(url: string, connections: number, seconds = SECONDS): number {
@@ -66,25 +116,30 @@ const { url, child } = await startTrivialServer(BODY);
 const out = {
   engine_vs_autocannon: {} as Record<string, number>,
   engine_vs_wrk: {} as Record<string, number>,
+  undici_vs_autocannon: {} as Record<string, number>,
 };
 try {
   autocannonRps(url, CONNECTIONS[0], 1);
   for (const c of CONNECTIONS) {
     const vsAutocannon: number[] = [];
     const vsWrk: number[] = [];
+    const undiciVsAutocannon: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const engine = await engineRps(url, c, dir);
       const autocannon = autocannonRps(url, c);
       const wrk = wrkRps(url, c);
+      const undici = undiciRps(url, c);
       console.log(
-        `${c} connections, ${SECONDS} s each${ROUNDS > 1 ? ` (round ${round})` : ''}: engine ${fmt(engine)} · autocannon ${fmt(autocannon)} · wrk ${fmt(wrk)}` +
-          ` → engine/autocannon ${ratio(engine, autocannon)}, engine/wrk ${ratio(engine, wrk)}; load ${loadavg()[0].toFixed(2)}`,
+        `${c} connections, ${SECONDS} s each${ROUNDS > 1 ? ` (round ${round})` : ''}: engine ${fmt(engine)} · autocannon ${fmt(autocannon)} · wrk ${fmt(wrk)} · undici alone ${fmt(undici)}` +
+          ` → engine/autocannon ${ratio(engine, autocannon)}, engine/wrk ${ratio(engine, wrk)}, undici alone/autocannon ${ratio(undici, autocannon)}; load ${loadavg()[0].toFixed(2)}`,
       );
+      undiciVsAutocannon.push(ratio(undici, autocannon));
       vsAutocannon.push(ratio(engine, autocannon));
       vsWrk.push(ratio(engine, wrk));
     }
     out.engine_vs_autocannon[c] = median(vsAutocannon);
     out.engine_vs_wrk[c] = median(vsWrk);
+    out.undici_vs_autocannon[c] = median(undiciVsAutocannon);
   }
 } finally {
   child.kill();
