@@ -4,23 +4,39 @@
 // must stop the script with its sentence.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { MODULES } from '../engine/loader/register.ts';
-import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+import { count, run, selfSignedCert, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 files.write('data.csv', 'a,b\n1,2\n');
 let server: Awaited<ReturnType<typeof startServer>>;
+/** Over TLS, for the members refused only there (Response.ocsp). */
+let tlsServer: TlsServer;
+let tlsUrl: string;
 before(async () => {
   server = await startServer((_req, res) => {
     res.setHeader('content-type', 'text/html');
     res.end('<html><body><form><input name="a" value="1"></form><a href="/">x</a></body></html>');
   });
+  selfSignedCert(files.dir, 'tls-', '127.0.0.1', 'IP:127.0.0.1');
+  tlsServer = createTlsServer(
+    {
+      key: readFileSync(join(files.dir, 'tls-key.pem')),
+      cert: readFileSync(join(files.dir, 'tls-cert.pem')),
+    },
+    (_req, res) => res.end('secure'),
+  );
+  await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+  tlsUrl = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}/`;
 });
 after(async () => {
   await server.close();
+  await new Promise((r) => tlsServer.close(r));
   files.cleanup();
 });
 
@@ -181,9 +197,10 @@ describe('engine/README.md names table', () => {
             script: files.write(
               `${sync ? 'sync' : 'async'}-${name}.js`,
               `import http from 'k6/http';
-               export const options = { iterations: 1 };
+               export const options = { iterations: 1, insecureSkipTLSVerify: true };
                export default ${sync ? '' : 'async '}function () {
-                 const res = ${a}http.get('${server.url}/');
+                 const res = ${a}http.get('${tlsUrl}');
+                 if (res.status !== 200) throw new Error('no answer over TLS: ' + res.error);
                  console.log('VALUE ' + JSON.stringify(res.${name}));
                }`,
             ),

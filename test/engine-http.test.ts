@@ -69,6 +69,63 @@ describe('engine http', () => {
     );
   });
 
+  for (const sync of [false, true]) {
+    test(`JSON.stringify(res) and a spread of it show k6's Response fields in k6's order, nothing of the engine's (${sync ? 'synchronous' : 'async'} VUs)`, async () => {
+      const a = sync ? '' : 'await ';
+      const r = await run({
+        syncVus: sync,
+        script: files.write(
+          `response-json-${sync}.js`,
+          `import http from 'k6/http';
+           export const options = { iterations: 1 };
+           export default ${sync ? '' : 'async '}function () {
+             const res = ${a}http.get('${server.url}/login');
+             const json = JSON.parse(JSON.stringify(res));
+             console.log('KEYS ' + JSON.stringify(Object.keys(json)));
+             console.log('TIMINGS ' + JSON.stringify(Object.keys(json.timings)) + ' ' + res.timings.looking_up);
+             console.log('VALUES ' + JSON.stringify([json.status, json.body, json.headers['Set-Cookie'] !== undefined, Object.keys(json.cookies), json.request.method]));
+             console.log('OCSP ' + JSON.stringify(res.ocsp) + ' ' + JSON.stringify(json.ocsp));
+             console.log('SPREAD ' + JSON.stringify(Object.keys({ ...res }).filter((k) => !/^[a-z_]+$/.test(k))));
+           }`,
+        ),
+      });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const line = (tag: string) =>
+        (new RegExp(`${tag} (.*?)" source=console`).exec(r.stderr)?.[1] ?? '').replace(/\\"/g, '"');
+      assert.equal(
+        line('KEYS'),
+        JSON.stringify([
+          'remote_ip',
+          'remote_port',
+          'url',
+          'status',
+          'status_text',
+          'proto',
+          'headers',
+          'cookies',
+          'body',
+          'timings',
+          'tls_version',
+          'tls_cipher_suite',
+          'ocsp',
+          'error',
+          'error_code',
+          'request',
+        ]),
+        r.stderr,
+      );
+      assert.equal(
+        line('TIMINGS'),
+        `${JSON.stringify(['duration', 'blocked', 'looking_up', 'connecting', 'tls_handshaking', 'sending', 'waiting', 'receiving'])} 0`,
+      );
+      assert.equal(line('VALUES'), JSON.stringify([200, 'in', true, ['session', 'theme'], 'GET']));
+      const ocsp =
+        '{"produced_at":0,"this_update":0,"next_update":0,"revoked_at":0,"revocation_reason":"","status":""}';
+      assert.equal(line('OCSP'), `${ocsp} ${ocsp}`);
+      assert.equal(line('SPREAD'), '[]', "no key of the engine's own in a copy of the Response");
+    });
+  }
+
   test('redirects: every hop is its own request; POST becomes GET on 302; redirects:0 stops', async () => {
     const script = files.write(
       'redirects.js',

@@ -1,10 +1,12 @@
 // test-tier: unit
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+import { count, run, selfSignedCert, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -144,20 +146,29 @@ describe('engine: synchronous VUs (--sync-vus, k6 scripts without await)', () =>
     });
     assert.equal(call.exitCode, 107);
     assert.match(call.stderr, /not supported for synchronous VUs.*--engine k6/s);
-    // What neither kind of VU has is refused as such, not as a gap of synchronous VUs.
+    // What neither kind of VU has is refused as such, not as a gap of synchronous VUs: the OCSP
+    // status of a response over TLS.
+    selfSignedCert(files.dir, 'ocsp-', '127.0.0.1', 'IP:127.0.0.1');
+    const tlsServer = createTlsServer(
+      { key: readFileSync(`${files.dir}/ocsp-key.pem`), cert: readFileSync(`${files.dir}/ocsp-cert.pem`) },
+      (_req, res) => res.end('secure'),
+    );
+    await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+    const tlsUrl = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}/`;
     const neither = await run({
       vus: 1,
       duration: '2s',
       script: files.write(
         'ocsp.js',
         `import http from 'k6/http';
-         export default function () { const s = http.get('${server.url}/').ocsp.status; }`,
+         export const options = { insecureSkipTLSVerify: true };
+         export default function () { const s = http.get('${tlsUrl}').ocsp.status; }`,
       ),
-    });
+    }).finally(() => tlsServer.close());
     assert.equal(neither.exitCode, 107);
     assert.match(
       neither.stderr,
-      /Response\.ocsp \(OCSP stapling status\) is not supported by the node engine.*--engine k6/s,
+      /Response\.ocsp \(OCSP stapling status\) over TLS is not supported by the node engine.*--engine k6/s,
     );
     const module = await run({
       syncVus: true,

@@ -79,6 +79,16 @@ const STATUS_TEXT: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/** k6's OCSP status of a response that has none (grafana/k6 lib/netext/tls.go, OCSP). */
+const NO_OCSP = {
+  produced_at: 0,
+  this_update: 0,
+  next_update: 0,
+  revoked_at: 0,
+  revocation_reason: '',
+  status: '',
+};
+
 export class Response {
   readonly status: number;
   readonly status_text: string;
@@ -92,13 +102,13 @@ export class Response {
   readonly remote_ip: string;
   readonly remote_port: number;
   readonly request: ResponseRequest;
-  private readonly head: ResponseHead | null;
-  private readonly bytes: Buffer | null;
-  private readonly responseType: ResponseType;
-  private decodedHeaders: Record<string, string> | null = null;
-  private decodedBody: string | ArrayBuffer | null | undefined = undefined;
-  // A private field: scripts never see it (not a key, not in JSON), and unlike an entry in a
-  // WeakMap it costs nothing to the garbage collector, once per request.
+  // Private fields: scripts never see them (not keys, not in JSON, not copied by a spread), and
+  // unlike entries in a WeakMap they cost nothing to the garbage collector, once per request.
+  readonly #head: ResponseHead | null;
+  readonly #bytes: Buffer | null;
+  readonly #responseType: ResponseType;
+  #decodedHeaders: Record<string, string> | null = null;
+  #decodedBody: string | ArrayBuffer | null | undefined = undefined;
   #navigate: Navigator | null = null;
 
   static {
@@ -121,25 +131,25 @@ export class Response {
     this.remote_ip = init.remoteIp;
     this.remote_port = init.remotePort;
     this.request = init.request;
-    this.head = init.head;
-    this.bytes = init.bodyBytes;
-    this.responseType = init.responseType;
+    this.#head = init.head;
+    this.#bytes = init.bodyBytes;
+    this.#responseType = init.responseType;
   }
 
   get headers(): Record<string, string> {
-    this.decodedHeaders ??= headersObject(this.head ? this.head.raw : []);
-    return this.decodedHeaders;
+    this.#decodedHeaders ??= headersObject(this.#head ? this.#head.raw : []);
+    return this.#decodedHeaders;
   }
 
   get body(): string | ArrayBuffer | null {
-    if (this.decodedBody === undefined) {
-      if (this.responseType === 'none' || this.bytes === null) this.decodedBody = null;
-      else if (this.responseType === 'binary') {
-        const b = this.bytes;
-        this.decodedBody = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-      } else this.decodedBody = this.bytes.toString('utf8');
+    if (this.#decodedBody === undefined) {
+      if (this.#responseType === 'none' || this.#bytes === null) this.#decodedBody = null;
+      else if (this.#responseType === 'binary') {
+        const b = this.#bytes;
+        this.#decodedBody = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+      } else this.#decodedBody = this.#bytes.toString('utf8');
     }
-    return this.decodedBody;
+    return this.#decodedBody;
   }
 
   get cookies(): Record<string, Array<Record<string, unknown>>> {
@@ -148,7 +158,7 @@ export class Response {
     // Response without headers, so without cookies, whatever its URL.
     if (!URL.canParse(this.url)) return out;
     const url = new URL(this.url);
-    for (const header of headerValues(this.head ? this.head.raw : [], 'set-cookie')) {
+    for (const header of headerValues(this.#head ? this.#head.raw : [], 'set-cookie')) {
       const c = parseSetCookie(header, url);
       if (!c) continue;
       out[c.name] ??= [];
@@ -171,9 +181,39 @@ export class Response {
     return jsonBody(this.body, this.url, selector);
   }
 
-  /** OCSP stapling is not implemented: say so rather than read as undefined. */
-  get ocsp(): never {
-    throw notOnThisEngine('Response.ocsp (OCSP stapling status)');
+  /**
+   * A response over plain HTTP has k6's empty OCSP status (every field zero or ''); over TLS the
+   * stapled status is not read here, so asking for it is refused rather than answered wrongly.
+   */
+  get ocsp(): typeof NO_OCSP {
+    if (this.tls_version !== '') throw notOnThisEngine('Response.ocsp (OCSP stapling status) over TLS');
+    return { ...NO_OCSP };
+  }
+
+  /**
+   * What JSON.stringify(res) gives, as in k6: the Response's fields in k6's order, decoded headers,
+   * cookies and body included (grafana/k6 lib/netext/httpext/response.go, Response). `ocsp` only
+   * over plain HTTP, where its value is known.
+   */
+  toJSON(): Record<string, unknown> {
+    return {
+      remote_ip: this.remote_ip,
+      remote_port: this.remote_port,
+      url: this.url,
+      status: this.status,
+      status_text: this.status_text,
+      proto: this.proto,
+      headers: this.headers,
+      cookies: this.cookies,
+      body: this.body,
+      timings: this.timings,
+      tls_version: this.tls_version,
+      tls_cipher_suite: this.tls_cipher_suite,
+      ...(this.tls_version === '' ? { ocsp: { ...NO_OCSP } } : {}),
+      error: this.error,
+      error_code: this.error_code,
+      request: this.request,
+    };
   }
 
   /** Follows a link of the page (a blocking call, as a request: `await` it on async VUs). */

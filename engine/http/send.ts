@@ -7,8 +7,12 @@ import type { Connection, InFlight } from './connection.ts';
 import { RequestTimeoutError } from './errors.ts';
 import { ResponseHead } from './response-head.ts';
 
-/** k6's per-request timings (ms), as the metrics side records them. */
-export type Timings = RequestTimings;
+/**
+ * k6's per-request timings (ms): what the metrics side records, plus `looking_up`, which k6's
+ * Response.timings has and never sets (grafana/k6 lib/netext/httpext/response.go, ResponseTimings:
+ * the field is declared and stays 0). The keys are in k6's order, as JSON.stringify shows them.
+ */
+export type Timings = RequestTimings & { looking_up: number };
 
 export interface HopResult {
   status: number;
@@ -40,13 +44,14 @@ export interface HopRequest {
 const EMPTY = Buffer.alloc(0);
 
 export const ZERO_TIMINGS: Readonly<Timings> = {
+  duration: 0,
   blocked: 0,
+  looking_up: 0,
   connecting: 0,
   tls_handshaking: 0,
   sending: 0,
   waiting: 0,
   receiving: 0,
-  duration: 0,
 };
 
 /** One hop in flight: undici's handler, its timestamps, and then its result. */
@@ -168,13 +173,14 @@ class Hop<C> implements Dispatcher.DispatchHandler, InFlight, HopResult {
     const waiting = this.sendStart ? firstByte - sent : 0;
     const receiving = this.sendStart ? end - firstByte : 0;
     this.timings = {
+      duration: sending + waiting + receiving,
       blocked: Math.max(0, blocked),
+      looking_up: 0,
       connecting,
       tls_handshaking: tls,
       sending,
       waiting,
       receiving,
-      duration: sending + waiting + receiving,
     };
     if (err) {
       this.status = 0;

@@ -61,24 +61,11 @@ export function unsupportedMessage(what: string): string {
   );
 }
 
+/** The Response as data for the VU's thread: k6's fields in k6's order (Response.toJSON()). */
 function plainResponse(r: Response): Record<string, unknown> {
-  return {
-    status: r.status,
-    status_text: r.status_text,
-    url: r.url,
-    proto: r.proto,
-    headers: r.headers,
-    body: r.body,
-    cookies: r.cookies,
-    timings: { ...r.timings },
-    error: r.error,
-    error_code: r.error_code,
-    tls_version: r.tls_version,
-    tls_cipher_suite: r.tls_cipher_suite,
-    remote_ip: r.remote_ip,
-    remote_port: r.remote_port,
-    request: r.request,
-  };
+  const data = r.toJSON();
+  data.timings = { ...r.timings };
+  return data;
 }
 
 export class SyncVu {
