@@ -19,7 +19,13 @@ import { MetricsEngine } from './metrics/engine.ts';
 import { MetricRegistry, registerBuiltins } from './metrics/registry.ts';
 import { DEFAULT_SUMMARY_TREND_STATS } from './metrics/trend-stats.ts';
 import type { SummaryData, ThresholdsOption } from './metrics/types.ts';
-import { initialVUs, overridesOf, plannedDurationMs, type ScenarioConfig } from './options.ts';
+import {
+  DEFAULT_SYSTEM_TAGS,
+  initialVUs,
+  overridesOf,
+  plannedDurationMs,
+  type ScenarioConfig,
+} from './options.ts';
 import { openOutputs } from './outputs/index.ts';
 import type { Output } from './outputs/output.ts';
 import { BUILT, ownFile } from './own-file.ts';
@@ -323,6 +329,7 @@ export class TestRun {
       this.outputProblem = true;
       this.outputs = await openOutputs(this.opts.out ?? [], {
         metricInfo: (name) => metrics.metricInfo(name),
+        systemTags: Array.isArray(o.systemTags) ? o.systemTags.map(String) : DEFAULT_SYSTEM_TAGS,
         env: this.opts.outputEnv ?? process.env,
         log: (level, text) => this.logs.write(logLine(level, text)),
       });

@@ -235,8 +235,8 @@ function checkTags(tags: unknown): void {
   }
 }
 
-/** k6's system tags; `ocsp_status` needs OCSP stapling checks, which this engine does not make. */
-export const SYSTEM_TAGS = [
+/** The system tags a sample carries when options.systemTags is not set (k6's DefaultSystemTagSet). */
+export const DEFAULT_SYSTEM_TAGS = [
   'proto',
   'subproto',
   'status',
@@ -251,10 +251,10 @@ export const SYSTEM_TAGS = [
   'scenario',
   'service',
   'expected_response',
-  'vu',
-  'iter',
-  'ip',
 ];
+
+/** k6's system tags; `ocsp_status` needs OCSP stapling checks, which this engine does not make. */
+export const SYSTEM_TAGS = [...DEFAULT_SYSTEM_TAGS, 'vu', 'iter', 'ip'];
 
 function checkSystemTags(tags: unknown): void {
   if (!Array.isArray(tags)) throw new InvalidOptionsError('systemTags must be a list of tag names.');

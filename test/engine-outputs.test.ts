@@ -236,16 +236,17 @@ describe('parseOut (--out)', () => {
   });
 
   it('refuses other outputs, listing what is supported', () => {
-    for (const bad of ['csv=r.csv', 'statsd', 'cloud', '=x']) {
+    for (const bad of ['statsd', 'datadog=x', 'cloud', '=x']) {
       assert.throws(
         () => parseOut(bad),
         (e: Error) =>
           e instanceof InvalidOptionsError &&
-          /supported outputs are json .*, experimental-prometheus-rw .*, influxdb /.test(e.message),
+          /supported outputs are json .*, experimental-prometheus-rw .*, influxdb .*, csv /.test(e.message),
         bad,
       );
     }
-    assert.throws(() => parseOut('csv=r.csv'), /--out csv is not supported/);
+    assert.throws(() => parseOut('statsd'), /--out statsd is not supported/);
+    assert.deepEqual(parseOut('csv=r.csv'), { type: 'csv', target: 'r.csv' });
     assert.deepEqual(parseOut('influxdb=http://127.0.0.1:8086/k6'), {
       type: 'influxdb',
       target: 'http://127.0.0.1:8086/k6',

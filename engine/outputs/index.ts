@@ -1,5 +1,6 @@
 // The outputs `--out TYPE[=TARGET]` can name. A new output is one file implementing OutputType
 // plus one line here.
+import { csvOutput } from './csv.ts';
 import { influxdbOutput } from './influxdb.ts';
 import { jsonOutput } from './json.ts';
 import type { Output, OutputDeps, OutputType } from './output.ts';
@@ -10,6 +11,7 @@ export const OUTPUTS: Record<string, OutputType> = {
   json: jsonOutput,
   'experimental-prometheus-rw': prometheusRwOutput,
   influxdb: influxdbOutput,
+  csv: csvOutput,
 };
 
 /** Opens every `--out` given; when one fails, those already open are closed and the error rethrown. */

@@ -16,6 +16,11 @@ export interface OutputDeps {
   metricInfo(name: string): MetricInfo;
   /** The environment the outputs read their K6_* settings from (the process's, for the CLI). */
   env: Record<string, string | undefined>;
+  /**
+   * The test's system tags (options.systemTags, --system-tags, or k6's default set). Outputs that
+   * give tags columns (csv) need them before the first sample.
+   */
+  systemTags: readonly string[];
   /** A line in the engine's log (never with credentials). */
   log(level: 'info' | 'warning' | 'error', text: string): void;
 }
