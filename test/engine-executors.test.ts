@@ -127,6 +127,22 @@ describe('engine executors', () => {
     assert.ok(sum(r.samples, 'dropped_iterations') >= 90);
   });
 
+  test('per-vu-iterations: what maxDuration leaves is dropped_iterations, one sample per VU, every VU counted', async () => {
+    // 10 iterations of 300 ms cannot fit in 1 s: both VUs have leftovers, however fast the machine.
+    const r = await run({
+      script: script(
+        'pvi-max.js',
+        { scenarios: { p: { executor: 'per-vu-iterations', vus: 3, iterations: 10, maxDuration: '1s' } } },
+        300,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const dropped = r.samples.filter((s) => s.metric === 'dropped_iterations');
+    assert.equal(dropped.length, 3, 'one dropped_iterations sample for each VU');
+    // Every iteration is either run or dropped: the VUs' leftovers all count.
+    assert.equal(count(r.samples, 'iterations') + sum(r.samples, 'dropped_iterations'), 30);
+  });
+
   test('per-vu-iterations: vus × iterations, each VU does its share', async () => {
     const r = await run({
       script: script(
