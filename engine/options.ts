@@ -352,7 +352,10 @@ function strings(value: unknown, what: string): Record<string, string> {
 /** The scenarios a test runs, derived from merged options. */
 export function deriveScenarios(options: Raw): ScenarioConfig[] {
   const set = (k: string) => options[k] !== undefined && options[k] !== null;
-  const shortcuts = ['duration', 'iterations', 'stages'].filter(set);
+  // As k6 reads them (lib/executor/execution_config_shortcuts.go): `stages: []` counts as not set,
+  // and iterations may come with duration, which is then the shared iterations' maxDuration.
+  const hasStages = Array.isArray(options.stages) ? options.stages.length > 0 : set('stages');
+  const shortcuts = ['duration', 'iterations', 'stages'].filter((k) => (k === 'stages' ? hasStages : set(k)));
   if (set('scenarios')) {
     if (shortcuts.length > 0) {
       throw new InvalidOptionsError(
@@ -366,9 +369,9 @@ export function deriveScenarios(options: Raw): ScenarioConfig[] {
     }
     return Object.entries(scenarios).map(([name, s]) => scenario(name, s ?? {}));
   }
-  if (shortcuts.length > 1) {
+  if (hasStages && shortcuts.length > 1) {
     throw new InvalidOptionsError(
-      `The options ${shortcuts.join(' and ')} cannot be used together: use only one of duration, iterations or stages ` +
+      `The options ${shortcuts.join(' and ')} cannot be used together: stages cannot be combined with duration or iterations ` +
         '(iterations may be combined with duration, which then is the maximum duration).',
     );
   }
@@ -396,7 +399,7 @@ export function deriveScenarios(options: Raw): ScenarioConfig[] {
       }),
     ];
   }
-  if (set('stages')) {
+  if (hasStages) {
     return [
       scenario('default', {
         ...base,

@@ -51,7 +51,7 @@ describe('engine: bad scripts and exit codes like k6', () => {
     const mixed = await run({
       script: files.write(
         'mixed.js',
-        `export const options = { duration: '1s', iterations: 3 };\nexport default function () {}`,
+        `export const options = { duration: '1s', stages: [{ duration: '1s', target: 2 }] };\nexport default function () {}`,
       ),
     });
     assert.equal(mixed.exitCode, 104);

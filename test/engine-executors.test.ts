@@ -127,6 +127,23 @@ describe('engine executors', () => {
     assert.ok(sum(r.samples, 'dropped_iterations') >= 90);
   });
 
+  test('shortcut options as k6 derives them: iterations with duration is shared-iterations with that maxDuration; stages: [] is not set', async () => {
+    // 2 VUs, 100 iterations of 300 ms: a 1 s maxDuration ends them long before the pool is empty.
+    const capped = await run({
+      script: script('short-id.js', { vus: 2, iterations: 100, duration: '1s' }, 300),
+    });
+    assert.equal(capped.exitCode, 0, capped.stderr);
+    const done = count(capped.samples, 'iterations');
+    assert.ok(done > 0 && done < 100, `iterations ${done}`);
+    assert.equal(done + sum(capped.samples, 'dropped_iterations'), 100);
+    const constant = await run({
+      script: script('short-empty-stages.js', { vus: 1, duration: '1s', stages: [] }, 300),
+    });
+    assert.equal(constant.exitCode, 0, constant.stderr);
+    assert.ok(count(constant.samples, 'iterations') >= 1);
+    assert.equal(count(constant.samples, 'dropped_iterations'), 0);
+  });
+
   test('per-vu-iterations: what maxDuration leaves is dropped_iterations, one sample per VU, every VU counted', async () => {
     // 10 iterations of 300 ms cannot fit in 1 s: both VUs have leftovers, however fast the machine.
     const r = await run({
@@ -212,10 +229,11 @@ describe('engine executors', () => {
     const vus = [...new Set(starts.map((s) => s.tags.vu))].sort();
     assert.equal(vus.length, 4);
     const firsts = vus.map(firstStart).sort((a, b) => a - b);
-    // The ramp starts the VUs 100 ms apart, never at once: each later than the one before, the
-    // 4th well after the 1st. (Measured from the 1st VU's own start, which a busy machine may
-    // delay; how late starts come is for the benchmarks, not for a test.)
-    assert.ok(firsts[1] > firsts[0] && firsts[2] > firsts[1] && firsts[3] > firsts[2], `${firsts}`);
+    // The ramp starts the VUs 100 ms apart, not all at once: the 2nd after the 1st, the 4th well
+    // after the 1st. (Measured from the 1st VU's own start, which a busy machine may delay; a
+    // late timer may then start two VUs in one tick, which is the ramp catching up, and how late
+    // starts come is for the benchmarks, not for a test.)
+    assert.ok(firsts[1] > firsts[0] && firsts[2] >= firsts[1] && firsts[3] >= firsts[2], `${firsts}`);
     assert.ok(firsts[3] >= 150, `the 4th VU starts well after the 1st: ${firsts}`);
     const lastStart = Math.max(...starts.map((s) => s.value)) - t0;
     assert.ok(lastStart < 950, `no starts after the ramp-down: ${lastStart}`);
