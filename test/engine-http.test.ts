@@ -62,7 +62,8 @@ describe('engine http', () => {
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(cookieLog[0], 'session=abc; theme=dark');
     assert.equal(cookieLog[1], 'other:theme=dark');
-    assert.equal(cookieLog[2], 'session=abc; theme=light; extra=1');
+    // params.cookies first, then the jar's (k6's SetRequestCookies).
+    assert.equal(cookieLog[2], 'theme=light; session=abc; extra=1');
     assert.equal(
       count(r.samples, 'checks', (s) => s.value === 1),
       2,

@@ -10,7 +10,7 @@ import { dumpRequest, dumpResponse } from './debug.ts';
 import { digestAuthorization, digestChallenge } from './digest.ts';
 import { requestFailure } from './errors.ts';
 import type { ExpectedStatuses } from './expected-statuses.ts';
-import { headerValues } from './headers.ts';
+import { canonicalHeaderName, headerValues } from './headers.ts';
 import type { Params } from './params.ts';
 import { emitRequestSamples } from './request-samples.ts';
 import { Response, type ResponseRequest, type ResponseType } from './response.ts';
@@ -32,6 +32,10 @@ export interface Call {
   params: Params;
   timeoutMs: number;
   maxRedirects: number;
+  /** Whether params.redirects or the maxRedirects option set the limit (k6 warns only when neither did). */
+  maxRedirectsSet: boolean;
+  /** The URL the call started with (masked), which k6's redirect warning names. */
+  firstURL: string;
   responseType: ResponseType;
   callback: ExpectedStatuses | null;
   jar: CookieJar | null;
@@ -46,6 +50,8 @@ export interface Call {
   baseTags: Record<string, string>;
   /** The Digest Authorization answering the server's challenge, once it came. */
   digestAuthorization: string | null;
+  /** The cookies the first hop sent (Response.request.cookies). */
+  requestCookies: Array<[string, string]>;
   resolve: (r: Response) => void;
   reject: (err: unknown) => void;
 }
@@ -75,17 +81,16 @@ export function prepareCall(
   }
   const digest = authMethod(params.auth) === 'digest';
   const timeoutMs = params.timeout === undefined ? 60_000 : parseDuration(params.timeout, 'params.timeout');
-  const userHeaders: string[] = [];
-  let hasUserAgent = false;
-  let hasContentType = false;
+  // k6 sets each header with Go's Header.Set: the name is canonicalized (x-api-key → X-Api-Key)
+  // and a later name that canonicalizes the same replaces the earlier one's value.
+  const byName = new Map<string, string>();
   if (params.headers) {
-    for (const [k, v] of Object.entries(params.headers)) {
-      const lower = k.toLowerCase();
-      if (lower === 'user-agent') hasUserAgent = true;
-      if (lower === 'content-type') hasContentType = true;
-      userHeaders.push(k, String(v));
-    }
+    for (const [k, v] of Object.entries(params.headers)) byName.set(canonicalHeaderName(k), String(v));
   }
+  const hasUserAgent = byName.has('User-Agent');
+  const hasContentType = byName.has('Content-Type');
+  const userHeaders: string[] = [];
+  for (const [k, v] of byName) userHeaders.push(k, v);
   return {
     vu,
     state,
@@ -95,10 +100,14 @@ export function prepareCall(
     params,
     timeoutMs,
     maxRedirects: params.redirects ?? settings.maxRedirects,
+    maxRedirectsSet:
+      (params.redirects !== undefined && params.redirects !== null) || settings.maxRedirectsSet,
+    firstURL: parsed.masked,
     responseType: params.responseType ?? (settings.discardResponseBodies ? 'none' : 'text'),
     callback: params.responseCallback === undefined ? state.callback : params.responseCallback,
-    jar: params.jar === undefined ? state.jar : params.jar,
-    encoded: encodeBody(body),
+    // k6 skips a nullish params.jar: the VU's jar stays in use.
+    jar: params.jar === undefined || params.jar === null ? state.jar : params.jar,
+    encoded: encodeBody(body, (text) => vu.test.log('warn', text)),
     userHeaders,
     hasUserAgent,
     hasContentType,
@@ -107,6 +116,7 @@ export function prepareCall(
     digest,
     baseTags: vu.sampleTags(),
     digestAuthorization: null,
+    requestCookies: [],
     resolve,
     reject,
   };
@@ -123,8 +133,10 @@ export function sendNextHop(call: Call): void {
     headers.push('Content-Type', call.encoded.contentType);
   if (call.digestAuthorization) headers.push('Authorization', call.digestAuthorization);
   else if (target.authorization && !call.digest) headers.push('Authorization', target.authorization);
-  const cookieHeader = cookiesFor(call.jar, target.url, call.hop === 0 ? call.params.cookies : undefined);
-  if (cookieHeader) headers.push('Cookie', cookieHeader);
+  // k6 sets params.cookies again on every hop of a redirect chain (its CheckRedirect).
+  const cookies = cookiesFor(call.jar, target.url, call.params.cookies);
+  if (call.hop === 0) call.requestCookies = cookies;
+  if (cookies.length > 0) headers.push('Cookie', cookies.map(([k, v]) => `${k}=${v}`).join('; '));
   const conn = connectionFor(vu, call.state, target);
   let path = target.path;
   if (conn.absoluteForm) {
@@ -243,13 +255,16 @@ function afterHop(call: Call, result: HopResult): Response | null {
     url: masked,
     headers: requestHeaders(call.headers),
     body: encoded.bytes ? encoded.bytes.toString('utf8') : '',
-    cookies: {},
+    cookies: requestCookiesObject(call.requestCookies),
   };
-  if (redirect && maxRedirects > 0 && call.hop >= maxRedirects) {
-    error = `stopped after ${maxRedirects} redirects`;
+  // Like Go's http.Client with k6's CheckRedirect (grafana/k6 lib/netext/httpext/request.go): the
+  // last redirection is the response, without an error; only the default limit (neither
+  // params.redirects nor maxRedirects given) logs a warning, counting every response so far and
+  // naming the URL the call started with.
+  if (redirect && !call.maxRedirectsSet) {
     vu.test.log(
       'warn',
-      `Stopped after ${maxRedirects} redirects and returned the redirection; url=${masked}`,
+      `Stopped after ${call.hop + 1} redirects and returned the redirection; pass { redirects: n } in request params or set global maxRedirects to silence this url=${call.firstURL}`,
     );
   }
   if (result.error && settings.throw) throw new Error(error);
@@ -301,19 +316,36 @@ export function authMethod(auth: unknown): 'basic' | 'digest' | '' {
   throw new Error(`params.auth must be 'basic' or 'digest'; got ${JSON.stringify(auth)}.`);
 }
 
-function cookiesFor(jar: CookieJar | null, url: URL, extra: Params['cookies']): string {
-  if (!extra && (jar === null || jar.isEmpty())) return '';
-  const pairs = new Map<string, string>();
-  if (jar) for (const c of jar.matching(url)) if (!pairs.has(c.name)) pairs.set(c.name, c.value);
+/**
+ * The cookies of one hop, in the order of k6's SetRequestCookies (grafana/k6
+ * lib/netext/httpext/request.go): every params.cookies entry first, then the jar's cookies for
+ * the URL except those a params cookie with `replace: true` replaces. A params cookie without
+ * `replace` is sent next to the jar's cookie of the same name, as in k6.
+ */
+function cookiesFor(jar: CookieJar | null, url: URL, extra: Params['cookies']): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  const replaced = new Set<string>();
   if (extra) {
     for (const [name, v] of Object.entries(extra)) {
-      const value = typeof v === 'object' ? v.value : String(v);
-      const replace = typeof v === 'object' ? v.replace === true : false;
-      if (replace || !pairs.has(name)) pairs.set(name, value);
+      if (v === null || v === undefined) continue;
+      if (typeof v === 'object') {
+        pairs.push([name, v.value === undefined || v.value === null ? '' : String(v.value)]);
+        if (v.replace === true) replaced.add(name);
+      } else pairs.push([name, String(v)]);
     }
   }
-  let out = '';
-  for (const [k, v] of pairs) out += `${out ? '; ' : ''}${k}=${v}`;
+  if (jar && !jar.isEmpty())
+    for (const c of jar.matching(url)) if (!replaced.has(c.name)) pairs.push([c.name, c.value]);
+  return pairs;
+}
+
+/** Response.request.cookies: `{ name: [{ name, value, replace: false }] }`, as k6 reports them. */
+function requestCookiesObject(pairs: Array<[string, string]>): ResponseRequest['cookies'] {
+  const out: ResponseRequest['cookies'] = {};
+  for (const [name, value] of pairs) {
+    out[name] ??= [];
+    out[name].push({ name, value, replace: false });
+  }
   return out;
 }
 

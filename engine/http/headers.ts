@@ -14,10 +14,15 @@ export function canonicalHeaderName(name: string): string {
   return out;
 }
 
+/**
+ * A response's headers as k6's `res.headers`. Go's net/http takes Transfer-Encoding out of the
+ * header map (into Response.TransferEncoding), so k6 never shows it.
+ */
 export function headersObject(raw: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = canonicalHeaderName(raw[i]);
+    if (name === 'Transfer-Encoding') continue;
     const value = raw[i + 1];
     out[name] = name in out ? `${out[name]}, ${value}` : value;
   }

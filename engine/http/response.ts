@@ -2,7 +2,6 @@
 // iterations only look at `status`.
 
 import { NotOnThisEngineError } from '../vu-errors.ts';
-import { parseSetCookie } from './cookies.ts';
 import { headersObject, headerValues } from './headers.ts';
 import { jsonBody } from './json-body.ts';
 import { formSubmission, type HtmlOf, linkClick, type Navigation } from './navigate.ts';
@@ -154,24 +153,11 @@ export class Response {
 
   get cookies(): Record<string, Array<Record<string, unknown>>> {
     const out: Record<string, Array<Record<string, unknown>>> = {};
-    // A request that failed before it was sent (an invalid URL such as `http.get(false)`) has a
-    // Response without headers, so without cookies, whatever its URL.
-    if (!URL.canParse(this.url)) return out;
-    const url = new URL(this.url);
     for (const header of headerValues(this.#head ? this.#head.raw : [], 'set-cookie')) {
-      const c = parseSetCookie(header, url);
+      const c = responseCookie(header);
       if (!c) continue;
       out[c.name] ??= [];
-      out[c.name].push({
-        name: c.name,
-        value: c.value,
-        domain: c.domain,
-        path: c.path,
-        http_only: c.httpOnly,
-        secure: c.secure,
-        max_age: 0,
-        expires: c.expires ?? 0,
-      });
+      out[c.name].push(c);
     }
     return out;
   }
@@ -245,4 +231,60 @@ export class Response {
 
 function notOnThisEngine(what: string): Error {
   return new NotOnThisEngineError(what);
+}
+
+/**
+ * Go's time.Time{}.UnixNano() / 1e6: what k6 reports as `expires` for a cookie without a valid
+ * Expires attribute (k6 converts Go's zero time, whose UnixNano overflows to this value).
+ */
+const GO_ZERO_TIME_MS = -6795364578871;
+
+/** Expires values Go's cookie parser accepts: RFC 1123, and the same with dashes in the date. */
+const GO_EXPIRES = /^[A-Za-z]{3}, \d{2}[ -][A-Za-z]{3}[ -]\d{4} \d{2}:\d{2}:\d{2} [A-Z]{3}$/;
+
+/**
+ * One Set-Cookie header as k6's `res.cookies` shows it: the attributes as the server wrote them,
+ * read as Go's net/http readSetCookies reads them (grafana/k6 lib/netext/httpext/request.go):
+ * `domain` and `path` as given ('' when absent), `max_age` as given (0 absent, -1 for 0 or less),
+ * `expires` in ms from the Expires attribute alone.
+ */
+function responseCookie(header: string): (Record<string, unknown> & { name: string }) | null {
+  const [pair, ...attrs] = header.split(';');
+  const eq = pair.indexOf('=');
+  if (eq <= 0) return null;
+  const name = pair.slice(0, eq).trim();
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) return null;
+  const cookie = {
+    name,
+    value: pair
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1'),
+    domain: '',
+    path: '',
+    http_only: false,
+    secure: false,
+    max_age: 0,
+    expires: GO_ZERO_TIME_MS,
+  };
+  for (const attr of attrs) {
+    const i = attr.indexOf('=');
+    const key = (i < 0 ? attr : attr.slice(0, i)).trim().toLowerCase();
+    const val = i < 0 ? '' : attr.slice(i + 1).trim();
+    if (key === 'domain') cookie.domain = val;
+    else if (key === 'path') cookie.path = val;
+    else if (key === 'secure') cookie.secure = true;
+    else if (key === 'httponly') cookie.http_only = true;
+    else if (key === 'max-age') {
+      if (!/^-?\d+$/.test(val) || (val !== '0' && val.startsWith('0'))) continue;
+      const secs = Number(val);
+      cookie.max_age = secs <= 0 ? -1 : secs;
+    } else if (key === 'expires') {
+      const t = GO_EXPIRES.test(val)
+        ? Date.parse(val.replace(/(\d{2})-([A-Za-z]{3})-(\d{4})/, '$1 $2 $3'))
+        : Number.NaN;
+      cookie.expires = Number.isNaN(t) ? GO_ZERO_TIME_MS : t;
+    }
+  }
+  return cookie;
 }

@@ -16,6 +16,8 @@ export interface HttpSettings {
   tlsMaxVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | undefined;
   userAgent: string;
   maxRedirects: number;
+  /** Whether the maxRedirects option was given (k6 warns about a stopped redirect chain only when not). */
+  maxRedirectsSet: boolean;
   discardResponseBodies: boolean;
   throw: boolean;
   /** `hosts`, the environment's proxy and blockHostnames; null when none is set (requests go as written). */

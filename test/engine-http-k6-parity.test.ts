@@ -1,0 +1,188 @@
+// test-tier: unit
+// k6/http details that community scripts see and that k6 takes from Go's net/http: header names,
+// form bodies, the end of a redirect chain, response headers and cookies, params.cookies.
+import assert from 'node:assert/strict';
+import type { IncomingHttpHeaders } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { run, startServer, tempDir } from './engine-fixtures.ts';
+
+const files = tempDir();
+let server: Awaited<ReturnType<typeof startServer>>;
+/** What the server saw, per path: raw header pairs and body. */
+const seen: Array<{ path: string; raw: string[]; headers: IncomingHttpHeaders; body: string }> = [];
+/** What the script reported (POST /report). */
+const reports: unknown[] = [];
+
+before(async () => {
+  server = await startServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/report') {
+        reports.push(JSON.parse(body));
+        res.end('ok');
+        return;
+      }
+      seen.push({ path: url.pathname, raw: req.rawHeaders, headers: req.headers, body });
+      if (url.pathname.startsWith('/hop/')) {
+        const n = Number(url.pathname.split('/')[2]);
+        res.writeHead(302, { location: n > 1 ? `/hop/${n - 1}` : '/end' }).end();
+      } else if (url.pathname === '/chunked') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('a');
+        res.end('b');
+      } else if (url.pathname === '/set') {
+        res.setHeader('set-cookie', [
+          'plain=1',
+          'scoped=2; Domain=127.0.0.1; Path=/; Max-Age=3600; Secure; HttpOnly',
+          'gone=3; Max-Age=0',
+          'dated=4; Path=/x; Expires=Wed, 21 Oct 2037 07:28:00 GMT',
+        ]);
+        res.end('set');
+      } else res.end('ok');
+    });
+  });
+});
+after(async () => {
+  await server.close();
+  files.cleanup();
+});
+
+const report = (expr: string) => `await http.post(__ENV.BASE + '/report', JSON.stringify(${expr}));`;
+
+describe('k6/http as k6 (Go net/http) does it', () => {
+  test('header names are canonicalized and a later same-named header replaces the earlier one', async () => {
+    seen.length = 0;
+    reports.length = 0;
+    const script = files.write(
+      'headers.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const res = await http.get(__ENV.BASE + '/h', { headers: { 'x-api-key': 'a', 'X-API-KEY': 'b', 'user-agent': 'mine' } });
+         ${report('res.request.headers')}
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const raw = seen[0].raw;
+    const names = raw.filter((_, i) => i % 2 === 0);
+    assert.deepEqual(
+      names.filter((n) => /api-key|user-agent/i.test(n)),
+      ['X-Api-Key', 'User-Agent'],
+    );
+    assert.equal(seen[0].headers['x-api-key'], 'b');
+    assert.equal(seen[0].headers['user-agent'], 'mine');
+    assert.deepEqual(reports[0], { 'X-Api-Key': ['b'], 'User-Agent': ['mine'] });
+  });
+
+  test('an object body is encoded as Go url.Values: sorted keys, Go escaping, null as empty, nested as empty with a warning', async () => {
+    seen.length = 0;
+    const script = files.write(
+      'form.js',
+      `import http from 'k6/http';
+       export default async function () {
+         await http.post(__ENV.BASE + '/form', { z: 'last', a: null, m: 'x*y~z w', c: [1, 2], n: 1.5, o: { k: 1 } });
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(seen[0].body, 'a=&c=1&c=2&m=x%2Ay~z+w&n=1.5&o=&z=last');
+    assert.equal(seen[0].headers['content-type'], 'application/x-www-form-urlencoded');
+    assert.match(
+      r.stderr,
+      /cannot urlencode a nested map\[string\]interface \{\} value in a request form body/,
+    );
+  });
+
+  test('the end of a redirect chain is a response without error; only the default limit warns', async () => {
+    reports.length = 0;
+    const script = files.write(
+      'redirects.js',
+      `import http from 'k6/http';
+       export const options = { iterations: 1 };
+       export default async function () {
+         const one = await http.get(__ENV.BASE + '/hop/5', { redirects: 1 });
+         const dflt = await http.get(__ENV.BASE + '/hop/12');
+         ${report('[one.status, one.error, one.error_code, one.url, dflt.status, dflt.error, dflt.url]')}
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const base = server.url;
+    assert.deepEqual(reports[0], [302, '', 0, `${base}/hop/4`, 302, '', `${base}/hop/2`]);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('Stopped after'));
+    assert.equal(warnings.length, 1, r.stderr);
+    assert.match(warnings[0], /Stopped after 11 redirects and returned the redirection/);
+    assert.ok(warnings[0].includes(`${base}/hop/12`), warnings[0]);
+  });
+
+  test("res.headers has no Transfer-Encoding; res.cookies has Go's shape", async () => {
+    reports.length = 0;
+    const script = files.write(
+      'response.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const c = await http.get(__ENV.BASE + '/chunked');
+         const s = await http.get(__ENV.BASE + '/set');
+         ${report('[c.body, Object.keys(c.headers).sort(), s.cookies]')}
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const [body, names, cookies] = reports[0] as [string, string[], Record<string, unknown[]>];
+    assert.equal(body, 'ab');
+    assert.ok(!names.includes('Transfer-Encoding'), names.join());
+    assert.ok(names.includes('Content-Type'));
+    const zero = -6795364578871;
+    const c = (name: string, value: string, more: Record<string, unknown>) => ({
+      name,
+      value,
+      domain: '',
+      path: '',
+      http_only: false,
+      secure: false,
+      max_age: 0,
+      expires: zero,
+      ...more,
+    });
+    assert.deepEqual(cookies, {
+      plain: [c('plain', '1', {})],
+      scoped: [
+        c('scoped', '2', { domain: '127.0.0.1', path: '/', max_age: 3600, secure: true, http_only: true }),
+      ],
+      gone: [c('gone', '3', { max_age: -1 })],
+      dated: [c('dated', '4', { path: '/x', expires: Date.UTC(2037, 9, 21, 7, 28, 0) })],
+    });
+  });
+
+  test("params.cookies go first, beside the jar's unless replace; on every hop; request.cookies lists them", async () => {
+    seen.length = 0;
+    reports.length = 0;
+    const script = files.write(
+      'cookies.js',
+      `import http from 'k6/http';
+       export default async function () {
+         http.cookieJar().set(__ENV.BASE, 'sess', 'jar');
+         const both = await http.get(__ENV.BASE + '/c1', { cookies: { sess: 'param' }, jar: null });
+         await http.get(__ENV.BASE + '/c2', { cookies: { sess: { value: 'rep', replace: true } } });
+         await http.get(__ENV.BASE + '/hop/1', { cookies: { p: 'q' } });
+         ${report('both.request.cookies')}
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const cookieOf = (path: string) => seen.find((s) => s.path === path)?.headers.cookie;
+    assert.equal(cookieOf('/c1'), 'sess=param; sess=jar');
+    assert.equal(cookieOf('/c2'), 'sess=rep');
+    assert.equal(cookieOf('/hop/1'), 'p=q; sess=jar');
+    assert.equal(cookieOf('/end'), 'p=q; sess=jar');
+    assert.deepEqual(reports[0], {
+      sess: [
+        { name: 'sess', value: 'param', replace: false },
+        { name: 'sess', value: 'jar', replace: false },
+      ],
+    });
+  });
+});
