@@ -1,20 +1,87 @@
 // How VU console output and runtime errors are written: k6's logfmt-like lines on stderr
 // (`time="…" level=info msg="…" source=console`).
-import { inspect } from 'node:util';
-
-/** One console argument as k6 prints it: objects and arrays as JSON, errors as their message line. */
+/**
+ * One console argument as k6 (v1.6 and later, grafana/k6 internal/js/console.go) prints it: a
+ * string as it is, other primitives as their string, an Error as `Name: message`, a function as
+ * `[object Function]`, and any other object traversed: `{ key: value, … }`, `[ a, b ]`, strings
+ * inside quoted (not escaped), null and undefined inside as `null`, a Date as its quoted ISO
+ * string, `[Circular]` for a loop, ArrayBuffers and typed arrays like Node's inspect.
+ */
 function formatArg(a: unknown): string {
-  if (typeof a === 'string') return a;
+  if (typeof a === 'function') return FUNCTION;
+  if (a === null || typeof a !== 'object') return String(a);
   if (a instanceof Error) return String(a);
-  if (a !== null && typeof a === 'object' && !ArrayBuffer.isView(a) && !(a instanceof ArrayBuffer)) {
-    try {
-      const json = JSON.stringify(a);
-      if (json !== undefined) return json;
-    } catch {
-      // A circular structure: Node's description instead of an exception in the VU's code.
-    }
+  const out: string[] = [];
+  traverse(out, a, new Set());
+  return out.join('');
+}
+
+const FUNCTION = '[object Function]';
+
+function traverse(out: string[], v: unknown, seen: Set<object>): void {
+  if (v === null || v === undefined) {
+    out.push('null');
+    return;
   }
-  return inspect(a, { depth: 4, breakLength: Infinity });
+  if (typeof v === 'function') {
+    out.push(FUNCTION);
+    return;
+  }
+  if (typeof v !== 'object') {
+    out.push(typeof v === 'string' ? `"${v}"` : String(v));
+    return;
+  }
+  if (seen.has(v)) {
+    out.push('[Circular]');
+    return;
+  }
+  seen.add(v);
+  try {
+    if (v instanceof Error) out.push(String(v));
+    else if (v instanceof ArrayBuffer) out.push(arrayBuffer(v));
+    else if (ArrayBuffer.isView(v) && !(v instanceof DataView)) out.push(typedArray(v));
+    else if (Array.isArray(v)) {
+      if (v.length === 0) out.push('[]');
+      else {
+        out.push('[ ');
+        for (let i = 0; i < v.length; i++) {
+          if (i > 0) out.push(', ');
+          traverse(out, v[i], seen);
+        }
+        out.push(' ]');
+      }
+    } else {
+      const keys = Object.keys(v);
+      if (keys.length === 0) out.push(v instanceof Date ? date(v) : '{}');
+      else {
+        out.push('{ ');
+        keys.forEach((k, i) => {
+          if (i > 0) out.push(', ');
+          out.push(`${k}: `);
+          traverse(out, (v as Record<string, unknown>)[k], seen);
+        });
+        out.push(' }');
+      }
+    }
+  } finally {
+    seen.delete(v);
+  }
+}
+
+function date(d: Date): string {
+  return Number.isNaN(d.getTime()) ? '{}' : `"${d.toISOString()}"`;
+}
+
+function arrayBuffer(b: ArrayBuffer): string {
+  const hex = Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join(' ');
+  return `ArrayBuffer { [Uint8Contents]: <${hex}>, byteLength: ${b.byteLength} }`;
+}
+
+function typedArray(a: ArrayBufferView): string {
+  const items = Array.from(a as unknown as ArrayLike<number | bigint>, (x) => String(x));
+  // k6 cannot tell a Uint8ClampedArray from a Uint8Array.
+  const name = a instanceof Uint8ClampedArray ? 'Uint8Array' : a.constructor.name;
+  return items.length === 0 ? `${name}(0) []` : `${name}(${items.length}) [ ${items.join(', ')} ]`;
 }
 
 export function formatConsoleArgs(args: unknown[]): string {
