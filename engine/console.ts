@@ -88,10 +88,27 @@ export function formatConsoleArgs(args: unknown[]): string {
   return args.map(formatArg).join(' ');
 }
 
-export function logLine(level: string, text: string, source?: string): string {
+/**
+ * One log line in logrus' text format, which k6 uses: `time=… level=… msg="…"`, then the fields
+ * in sorted order (`error="…"`, `source=console`, `url=…`); a value is quoted when it holds more
+ * than letters, digits and `-._/@^+`.
+ */
+export function logLine(
+  level: string,
+  text: string,
+  source?: string,
+  fields?: Record<string, string>,
+): string {
   const time = new Date().toISOString();
   const msg = JSON.stringify(text);
-  return `time="${time}" level=${level} msg=${msg}${source ? ` source=${source}` : ''}\n`;
+  const all: Record<string, string> = { ...fields };
+  if (source) all.source = source;
+  let tail = '';
+  for (const k of Object.keys(all).sort()) {
+    const v = all[k];
+    tail += ` ${k}=${/^[A-Za-z0-9\-._/@^+]+$/.test(v) ? v : JSON.stringify(v)}`;
+  }
+  return `time="${time}" level=${level} msg=${msg}${tail}\n`;
 }
 
 export type LogLevel = 'info' | 'warn' | 'error' | 'debug';

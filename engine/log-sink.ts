@@ -12,24 +12,34 @@ export interface LogSettings {
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warning', 'error', 'fatal', 'panic'];
-const LINE = /^time="([^"]*)" level=(\w+) msg=("(?:[^"\\]|\\.)*")(?: source=(\w+))?\n?$/;
+const LINE =
+  /^time="([^"]*)" level=(\w+) msg=("(?:[^"\\]|\\.)*")((?: \w+=(?:"(?:[^"\\]|\\.)*"|[^\s"]+))*)\n?$/;
+const FIELD = / (\w+)=("(?:[^"\\]|\\.)*"|[^\s"]+)/g;
 
 interface Parsed {
   time: string;
   level: string;
   msg: string;
   source: string | undefined;
+  /** The line's fields after msg (source among them), in their order. */
+  fields: Array<[string, string]>;
 }
 
 function parse(line: string): Parsed | null {
   const m = LINE.exec(line);
   if (!m) return null;
-  return { time: m[1], level: m[2], msg: JSON.parse(m[3]) as string, source: m[4] };
+  const fields: Array<[string, string]> = [];
+  for (const f of m[4].matchAll(FIELD))
+    fields.push([f[1], f[2].startsWith('"') ? (JSON.parse(f[2]) as string) : f[2]]);
+  const source = fields.find(([k]) => k === 'source')?.[1];
+  return { time: m[1], level: m[2], msg: JSON.parse(m[3]) as string, source, fields };
 }
 
 function format(p: Parsed, how: LogSettings['format']): string {
   if (how === 'raw') return `${p.msg}\n`;
-  const entry: Record<string, string> = { level: p.level, msg: p.msg };
+  const entry: Record<string, string> = {};
+  for (const [k, v] of p.fields) entry[k] = v;
+  Object.assign(entry, { level: p.level, msg: p.msg });
   if (p.source) entry.source = p.source;
   entry.time = p.time;
   return `${JSON.stringify(entry)}\n`;

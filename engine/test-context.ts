@@ -39,7 +39,8 @@ export interface TestContext {
   /** Counts a request for the progress line (`failed`: network error or unexpected status). */
   countRequest(failed: boolean): void;
   /** A line written by a VU's console, already formatted. */
-  log(level: 'info' | 'warn' | 'error' | 'debug', text: string): void;
+  /** `fields`: an engine line with logrus fields (`error`, `url`), as k6's logger writes them; without it, a console line. */
+  log(level: 'info' | 'warn' | 'error' | 'debug', text: string, fields?: Record<string, string>): void;
   abort(reason: string): void;
   /** VU code returned while `call` (k6's blocking API) was still running: fails the test with exit 107. */
   unawaited(call: string): void;

@@ -186,3 +186,52 @@ describe('k6/http as k6 (Go net/http) does it', () => {
     });
   });
 });
+
+describe('failed requests as k6 reports them', () => {
+  test("res.error and the error tag have k6's message; the log line and a thrown error have Go's url.Error", async () => {
+    reports.length = 0;
+    const script = files.write(
+      'refused.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const res = await http.get('http://127.0.0.1:1/x');
+         ${report('[res.status, res.error, res.error_code]')}
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.deepEqual(reports[0], [0, 'dial: connection refused', 1212]);
+    const tagged = r.samples.find((s) => s.metric === 'http_reqs' && s.tags.status === '0');
+    assert.equal(tagged?.tags.error, 'dial: connection refused');
+    const line = r.stderr.split('\n').find((l) => l.includes('Request Failed'));
+    assert.match(
+      line ?? '',
+      /level=warning msg="Request Failed" error="Get \\"http:\/\/127\.0\.0\.1:1\/x\\": dial tcp 127\.0\.0\.1:1: connect: connection refused"$/,
+    );
+  });
+
+  for (const kind of ['async', 'sync']) {
+    test(`throw: true throws a GoError with Go's message (${kind} VUs)`, async () => {
+      reports.length = 0;
+      const fn = kind === 'async' ? 'async function' : 'function';
+      const call = kind === 'async' ? 'await http.' : 'http.';
+      const script = files.write(
+        `throw-${kind}.js`,
+        `import http from 'k6/http';
+         export const options = { throw: true };
+         export default ${fn} () {
+           let caught = null;
+           try { ${call}get('http://127.0.0.1:1/'); } catch (e) { caught = [e.name, e.message]; }
+           ${call}post(__ENV.BASE + '/report', JSON.stringify(caught));
+         }`,
+      );
+      const r = await run({ script, env: { BASE: server.url } });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.deepEqual(reports[0], [
+        'GoError',
+        'Get "http://127.0.0.1:1/": dial tcp 127.0.0.1:1: connect: connection refused',
+      ]);
+      assert.ok(!r.stderr.includes('Request Failed'), r.stderr);
+    });
+  }
+});

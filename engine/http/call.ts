@@ -74,8 +74,8 @@ export function prepareCall(
     parsed = parseURL(state, String(target));
   } catch (err) {
     const message = `invalid URL ${JSON.stringify(String(target))}: ${(err as Error).message}`;
-    if (settings.throw) throw new Error(message);
-    vu.test.log('warn', `Request Failed: ${message}`);
+    if (settings.throw) throw goError(message);
+    vu.test.log('warn', 'Request Failed', { error: message });
     resolve(failedBeforeSending(method, String(target), message));
     return null;
   }
@@ -107,7 +107,7 @@ export function prepareCall(
     callback: params.responseCallback === undefined ? state.callback : params.responseCallback,
     // k6 skips a nullish params.jar: the VU's jar stays in use.
     jar: params.jar === undefined || params.jar === null ? state.jar : params.jar,
-    encoded: encodeBody(body, (text) => vu.test.log('warn', text)),
+    encoded: encodeBody(body, (text) => vu.test.log('warn', text, {})),
     userHeaders,
     hasUserAgent,
     hasContentType,
@@ -188,10 +188,12 @@ function afterHop(call: Call, result: HopResult): Response | null {
   const masked = target.masked;
   let error = '';
   let errorCode = 0;
+  let errorDetail = '';
   if (result.error) {
-    const failure = requestFailure(result.error, url.host, method, masked);
+    const failure = requestFailure(result.error, url.host);
     error = failure.error;
     errorCode = failure.code;
+    errorDetail = failure.detail;
   } else if (result.status >= 400) {
     errorCode = 1000 + result.status;
   }
@@ -264,11 +266,17 @@ function afterHop(call: Call, result: HopResult): Response | null {
   if (redirect && !call.maxRedirectsSet) {
     vu.test.log(
       'warn',
-      `Stopped after ${call.hop + 1} redirects and returned the redirection; pass { redirects: n } in request params or set global maxRedirects to silence this url=${call.firstURL}`,
+      `Stopped after ${call.hop + 1} redirects and returned the redirection; pass { redirects: n } in request params or set global maxRedirects to silence this`,
+      { url: call.firstURL },
     );
   }
-  if (result.error && settings.throw) throw new Error(error);
-  if (result.error) vu.test.log('warn', `Request Failed error="${error}"`);
+  if (result.error) {
+    // What Go's http.Client returns, and k6 logs or throws (`throw: true`): a url.Error, `Get
+    // "http://host/path": <Go's error>`; res.error and the error tag have k6's short message.
+    const clientError = `${method.slice(0, 1)}${method.slice(1).toLowerCase()} ${JSON.stringify(masked)}: ${errorDetail}`;
+    if (settings.throw) throw goError(clientError);
+    vu.test.log('warn', 'Request Failed', { error: clientError });
+  }
   return new Response({
     status: result.status,
     statusText: result.statusText,
@@ -285,6 +293,13 @@ function afterHop(call: Call, result: HopResult): Response | null {
     remotePort: result.remotePort,
     request,
   });
+}
+
+/** An error as k6's JavaScript runtime throws a Go error: a GoError with Go's message. */
+function goError(message: string): Error {
+  const err = new Error(message);
+  err.name = 'GoError';
+  return err;
 }
 
 export function failedBeforeSending(method: string, url: string, message: string): Response {

@@ -46,7 +46,8 @@ export interface HttpVU {
     emit(sample: Sample | SampleGroup): void;
     /** Counts a request for the progress line (`failed`: network error or unexpected status). */
     countRequest(failed: boolean): void;
-    log(level: 'info' | 'warn' | 'error' | 'debug', text: string): void;
+    /** `fields`: an engine line with logrus fields (`error`, `url`), as k6's logger writes them; without it, a console line. */
+    log(level: 'info' | 'warn' | 'error' | 'debug', text: string, fields?: Record<string, string>): void;
   };
   /** Set when the VU's iteration is interrupted: requests then fail with InterruptedError. */
   readonly interrupted: boolean;

@@ -72,7 +72,7 @@ export function connect(shared: SharedArrayBuffer, port: MessagePort, asyncPort:
         if (awaited.size === 0) for (const settled of allSettled.splice(0)) settled();
       });
     if (reply.ok) waiting.resolve(reply.value);
-    else waiting.reject(reply.interrupted ? new InterruptedError() : new Error(reply.error));
+    else waiting.reject(reply.interrupted ? new InterruptedError() : failure(reply));
   });
   // Only the parent port keeps the thread alive: a pending awaited call must not.
   asyncPort.unref();
@@ -153,8 +153,15 @@ export function block(call: SyncCall): unknown {
   Atomics.store(control, WAITING, 0);
   const reply = receiveMessageOnPort(replies as MessagePort)?.message as SyncReply | undefined;
   if (!reply) throw new Error('the engine lost the reply to a blocking call');
-  if (!reply.ok) throw reply.interrupted ? new InterruptedError() : new Error(reply.error);
+  if (!reply.ok) throw reply.interrupted ? new InterruptedError() : failure(reply);
   return reply.value;
+}
+
+/** The error a failed call throws into the VU's code, with the hub's error name (GoError). */
+function failure(reply: { error: string; name?: string }): Error {
+  const err = new Error(reply.error);
+  if (reply.name) err.name = reply.name;
+  return err;
 }
 
 /** sleep(): waits on the interrupt word, so that the end of a scenario wakes it. */

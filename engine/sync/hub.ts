@@ -457,7 +457,8 @@ export class SyncVu {
       return { ok: true, value: await this.perform(call) };
     } catch (err) {
       const interrupted = err instanceof InterruptedError || this.vu.interrupted;
-      return { ok: false, error: (err as Error)?.message ?? String(err), interrupted };
+      const name = err instanceof Error && err.name !== 'Error' ? err.name : undefined;
+      return { ok: false, error: (err as Error)?.message ?? String(err), interrupted, name };
     }
   }
 

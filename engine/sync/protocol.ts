@@ -93,7 +93,10 @@ export interface AsyncCall {
 }
 export type AsyncReply = SyncReply & { id: number };
 
-export type SyncReply = { ok: true; value: unknown } | { ok: false; error: string; interrupted: boolean };
+/** A failed call's `name`: set when the error is not a plain Error (a GoError from k6/http's `throw`). */
+export type SyncReply =
+  | { ok: true; value: unknown }
+  | { ok: false; error: string; interrupted: boolean; name?: string };
 
 /**
  * What a loop tells the hub before an iteration's first message: the ends not sent yet, and the

@@ -153,9 +153,15 @@ export class VuRuntime implements TestContext, ScenarioHost {
     if (failed) this.failedRequests++;
   }
 
-  log(level: 'info' | 'warn' | 'error' | 'debug', text: string): void {
+  log(level: 'info' | 'warn' | 'error' | 'debug', text: string, fields?: Record<string, string>): void {
     if (level === 'debug' && !this.init.verbose) return;
     const name = level === 'error' ? 'error' : level === 'warn' ? 'warning' : level;
+    if (fields) {
+      const redacted: Record<string, string> = {};
+      for (const [k, v] of Object.entries(fields)) redacted[k] = this.redact(v);
+      this.post({ t: 'log', text: logLine(name, this.redact(text), undefined, redacted) });
+      return;
+    }
     this.post({ t: 'log', text: logLine(name, this.redact(text), 'console') });
   }
 
