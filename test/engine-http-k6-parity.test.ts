@@ -235,3 +235,30 @@ describe('failed requests as k6 reports them', () => {
     });
   }
 });
+
+describe('request params k6 reads', () => {
+  test('params.throw overrides the throw option; a bad timeout fails the request, not the iteration', async () => {
+    reports.length = 0;
+    const script = files.write(
+      'params-throw.js',
+      `import http from 'k6/http';
+       export default function () {
+         let thrown = null;
+         try { http.get('http://127.0.0.1:1/', { throw: true }); } catch (e) { thrown = e.message; }
+         const bad = http.get(__ENV.BASE + '/t', { timeout: 'abc' });
+         const unitless = http.get(__ENV.BASE + '/t', { timeout: '5000' });
+         http.post(__ENV.BASE + '/report', JSON.stringify([thrown, bad.status, bad.error, bad.error_code, unitless.error]));
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.deepEqual(reports[0], [
+      'Get "http://127.0.0.1:1/": dial tcp 127.0.0.1:1: connect: connection refused',
+      0,
+      'invalid timeout value: time: invalid duration "abc"',
+      0,
+      'invalid timeout value: time: missing unit in duration "5000"',
+    ]);
+    assert.equal(r.samples.filter((s) => s.metric === 'iterations').length, 1, 'the iteration completes');
+  });
+});

@@ -31,6 +31,8 @@ export interface Call {
   userName: string | undefined;
   params: Params;
   timeoutMs: number;
+  /** Whether a failed request throws (params.throw, else the throw option). */
+  throws: boolean;
   maxRedirects: number;
   /** Whether params.redirects or the maxRedirects option set the limit (k6 warns only when neither did). */
   maxRedirectsSet: boolean;
@@ -80,7 +82,24 @@ export function prepareCall(
     return null;
   }
   const digest = authMethod(params.auth) === 'digest';
-  const timeoutMs = params.timeout === undefined ? 60_000 : parseDuration(params.timeout, 'params.timeout');
+  let timeoutMs = 60_000;
+  if (params.timeout !== undefined) {
+    try {
+      timeoutMs = parseDuration(params.timeout, 'params.timeout');
+    } catch {
+      // k6 (handleParseRequestError) fails the request, not the iteration: a warning and a
+      // Response with the error, unless the throw option is on.
+      const text = String(params.timeout);
+      const go = /^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(text.trim())
+        ? 'missing unit in duration'
+        : 'invalid duration';
+      const message = `invalid timeout value: time: ${go} ${JSON.stringify(text)}`;
+      if (settings.throw) throw goError(message);
+      vu.test.log('warn', 'Request Failed', { error: message });
+      resolve(failedBeforeSending(method, parsed.masked, message, 0));
+      return null;
+    }
+  }
   // k6 sets each header with Go's Header.Set: the name is canonicalized (x-api-key → X-Api-Key)
   // and a later name that canonicalizes the same replaces the earlier one's value.
   const byName = new Map<string, string>();
@@ -99,6 +118,8 @@ export function prepareCall(
     userName,
     params,
     timeoutMs,
+    // params.throw overrides the throw option for this request, as in k6.
+    throws: 'throw' in params ? Boolean(params.throw) : settings.throw,
     maxRedirects: params.redirects ?? settings.maxRedirects,
     maxRedirectsSet:
       (params.redirects !== undefined && params.redirects !== null) || settings.maxRedirectsSet,
@@ -274,7 +295,7 @@ function afterHop(call: Call, result: HopResult): Response | null {
     // What Go's http.Client returns, and k6 logs or throws (`throw: true`): a url.Error, `Get
     // "http://host/path": <Go's error>`; res.error and the error tag have k6's short message.
     const clientError = `${method.slice(0, 1)}${method.slice(1).toLowerCase()} ${JSON.stringify(masked)}: ${errorDetail}`;
-    if (settings.throw) throw goError(clientError);
+    if (call.throws) throw goError(clientError);
     vu.test.log('warn', 'Request Failed', { error: clientError });
   }
   return new Response({
@@ -302,7 +323,12 @@ function goError(message: string): Error {
   return err;
 }
 
-export function failedBeforeSending(method: string, url: string, message: string): Response {
+export function failedBeforeSending(
+  method: string,
+  url: string,
+  message: string,
+  errorCode = 1020,
+): Response {
   const zero = { ...ZERO_TIMINGS };
   return new Response({
     status: 0,
@@ -313,7 +339,7 @@ export function failedBeforeSending(method: string, url: string, message: string
     url,
     timings: zero,
     error: message,
-    errorCode: 1020,
+    errorCode,
     tlsVersion: '',
     tlsCipherSuite: '',
     remoteIp: '',

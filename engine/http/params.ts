@@ -9,6 +9,8 @@ export interface Params {
   headers?: Record<string, string | number>;
   tags?: Record<string, string | number | boolean>;
   timeout?: string | number;
+  /** Overrides the throw option for this request. */
+  throw?: boolean;
   redirects?: number;
   responseType?: ResponseType;
   responseCallback?: ExpectedStatuses | null;
