@@ -91,7 +91,7 @@ export function formatConsoleArgs(args: unknown[]): string {
 /**
  * One log line in logrus' text format, which k6 uses: `time=… level=… msg="…"`, then the fields
  * in sorted order (`error="…"`, `source=console`, `url=…`); a value is quoted when it holds more
- * than letters, digits and `-._/@^+`.
+ * than letters, digits and `-._/@^+` (an empty one is not: `group=`).
  */
 export function logLine(
   level: string,
@@ -106,7 +106,7 @@ export function logLine(
   let tail = '';
   for (const k of Object.keys(all).sort()) {
     const v = all[k];
-    tail += ` ${k}=${/^[A-Za-z0-9\-._/@^+]+$/.test(v) ? v : JSON.stringify(v)}`;
+    tail += ` ${k}=${/^[A-Za-z0-9\-._/@^+]*$/.test(v) ? v : JSON.stringify(v)}`;
   }
   return `time="${time}" level=${level} msg=${msg}${tail}\n`;
 }

@@ -13,8 +13,8 @@ export interface LogSettings {
 
 const LEVELS = ['trace', 'debug', 'info', 'warning', 'error', 'fatal', 'panic'];
 const LINE =
-  /^time="([^"]*)" level=(\w+) msg=("(?:[^"\\]|\\.)*")((?: \w+=(?:"(?:[^"\\]|\\.)*"|[^\s"]+))*)\n?$/;
-const FIELD = / (\w+)=("(?:[^"\\]|\\.)*"|[^\s"]+)/g;
+  /^time="([^"]*)" level=(\w+) msg=("(?:[^"\\]|\\.)*")((?: \w+=(?:"(?:[^"\\]|\\.)*"|[^\s"]*))*)\n?$/;
+const FIELD = / (\w+)=("(?:[^"\\]|\\.)*"|[^\s"]*)/g;
 
 interface Parsed {
   time: string;

@@ -262,3 +262,24 @@ describe('request params k6 reads', () => {
     assert.equal(r.samples.filter((s) => s.metric === 'iterations').length, 1, 'the iteration completes');
   });
 });
+
+describe('httpDebug as k6 logs it', () => {
+  test("Go's dumps as info lines: canonical, sorted headers; the VU's fields", async () => {
+    const script = files.write(
+      'debug.js',
+      `import http from 'k6/http';
+       export const options = { httpDebug: 'headers' };
+       export default async function () { await http.get(__ENV.BASE + '/plain', { tags: { step: 'one' } }); }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /level=info msg="Request:\\nGET \/plain HTTP\/1\.1\\nHost: 127\.0\.0\.1:\d+\\nUser-Agent: [^"\\]+\\nAccept-Encoding: gzip\\n\\n\\n" group= iter=0 request_id=([0-9a-f-]{36}) scenario=default source=http-debug step=one vu=1$/m,
+    );
+    assert.match(
+      r.stderr,
+      /level=info msg="Response:\\nHTTP\/1\.1 200 OK\\nContent-Length: 2\\nConnection: keep-alive\\nDate: [^"\\]+\\nKeep-Alive: timeout=10\\n\\n\\n" group= iter=0 request_id=[0-9a-f-]{36} scenario=default source=http-debug step=one vu=1$/m,
+    );
+  });
+});

@@ -1,6 +1,7 @@
 // One call of http.request() & co., as undici's dispatcher sees a request: built once from the
 // script's arguments (prepareCall), then sent hop by hop (sendNextHop) until afterHop has the
 // response — following redirects, storing cookies and answering a digest challenge on the way.
+import { randomUUID } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { parseDuration } from '../metrics/time.ts';
 import { InterruptedError, NotOnThisEngineError } from '../vu-errors.ts';
@@ -52,6 +53,8 @@ export interface Call {
   baseTags: Record<string, string>;
   /** The Digest Authorization answering the server's challenge, once it came. */
   digestAuthorization: string | null;
+  /** The request_id of the hop's http-debug lines. */
+  debugId: string;
   /** The cookies the first hop sent (Response.request.cookies). */
   requestCookies: Array<[string, string]>;
   resolve: (r: Response) => void;
@@ -138,6 +141,7 @@ export function prepareCall(
     baseTags: vu.sampleTags(),
     digestAuthorization: null,
     requestCookies: [],
+    debugId: '',
     resolve,
     reject,
   };
@@ -167,11 +171,14 @@ export function sendNextHop(call: Call): void {
   }
   call.headers = headers;
   if (settings.httpDebug) {
-    process.stderr.write(
+    call.debugId = randomUUID();
+    vu.test.log(
+      'info',
       dumpRequest(
         { method: call.method, path, host: target.url.host, headers, body: call.encoded.bytes },
         settings.httpDebug === 'full',
       ),
+      debugFields(call),
     );
   }
   sendHop(
@@ -219,11 +226,9 @@ function afterHop(call: Call, result: HopResult): Response | null {
     errorCode = 1000 + result.status;
   }
   const head = result.error ? null : result.head;
-  if (settings.httpDebug) {
-    const full = settings.httpDebug === 'full';
-    process.stderr.write(
-      dumpResponse(head, full && head ? decodeBody(head, result.body) : null, error, full),
-    );
+  // k6 logs no response for a request that got none.
+  if (settings.httpDebug && head) {
+    vu.test.log('info', dumpResponse(head, result.body, settings.httpDebug === 'full'), debugFields(call));
   }
   if (head?.hasSetCookie && jar) {
     jar.storeResponse(url, headerValues(head.raw, 'set-cookie'));
@@ -314,6 +319,19 @@ function afterHop(call: Call, result: HopResult): Response | null {
     remotePort: result.remotePort,
     request,
   });
+}
+
+/** The fields of k6's http-debug lines: the request's tags, vu, iter, source and request_id. */
+function debugFields(call: Call): Record<string, string> {
+  const fields: Record<string, string> = { ...call.baseTags };
+  for (const [k, v] of Object.entries(call.params.tags ?? {})) fields[k] = String(v);
+  Object.assign(fields, {
+    source: 'http-debug',
+    vu: String(call.vu.id),
+    iter: String(call.vu.iter),
+    request_id: call.debugId,
+  });
+  return fields;
 }
 
 /** An error as k6's JavaScript runtime throws a Go error: a GoError with Go's message. */

@@ -49,6 +49,9 @@ export interface HttpVU {
     /** `fields`: an engine line with logrus fields (`error`, `url`), as k6's logger writes them; without it, a console line. */
     log(level: 'info' | 'warn' | 'error' | 'debug', text: string, fields?: Record<string, string>): void;
   };
+  /** The VU's number and its iteration's (k6's http-debug lines name them). */
+  readonly id: number;
+  readonly iter: number;
   /** Set when the VU's iteration is interrupted: requests then fail with InterruptedError. */
   readonly interrupted: boolean;
   /** Bytes on the wire since the VU's last data_sent/data_received samples. */
