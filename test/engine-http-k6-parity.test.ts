@@ -263,6 +263,31 @@ describe('request params k6 reads', () => {
   });
 });
 
+describe('a Content-Length header from the script', () => {
+  test('is dropped (the body decides it), with a warning when it was wrong', async () => {
+    seen.length = 0;
+    const script = files.write(
+      'content-length.js',
+      `import http from 'k6/http';
+       export default async function () {
+         await http.post(__ENV.BASE + '/cl', 'hello', { headers: { 'Content-Length': '3' } });
+         await http.get(__ENV.BASE + '/cl0', { headers: { 'Content-Length': '0' } });
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(seen[0].body, 'hello');
+    assert.equal(seen[0].headers['content-length'], '5');
+    assert.equal(seen[1].headers['content-length'], undefined);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('Content-Length header'));
+    assert.equal(warnings.length, 1, r.stderr);
+    assert.match(
+      warnings[0],
+      /The specified Content-Length header \\"3\\" in the POST request for http:\/\/127\.0\.0\.1:\d+\/cl doesn't match the actual request body length of 5, so it will be ignored!/,
+    );
+  });
+});
+
 describe('httpDebug as k6 logs it', () => {
   test("Go's dumps as info lines: canonical, sorted headers; the VU's fields", async () => {
     const script = files.write(

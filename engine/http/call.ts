@@ -109,6 +109,20 @@ export function prepareCall(
   if (params.headers) {
     for (const [k, v] of Object.entries(params.headers)) byName.set(canonicalHeaderName(k), String(v));
   }
+  const encoded = encodeBody(body, (text) => vu.test.log('warn', text, {}));
+  // k6 drops a Content-Length header (Go sets it from the body) and warns when it was wrong.
+  const userLength = byName.get('Content-Length');
+  if (userLength !== undefined) {
+    byName.delete('Content-Length');
+    const actual = encoded.bytes?.length ?? 0;
+    if (!/^[+-]?\d+$/.test(userLength) || Number(userLength) !== actual) {
+      vu.test.log(
+        'warn',
+        `The specified Content-Length header ${JSON.stringify(userLength)} in the ${method} request for ${parsed.masked} doesn't match the actual request body length of ${actual}, so it will be ignored!`,
+        {},
+      );
+    }
+  }
   const hasUserAgent = byName.has('User-Agent');
   const hasContentType = byName.has('Content-Type');
   const userHeaders: string[] = [];
@@ -131,7 +145,7 @@ export function prepareCall(
     callback: params.responseCallback === undefined ? state.callback : params.responseCallback,
     // k6 skips a nullish params.jar: the VU's jar stays in use.
     jar: params.jar === undefined || params.jar === null ? state.jar : params.jar,
-    encoded: encodeBody(body, (text) => vu.test.log('warn', text, {})),
+    encoded,
     userHeaders,
     hasUserAgent,
     hasContentType,
