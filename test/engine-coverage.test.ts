@@ -107,6 +107,20 @@ function apiScript(name: string): { file: string; source: string; error?: RegExp
         source: checkWorks(`await http.get('http://u:p@${hostPort()}/basic', { auth: 'ntlm' });`),
         error: /ntlm.*--engine k6/,
       };
+    case 'params.compression':
+      // The server echoes the body as text: the gzip magic's first byte survives that.
+      return {
+        file: 'compression.js',
+        source: checkWorks(
+          `const res = await http.post('${server.url}/echo', 'x'.repeat(50), { compression: 'gzip', responseType: 'binary' }); check(res, { works: (r) => new Uint8Array(r.body)[0] === 0x1f && r.body.byteLength !== 50 && r.request.body === 'x'.repeat(50) });`,
+        ),
+      };
+    case "params.compression: 'zstd'":
+      return {
+        file: 'zstd.js',
+        source: checkWorks(`await http.post('${server.url}/echo', 'x', { compression: 'zstd' });`),
+        error: /params\.compression 'zstd'.*--engine k6/,
+      };
     case 'object bodies':
       return {
         file: 'body.js',

@@ -4,12 +4,19 @@
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { run, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 let server: Awaited<ReturnType<typeof startServer>>;
 /** What the server saw, per path: raw header pairs and body. */
-const seen: Array<{ path: string; raw: string[]; headers: IncomingHttpHeaders; body: string }> = [];
+const seen: Array<{
+  path: string;
+  raw: string[];
+  headers: IncomingHttpHeaders;
+  body: string;
+  bytes: Buffer;
+}> = [];
 /** What the script reported (POST /report). */
 const reports: unknown[] = [];
 
@@ -18,14 +25,15 @@ before(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
+      const bytes = Buffer.concat(chunks);
+      const body = bytes.toString();
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname === '/report') {
         reports.push(JSON.parse(body));
         res.end('ok');
         return;
       }
-      seen.push({ path: url.pathname, raw: req.rawHeaders, headers: req.headers, body });
+      seen.push({ path: url.pathname, raw: req.rawHeaders, headers: req.headers, body, bytes });
       if (url.pathname.startsWith('/hop/')) {
         const n = Number(url.pathname.split('/')[2]);
         res.writeHead(302, { location: n > 1 ? `/hop/${n - 1}` : '/end' }).end();
@@ -260,6 +268,35 @@ describe('request params k6 reads', () => {
       'invalid timeout value: time: missing unit in duration "5000"',
     ]);
     assert.equal(r.samples.filter((s) => s.metric === 'iterations').length, 1, 'the iteration completes');
+  });
+});
+
+describe('params.compression', () => {
+  test('compresses the body in order and sets Content-Encoding; request.body stays as given; an unknown one fails the request', async () => {
+    seen.length = 0;
+    reports.length = 0;
+    const script = files.write(
+      'compression.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const res = await http.post(__ENV.BASE + '/z', JSON.stringify({ a: 'x'.repeat(100) }), { compression: 'gzip, br', headers: { 'Content-Type': 'application/json' } });
+         const bad = await http.post(__ENV.BASE + '/z2', 'x', { compression: 'lzma' });
+         ${report('[res.request.body.length, bad.status, bad.error]')}
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const hit = seen.find((h) => h.path === '/z');
+    assert.equal(hit?.headers['content-encoding'], 'gzip, br');
+    const sent = JSON.stringify({ a: 'x'.repeat(100) });
+    // gzip first, then br over it: the server undoes br, then gzip.
+    assert.equal(gunzipSync(brotliDecompressSync(hit?.bytes ?? Buffer.alloc(0))).toString(), sent);
+    assert.ok(!seen.some((h) => h.path === '/z2'));
+    assert.deepEqual(reports[0], [
+      sent.length,
+      0,
+      'unknown compression algorithm lzma, supported algorithms are [gzip deflate zstd br]',
+    ]);
   });
 });
 

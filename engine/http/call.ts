@@ -2,7 +2,14 @@
 // script's arguments (prepareCall), then sent hop by hop (sendNextHop) until afterHop has the
 // response — following redirects, storing cookies and answering a digest challenge on the way.
 import { randomUUID } from 'node:crypto';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  deflateSync,
+  gunzipSync,
+  gzipSync,
+  inflateSync,
+} from 'node:zlib';
 import { parseDuration } from '../metrics/time.ts';
 import { InterruptedError, NotOnThisEngineError } from '../vu-errors.ts';
 import { type EncodedBody, encodeBody } from './body.ts';
@@ -53,6 +60,8 @@ export interface Call {
   baseTags: Record<string, string>;
   /** The Digest Authorization answering the server's challenge, once it came. */
   digestAuthorization: string | null;
+  /** Response.request.body: the body as the script gave it (before compression), as in k6. */
+  requestBody: string;
   /** The request_id of the hop's http-debug lines. */
   debugId: string;
   /** The cookies the first hop sent (Response.request.cookies). */
@@ -110,6 +119,37 @@ export function prepareCall(
     for (const [k, v] of Object.entries(params.headers)) byName.set(canonicalHeaderName(k), String(v));
   }
   const encoded = encodeBody(body, (text) => vu.test.log('warn', text, {}));
+  const requestBody = encoded.bytes ? encoded.bytes.toString('utf8') : '';
+  if (params.compression !== undefined && params.compression !== null && encoded.bytes) {
+    const algos = String(params.compression)
+      .trim()
+      .split(',')
+      .map((a) => a.trim());
+    if (algos.join('') !== '') {
+      const unknown = algos.find((a) => !(a in COMPRESSORS));
+      if (unknown !== undefined) {
+        // A parse error in k6: the request fails (a warning), the iteration goes on.
+        const message = `unknown compression algorithm ${unknown}, supported algorithms are [gzip deflate zstd br]`;
+        if (settings.throw) throw goError(message);
+        vu.test.log('warn', 'Request Failed', { error: message });
+        resolve(failedBeforeSending(method, parsed.masked, message, 0));
+        return null;
+      }
+      let bytes: Buffer = encoded.bytes;
+      for (const a of algos) bytes = compress(a, bytes);
+      encoded.bytes = bytes;
+      const contentEncoding = algos.join(', ');
+      const current = byName.get('Content-Encoding');
+      if (current === undefined) byName.set('Content-Encoding', contentEncoding);
+      else if (current !== contentEncoding) {
+        vu.test.log(
+          'warn',
+          `There's a mismatch between the desired \`compression\` the manually set \`Content-Encoding\` header in the ${method} request for '${parsed.masked}', the custom header has precedence and won't be overwritten. This may result in invalid data being sent to the server.`,
+          {},
+        );
+      }
+    }
+  }
   // k6 drops a Content-Length header (Go sets it from the body) and warns when it was wrong.
   const userLength = byName.get('Content-Length');
   if (userLength !== undefined) {
@@ -156,6 +196,7 @@ export function prepareCall(
     digestAuthorization: null,
     requestCookies: [],
     debugId: '',
+    requestBody,
     resolve,
     reject,
   };
@@ -296,7 +337,7 @@ function afterHop(call: Call, result: HopResult): Response | null {
     method,
     url: masked,
     headers: requestHeaders(call.headers),
-    body: encoded.bytes ? encoded.bytes.toString('utf8') : '',
+    body: call.requestBody,
     cookies: requestCookiesObject(call.requestCookies),
   };
   // Like Go's http.Client with k6's CheckRedirect (grafana/k6 lib/netext/httpext/request.go): the
@@ -333,6 +374,21 @@ function afterHop(call: Call, result: HopResult): Response | null {
     remotePort: result.remotePort,
     request,
   });
+}
+
+/** params.compression's algorithms, as k6 applies them one after the other (Go's zlib for deflate). */
+const COMPRESSORS: Record<string, ((b: Buffer) => Buffer) | null> = {
+  gzip: (b) => gzipSync(b),
+  deflate: (b) => deflateSync(b),
+  br: (b) => brotliCompressSync(b),
+  zstd: null,
+};
+
+function compress(algo: string, bytes: Buffer): Buffer {
+  const fn = COMPRESSORS[algo];
+  // Node 20's zlib has no zstd.
+  if (!fn) throw new NotOnThisEngineError(`params.compression '${algo}'`);
+  return fn(bytes);
 }
 
 /** The fields of k6's http-debug lines: the request's tags, vu, iter, source and request_id. */

@@ -9,6 +9,8 @@ export interface Params {
   headers?: Record<string, string | number>;
   tags?: Record<string, string | number | boolean>;
   timeout?: string | number;
+  /** Request body compression: 'gzip', 'deflate', 'br' (also several, comma-separated). */
+  compression?: string;
   /** Overrides the throw option for this request. */
   throw?: boolean;
   redirects?: number;
