@@ -345,3 +345,92 @@ describe('httpDebug as k6 logs it', () => {
     );
   });
 });
+
+describe('the Response object', () => {
+  for (const kind of ['async', 'sync']) {
+    test(`JSON.stringify(res) has k6's fields in k6's order, no internals (${kind} VUs)`, async () => {
+      reports.length = 0;
+      const fn = kind === 'async' ? 'async function' : 'function';
+      const aw = kind === 'async' ? 'await ' : '';
+      const script = files.write(
+        `json-${kind}.js`,
+        `import http from 'k6/http';
+         export default ${fn} () {
+           const res = ${aw}http.get(__ENV.BASE + '/plain');
+           const j = JSON.parse(JSON.stringify(res));
+           ${aw}http.post(__ENV.BASE + '/report', JSON.stringify([Object.keys(j), Object.keys(j.timings), j.body, j.timings.looking_up, res.timings.looking_up]));
+         }`,
+      );
+      const r = await run({ script, env: { BASE: server.url } });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.deepEqual(reports[0], [
+        [
+          'remote_ip',
+          'remote_port',
+          'url',
+          'status',
+          'status_text',
+          'proto',
+          'headers',
+          'cookies',
+          'body',
+          'timings',
+          'tls_version',
+          'tls_cipher_suite',
+          'ocsp',
+          'error',
+          'error_code',
+          'request',
+        ],
+        [
+          'duration',
+          'blocked',
+          'looking_up',
+          'connecting',
+          'tls_handshaking',
+          'sending',
+          'waiting',
+          'receiving',
+        ],
+        'ok',
+        0,
+        0,
+      ]);
+    });
+  }
+});
+
+describe('requests from init code', () => {
+  for (const kind of ['async', 'sync']) {
+    test(`are refused as in k6, requests in setup() are not (${kind} VUs)`, async () => {
+      const fn = kind === 'async' ? 'async function' : 'function';
+      const init = files.write(
+        `init-${kind}.js`,
+        `import http from 'k6/http';
+         http.get(__ENV.BASE + '/from-init');
+         export default ${fn} () {}`,
+      );
+      const r = await run({ script: init, env: { BASE: server.url } });
+      assert.equal(r.exitCode, 107, r.stderr);
+      assert.match(r.stderr, /Making http requests in the init context is not supported/);
+      const batch = files.write(
+        `init-batch-${kind}.js`,
+        `import { batch } from 'k6/http';
+         batch([__ENV.BASE + '/from-init']);
+         export default ${fn} () {}`,
+      );
+      const b = await run({ script: batch, env: { BASE: server.url } });
+      assert.equal(b.exitCode, 107, b.stderr);
+      assert.match(b.stderr, /Using batch in the init context is not supported/);
+      const setup = files.write(
+        `setup-${kind}.js`,
+        `import http from 'k6/http';
+         export function setup() { return http.get(__ENV.BASE + '/from-setup').status; }
+         export default ${fn} (status) { if (status !== 200) throw new Error('setup got ' + status); }`,
+      );
+      const s = await run({ script: setup, env: { BASE: server.url } });
+      assert.equal(s.exitCode, 0, s.stderr);
+      assert.equal(s.samples.filter((x) => x.metric === 'iterations').length, 1);
+    });
+  }
+});
