@@ -152,7 +152,28 @@ describe('engine: GJSON paths in Response.json(selector)', () => {
 
   test('jsonBody: with a selector, invalid JSON is undefined; without one it throws', () => {
     assert.equal(jsonBody('not json', 'http://x/', 'a'), undefined);
-    assert.throws(() => jsonBody('not json', 'http://x/'), /cannot parse the response body/);
+    assert.throws(
+      () => jsonBody('not json', 'http://x/'),
+      /^Error: cannot parse json due to an error at line 1, character \d+ , error: /,
+    );
+  });
+
+  test("jsonBody: k6's sentences for an HTML page, an empty body, a null body; a binary body is parsed", () => {
+    assert.throws(
+      () => jsonBody('\n  <html>', 'http://x/'),
+      /^Error: cannot parse json due to an error at line 2, character 3 , error: invalid character '<' looking for beginning of value$/,
+    );
+    assert.throws(
+      () => jsonBody('', 'http://x/'),
+      /^Error: cannot parse json due to an error at line 1, character 0 , error: unexpected end of JSON input$/,
+    );
+    assert.throws(
+      () => jsonBody(null, 'http://x/'),
+      /^Error: the body is null so we can't transform it to JSON/,
+    );
+    assert.deepEqual(jsonBody(new TextEncoder().encode('{"a":[1]}').buffer as ArrayBuffer, 'http://x/'), {
+      a: [1],
+    });
     assert.deepEqual(jsonBody('[{"id":1},{"id":2}]', 'http://x/', '#.id'), [1, 2]);
   });
 });

@@ -126,7 +126,7 @@ ${fn} () {
     'jar: null keeps the VU jar': () => noJar.json('cookie') === 'from_server=1',
     'cleared': () => Object.keys(jar.cookiesForURL(base + '/')).length === 0,
     'multipart': () => upload.json('type').startsWith('multipart/form-data; boundary=') && upload.json('body').includes('name="file"; filename="a.txt"\\r\\nContent-Type: text/plain\\r\\n\\r\\nabc'),
-    'file defaults': () => plainFile.json('body').includes('filename="file"\\r\\nContent-Type: application/octet-stream'),
+    'file defaults': () => /filename="\\d{19}"\\r\\nContent-Type: application\\/octet-stream/.test(plainFile.json('body')),
     'form': () => form.json('body') === 'a=1&a=2&b=x',
     'callbacks': () => notFound.status === 404 && unavailable.status === 503,
     'batch': () => a.status === 200 && b.json('body').includes('filename="b.bin"'),

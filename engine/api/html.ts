@@ -22,12 +22,13 @@ export function parseHTML(src: unknown): Selection {
 
 /** Response.html(): the body parsed as HTML; with a selector, the matches of find(selector). */
 export function htmlOf(body: string | ArrayBuffer | null, selector?: string): Selection {
-  if (typeof body !== 'string') {
+  // As k6's Response.html() (grafana/k6 js/modules/k6/http/response.go): a binary body is read as text.
+  if (body === null) {
     throw new Error(
-      `cannot parse the response body as HTML: the body is ${body === null ? 'empty (responseType none?)' : 'binary'}.`,
+      "the body is null so we can't transform it to HTML - this likely was because of a request error getting the response",
     );
   }
-  const doc = parseHTML(body);
+  const doc = parseHTML(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
   return selector === undefined ? doc : doc.find(selector);
 }
 

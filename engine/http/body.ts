@@ -2,13 +2,20 @@
 // byte), a plain object (form-urlencoded), or an object holding http.file() parts (multipart).
 import { randomBytes } from 'node:crypto';
 
-/** What http.file() gives (k6's defaults: the name "file", application/octet-stream). */
+/**
+ * What http.file() gives. k6's defaults (grafana/k6 js/modules/k6/http/file.go): the time in
+ * nanoseconds as the file name, application/octet-stream.
+ */
 export class FileData {
   constructor(
     readonly data: string | ArrayBuffer | ArrayBufferView,
-    readonly filename = 'file',
+    readonly filename = nowNanos(),
     readonly content_type = 'application/octet-stream',
   ) {}
+}
+
+function nowNanos(): string {
+  return `${Date.now()}${String(process.hrtime()[1] % 1_000_000).padStart(6, '0')}`;
 }
 
 export interface EncodedBody {
