@@ -49,6 +49,9 @@ before(async () => {
           'dated=4; Path=/x; Expires=Wed, 21 Oct 2037 07:28:00 GMT',
         ]);
         res.end('set');
+      } else if (url.pathname === '/json') {
+        res.setHeader('content-type', 'application/json');
+        res.end('{"a":1}');
       } else res.end('ok');
     });
   });
@@ -396,6 +399,30 @@ describe('the Response object', () => {
         0,
         0,
       ]);
+    });
+  }
+});
+
+describe('Response.json()', () => {
+  for (const kind of ['async', 'sync']) {
+    test(`parses once: the same value on every call, as in k6 (${kind} VUs)`, async () => {
+      reports.length = 0;
+      const fn = kind === 'async' ? 'async function' : 'function';
+      const aw = kind === 'async' ? 'await ' : '';
+      const script = files.write(
+        `json-once-${kind}.js`,
+        `import http from 'k6/http';
+         export default ${fn} () {
+           const res = ${aw}http.get(__ENV.BASE + '/json');
+           const j = res.json();
+           j.a = 2;
+           ${aw}http.post(__ENV.BASE + '/report', JSON.stringify([res.json() === j, res.json().a, res.json('a')]));
+         }`,
+      );
+      const r = await run({ script, env: { BASE: server.url } });
+      assert.equal(r.exitCode, 0, r.stderr);
+      // A selector reads the body itself (gjson in k6), not the value the script changed.
+      assert.deepEqual(reports[0], [true, 2, 1]);
     });
   }
 });

@@ -332,7 +332,6 @@ function afterHop(call: Call, result: HopResult): Response | null {
     return null;
   }
 
-  const encoded = call.encoded;
   const request: ResponseRequest = {
     method,
     url: masked,

@@ -33,7 +33,7 @@ function sortedHeaderLines(flat: string[], skip: Set<string>): string {
   return out;
 }
 
-function valueOf(flat: string[], name: string): string | undefined {
+function headerValue(flat: string[], name: string): string | undefined {
   for (let i = 0; i < flat.length; i += 2) if (canonicalHeaderName(flat[i]) === name) return flat[i + 1];
   return undefined;
 }
@@ -46,16 +46,16 @@ const REQUEST_SKIP = new Set(['Host', 'User-Agent', 'Content-Length', 'Transfer-
  * transport adds when the request has none.
  */
 export function dumpRequest(req: DebugRequest, full: boolean): string {
-  let dump = `${req.method} ${req.path} HTTP/1.1\nHost: ${valueOf(req.headers, 'Host') ?? req.host}\n`;
-  const ua = valueOf(req.headers, 'User-Agent');
+  let dump = `${req.method} ${req.path} HTTP/1.1\nHost: ${headerValue(req.headers, 'Host') ?? req.host}\n`;
+  const ua = headerValue(req.headers, 'User-Agent');
   if (ua !== undefined) dump += `User-Agent: ${ua}\n`;
   const length = req.body?.length ?? 0;
   if (length > 0 || BODY_METHODS.has(req.method)) dump += `Content-Length: ${length}\n`;
   dump += sortedHeaderLines(req.headers, REQUEST_SKIP);
   if (
     req.method !== 'HEAD' &&
-    valueOf(req.headers, 'Accept-Encoding') === undefined &&
-    valueOf(req.headers, 'Range') === undefined
+    headerValue(req.headers, 'Accept-Encoding') === undefined &&
+    headerValue(req.headers, 'Range') === undefined
   )
     dump += 'Accept-Encoding: gzip\n';
   dump += '\n';
@@ -68,9 +68,9 @@ const RESPONSE_SKIP = new Set(['Content-Length', 'Transfer-Encoding', 'Trailer']
 /** The "Response:" message: status line, Content-Length or Transfer-Encoding, the other headers sorted. */
 export function dumpResponse(head: ResponseHead, body: Buffer | null, full: boolean): string {
   const raw = head.raw;
-  const chunked = (valueOf(raw, 'Transfer-Encoding') ?? '').toLowerCase().includes('chunked');
+  const chunked = (headerValue(raw, 'Transfer-Encoding') ?? '').toLowerCase().includes('chunked');
   let dump = `HTTP/1.1 ${head.status} ${head.statusText}\n`;
-  const length = valueOf(raw, 'Content-Length');
+  const length = headerValue(raw, 'Content-Length');
   if (chunked) dump += 'Transfer-Encoding: chunked\n';
   else if (length !== undefined) dump += `Content-Length: ${length}\n`;
   dump += sortedHeaderLines(raw, RESPONSE_SKIP);

@@ -7,6 +7,23 @@ import { gjsonGet } from './gjson.ts';
  * does not exist give undefined; without one, invalid JSON throws k6's sentence. A binary body
  * (responseType 'binary') is parsed from its bytes, as k6 does.
  */
+/** The parsed body per Response: k6 parses it once and hands out the same value (res.json().x = 1 sticks). */
+const parsed = new WeakMap<object, unknown>();
+
+/** Response.json() of `owner`: without a selector, parsed once per Response as in k6. */
+export function responseJSON(
+  owner: object,
+  body: string | ArrayBuffer | null,
+  url: string,
+  selector?: string,
+): unknown {
+  if (selector) return jsonBody(body, url, selector);
+  if (parsed.has(owner)) return parsed.get(owner);
+  const value = jsonBody(body, url);
+  parsed.set(owner, value);
+  return value;
+}
+
 export function jsonBody(body: string | ArrayBuffer | null, _url: string, selector?: string): unknown {
   if (body === null) {
     throw new Error(

@@ -3,7 +3,7 @@
 
 import { NotOnThisEngineError } from '../vu-errors.ts';
 import { headersObject, headerValues } from './headers.ts';
-import { jsonBody } from './json-body.ts';
+import { responseJSON } from './json-body.ts';
 import { formSubmission, type HtmlOf, linkClick, type Navigation } from './navigate.ts';
 import type { ResponseHead } from './response-head.ts';
 import type { Timings } from './send.ts';
@@ -164,7 +164,7 @@ export class Response {
 
   /** Parses the body as JSON; `selector` is a gjson-style dot path (`data.items.0.name`). */
   json(selector?: string): unknown {
-    return jsonBody(this.body, this.url, selector);
+    return responseJSON(this, this.body, this.url, selector);
   }
 
   /**

@@ -9,7 +9,7 @@ import { batchEntry } from '../../http/batch.ts';
 import { FileData } from '../../http/body.ts';
 import type { CookieOptions } from '../../http/cookies.ts';
 import { checkResponseCallback, ExpectedStatuses } from '../../http/expected-statuses.ts';
-import { jsonBody } from '../../http/json-body.ts';
+import { responseJSON } from '../../http/json-body.ts';
 import { httpValues, requestMethods } from '../../http/methods.ts';
 import { formSubmission, linkClick, type Navigation } from '../../http/navigate.ts';
 import { TaggedURL } from '../../http/tagged-url.ts';
@@ -24,7 +24,7 @@ interface ResponseData {
 
 const responseMethods = {
   json(this: ResponseData, selector?: string): unknown {
-    return jsonBody(this.body, this.url, selector);
+    return responseJSON(this, this.body, this.url, selector);
   },
   html(this: ResponseData, selector?: string): Selection {
     return htmlOf(this.body, selector);
