@@ -49,6 +49,8 @@ before(async () => {
           'dated=4; Path=/x; Expires=Wed, 21 Oct 2037 07:28:00 GMT',
         ]);
         res.end('set');
+      } else if (url.pathname === '/away') {
+        res.writeHead(302, { location: `http://localhost:${url.searchParams.get('port')}/end` }).end();
       } else if (url.pathname === '/json') {
         res.setHeader('content-type', 'application/json');
         res.end('{"a":1}');
@@ -401,6 +403,33 @@ describe('the Response object', () => {
       ]);
     });
   }
+});
+
+describe('headers on redirects, as Go copies them', () => {
+  test("Authorization only to the same host or its subdomains; one Cookie header, the script's own first", async () => {
+    seen.length = 0;
+    const port = new URL(server.url).port;
+    const script = files.write(
+      'redirect-headers.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const params = { headers: { Authorization: 'Bearer t', 'X-Keep': '1', Cookie: 'mine=1' }, cookies: { p: '2' } };
+         await http.get(__ENV.BASE + '/hop/1', params);
+         await http.get(__ENV.BASE + '/away?port=${port}', params);
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const [first, sameHost, away, other] = seen;
+    assert.deepEqual([first.path, sameHost.path, away.path, other.path], ['/hop/1', '/end', '/away', '/end']);
+    assert.equal(first.raw.filter((h) => h.toLowerCase() === 'cookie').length, 1);
+    assert.equal(first.headers.cookie, 'mine=1; p=2');
+    assert.equal(sameHost.headers.authorization, 'Bearer t');
+    assert.equal(sameHost.headers.cookie, 'p=2');
+    assert.equal(other.headers.host, `localhost:${port}`);
+    assert.equal(other.headers.authorization, undefined);
+    assert.equal(other.headers['x-keep'], '1');
+  });
 });
 
 describe('Response.json()', () => {

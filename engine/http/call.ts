@@ -46,6 +46,8 @@ export interface Call {
   maxRedirectsSet: boolean;
   /** The URL the call started with (masked), which k6's redirect warning names. */
   firstURL: string;
+  /** The host name the call started with: Go forwards Authorization only to it and its subdomains. */
+  firstHost: string;
   responseType: ResponseType;
   callback: ExpectedStatuses | null;
   jar: CookieJar | null;
@@ -181,6 +183,7 @@ export function prepareCall(
     maxRedirectsSet:
       (params.redirects !== undefined && params.redirects !== null) || settings.maxRedirectsSet,
     firstURL: parsed.masked,
+    firstHost: parsed.url.hostname.toLowerCase(),
     responseType: params.responseType ?? (settings.discardResponseBodies ? 'none' : 'text'),
     callback: params.responseCallback === undefined ? state.callback : params.responseCallback,
     // k6 skips a nullish params.jar: the VU's jar stays in use.
@@ -207,7 +210,7 @@ export function sendNextHop(call: Call): void {
   const settings = vu.test.http;
   if (vu.interrupted) throw new InterruptedError();
   const target = call.target;
-  const headers = call.userHeaders.slice();
+  const headers = call.hop === 0 ? call.userHeaders.slice() : redirectHeaders(call, target.url.hostname);
   if (!call.hasUserAgent && settings.userAgent) headers.push('User-Agent', settings.userAgent);
   if (call.encoded.contentType && !call.hasContentType)
     headers.push('Content-Type', call.encoded.contentType);
@@ -216,7 +219,13 @@ export function sendNextHop(call: Call): void {
   // k6 sets params.cookies again on every hop of a redirect chain (its CheckRedirect).
   const cookies = cookiesFor(call.jar, target.url, call.params.cookies);
   if (call.hop === 0) call.requestCookies = cookies;
-  if (cookies.length > 0) headers.push('Cookie', cookies.map(([k, v]) => `${k}=${v}`).join('; '));
+  if (cookies.length > 0) {
+    // One Cookie header, as Go's AddCookie appends to the script's own.
+    const line = cookies.map(([k, v]) => `${k}=${v}`).join('; ');
+    const own = headers.indexOf('Cookie');
+    if (own >= 0 && own % 2 === 0) headers[own + 1] = `${headers[own + 1]}; ${line}`;
+    else headers.push('Cookie', line);
+  }
   const conn = connectionFor(vu, call.state, target);
   let path = target.path;
   if (conn.absoluteForm) {
@@ -373,6 +382,25 @@ function afterHop(call: Call, result: HopResult): Response | null {
     remotePort: result.remotePort,
     request,
   });
+}
+
+/**
+ * The script's headers on a redirect hop, as Go's http.Client copies them (net/http client.go,
+ * shouldCopyHeaderOnRedirect): Authorization and Www-Authenticate only to the first host or
+ * its subdomains; the Cookie header never, as k6 replaces it with the jar's and params'
+ * cookies on every hop.
+ */
+function redirectHeaders(call: Call, hostname: string): string[] {
+  const host = hostname.toLowerCase();
+  const sameDomain = host === call.firstHost || host.endsWith(`.${call.firstHost}`);
+  const out: string[] = [];
+  for (let i = 0; i < call.userHeaders.length; i += 2) {
+    const name = call.userHeaders[i];
+    if (name === 'Cookie') continue;
+    if (!sameDomain && (name === 'Authorization' || name === 'Www-Authenticate')) continue;
+    out.push(name, call.userHeaders[i + 1]);
+  }
+  return out;
 }
 
 /** params.compression's algorithms, as k6 applies them one after the other (Go's zlib for deflate). */
