@@ -168,6 +168,10 @@ describe('engine: GJSON paths in Response.json(selector)', () => {
       /^Error: cannot parse json due to an error at line 1, character 0 , error: unexpected end of JSON input$/,
     );
     assert.throws(
+      () => jsonBody('\u0000', 'http://x/'),
+      /error: invalid character '\\x00' looking for beginning of value$/,
+    );
+    assert.throws(
       () => jsonBody(null, 'http://x/'),
       /^Error: the body is null so we can't transform it to JSON/,
     );

@@ -305,6 +305,24 @@ describe('params.compression', () => {
   });
 });
 
+describe('params.responseType', () => {
+  test('a value k6 does not know fails the request with its sentence', async () => {
+    reports.length = 0;
+    const script = files.write(
+      'response-type.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const res = await http.get(__ENV.BASE + '/rt', { responseType: 'blob' });
+         ${report('[res.status, res.error, res.error_code]')}
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.deepEqual(reports[0], [0, 'blob does not belong to ResponseType values', 0]);
+    assert.ok(!seen.some((h) => h.path === '/rt'));
+  });
+});
+
 describe('a Content-Length header from the script', () => {
   test('is dropped (the body decides it), with a warning when it was wrong', async () => {
     seen.length = 0;

@@ -114,6 +114,17 @@ export function prepareCall(
       return null;
     }
   }
+  if (
+    params.responseType !== undefined &&
+    !['text', 'binary', 'none'].includes(String(params.responseType))
+  ) {
+    // A parse error in k6 (its ResponseTypeString): the request fails, the iteration goes on.
+    const message = `${String(params.responseType)} does not belong to ResponseType values`;
+    if (settings.throw) throw goError(message);
+    vu.test.log('warn', 'Request Failed', { error: message });
+    resolve(failedBeforeSending(method, parsed.masked, message, 0));
+    return null;
+  }
   // k6 sets each header with Go's Header.Set: the name is canonicalized (x-api-key → X-Api-Key)
   // and a later name that canonicalizes the same replaces the earlier one's value.
   const byName = new Map<string, string>();

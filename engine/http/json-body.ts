@@ -83,5 +83,17 @@ function quoteChar(cp: number): string {
   const c = String.fromCodePoint(cp);
   if (c === "'") return "'\\''";
   if (c === '"') return "'\"'";
+  // strconv.Quote's escapes for control characters.
+  const named: Record<string, string> = {
+    '\n': '\\n',
+    '\r': '\\r',
+    '\t': '\\t',
+    '\b': '\\b',
+    '\f': '\\f',
+    '\v': '\\v',
+    '\x07': '\\a',
+  };
+  if (named[c]) return `'${named[c]}'`;
+  if (cp < 0x20 || cp === 0x7f) return `'\\x${cp.toString(16).padStart(2, '0')}'`;
   return `'${c}'`;
 }
