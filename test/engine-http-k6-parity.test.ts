@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { run, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
@@ -51,6 +51,10 @@ before(async () => {
         res.end('set');
       } else if (url.pathname === '/away') {
         res.writeHead(302, { location: `http://localhost:${url.searchParams.get('port')}/end` }).end();
+      } else if (url.pathname === '/none') {
+        res.writeHead(204).end();
+      } else if (url.pathname === '/chained') {
+        res.writeHead(200, { 'content-encoding': 'gzip, br' }).end(brotliCompressSync(gzipSync('twice')));
       } else if (url.pathname === '/json') {
         res.setHeader('content-type', 'application/json');
         res.end('{"a":1}');
@@ -302,6 +306,24 @@ describe('params.compression', () => {
       0,
       'unknown compression algorithm lzma, supported algorithms are [gzip deflate zstd br]',
     ]);
+  });
+});
+
+describe('response bodies', () => {
+  test('none (null) for a 204; chained Content-Encodings undone last first', async () => {
+    reports.length = 0;
+    const script = files.write(
+      'bodies.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const none = await http.get(__ENV.BASE + '/none');
+         const chained = await http.get(__ENV.BASE + '/chained');
+         ${report('[none.status, none.body, chained.body]')}
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.deepEqual(reports[0], [204, null, 'twice']);
   });
 });
 

@@ -525,16 +525,25 @@ function requestHeaders(flat: string[]): Record<string, string[]> {
   return out;
 }
 
-function decodeBody(head: ResponseHead, body: Buffer): Buffer {
-  if (body.length === 0) return body;
-  const encoding = head.contentEncoding?.toLowerCase();
-  if (!encoding || encoding === 'identity') return body;
+/**
+ * The body as k6 hands it to the script (grafana/k6 lib/netext/httpext/compression.go,
+ * readResponseBody): none at all (null) for 1xx, 204 and 304; otherwise every Content-Encoding k6
+ * knows undone, last one first (`gzip, br`); an encoding it does not know leaves the bytes as sent.
+ */
+function decodeBody(head: ResponseHead, body: Buffer): Buffer | null {
+  const status = head.status;
+  if ((status >= 100 && status <= 199) || status === 204 || status === 304) return null;
+  if (body.length === 0 || head.contentEncoding === undefined) return body;
+  const encodings = head.contentEncoding.split(',').map((e) => e.trim().toLowerCase());
+  let out = body;
   try {
-    if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(body);
-    if (encoding === 'deflate') return inflateSync(body);
-    if (encoding === 'br') return brotliDecompressSync(body);
+    for (let i = encodings.length - 1; i >= 0; i--) {
+      if (encodings[i] === 'gzip') out = gunzipSync(out);
+      else if (encodings[i] === 'deflate') out = inflateSync(out);
+      else if (encodings[i] === 'br') out = brotliDecompressSync(out);
+    }
   } catch {
     return body;
   }
-  return body;
+  return out;
 }
