@@ -543,9 +543,11 @@ export class TestRun {
     this.sink.flush();
     const verdict = this.metrics.evaluateThresholds(performance.now() - this.startPerf);
     if (verdict.abort && !this.abortReason) {
+      // k6's sentence (grafana/k6 internal/metrics/engine/engine.go): while the test runs it
+      // names the crossed metrics that have samples, sorted.
       this.abortReason = {
         code: EXIT.thresholdsFailed,
-        message: `thresholds on metrics '${verdict.abort.metric}' were crossed (${verdict.abort.threshold}); abortOnFail stops the test`,
+        message: `thresholds on metrics '${verdict.breachedWithSamples.join(', ')}' were crossed; at least one has abortOnFail enabled, stopping test prematurely`,
       };
       this.logs.write(logLine('error', this.abortReason.message));
       this.thread?.send({ t: 'stop', mode: 'hard' });
@@ -636,7 +638,13 @@ export class TestRun {
     else if (verdict.failed) exitCode = EXIT.thresholdsFailed;
     else if (this.failedMarked) exitCode = EXIT.markedAsFailed;
     else if (outputFailed) exitCode = EXIT.outputFailed;
-    if (verdict.failed) this.logs.write(logLine('error', 'thresholds on metrics have been crossed'));
+    // k6 (grafana/k6 internal/cmd/run.go) reports crossed thresholds at the end only when the
+    // run has no other error (an abort, a stop), naming the crossed metrics.
+    if (verdict.failed && !interrupted) {
+      this.logs.write(
+        logLine('error', `thresholds on metrics '${verdict.breached.join(', ')}' have been crossed`),
+      );
+    }
     return { exitCode, summary, thresholds: metrics.thresholdResults(), interrupted };
   }
 

@@ -90,6 +90,8 @@ describe('engine: bad scripts and exit codes like k6', () => {
       [['t', 'avg<1', false]],
     );
     assert.equal(failing.summary?.metrics.t.thresholds?.['avg<1'].ok, false);
+    // k6's closing error names the crossed metrics (grafana/k6 internal/cmd/run.go).
+    assert.match(failing.stderr, /level=error msg="thresholds on metrics 't' have been crossed"/);
 
     const aborting = await run({
       script: files.write(
@@ -103,6 +105,12 @@ describe('engine: bad scripts and exit codes like k6', () => {
     });
     assert.equal(aborting.exitCode, 99);
     assert.equal(aborting.interrupted, true);
+    // k6's sentence for the abort, and no second "have been crossed" line after it.
+    assert.match(
+      aborting.stderr,
+      /msg="thresholds on metrics 't' were crossed; at least one has abortOnFail enabled, stopping test prematurely"/,
+    );
+    assert.doesNotMatch(aborting.stderr, /have been crossed/);
     // The engine's own clock from the start of the load, so a slow start on a busy machine does not count.
     const ranMs = aborting.summary?.state.testRunDurationMs ?? Number.NaN;
     assert.ok(ranMs < 10_000, `stopped at the first evaluation, not after 20 s (ran ${ranMs} ms)`);

@@ -56,6 +56,14 @@ export interface ThresholdVerdict {
   failed: boolean;
   /** The first abortOnFail threshold that failed once its delayAbortEval had passed. */
   abort: null | { metric: string; threshold: string };
+  /**
+   * The metrics (sub-metrics by their full name) with a failed threshold, sorted by name as k6
+   * lists them in its "thresholds on metrics '…' have been crossed" error
+   * (grafana/k6 internal/metrics/engine/engine.go, evaluateThresholds).
+   */
+  breached: string[];
+  /** Those of `breached` whose metric has samples: k6 skips empty ones while the test runs. */
+  breachedWithSamples: string[];
 }
 
 interface ThresholdState {
@@ -165,11 +173,15 @@ export class MetricsEngine {
   evaluateThresholds(testElapsedMs: number): ThresholdVerdict {
     let failed = false;
     let abort: ThresholdVerdict['abort'] = null;
+    const breached = new Set<string>();
+    const breachedWithSamples = new Set<string>();
     for (const { owner, state } of this.declared) {
       const spec = state.spec;
       state.ok = thresholdPasses(spec.expression, aggregate(owner.sink, spec.expression, testElapsedMs));
       if (state.ok) continue;
       failed = true;
+      breached.add(owner.name);
+      if (owner.sink.samples > 0) breachedWithSamples.add(owner.name);
       if (
         abort === null &&
         spec.abortOnFail &&
@@ -179,7 +191,12 @@ export class MetricsEngine {
         abort = { metric: owner.name, threshold: spec.source };
       }
     }
-    return { failed, abort };
+    return {
+      failed,
+      abort,
+      breached: [...breached].sort(),
+      breachedWithSamples: [...breachedWithSamples].sort(),
+    };
   }
 
   /** The outcome of the last evaluation, in declaration order. */
