@@ -229,6 +229,31 @@ describe('engine: a test run end to end', () => {
     assert.deepEqual(cs.map((s) => s.tags.it).sort(), ['0', '1', '2', '3']);
   });
 
+  test('reading exec.vu.tags gives the VU tags k6 gives (test, scenario, scenario name, group), on both kinds of VU', async () => {
+    const script = files.write(
+      'vu-tags.js',
+      `import exec from 'k6/execution';
+       import { group } from 'k6';
+       import { Counter } from 'k6/metrics';
+       const seen = new Counter('seen');
+       export const options = { tags: { env: 'ci' }, scenarios: { api: { executor: 'per-vu-iterations', vus: 1, iterations: 1, tags: { kind: 'api' } } } };
+       export default function () {
+         exec.vu.tags.mine = 'x';
+         const keys = Object.keys(exec.vu.tags).sort().map((k) => k + '=' + exec.vu.tags[k]).join(',');
+         let inGroup = '';
+         group('g1', () => { inGroup = exec.vu.metrics.tags.group + '/' + ('scenario' in exec.vu.tags); });
+         seen.add(1, { keys, inGroup });
+       }`,
+    );
+    for (const syncVus of [true, false]) {
+      const r = await run({ script, syncVus });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const s = r.samples.find((x) => x.metric === 'seen');
+      assert.equal(s?.tags.keys, 'env=ci,group=,kind=api,mine=x,scenario=api', `syncVus ${syncVus}`);
+      assert.equal(s?.tags.inGroup, '::g1/true', `syncVus ${syncVus}`);
+    }
+  });
+
   test('the vus gauge ends at the VU count for constant-vus; console.debug only with verbose', async () => {
     const script = files.write(
       'gauge.js',

@@ -27,6 +27,7 @@ export function createExecution(vu: ModuleVU) {
       INSTANCE_FIGURES.map((name) => [name, { get: () => vu.instance()[name], enumerable: true }]),
     ),
   ) as InstanceFigures;
+  const tags = liveTags(vu);
   return {
     get instance() {
       return instance;
@@ -66,11 +67,11 @@ export function createExecution(vu: ModuleVU) {
         return Math.max(0, vu.iterationInScenario);
       },
       get tags() {
-        return vu.tags;
+        return tags;
       },
       metrics: {
         get tags() {
-          return vu.tags;
+          return tags;
         },
         get metadata() {
           return vu.metadata;
@@ -90,4 +91,25 @@ export function createExecution(vu: ModuleVU) {
       },
     },
   };
+}
+
+/**
+ * exec.vu.tags as k6 has it: reading gives every tag the VU's samples carry now (the test's,
+ * the scenario's, `scenario`, `group` and the VU's own); writing sets one of the VU's own. In the
+ * init context there is no VU state yet: only the VU's own tags.
+ */
+function liveTags(vu: ModuleVU): Record<string, string> {
+  const now = (): Record<string, string> => (vu.phase === 'init' ? { ...vu.tags } : vu.currentTags());
+  return new Proxy(vu.tags, {
+    get: (_target, key) => (typeof key === 'string' ? now()[key] : undefined),
+    has: (_target, key) => typeof key === 'string' && key in now(),
+    ownKeys: () => Object.keys(now()),
+    getOwnPropertyDescriptor: (_target, key) => {
+      const all = now();
+      if (typeof key !== 'string' || !(key in all)) return undefined;
+      return { value: all[key], writable: true, enumerable: true, configurable: true };
+    },
+    set: (target, key, value) => Reflect.set(target, key, value),
+    deleteProperty: (target, key) => Reflect.deleteProperty(target, key),
+  });
 }

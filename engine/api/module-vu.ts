@@ -70,6 +70,12 @@ export interface ModuleVU {
   instance(): InstanceFigures;
   /** exec.vu.tags and exec.vu.metrics.metadata: what is set here tags the VU's samples. */
   readonly tags: Record<string, string>;
+  /**
+   * Every tag the VU's samples carry now (test-wide, scenario, `scenario`, `group`, the VU's
+   * own): what reading exec.vu.tags gives in k6, whose object reads the VU state's tag set
+   * (grafana/k6 internal/js/modules/k6/execution/execution.go, tagsDynamicObject).
+   */
+  currentTags(): Record<string, string>;
   readonly metadata: Record<string, string>;
   /** The test's options (exec.test.options). */
   readonly options: unknown;

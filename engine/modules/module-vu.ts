@@ -154,6 +154,7 @@ function forVU(vu: VU): ModuleVU {
     scenarioProgress: () => vu.scenario?.progress() ?? 0,
     instance: () => vu.test.instanceStats(),
     tags: vu.tags,
+    currentTags: () => ({ ...tagsInGroup(vu, vu.group) }),
     metadata: vu.metadata,
     get options() {
       return vu.test.options;

@@ -478,6 +478,7 @@ export class SyncVu {
         return out;
       }
       case 'execution':
+        if (call.what === 'tags') return { ...vu.sampleTags() };
         return call.what === 'instance' ? vu.test.instanceStats() : (vu.scenario?.progress() ?? 0);
       case 'abort':
         vu.test.abort(call.message);

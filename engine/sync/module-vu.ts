@@ -106,6 +106,12 @@ const vu: ModuleVU = {
   scenarioProgress: () => block({ op: 'execution', what: 'progress' }) as number,
   instance: () => block({ op: 'execution', what: 'instance' }) as ReturnType<ModuleVU['instance']>,
   tags: mirrored('tag'),
+  currentTags() {
+    const tags = block({ op: 'execution', what: 'tags' }) as Record<string, string>;
+    // The group is this thread's own (an async group's across awaits).
+    if ('group' in tags) tags.group = currentGroup();
+    return tags;
+  },
   metadata: mirrored('metadata'),
   options: init.options,
   abortTest(message) {

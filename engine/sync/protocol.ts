@@ -83,7 +83,7 @@ export type SyncCall =
   | { op: 'shared-array'; name: string }
   | { op: 'shared-array-made'; name: string; buffer: SharedArrayBuffer | null; error?: string }
   /** k6/execution's figures that change while the VU runs. */
-  | { op: 'execution'; what: 'instance' | 'progress' }
+  | { op: 'execution'; what: 'instance' | 'progress' | 'tags' }
   | { op: 'abort'; message: string };
 
 /** A call the script awaits: the thread goes on, and the reply comes on the async port with its id. */
