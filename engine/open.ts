@@ -7,6 +7,11 @@ interface InitScope {
   scriptDir: string;
 }
 
+/** The global through which script modules get their `require` (../loader/require-prelude.ts). */
+export const REQUIRE_FACTORY = 'k6-engine.require';
+/** The global WeakSet of CommonJS modules' `module.exports` (require() returns those as they are). */
+export const CJS_EXPORTS = 'k6-engine.cjs-exports';
+
 let current: InitScope | null = null;
 let installed = false;
 
@@ -58,4 +63,39 @@ function installOpen(): void {
   if (installed) return;
   installed = true;
   Object.defineProperty(globalThis, 'open', { value: open, writable: true, configurable: true });
+  Object.defineProperty(globalThis, Symbol.for(REQUIRE_FACTORY), { value: requireFor });
 }
+
+/**
+ * The `require` of one script module (../loader/require-prelude.ts): `required` holds the
+ * namespaces of the modules it names literally. As in k6 (grafana/k6 js/modules/require_impl.go),
+ * a CommonJS module gives its `module.exports`, any other module its exports, and outside the
+ * init context require() throws k6's sentence (grafana/k6 internal/js/initcontext.go).
+ */
+function requireFor(required: Record<string, Record<string, unknown>>) {
+  return function require(specifier: string): unknown {
+    if (!current) {
+      throw new Error(
+        'the "require" function is only available in the init stage (i.e. the global scope), see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle/ for more information',
+      );
+    }
+    if (!Object.hasOwn(required, specifier)) {
+      throw new Error(
+        `require(${JSON.stringify(String(specifier))}): the node engine can only require a path, URL or k6 module named by a string literal at the call (require('./lib.js'))${NOT_HERE}`,
+      );
+    }
+    const ns = required[specifier];
+    const exported = ns.default;
+    const marked = (globalThis as Record<symbol, WeakSet<object> | undefined>)[Symbol.for(CJS_EXPORTS)];
+    if (
+      exported !== null &&
+      (typeof exported === 'object' || typeof exported === 'function') &&
+      marked?.has(exported)
+    ) {
+      return exported;
+    }
+    return ns;
+  };
+}
+
+const NOT_HERE = '; run this script with the k6 binary (--engine k6) for anything else.';

@@ -127,6 +127,52 @@ describe('CommonJS modules (jslib serves UMD bundles) as k6 loads them', () => {
   }
 });
 
+describe("k6's init-context require()", () => {
+  for (const kind of ['async', 'plain'] as const) {
+    test(`require() gives module.exports of CommonJS, the exports of ES and k6 modules, only in init (${kind} functions)`, async () => {
+      files.write('req-fn.js', 'module.exports = function (n) { return n + 1; };');
+      files.write('req-base.js', "exports.add = function (a, b) { return a + b; };\nexports.name = 'base';");
+      files.write(
+        'req-chain.js',
+        "const base = require('./req-base.js');\nexports.twice = (a) => base.add(a, a);",
+      );
+      files.write('req-esm.js', "export const url = (p) => 'http://x' + p;\nexport default 'esm default';");
+      const r = await run({
+        script: files.write(
+          `req-${kind}.js`,
+          `const inc = require('./req-fn.js');
+           const chain = require('./req-chain.js');
+           const esm = require('./req-esm.js');
+           const k6 = require('k6');
+           const computed = './req-' + 'base.js';
+           let dynamic;
+           try { dynamic = require(computed).name; } catch (e) { dynamic = e.message; }
+           export const options = { iterations: 1 };
+           export default ${kind === 'async' ? 'async ' : ''}function () {
+             let late = 'no error';
+             try { require('./req-base.js'); } catch (e) { late = e.message; }
+             k6.check(null, {
+               fn: () => typeof inc === 'function' && inc(1) === 2,
+               chain: () => chain.twice(4) === 8,
+               esm: () => esm.url('/a') === 'http://x/a' && esm.default === 'esm default',
+               dynamic: () => dynamic === 'base',
+               late: () => late.startsWith('the "require" function is only available in the init stage'),
+             });
+           }`,
+        ),
+      });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const failed = r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
+      assert.deepEqual(failed, [], r.stderr);
+      assert.equal(
+        count(r.samples, 'checks', (s) => s.value === 1),
+        5,
+        r.stderr,
+      );
+    });
+  }
+});
+
 describe('remote modules (https:// imports) downloaded at init and cached', () => {
   test('downloaded once into --module-cache, then usable offline; not cached and offline: a clear error', async () => {
     const dir = files.dir;

@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import type { MessagePort } from 'node:worker_threads';
 import { builtinImportsAsBindings } from './builtin-imports.ts';
 import { remoteSource } from './remote.ts';
+import { declares, markCommonJsExports, requirePrelude } from './require-prelude.ts';
 import { isPathOrUrl, processShadow, unknownSpecifier, unsupportedModule } from './unsupported-module.ts';
 
 interface LoaderData {
@@ -221,7 +222,7 @@ async function esModuleOf(source: string, path: string): Promise<string> {
   const names = (await cjsExportNames(source)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
   const value = out.slice(tail + 'export default '.length).replace(/;\s*$/, '');
   return (
-    `${out.slice(0, tail)}const __k6_cjs = ${value};\nexport default __k6_cjs;\n` +
+    `${out.slice(0, tail)}const __k6_cjs = ${value};\nexport default __k6_cjs;\n${markCommonJsExports('__k6_cjs')}\n` +
     (names.length > 0 ? `export const { ${names.join(', ')} } = __k6_cjs;\n` : '')
   );
 }
@@ -264,18 +265,11 @@ async function stripTypes(source: string, path: string): Promise<string> {
 
 const TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'];
 
-/** Whether the module declares or imports `name` itself (then the prelude must not bind it). */
-function declares(source: string, name: string): boolean {
-  return new RegExp(
-    `\\b(?:const|let|var|function|class)\\s+${name}\\b|import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}|\\{[^}]*\\b${name}\\b[^}]*\\}\\s*=[^=]`,
-  ).test(source);
-}
-
 function withPrelude(source: string, query: string): string {
   const vu = /(?:^|&)__vu=(\d+)/.exec(query)?.[1] ?? '0';
   const timers = TIMERS.filter((name) => !declares(source, name));
   const names = ['__ITER', '__ENV', 'console', ...timers].join(',');
-  const prelude = `import{${names}}from"k6/x-engine-context";const __VU=${vu};${processShadow(source)}`;
+  const prelude = `import{${names}}from"k6/x-engine-context";${requirePrelude(source)}const __VU=${vu};${processShadow(source)}`;
   if (source.startsWith('#!')) {
     const nl = source.indexOf('\n');
     return `${source.slice(0, nl + 1)}${prelude}${source.slice(nl + 1)}`;

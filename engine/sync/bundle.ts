@@ -10,6 +10,7 @@ import type { Plugin } from 'esbuild';
 import { builtinImportsAsBindings } from '../loader/builtin-imports.ts';
 import { MODULES } from '../loader/register.ts';
 import { remoteSource } from '../loader/remote.ts';
+import { markCommonJsExports, requirePrelude } from '../loader/require-prelude.ts';
 import {
   isPathOrUrl,
   processShadow,
@@ -93,8 +94,14 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
       build.onLoad({ filter: /\.(?:[cm]?js|[cm]?ts)$/ }, async (args) => {
         if (!isScriptFile(args.path, args.namespace)) return undefined;
         const original = await readFile(args.path, 'utf8');
-        const source = ownImportMeta(builtinImportsAsBindings(original, MODULES), args.path);
-        const shadow = processShadow(source);
+        let source = ownImportMeta(builtinImportsAsBindings(original, MODULES), args.path);
+        // k6's init-context require(), as on async VUs (../loader/require-prelude.ts): an ES
+        // module gets its `require`; a CommonJS module (esbuild wraps it and resolves its own
+        // requires) marks its `module.exports` so that require() hands it out as it is.
+        const esm = /\.[cm]?ts$/.test(args.path) || /^\s*(?:import|export)\b/m.test(source);
+        const commonJs = !esm && /\b(?:module\.exports|exports\.\w|exports\[)/.test(source);
+        if (commonJs) source = `${source}\n;${markCommonJsExports('module.exports')}`;
+        const shadow = (esm ? requirePrelude(source) : '') + processShadow(source);
         if (!shadow && source === original) return undefined;
         const contents = source.startsWith('#!')
           ? source.replace(/^#!.*\n/, (line) => line + shadow)
