@@ -4,7 +4,7 @@
 import type { VU } from './vu.ts';
 
 const KEY = Symbol.for('connect-perf-engine.vus');
-type Store = Map<string, Map<number, VU>>;
+type Store = Map<string, Map<string, VU>>;
 
 function store(): Store {
   const g = globalThis as unknown as Record<symbol, Store>;
@@ -19,14 +19,14 @@ export function addVU(vu: VU): void {
     run = new Map();
     s.set(vu.test.runId, run);
   }
-  run.set(vu.id, vu);
+  run.set(vu.moduleKey, vu);
 }
 
 export function vuForModule(moduleUrl: string): VU {
   const query = new URL(moduleUrl).searchParams;
   const vu = store()
     .get(query.get('__run') ?? '')
-    ?.get(Number(query.get('__vu')));
+    ?.get(query.get('__vu') ?? '');
   if (!vu) {
     throw new Error(
       'k6 modules can only be imported by a script that the engine runs (engine/index.ts runTest or the CLI).',

@@ -39,6 +39,11 @@ export interface ThreadLoopEnd {
 export class VU {
   /** `__VU`, exec.vu.idInInstance: 1, 2, … in this instance (0 runs setup and teardown). */
   readonly id: number;
+  /**
+   * The VU's key in its module URLs (`__vu=KEY`) and in ../registry.ts: its number, or `0.setup`,
+   * `0.teardown`, `0.summary` for the VU 0 that runs one of those (k6 gives each a VU of its own).
+   */
+  moduleKey: string;
   /** exec.vu.idInTest: with an execution segment, this instance's stripe of the test's VU numbers. */
   idInTest: number;
   readonly test: TestContext;
@@ -107,6 +112,7 @@ export class VU {
 
   constructor(id: number, test: TestContext) {
     this.id = id;
+    this.moduleKey = String(id);
     this.idInTest = id;
     this.test = test;
     this.tags = new Proxy({} as Record<string, string>, {

@@ -229,6 +229,41 @@ describe('engine: a test run end to end', () => {
     assert.deepEqual(cs.map((s) => s.tags.it).sort(), ['0', '1', '2', '3']);
   });
 
+  test('setup(), teardown() and handleSummary() each run on a fresh VU 0, as k6 runs them (init code again, no shared module state)', async () => {
+    const script = files.write(
+      'parts.js',
+      `let counter = 0;
+       console.log('init VU ' + __VU);
+       export const options = { vus: 1, iterations: 2 };
+       export function setup() { counter = 100; console.log('setup ' + counter); return { x: 1 }; }
+       export default function () { counter++; console.log('iter ' + counter); }
+       export function teardown(d) { console.log('teardown ' + counter + ' ' + d.x); }
+       export function handleSummary() { console.log('summary ' + counter); return { stdout: '' }; }`,
+    );
+    for (const syncVus of [true, false]) {
+      const r = await run({ script, syncVus });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const lines = [...r.stderr.matchAll(/msg="([^"]*)" source=console/g)].map((m) => m[1]);
+      // grafana/k6 internal/js/runner.go: runPart (setup, teardown) and HandleSummary each call newVU.
+      assert.deepEqual(
+        lines,
+        [
+          'init VU 0',
+          'init VU 1',
+          'init VU 0',
+          'setup 100',
+          'iter 1',
+          'iter 2',
+          'init VU 0',
+          'teardown 0 1',
+          'init VU 0',
+          'summary 0',
+        ],
+        `syncVus ${syncVus}`,
+      );
+    }
+  });
+
   test('reading exec.vu.tags gives the VU tags k6 gives (test, scenario, scenario name, group), on both kinds of VU', async () => {
     const script = files.write(
       'vu-tags.js',

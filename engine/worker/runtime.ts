@@ -76,6 +76,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
   private readonly vus: VU[] = [];
   private readonly idle: VU[] = [];
   private setupVU: VU | null = null;
+  /** The VUs 0 of setup(), teardown() and handleSummary() (see partVU). */
+  private readonly partVUs: VU[] = [];
   private setupJson: string | undefined;
   private initChain: Promise<unknown> = Promise.resolve();
   private nextVuId = 1;
@@ -319,12 +321,13 @@ export class VuRuntime implements TestContext, ScenarioHost {
     return vu;
   }
 
-  private initOne(id: number): Promise<VU> {
+  private initOne(id: number, moduleKey?: string): Promise<VU> {
     if (this.sync && id > 0) return this.initSyncVU(id);
     const next = this.initChain.then(async () => {
       const vu = this.newVU(id);
+      if (moduleKey) vu.moduleKey = moduleKey;
       addVU(vu);
-      const url = `${pathToFileURL(this.scriptPath).href}?__run=${this.runId}&__vu=${id}`;
+      const url = `${pathToFileURL(this.scriptPath).href}?__run=${this.runId}&__vu=${vu.moduleKey}`;
       vu.exports = { ...((await inInitContext(dirname(this.scriptPath), () => import(url))) as object) };
       vu.phase = 'iteration';
       if (this.setupJson !== undefined) vu.setupData = JSON.parse(this.setupJson);
@@ -332,6 +335,39 @@ export class VuRuntime implements TestContext, ScenarioHost {
     });
     this.initChain = next.catch(() => {});
     return next;
+  }
+
+  /**
+   * A fresh VU 0 for setup(), teardown() or handleSummary(): k6 runs each on a VU of its own
+   * (grafana/k6 internal/js/runner.go: runPart and HandleSummary call newVU), so the init code
+   * runs once more for each and module state set in one is not seen by the others. A plain
+   * setup() or teardown() runs in a synchronous VU's thread of its own (see load()).
+   */
+  private async partVU(part: 'setup' | 'teardown' | 'summary'): Promise<VU> {
+    let vu: VU;
+    if (part !== 'summary' && this.syncSetup) {
+      vu = this.newVU(0);
+      vu.moduleKey = `0.${part}`;
+      addVU(vu);
+      this.syncVus.push(await SyncVu.start(vu, this.syncHost as SyncHost));
+    } else vu = await this.initOne(0, `0.${part}`);
+    this.partVUs.push(vu);
+    return vu;
+  }
+
+  /** partVU() for setup() or teardown(), made when it is due as k6 makes it; null (and the test stopped, 107) when the script fails to load again. */
+  private async partVUFor(part: 'setup' | 'teardown'): Promise<VU | null> {
+    try {
+      return await this.partVU(part);
+    } catch (err) {
+      if (!this.aborted) {
+        this.error(
+          `${part}() failed: ${this.syncSetup ? (err as Error).message : scriptLoadError(this.scriptPath, err)}`,
+        );
+        this.send({ t: 'abort', code: EXIT.scriptException, message: `${part}() failed` });
+      }
+      return null;
+    }
   }
 
   async initVU(): Promise<VU> {
@@ -446,12 +482,6 @@ export class VuRuntime implements TestContext, ScenarioHost {
           this.vus.push(...vus);
           this.idle.push(...vus);
         } else for (let i = 0; i < needed && !this.stopMode; i++) this.idle.push(await this.initVU());
-        const { setup, teardown } = setupVU.exports;
-        if (this.syncSetup && (typeof setup === 'function' || typeof teardown === 'function')) {
-          const exported = setupVU.exports;
-          this.syncVus.push(await SyncVu.start(setupVU, this.syncHost as SyncHost));
-          setupVU.exports = { ...exported, setup: setupVU.exports.setup, teardown: setupVU.exports.teardown };
-        }
       } catch (err) {
         const message = this.syncSetup ? (err as Error).message : scriptLoadError(this.scriptPath, err);
         this.send({ t: 'fatal', code: EXIT.scriptException, message });
@@ -473,18 +503,20 @@ export class VuRuntime implements TestContext, ScenarioHost {
       let setupFailed = false;
       if (typeof setupVU.exports.setup === 'function' && !this.stopMode) {
         this.send({ t: 'phase', phase: 'setup' });
-        setupFailed = !(await this.runSetup(setupVU));
+        const part = await this.partVUFor('setup');
+        setupFailed = !part || !(await this.runSetup(part));
       }
       if (!setupFailed && !this.stopMode) {
         this.send({ t: 'phase', phase: 'running' });
         await Promise.all(this.scenarios.map((s) => this.runScenario(s)));
         if (typeof setupVU.exports.teardown === 'function' && this.stopMode !== 'hard') {
           this.send({ t: 'phase', phase: 'teardown' });
-          await this.runTeardown(setupVU);
+          const part = await this.partVUFor('teardown');
+          if (part) await this.runTeardown(part);
         }
       }
     } finally {
-      await Promise.all(this.vus.concat(setupVU).map((vu) => closeConnections(vu)));
+      await Promise.all(this.vus.concat(setupVU, this.partVUs).map((vu) => closeConnections(vu)));
       await Promise.all(this.syncVus.map((sync) => sync.stop()));
       // The counts as they ended, for the main thread's end line.
       this.send({ t: 'beat', beat: this.beat() });
@@ -582,14 +614,14 @@ export class VuRuntime implements TestContext, ScenarioHost {
 
   /** Runs handleSummary(data) in VU 0; sends its files, or null with the error. */
   async handleSummary(data: unknown): Promise<void> {
-    const vu = this.setupVU;
-    const handle = vu?.exports.handleSummary;
-    if (!vu || typeof handle !== 'function') {
+    if (!this.setupVU || typeof this.setupVU.exports.handleSummary !== 'function') {
       this.send({ t: 'summary-result', files: null });
       return;
     }
-    vu.phase = 'summary';
     try {
+      const vu = await this.partVU('summary');
+      const handle = vu.exports.handleSummary;
+      vu.phase = 'summary';
       const result = (await (handle as (d: unknown) => unknown)(data)) as Record<
         string,
         string | ArrayBuffer
