@@ -38,8 +38,12 @@ export interface TestContext {
   emit(sample: Sample | SampleGroup): void;
   /** Counts a request for the progress line (`failed`: network error or unexpected status). */
   countRequest(failed: boolean): void;
-  /** A line written by a VU's console, already formatted. */
-  /** `fields`: an engine line with logrus fields (`error`, `url`), as k6's logger writes them; without it, a console line. */
+  /**
+   * A line of the test's log from VU code: without `fields`, one written by a VU's console
+   * (`source=console`, what `--console-output` takes); with `fields`, an engine line with logrus
+   * fields, as k6's logger writes them (`error`, `url`; `source: 'stacktrace'` for an exception,
+   * as k6's errext.Format; `{}` for a line with no source).
+   */
   log(level: 'info' | 'warn' | 'error' | 'debug', text: string, fields?: Record<string, string>): void;
   abort(reason: string): void;
   /** VU code returned while `call` (k6's blocking API) was still running: fails the test with exit 107. */

@@ -51,7 +51,11 @@ function createTimers(vu: TimerOwner): VuTimers {
     try {
       callback(...args);
     } catch (err) {
-      vu.test.log('error', `a timer callback threw: ${err instanceof Error ? err.message : String(err)}`);
+      vu.test.log(
+        'error',
+        `a timer callback threw: ${err instanceof Error ? err.message : String(err)}`,
+        { source: 'stacktrace' },
+      );
     }
   };
   // Timers started outside an iteration (init code, setup) are not waited for.
@@ -66,7 +70,7 @@ function createTimers(vu: TimerOwner): VuTimers {
   vu.cancelTimers = () => {
     for (const [handle, name] of live) {
       native.clearTimeout(handle);
-      vu.test.log('warn', `${name} was stopped because the VU iteration was interrupted`);
+      vu.test.log('warn', `${name} was stopped because the VU iteration was interrupted`, {});
     }
     live.clear();
     drained?.();

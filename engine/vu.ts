@@ -273,9 +273,17 @@ export class VU {
     this.bytesReceived = 0;
   }
 
-  /** An iteration's exception, logged as k6 logs it: with the scenario, the VU and the iteration. */
+  /**
+   * An iteration's exception, logged as k6 logs it: with the scenario, the VU and the iteration,
+   * as `source=stacktrace` (grafana/k6 errext/format.go), so not a console line: it stays in the
+   * log when `--console-output` sends the console elsewhere.
+   */
   logIterationError(scenarioName: string, error: string): void {
-    this.test.log('error', `${error}\n\tat ${scenarioName} (VU ${this.id}, iteration ${this.iter})`);
+    this.test.log(
+      'error',
+      `${error}\n\tat ${scenarioName} (VU ${this.id}, iteration ${this.iter})`,
+      { source: 'stacktrace' },
+    );
   }
 
   /**

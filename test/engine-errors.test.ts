@@ -1,5 +1,6 @@
 // test-tier: unit
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { count, run, startServer, tempDir } from './engine-fixtures.ts';
 
@@ -72,6 +73,25 @@ describe('engine: bad scripts and exit codes like k6', () => {
     assert.equal(badThreshold.exitCode, 104);
     const noDefault = await run({ script: files.write('nodef.js', `export function x() {}`) });
     assert.equal(noDefault.exitCode, 104);
+  });
+
+  test("an iteration's exception is a stacktrace line of the log, not a console line (--console-output keeps only console lines)", async () => {
+    const consoleFile = `${files.dir}/console.log`;
+    const r = await run({
+      script: files.write(
+        'iter-throw.js',
+        `import { fail } from 'k6';
+         export const options = { iterations: 2 };
+         export default function () { console.log('iteration ' + __ITER); if (__ITER === 1) fail('bad thing'); }`,
+      ),
+      consoleOutput: consoleFile,
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    // grafana/k6 errext/format.go: an exception is logged with source=stacktrace.
+    assert.match(r.stderr, /level=error msg="bad thing[^\n]*" source=stacktrace/);
+    const consoleLines = readFileSync(consoleFile, 'utf8');
+    assert.match(consoleLines, /msg="iteration 1" source=console/);
+    assert.doesNotMatch(consoleLines, /bad thing/);
   });
 
   test('failed thresholds → 99; abortOnFail stops early with 99', async () => {
