@@ -150,6 +150,42 @@ export default function () {
   });
 });
 
+describe("k6/metrics add() takes values as k6's does", () => {
+  test('numbers, booleans and numeric strings count; null, undefined and non-numbers warn, add nothing and give false (throw with --throw)', async () => {
+    const script = files.write(
+      'metric-values.js',
+      `import { Rate, Trend } from 'k6/metrics';
+       const r = new Rate('r_values'); const t = new Trend('t_values');
+       export const options = { iterations: 1 };
+       export default function () {
+         const got = [r.add(5), r.add(''), r.add('x'), r.add(null), r.add([]), r.add(undefined), t.add('12'), t.add('abc'), t.add(true)];
+         console.log('results ' + got.join(','));
+       }`,
+    );
+    for (const syncVus of [true, false]) {
+      const r = await run({ script, syncVus });
+      assert.equal(r.exitCode, 0, r.stderr);
+      // grafana/k6 internal/js/modules/k6/metrics/metrics.go, add().
+      assert.match(r.stderr, /msg="results true,true,false,false,true,false,true,false,true"/);
+      assert.deepEqual(
+        r.samples.filter((s) => s.metric === 'r_values').map((s) => s.value),
+        [1, 0, 1],
+      );
+      assert.deepEqual(
+        r.samples.filter((s) => s.metric === 't_values').map((s) => s.value),
+        [12, 1],
+      );
+      assert.match(
+        r.stderr,
+        /level=warning msg="'x' is an invalid value for metric 'r_values', a number or a boolean value is expected"\n/,
+      );
+      assert.match(r.stderr, /msg="'null' is an invalid value for metric 'r_values'/);
+    }
+    const thrown = await run({ script, throw: true });
+    assert.match(thrown.stderr, /level=error msg="'x' is an invalid value for metric 'r_values'/);
+  });
+});
+
 describe('k6/data SharedArray as k6 documents it', () => {
   test("one copy for all VUs, callback run once, read-only, the docs' random pick works", async () => {
     const r = await run({

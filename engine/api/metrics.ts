@@ -17,12 +17,27 @@ export function createMetrics(vu: ModuleVU) {
       this.type = type;
     }
 
-    add(value: number | boolean, tags?: Record<string, string | number | boolean>): boolean {
-      const v = typeof value === 'boolean' || this.type === 'rate' ? (value ? 1 : 0) : Number(value);
+    /**
+     * As k6's add() (grafana/k6 internal/js/modules/k6/metrics/metrics.go): the value as a
+     * number, a truthy value that is 0 as a number (`[]`) as 1; null, undefined and what is not a
+     * number (`'abc'`) add nothing and log a warning (throw with the `throw` option) and give
+     * false. A Rate counts every non-zero value as true.
+     */
+    add(...args: [value?: unknown, tags?: Record<string, string | number | boolean>]): boolean {
+      const [value, tags] = args;
+      if (vu.phase === 'init') throw new Error('Adding to metrics in the init context is not supported');
+      let v = value === null ? Number.NaN : Number(value);
+      if (v === 0 && value) v = 1;
       if (Number.isNaN(v)) {
-        throw new Error(`${this.name}.add() was given ${String(value)}, which is not a number.`);
+        const message =
+          args.length === 0
+            ? `no value was provided for metric '${this.name}', a number or a boolean value is expected`
+            : `'${limitValue(String(value))}' is an invalid value for metric '${this.name}', a number or a boolean value is expected`;
+        if ((vu.options as { throw?: unknown } | undefined)?.throw === true) throw new Error(message);
+        vu.warn(message);
+        return false;
       }
-      vu.emitMetric(this.name, v, extraTags(tags));
+      vu.emitMetric(this.name, this.type === 'rate' ? (v !== 0 ? 1 : 0) : v, extraTags(tags));
       return true;
     }
   }
@@ -48,4 +63,11 @@ export function createMetrics(vu: ModuleVU) {
     }
   }
   return { Counter, Gauge, Rate, Trend };
+}
+
+/** A value in a warning, at most 100 characters around an omission note, as k6's limitValue. */
+function limitValue(text: string): string {
+  const chars = [...text];
+  if (chars.length < 100) return text;
+  return `${chars.slice(0, 50).join('')}... omitting ${chars.length - 100} characters ...${chars.slice(-50).join('')}`;
 }

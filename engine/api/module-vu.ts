@@ -43,6 +43,8 @@ export interface ModuleVU {
   emitGroupDuration(path: string, ms: number): void;
   /** Defines a custom metric (init context only; the caller checks the phase). */
   defineMetric(name: string, type: 'counter' | 'gauge' | 'rate' | 'trend', isTime: boolean): void;
+  /** A warning of the VU's logger (a log line, not a console one). */
+  warn(text: string): void;
   /** One sample of a custom metric with the VU's tags and the extra ones. */
   emitMetric(name: string, value: number, tags: SampleTags | undefined): void;
   /** k6's sleep(): a Promise on async VUs, a blocking wait on a synchronous VU. */

@@ -111,6 +111,9 @@ function forVU(vu: VU): ModuleVU {
     defineMetric(name, type, isTime) {
       vu.test.registry.define(name, type, isTime ? 'time' : 'default');
     },
+    warn(text) {
+      if (!vu.interrupted) vu.test.log('warn', text, null);
+    },
     emitMetric(name, value, tags) {
       if (vu.interrupted) return;
       const sampleTags = tags ? { ...vu.sampleTags(), ...tags } : vu.sampleTags();

@@ -376,7 +376,7 @@ export class SyncVu {
         return;
       }
       case 'log':
-        vu.test.log(msg.level, msg.text);
+        vu.test.log(msg.level, msg.text, msg.source);
         return;
       case 'unsupported':
         this.host.fatal(

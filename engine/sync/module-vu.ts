@@ -78,6 +78,9 @@ const vu: ModuleVU = {
     if (interrupted()) return;
     post({ t: 'metric-add', name, value, group: currentGroup(), tags });
   },
+  warn(text) {
+    if (!interrupted()) post({ t: 'log', level: 'warn', text, source: null });
+  },
   sleep: pause,
   timers,
   sharedArray(name, make) {

@@ -121,7 +121,7 @@ export type FromSyncVu =
   | { t: 'metric-new'; name: string; type: 'counter' | 'gauge' | 'rate' | 'trend'; isTime: boolean }
   | { t: 'metric-add'; name: string; value: number; group: string; tags?: Record<string, string> }
   | { t: 'unsupported'; what: string; anywhere?: boolean }
-  | { t: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; text: string }
+  | { t: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; text: string; source?: string | null }
   | { t: 'done'; value?: unknown; error?: string; interrupted?: boolean }
   /** In a loop: `msg`, and what the hub must know before it (see LoopNews). */
   | { t: 'after'; before: LoopNews; msg: FromSyncVu }

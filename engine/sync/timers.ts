@@ -10,7 +10,7 @@ const owner: TimerOwner = {
   get interrupted() {
     return interrupted();
   },
-  test: { log: (level, text) => post({ t: 'log', level, text }) },
+  test: { log: (level, text, source) => post({ t: 'log', level, text, source }) },
   timersIdle: () => undefined,
   cancelTimers: () => {},
 };
