@@ -15,8 +15,31 @@ after(async () => {
   files.cleanup();
 });
 
-describe('group() with async callbacks (k6 ≥ 0.5x async groups)', () => {
-  test('awaited requests, checks and metrics inside keep the group tag; group_duration spans the awaits', async () => {
+describe('group() as k6 ≥ 0.55 runs it', () => {
+  test("an async callback is refused with k6's sentence before it runs (grafana/k6 internal/js/modules/k6/k6.go)", async () => {
+    const r = await run({
+      script: files.write(
+        'groups-async.js',
+        `import http from 'k6/http';
+import { group } from 'k6';
+export const options = { iterations: 2, vus: 1 };
+export default async function () {
+  await http.get('${server.url}/root1');
+  await group('outer', async () => { await http.get('${server.url}/never'); });
+}`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const errors = r.stderr.match(/group\(\) does not support async functions as arguments/g) ?? [];
+    assert.equal(errors.length, 2, r.stderr);
+    const names = r.samples.filter((s) => s.metric === 'http_reqs').map((s) => s.tags.name);
+    assert.deepEqual(names, [`${server.url}/root1`, `${server.url}/root1`]);
+    assert.equal(r.samples.filter((s) => s.metric === 'group_duration').length, 0);
+    // An iteration that threw is a complete one in k6.
+    assert.equal(r.samples.filter((s) => s.metric === 'iterations').length, 2);
+  });
+
+  test('nested plain groups tag requests, checks and metrics; group_duration ends when the function returns', async () => {
     const r = await run({
       script: files.write(
         'groups.js',
@@ -25,96 +48,55 @@ import { check, group } from 'k6';
 import { Counter } from 'k6/metrics';
 const c = new Counter('inside');
 export const options = { iterations: 2, vus: 1 };
-export default async function () {
-  await http.get('${server.url}/root1');
-  const value = await group('outer', async () => {
-    await http.get('${server.url}/slow');
+export default function () {
+  http.get('${server.url}/root1');
+  const value = group('outer', function () {
+    http.get('${server.url}/slow');
     c.add(1);
-    await group('inner', async () => {
-      const res = await http.get('${server.url}/in');
+    group('inner', () => {
+      const res = http.get('${server.url}/in');
       check(res, { 'inner ok': (r) => r.status === 200 });
     });
-    group('sync', function () { c.add(1); });
-    const res = await http.get('${server.url}/after-inner');
-    check(res, { 'outer ok': (r) => r.status === 200 });
     return 42;
   });
   check(value, { 'group returns the value': (v) => v === 42 });
-  await http.get('${server.url}/root2');
+  const pending = group('promise', () => http.asyncRequest('GET', '${server.url}/slow'));
+  pending.then(() => http.get('${server.url}/after'));
 }`,
       ),
     });
     assert.equal(r.exitCode, 0, r.stderr);
-    const groupOf = (metric: string, key: 'name' | 'check' | 'group') =>
+    const groupOf = (metric: string, key: 'name' | 'check') =>
       Object.fromEntries(
         r.samples
-          .filter((s) => s.metric === metric && s.tags.scenario)
+          .filter((s) => s.metric === metric && s.tags.scenario && s.tags[key] !== `${server.url}/slow`)
           .map((s) => [s.tags[key], s.tags.group]),
       );
-    const reqs = groupOf('http_reqs', 'name');
-    assert.deepEqual(reqs, {
+    assert.deepEqual(groupOf('http_reqs', 'name'), {
       [`${server.url}/root1`]: '',
-      [`${server.url}/slow`]: '::outer',
       [`${server.url}/in`]: '::outer::inner',
-      [`${server.url}/after-inner`]: '::outer',
-      [`${server.url}/root2`]: '',
+      [`${server.url}/after`]: '',
     });
+    assert.deepEqual(
+      r.samples
+        .filter((s) => s.metric === 'http_reqs' && s.tags.name === `${server.url}/slow`)
+        .map((s) => s.tags.group)
+        .sort(),
+      ['::outer', '::outer', '::promise', '::promise'],
+    );
     assert.deepEqual(groupOf('checks', 'check'), {
       'inner ok': '::outer::inner',
-      'outer ok': '::outer',
       'group returns the value': '',
     });
     assert.deepEqual(
       r.samples.filter((s) => s.metric === 'inside').map((s) => s.tags.group),
-      ['::outer', '::outer::sync', '::outer', '::outer::sync'],
+      ['::outer', '::outer'],
     );
-    const durations = r.samples.filter((s) => s.metric === 'group_duration');
-    assert.deepEqual(durations.map((s) => s.tags.group).sort(), [
-      '::outer',
-      '::outer',
-      '::outer::inner',
-      '::outer::inner',
-      '::outer::sync',
-      '::outer::sync',
-    ]);
-    for (const d of durations.filter((s) => s.tags.group === '::outer')) {
-      assert.ok(d.value >= 120, `outer group_duration ${d.value} ms covers the awaited 120 ms request`);
-    }
-    const sampleIter = r.samples.filter((s) => s.metric === 'iterations');
-    assert.equal(sampleIter.length, 2);
-  });
-
-  test('code after an un-awaited async group gets the parent tags at once; a rejection still records the duration', async () => {
-    const r = await run({
-      script: files.write(
-        'groups-parallel.js',
-        `import http from 'k6/http';
-import { group } from 'k6';
-export const options = { iterations: 1 };
-export default async function () {
-  const a = group('a', async () => { await http.get('${server.url}/slow'); await http.get('${server.url}/a2'); });
-  const b = group('b', async () => { await http.get('${server.url}/b1'); });
-  const root = http.get('${server.url}/root');
-  await Promise.all([a, b, root]);
-  try {
-    await group('bad', async () => { await http.get('${server.url}/bad'); throw new Error('boom'); });
-  } catch (e) { if (e.message !== 'boom') throw e; }
-}`,
-      ),
-    });
-    assert.equal(r.exitCode, 0, r.stderr);
-    const byName = Object.fromEntries(
-      r.samples
-        .filter((s) => s.metric === 'http_reqs')
-        .map((s) => [s.tags.name.replace(server.url, ''), s.tags.group]),
+    const promiseGroup = r.samples.filter(
+      (s) => s.metric === 'group_duration' && s.tags.group === '::promise',
     );
-    assert.deepEqual(byName, { '/slow': '::a', '/a2': '::a', '/b1': '::b', '/root': '', '/bad': '::bad' });
-    assert.deepEqual(
-      r.samples
-        .filter((s) => s.metric === 'group_duration')
-        .map((s) => s.tags.group)
-        .sort(),
-      ['::a', '::b', '::bad'],
-    );
+    assert.equal(promiseGroup.length, 2);
+    for (const d of promiseGroup)
+      assert.ok(d.value < 100, `ends at the return, not the 120 ms response (${d.value} ms)`);
   });
 });

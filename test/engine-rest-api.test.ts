@@ -153,11 +153,11 @@ describe('--paused and the REST API', () => {
         `import http from 'k6/http';
          import { check, group } from 'k6';
          export const options = { vus: 1, iterations: 1, thresholds: { checks: ['rate==1'] } };
-         export default async function () {
-           await group('outer', async () => {
-             const r = await http.get('${target.url}/quick');
+         export default function () {
+           group('outer', () => {
+             const r = http.get('${target.url}/quick');
              check(r, { 'is 200': (x) => x.status === 200 });
-             await http.get('${target.url}/hold');
+             http.get('${target.url}/hold');
            });
          }`,
       );

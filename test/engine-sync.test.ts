@@ -195,7 +195,7 @@ describe('engine: synchronous VUs (--sync-vus, k6 scripts without await)', () =>
     assert.match(r.stderr, /limited to 500.*8 MB.*--engine k6/s);
   });
 
-  test('synchronous VUs: timers, asyncRequest, async groups and the event loop hold the iteration; k6/execution; randomSeed', async () => {
+  test('synchronous VUs: timers, asyncRequest, groups and the event loop hold the iteration; k6/execution; randomSeed', async () => {
     const r = await run({
       script: files.write(
         'loop.js',
@@ -213,7 +213,7 @@ describe('engine: synchronous VUs (--sync-vus, k6 scripts without await)', () =>
            setTimeout(() => http.get('${server.url}/timer'), 60);
            later(() => later(() => http.get('${server.url}/nested'), 20), 20);
            http.asyncRequest('GET', '${server.url}/async').then(() => setTimeout(() => http.get('${server.url}/after-async'), 30));
-           group('g', async () => { await http.asyncRequest('GET', '${server.url}/in-group'); http.get('${server.url}/in-group-sync'); });
+           group('g', () => { http.asyncRequest('GET', '${server.url}/in-group'); http.get('${server.url}/in-group-sync'); });
          }`,
       ),
     });

@@ -16,20 +16,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
-/** Calls `emit` once `promise` settles, and passes its outcome on. */
-function afterSettling<T>(promise: PromiseLike<T>, emit: () => void): Promise<T> {
-  return Promise.resolve(promise).then(
-    (value) => {
-      emit();
-      return value;
-    },
-    (err) => {
-      emit();
-      throw err;
-    },
-  );
-}
-
 export function createK6(vu: ModuleVU) {
   /**
    * k6 refuses async check functions (an exception in the iteration). A plain function that
@@ -46,7 +32,7 @@ export function createK6(vu: ModuleVU) {
     for (const [name, test] of Object.entries(sets)) {
       if (isAsync(test)) {
         throw new Error(
-          `check "${name}" uses an async function; check() needs synchronous checks (await before calling check).`,
+          'the built-in check() does not support async functions as arguments. Use the JavaScript utils library as a replacement. Refer to https://grafana.com/docs/k6/latest/javascript-api/jslib/utils/check/ for more info',
         );
       }
       let result: unknown;
@@ -71,40 +57,29 @@ export function createK6(vu: ModuleVU) {
   }
 
   /**
-   * The group's code runs with the group's tag. An async function keeps it across its awaits and
-   * its group_duration runs until the Promise settles; a plain function that returns a Promise
-   * runs as in k6 (what it starts before returning is in the group), its group_duration also
-   * running until that Promise settles. A function that throws still has its group_duration, as
-   * in k6.
+   * The group's code runs with the group's tag, and group_duration measures it until it returns,
+   * as in k6. k6 (since v0.55, grafana/k6 internal/js/modules/k6/k6.go, Group) refuses an async
+   * function with an exception in the iteration, before running it; a plain function that returns
+   * a Promise runs, and the group ends when the function returns. A function that throws still has
+   * its group_duration, as in k6.
    */
-  function group<T>(name: string, fn: () => T): T | Promise<unknown> {
+  function group<T>(name: string, fn: () => T): T {
     if (typeof name !== 'string' || name.includes(SEPARATOR)) {
       throw new Error(`group name ${JSON.stringify(name)} is invalid: it must be a string without "::".`);
     }
-    if (typeof fn !== 'function') throw new TypeError(`group "${name}" needs a function.`);
+    if (typeof fn !== 'function') throw new TypeError('group() requires a callback as a second argument');
+    if (isAsync(fn)) {
+      throw new Error(
+        'group() does not support async functions as arguments, please see https://grafana.com/docs/k6/latest/javascript-api/k6/group/ for more info',
+      );
+    }
     const path = `${vu.group}${SEPARATOR}${name}`;
     const start = performance.now();
-    const emit = () => vu.emitGroupDuration(path, performance.now() - start);
-    if (isAsync(fn)) {
-      let settled: Promise<unknown>;
-      try {
-        settled = vu.inAsyncGroup(path, fn) as Promise<unknown>;
-      } catch (err) {
-        emit();
-        throw err;
-      }
-      return afterSettling(settled, emit);
-    }
-    let result: T;
     try {
-      result = vu.inGroup(path, fn);
-    } catch (err) {
-      emit();
-      throw err;
+      return vu.inGroup(path, fn);
+    } finally {
+      vu.emitGroupDuration(path, performance.now() - start);
     }
-    if (isThenable(result)) return afterSettling(result, emit);
-    emit();
-    return result;
   }
 
   function sleep(seconds: number): Promise<void> | void {
