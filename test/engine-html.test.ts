@@ -74,6 +74,21 @@ describe('k6/html Selection as k6 documents it', () => {
     );
   });
 
+  test("k6's other Selection methods: siblings, add, index, end, single (grafana/k6 js/modules/k6/html/html.go)", () => {
+    const t2 = doc.find('dt#term-2');
+    assert.equal(t2.siblings().size(), 11);
+    assert.equal(t2.siblings('dt').size(), 2);
+    assert.equal(doc.find('dt').add('dd').size(), 12);
+    assert.equal(t2.add(doc.find('dt#term-3')).size(), 2);
+    assert.equal(t2.index(), 5);
+    assert.equal(doc.find('dt').index('dt'), 0);
+    assert.equal(doc.find('dt').index(t2), 1);
+    assert.equal(doc.find('dt').index(doc.find('dd')), -1);
+    assert.equal(doc.find('dt').index(t2.get(0)), 1);
+    assert.equal(doc.find('dl').find('dt').end().is('dl'), true);
+    assert.equal(doc.single('dd').text(), 'definition 1-a');
+  });
+
   test('each gives Elements, map and toArray give Selections', () => {
     const ids: string[] = [];
     doc.find('dt').each((_i, el) => {

@@ -57,6 +57,10 @@ export class Selection {
     throw new TypeError('expected a selector string, a function or a Selection.');
   }
 
+  /** The matches of a selector (in the whole document) or a Selection's elements added, as k6's Add. */
+  add(arg: string | Selection): Selection {
+    return this.wrap(this.sel.add(arg instanceof Selection ? arg.sel : String(arg)) as Cheerio<AnyNode>);
+  }
   attr(name: string): string | undefined {
     return this.sel.attr(name);
   }
@@ -76,6 +80,10 @@ export class Selection {
     this.sel.each((i, node) => {
       handler(i, new Element(this.$, node));
     });
+  }
+  /** The selection before the last filtering or traversal call, as k6's End (goquery's). */
+  end(): Selection {
+    return this.wrap(this.sel.end() as Cheerio<AnyNode>);
   }
   eq(index: number): Selection {
     return this.wrap(this.sel.eq(index));
@@ -98,6 +106,18 @@ export class Selection {
   }
   html(): string | undefined {
     return this.sel.length === 0 ? undefined : (this.sel.html() ?? undefined);
+  }
+  /**
+   * As k6's Index: without an argument the first element's position among its siblings; with a
+   * selector its position among the selector's matches; with a Selection or an Element the
+   * position of that one's (first) element in this selection; -1 when not found.
+   */
+  index(arg?: string | Selection | Element): number {
+    if (arg === undefined) return this.sel.index();
+    if (typeof arg === 'string') return this.sel.index(arg);
+    if (arg instanceof Selection) return arg.sel.length === 0 ? -1 : this.sel.index(arg.sel);
+    if (arg instanceof Element) return this.sel.index(arg.domNode());
+    return -1;
   }
   is(f: Filter): boolean {
     return this.sel.is(this.predicate(f) as string);
@@ -153,6 +173,14 @@ export class Selection {
     for (const { name, value } of this.sel.serializeArray()) out[name] = value;
     return out;
   }
+  /** The siblings of each element, filtered by the selector when one is given, as k6's Siblings. */
+  siblings(selector?: string): Selection {
+    return this.wrap(selector ? this.sel.siblings(selector) : this.sel.siblings());
+  }
+  /** The first element that matches the selector under this selection, as k6's Single. */
+  single(selector: string): Selection {
+    return this.wrap(this.sel.find(selector).first());
+  }
   size(): number {
     return this.sel.length;
   }
@@ -194,6 +222,11 @@ export class Element {
     private readonly $: CheerioAPI,
     private readonly node: AnyNode,
   ) {}
+
+  /** The DOM node (Selection.index(element)). */
+  domNode(): AnyNode {
+    return this.node;
+  }
 
   private el(node: AnyNode | null | undefined): Element | undefined {
     return node ? new Element(this.$, node) : undefined;
