@@ -352,15 +352,20 @@ function strings(value: unknown, what: string): Record<string, string> {
 /** The scenarios a test runs, derived from merged options. */
 export function deriveScenarios(options: Raw): ScenarioConfig[] {
   const set = (k: string) => options[k] !== undefined && options[k] !== null;
-  // As k6 reads them (lib/executor/execution_config_shortcuts.go): `stages: []` counts as not set,
-  // and iterations may come with duration, which is then the shared iterations' maxDuration.
+  // k6's conflicts and sentences (grafana/k6 lib/executor/execution_config_shortcuts.go,
+  // DeriveScenariosFromShortcuts): iterations may be combined with duration (the maximum
+  // duration of the shared-iterations scenario), not with stages or scenarios; `stages: []`
+  // counts as not set.
   const hasStages = Array.isArray(options.stages) ? options.stages.length > 0 : set('stages');
-  const shortcuts = ['duration', 'iterations', 'stages'].filter((k) => (k === 'stages' ? hasStages : set(k)));
+  const shortcuts = ['iterations', 'duration', 'stages'].filter((k) => (k === 'stages' ? hasStages : set(k)));
+  const first = shortcuts[0];
+  if (first !== undefined && first !== 'stages' && hasStages) {
+    throw new InvalidOptionsError(`using \`${first}\` and \`stages\` options simultaneously is not allowed`);
+  }
   if (set('scenarios')) {
-    if (shortcuts.length > 0) {
+    if (first !== undefined) {
       throw new InvalidOptionsError(
-        `options.scenarios cannot be combined with the shortcut option(s) ${shortcuts.join(', ')}; ` +
-          'move them into a scenario or remove them.',
+        `using \`${first}\` and \`scenarios\` options simultaneously is not allowed`,
       );
     }
     const scenarios = options.scenarios as Record<string, Raw>;
@@ -368,12 +373,6 @@ export function deriveScenarios(options: Raw): ScenarioConfig[] {
       throw new InvalidOptionsError('options.scenarios must be an object with at least one scenario.');
     }
     return Object.entries(scenarios).map(([name, s]) => scenario(name, s ?? {}));
-  }
-  if (hasStages && shortcuts.length > 1) {
-    throw new InvalidOptionsError(
-      `The options ${shortcuts.join(' and ')} cannot be used together: stages cannot be combined with duration or iterations ` +
-        '(iterations may be combined with duration, which then is the maximum duration).',
-    );
   }
   const base = { gracefulStop: options.gracefulStop ?? '30s' };
   if (set('iterations')) {

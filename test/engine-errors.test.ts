@@ -52,11 +52,21 @@ describe('engine: bad scripts and exit codes like k6', () => {
     const mixed = await run({
       script: files.write(
         'mixed.js',
-        `export const options = { duration: '1s', stages: [{ duration: '1s', target: 2 }] };\nexport default function () {}`,
+        `export const options = { duration: '1s', stages: [{ duration: '1s', target: 1 }] };\nexport default function () {}`,
       ),
     });
     assert.equal(mixed.exitCode, 104);
-    assert.match(mixed.stderr, /cannot be used together/);
+    // grafana/k6 lib/executor/execution_config_shortcuts.go
+    assert.match(mixed.stderr, /using `duration` and `stages` options simultaneously is not allowed/);
+    // iterations with duration is k6's shared-iterations with that maxDuration, not a conflict.
+    const capped = await run({
+      script: files.write(
+        'capped.js',
+        `export const options = { duration: '1s', iterations: 3 };\nexport default function () {}`,
+      ),
+    });
+    assert.equal(capped.exitCode, 0, capped.stderr);
+    assert.equal(capped.summary?.metrics.iterations.values.count, 3);
     const badExecutor = await run({
       script: files.write(
         'exe.js',
