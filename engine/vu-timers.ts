@@ -51,11 +51,9 @@ function createTimers(vu: TimerOwner): VuTimers {
     try {
       callback(...args);
     } catch (err) {
-      vu.test.log(
-        'error',
-        `a timer callback threw: ${err instanceof Error ? err.message : String(err)}`,
-        { source: 'stacktrace' },
-      );
+      vu.test.log('error', `a timer callback threw: ${err instanceof Error ? err.message : String(err)}`, {
+        source: 'stacktrace',
+      });
     }
   };
   // Timers started outside an iteration (init code, setup) are not waited for.

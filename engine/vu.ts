@@ -279,11 +279,9 @@ export class VU {
    * log when `--console-output` sends the console elsewhere.
    */
   logIterationError(scenarioName: string, error: string): void {
-    this.test.log(
-      'error',
-      `${error}\n\tat ${scenarioName} (VU ${this.id}, iteration ${this.iter})`,
-      { source: 'stacktrace' },
-    );
+    this.test.log('error', `${error}\n\tat ${scenarioName} (VU ${this.id}, iteration ${this.iter})`, {
+      source: 'stacktrace',
+    });
   }
 
   /**

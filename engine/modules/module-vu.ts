@@ -112,7 +112,7 @@ function forVU(vu: VU): ModuleVU {
       vu.test.registry.define(name, type, isTime ? 'time' : 'default');
     },
     warn(text) {
-      if (!vu.interrupted) vu.test.log('warn', text, null);
+      if (!vu.interrupted) vu.test.log('warn', text, {});
     },
     emitMetric(name, value, tags) {
       if (vu.interrupted) return;

@@ -376,7 +376,12 @@ export class SyncVu {
         return;
       }
       case 'log':
-        vu.test.log(msg.level, msg.text, msg.source);
+        // undefined: a console line; null: a line with no source; else that source.
+        vu.test.log(
+          msg.level,
+          msg.text,
+          msg.source === undefined ? undefined : msg.source === null ? {} : { source: msg.source },
+        );
         return;
       case 'unsupported':
         this.host.fatal(

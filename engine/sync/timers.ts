@@ -10,7 +10,11 @@ const owner: TimerOwner = {
   get interrupted() {
     return interrupted();
   },
-  test: { log: (level, text, source) => post({ t: 'log', level, text, source }) },
+  // The hub writes the line: a console line without fields, else the line's source (none: null).
+  test: {
+    log: (level, text, fields) =>
+      post({ t: 'log', level, text, source: fields === undefined ? undefined : (fields.source ?? null) }),
+  },
   timersIdle: () => undefined,
   cancelTimers: () => {},
 };
