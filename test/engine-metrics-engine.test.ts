@@ -186,10 +186,12 @@ describe('MetricsEngine thresholds', () => {
       http_req_failed: [{ threshold: 'rate<0.1', abortOnFail: true, delayAbortEval: '1m30s' }],
     });
     e.add([s('http_req_failed', 1), s('http_req_failed', 0)]);
-    assert.deepEqual(e.evaluateThresholds(5000), { failed: true, abort: null });
+    const crossed = { breached: ['http_req_failed'], breachedWithSamples: ['http_req_failed'] };
+    assert.deepEqual(e.evaluateThresholds(5000), { failed: true, abort: null, ...crossed });
     assert.deepEqual(e.evaluateThresholds(90_000), {
       failed: true,
       abort: { metric: 'http_req_failed', threshold: 'rate<0.1' },
+      ...crossed,
     });
   });
 
@@ -199,10 +201,16 @@ describe('MetricsEngine thresholds', () => {
       http_req_duration: ['p(95)<100'],
     });
     e.add([s('http_req_duration', 5, { status: '200' })]);
-    assert.deepEqual(e.evaluateThresholds(1000), { failed: false, abort: null });
+    assert.deepEqual(e.evaluateThresholds(1000), {
+      failed: false,
+      abort: null,
+      breached: [],
+      breachedWithSamples: [],
+    });
     e.add([s('http_req_duration', 50, { status: '500' })]);
     const verdict = e.evaluateThresholds(1000);
     assert.deepEqual(verdict.abort, { metric: 'http_req_duration{status:500}', threshold: 'p(95)<10' });
+    assert.deepEqual(verdict.breached, ['http_req_duration{status:500}']);
     assert.deepEqual(
       e.thresholdResults().map((r) => [r.metric, r.ok]),
       [
@@ -214,7 +222,13 @@ describe('MetricsEngine thresholds', () => {
 
   it('never aborts on a metric without samples, yet reports it failed', () => {
     const e = engine({ my_counter: [{ threshold: 'count>0', abortOnFail: true }] });
-    assert.deepEqual(e.evaluateThresholds(60_000), { failed: true, abort: null });
+    // Named as crossed (k6's end-of-test error), but not among those with samples.
+    assert.deepEqual(e.evaluateThresholds(60_000), {
+      failed: true,
+      abort: null,
+      breached: ['my_counter'],
+      breachedWithSamples: [],
+    });
     assert.equal(e.thresholdResults()[0].ok, false);
   });
 
