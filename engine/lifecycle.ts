@@ -161,6 +161,7 @@ export class TestRun {
   private hardAt = 0;
   private abortReason: { code: number; message: string } | null = null;
   private failedMarked = false;
+  private summaryTimeUnit = '';
   private fatal: Fatal | null = null;
   /** Why the VU thread was terminated, when it was. */
   private forced: string | null = null;
@@ -319,6 +320,9 @@ export class TestRun {
         (o.teardownTimeout as string) ?? DEFAULT_HOOK_TIMEOUT,
         'teardownTimeout',
       );
+      // The summary's time unit (script option, config file, --summary-time-unit): k6 puts it in
+      // handleSummary's data.options and its text summary shows trend times in it.
+      this.summaryTimeUnit = typeof o.summaryTimeUnit === 'string' ? o.summaryTimeUnit : '';
       const metrics = new MetricsEngine({
         registry: this.registry,
         thresholds: (this.opts.noThresholds ? {} : (o.thresholds ?? {})) as ThresholdsOption,
@@ -615,6 +619,7 @@ export class TestRun {
       isStdErrTTY: isTTY(this.io.stderr),
       noColor: this.opts.noColor ?? false,
       setupData: this.setupJson === undefined ? undefined : JSON.parse(this.setupJson),
+      summaryTimeUnit: this.summaryTimeUnit,
     });
     const verdict = metrics.evaluateThresholds(testRunDurationMs);
     if (this.opts.summaryMode !== 'disabled') {

@@ -229,6 +229,21 @@ describe('engine: a test run end to end', () => {
     assert.deepEqual(cs.map((s) => s.tags.it).sort(), ['0', '1', '2', '3']);
   });
 
+  test("the script's summaryTimeUnit reaches the text summary and handleSummary's data", async () => {
+    const r = await run({
+      script: files.write(
+        'time-unit.js',
+        `import { Trend } from 'k6/metrics';
+         const t = new Trend('t_time', true);
+         export const options = { iterations: 1, summaryTimeUnit: 's', summaryTrendStats: ['avg', 'max'] };
+         export default function () { t.add(1500); t.add(20); }`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(r.summary?.options.summaryTimeUnit, 's');
+    assert.match(r.stdout, /t_time\.*: avg=0\.76s max=1\.50s/);
+  });
+
   test('setup(), teardown() and handleSummary() each run on a fresh VU 0, as k6 runs them (init code again, no shared module state)', async () => {
     const script = files.write(
       'parts.js',

@@ -107,9 +107,11 @@ describe('humanize', () => {
       [12.345, '12.35ms'],
     ];
     for (const [ms, text] of cases) assert.equal(humanDuration(ms), text);
+    // A forced unit keeps two decimals, as k6's humanizeDuration (toFixed(2)).
     assert.equal(humanDuration(1234, 's'), '1.23s');
-    assert.equal(humanDuration(1234, 'ms'), '1234ms');
-    assert.equal(humanDuration(1.5, 'us'), '1500µs');
+    assert.equal(humanDuration(1234, 'ms'), '1234.00ms');
+    assert.equal(humanDuration(1.5, 'us'), '1500.00µs');
+    assert.equal(humanDuration(0.36, 's'), '0.00s');
   });
 
   it('writes data sizes in SI units', () => {

@@ -5,11 +5,14 @@ export function twoDecimals(n: number): string {
   return n.toFixed(2).replace(/\.?0+$/, '');
 }
 
-/** A millisecond value as µs, ms, s, "1m2s" or "1h2m3s"; `unit` (s, ms, us) forces one unit. */
+/**
+ * A millisecond value as µs, ms, s, "1m2s" or "1h2m3s"; `unit` (s, ms, us) forces one unit, with
+ * exactly two decimals as k6's humanizeDuration (grafana/k6 internal/js/summary.js: toFixed(2)).
+ */
 export function humanDuration(ms: number, unit = ''): string {
-  if (unit === 's') return `${twoDecimals(ms / 1000)}s`;
-  if (unit === 'ms') return `${twoDecimals(ms)}ms`;
-  if (unit === 'us') return `${twoDecimals(ms * 1000)}µs`;
+  if (unit === 's') return `${(ms / 1000).toFixed(2)}s`;
+  if (unit === 'ms') return `${ms.toFixed(2)}ms`;
+  if (unit === 'us') return `${(ms * 1000).toFixed(2)}µs`;
   if (!Number.isFinite(ms)) return String(ms);
   if (ms === 0) return '0s';
   const sign = ms < 0 ? '-' : '';
