@@ -38,7 +38,22 @@ export function describeError(err: unknown): string {
       .slice(1)
       .find((l) => l.includes('__run=') || !l.includes('/engine/'));
     const message = `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
-    return where ? `${message} ${where.trim().replace(/\?__run=[^:)]*/, '')}` : message;
+    return where ? `${message} ${scriptFrame(where.trim().replace(/\?__run=[^:)]*/, ''))}` : message;
   }
   return typeof err === 'string' ? err : JSON.stringify(err);
+}
+
+/**
+ * A stack frame named as k6 names it (`at default (file:///path/script.js:5:21)`): without V8's
+ * `Module.` prefix for a module's exported function, with the `default` that the synchronous VUs'
+ * bundle renamed to `<file>_default` (esbuild's name for an anonymous default export), and the
+ * script as a file: URL.
+ */
+function scriptFrame(frame: string): string {
+  const m = /^at (?:Module\.)?([\w$]+) \((\/[^():]+)(:\d+:\d+)\)$/.exec(frame);
+  if (!m) return frame;
+  const [, fn, path, pos] = m;
+  const base = (path.split('/').pop() ?? '').replace(/\.[^.]*$/, '').replace(/[^\w$]/g, '_');
+  const name = fn === `${base}_default` ? 'default' : fn;
+  return `at ${name} (file://${path}${pos})`;
 }

@@ -99,6 +99,15 @@ describe('engine: bad scripts and exit codes like k6', () => {
     assert.equal(r.exitCode, 0, r.stderr);
     // grafana/k6 errext/format.go: an exception is logged with source=stacktrace.
     assert.match(r.stderr, /level=error msg="bad thing[^\n]*" source=stacktrace/);
+    // The frame as k6 names it, on both kinds of VU (not the bundle's `iter_throw_default`).
+    for (const syncVus of [true, false]) {
+      const again = await run({ script: `${files.dir}/iter-throw.js`, syncVus });
+      assert.match(
+        again.stderr,
+        /msg="bad thing at default \(file:\/\/\/[^"]*iter-throw\.js:3:\d+\)/,
+        `syncVus ${syncVus}`,
+      );
+    }
     const consoleLines = readFileSync(consoleFile, 'utf8');
     assert.match(consoleLines, /msg="iteration 1" source=console/);
     assert.doesNotMatch(consoleLines, /bad thing/);
