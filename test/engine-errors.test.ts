@@ -85,6 +85,29 @@ describe('engine: bad scripts and exit codes like k6', () => {
     assert.equal(noDefault.exitCode, 104);
   });
 
+  test("a request from init code throws k6's sentence (exit 107 when uncaught), on both kinds of VU", async () => {
+    for (const kind of ['async ', ''] as const) {
+      const r = await run({
+        script: files.write(
+          `init-request-${kind ? 'async' : 'plain'}.js`,
+          `import http from 'k6/http';
+           let caught = '';
+           try { http.get('http://127.0.0.1:9/'); } catch (e) { caught = e.message; }
+           console.log('caught: ' + caught);
+           http.batch([['GET', 'http://127.0.0.1:9/']]);
+           export default ${kind}function () {}`,
+        ),
+      });
+      assert.equal(r.exitCode, 107, r.stderr);
+      // grafana/k6 js/modules/k6/http/request.go, ErrHTTPForbiddenInInitContext.
+      assert.match(r.stderr, /caught: Making http requests in the init context is not supported/);
+      assert.match(
+        r.stderr,
+        /init code \(top level\): Making http requests in the init context is not supported/,
+      );
+    }
+  });
+
   test("an iteration's exception is a stacktrace line of the log, not a console line (--console-output keeps only console lines)", async () => {
     const consoleFile = `${files.dir}/console.log`;
     const r = await run({

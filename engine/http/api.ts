@@ -124,12 +124,20 @@ export function createHttp(vu: HttpVU) {
         },
       );
     };
+  /** k6 throws on a request made by init code (grafana/k6 js/modules/k6/http/request.go). */
+  const notInInit = (): void => {
+    if (vu.phase === 'init') throw new Error('Making http requests in the init context is not supported');
+  };
   /** A request as k6 scripts see it: a PendingResponse that resolves with the Response itself. */
-  const pending = (call: string, method: string, url: unknown, body: unknown, params?: Params) =>
-    pendingResponse<Response>(sending(method, url, body, params, vu.blocking(call), false));
+  const pending = (call: string, method: string, url: unknown, body: unknown, params?: Params) => {
+    notInInit();
+    return pendingResponse<Response>(sending(method, url, body, params, vu.blocking(call), false));
+  };
   /** http.asyncRequest(): settled a turn later, so that what the script does with the answer belongs to the iteration. */
-  const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> =>
-    new Promise<Response>(sending(method, url, body, params, vu.awaitable(), true));
+  const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> => {
+    notInInit();
+    return new Promise<Response>(sending(method, url, body, params, vu.awaitable(), true));
+  };
 
   /** Response.submitForm()/clickLink(): a request like http.request(), blocking as it is. */
   function navigate(n: Navigation): PendingResponse<Response> {
@@ -143,6 +151,7 @@ export function createHttp(vu: HttpVU) {
       pending('http.request()', method, url, body, params),
     ...requestMethods(pending),
     batch(requests: unknown[] | Record<string, unknown>): Promise<unknown> {
+      notInInit();
       const one = (r: unknown): Promise<Response> => {
         const e = batchEntry(r);
         return request(e.method, e.url, e.body, e.params);

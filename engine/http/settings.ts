@@ -54,6 +54,8 @@ export interface HttpVU {
   readonly iter: number;
   /** Set when the VU's iteration is interrupted: requests then fail with InterruptedError. */
   readonly interrupted: boolean;
+  /** What the VU runs now: 'init' while its init code runs (no requests then, as in k6). */
+  readonly phase: string;
   /** Bytes on the wire since the VU's last data_sent/data_received samples. */
   bytesSent: number;
   bytesReceived: number;
