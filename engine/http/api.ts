@@ -125,8 +125,8 @@ export function createHttp(vu: HttpVU) {
       );
     };
   /** k6 throws on a request made by init code (grafana/k6 js/modules/k6/http/request.go). */
-  const notInInit = (): void => {
-    if (vu.phase === 'init') throw new Error('Making http requests in the init context is not supported');
+  const notInInit = (what = 'Making http requests'): void => {
+    if (vu.phase === 'init') throw new Error(`${what} in the init context is not supported`);
   };
   /** A request as k6 scripts see it: a PendingResponse that resolves with the Response itself. */
   const pending = (call: string, method: string, url: unknown, body: unknown, params?: Params) => {
@@ -151,7 +151,7 @@ export function createHttp(vu: HttpVU) {
       pending('http.request()', method, url, body, params),
     ...requestMethods(pending),
     batch(requests: unknown[] | Record<string, unknown>): Promise<unknown> {
-      notInInit();
+      notInInit('Using batch');
       const one = (r: unknown): Promise<Response> => {
         const e = batchEntry(r);
         return request(e.method, e.url, e.body, e.params);

@@ -2,30 +2,7 @@
 // (on async VUs here, with ../http/; a synchronous VU blocks while the hub makes them).
 import { moduleVU } from './module-vu.ts';
 
-const vu = moduleVU(import.meta.url);
-const own = vu.httpModule() as Record<string, (...args: unknown[]) => unknown>;
-
-/** k6 refuses requests made by init code (grafana/k6 js/modules/k6/http/request.go). */
-function notInInit<A extends unknown[], R>(fn: (...args: A) => R, what: string): (...args: A) => R {
-  return (...args: A): R => {
-    if (vu.phase === 'init') throw new Error(`${what} in the init context is not supported`);
-    return fn(...args);
-  };
-}
-
-const http: Record<string, unknown> = {
-  ...own,
-  asyncRequest: notInInit(own.asyncRequest, 'Making http requests'),
-  request: notInInit(own.request, 'Making http requests'),
-  get: notInInit(own.get, 'Making http requests'),
-  head: notInInit(own.head, 'Making http requests'),
-  post: notInInit(own.post, 'Making http requests'),
-  put: notInInit(own.put, 'Making http requests'),
-  patch: notInInit(own.patch, 'Making http requests'),
-  del: notInInit(own.del, 'Making http requests'),
-  options: notInInit(own.options, 'Making http requests'),
-  batch: notInInit(own.batch, 'Using batch'),
-};
+const http = moduleVU(import.meta.url).httpModule();
 
 export default http;
 export const {
