@@ -242,6 +242,18 @@ describe('engine: a test run end to end', () => {
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.summary?.options.summaryTimeUnit, 's');
     assert.match(r.stdout, /t_time\.*: avg=0\.76s max=1\.50s/);
+    // k6 takes isTime for a Counter too: its values are durations.
+    const counted = await run({
+      script: files.write(
+        'time-counter.js',
+        `import { Counter } from 'k6/metrics';
+         const c = new Counter('c_time', true);
+         export const options = { iterations: 1 };
+         export default function () { c.add(250); c.add(1000); }`,
+      ),
+    });
+    assert.equal(counted.summary?.metrics.c_time.contains, 'time');
+    assert.match(counted.stdout, /c_time\.*: 1\.25s \S+\/s/);
   });
 
   test('setup(), teardown() and handleSummary() each run on a fresh VU 0, as k6 runs them (init code again, no shared module state)', async () => {

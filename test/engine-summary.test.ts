@@ -123,8 +123,12 @@ describe('humanize', () => {
 
   it('writes percentages and plain numbers', () => {
     assert.equal(percent(0.95), '95.00%');
+    // As k6's summary.js: percentages truncated, plain numbers with at most six decimals.
+    assert.equal(percent(2 / 3), '66.66%');
     assert.equal(plainNumber(100), '100');
     assert.equal(plainNumber(2 / 3), '0.666667');
+    assert.equal(plainNumber(123456.789), '123456.789');
+    assert.equal(plainNumber(0.00012345), '0.000123');
   });
 });
 

@@ -42,9 +42,10 @@ export function createMetrics(vu: ModuleVU) {
     }
   }
 
+  // k6 takes isTime for every kind of metric (grafana/k6 internal/js/modules/k6/metrics/metrics.go).
   class Counter extends Metric {
-    constructor(name: string) {
-      super(name, 'counter', false);
+    constructor(name: string, isTime = false) {
+      super(name, 'counter', isTime);
     }
   }
   class Gauge extends Metric {
@@ -53,8 +54,8 @@ export function createMetrics(vu: ModuleVU) {
     }
   }
   class Rate extends Metric {
-    constructor(name: string) {
-      super(name, 'rate', false);
+    constructor(name: string, isTime = false) {
+      super(name, 'rate', isTime);
     }
   }
   class Trend extends Metric {

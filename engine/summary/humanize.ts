@@ -42,11 +42,15 @@ export function humanBytes(bytes: number): string {
 }
 
 export function percent(ratio: number): string {
-  return `${(ratio * 100).toFixed(2)}%`;
+  // k6 truncates, it does not round (grafana/k6 internal/js/summary.js, humanizeValue): 2/3 is 66.66%.
+  return `${(Math.trunc(ratio * 100 * 100) / 100).toFixed(2)}%`;
 }
 
-/** A plain number: integers as is, others with up to six significant digits. */
+/**
+ * A plain number as k6's toFixedNoTrailingZeros(val, 6): at most six decimals, trailing zeros
+ * dropped (123456.789 stays whole, 0.00012345 is 0.000123).
+ */
 export function plainNumber(n: number): string {
   if (Number.isInteger(n)) return String(n);
-  return String(Number(n.toPrecision(6)));
+  return String(Number.parseFloat(n.toFixed(6)));
 }

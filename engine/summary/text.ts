@@ -3,7 +3,7 @@
 // k6's; it is for people, not parsers (they use handleSummary data or --summary-export).
 import { parseThresholdExpression } from '../metrics/thresholds.ts';
 import type { SummaryData, SummaryGroup, SummaryMetric } from '../metrics/types.ts';
-import { humanBytes, humanDuration, percent, plainNumber, twoDecimals } from './humanize.ts';
+import { humanBytes, humanDuration, percent, plainNumber } from './humanize.ts';
 
 export interface TextSummaryOptions {
   /** Put in front of every line; default one space. */
@@ -68,7 +68,7 @@ function thresholdActual(expr: string, metric: SummaryMetric, unit: string): str
   if (value === undefined) return '';
   if (metric.type === 'rate') return `${aggregation}=${percent(value)}`;
   if (metric.type === 'counter' && aggregation === 'rate')
-    return `${aggregation}=${perSecond(metric, value)}`;
+    return `${aggregation}=${perSecond(metric, value, unit)}`;
   return `${aggregation}=${amount(metric, value, unit)}`;
 }
 
@@ -116,7 +116,7 @@ function metricValues(metric: SummaryMetric, paint: Paint, unit: string): string
   const v = metric.values;
   switch (metric.type) {
     case 'counter':
-      return `${paint.value(amount(metric, v.count, unit))} ${paint.value(perSecond(metric, v.rate))}`;
+      return `${paint.value(amount(metric, v.count, unit))} ${paint.value(perSecond(metric, v.rate, unit))}`;
     case 'gauge':
       return `${paint.value(amount(metric, v.value, unit))} min=${paint.value(amount(metric, v.min, unit))} max=${paint.value(amount(metric, v.max, unit))}`;
     case 'rate':
@@ -131,8 +131,9 @@ function metricValues(metric: SummaryMetric, paint: Paint, unit: string): string
   }
 }
 
-function perSecond(metric: SummaryMetric, rate: number): string {
-  return metric.contains === 'data' ? `${humanBytes(rate)}/s` : `${twoDecimals(rate)}/s`;
+/** A counter's rate as k6 shows it: the value per second humanized like its values. */
+function perSecond(metric: SummaryMetric, rate: number, unit = ''): string {
+  return `${amount(metric, rate, unit)}/s`;
 }
 
 function amount(metric: SummaryMetric, value: number, unit: string): string {
