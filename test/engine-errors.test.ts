@@ -85,6 +85,20 @@ describe('engine: bad scripts and exit codes like k6', () => {
     assert.equal(noDefault.exitCode, 104);
   });
 
+  test('exec.test.abort() in shared-iterations: exit 108 and no dropped_iterations for the iterations left, as k6', async () => {
+    const r = await run({
+      script: files.write(
+        'abort-left.js',
+        `import exec from 'k6/execution';
+         export const options = { iterations: 10 };
+         export default function () { if (exec.scenario.iterationInTest === 2) exec.test.abort('stop now'); }`,
+      ),
+    });
+    assert.equal(r.exitCode, 108, r.stderr);
+    assert.equal(count(r.samples, 'dropped_iterations'), 0);
+    assert.equal(count(r.samples, 'iterations'), 2);
+  });
+
   test("a request from init code throws k6's sentence (exit 107 when uncaught), on both kinds of VU", async () => {
     for (const kind of ['async ', ''] as const) {
       const r = await run({

@@ -310,8 +310,13 @@ export class ScenarioRun implements ScenarioView {
     this.finished = true;
   }
 
+  /**
+   * dropped_iterations, unless the test is being stopped (an abort, a signal, the REST API): k6
+   * pushes them only while the run's context is alive (grafana/k6 lib/executor/shared_iterations.go
+   * and the others: metrics.PushIfNotDone(parentCtx, …)), so an aborted test reports none.
+   */
   dropped(count: number): void {
-    if (count <= 0) return;
+    if (count <= 0 || this.stopMode !== null) return;
     this.host.emit({
       metric: 'dropped_iterations',
       time: Date.now(),
