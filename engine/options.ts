@@ -616,3 +616,89 @@ export function segmentScenarios(scenarios: ScenarioConfig[], options: Raw): Sce
   }
   return out;
 }
+
+/** A duration in Go's `time.Duration.String()` form, as k6 writes durations in JSON ("1m30s", "500ms", "0s"). */
+export function goDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.abs(ms);
+  if (rest < 1000) {
+    if (rest >= 1) return `${sign}${+rest.toFixed(6)}ms`;
+    if (rest * 1000 >= 1) return `${sign}${+(rest * 1000).toFixed(3)}µs`;
+    return `${sign}${Math.round(rest * 1e6)}ns`;
+  }
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = `${+(rest / 1000).toFixed(9)}s`;
+  if (hours > 0) return `${sign}${hours}h${minutes}m${seconds}`;
+  if (minutes > 0) return `${sign}${minutes}m${seconds}`;
+  return `${sign}${seconds}`;
+}
+
+/**
+ * exec.test.options as k6 gives it (grafana/k6 internal/js/modules/k6/execution/execution.go,
+ * optionsAsObject): the test's options without the shortcuts `vus`, `iterations`, `duration` and
+ * `stages`, with `scenarios` as k6 derived them (a shortcut becomes the `default` scenario),
+ * durations in Go's form as k6's JSON has them.
+ */
+export function k6TestOptions(options: Raw, scenarios: ScenarioConfig[]): Raw {
+  const { vus: _v, iterations: _i, duration: _d, stages: _s, ...rest } = options;
+  const stagesOf = (stages: Stage[]) =>
+    stages.map((st) => ({ duration: goDuration(st.durationMs), target: st.target }));
+  const view: Record<string, Raw> = {};
+  for (const c of scenarios) {
+    const base = {
+      executor: c.executor,
+      startTime: goDuration(c.startTimeMs),
+      gracefulStop: goDuration(c.gracefulStopMs),
+      env: c.env,
+      exec: c.exec,
+      tags: c.tags,
+    };
+    switch (c.executor) {
+      case 'shared-iterations':
+      case 'per-vu-iterations':
+        view[c.name] = {
+          ...base,
+          vus: c.vus,
+          iterations: c.iterations,
+          maxDuration: goDuration(c.maxDurationMs),
+        };
+        break;
+      case 'constant-vus':
+        view[c.name] = { ...base, vus: c.vus, duration: goDuration(c.durationMs) };
+        break;
+      case 'ramping-vus':
+        view[c.name] = {
+          ...base,
+          startVUs: c.startVUs,
+          stages: stagesOf(c.stages),
+          gracefulRampDown: goDuration(c.gracefulRampDownMs),
+        };
+        break;
+      case 'constant-arrival-rate':
+        view[c.name] = {
+          ...base,
+          rate: c.rate,
+          timeUnit: goDuration(c.timeUnitMs),
+          duration: goDuration(c.durationMs),
+          preAllocatedVUs: c.preAllocatedVUs,
+          maxVUs: c.maxVUs,
+        };
+        break;
+      case 'ramping-arrival-rate':
+        view[c.name] = {
+          ...base,
+          startRate: c.startRate,
+          timeUnit: goDuration(c.timeUnitMs),
+          stages: stagesOf(c.stages),
+          preAllocatedVUs: c.preAllocatedVUs,
+          maxVUs: c.maxVUs,
+        };
+        break;
+    }
+  }
+  return { ...rest, scenarios: view };
+}

@@ -32,6 +32,8 @@ export interface TestContext {
   /** `__ENV` outside any scenario. */
   readonly env: Record<string, string>;
   readonly options: Record<string, unknown>;
+  /** exec.test.options: the options as k6 shows them to scripts (shortcuts turned into scenarios). */
+  readonly execOptions: Record<string, unknown>;
   readonly http: HttpSettings;
   readonly startedAt: number;
   /** Hands a sample, or all samples of one HTTP request, to the metrics engine and outputs. */

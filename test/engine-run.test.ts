@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { deriveScenarios, goDuration, k6TestOptions } from '../engine/options.ts';
 import { count, run, startServer, tempDir } from './engine-fixtures.ts';
 
 describe('engine: a test run end to end', () => {
@@ -227,6 +228,44 @@ describe('engine: a test run end to end', () => {
       assert.match(s.tags.custom, /^v[12]$/);
     }
     assert.deepEqual(cs.map((s) => s.tags.it).sort(), ['0', '1', '2', '3']);
+  });
+
+  test('exec.test.options is shaped as k6 shapes it: shortcuts become scenarios, durations in Go form', async () => {
+    assert.equal(goDuration(90_000), '1m30s');
+    assert.equal(goDuration(600_000), '10m0s');
+    assert.equal(goDuration(3_600_000), '1h0m0s');
+    assert.equal(goDuration(1500), '1.5s');
+    assert.equal(goDuration(500), '500ms');
+    assert.equal(goDuration(0), '0s');
+    const view = k6TestOptions(
+      { stages: [{ duration: '90s', target: 3 }], vus: 2, tags: { a: 'b' } },
+      deriveScenarios({ stages: [{ duration: '90s', target: 3 }], vus: 2 }),
+    );
+    assert.equal('stages' in view || 'vus' in view, false);
+    assert.deepEqual((view.scenarios as Record<string, Record<string, unknown>>).default.stages, [
+      { duration: '1m30s', target: 3 },
+    ]);
+    const script = files.write(
+      'test-options.js',
+      `import exec from 'k6/execution';
+       import { Counter } from 'k6/metrics';
+       const seen = new Counter('seen');
+       export const options = { vus: 1, iterations: 1, tags: { team: 'x' } };
+       export default function () {
+         const o = exec.test.options;
+         const d = o.scenarios.default;
+         seen.add(1, { shape: [typeof o.vus, typeof o.iterations, d.executor, d.vus, d.iterations, d.maxDuration, o.tags.team].join(',') });
+       }`,
+    );
+    for (const syncVus of [true, false]) {
+      const r = await run({ script, syncVus });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(
+        r.samples.find((x) => x.metric === 'seen')?.tags.shape,
+        'undefined,undefined,shared-iterations,1,1,10m0s,x',
+        `syncVus ${syncVus}`,
+      );
+    }
   });
 
   test("the script's summaryTimeUnit reaches the text summary and handleSummary's data", async () => {

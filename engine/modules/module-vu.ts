@@ -160,7 +160,7 @@ function forVU(vu: VU): ModuleVU {
     currentTags: () => ({ ...tagsInGroup(vu, vu.group) }),
     metadata: vu.metadata,
     get options() {
-      return vu.test.options;
+      return vu.test.execOptions;
     },
     abortTest(message) {
       vu.test.abort(message);

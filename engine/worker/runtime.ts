@@ -18,6 +18,7 @@ import {
   deriveScenarios,
   executionTuple,
   initialVUs,
+  k6TestOptions,
   mergeOptions,
   type ScenarioConfig,
   segmentScenarios,
@@ -67,6 +68,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
   testTags: Record<string, string> = {};
   readonly env: Record<string, string>;
   options: Record<string, unknown> = {};
+  /** exec.test.options: the options as k6 shows them to scripts (see ../options.ts k6TestOptions). */
+  execOptions: Record<string, unknown> = {};
   readonly http = defaultHttpSettings();
   startedAt = 0;
   private readonly encoder = new SampleEncoder();
@@ -254,7 +257,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
       runId: this.init.runId,
       scriptPath: this.init.scriptPath,
       env: this.init.env,
-      options: plain(this.options),
+      options: this.execOptions,
       bundle: await buildSyncBundle(this.init.runId, this.init.scriptPath, this.init.settings).catch(
         (err) => {
           throw new Error(syncLoadError('the script cannot be built for synchronous VUs', err));
@@ -408,7 +411,9 @@ export class VuRuntime implements TestContext, ScenarioHost {
       const scriptOptions = (setupVU.exports.options ?? {}) as Record<string, unknown>;
       this.options = mergeOptions(scriptOptions, this.init.overrides);
       this.vuStripe = stripeOf(executionTuple(this.options));
-      this.scenarioConfigs = segmentScenarios(deriveScenarios(this.options), this.options);
+      const wholeTest = deriveScenarios(this.options);
+      this.scenarioConfigs = segmentScenarios(wholeTest, this.options);
+      this.execOptions = plain(k6TestOptions(this.options, wholeTest));
       for (const s of this.scenarioConfigs) {
         if (typeof setupVU.exports[s.exec] !== 'function') {
           throw new InvalidOptionsError(
