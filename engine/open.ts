@@ -81,7 +81,7 @@ function requireFor(required: Record<string, Record<string, unknown>>) {
     }
     if (!Object.hasOwn(required, specifier)) {
       throw new Error(
-        `require(${JSON.stringify(String(specifier))}): the node engine can only require a path, URL or k6 module named by a string literal at the call (require('./lib.js'))${NOT_HERE}`,
+        `require(${JSON.stringify(String(specifier))}): not found; the node engine can only require the existing files, URLs and k6 modules that this module's require() calls name by a string literal (require('./lib.js'))${NOT_HERE}`,
       );
     }
     const ns = required[specifier];

@@ -140,7 +140,10 @@ describe("k6's init-context require()", () => {
       const r = await run({
         script: files.write(
           `req-${kind}.js`,
-          `const inc = require('./req-fn.js');
+          `// A require() in a comment is not imported: require('./req-not-here.js')
+           const inc = require('./req-fn.js');
+           let missing = '';
+           try { require('./req-missing.js'); } catch (e) { missing = e.message; }
            const chain = require('./req-chain.js');
            const esm = require('./req-esm.js');
            const k6 = require('k6');
@@ -157,6 +160,7 @@ describe("k6's init-context require()", () => {
                esm: () => esm.url('/a') === 'http://x/a' && esm.default === 'esm default',
                dynamic: () => dynamic === 'base',
                late: () => late.startsWith('the "require" function is only available in the init stage'),
+               missing: () => missing.startsWith('require("./req-missing.js"): not found'),
              });
            }`,
         ),
@@ -166,7 +170,7 @@ describe("k6's init-context require()", () => {
       assert.deepEqual(failed, [], r.stderr);
       assert.equal(
         count(r.samples, 'checks', (s) => s.value === 1),
-        5,
+        6,
         r.stderr,
       );
     });

@@ -9,6 +9,7 @@
 // User scripts are resolved here as k6 resolves them (fully specified relative paths and URLs),
 // never by the TypeScript loader the engine itself may run under: `./lib.js` is lib.js even when a
 // lib.ts sits next to it. `.ts` files are type-stripped with esbuild, as k6 ≥ 0.57 does.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { MessagePort } from 'node:worker_threads';
 import { builtinImportsAsBindings } from './builtin-imports.ts';
@@ -180,7 +181,7 @@ export async function load(
     }
     return {
       format: 'module',
-      source: withPrelude(builtinImportsAsBindings(source, modules), query),
+      source: withPrelude(builtinImportsAsBindings(source, modules), query, plain),
       shortCircuit: true,
     };
   }
@@ -195,7 +196,7 @@ export async function load(
   }
   return {
     format: 'module',
-    source: withPrelude(builtinImportsAsBindings(source, modules), query),
+    source: withPrelude(builtinImportsAsBindings(source, modules), query, plain),
     shortCircuit: true,
   };
 }
@@ -265,11 +266,25 @@ async function stripTypes(source: string, path: string): Promise<string> {
 
 const TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'];
 
-function withPrelude(source: string, query: string): string {
+/**
+ * Whether a path or URL a module requires names something to import: a file that exists (next to
+ * a file module), or any URL (a remote module's own relative paths are URLs too).
+ */
+function requiredExists(specifier: string, moduleUrl: string): boolean {
+  let target: URL;
+  try {
+    target = new URL(specifier, moduleUrl);
+  } catch {
+    return false;
+  }
+  return target.protocol === 'file:' ? existsSync(target) : /^https?:$/.test(target.protocol);
+}
+
+function withPrelude(source: string, query: string, moduleUrl: string): string {
   const vu = /(?:^|&)__vu=(\d+)/.exec(query)?.[1] ?? '0';
   const timers = TIMERS.filter((name) => !declares(source, name));
   const names = ['__ITER', '__ENV', 'console', ...timers].join(',');
-  const prelude = `import{${names}}from"k6/x-engine-context";${requirePrelude(source)}const __VU=${vu};${processShadow(source)}`;
+  const prelude = `import{${names}}from"k6/x-engine-context";${requirePrelude(source, (spec) => requiredExists(spec, moduleUrl))}const __VU=${vu};${processShadow(source)}`;
   if (source.startsWith('#!')) {
     const nl = source.indexOf('\n');
     return `${source.slice(0, nl + 1)}${prelude}${source.slice(nl + 1)}`;

@@ -19,12 +19,15 @@ const LITERAL_CALL = /(?<![\w$.])(?:__)?require\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g
 
 /**
  * One line of code to put in front of a script module that calls require() (empty when it does
- * not, or declares `require` itself).
+ * not, or declares `require` itself). Comments are not read, and a file path is imported only
+ * when `exists` finds the file (a missing one throws when required, as in k6, instead of failing
+ * the module's load).
  */
-export function requirePrelude(source: string): string {
+export function requirePrelude(source: string, exists: (specifier: string) => boolean): string {
   if (!CALL.test(source) || declares(source, 'require')) return '';
-  const specs = [...new Set([...source.matchAll(LITERAL_CALL)].map((m) => m[2]))].filter(
-    (spec) => isPathOrUrl(spec) || /^k6(\/|$)/.test(spec),
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:\\])\/\/.*$/gm, '$1');
+  const specs = [...new Set([...code.matchAll(LITERAL_CALL)].map((m) => m[2]))].filter(
+    (spec) => /^k6(\/|$)/.test(spec) || (isPathOrUrl(spec) && exists(spec)),
   );
   const imports = specs.map((spec, i) => `import*as __k6_req${i} from${JSON.stringify(spec)};`).join('');
   const table = specs.map((spec, i) => `${JSON.stringify(spec)}:__k6_req${i}`).join(',');

@@ -2,9 +2,10 @@
 // with its imports in one ES module graph (k6 names resolved to ./modules/, remote modules read
 // through the module cache, `.ts` type-stripped). Plain JavaScript starts a thread in tens of
 // milliseconds, where registering loader hooks in every thread would take about a second each.
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { builtinImportsAsBindings } from '../loader/builtin-imports.ts';
@@ -101,7 +102,10 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
         const esm = /\.[cm]?ts$/.test(args.path) || /^\s*(?:import|export)\b/m.test(source);
         const commonJs = !esm && /\b(?:module\.exports|exports\.\w|exports\[)/.test(source);
         if (commonJs) source = `${source}\n;${markCommonJsExports('module.exports')}`;
-        const shadow = (esm ? requirePrelude(source) : '') + processShadow(source);
+        const exists = (spec: string) =>
+          !/^https?:/i.test(spec) &&
+          existsSync(spec.startsWith('file:') ? fileURLToPath(spec) : resolve(dirname(args.path), spec));
+        const shadow = (esm ? requirePrelude(source, exists) : '') + processShadow(source);
         if (!shadow && source === original) return undefined;
         const contents = source.startsWith('#!')
           ? source.replace(/^#!.*\n/, (line) => line + shadow)
