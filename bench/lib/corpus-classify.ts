@@ -47,11 +47,12 @@ export function reasonLine(output: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  // The engine's own last error (not a line the script logged, not the "thresholds crossed" that
-  // follows any stop) names the cause; else the script's first error; else the last line.
+  // The engine's own last error (not a line the script logged or an exception its iterations
+  // threw, both of which k6 prints too, not the "thresholds crossed" that follows any stop) names
+  // the cause; else the script's first error; else the last line.
   const errors = lines.filter((l) => /level=error/.test(l) && !/thresholds on metrics/.test(l));
   const pick =
-    errors.filter((l) => !/source=console/.test(l)).at(-1) ??
+    errors.filter((l) => !/source=(console|stacktrace)/.test(l)).at(-1) ??
     errors[0] ??
     lines.filter((l) => /level=error/.test(l)).at(-1) ??
     lines.filter((l) => !/^(time=|[│├└]|\s*$)/.test(l)).at(-1) ??
