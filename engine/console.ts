@@ -18,7 +18,18 @@ function formatArg(a: unknown): string {
 
 const FUNCTION = '[object Function]';
 
+/**
+ * An engine object whose fields k6 shows are not all its own properties (the Response decodes
+ * headers, body and cookies on first use) gives console.log what to traverse under this key.
+ */
+export const CONSOLE_VIEW = Symbol('console view');
+
 function traverse(out: string[], v: unknown, seen: Set<object>): void {
+  const view = (v as { [CONSOLE_VIEW]?: () => unknown } | null)?.[CONSOLE_VIEW];
+  if (typeof view === 'function') {
+    traverse(out, view.call(v), seen);
+    return;
+  }
   if (v === null || v === undefined) {
     out.push('null');
     return;

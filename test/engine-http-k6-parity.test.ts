@@ -393,6 +393,32 @@ describe('httpDebug as k6 logs it', () => {
 
 describe('the Response object', () => {
   for (const kind of ['async', 'sync']) {
+    test(`console.log(res) shows every field, headers, body and cookies included (${kind} VUs)`, async () => {
+      const fn = kind === 'async' ? 'async function' : 'function';
+      const aw = kind === 'async' ? 'await ' : '';
+      const script = files.write(
+        `console-res-${kind}.js`,
+        `import http from 'k6/http';
+         export default ${fn} () {
+           const res = ${aw}http.get(__ENV.BASE + '/plain');
+           console.log(res);
+         }`,
+      );
+      const r = await run({ script, env: { BASE: server.url } });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const line = r.stderr.split('\n').find((l) => l.includes('source=console')) ?? '';
+      assert.match(line, /msg="\{ remote_ip: \\"127\.0\.0\.1\\", remote_port: \d+, url: /, line);
+      for (const field of [
+        'headers: { ',
+        'cookies: {}',
+        'body: \\"ok\\"',
+        'timings: { duration: ',
+        'request: { method: \\"GET\\"',
+      ])
+        assert.ok(line.includes(field), `${field} in ${line}`);
+      assert.ok(!line.includes('#') && !line.includes('rawHeaders'), line);
+    });
+
     test(`JSON.stringify(res) has k6's fields in k6's order, no internals (${kind} VUs)`, async () => {
       reports.length = 0;
       const fn = kind === 'async' ? 'async function' : 'function';

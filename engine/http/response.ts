@@ -1,6 +1,7 @@
 // k6's Response object. Headers, body text and cookies are decoded on first use: most load-test
 // iterations only look at `status`.
 
+import { CONSOLE_VIEW } from '../console.ts';
 import { NotOnThisEngineError } from '../vu-errors.ts';
 import { headersObject, headerValues } from './headers.ts';
 import { responseJSON } from './json-body.ts';
@@ -133,6 +134,11 @@ export class Response {
     this.#head = init.head;
     this.#bytes = init.bodyBytes;
     this.#responseType = init.responseType;
+  }
+
+  /** console.log(res) shows what k6 shows: every field, as JSON.stringify does. */
+  [CONSOLE_VIEW](): Record<string, unknown> {
+    return this.toJSON();
   }
 
   get headers(): Record<string, string> {
