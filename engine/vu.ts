@@ -102,6 +102,9 @@ export class VU {
   readonly tags: Record<string, string>;
   readonly metadata: Record<string, string> = {};
   private tagsVersion = 0;
+  /** The copy of `metadata` that samples carry, and what it held when it was made. */
+  private metadataCopy: Record<string, string> | undefined = undefined;
+  private metadataKey = '';
   private cachedTags: Record<string, string> | null = null;
   private cachedScenario: ScenarioView | null = null;
   private cachedGroup = '';
@@ -259,6 +262,23 @@ export class VU {
     this.asyncDrained = null;
   }
 
+  /**
+   * exec.vu.metrics.metadata as the VU's samples carry it (k6 puts it on every sample of the VU,
+   * for outputs; the summary ignores it): undefined while it is empty, else a copy that later
+   * changes do not reach, the same object as long as the metadata stays the same.
+   */
+  metadataOf(): Record<string, string> | undefined {
+    const metadata = this.metadata;
+    let key = '';
+    for (const k in metadata) key += `${k}\u0000${metadata[k]}\u0001`;
+    if (key === '') return undefined;
+    if (key !== this.metadataKey) {
+      this.metadataKey = key;
+      this.metadataCopy = { ...metadata };
+    }
+    return this.metadataCopy;
+  }
+
   /** Emits the bytes counted since the last call, as k6 does at the end of every exported-function call. */
   emitDataSamples(): void {
     this.emitEnd(-1);
@@ -266,9 +286,9 @@ export class VU {
 
   /** data_sent/data_received, after iterations/iteration_duration when `durationMs` ≥ 0; at `at` (epoch ms). */
   private emitEnd(durationMs: number, at = Date.now()): void {
-    this.test.emit(
-      new IterationSamples(at, this.sampleTags(), durationMs, this.bytesSent, this.bytesReceived),
-    );
+    const group = new IterationSamples(at, this.sampleTags(), durationMs, this.bytesSent, this.bytesReceived);
+    group.metadata = this.metadataOf();
+    this.test.emit(group);
     this.bytesSent = 0;
     this.bytesReceived = 0;
   }

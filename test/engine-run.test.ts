@@ -355,6 +355,56 @@ describe('engine: a test run end to end', () => {
     }
   });
 
+  test('exec.vu.metrics.metadata rides on every sample of the VU while it is set, on both kinds of VU', async () => {
+    const script = files.write(
+      'metadata.js',
+      `import http from 'k6/http';
+       import { check, group } from 'k6';
+       import exec from 'k6/execution';
+       import { Counter } from 'k6/metrics';
+       const c = new Counter('c');
+       export const options = { iterations: 1 };
+       export default function () {
+         c.add(1, { when: 'before' });
+         exec.vu.metrics.metadata.trace_id = 'abc';
+         group('g', () => {
+           const res = http.get('${server.url}/');
+           check(res, { ok: (r) => r.status === 200 });
+         });
+         c.add(1, { when: 'during' });
+         exec.vu.metrics.metadata.trace_id = 'def';
+         c.add(1, { when: 'changed' });
+         delete exec.vu.metrics.metadata.trace_id;
+         c.add(1, { when: 'after' });
+         exec.vu.metrics.metadata.span = 'last';
+       }`,
+    );
+    for (const syncVus of [true, false]) {
+      const source = syncVus
+        ? readFileSync(script, 'utf8')
+        : readFileSync(script, 'utf8')
+            .replace('export default function', 'export default async function')
+            .replace('http.get(', 'await http.get(')
+            .replace("group('g', () => {", '{')
+            .replace('  });\n         c.add', '  }\n         c.add');
+      const r = await run({ script: files.write(`metadata-${syncVus}.js`, source), syncVus });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const of = (metric: string, when?: string) =>
+        r.samples.find((s) => s.metric === metric && (when === undefined || s.tags.when === when))?.metadata;
+      const kind = `syncVus ${syncVus}`;
+      assert.equal(of('c', 'before'), undefined, kind);
+      assert.deepEqual(of('http_req_duration'), { trace_id: 'abc' }, kind);
+      assert.deepEqual(of('http_reqs'), { trace_id: 'abc' }, kind);
+      assert.deepEqual(of('checks'), { trace_id: 'abc' }, kind);
+      assert.deepEqual(of('c', 'during'), { trace_id: 'abc' }, kind);
+      assert.deepEqual(of('c', 'changed'), { trace_id: 'def' }, kind);
+      assert.equal(of('c', 'after'), undefined, kind);
+      // The end of the iteration carries what the metadata held then.
+      assert.deepEqual(of('iterations'), { span: 'last' }, kind);
+      assert.deepEqual(of('data_received'), { span: 'last' }, kind);
+    }
+  });
+
   test('the vus gauge ends at the VU count for constant-vus; console.debug only with verbose', async () => {
     const script = files.write(
       'gauge.js',

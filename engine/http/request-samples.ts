@@ -93,6 +93,8 @@ export function emitRequestSamples(vu: HttpVU, state: HttpState, hop: Hop): void
   const { result, expected } = hop;
   const tags = requestTags(state, hop);
   const failed = expected === null ? -1 : expected ? 0 : 1;
-  vu.test.emit(new RequestSamples(result.endTime, tags, result.timings, failed));
+  const group = new RequestSamples(result.endTime, tags, result.timings, failed);
+  group.metadata = vu.metadataOf();
+  vu.test.emit(group);
   vu.test.countRequest(expected === false || result.status === 0);
 }

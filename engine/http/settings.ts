@@ -56,6 +56,8 @@ export interface HttpVU {
   readonly interrupted: boolean;
   /** What the VU runs now: 'init' while its init code runs (no requests then, as in k6). */
   readonly phase: string;
+  /** exec.vu.metrics.metadata for the VU's next samples; undefined when it is empty. */
+  metadataOf(): Record<string, string> | undefined;
   /** Bytes on the wire since the VU's last data_sent/data_received samples. */
   bytesSent: number;
   bytesReceived: number;

@@ -7,6 +7,9 @@
 import type { Sample } from './types.ts';
 
 export abstract class SampleGroup {
+  /** exec.vu.metrics.metadata when the samples were taken (k6 puts it on every sample of the VU). */
+  metadata: Record<string, string> | undefined = undefined;
+
   constructor(
     /** Epoch ms. */
     readonly time: number,
@@ -22,8 +25,11 @@ export abstract class SampleGroup {
   /** Appends the group's samples to `out`. */
   expand(out: Sample[]): void {
     const names = this.metrics;
+    const metadata = this.metadata;
     for (let i = 0; i < names.length; i++) {
-      out.push({ metric: names[i], time: this.time, value: this.value(i), tags: this.tags });
+      const sample: Sample = { metric: names[i], time: this.time, value: this.value(i), tags: this.tags };
+      if (metadata) sample.metadata = metadata;
+      out.push(sample);
     }
   }
 }

@@ -102,11 +102,23 @@ function forVU(vu: VU): ModuleVU {
       const system = vu.test.http.systemTags;
       if (system === null || system.has('check')) sampleTags.check = name;
       if (tags) Object.assign(sampleTags, tags);
-      vu.test.emit({ metric: 'checks', time: Date.now(), value: pass ? 1 : 0, tags: sampleTags });
+      vu.test.emit({
+        metric: 'checks',
+        time: Date.now(),
+        value: pass ? 1 : 0,
+        tags: sampleTags,
+        metadata: vu.metadataOf(),
+      });
     },
     emitGroupDuration(path, ms) {
       if (vu.interrupted) return;
-      vu.test.emit({ metric: 'group_duration', time: Date.now(), value: ms, tags: tagsInGroup(vu, path) });
+      vu.test.emit({
+        metric: 'group_duration',
+        time: Date.now(),
+        value: ms,
+        tags: tagsInGroup(vu, path),
+        metadata: vu.metadataOf(),
+      });
     },
     defineMetric(name, type, isTime) {
       vu.test.registry.define(name, type, isTime ? 'time' : 'default');
@@ -117,7 +129,7 @@ function forVU(vu: VU): ModuleVU {
     emitMetric(name, value, tags) {
       if (vu.interrupted) return;
       const sampleTags = tags ? { ...vu.sampleTags(), ...tags } : vu.sampleTags();
-      vu.test.emit({ metric: name, time: Date.now(), value, tags: sampleTags });
+      vu.test.emit({ metric: name, time: Date.now(), value, tags: sampleTags, metadata: vu.metadataOf() });
     },
     sleep: (ms) => sleep(vu, ms),
     timers: timersOf(vu),

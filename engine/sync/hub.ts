@@ -344,12 +344,24 @@ export class SyncVu {
         const system = vu.test.http.systemTags;
         if (system === null || system.has('check')) tags.check = msg.name;
         Object.assign(tags, msg.tags);
-        vu.test.emit({ metric: 'checks', time: Date.now(), value: msg.pass ? 1 : 0, tags });
+        vu.test.emit({
+          metric: 'checks',
+          time: Date.now(),
+          value: msg.pass ? 1 : 0,
+          tags,
+          metadata: vu.metadataOf(),
+        });
         return;
       }
       case 'group-end':
         vu.group = msg.path;
-        vu.test.emit({ metric: 'group_duration', time: Date.now(), value: msg.ms, tags: vu.sampleTags() });
+        vu.test.emit({
+          metric: 'group_duration',
+          time: Date.now(),
+          value: msg.ms,
+          tags: vu.sampleTags(),
+          metadata: vu.metadataOf(),
+        });
         return;
       case 'tag':
         if (msg.value === null) delete vu.tags[msg.key];
@@ -372,7 +384,13 @@ export class SyncVu {
       case 'metric-add': {
         vu.group = msg.group;
         const tags = msg.tags ? { ...vu.sampleTags(), ...msg.tags } : vu.sampleTags();
-        vu.test.emit({ metric: msg.name, time: Date.now(), value: msg.value, tags });
+        vu.test.emit({
+          metric: msg.name,
+          time: Date.now(),
+          value: msg.value,
+          tags,
+          metadata: vu.metadataOf(),
+        });
         return;
       }
       case 'log':

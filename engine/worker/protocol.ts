@@ -94,8 +94,8 @@ const SAMPLE = 0;
 const REQUEST = 1;
 const ITERATION = 2;
 const SAMPLE_LEN = 6;
-const REQUEST_LEN = 11;
-const ITERATION_LEN = 6;
+const REQUEST_LEN = 12;
+const ITERATION_LEN = 7;
 
 export interface SampleBatch {
   records: Float64Array;
@@ -148,6 +148,7 @@ export class SampleEncoder {
       r[this.length + 8] = t.waiting;
       r[this.length + 9] = t.receiving;
       r[this.length + 10] = t.duration;
+      r[this.length + 11] = entry.metadata ? this.tagId(entry.metadata) : -1;
       this.length += REQUEST_LEN;
     } else if (entry instanceof IterationSamples) {
       const r = this.room(ITERATION_LEN);
@@ -157,6 +158,7 @@ export class SampleEncoder {
       r[this.length + 3] = entry.durationMs;
       r[this.length + 4] = entry.bytesSent;
       r[this.length + 5] = entry.bytesReceived;
+      r[this.length + 6] = entry.metadata ? this.tagId(entry.metadata) : -1;
       this.length += ITERATION_LEN;
     } else if (entry instanceof SampleGroup) {
       const out: Sample[] = [];
@@ -258,25 +260,27 @@ export class SampleDecoder {
     while (i < batch.length) {
       const kind = r[i];
       if (kind === REQUEST) {
-        each(
-          new RequestSamples(
-            r[i + 1],
-            tagsOf(r[i + 2]),
-            {
-              blocked: r[i + 4],
-              connecting: r[i + 5],
-              tls_handshaking: r[i + 6],
-              sending: r[i + 7],
-              waiting: r[i + 8],
-              receiving: r[i + 9],
-              duration: r[i + 10],
-            },
-            r[i + 3],
-          ),
+        const group = new RequestSamples(
+          r[i + 1],
+          tagsOf(r[i + 2]),
+          {
+            blocked: r[i + 4],
+            connecting: r[i + 5],
+            tls_handshaking: r[i + 6],
+            sending: r[i + 7],
+            waiting: r[i + 8],
+            receiving: r[i + 9],
+            duration: r[i + 10],
+          },
+          r[i + 3],
         );
+        if (r[i + 11] >= 0) group.metadata = tagsOf(r[i + 11]);
+        each(group);
         i += REQUEST_LEN;
       } else if (kind === ITERATION) {
-        each(new IterationSamples(r[i + 1], tagsOf(r[i + 2]), r[i + 3], r[i + 4], r[i + 5]));
+        const group = new IterationSamples(r[i + 1], tagsOf(r[i + 2]), r[i + 3], r[i + 4], r[i + 5]);
+        if (r[i + 6] >= 0) group.metadata = tagsOf(r[i + 6]);
+        each(group);
         i += ITERATION_LEN;
       } else {
         const sample: Sample = {
