@@ -102,6 +102,8 @@ export class VU {
   readonly tags: Record<string, string>;
   readonly metadata: Record<string, string> = {};
   private tagsVersion = 0;
+  /** Whether the script has reached for exec.vu.metrics.metadata: until then no sample looks at it. */
+  metadataUsed = false;
   /** The copy of `metadata` that samples carry, and what it held when it was made. */
   private metadataCopy: Record<string, string> | undefined = undefined;
   private metadataKey = '';
@@ -268,6 +270,7 @@ export class VU {
    * changes do not reach, the same object as long as the metadata stays the same.
    */
   metadataOf(): Record<string, string> | undefined {
+    if (!this.metadataUsed) return undefined;
     const metadata = this.metadata;
     let key = '';
     for (const k in metadata) key += `${k}\u0000${metadata[k]}\u0001`;

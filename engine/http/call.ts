@@ -46,8 +46,8 @@ export interface Call {
   maxRedirectsSet: boolean;
   /** The URL the call started with (masked), which k6's redirect warning names. */
   firstURL: string;
-  /** The host name the call started with: Go forwards Authorization only to it and its subdomains. */
-  firstHost: string;
+  /** Where the call started: Go forwards Authorization only to its host and the host's subdomains. */
+  firstTarget: { url: URL };
   responseType: ResponseType;
   callback: ExpectedStatuses | null;
   jar: CookieJar | null;
@@ -194,7 +194,7 @@ export function prepareCall(
     maxRedirectsSet:
       (params.redirects !== undefined && params.redirects !== null) || settings.maxRedirectsSet,
     firstURL: parsed.masked,
-    firstHost: parsed.url.hostname.toLowerCase(),
+    firstTarget: parsed,
     responseType: params.responseType ?? (settings.discardResponseBodies ? 'none' : 'text'),
     callback: params.responseCallback === undefined ? state.callback : params.responseCallback,
     // k6 skips a nullish params.jar: the VU's jar stays in use.
@@ -403,7 +403,8 @@ function afterHop(call: Call, result: HopResult): Response | null {
  */
 function redirectHeaders(call: Call, hostname: string): string[] {
   const host = hostname.toLowerCase();
-  const sameDomain = host === call.firstHost || host.endsWith(`.${call.firstHost}`);
+  const first = call.firstTarget.url.hostname.toLowerCase();
+  const sameDomain = host === first || host.endsWith(`.${first}`);
   const out: string[] = [];
   for (let i = 0; i < call.userHeaders.length; i += 2) {
     const name = call.userHeaders[i];
@@ -490,6 +491,7 @@ export function authMethod(auth: unknown): 'basic' | 'digest' | '' {
  * `replace` is sent next to the jar's cookie of the same name, as in k6.
  */
 function cookiesFor(jar: CookieJar | null, url: URL, extra: Params['cookies']): Array<[string, string]> {
+  if (!extra && (jar === null || jar.isEmpty())) return NO_COOKIES;
   const pairs: Array<[string, string]> = [];
   const replaced = new Set<string>();
   if (extra) {
@@ -505,6 +507,9 @@ function cookiesFor(jar: CookieJar | null, url: URL, extra: Params['cookies']): 
     for (const c of jar.matching(url)) if (!replaced.has(c.name)) pairs.push([c.name, c.value]);
   return pairs;
 }
+
+/** The cookies of a hop that has none (most requests): one shared, empty list. */
+const NO_COOKIES = Object.freeze([]) as unknown as Array<[string, string]>;
 
 /** Response.request.cookies: `{ name: [{ name, value, replace: false }] }`, as k6 reports them. */
 function requestCookiesObject(pairs: Array<[string, string]>): ResponseRequest['cookies'] {

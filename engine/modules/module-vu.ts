@@ -170,7 +170,11 @@ function forVU(vu: VU): ModuleVU {
     instance: () => vu.test.instanceStats(),
     tags: vu.tags,
     currentTags: () => ({ ...tagsInGroup(vu, vu.group) }),
-    metadata: vu.metadata,
+    // Samples look at the metadata only once a script has reached for it (VU.metadataOf).
+    get metadata() {
+      vu.metadataUsed = true;
+      return vu.metadata;
+    },
     get options() {
       return vu.test.execOptions;
     },

@@ -368,6 +368,7 @@ export class SyncVu {
         else vu.tags[msg.key] = msg.value;
         return;
       case 'metadata':
+        vu.metadataUsed = true;
         if (msg.value === null) delete vu.metadata[msg.key];
         else vu.metadata[msg.key] = msg.value;
         return;
