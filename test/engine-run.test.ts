@@ -355,6 +355,46 @@ describe('engine: a test run end to end', () => {
     }
   });
 
+  test("k6/execution in init code throws k6's sentences, as k6 has no VU state there; a named import still loads", async () => {
+    const script = files.write(
+      'exec-init.js',
+      `import exec, { vu } from 'k6/execution';
+       const tried = (f) => { try { return String(f()); } catch (e) { return 'threw: ' + e.message; } };
+       const seen = [
+         tried(() => exec.vu.idInTest),
+         tried(() => vu.iterationInInstance),
+         tried(() => exec.vu.metrics.metadata),
+         tried(() => exec.instance.vusActive),
+         tried(() => exec.test.options),
+         tried(() => exec.scenario.name),
+         tried(() => exec.test.fail()),
+       ];
+       if (__VU === 1) console.log('INIT ' + JSON.stringify(seen));
+       export const options = { iterations: 1 };
+       export default function () { console.log('ITER vu=' + exec.vu.idInTest + ' active=' + exec.instance.vusActive); }`,
+    );
+    for (const syncVus of [true, false]) {
+      const r = await run({ script, syncVus });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const init = /INIT (\[.*\])" source/.exec(r.stderr)?.[1]?.replace(/\\"/g, '"');
+      assert.ok(init, r.stderr);
+      const seen = JSON.parse(init) as string[];
+      // grafana/k6 internal/js/modules/k6/execution/execution.go
+      assert.deepEqual(
+        seen.slice(0, 3),
+        Array(3).fill('threw: getting VU information in the init context is not supported'),
+      );
+      assert.equal(seen[3], 'threw: getting instance information in the init context is not supported');
+      assert.equal(seen[4], 'threw: getting test options in the init context is not supported');
+      assert.match(
+        seen[5],
+        /^threw: getting scenario information outside of the VU context is not supported/,
+      );
+      assert.equal(seen[6], 'threw: execution.test.fail() called outside of VU context');
+      assert.match(r.stderr, /ITER vu=1 active=1/, `syncVus ${syncVus}`);
+    }
+  });
+
   test('exec.vu.metrics.metadata rides on every sample of the VU while it is set, on both kinds of VU', async () => {
     const script = files.write(
       'metadata.js',

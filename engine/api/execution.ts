@@ -15,16 +15,33 @@ export function createExecution(vu: ModuleVU) {
     const facts = vu.scenario();
     if (!facts) {
       throw new Error(
-        `exec.scenario.${what} is only available while an iteration of a scenario runs, not in init/setup/teardown.`,
+        `getting scenario information outside of the VU context is not supported (exec.scenario.${what} is there while an iteration of a scenario runs, not in init, setup or teardown)`,
       );
     }
     return facts;
+  };
+  /**
+   * k6 has no VU state in the init context: reading the VU's, the instance's or the test options'
+   * figures there throws its sentence (grafana/k6 internal/js/modules/k6/execution/execution.go).
+   * Checked at each figure, so that `import { vu } from 'k6/execution'` still loads.
+   */
+  const notInInit = (what: 'VU information' | 'instance information' | 'test options') => {
+    if (vu.phase === 'init') throw new Error(`getting ${what} in the init context is not supported`);
   };
   /** Live figures: each read asks the VU, so a named import of `instance` stays current. */
   const instance = Object.defineProperties(
     {},
     Object.fromEntries(
-      INSTANCE_FIGURES.map((name) => [name, { get: () => vu.instance()[name], enumerable: true }]),
+      INSTANCE_FIGURES.map((name) => [
+        name,
+        {
+          get: () => {
+            notInInit('instance information');
+            return vu.instance()[name];
+          },
+          enumerable: true,
+        },
+      ]),
     ),
   ) as InstanceFigures;
   const tags = liveTags(vu);
@@ -55,25 +72,32 @@ export function createExecution(vu: ModuleVU) {
     },
     vu: {
       get idInInstance() {
+        notInInit('VU information');
         return vu.id;
       },
       get idInTest() {
+        notInInit('VU information');
         return vu.idInTest;
       },
       get iterationInInstance() {
+        notInInit('VU information');
         return Math.max(0, vu.iter);
       },
       get iterationInScenario() {
+        notInInit('VU information');
         return Math.max(0, vu.iterationInScenario);
       },
       get tags() {
+        notInInit('VU information');
         return tags;
       },
       metrics: {
         get tags() {
+          notInInit('VU information');
           return tags;
         },
         get metadata() {
+          notInInit('VU information');
           return vu.metadata;
         },
       },
@@ -84,9 +108,11 @@ export function createExecution(vu: ModuleVU) {
         throw new Error(`test aborted${message ? `: ${message}` : ''}`);
       },
       fail(message?: string): void {
+        if (vu.phase === 'init') throw new Error('execution.test.fail() called outside of VU context');
         vu.failTest(message ?? 'test marked as failed');
       },
       get options() {
+        notInInit('test options');
         return vu.options;
       },
     },
