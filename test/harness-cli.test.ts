@@ -135,6 +135,7 @@ describe('harness CLI', () => {
       [['load-soak', '--frobnicate'], /Unknown option '--frobnicate'.*--help/],
       [['load-soak', 'extra'], /takes no arguments/],
       [['load-soak', '--k6-out', 'statsd'], /--k6-out 'statsd' is not an output the harness passes on/],
+      [['load-soak', '--k6-out', 'csv'], /--k6-out csv needs a file, csv=<file>/],
       [
         ['load-soak', '--k6-out', 'influxdb=http://u:pw@influx:8086/k6'],
         /must not carry credentials in its URL.*K6_INFLUXDB_USERNAME/,

@@ -54,8 +54,9 @@ describe('a smoke load-soak with --prom-url and --k6-out', () => {
     await rm(out, { recursive: true, force: true });
   });
 
-  it('records node metrics from Prometheus, names the source in the report, and lands the samples in InfluxDB and Prometheus', async () => {
+  it('records node metrics from Prometheus, names the source in the report, and lands the samples in InfluxDB, Prometheus and a csv file', async () => {
     const secret = 'influx-secret-pw-0123';
+    const csvFile = join(out, 'samples.csv');
     const run = await harness(
       [
         'load-soak',
@@ -73,8 +74,11 @@ describe('a smoke load-soak with --prom-url and --k6-out', () => {
         `influxdb=${influx.url}/soak`,
         '--k6-out',
         'experimental-prometheus-rw',
+        '--k6-out',
+        `csv=${csvFile}`,
       ],
       {
+        K6_CSV_TIME_FORMAT: 'unix_milli',
         K6_INFLUXDB_PUSH_INTERVAL: '500ms',
         K6_INFLUXDB_USERNAME: 'perf',
         K6_INFLUXDB_PASSWORD: secret,
@@ -94,7 +98,13 @@ describe('a smoke load-soak with --prom-url and --k6-out', () => {
     assert.deepEqual((meta.options as { k6Out?: string[] }).k6Out, [
       `influxdb=${influx.url}/soak`,
       'experimental-prometheus-rw',
+      `csv=${csvFile}`,
     ]);
+    // The csv output got its file and its K6_CSV_* setting (times in milliseconds).
+    const csv = readFileSync(csvFile, 'utf8').split('\n');
+    assert.match(csv[0], /^metric_name,timestamp,metric_value,check,/);
+    const req = csv.find((l) => l.startsWith('http_reqs,'));
+    assert.match(req ?? '', /^http_reqs,\d{13},1\.000000,/);
     const started = Date.parse(meta.startedAt) / 1000;
     const ended = Date.parse(meta.endedAt!) / 1000;
 

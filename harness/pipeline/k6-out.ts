@@ -1,8 +1,9 @@
 // --k6-out: outputs the user adds to the engine's own (the harness always writes its json), e.g.
 // `experimental-prometheus-rw` or `influxdb=http://influx:8086/k6` to watch a long soak live in
-// Grafana. They reach the embedded engine, the k6 binary and the k6-operator runners alike. Their
-// settings and credentials come from the environment: exactly the K6_PROMETHEUS_RW_* or
-// K6_INFLUXDB_* variables of the outputs named are handed to the engine, nothing else.
+// Grafana, or `csv=<file>` for a spreadsheet. They reach the embedded engine, the k6 binary and
+// the k6-operator runners alike. Their settings and credentials come from the environment:
+// exactly the K6_PROMETHEUS_RW_*, K6_INFLUXDB_* or K6_CSV_* variables of the outputs named are
+// handed to the engine, nothing else.
 
 /** The outputs that can be named, with the prefix of the variables that configure them (k6's). */
 export const K6_OUTPUTS: Record<string, { envPrefix: string | null; usage: string }> = {
@@ -12,6 +13,7 @@ export const K6_OUTPUTS: Record<string, { envPrefix: string | null; usage: strin
     usage: 'experimental-prometheus-rw (endpoint in K6_PROMETHEUS_RW_SERVER_URL)',
   },
   influxdb: { envPrefix: 'K6_INFLUXDB_', usage: 'influxdb=http://host:8086/<db>' },
+  csv: { envPrefix: 'K6_CSV_', usage: 'csv=<file>' },
 };
 
 /** Checks one --k6-out value; throws a sentence saying what to write instead. */
@@ -29,6 +31,8 @@ export function checkK6Out(value: string): string {
     throw new Error(
       '--k6-out json needs a file, json=<file> (the run folder already has samples.ndjson.gz).',
     );
+  // Without a file k6 writes file.csv into the folder it runs in, which the harness chooses.
+  if (type === 'csv' && target === '') throw new Error('--k6-out csv needs a file, csv=<file>.');
   if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(target))
     throw new Error(
       `--k6-out ${type} must not carry credentials in its URL (command lines end up in logs and run.json); set ${K6_OUTPUTS[type].envPrefix}USERNAME and ${K6_OUTPUTS[type].envPrefix}PASSWORD instead.`,
