@@ -90,10 +90,7 @@ export function prepareCall(
     parsed = parseURL(state, String(target));
   } catch (err) {
     const message = `invalid URL ${JSON.stringify(String(target))}: ${(err as Error).message}`;
-    if (settings.throw) throw goError(message);
-    vu.test.log('warn', 'Request Failed', { error: message });
-    resolve(failedBeforeSending(method, String(target), message));
-    return null;
+    return refuseRequest(vu, method, resolve, String(target), message);
   }
   const digest = authMethod(params.auth) === 'digest';
   let timeoutMs = 60_000;
@@ -101,29 +98,22 @@ export function prepareCall(
     try {
       timeoutMs = parseDuration(params.timeout, 'params.timeout');
     } catch {
-      // k6 (handleParseRequestError) fails the request, not the iteration: a warning and a
-      // Response with the error, unless the throw option is on.
+      // k6's handleParseRequestError.
       const text = String(params.timeout);
       const go = /^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(text.trim())
         ? 'missing unit in duration'
         : 'invalid duration';
       const message = `invalid timeout value: time: ${go} ${JSON.stringify(text)}`;
-      if (settings.throw) throw goError(message);
-      vu.test.log('warn', 'Request Failed', { error: message });
-      resolve(failedBeforeSending(method, parsed.masked, message, 0));
-      return null;
+      return refuseRequest(vu, method, resolve, parsed.masked, message, 0);
     }
   }
   if (
     params.responseType !== undefined &&
     !['text', 'binary', 'none'].includes(String(params.responseType))
   ) {
-    // A parse error in k6 (its ResponseTypeString): the request fails, the iteration goes on.
+    // A parse error in k6 (its ResponseTypeString).
     const message = `${String(params.responseType)} does not belong to ResponseType values`;
-    if (settings.throw) throw goError(message);
-    vu.test.log('warn', 'Request Failed', { error: message });
-    resolve(failedBeforeSending(method, parsed.masked, message, 0));
-    return null;
+    return refuseRequest(vu, method, resolve, parsed.masked, message, 0);
   }
   // k6 sets each header with Go's Header.Set: the name is canonicalized (x-api-key → X-Api-Key)
   // and a later name that canonicalizes the same replaces the earlier one's value.
@@ -141,12 +131,9 @@ export function prepareCall(
     if (algos.join('') !== '') {
       const unknown = algos.find((a) => !(a in COMPRESSORS));
       if (unknown !== undefined) {
-        // A parse error in k6: the request fails (a warning), the iteration goes on.
+        // A parse error in k6.
         const message = `unknown compression algorithm ${unknown}, supported algorithms are [gzip deflate zstd br]`;
-        if (settings.throw) throw goError(message);
-        vu.test.log('warn', 'Request Failed', { error: message });
-        resolve(failedBeforeSending(method, parsed.masked, message, 0));
-        return null;
+        return refuseRequest(vu, method, resolve, parsed.masked, message, 0);
       }
       let bytes: Buffer = encoded.bytes;
       for (const a of algos) bytes = compress(a, bytes);
@@ -448,6 +435,25 @@ function goError(message: string): Error {
   const err = new Error(message);
   err.name = 'GoError';
   return err;
+}
+
+/**
+ * A request k6 fails before sending it (a URL, timeout, responseType or compression it cannot
+ * use): the request fails, not the iteration. With the throw option it throws; else it logs
+ * "Request Failed" and the script gets a Response that carries the error.
+ */
+function refuseRequest(
+  vu: HttpVU,
+  method: string,
+  resolve: (r: Response) => void,
+  url: string,
+  message: string,
+  errorCode?: number,
+): null {
+  if (vu.test.http.throw) throw goError(message);
+  vu.test.log('warn', 'Request Failed', { error: message });
+  resolve(failedBeforeSending(method, url, message, errorCode));
+  return null;
 }
 
 export function failedBeforeSending(
