@@ -391,6 +391,7 @@ describe('httpDebug as k6 logs it', () => {
   });
 });
 
+// JSON.stringify(res) and the key order of the Response: test/engine-http.test.ts.
 describe('the Response object', () => {
   for (const kind of ['async', 'sync']) {
     test(`console.log(res) shows every field, headers, body and cookies included (${kind} VUs)`, async () => {
@@ -417,56 +418,6 @@ describe('the Response object', () => {
       ])
         assert.ok(line.includes(field), `${field} in ${line}`);
       assert.ok(!line.includes('#') && !line.includes('rawHeaders'), line);
-    });
-
-    test(`JSON.stringify(res) has k6's fields in k6's order, no internals (${kind} VUs)`, async () => {
-      reports.length = 0;
-      const fn = kind === 'async' ? 'async function' : 'function';
-      const aw = kind === 'async' ? 'await ' : '';
-      const script = files.write(
-        `json-${kind}.js`,
-        `import http from 'k6/http';
-         export default ${fn} () {
-           const res = ${aw}http.get(__ENV.BASE + '/plain');
-           const j = JSON.parse(JSON.stringify(res));
-           ${aw}http.post(__ENV.BASE + '/report', JSON.stringify([Object.keys(j), Object.keys(j.timings), j.body, j.timings.looking_up, res.timings.looking_up]));
-         }`,
-      );
-      const r = await run({ script, env: { BASE: server.url } });
-      assert.equal(r.exitCode, 0, r.stderr);
-      assert.deepEqual(reports[0], [
-        [
-          'remote_ip',
-          'remote_port',
-          'url',
-          'status',
-          'status_text',
-          'proto',
-          'headers',
-          'cookies',
-          'body',
-          'timings',
-          'tls_version',
-          'tls_cipher_suite',
-          'ocsp',
-          'error',
-          'error_code',
-          'request',
-        ],
-        [
-          'duration',
-          'blocked',
-          'looking_up',
-          'connecting',
-          'tls_handshaking',
-          'sending',
-          'waiting',
-          'receiving',
-        ],
-        'ok',
-        0,
-        0,
-      ]);
     });
   }
 });
