@@ -282,6 +282,33 @@ export class VU {
     return this.metadataCopy;
   }
 
+  /** A check's sample: the VU's tags, the `check` system tag (when enabled), then the check's own tags. */
+  emitCheck(name: string, pass: boolean, tags?: Record<string, string>): void {
+    const sampleTags: Record<string, string> = { ...this.sampleTags() };
+    const system = this.test.http.systemTags;
+    if (system === null || system.has('check')) sampleTags.check = name;
+    if (tags) Object.assign(sampleTags, tags);
+    this.emitSample('checks', pass ? 1 : 0, sampleTags);
+  }
+
+  /** group_duration of the group at `path`, tagged with that group. */
+  emitGroupDuration(path: string, ms: number): void {
+    const saved = this.group;
+    this.group = path;
+    const tags = this.sampleTags();
+    this.group = saved;
+    this.emitSample('group_duration', ms, tags);
+  }
+
+  /** A custom metric's sample: the VU's tags with `tags` on top. */
+  emitMetric(name: string, value: number, tags?: Record<string, string>): void {
+    this.emitSample(name, value, tags ? { ...this.sampleTags(), ...tags } : this.sampleTags());
+  }
+
+  private emitSample(metric: string, value: number, tags: Record<string, string>): void {
+    this.test.emit({ metric, time: Date.now(), value, tags, metadata: this.metadataOf() });
+  }
+
   /** Emits the bytes counted since the last call, as k6 does at the end of every exported-function call. */
   emitDataSamples(): void {
     this.emitEnd(-1);

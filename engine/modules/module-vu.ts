@@ -97,28 +97,10 @@ function forVU(vu: VU): ModuleVU {
     // An interrupted iteration's code that still runs (a catch around an awaited k6 call) emits
     // nothing: k6 runs no more of an interrupted iteration (see ../vu.ts).
     emitCheck(name, pass, tags) {
-      if (vu.interrupted) return;
-      const sampleTags: SampleTags = { ...vu.sampleTags() };
-      const system = vu.test.http.systemTags;
-      if (system === null || system.has('check')) sampleTags.check = name;
-      if (tags) Object.assign(sampleTags, tags);
-      vu.test.emit({
-        metric: 'checks',
-        time: Date.now(),
-        value: pass ? 1 : 0,
-        tags: sampleTags,
-        metadata: vu.metadataOf(),
-      });
+      if (!vu.interrupted) vu.emitCheck(name, pass, tags);
     },
     emitGroupDuration(path, ms) {
-      if (vu.interrupted) return;
-      vu.test.emit({
-        metric: 'group_duration',
-        time: Date.now(),
-        value: ms,
-        tags: tagsInGroup(vu, path),
-        metadata: vu.metadataOf(),
-      });
+      if (!vu.interrupted) vu.emitGroupDuration(path, ms);
     },
     defineMetric(name, type, isTime) {
       vu.test.registry.define(name, type, isTime ? 'time' : 'default');
@@ -127,9 +109,7 @@ function forVU(vu: VU): ModuleVU {
       if (!vu.interrupted) vu.test.log('warn', text, {});
     },
     emitMetric(name, value, tags) {
-      if (vu.interrupted) return;
-      const sampleTags = tags ? { ...vu.sampleTags(), ...tags } : vu.sampleTags();
-      vu.test.emit({ metric: name, time: Date.now(), value, tags: sampleTags, metadata: vu.metadataOf() });
+      if (!vu.interrupted) vu.emitMetric(name, value, tags);
     },
     sleep: (ms) => sleep(vu, ms),
     timers: timersOf(vu),

@@ -338,30 +338,13 @@ export class SyncVu {
         );
         return;
       }
-      case 'check': {
+      case 'check':
         vu.group = msg.group;
-        const tags: Record<string, string> = { ...vu.sampleTags() };
-        const system = vu.test.http.systemTags;
-        if (system === null || system.has('check')) tags.check = msg.name;
-        Object.assign(tags, msg.tags);
-        vu.test.emit({
-          metric: 'checks',
-          time: Date.now(),
-          value: msg.pass ? 1 : 0,
-          tags,
-          metadata: vu.metadataOf(),
-        });
+        vu.emitCheck(msg.name, msg.pass, msg.tags);
         return;
-      }
       case 'group-end':
         vu.group = msg.path;
-        vu.test.emit({
-          metric: 'group_duration',
-          time: Date.now(),
-          value: msg.ms,
-          tags: vu.sampleTags(),
-          metadata: vu.metadataOf(),
-        });
+        vu.emitGroupDuration(msg.path, msg.ms);
         return;
       case 'tag':
         if (msg.value === null) delete vu.tags[msg.key];
@@ -382,18 +365,10 @@ export class SyncVu {
           this.host.fatal(`Invalid custom metric: ${(err as Error).message}`);
         }
         return;
-      case 'metric-add': {
+      case 'metric-add':
         vu.group = msg.group;
-        const tags = msg.tags ? { ...vu.sampleTags(), ...msg.tags } : vu.sampleTags();
-        vu.test.emit({
-          metric: msg.name,
-          time: Date.now(),
-          value: msg.value,
-          tags,
-          metadata: vu.metadataOf(),
-        });
+        vu.emitMetric(msg.name, msg.value, msg.tags);
         return;
-      }
       case 'log':
         // undefined: a console line; null: a line with no source; else that source.
         vu.test.log(
