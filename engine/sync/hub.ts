@@ -61,11 +61,12 @@ export function unsupportedMessage(what: string): string {
   );
 }
 
-/** The Response as data for the VU's thread: k6's fields in k6's order (Response.toJSON()). */
+/**
+ * The Response as data for the VU's thread: k6's fields in k6's order (Response.toJSON()); the
+ * reply's structured clone copies them.
+ */
 function plainResponse(r: Response): Record<string, unknown> {
-  const data = r.toJSON();
-  data.timings = { ...r.timings };
-  return data;
+  return r.toJSON();
 }
 
 export class SyncVu {
