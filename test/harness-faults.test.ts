@@ -19,9 +19,17 @@ const API_KEY = 'fault-key-0123456789abcdef';
 let dir: string;
 let server: Server;
 let url: string;
-/** Set by a test: the server stops answering Flask requests this many ms after the first one. */
+/** Set by a test: the server stops answering the engine's Flask requests this many ms after its
+ *  first one, once it has answered some of them after the ramp-up (an event, so that a slow start
+ *  of the engine does not leave the steady window without a single answer). The harness's own
+ *  preflight GET (not the engine's User-Agent) does not start the clock. */
 let blackHoleAfterMs: number | null = null;
 let firstFlaskAt: number | null = null;
+/** Engine requests answered past the ramp-up (3 s in the smoke profile, plus a second's margin). */
+let answeredAfterRamp = 0;
+let blackHoleOpen = false;
+const AFTER_RAMP_MS = 4_000;
+const ANSWERS_BEFORE_HOLE = 20;
 const authorizations = new Set<string>();
 
 /** Set by a test: the fake also takes content, bundles and deploys (the publisher's never finish). */
@@ -110,11 +118,17 @@ before(async () => {
     // No content of the publisher's name yet: Connect answers an empty list.
     if (path.startsWith('/__api__/v1/content?')) return json(200, []);
     if (path.startsWith('/content/flask/')) {
-      firstFlaskAt ??= Date.now();
-      if (blackHoleAfterMs !== null && Date.now() - firstFlaskAt > blackHoleAfterMs) {
-        // A black hole: the connection stays open and nothing is ever sent back.
-        req.socket.on('error', () => {});
-        return;
+      const fromEngine = /k6/.test(req.headers['user-agent'] ?? '');
+      if (fromEngine) firstFlaskAt ??= Date.now();
+      if (blackHoleAfterMs !== null && firstFlaskAt !== null && fromEngine) {
+        const since = Date.now() - firstFlaskAt;
+        if (since > blackHoleAfterMs && answeredAfterRamp >= ANSWERS_BEFORE_HOLE) blackHoleOpen = true;
+        if (blackHoleOpen) {
+          // A black hole: the connection stays open and nothing is ever sent back.
+          req.socket.on('error', () => {});
+          return;
+        }
+        if (since > AFTER_RAMP_MS) answeredAfterRamp++;
       }
       return json(200, [{ ticker: 'AAPL', date: '2024-01-02', close: 1 }]);
     }
@@ -263,9 +277,12 @@ describe('faults during a run', { concurrency: false }, () => {
     const out = join(dir, 'black-hole');
     blackHoleAfterMs = 7_000;
     firstFlaskAt = null;
+    answeredAfterRamp = 0;
+    blackHoleOpen = false;
     const run = harness(smoke(out, '--duration', '12s'));
     const { code } = await run.exited;
     blackHoleAfterMs = null;
+    assert.ok(blackHoleOpen, 'the target stopped answering during the run');
     const stderr = run.stderr();
     assert.equal(code, 1, stderr);
     const folder = /run folder: (.*)/.exec(stderr)![1];
