@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
-import { run, startServer, tempDir } from './engine-fixtures.ts';
+import { count, run, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -55,6 +55,17 @@ before(async () => {
         res.writeHead(204).end();
       } else if (url.pathname === '/chained') {
         res.writeHead(200, { 'content-encoding': 'gzip, br' }).end(brotliCompressSync(gzipSync('twice')));
+      } else if (url.pathname === '/zstd') {
+        // {"hello":"zstd","n":[1,2,3]} as the zstd command line compresses it (one frame).
+        res.writeHead(200, { 'content-encoding': 'zstd', 'content-type': 'application/json' });
+        res.end(Buffer.from(ZSTD_FRAME, 'hex'));
+      } else if (url.pathname === '/bad-gzip') {
+        res.writeHead(200, { 'content-encoding': 'gzip', 'set-cookie': 'fromBad=1' }).end('not gzip at all');
+      } else if (url.pathname === '/cut-gzip') {
+        const whole = gzipSync('the start of a body that is cut short');
+        res.writeHead(200, { 'content-encoding': 'gzip' }).end(whole.subarray(0, whole.length - 8));
+      } else if (url.pathname === '/bad-br') {
+        res.writeHead(200, { 'content-encoding': 'br' }).end('xxxxxxxxnot brotli');
       } else if (url.pathname === '/json') {
         res.setHeader('content-type', 'application/json');
         res.end('{"a":1}');
@@ -66,6 +77,8 @@ after(async () => {
   await server.close();
   files.cleanup();
 });
+
+const ZSTD_FRAME = '28b52ffd0458e100007b2268656c6c6f223a227a737464222c226e223a5b312c322c335d7d7279f1a9';
 
 const report = (expr: string) => `await http.post(__ENV.BASE + '/report', JSON.stringify(${expr}));`;
 
@@ -324,6 +337,84 @@ describe('response bodies', () => {
     const r = await run({ script, env: { BASE: server.url } });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.deepEqual(reports[0], [204, null, 'twice']);
+  });
+
+  test('a zstd body is decoded, as k6 decodes it', async () => {
+    reports.length = 0;
+    const script = files.write(
+      'zstd.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const res = await http.get(__ENV.BASE + '/zstd');
+         ${report('[res.status, res.json("n.1"), res.body]')}
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.deepEqual(reports[0], [200, 2, '{"hello":"zstd","n":[1,2,3]}']);
+  });
+
+  test('a body that does not decode fails the request as k6 fails it: status 0, its error and code, no headers or cookies', async () => {
+    reports.length = 0;
+    const script = files.write(
+      'bad-encoding.js',
+      `import http from 'k6/http';
+       import { check } from 'k6';
+       export default async function () {
+         const out = [];
+         for (const path of ['/bad-gzip', '/cut-gzip', '/bad-br']) {
+           const res = await http.get(__ENV.BASE + path);
+           out.push([res.status, res.error, res.error_code, Object.keys(res.headers).length, res.body]);
+           check(res, { 'is 200': (r) => r.status === 200 });
+         }
+         out.push(Object.keys(http.cookieJar().cookiesForURL(__ENV.BASE + '/')));
+         const quiet = await http.get(__ENV.BASE + '/bad-gzip', { responseType: 'none' });
+         out.push([quiet.status, quiet.error_code]);
+         ${report('out')}
+         try {
+           await http.get(__ENV.BASE + '/bad-gzip', { throw: true });
+         } catch (e) {
+           ${report('String(e)')}
+         }
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const [bodies, thrown] = reports as [unknown[], string];
+    assert.deepEqual(bodies, [
+      [0, 'error decompressing response body (gzip: invalid header)', 1701, 0, ''],
+      // What decoded before the cut is the body; Go's reader ends with io.ErrUnexpectedEOF.
+      [0, 'unexpected EOF', 1000, 0, 'the start of a body that is cut short'],
+      [0, 'error decompressing response body (brotli: PADDING_1)', 1701, 0, ''],
+      [],
+      // responseType 'none' reads no body, so nothing to decode and nothing fails.
+      [200, 0],
+    ]);
+    assert.match(
+      thrown,
+      /GoError: Get "http:\/\/127\.0\.0\.1:\d+\/bad-gzip": error decompressing response body \(gzip: invalid header\)/,
+    );
+    assert.match(
+      r.stderr,
+      /level=warning msg="Request Failed" error="Get \\"http:\/\/127\.0\.0\.1:\d+\/bad-gzip\\": error decompressing/,
+    );
+    // Every failed decode is a failed request (status 0, error_code tag, no proto) and a failed check.
+    const failed = r.samples.filter((x) => x.metric === 'http_req_failed' && x.value === 1);
+    assert.equal(failed.length, 4);
+    assert.deepEqual(
+      r.samples
+        .filter((x) => x.metric === 'http_reqs' && x.tags.name.endsWith('/bad-gzip'))
+        .map((x) => [x.tags.status, x.tags.error_code, x.tags.proto]),
+      [
+        ['0', '1701', undefined],
+        ['200', undefined, 'HTTP/1.1'],
+        ['0', '1701', undefined],
+      ],
+    );
+    assert.equal(
+      count(r.samples, 'checks', (x) => x.value === 0),
+      3,
+    );
   });
 });
 

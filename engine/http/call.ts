@@ -2,19 +2,13 @@
 // script's arguments (prepareCall), then sent hop by hop (sendNextHop) until afterHop has the
 // response — following redirects, storing cookies and answering a digest challenge on the way.
 import { randomUUID } from 'node:crypto';
-import {
-  brotliCompressSync,
-  brotliDecompressSync,
-  deflateSync,
-  gunzipSync,
-  gzipSync,
-  inflateSync,
-} from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { parseDuration } from '../metrics/time.ts';
 import { InterruptedError, NotOnThisEngineError } from '../vu-errors.ts';
 import { type EncodedBody, encodeBody } from './body.ts';
 import type { CookieJar } from './cookies.ts';
 import { dumpRequest, dumpResponse } from './debug.ts';
+import { decodeBody } from './decompress.ts';
 import { digestAuthorization, digestChallenge } from './digest.ts';
 import { requestFailure } from './errors.ts';
 import type { ExpectedStatuses } from './expected-statuses.ts';
@@ -22,7 +16,6 @@ import { canonicalHeaderName, headerValues } from './headers.ts';
 import type { Params } from './params.ts';
 import { emitRequestSamples } from './request-samples.ts';
 import { Response, type ResponseRequest, type ResponseType } from './response.ts';
-import type { ResponseHead } from './response-head.ts';
 import { type HopResult, sendHop, ZERO_TIMINGS } from './send.ts';
 import type { HttpVU } from './settings.ts';
 import { connectionFor, type HttpState, parseURL, stateOf, type Target, targetOf } from './state.ts';
@@ -267,7 +260,8 @@ function hopDone(call: Call, result: HopResult): void {
 }
 
 /** Records the hop; returns the response, or null when a redirect was followed. */
-function afterHop(call: Call, result: HopResult): Response | null {
+function afterHop(call: Call, hop: HopResult): Response | null {
+  let result = hop;
   const vu = call.vu;
   const settings = vu.test.http;
   vu.bytesSent += result.bytesSent;
@@ -287,18 +281,35 @@ function afterHop(call: Call, result: HopResult): Response | null {
   } else if (result.status >= 400) {
     errorCode = 1000 + result.status;
   }
-  const head = result.error ? null : result.head;
+  let head = result.error ? null : result.head;
   // k6 logs no response for a request that got none.
   if (settings.httpDebug && head) {
     vu.test.log('info', dumpResponse(head, result.body, settings.httpDebug === 'full'), debugFields(call));
-  }
-  if (head?.hasSetCookie && jar) {
-    jar.storeResponse(url, headerValues(head.raw, 'set-cookie'));
   }
   const challenge =
     call.digest && result.status === 401 && head && call.digestAuthorization === null
       ? digestChallenge(headerValues(head.raw, 'www-authenticate'))
       : null;
+  const location = head?.location;
+  const redirect = REDIRECTS.has(result.status) && location !== undefined;
+  const follow = challenge === null && redirect && call.hop < maxRedirects;
+  // The body of the response the script gets: k6 reads (and decodes) only that one, unless its
+  // responseType is 'none', and a body that does not decode fails the request, as if no
+  // response had come (status 0, no headers).
+  let bodyBytes: Buffer | null = null;
+  if (head && challenge === null && !follow && call.responseType !== 'none') {
+    const decoded = decodeBody(result.status, head.contentEncoding, result.body);
+    bodyBytes = decoded.bytes;
+    if (decoded.failure) {
+      ({ error, code: errorCode, detail: errorDetail } = decoded.failure);
+      result = { ...result, status: 0, statusText: '', head: null, tlsVersion: '', tlsCipherSuite: '' };
+      head = null;
+    }
+  }
+  if (head?.hasSetCookie && jar) {
+    jar.storeResponse(url, headerValues(head.raw, 'set-cookie'));
+  }
+  const failed = error !== '';
   // k6 counts the challenge of a digest exchange as an expected response.
   const expected = callback ? challenge !== null || callback.expects(result.status) : null;
   const name = call.userName ?? masked;
@@ -324,10 +335,8 @@ function afterHop(call: Call, result: HopResult): Response | null {
     return null;
   }
 
-  const location = head?.location;
-  const redirect = REDIRECTS.has(result.status) && location !== undefined;
-  if (redirect && call.hop < maxRedirects) {
-    const next = new URL(location, url);
+  if (follow) {
+    const next = new URL(location as string, url);
     if (result.status === 303 || ((result.status === 301 || result.status === 302) && method === 'POST')) {
       if (method !== 'HEAD') call.method = 'GET';
       call.encoded = { bytes: null, contentType: null };
@@ -357,7 +366,7 @@ function afterHop(call: Call, result: HopResult): Response | null {
       { url: call.firstURL },
     );
   }
-  if (result.error) {
+  if (failed) {
     // What Go's http.Client returns, and k6 logs or throws (`throw: true`): a url.Error, `Get
     // "http://host/path": <Go's error>`; res.error and the error tag have k6's short message.
     const clientError = `${method.slice(0, 1)}${method.slice(1).toLowerCase()} ${JSON.stringify(masked)}: ${errorDetail}`;
@@ -368,7 +377,7 @@ function afterHop(call: Call, result: HopResult): Response | null {
     status: result.status,
     statusText: result.statusText,
     head: result.head,
-    bodyBytes: head ? decodeBody(head, result.body) : null,
+    bodyBytes,
     responseType: call.responseType,
     url: target.href,
     timings: result.timings,
@@ -532,29 +541,6 @@ function requestHeaders(flat: string[]): Record<string, string[]> {
   for (let i = 0; i < flat.length; i += 2) {
     out[flat[i]] ??= [];
     out[flat[i]].push(flat[i + 1]);
-  }
-  return out;
-}
-
-/**
- * The body as k6 hands it to the script (grafana/k6 lib/netext/httpext/compression.go,
- * readResponseBody): none at all (null) for 1xx, 204 and 304; otherwise every Content-Encoding k6
- * knows undone, last one first (`gzip, br`); an encoding it does not know leaves the bytes as sent.
- */
-function decodeBody(head: ResponseHead, body: Buffer): Buffer | null {
-  const status = head.status;
-  if ((status >= 100 && status <= 199) || status === 204 || status === 304) return null;
-  if (body.length === 0 || head.contentEncoding === undefined) return body;
-  const encodings = head.contentEncoding.split(',').map((e) => e.trim().toLowerCase());
-  let out = body;
-  try {
-    for (let i = encodings.length - 1; i >= 0; i--) {
-      if (encodings[i] === 'gzip') out = gunzipSync(out);
-      else if (encodings[i] === 'deflate') out = inflateSync(out);
-      else if (encodings[i] === 'br') out = brotliDecompressSync(out);
-    }
-  } catch {
-    return body;
   }
   return out;
 }
