@@ -545,7 +545,7 @@ export class TestRun {
   private checkThresholds(): void {
     if (!this.metrics || this.startPerf === 0) return;
     this.sink.flush();
-    const verdict = this.metrics.evaluateThresholds(performance.now() - this.startPerf);
+    const verdict = this.metrics.evaluateThresholds(performance.now() - this.startPerf, true);
     if (verdict.abort && !this.abortReason) {
       // k6's sentence (grafana/k6 internal/metrics/engine/engine.go): while the test runs it
       // names the crossed metrics that have samples, sorted.

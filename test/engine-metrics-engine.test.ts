@@ -232,6 +232,31 @@ describe('MetricsEngine thresholds', () => {
     assert.equal(e.thresholdResults()[0].ok, false);
   });
 
+  it('while the test runs, skips a metric without samples: not tainted until it has some', () => {
+    const e = engine({ checks: ['rate==1'], my_counter: ['count>0'] });
+    // k6 skips empty sinks while running (grafana/k6 internal/metrics/engine/engine.go).
+    assert.deepEqual(e.evaluateThresholds(1000, true), {
+      failed: false,
+      abort: null,
+      breached: [],
+      breachedWithSamples: [],
+    });
+    assert.equal(e.breachedCount(), 0);
+    assert.deepEqual(
+      e
+        .observed(1000)
+        .filter((m) => m.name === 'checks' || m.name === 'my_counter')
+        .map((m) => m.tainted),
+      [false, false],
+    );
+    e.add([s('checks', 1)]);
+    assert.equal(e.evaluateThresholds(2000, true).failed, false);
+    e.add([s('checks', 0)]);
+    assert.deepEqual(e.evaluateThresholds(3000, true).breached, ['checks']);
+    // The end of the test judges every threshold: the empty counter fails too.
+    assert.deepEqual(e.evaluateThresholds(4000).breached, ['checks', 'my_counter']);
+  });
+
   it('refuses invalid thresholds and options at construction', () => {
     const bad: Array<[ThresholdsOption, RegExp]> = [
       [{ nope: ['count>0'] }, /"nope", which does not exist/],

@@ -166,17 +166,19 @@ export class MetricsEngine {
   }
 
   /**
-   * Evaluates every threshold at this point of the test. Aborting needs samples: a threshold on a
-   * metric that has none yet never aborts (k6 skips empty sinks while running), but it is still
-   * marked ok/failed so the final evaluation matches k6's end-of-test result.
+   * Evaluates every threshold at this point of the test. While the test runs (`running`), a
+   * metric without samples is skipped, as k6 skips empty sinks then: its thresholds keep their
+   * last verdict (not failed, at first), so it neither aborts the test nor shows as tainted in the
+   * REST API. The end-of-test evaluation judges every threshold, empty or not.
    */
-  evaluateThresholds(testElapsedMs: number): ThresholdVerdict {
+  evaluateThresholds(testElapsedMs: number, running = false): ThresholdVerdict {
     let failed = false;
     let abort: ThresholdVerdict['abort'] = null;
     const breached = new Set<string>();
     const breachedWithSamples = new Set<string>();
     for (const { owner, state } of this.declared) {
       const spec = state.spec;
+      if (running && owner.sink.samples === 0) continue;
       state.ok = thresholdPasses(spec.expression, aggregate(owner.sink, spec.expression, testElapsedMs));
       if (state.ok) continue;
       failed = true;
