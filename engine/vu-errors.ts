@@ -3,6 +3,9 @@
 // engine that runs VU code (the VU, its k6 modules, HTTP, the synchronous VUs' threads) uses them,
 // so they sit below all of them and import nothing.
 
+/** Where the engine's own code is (engine/ or dist/engine/): frames there are not the script's. */
+const ENGINE_DIR = new URL('.', import.meta.url).pathname;
+
 /** Thrown into an iteration's pending sleeps and requests when the iteration is interrupted. */
 export class InterruptedError extends Error {
   override name = 'InterruptedError';
@@ -23,6 +26,13 @@ export class NotOnThisEngineError extends Error {
 
 const NOT_ON_THIS_ENGINE = ' is not supported by the node engine';
 
+/** An error as k6's JavaScript runtime throws a Go function's error: a GoError with Go's message. */
+export function goError(message: string): Error {
+  const err = new Error(message);
+  err.name = 'GoError';
+  return err;
+}
+
 /** The exception is the engine's refusal (a synchronous VU's thread sends it back as its message). */
 export function isRefusal(err: unknown): boolean {
   return (
@@ -36,7 +46,7 @@ export function describeError(err: unknown): string {
     const where = err.stack
       ?.split('\n')
       .slice(1)
-      .find((l) => l.includes('__run=') || !l.includes('/engine/'));
+      .find((l) => l.includes('__run=') || !l.includes(ENGINE_DIR));
     const message = `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
     return where ? `${message} ${scriptFrame(where.trim().replace(/\?__run=[^:)]*/, ''))}` : message;
   }
@@ -44,16 +54,62 @@ export function describeError(err: unknown): string {
 }
 
 /**
- * A stack frame named as k6 names it (`at default (file:///path/script.js:5:21)`): without V8's
- * `Module.` prefix for a module's exported function, with the `default` that the synchronous VUs'
- * bundle renamed to `<file>_default` (esbuild's name for an anonymous default export), and the
- * script as a file: URL.
+ * An iteration's exception as k6 logs it: what its JavaScript runtime prints for an exception
+ * (grafana/sobek Exception.String, which k6's log line carries whole): the value as
+ * `String(value)` gives it (`TypeError: x`, `Error: x`), then one `\tat <frame>` line per frame of
+ * the script, each line ending in a newline. The engine's own frames are left out, and so is the
+ * bytecode offset k6 adds to a position (`:3:18(4)`), which V8 does not have.
+ */
+export function stackTraceOf(err: unknown): string {
+  if (!(err instanceof Error)) return `${typeof err === 'string' ? err : JSON.stringify(err)}\n`;
+  const frames = (err.stack?.split('\n').slice(1) ?? [])
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('at '));
+  // The script's frames, and the native ones between them (a callback run by Array.forEach):
+  // nothing from below the outermost script frame (the engine calling the script) nor the
+  // engine's own frames above the innermost one (fail() throwing).
+  let last = -1;
+  for (let i = 0; i < frames.length; i++) if (isScriptFrame(frames[i])) last = i;
+  // A plain Error thrown by the engine's own code is what k6's Go modules throw: a GoError.
+  const fromEngine = err.name === 'Error' && frames.length > 0 && isEngineFrame(frames[0]);
+  let out = `${fromEngine ? 'GoError' : err.name}: ${err.message}\n`;
+  for (let i = 0; i <= last; i++) {
+    const frame = frames[i];
+    if (isScriptFrame(frame)) out += `\t${scriptFrame(frame.replace(/\?__run=[^:)]*/, ''))}\n`;
+    else if (frame.endsWith('(<anonymous>)') && out.includes('\tat '))
+      out += `\tat ${frame.slice(3, -' (<anonymous>)'.length).replace(/^.*\./, '')} (native)\n`;
+  }
+  return out;
+}
+
+/** A V8 stack frame in the engine's own code (its sources, its build, or the VU threads' bundle). */
+function isEngineFrame(frame: string): boolean {
+  if (frame.includes('__run=')) return false;
+  return frame.includes(ENGINE_DIR) || frame.includes('/connect-perf-sync-');
+}
+
+/** A V8 stack frame in the script's own code (not the engine's, Node's or a native function). */
+function isScriptFrame(frame: string): boolean {
+  if (frame.includes('__run=')) return true;
+  const where = /\(([^()]*)\)$/.exec(frame)?.[1] ?? frame.slice(3);
+  if (!/^(file:\/\/)?\//.test(where)) return false;
+  return !where.includes(ENGINE_DIR) && !where.includes('/connect-perf-sync-');
+}
+
+/**
+ * A stack frame named as k6 names it (`at default (file:///path/script.js:5:21)`, or just the
+ * position for an anonymous function): without V8's `Module.` and `async ` prefixes, with the
+ * `default` that the synchronous VUs' bundle renamed to `<file>_default` (esbuild's name for an
+ * anonymous default export), and the script as a file: URL.
  */
 function scriptFrame(frame: string): string {
-  const m = /^at (?:Module\.)?([\w$]+) \((\/[^():]+)(:\d+:\d+)\)$/.exec(frame);
+  const m = /^at (?:async )?(?:(.+?) \((.+)\)|(.+))$/.exec(frame);
   if (!m) return frame;
-  const [, fn, path, pos] = m;
+  const fn = (m[1] ?? '').replace(/^Module\./, '');
+  const where = m[2] ?? m[3];
+  const position = /^\//.test(where) ? `file://${where}` : where;
+  const path = position.replace(/(:\d+)+$/, '');
   const base = (path.split('/').pop() ?? '').replace(/\.[^.]*$/, '').replace(/[^\w$]/g, '_');
   const name = fn === `${base}_default` ? 'default' : fn;
-  return `at ${name} (file://${path}${pos})`;
+  return name === '' || name === '<anonymous>' ? `at ${position}` : `at ${name} (${position})`;
 }

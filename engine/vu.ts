@@ -5,7 +5,7 @@ import { IterationSamples } from './metrics/sample-groups.ts';
 import { parseDuration } from './metrics/time.ts';
 import type { Stripe } from './segments.ts';
 import type { IterationOutcome, ScenarioView, TestContext } from './test-context.ts';
-import { describeError, InterruptedError, isRefusal } from './vu-errors.ts';
+import { InterruptedError, isRefusal, stackTraceOf } from './vu-errors.ts';
 
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
 
@@ -324,12 +324,16 @@ export class VU {
   }
 
   /**
-   * An iteration's exception, logged as k6 logs it: with the scenario, the VU and the iteration,
-   * as `source=stacktrace` (grafana/k6 errext/format.go), so not a console line: it stays in the
-   * log when `--console-output` sends the console elsewhere.
+   * An iteration's exception (`stackTrace`, see stackTraceOf), logged as k6 logs it: with its
+   * executor's logger fields (executor, scenario), the hint of a script exception and
+   * `source=stacktrace` (grafana/k6 errext/format.go, internal/execution/scheduler.go), so not a
+   * console line: it stays in the log when `--console-output` sends the console elsewhere.
    */
-  logIterationError(scenarioName: string, error: string): void {
-    this.test.log('error', `${error}\n\tat ${scenarioName} (VU ${this.id}, iteration ${this.iter})`, {
+  logIterationError(scenario: { name: string; executor: string } | null, stackTrace: string): void {
+    this.test.log('error', stackTrace, {
+      executor: scenario?.executor ?? '',
+      hint: 'script exception',
+      scenario: scenario?.name ?? '',
       source: 'stacktrace',
     });
   }
@@ -377,7 +381,7 @@ export class VU {
       } else {
         outcome = 'failed';
         refused = isRefusal(err);
-        this.logIterationError(scenario.name, describeError(err));
+        this.logIterationError(scenario, stackTraceOf(err));
       }
     }
     this.stopWaiting = null;

@@ -49,7 +49,7 @@ describe('corpus classifier', () => {
     const both = `level=error msg="TypeError: x" source=console\n${out}level=error msg="thresholds on metrics have been crossed"\n`;
     assert.equal(classify(facts({ exitCode: 107, output: both })).reason, v.reason);
     // An iteration's exception is logged as k6 logs it (source=stacktrace): the script's, not the reason.
-    const thrownAfter = `${out}level=error msg="TypeError: y\\n\\tat default (VU 1, iteration 0)" source=stacktrace\n`;
+    const thrownAfter = `${out}level=error msg="TypeError: y\\n\\tat default (file:///s.js:2:3)\\n" executor=shared-iterations hint="script exception" scenario=default source=stacktrace\n`;
     assert.equal(classify(facts({ exitCode: 107, output: thrownAfter })).reason, v.reason);
     const missing = 'level=error msg="init: open(\\"./users.json\\"): cannot read /x/users.json: ENOENT"';
     assert.equal(classify(facts({ exitCode: 107, output: missing })).cls, 'PASS');

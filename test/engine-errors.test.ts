@@ -26,7 +26,7 @@ describe('engine: bad scripts and exit codes like k6', () => {
     assert.match(r.stderr, /init code.*broken init/);
   });
 
-  test('exception in an iteration is logged with VU and iteration, and counted as an iteration (as k6); the test goes on', async () => {
+  test('exception in an iteration is logged as k6 logs it, and counted as an iteration (as k6); the test goes on', async () => {
     const r = await run({
       script: files.write(
         'iter.js',
@@ -36,7 +36,12 @@ describe('engine: bad scripts and exit codes like k6', () => {
     });
     assert.equal(r.exitCode, 0);
     assert.equal(count(r.samples, 'iterations'), 6);
-    assert.match(r.stderr, /odd one 0.*VU 1, iteration 0/s);
+    // The exception's value and its script frames, one per line, then the executor's logger fields
+    // and a script exception's hint (grafana/k6 errext/format.go, internal/js/runner.go).
+    assert.match(
+      r.stderr,
+      /level=error msg="Error: odd one 0\\n\\tat default \(file:\/\/\/[^"]*iter\.js:2:\d+\)\\n" executor=shared-iterations hint="script exception" scenario=default source=stacktrace\n/,
+    );
     assert.match(r.stderr, /odd one 4/);
   });
 
@@ -133,13 +138,14 @@ describe('engine: bad scripts and exit codes like k6', () => {
     });
     assert.equal(r.exitCode, 0, r.stderr);
     // grafana/k6 errext/format.go: an exception is logged with source=stacktrace.
-    assert.match(r.stderr, /level=error msg="bad thing[^\n]*" source=stacktrace/);
-    // The frame as k6 names it, on both kinds of VU (not the bundle's `iter_throw_default`).
+    assert.match(r.stderr, /level=error msg="GoError: bad thing[^\n]*" [^\n]*source=stacktrace/);
+    // fail() throws a GoError (a Go function's error in k6); the frames as k6 names them, on both
+    // kinds of VU (not the bundle's `iter_throw_default`, no engine frame).
     for (const syncVus of [true, false]) {
       const again = await run({ script: `${files.dir}/iter-throw.js`, syncVus });
       assert.match(
         again.stderr,
-        /msg="bad thing at default \(file:\/\/\/[^"]*iter-throw\.js:3:\d+\)/,
+        /msg="GoError: bad thing\\n\\tat default \(file:\/\/\/[^"]*iter-throw\.js:3:\d+\)\\n" executor=shared-iterations hint="script exception" scenario=default source=stacktrace\n/,
         `syncVus ${syncVus}`,
       );
     }

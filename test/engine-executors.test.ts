@@ -284,7 +284,11 @@ describe('engine executors', () => {
     const dropped = sum(short.samples, 'dropped_iterations');
     assert.ok(done >= fits(short.samples, 1000, 1) - 1 && done <= 10, `iterations ${done}`);
     assert.equal(done + dropped, 20);
-    assert.ok(short.stderr.includes('Insufficient VUs'));
+    // k6's line: the message, then its logger fields.
+    assert.match(
+      short.stderr,
+      /level=warning msg="Insufficient VUs, reached 1 active VUs and cannot initialize more" executor=constant-arrival-rate scenario=s\n/,
+    );
   });
 
   test('ramping-arrival-rate: follows the rate ramp and grows VUs up to maxVUs', async () => {

@@ -2,6 +2,8 @@
 // against ./module-vu.ts. What k6 does with them is in its documentation
 // (https://grafana.com/docs/k6/latest/javascript-api/k6/) and in grafana/k6's
 // internal/js/modules/k6/k6.go.
+
+import { goError } from '../vu-errors.ts';
 import type { ModuleVU } from './module-vu.ts';
 import { extraTags } from './module-vu.ts';
 import { seededRandom } from './seeded-random.ts';
@@ -86,8 +88,9 @@ export function createK6(vu: ModuleVU) {
     return vu.sleep(Math.max(0, Number(seconds) * 1000));
   }
 
+  // k6's fail() is a Go function returning an error, which its runtime throws as a GoError.
   function fail(message?: string): never {
-    throw new Error(message ?? 'fail() was called');
+    throw goError(message ?? 'fail() was called');
   }
 
   function randomSeed(value: number): void {

@@ -98,10 +98,11 @@ export async function runArrivalRate(sc: ScenarioRun, plan: ArrivalPlan): Promis
       work.add(grow);
     } else if (owned.length >= plan.maxVUs && !warned) {
       warned = true;
-      sc.host.warn(
-        `Insufficient VUs, reached ${plan.maxVUs} active VUs and cannot initialize more (scenario ${sc.name}); ` +
-          'raise preAllocatedVUs/maxVUs or lower the rate.',
-      );
+      // k6's warning and logger fields (grafana/k6 lib/executor/constant_arrival_rate.go).
+      sc.host.warn(`Insufficient VUs, reached ${plan.maxVUs} active VUs and cannot initialize more`, {
+        executor: sc.executor,
+        scenario: sc.name,
+      });
     }
   }
   await sc.waitUntil(sc.plannedMs);

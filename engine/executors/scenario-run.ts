@@ -20,7 +20,8 @@ export interface ScenarioHost {
   /** Initialises one more VU (arrival-rate executors above preAllocatedVUs). */
   initVU(): Promise<VU>;
   emit(sample: Sample): void;
-  warn(message: string): void;
+  /** A warning line; `fields` follow the message as k6's logger fields (`executor=… scenario=…`). */
+  warn(message: string, fields?: Record<string, string>): void;
   readonly testTags: Record<string, string>;
   readonly env: Record<string, string>;
   /** Lets the event loop breathe between iterations that never left the microtask queue. */

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { parseDuration } from '../metrics/time.ts';
-import { InterruptedError, NotOnThisEngineError } from '../vu-errors.ts';
+import { goError, InterruptedError, NotOnThisEngineError } from '../vu-errors.ts';
 import { type EncodedBody, encodeBody } from './body.ts';
 import type { CookieJar } from './cookies.ts';
 import { dumpRequest, dumpResponse } from './debug.ts';
@@ -437,13 +437,6 @@ function debugFields(call: Call): Record<string, string> {
     request_id: call.debugId,
   });
   return fields;
-}
-
-/** An error as k6's JavaScript runtime throws a Go error: a GoError with Go's message. */
-function goError(message: string): Error {
-  const err = new Error(message);
-  err.name = 'GoError';
-  return err;
 }
 
 /**

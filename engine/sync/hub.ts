@@ -397,7 +397,7 @@ export class SyncVu {
         this.ends(msg.ends);
         return;
       case 'iter-error':
-        vu.logIterationError(this.looping?.name ?? '', msg.error);
+        vu.logIterationError(this.looping, msg.error);
         return;
       case 'loop-done': {
         const running = this.running;

@@ -11,7 +11,7 @@ import type { ScenarioFacts } from '../api/module-vu.ts';
 import { vuConsole } from '../console.ts';
 import { inInitContext } from '../open.ts';
 import { itemOf } from '../segments.ts';
-import { describeError, InterruptedError, isRefusal } from '../vu-errors.ts';
+import { describeError, InterruptedError, isRefusal, stackTraceOf } from '../vu-errors.ts';
 import {
   awaitedCallsSettled,
   connect,
@@ -252,9 +252,9 @@ async function runLoop(msg: Extract<ToSyncVu, { t: 'loop' }>): Promise<void> {
           cut = { iter, iterationInScenario: inScenario };
           break;
         }
-        // Logged by the hub with the VU and the iteration, as k6 logs it; counted unless it is
+        // Logged by the hub as k6 logs it (see VU.logIterationError); counted unless it is
         // this engine's refusal of a k6 feature.
-        post({ t: 'iter-error', error: describeError(err) });
+        post({ t: 'iter-error', error: stackTraceOf(err) });
         outcome = isRefusal(err) ? ENDED_REFUSED : ENDED_FAILED;
       }
       const now = performance.now();

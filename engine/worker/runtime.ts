@@ -170,8 +170,10 @@ export class VuRuntime implements TestContext, ScenarioHost {
     this.post({ t: 'log', text: logLine(name, this.redact(text), 'console') });
   }
 
-  warn(message: string): void {
-    this.post({ t: 'log', text: logLine('warning', this.redact(message)) });
+  warn(message: string, fields?: Record<string, string>): void {
+    const redacted: Record<string, string> = {};
+    for (const [k, v] of Object.entries(fields ?? {})) redacted[k] = this.redact(v);
+    this.post({ t: 'log', text: logLine('warning', this.redact(message), undefined, redacted) });
   }
 
   private error(message: string): void {
