@@ -201,6 +201,22 @@ describe('engine: a test run end to end', () => {
     assert.equal(JSON.parse(readFileSync(exported, 'utf8')).metrics.iterations.count, 2);
   });
 
+  test('a handleSummary() that returns nothing gets the default text summary, without an error', async () => {
+    // k6's summary wrapper (grafana/k6 internal/js/summary-wrapper.js): a falsy result is
+    // replaced by the default text summary on stdout.
+    const script = files.write(
+      'summary-void.js',
+      `export const options = { iterations: 2 };
+       export default function () {}
+       export function handleSummary(data) { console.log('seen ' + data.metrics.iterations.values.count); }`,
+    );
+    const r = await run({ script });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /seen 2/);
+    assert.doesNotMatch(r.stderr, /level=error/);
+    assert.match(r.stdout, /iterations\.+: 2 /);
+  });
+
   test('k6/execution and timers', async () => {
     const script = files.write(
       'exec.js',
