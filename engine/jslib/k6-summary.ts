@@ -1,49 +1,390 @@
-// k6-summary (https://jslib.k6.io/k6-summary/<version>/index.js) offline, for handleSummary():
-// textSummary is the engine's own end-of-test summary; jUnit writes each threshold as a JUnit test
-// case, as k6's documentation shows (results-output/end-of-test/custom-summary).
-import type { SummaryData } from '../metrics/types.ts';
-import { textSummary as engineTextSummary, type TextSummaryOptions } from '../summary/text.ts';
+// k6-summary (https://jslib.k6.io/k6-summary/<version>/index.js) offline, for handleSummary(): the
+// text and JUnit that each published version renders from the same data, written from their
+// output as documented and as the published files render it (grafana/jslib.k6.io
+// lib/k6-summary/<version>/index.js); none of that code is used here.
+//
+// textSummary: the check tree (groups as "█ name", checks "✓ name" or "✗ name" with a
+// "↳  NN% — ✓ p / ✗ f" line), then one line per metric with dotted names and aligned columns.
+// Options are `{ ...defaults, ...data.options, ...options }`, so colours are on unless
+// `enableColors: false`, and data.options.summaryTrendStats/summaryTimeUnit pick the columns.
+// 0.0.1 sorts metric names plainly; later versions keep each sub-metric under its parent.
+//
+// jUnit: one test case per threshold; the failure message and the XML's whitespace differ by
+// version (see JUNIT below).
+import type { SummaryData, SummaryGroup, SummaryMetric } from '../metrics/types.ts';
 
-export function textSummary(data: SummaryData, options: TextSummaryOptions = {}): string {
-  return engineTextSummary(data, options);
+export interface TextSummaryOptions {
+  indent?: string;
+  enableColors?: boolean;
+  summaryTimeUnit?: string | null;
+  summaryTrendStats?: string[] | null;
+}
+
+type Paint = (text: string, ...codes: number[]) => string;
+
+const GREEN = 32;
+const RED = 31;
+const CYAN = 36;
+const FAINT = 2;
+const PASS = '✓';
+const FAIL = '✗';
+
+/** Columns a string takes on a terminal: code points after NFKC, ANSI inEscape sequences left out. */
+function width(text: string): number {
+  let n = 0;
+  let inEscape: '' | 'start' | 'csi' = '';
+  for (const ch of text.normalize('NFKC')) {
+    const code = ch.charCodeAt(0);
+    if (ch === '\x1b') inEscape = 'start';
+    else if (inEscape === 'start' && ch === '[') inEscape = 'csi';
+    else if (inEscape === 'csi') {
+      if (code >= 0x40 && code <= 0x7e) inEscape = '';
+    } else if (inEscape === 'start') {
+      if (code >= 0x40 && code <= 0x5f) inEscape = '';
+    } else n++;
+  }
+  return n;
+}
+
+/** At most `digits` decimals, rounded, trailing zeros dropped (12.50 → "12.5"). */
+function fixed(value: number, digits: number): string {
+  return String(Number.parseFloat(value.toFixed(digits)));
+}
+
+/** At most `digits` decimals, cut (not rounded), trailing zeros dropped. */
+function cut(value: number, digits: number): string {
+  const scale = 10 ** digits;
+  return fixed(Math.trunc(value * scale) / scale, digits);
+}
+
+const SIZE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+
+function bytes(value: number): string {
+  if (value < 10) return `${value} B`;
+  const power = Math.floor(Math.log(value) / Math.log(1000));
+  const scaled = Math.floor((value / 1000 ** power) * 10 + 0.5) / 10;
+  return `${scaled.toFixed(scaled < 10 ? 1 : 0)} ${SIZE_UNITS[power | 0]}`;
+}
+
+const FORCED_UNITS: Record<string, { suffix: string; factor: number }> = {
+  s: { suffix: 's', factor: 0.001 },
+  ms: { suffix: 'ms', factor: 1 },
+  us: { suffix: 'µs', factor: 1000 },
+};
+
+/** Milliseconds as ns, µs, ms, s, "1m2s" or "1h2m3s", cut to two decimals. */
+function duration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 0.001) return `${Math.trunc(ms * 1e6)}ns`;
+  if (ms < 1) return `${cut(ms * 1000, 2)}µs`;
+  if (ms < 1000) return `${cut(ms, 2)}ms`;
+  let text = `${cut((ms % 60_000) / 1000, ms > 60_000 ? 0 : 2)}s`;
+  const minutes = Math.trunc(ms / 60_000);
+  if (minutes < 1) return text;
+  text = `${minutes % 60}m${text}`;
+  const hours = Math.trunc(minutes / 60);
+  return hours < 1 ? text : `${hours}h${text}`;
+}
+
+function timeValue(ms: number, unit: string | null | undefined): string {
+  if (unit && Object.hasOwn(FORCED_UNITS, unit)) {
+    const { suffix, factor } = FORCED_UNITS[unit];
+    return `${(ms * factor).toFixed(2)}${suffix}`;
+  }
+  return duration(ms);
+}
+
+/** One value of `metric` as k6-summary shows it (exported by every version as humanizeValue). */
+export function humanizeValue(
+  value: number,
+  metric: Pick<SummaryMetric, 'type' | 'contains'>,
+  unit?: string | null,
+) {
+  if (metric.type === 'rate') return `${(Math.trunc(value * 100 * 100) / 100).toFixed(2)}%`;
+  if (metric.contains === 'data') return bytes(value);
+  if (metric.contains === 'time') return timeValue(value, unit);
+  return fixed(value, 6);
+}
+
+function checkLines(root: SummaryGroup, indent: string, paint: Paint): string[] {
+  const lines: string[] = [];
+  const visit = (group: SummaryGroup, pad: string) => {
+    let inner = pad;
+    if (group.name !== '') {
+      lines.push(`${pad}█ ${group.name}\n`);
+      inner = `${pad}  `;
+    }
+    for (const c of group.checks) {
+      if (c.fails === 0) {
+        lines.push(paint(`${inner}${PASS} ${c.name}`, GREEN));
+        continue;
+      }
+      const share = Math.floor((100 * c.passes) / (c.passes + c.fails));
+      lines.push(
+        paint(
+          `${inner}${FAIL} ${c.name}\n${inner} ↳  ${share}% — ${PASS} ${c.passes} / ${FAIL} ${c.fails}`,
+          RED,
+        ),
+      );
+    }
+    if (group.checks.length > 0) lines.push('');
+    for (const child of group.groups) visit(child, inner);
+  };
+  visit(root, indent);
+  return lines;
+}
+
+/** `{ tag:value }` for a sub-metric, the name itself otherwise. */
+function label(name: string): string {
+  const brace = name.indexOf('{');
+  return brace < 0 ? name : `{ ${name.slice(brace + 1, -1)} }`;
+}
+
+const nest = (name: string) => (name.includes('{') ? '  ' : '');
+
+/** Plain string order (0.0.1). */
+function plainOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Parents by localeCompare, each sub-metric right after its parent (0.0.2 and later). */
+function parentOrder(a: string, b: string): number {
+  const pa = a.split('{', 1)[0];
+  const pb = b.split('{', 1)[0];
+  return pa.localeCompare(pb) || a.slice(pa.length).localeCompare(b.slice(pb.length));
+}
+
+interface Row {
+  name: string;
+  metric: SummaryMetric;
+  /** Trend: one text per stat; other types: the main value then its extras. */
+  cells: string[];
+}
+
+function nonTrendCells(metric: SummaryMetric, unit: string | null | undefined): string[] {
+  const v = metric.values;
+  const show = (n: number) => humanizeValue(n, metric, unit);
+  switch (metric.type) {
+    case 'counter':
+      return [show(v.count), `${show(v.rate)}/s`];
+    case 'gauge':
+      return [show(v.value), `min=${show(v.min)}`, `max=${show(v.max)}`];
+    case 'rate':
+      return [show(v.rate), `${PASS} ${v.passes}`, `${FAIL} ${v.fails}`];
+    default:
+      return ['[no data]'];
+  }
+}
+
+function metricLines(
+  data: SummaryData,
+  opts: Required<Pick<TextSummaryOptions, 'indent'>> & TextSummaryOptions,
+  paint: Paint,
+  order: (a: string, b: string) => number,
+): string[] {
+  const stats = opts.summaryTrendStats ?? [];
+  const unit = opts.summaryTimeUnit;
+  const rows: Row[] = [];
+  let nameWidth = 0;
+  const statWidths = stats.map(() => 0);
+  let valueWidth = 0;
+  const extraWidths: number[] = [0, 0];
+  for (const [name, metric] of Object.entries(data.metrics)) {
+    nameWidth = Math.max(nameWidth, width(nest(name) + label(name)));
+    let cells: string[];
+    if (metric.type === 'trend') {
+      cells = stats.map((stat) =>
+        // A missing count throws here as in k6-summary (a TypeError).
+        stat === 'count' ? metric.values[stat].toString() : humanizeValue(metric.values[stat], metric, unit),
+      );
+      cells.forEach((c, i) => {
+        statWidths[i] = Math.max(statWidths[i], width(c));
+      });
+    } else {
+      cells = nonTrendCells(metric, unit);
+      valueWidth = Math.max(valueWidth, width(cells[0]));
+      for (let i = 1; i < cells.length; i++)
+        extraWidths[i - 1] = Math.max(extraWidths[i - 1] ?? 0, width(cells[i]));
+    }
+    rows.push({ name, metric, cells });
+  }
+  rows.sort((a, b) => order(a.name, b.name));
+  const pad = (text: string, to: number) => ' '.repeat(Math.max(0, to - width(text)));
+  const columns = (row: Row): string => {
+    if (row.metric.type === 'trend') {
+      return row.cells.map((c, i) => `${stats[i]}=${paint(c, CYAN)}${pad(c, statWidths[i])}`).join(' ');
+    }
+    const [main, ...extras] = row.cells;
+    let text = `${paint(main, CYAN)}${pad(main, valueWidth)}`;
+    if (extras.length === 1) text += ` ${paint(extras[0], CYAN, FAINT)}`;
+    else if (extras.length > 1)
+      text += ` ${extras.map((e, i) => `${paint(e, CYAN, FAINT)}${pad(e, extraWidths[i])}`).join(' ')}`;
+    return text;
+  };
+  const indent = `${opts.indent}  `;
+  return rows.map((row) => {
+    const verdicts = row.metric.thresholds ? Object.values(row.metric.thresholds) : null;
+    let mark = ' ';
+    if (verdicts) {
+      const ok = verdicts.every((t) => t.ok);
+      mark = paint(ok ? PASS : FAIL, ok ? GREEN : RED);
+    }
+    const prefix = nest(row.name);
+    const name = label(row.name);
+    const dots = paint(`${'.'.repeat(nameWidth - width(name) - width(prefix) + 3)}:`, FAINT);
+    return `${indent}${prefix}${mark} ${name}${dots} ${columns(row)}`;
+  });
+}
+
+function render(
+  data: SummaryData,
+  options: TextSummaryOptions | undefined,
+  order: (a: string, b: string) => number,
+): string {
+  const defaults: TextSummaryOptions = {
+    indent: ' ',
+    enableColors: true,
+    summaryTimeUnit: null,
+    summaryTrendStats: null,
+  };
+  const opts = { ...defaults, ...data.options, ...options } as Required<Pick<TextSummaryOptions, 'indent'>> &
+    TextSummaryOptions;
+  const paint: Paint = opts.enableColors
+    ? (text, ...codes) => `\x1b[${codes.join(';')}m${text}\x1b[0m`
+    : (text) => text;
+  return [
+    ...checkLines(data.root_group, `${opts.indent}    `, paint),
+    ...metricLines(data, opts, paint, order),
+  ].join('\n');
+}
+
+/** k6-summary 0.0.2 to 0.1.0. */
+export function textSummary(data: SummaryData, options?: TextSummaryOptions): string {
+  return render(data, options, parentOrder);
+}
+
+/** k6-summary 0.0.1: the same, metric names in plain order. */
+export function textSummaryPlainOrder(data: SummaryData, options?: TextSummaryOptions): string {
+  return render(data, options, plainOrder);
 }
 
 export interface JUnitOptions {
   /** The test suite's name; default "k6 thresholds". */
   name?: string;
-  /** Given to every test case as its classname. */
+  /** 0.1.0 only: every test case's classname; default "Unnamed folder". */
   classname?: string;
 }
 
-const escapeXml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c,
-  );
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  "'": '&#39;',
+  '"': '&quot;',
+};
+const escapeXml = (s: string) => s.replace(/[&<>'"]/g, (c) => XML_ESCAPES[c]);
 
-/** A JUnit XML report with one test case per threshold ("metric - expression"), failed or not. */
-export function jUnit(data: SummaryData, options: JUnitOptions = {}): string {
-  const name = escapeXml(options.name ?? 'k6 thresholds');
-  const classname = options.classname === undefined ? '' : ` classname="${escapeXml(options.classname)}"`;
-  const cases: string[] = [];
-  let failures = 0;
-  for (const [metric, summary] of Object.entries(data.metrics)) {
-    for (const [expression, { ok }] of Object.entries(summary.thresholds ?? {})) {
-      const caseName = escapeXml(`${metric} - ${expression}`);
-      if (ok) cases.push(`<testcase name="${caseName}"${classname} />`);
-      else {
-        failures++;
-        cases.push(`<testcase name="${caseName}"${classname}><failure message="failed" /></testcase>`);
-      }
+interface Case {
+  name: string;
+  metric: SummaryMetric;
+  ok: boolean;
+}
+
+function cases(data: SummaryData): Case[] {
+  const out: Case[] = [];
+  for (const [metricName, metric] of Object.entries(data.metrics)) {
+    for (const [expr, { ok }] of Object.entries(metric.thresholds ?? {})) {
+      out.push({ name: `${escapeXml(metricName)} - ${escapeXml(expr)}`, metric, ok });
     }
   }
-  return [
-    '<?xml version="1.0"?>',
-    `<testsuites tests="${cases.length}" failures="${failures}">`,
-    `<testsuite name="${name}" tests="${cases.length}" failures="${failures}">`,
-    ...cases,
-    '</testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  return out;
+}
+
+const suiteName = (options?: JUnitOptions) => (options?.name ? escapeXml(options.name) : 'k6 thresholds');
+
+const allValues = (metric: SummaryMetric) =>
+  `${metric.type} threshold failed: ${Object.entries(metric.values)
+    .map(([k, v]) => `${k} value: ${v}`)
+    .join(', ')}`;
+
+/** 0.0.1 and 0.0.2: `<failure message="failed" />`, the cases on lines of their own. */
+function flatXml(items: string[], failures: number, options?: JUnitOptions): string {
+  return (
+    `<?xml version="1.0"?>\n<testsuites tests="${items.length}" failures="${failures}">\n` +
+    `<testsuite name="${suiteName(options)}" tests="${items.length}" failures="${failures}">` +
+    `${items.join('\n')}\n</testsuite >\n</testsuites >`
+  );
+}
+
+export function jUnit(data: SummaryData, options?: JUnitOptions): string {
+  const all = cases(data);
+  const items = all.map((c) =>
+    c.ok
+      ? `<testcase name="${c.name}" />`
+      : `<testcase name="${c.name}"><failure message="failed" /></testcase>`,
+  );
+  return flatXml(items, all.filter((c) => !c.ok).length, options);
+}
+
+/** 0.0.3: a failure message by metric type (a trend's "mean value" is its med). */
+export function jUnitTypedMessages(data: SummaryData, options?: JUnitOptions): string {
+  const all = cases(data);
+  const message = (m: SummaryMetric): string | null => {
+    switch (m.type) {
+      case 'counter':
+        return `failed, count: ${m.values.count}`;
+      case 'gauge':
+        return `failed, value: ${m.values.value}`;
+      case 'rate':
+        return `failed, number of fails: ${m.values.fails}`;
+      case 'trend':
+        return `failed, mean value: ${m.values.med}`;
+      default:
+        return null;
+    }
+  };
+  const items = all.map((c) => {
+    if (c.ok) return `<testcase name="${c.name}" />`;
+    const text = message(c.metric);
+    return text === null
+      ? `<testcase name="${c.name}"><failure message="failed" /></testcase>`
+      : `<testcase name="${c.name}"><failure message="${text}"/></testcase>`;
+  });
+  return flatXml(items, all.filter((c) => !c.ok).length, options);
+}
+
+/**
+ * 0.0.4: every value in the failure message (not escaped), an indented document, and a stray `"`
+ * after each failed case, as that version writes it.
+ */
+export function jUnitAllValuesIndented(data: SummaryData, options?: JUnitOptions): string {
+  const all = cases(data);
+  const failures = all.filter((c) => !c.ok).length;
+  const items = all.map((c) =>
+    c.ok
+      ? `<testcase name="${c.name}" />`
+      : `<testcase name="${c.name}"><failure message="${allValues(c.metric)}"/></testcase>"`,
+  );
+  return (
+    `<?xml version="1.0"?>\n      <testsuites tests="${items.length}" failures="${failures}">\n` +
+    `        <testsuite name="${suiteName(options)}" tests="${items.length}" failures="${failures}">\n` +
+    `          ${items.join('\n')}\n        </testsuite>\n      </testsuites>`
+  );
+}
+
+/** 0.1.0: a classname on every case and the escaped values in the failure message. */
+export function jUnitWithClassname(data: SummaryData, options?: JUnitOptions): string {
+  const all = cases(data);
+  const failures = all.filter((c) => !c.ok).length;
+  const cls = options?.classname ? escapeXml(options.classname) : 'Unnamed folder';
+  const items = all.map((c) =>
+    c.ok
+      ? `<testcase name="${c.name}" classname="${cls}" />`
+      : `<testcase name="${c.name}" classname="${cls}"><failure message="${escapeXml(allValues(c.metric))}" /></testcase>`,
+  );
+  return (
+    `<?xml version="1.0"?>\n    <testsuites tests="${items.length}" failures="${failures}">\n` +
+    `      <testsuite name="${suiteName(options)}" tests="${items.length}" failures="${failures}">\n` +
+    `        ${items.join('\n')}\n      </testsuite>\n    </testsuites>`
+  );
 }
