@@ -3,6 +3,7 @@
 // version renders from the same data. The expected texts below are the published libraries' output
 // for this data (grafana/jslib.k6.io lib/k6-summary/<version>/index.js, run once by hand).
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import {
   humanizeValue,
@@ -15,6 +16,7 @@ import {
 } from '../engine/jslib/k6-summary.ts';
 import { offlineJslibSource } from '../engine/jslib/registry.ts';
 import type { SummaryData } from '../engine/metrics/types.ts';
+import { writeSummary } from '../engine/summary/write.ts';
 
 const DATA = {
   root_group: {
@@ -245,5 +247,41 @@ describe('k6-summary offline: jUnit per version', () => {
     assert.match(source('0.0.3'), /jUnitTypedMessages as jUnit/);
     assert.match(source('0.0.4'), /jUnitAllValuesIndented as jUnit/);
     assert.match(source('0.1.0'), /jUnitWithClassname as jUnit/);
+  });
+});
+
+describe('--summary-mode=legacy', () => {
+  it('prints k6\'s legacy summary as k6 prints it (rates as "p out of n"), no colours off a terminal', async () => {
+    // grafana/k6 internal/js/summary-legacy.js through its summary wrapper, for DATA.
+    const expected = [
+      '',
+      '     ✗ status is 200',
+      '      ↳  66% — ✓ 2 / ✗ 1',
+      '',
+      '     █ login',
+      '',
+      '       ✓ logged in',
+      '',
+      '       █ cart',
+      '',
+      '         ✗ has items',
+      '          ↳  33% — ✓ 1 / ✗ 2',
+      '',
+      '   ✗ checks................: 66.66% 4 out of 6',
+      '     data_received.........: 124 kB 62 kB/s',
+      '   ✓ http_req_duration.....: avg=1m1s    p(99.9)=250µs    count=3',
+      '       { status:200 }......: avg=12.34ms p(99.9)=999.99ms count=2',
+      '     http_req_duration_x...: avg=1.5     p(99.9)=2        count=1',
+      '   ✓ Zed...................: 3      min=1      max=10',
+      '',
+      '',
+    ].join('\n');
+    const stdout = new PassThrough();
+    let printed = '';
+    stdout.on('data', (c) => {
+      printed += c;
+    });
+    await writeSummary(DATA, null, { stdout, stderr: new PassThrough(), colors: false, legacy: true });
+    assert.equal(printed, expected);
   });
 });

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { SummaryData } from '../metrics/types.ts';
 import { formatLegacySummaryExport } from './export.ts';
+import { legacyTextSummary } from './legacy-text.ts';
 import { textSummary } from './text.ts';
 
 export interface SummaryTargets {
@@ -12,6 +13,8 @@ export interface SummaryTargets {
   stderr: Writable;
   colors: boolean;
   summaryExport?: string;
+  /** --summary-mode=legacy: k6's legacy text summary, laid out exactly as k6 prints it. */
+  legacy?: boolean;
 }
 
 /** `files`: what handleSummary returned (target → content), or null for the text summary. */
@@ -21,7 +24,10 @@ export async function writeSummary(
   to: SummaryTargets,
 ): Promise<void> {
   if (files) await writeSummaryFiles(files, to);
-  else to.stdout.write(`\n${textSummary(summary, { indent: ' ', enableColors: to.colors })}\n`);
+  else if (to.legacy) {
+    // As k6 (internal/js/summary-wrapper.js with summary-legacy.js): a newline, the summary, two more.
+    to.stdout.write(`\n${legacyTextSummary(summary, { enableColors: to.colors }, { ratesOutOf: true })}\n\n`);
+  } else to.stdout.write(`\n${textSummary(summary, { indent: ' ', enableColors: to.colors })}\n`);
   if (to.summaryExport) {
     const path = resolve(to.summaryExport);
     await writeFileIn(path, formatLegacySummaryExport(summary)).catch((err) => {
