@@ -250,7 +250,9 @@ export class MetricsEngine {
       },
       metrics,
     };
-    if (state.setupData !== undefined) data.setup_data = state.setupData;
+    // k6 always sets the key, undefined without setup data (grafana/k6 internal/js/summary.go,
+    // summarizeMetricsToObject): `'setup_data' in data` is true, JSON.stringify leaves it out.
+    data.setup_data = state.setupData;
     return data;
   }
 
