@@ -154,7 +154,6 @@ export class TestRun {
   /** Whether prepare() failed on --out (a command-line mistake) rather than on the script's options. */
   private outputProblem = false;
   private beat: Beat | null = null;
-  private vusEmitted = false;
   private setupJson: string | undefined;
   private stopMode: StopMode | null = null;
   private stopAt = 0;
@@ -362,8 +361,6 @@ export class TestRun {
         return;
       case 'beat':
         this.beat = msg.beat;
-        // The first vus sample as soon as the VUs are working, so even a short run has one.
-        if (!this.vusEmitted) this.emitVUs();
         return;
       case 'ready':
         this.ready.resolve(msg);
@@ -533,10 +530,14 @@ export class TestRun {
     void thread.kill();
   }
 
+  /**
+   * vus and vus_max once a second from the start of the VUs' initialisation to the end of
+   * teardown(), as k6 emits them (grafana/k6 internal/execution/scheduler.go, emitVUsAndVUsMax: a
+   * 1 s ticker started by Init and stopped after Run, nothing at once): a run shorter than a second
+   * has neither metric in its summary, and setup() and teardown() count their 0 active VUs.
+   */
   private emitVUs(): void {
-    if (this.stage !== 'running' || !this.beat) return;
-    if (!this.vusEmitted && this.beat.vusActive === 0) return;
-    this.vusEmitted = true;
+    if (!this.beat || this.stage === 'load' || this.stage === 'ended') return;
     const time = Date.now();
     this.sink.push({ metric: 'vus', time, value: this.beat.vusActive, tags: this.testTags });
     this.sink.push({ metric: 'vus_max', time, value: this.beat.vusMax, tags: this.testTags });

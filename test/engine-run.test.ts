@@ -478,6 +478,26 @@ describe('engine: a test run end to end', () => {
     assert.match(verbose.stderr, /level=debug msg="debug line" source=console/);
   });
 
+  test('vus and vus_max come from a 1 s ticker started with the VUs, as k6: setup() counts 0 active VUs', async () => {
+    // grafana/k6 internal/execution/scheduler.go, emitVUsAndVUsMax: nothing at once, then every
+    // second from the VUs' initialisation until after teardown(). A setup() of 1.5 s holds the
+    // first tick, whatever the machine's speed.
+    const script = files.write(
+      'vus-ticker.js',
+      `import { sleep } from 'k6';
+       export const options = { vus: 2, iterations: 2 };
+       export async function setup() { await sleep(1.5); }
+       export default async function () {}`,
+    );
+    const r = await run({ script });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const vus = r.samples.filter((s) => s.metric === 'vus');
+    assert.ok(vus.length > 0, r.stderr);
+    assert.equal(vus[0].value, 0);
+    assert.equal(r.summary?.metrics.vus.values.min, 0);
+    assert.equal(r.summary?.metrics.vus_max.values.value, 2);
+  });
+
   test("an iteration ends when the timers it started have fired, as k6's event loop does", async () => {
     const globals = files.write(
       'timers-global.js',
