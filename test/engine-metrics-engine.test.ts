@@ -264,6 +264,30 @@ describe('MetricsEngine thresholds', () => {
     );
   });
 
+  it('names a sub-metric as k6 does: spaces inside the braces trimmed, one per tag set', () => {
+    const e = engine({
+      'http_req_duration{ status:200 }': ['p(95)<500'],
+      'http_req_duration{status:"200"}': ['max<1000'],
+      'http_reqs{ name:home , method:GET }': ['count>0'],
+    });
+    e.add([
+      s('http_req_duration', 100, { status: '200' }),
+      s('http_reqs', 1, { name: 'home', method: 'GET' }),
+    ]);
+    const data = e.summaryData(STATE);
+    assert.deepEqual(Object.keys(data.metrics), [
+      'http_req_duration',
+      'http_req_duration{status:200}',
+      'http_reqs',
+      'http_reqs{name:home , method:GET}',
+    ]);
+    assert.deepEqual(data.metrics['http_req_duration{status:200}'].thresholds, {
+      'p(95)<500': { ok: true },
+      'max<1000': { ok: true },
+    });
+    assert.equal(data.metrics['http_reqs{name:home , method:GET}'].values.count, 1);
+  });
+
   it('passes a rate threshold without samples and a counter rate at time 0, as k6', () => {
     const e = engine({
       'checks{check:never}': ['rate>0.5'],

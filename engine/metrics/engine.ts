@@ -358,7 +358,12 @@ export class MetricsEngine {
   }
 
   private submetric(parent: Metric, suffix: string, tags: Record<string, string>): Submetric {
-    const existing = parent.submetrics.find((s) => s.suffix === suffix);
+    // One sub-metric per tag set, named after the first key that asked for it, as k6's
+    // AddSubmetric finds an existing one by its tags (grafana/k6 metrics/metric.go).
+    const names = Object.keys(tags);
+    const existing = parent.submetrics.find(
+      (s) => s.tagNames.length === names.length && names.every((n) => s.tags[n] === tags[n]),
+    );
     if (existing) return existing;
     const sub: Submetric = {
       name: `${parent.name}{${suffix}}`,
