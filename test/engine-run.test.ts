@@ -1,6 +1,6 @@
 // test-tier: unit
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { deriveScenarios, goDuration, k6TestOptions } from '../engine/options.ts';
 import { count, run, startServer, tempDir } from './engine-fixtures.ts';
@@ -215,6 +215,31 @@ describe('engine: a test run end to end', () => {
     assert.match(r.stderr, /seen 2/);
     assert.doesNotMatch(r.stderr, /level=error/);
     assert.match(r.stdout, /iterations\.+: 2 /);
+  });
+
+  test('a handleSummary() result k6 refuses writes nothing, export included: one error line, same exit code', async () => {
+    // grafana/k6 getSummaryResult and GetReader: an object of strings or ArrayBuffers, else nothing.
+    for (const [name, result, sentence] of [
+      [
+        'bad-value',
+        `{ '${files.dir}/bad-a.txt': 'ok', '${files.dir}/bad-b.txt': 42 }`,
+        /error handling summary object .*bad-b\.txt: invalid type int64, it needs to be a string or ArrayBuffer/,
+      ],
+      ['bad-string', `'hello'`, /handleSummary\(\) should return a map with string keys/],
+    ] as const) {
+      const script = files.write(
+        `summary-${name}.js`,
+        `export const options = { iterations: 1 };
+         export default function () {}
+         export function handleSummary() { return ${result}; }`,
+      );
+      const exported = `${files.dir}/export-${name}.json`;
+      const r = await run({ script, summaryExport: exported });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.match(r.stderr, sentence);
+      assert.equal(existsSync(`${files.dir}/bad-a.txt`), false);
+      assert.equal(existsSync(exported), false);
+    }
   });
 
   test('k6/execution and timers', async () => {

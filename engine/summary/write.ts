@@ -20,10 +20,10 @@ export interface SummaryTargets {
 /** `files`: what handleSummary returned (target → content), or null for the text summary. */
 export async function writeSummary(
   summary: SummaryData,
-  files: Record<string, string | ArrayBuffer> | null,
+  files: Record<string, string | ArrayBuffer | Uint8Array> | null,
   to: SummaryTargets,
 ): Promise<void> {
-  if (files) await writeSummaryFiles(files, to);
+  if (files) await writeSummaryFiles(checkedFiles(files), to);
   else if (to.legacy) {
     // As k6 (internal/js/summary-wrapper.js with summary-legacy.js): a newline, the summary, two more.
     to.stdout.write(`\n${legacyTextSummary(summary, { enableColors: to.colors }, { ratesOutOf: true })}\n\n`);
@@ -38,20 +38,58 @@ export async function writeSummary(
   }
 }
 
-/** A summary file that could not be written: one sentence, no stack. */
+/** A summary file that could not be written, or a handleSummary() result k6 refuses: one sentence, no stack. */
 export class SummaryWriteError extends Error {
-  constructor(path: string, err: NodeJS.ErrnoException) {
+  constructor(path: string | null, err: NodeJS.ErrnoException | string) {
+    if (path === null || typeof err === 'string') {
+      super(String(err));
+      return;
+    }
     const why = err.code === 'EISDIR' ? 'it is a directory' : (err.message ?? String(err));
     super(`Could not save the end-of-test summary to ${path}: ${why}.`);
   }
 }
 
+/**
+ * handleSummary()'s result as k6 accepts it (grafana/k6 internal/js/summary.go getSummaryResult,
+ * js/common/util.go GetReader): an object whose values are strings, ArrayBuffers or Uint8Arrays.
+ * Anything else fails the whole result before a byte is written, --summary-export included (k6
+ * adds that file to the same result), with k6's sentence; the run keeps its exit code.
+ */
+function checkedFiles(files: unknown): Array<[string, string | Uint8Array]> {
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) {
+    throw new SummaryWriteError(null, 'handleSummary() should return a map with string keys');
+  }
+  return Object.entries(files).map(([path, value]): [string, string | Uint8Array] => {
+    if (typeof value === 'string') return [path, value];
+    if (value instanceof ArrayBuffer) return [path, new Uint8Array(value)];
+    if (value instanceof Uint8Array) return [path, value];
+    throw new SummaryWriteError(
+      null,
+      `error handling summary object ${path}: invalid type ${goType(value)}, it needs to be a string or ArrayBuffer`,
+    );
+  });
+}
+
+/** The Go type k6 names in that sentence for a value it exported from JavaScript. */
+function goType(value: unknown): string {
+  if (value === null || value === undefined) return '<nil>';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int64' : 'float64';
+  if (typeof value === 'boolean') return 'bool';
+  if (Array.isArray(value)) return '[]interface {}';
+  if (typeof value === 'object') return 'map[string]interface {}';
+  return typeof value;
+}
+
 async function writeSummaryFiles(
-  files: Record<string, string | ArrayBuffer>,
+  files: Array<[string, string | Uint8Array]>,
   to: SummaryTargets,
 ): Promise<void> {
-  for (const [target, content] of Object.entries(files)) {
-    const bytes = typeof content === 'string' ? content : Buffer.from(content as ArrayBuffer);
+  for (const [target, content] of files) {
+    const bytes =
+      typeof content === 'string'
+        ? content
+        : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
     if (target === 'stdout') to.stdout.write(bytes);
     else if (target === 'stderr') to.stderr.write(bytes);
     else {
