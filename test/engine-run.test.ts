@@ -1,6 +1,6 @@
 // test-tier: unit
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { deriveScenarios, goDuration, k6TestOptions } from '../engine/options.ts';
 import { count, run, startServer, tempDir } from './engine-fixtures.ts';
@@ -240,6 +240,23 @@ describe('engine: a test run end to end', () => {
       assert.equal(existsSync(`${files.dir}/bad-a.txt`), false);
       assert.equal(existsSync(exported), false);
     }
+  });
+
+  test('a handleSummary() file that cannot be written does not stop the others nor the export', async () => {
+    // k6's handleSummaryResult writes every file it can and reports the others in one error.
+    mkdirSync(`${files.dir}/taken-dir`, { recursive: true });
+    const script = files.write(
+      'summary-partial.js',
+      `export const options = { iterations: 1 };
+       export default function () {}
+       export function handleSummary() { return { '${files.dir}/taken-dir': 'x', '${files.dir}/written.txt': 'ok' }; }`,
+    );
+    const exported = `${files.dir}/export-partial.json`;
+    const r = await run({ script, summaryExport: exported });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /taken-dir: it is a directory/);
+    assert.equal(readFileSync(`${files.dir}/written.txt`, 'utf8'), 'ok');
+    assert.equal(JSON.parse(readFileSync(exported, 'utf8')).metrics.iterations.count, 1);
   });
 
   test('k6/execution and timers', async () => {

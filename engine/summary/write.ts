@@ -23,19 +23,20 @@ export async function writeSummary(
   files: Record<string, string | ArrayBuffer | Uint8Array> | null,
   to: SummaryTargets,
 ): Promise<void> {
-  if (files) await writeSummaryFiles(checkedFiles(files), to);
+  const failed: string[] = [];
+  if (files) failed.push(...(await writeSummaryFiles(checkedFiles(files), to)));
   else if (to.legacy) {
     // As k6 (internal/js/summary-wrapper.js with summary-legacy.js): a newline, the summary, two more.
     to.stdout.write(`\n${legacyTextSummary(summary, { enableColors: to.colors }, { ratesOutOf: true })}\n\n`);
   } else to.stdout.write(`\n${textSummary(summary, { indent: ' ', enableColors: to.colors })}\n`);
   if (to.summaryExport) {
     const path = resolve(to.summaryExport);
-    await writeFileIn(path, formatLegacySummaryExport(summary)).catch((err) => {
-      // As k6 (internal/cmd/run.go, handleSummaryResult): a summary file that cannot be written
-      // is one error line, and the run keeps its exit code.
-      throw new SummaryWriteError(path, err as NodeJS.ErrnoException);
-    });
+    const problem = await writeFileIn(path, formatLegacySummaryExport(summary));
+    if (problem) failed.push(problem);
   }
+  // As k6 (internal/cmd/run.go, handleSummaryResult): every file that can be written is, and those
+  // that cannot make one error line together; the run keeps its exit code.
+  if (failed.length > 0) throw new SummaryWriteError(null, failed.join(' '));
 }
 
 /** A summary file that could not be written, or a handleSummary() result k6 refuses: one sentence, no stack. */
@@ -81,10 +82,12 @@ function goType(value: unknown): string {
   return typeof value;
 }
 
+/** Writes every file it can; returns a sentence per file it could not write. */
 async function writeSummaryFiles(
   files: Array<[string, string | Uint8Array]>,
   to: SummaryTargets,
-): Promise<void> {
+): Promise<string[]> {
+  const failed: string[] = [];
   for (const [target, content] of files) {
     const bytes =
       typeof content === 'string'
@@ -93,15 +96,20 @@ async function writeSummaryFiles(
     if (target === 'stdout') to.stdout.write(bytes);
     else if (target === 'stderr') to.stderr.write(bytes);
     else {
-      const path = resolve(target);
-      await writeFileIn(path, bytes).catch((err) => {
-        throw new SummaryWriteError(path, err as NodeJS.ErrnoException);
-      });
+      const problem = await writeFileIn(resolve(target), bytes);
+      if (problem) failed.push(problem);
     }
   }
+  return failed;
 }
 
-async function writeFileIn(path: string, content: string | Buffer): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content);
+/** Writes the file; null, or the sentence that says why it could not be written. */
+async function writeFileIn(path: string, content: string | Buffer): Promise<string | null> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+    return null;
+  } catch (err) {
+    return new SummaryWriteError(path, err as NodeJS.ErrnoException).message;
+  }
 }
