@@ -320,6 +320,11 @@ const BOOL_FLAGS: Record<string, (o: CliOptions, v: boolean) => void> = {
   '--no-teardown': (_o, v) => {
     if (v) refuse('--no-teardown');
   },
+  // k6 then hands handleSummary() and --summary-export its machine-readable shape instead of the
+  // legacy one (grafana/k6 internal/js/runner.go, prepareHandleSummaryCall).
+  '--new-machine-readable-summary': (_o, v) => {
+    if (v) refuse('--new-machine-readable-summary (the machine-readable handleSummary data)');
+  },
 };
 
 /** Value flags that may also stand alone (`--http-debug` means headers, `--http-debug=full` bodies too). */
@@ -387,6 +392,7 @@ const ENV_FLAGS: Record<string, string> = {
   K6_NO_USAGE_REPORT: '--no-usage-report',
   K6_PROFILING_ENABLED: '--profiling-enabled',
   K6_INCLUDE_SYSTEM_ENV_VARS: '--include-system-env-vars',
+  K6_NEW_MACHINE_READABLE_SUMMARY: '--new-machine-readable-summary',
 };
 
 /** K6_* variables that have no flag. */
@@ -410,6 +416,10 @@ const ENV_ONLY: Record<string, Setter> = {
   K6_ADDRESS: (o, v) => {
     o.address = v;
     o.addressFromEnv = true;
+  },
+  // As k6 (grafana/k6 cmd/state/state.go): any non-empty K6_NO_COLOR turns colours off.
+  K6_NO_COLOR: (o) => {
+    o.noColor = true;
   },
   K6_WEB_DASHBOARD: (_o, v) => {
     if (boolValue('K6_WEB_DASHBOARD', v)) refuse('the web dashboard (K6_WEB_DASHBOARD)');
@@ -438,6 +448,8 @@ function fromEnv(env: Record<string, string | undefined>): CliOptions {
       throw new UsageError(`${name}="${value}": ${(err as Error).message}`);
     }
   }
+  // https://no-color.org/, which k6 follows: NO_COLOR set, even empty, turns colours off.
+  if (env.NO_COLOR !== undefined) o.noColor = true;
   return o;
 }
 
@@ -640,12 +652,13 @@ precedence: flag > K6_* > the script's options > --config file):
       --profiling-enabled          accepted: no profiling endpoints are served
 
 Environment: HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or lower case) as k6 (Go) reads them; hosts in the
-script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT.
+script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT;
+NO_COLOR (even empty) and K6_NO_COLOR (not empty) as --no-color.
 Unknown K6_* variables are ignored, as in k6.
 
 Refused with a sentence (use the k6 binary, --engine k6): --linger, --no-setup,
 --no-teardown, --dns, --local-ips, --rps,
---traces-output, K6_WEB_DASHBOARD, and the commands archive, cloud, pause, resume, scale, stats, status.
+--traces-output, --new-machine-readable-summary, K6_WEB_DASHBOARD, and the commands archive, cloud, pause, resume, scale, stats, status.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,
 103 stopped through the REST API, 104 invalid or unsupported options, 105 interrupted (Ctrl+C,

@@ -154,7 +154,6 @@ export class TestRun {
   /** Whether prepare() failed on --out (a command-line mistake) rather than on the script's options. */
   private outputProblem = false;
   private beat: Beat | null = null;
-  private vusEmitted = false;
   private setupJson: string | undefined;
   private stopMode: StopMode | null = null;
   private stopAt = 0;
@@ -362,8 +361,6 @@ export class TestRun {
         return;
       case 'beat':
         this.beat = msg.beat;
-        // The first vus sample as soon as the VUs are working, so even a short run has one.
-        if (!this.vusEmitted) this.emitVUs();
         return;
       case 'ready':
         this.ready.resolve(msg);
@@ -533,10 +530,14 @@ export class TestRun {
     void thread.kill();
   }
 
+  /**
+   * vus and vus_max once a second from the start of the VUs' initialisation to the end of
+   * teardown(), as k6 emits them (grafana/k6 internal/execution/scheduler.go, emitVUsAndVUsMax: a
+   * 1 s ticker started by Init and stopped after Run, nothing at once): a run shorter than a second
+   * has neither metric in its summary, and setup() and teardown() count their 0 active VUs.
+   */
   private emitVUs(): void {
-    if (this.stage !== 'running' || !this.beat) return;
-    if (!this.vusEmitted && this.beat.vusActive === 0) return;
-    this.vusEmitted = true;
+    if (!this.beat || this.stage === 'load' || this.stage === 'ended') return;
     const time = Date.now();
     this.sink.push({ metric: 'vus', time, value: this.beat.vusActive, tags: this.testTags });
     this.sink.push({ metric: 'vus_max', time, value: this.beat.vusMax, tags: this.testTags });
@@ -629,6 +630,7 @@ export class TestRun {
         stderr: this.io.stderr,
         colors: !this.opts.noColor && isTTY(this.io.stdout),
         summaryExport: this.opts.summaryExport,
+        legacy: this.opts.summaryMode === 'legacy',
       }).catch((err) => {
         if (!(err instanceof SummaryWriteError)) throw err;
         this.logs.write(logLine('error', `failed to handle the end-of-test summary: ${err.message}`));
@@ -675,6 +677,8 @@ export class TestRun {
     clearTimeout(timer);
     await thread.kill();
     if (result?.files) return result.files;
+    // handleSummary() returned nothing: the default text summary, as k6 prints it then.
+    if (result && result.files === null && result.error === undefined) return null;
     const why = result?.error ?? this.fatal?.message ?? 'it did not return';
     this.logs.write(logLine('error', `handleSummary() failed, printing the default summary instead: ${why}`));
     return null;

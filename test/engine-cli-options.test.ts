@@ -255,6 +255,28 @@ describe('k6 command line, K6_* variables and config file', () => {
     assert.equal(parsed(['inspect', 's.js']).inspect, true);
   });
 
+  test('NO_COLOR and K6_NO_COLOR turn colours off as k6; the machine-readable summary is refused', () => {
+    // handleSummary's data.options.noColor follows them (grafana/k6 cmd/state/state.go).
+    assert.equal(parsed(['run', 's.js'], { NO_COLOR: '' }).noColor, true);
+    assert.equal(parsed(['run', 's.js'], { K6_NO_COLOR: 'false' }).noColor, true);
+    assert.equal(parsed(['run', 's.js'], {}).noColor, undefined);
+    assert.equal(parsed(['run', '--no-color=false', 's.js'], { NO_COLOR: '1' }).noColor, false);
+    // It would hand handleSummary() another shape of data: refused, never silently the legacy one.
+    for (const [argv, env] of [
+      [['run', '--new-machine-readable-summary', 's.js'], {}],
+      [['run', 's.js'], { K6_NEW_MACHINE_READABLE_SUMMARY: 'true' }],
+    ] as Array<[string[], Record<string, string>]>) {
+      assert.throws(
+        () => parseArgs(argv, env),
+        (err: Error) => err instanceof UsageError && /--new-machine-readable-summary/.test(err.message),
+      );
+    }
+    assert.equal(
+      parsed(['run', 's.js'], { K6_NEW_MACHINE_READABLE_SUMMARY: 'false' }).summaryMode,
+      undefined,
+    );
+  });
+
   test('the child-process adapters (k6 binary, engine CLI) pass the same options on as flags and K6_* variables', () => {
     const given = {
       script: 's.js',

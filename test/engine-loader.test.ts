@@ -107,20 +107,27 @@ describe('CommonJS modules (jslib serves UMD bundles) as k6 loads them', () => {
         "'use strict';\nObject.defineProperty(exports, '__esModule', { value: true });\nexports.textSummary = (d) => 'summary of ' + d;",
       );
       files.write('esm-lib.js', "export const note = 'module.exports is only mentioned here';");
+      // webpack's CommonJS output (k6-reporter 2.x): names no lexer can see, copied onto exports
+      // in a loop; k6 resolves a named import against the exports object at run time.
+      files.write(
+        'webpack-lib.js',
+        '(() => { var lib = {}; Object.defineProperty(lib, "htmlReport", { enumerable: true, get: () => (d) => "<html>" + d }); var r = exports; for (var k in lib) r[k] = lib[k]; })();',
+      );
       const r = await run({
         script: files.write(
           `cjs-${kind}.js`,
           `import Lib from './umd-lib.js'; import cjs from './cjs-lib.js'; import { note } from './esm-lib.js'; import { textSummary } from './cjs-named.js';
+           import { htmlReport } from './webpack-lib.js';
            import { check } from 'k6';
            export default ${kind === 'async' ? 'async ' : ''}function () {
-             check(null, { umd: () => Lib.greet('x') === 'hi x', cjs: () => cjs.double(2) === 4 && cjs.name === 'cjs', esm: () => note.startsWith('module'), named: () => textSummary('x') === 'summary of x' });
+             check(null, { umd: () => Lib.greet('x') === 'hi x', cjs: () => cjs.double(2) === 4 && cjs.name === 'cjs', esm: () => note.startsWith('module'), named: () => textSummary('x') === 'summary of x', webpack: () => htmlReport('x') === '<html>x' });
            }`,
         ),
       });
       assert.equal(r.exitCode, 0, r.stderr);
       assert.equal(
         count(r.samples, 'checks', (s) => s.value === 1),
-        4,
+        5,
         r.stderr,
       );
     });

@@ -124,7 +124,7 @@ describe('MetricsEngine.summaryData', () => {
     assert.ok(!('thresholds' in m.checks));
   });
 
-  it('builds the group/check tree in first-seen order with md5 ids, leaving out setup', () => {
+  it('builds the group/check tree in first-seen order with md5 ids, setup() as group "setup"', () => {
     const root = data.root_group;
     assert.deepEqual([root.name, root.path, root.id], ['', '', 'd41d8cd98f00b204e9800998ecf8427e']);
     assert.deepEqual(root.checks, [
@@ -132,9 +132,12 @@ describe('MetricsEngine.summaryData', () => {
     ]);
     assert.deepEqual(
       root.groups.map((g) => g.path),
-      ['::login', '::about'],
+      ['::setup', '::login', '::about'],
     );
-    const login = root.groups[0];
+    assert.deepEqual(root.groups[0].checks, [
+      { name: 'setup ok', path: '::setup::setup ok', id: md5('::setup::setup ok'), passes: 1, fails: 0 },
+    ]);
+    const login = root.groups[1];
     assert.deepEqual([login.name, login.id], ['login', md5('::login')]);
     assert.deepEqual(login.checks, [
       { name: 'logged in', path: '::login::logged in', id: md5('::login::logged in'), passes: 1, fails: 0 },
@@ -146,7 +149,31 @@ describe('MetricsEngine.summaryData', () => {
       [['::login::cart::has items', 0, 1]],
     );
     assert.deepEqual(cart.groups, []);
-    assert.deepEqual(root.groups[1].checks, []);
+    assert.deepEqual(root.groups[2].checks, []);
+  });
+
+  it('builds groups only from group_duration and checks samples, as k6 GroupSummary', () => {
+    const e = engine({});
+    e.add([
+      // A request in a group that never ended (interrupted): no group_duration, no group.
+      s('http_req_duration', 5, { group: '::unfinished' }),
+      s('iteration_duration', 5, { group: '' }),
+      // A check without a group tag (--system-tags without group) is not in the tree.
+      s('checks', 1, { check: 'untagged' }),
+      s('group_duration', 3, { group: '::b' }),
+      s('checks', 1, { check: 'in a', group: '::a' }),
+      s('group_duration', 4, { group: '::teardown' }),
+    ]);
+    const root = e.summaryData(STATE).root_group;
+    assert.deepEqual(
+      root.groups.map((g) => [g.path, g.checks.length]),
+      [
+        ['::b', 0],
+        ['::a', 1],
+        ['::teardown', 0],
+      ],
+    );
+    assert.deepEqual(root.checks, []);
   });
 
   it('carries options, state and setup_data', () => {
@@ -154,7 +181,9 @@ describe('MetricsEngine.summaryData', () => {
     assert.deepEqual(data.state, { isStdOutTTY: false, isStdErrTTY: true, testRunDurationMs: 2000 });
     assert.deepEqual(data.setup_data, { token: 'x' });
     const without = engine({}).summaryData(STATE);
-    assert.ok(!('setup_data' in without));
+    assert.ok('setup_data' in without);
+    assert.equal(without.setup_data, undefined);
+    assert.ok(!JSON.stringify(without).includes('setup_data'));
     assert.deepEqual(without.metrics, {});
     assert.equal(without.options.summaryTimeUnit, '');
   });
@@ -218,6 +247,64 @@ describe('MetricsEngine thresholds', () => {
         ['http_req_duration', true], // 5 and 50: p(95) = 47.75
       ],
     );
+  });
+
+  it('lists the parent of a sub-metric with thresholds even when neither has samples', () => {
+    const e = engine({ 'checks{check:never}': ['rate>0.5'] });
+    const data = e.summaryData(STATE);
+    assert.deepEqual(Object.keys(data.metrics), ['checks', 'checks{check:never}']);
+    assert.deepEqual(data.metrics.checks, {
+      type: 'rate',
+      contains: 'default',
+      values: { rate: 0, passes: 0, fails: 0 },
+    });
+    assert.deepEqual(
+      e.observed(1000).map((m) => m.name),
+      ['checks', 'checks{check:never}'],
+    );
+  });
+
+  it('names a sub-metric as k6 does: spaces inside the braces trimmed, one per tag set', () => {
+    const e = engine({
+      'http_req_duration{ status:200 }': ['p(95)<500'],
+      'http_req_duration{status:"200"}': ['max<1000'],
+      'http_reqs{ name:home , method:GET }': ['count>0'],
+    });
+    e.add([
+      s('http_req_duration', 100, { status: '200' }),
+      s('http_reqs', 1, { name: 'home', method: 'GET' }),
+    ]);
+    const data = e.summaryData(STATE);
+    assert.deepEqual(Object.keys(data.metrics), [
+      'http_req_duration',
+      'http_req_duration{status:200}',
+      'http_reqs',
+      'http_reqs{name:home , method:GET}',
+    ]);
+    assert.deepEqual(data.metrics['http_req_duration{status:200}'].thresholds, {
+      'p(95)<500': { ok: true },
+      'max<1000': { ok: true },
+    });
+    assert.equal(data.metrics['http_reqs{name:home , method:GET}'].values.count, 1);
+  });
+
+  it('passes a rate threshold without samples and a counter rate at time 0, as k6', () => {
+    const e = engine({
+      'checks{check:never}': ['rate>0.5'],
+      http_req_failed: ['rate<0.1'],
+      http_reqs: ['rate>5'],
+    });
+    e.add([s('http_reqs', 1)]);
+    assert.deepEqual(e.evaluateThresholds(0), {
+      failed: false,
+      abort: null,
+      breached: [],
+      breachedWithSamples: [],
+    });
+    const data = e.summaryData({ ...STATE, testRunDurationMs: 1000 });
+    assert.deepEqual(data.metrics['checks{check:never}'].thresholds, { 'rate>0.5': { ok: true } });
+    assert.deepEqual(data.metrics.http_req_failed.thresholds, { 'rate<0.1': { ok: true } });
+    assert.deepEqual(data.metrics.http_reqs.thresholds, { 'rate>5': { ok: false } });
   });
 
   it('never aborts on a metric without samples, yet reports it failed', () => {

@@ -1,6 +1,6 @@
 // test-tier: unit
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { deriveScenarios, goDuration, k6TestOptions } from '../engine/options.ts';
 import { count, run, startServer, tempDir } from './engine-fixtures.ts';
@@ -199,6 +199,64 @@ describe('engine: a test run end to end', () => {
     assert.ok(r.stderr.includes('STDERR'));
     assert.deepEqual(JSON.parse(readFileSync(`${files.dir}/custom.json`, 'utf8')), { iters: 2 });
     assert.equal(JSON.parse(readFileSync(exported, 'utf8')).metrics.iterations.count, 2);
+  });
+
+  test('a handleSummary() that returns nothing gets the default text summary, without an error', async () => {
+    // k6's summary wrapper (grafana/k6 internal/js/summary-wrapper.js): a falsy result is
+    // replaced by the default text summary on stdout.
+    const script = files.write(
+      'summary-void.js',
+      `export const options = { iterations: 2 };
+       export default function () {}
+       export function handleSummary(data) { console.log('seen ' + data.metrics.iterations.values.count); }`,
+    );
+    const r = await run({ script });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /seen 2/);
+    assert.doesNotMatch(r.stderr, /level=error/);
+    assert.match(r.stdout, /iterations\.+: 2 /);
+  });
+
+  test('a handleSummary() result k6 refuses writes nothing, export included: one error line, same exit code', async () => {
+    // grafana/k6 getSummaryResult and GetReader: an object of strings or ArrayBuffers, else nothing.
+    for (const [name, result, sentence] of [
+      [
+        'bad-value',
+        `{ '${files.dir}/bad-a.txt': 'ok', '${files.dir}/bad-b.txt': 42 }`,
+        /error handling summary object .*bad-b\.txt: invalid type int64, it needs to be a string or ArrayBuffer/,
+      ],
+      ['bad-string', `'hello'`, /handleSummary\(\) should return a map with string keys/],
+    ] as const) {
+      const script = files.write(
+        `summary-${name}.js`,
+        `export const options = { iterations: 1 };
+         export default function () {}
+         export function handleSummary() { return ${result}; }`,
+      );
+      const exported = `${files.dir}/export-${name}.json`;
+      const r = await run({ script, summaryExport: exported });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.match(r.stderr, sentence);
+      assert.equal(existsSync(`${files.dir}/bad-a.txt`), false);
+      assert.equal(existsSync(exported), false);
+    }
+  });
+
+  test('a handleSummary() file that cannot be written does not stop the others nor the export', async () => {
+    // k6's handleSummaryResult writes every file it can and reports the others in one error.
+    mkdirSync(`${files.dir}/taken-dir`, { recursive: true });
+    const script = files.write(
+      'summary-partial.js',
+      `export const options = { iterations: 1 };
+       export default function () {}
+       export function handleSummary() { return { '${files.dir}/taken-dir': 'x', '${files.dir}/written.txt': 'ok' }; }`,
+    );
+    const exported = `${files.dir}/export-partial.json`;
+    const r = await run({ script, summaryExport: exported });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /taken-dir: it is a directory/);
+    assert.equal(readFileSync(`${files.dir}/written.txt`, 'utf8'), 'ok');
+    assert.equal(JSON.parse(readFileSync(exported, 'utf8')).metrics.iterations.count, 1);
   });
 
   test('k6/execution and timers', async () => {
@@ -460,6 +518,26 @@ describe('engine: a test run end to end', () => {
     assert.doesNotMatch(quiet.stderr, /debug line/);
     const verbose = await run({ script, verbose: true, duration: '300ms' });
     assert.match(verbose.stderr, /level=debug msg="debug line" source=console/);
+  });
+
+  test('vus and vus_max come from a 1 s ticker started with the VUs, as k6: setup() counts 0 active VUs', async () => {
+    // grafana/k6 internal/execution/scheduler.go, emitVUsAndVUsMax: nothing at once, then every
+    // second from the VUs' initialisation until after teardown(). A setup() of 1.5 s holds the
+    // first tick, whatever the machine's speed.
+    const script = files.write(
+      'vus-ticker.js',
+      `import { sleep } from 'k6';
+       export const options = { vus: 2, iterations: 2 };
+       export async function setup() { await sleep(1.5); }
+       export default async function () {}`,
+    );
+    const r = await run({ script });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const vus = r.samples.filter((s) => s.metric === 'vus');
+    assert.ok(vus.length > 0, r.stderr);
+    assert.equal(vus[0].value, 0);
+    assert.equal(r.summary?.metrics.vus.values.min, 0);
+    assert.equal(r.summary?.metrics.vus_max.values.value, 2);
   });
 
   test("an iteration ends when the timers it started have fired, as k6's event loop does", async () => {

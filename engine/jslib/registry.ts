@@ -50,9 +50,20 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
   'k6-summary': {
     versions: ['0.0.1', '0.0.2', '0.0.3', '0.0.4', '0.1.0'],
     module: 'k6/x-engine-jslib/k6-summary',
-    exports: () => ['textSummary', 'jUnit'],
-    standIn:
-      "the node engine's offline implementation of its documented API (textSummary is the engine's own summary)",
+    // Each version's own rendering (./k6-summary.ts): 0.0.1 sorts metric names plainly; the JUnit
+    // failure messages changed in 0.0.3, 0.0.4 and 0.1.0.
+    exports: (v) => [
+      v === '0.0.1' ? 'textSummaryPlainOrder as textSummary' : 'textSummary',
+      'humanizeValue',
+      v === '0.0.3'
+        ? 'jUnitTypedMessages as jUnit'
+        : v === '0.0.4'
+          ? 'jUnitAllValuesIndented as jUnit'
+          : v === '0.1.0'
+            ? 'jUnitWithClassname as jUnit'
+            : 'jUnit',
+    ],
+    standIn: "the node engine's offline implementation of that version's text and JUnit output",
   },
   papaparse: {
     versions: ['5.1.1'],

@@ -11,6 +11,7 @@
 // lib.ts sits next to it. `.ts` files are type-stripped with esbuild, as k6 ≥ 0.57 does.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { runInNewContext } from 'node:vm';
 import type { MessagePort } from 'node:worker_threads';
 import { builtinImportsAsBindings } from './builtin-imports.ts';
 import { remoteSource } from './remote.ts';
@@ -209,7 +210,7 @@ export async function load(
  * as they are.
  */
 async function esModuleOf(source: string, path: string): Promise<string> {
-  if (!/\b(module\.exports|exports\.\w|exports\[|require\s*\()/.test(source)) return source;
+  if (!/\b(module\.exports|exports\.\w|exports\[|require\s*\()|=\s*exports\b/.test(source)) return source;
   const { transform } = await import('esbuild');
   let out: string;
   try {
@@ -220,12 +221,40 @@ async function esModuleOf(source: string, path: string): Promise<string> {
   }
   const tail = out.lastIndexOf('export default ');
   if (!out.includes('__commonJS(') || tail < 0) return source;
-  const names = (await cjsExportNames(source)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+  let names = await cjsExportNames(source);
+  if (names.length === 0) names = evaluatedExportNames(source);
+  names = names.filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
   const value = out.slice(tail + 'export default '.length).replace(/;\s*$/, '');
   return (
     `${out.slice(0, tail)}const __k6_cjs = ${value};\nexport default __k6_cjs;\n${markCommonJsExports('__k6_cjs')}\n` +
     (names.length > 0 ? `export const { ${names.join(', ')} } = __k6_cjs;\n` : '')
   );
+}
+
+/**
+ * The keys of `module.exports` after running the module once in an empty context, for bundles
+ * whose exports no lexer can see (webpack's `var r = exports; for (var k in lib) r[k] = lib[k]`,
+ * as k6-reporter 2.x ships). k6 resolves every named import of a CommonJS module against its
+ * exports object at run time (grafana/k6 js/modules/cjsmodule.go), so `import { htmlReport }`
+ * works there. Only the names are kept; a module that needs more than plain JavaScript to run
+ * (k6 modules, __ENV) throws here and keeps the lexer's answer.
+ */
+function evaluatedExportNames(source: string): string[] {
+  const module = { exports: {} as Record<string, unknown> };
+  try {
+    const fn = runInNewContext(
+      `(function (module, exports, require) {\n${source}\n})`,
+      {},
+      { timeout: 2000 },
+    );
+    fn(module, module.exports, () => {
+      throw new Error('require() while listing exports');
+    });
+    const value = module.exports;
+    return value !== null && typeof value === 'object' ? Object.keys(value) : [];
+  } catch {
+    return [];
+  }
 }
 
 async function cjsExportNames(source: string): Promise<string[]> {

@@ -131,10 +131,14 @@ export class MetricsEngine {
     }
     const metric = this.metrics.get(sample.metric) ?? this.metric(sample.metric);
     this.addValue(metric, sample.value, sample.tags);
+    // As k6's GroupSummary: the tree is built from group_duration and checks samples that carry a
+    // `group` tag (none when --system-tags leaves `group` out), and from nothing else.
     const tags = sample.tags;
-    this.noteGroup(tags.group);
-    if (sample.metric === 'checks' && tags.check !== undefined) {
-      this.groups.noteCheck(tags.group ?? '', tags.check, sample.value !== 0);
+    if (tags.group === undefined) return;
+    if (sample.metric === 'group_duration') this.noteGroup(tags.group);
+    else if (sample.metric === 'checks') {
+      this.noteGroup(tags.group);
+      if (tags.check !== undefined) this.groups.noteCheck(tags.group, tags.check, sample.value !== 0);
     }
   }
 
@@ -147,7 +151,6 @@ export class MetricsEngine {
     }
     const tags = g.tags;
     for (let i = 0; i < metrics.length; i++) this.addValue(metrics[i], g.value(i), tags);
-    this.noteGroup(tags.group);
   }
 
   private addValue(metric: Metric, value: number, tags: Record<string, string>): void {
@@ -179,7 +182,10 @@ export class MetricsEngine {
     for (const { owner, state } of this.declared) {
       const spec = state.spec;
       if (running && owner.sink.samples === 0) continue;
-      state.ok = thresholdPasses(spec.expression, aggregate(owner.sink, spec.expression, testElapsedMs));
+      const value = aggregate(owner.sink, spec.expression, testElapsedMs);
+      // No value to compare (a rate without samples, a counter's rate before any time passed):
+      // k6 counts the threshold as passed (grafana/k6 metrics/thresholds.go, runNoTaint).
+      state.ok = value === undefined || thresholdPasses(spec.expression, value);
       if (state.ok) continue;
       failed = true;
       breached.add(owner.name);
@@ -218,7 +224,7 @@ export class MetricsEngine {
   summaryData(state: SummaryState): SummaryData {
     this.evaluateThresholds(state.testRunDurationMs);
     const metrics: Record<string, SummaryMetric> = {};
-    const shown = this.tracked.filter((t) => t.sink.samples > 0 || t.thresholds.length > 0);
+    const shown = this.tracked.filter(isObserved);
     shown.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const t of shown) {
       const entry: SummaryMetric = {
@@ -246,7 +252,9 @@ export class MetricsEngine {
       },
       metrics,
     };
-    if (state.setupData !== undefined) data.setup_data = state.setupData;
+    // k6 always sets the key, undefined without setup data (grafana/k6 internal/js/summary.go,
+    // summarizeMetricsToObject): `'setup_data' in data` is true, JSON.stringify leaves it out.
+    data.setup_data = state.setupData;
     return data;
   }
 
@@ -258,15 +266,13 @@ export class MetricsEngine {
    * the last evaluation.
    */
   observed(elapsedMs: number): ObservedMetric[] {
-    return this.tracked
-      .filter((t) => t.sink.samples > 0 || t.thresholds.length > 0)
-      .map((t) => ({
-        name: t.name,
-        type: t.type,
-        contains: t.contains,
-        tainted: t.thresholds.length === 0 ? null : t.thresholds.some((th) => !th.ok),
-        sample: restSample(t.sink, elapsedMs),
-      }));
+    return this.tracked.filter(isObserved).map((t) => ({
+      name: t.name,
+      type: t.type,
+      contains: t.contains,
+      tainted: t.thresholds.length === 0 ? null : t.thresholds.some((th) => !th.ok),
+      sample: restSample(t.sink, elapsedMs),
+    }));
   }
 
   /** How many metrics have a threshold that failed at the last evaluation (k6's "tainted"). */
@@ -354,7 +360,12 @@ export class MetricsEngine {
   }
 
   private submetric(parent: Metric, suffix: string, tags: Record<string, string>): Submetric {
-    const existing = parent.submetrics.find((s) => s.suffix === suffix);
+    // One sub-metric per tag set, named after the first key that asked for it, as k6's
+    // AddSubmetric finds an existing one by its tags (grafana/k6 metrics/metric.go).
+    const names = Object.keys(tags);
+    const existing = parent.submetrics.find(
+      (s) => s.tagNames.length === names.length && names.every((n) => s.tags[n] === tags[n]),
+    );
     if (existing) return existing;
     const sub: Submetric = {
       name: `${parent.name}{${suffix}}`,
@@ -396,6 +407,16 @@ function restSample(sink: Sink, elapsedMs: number): Record<string, number> {
   };
 }
 
+/**
+ * Whether k6 lists the metric (grafana/k6 internal/metrics/engine, markObserved): it has samples,
+ * or thresholds, or it is the parent of a sub-metric with thresholds (`checks` is listed for a
+ * `checks{check:x}` threshold even when no check ran).
+ */
+function isObserved(t: Tracked): boolean {
+  if (t.sink.samples > 0 || t.thresholds.length > 0) return true;
+  return 'submetrics' in t && (t as Metric).submetrics.some((s) => s.thresholds.length > 0);
+}
+
 /** A sample belongs to a sub-metric when it has every one of the sub-metric's tags with equal values. */
 function matches(sub: Submetric, tags: Record<string, string>): boolean {
   const names = sub.tagNames;
@@ -405,11 +426,17 @@ function matches(sub: Submetric, tags: Record<string, string>): boolean {
   return true;
 }
 
-/** The number a threshold compares, read from the sink (the aggregation was checked at start). */
-function aggregate(sink: Sink, expr: ThresholdExpression, elapsedMs: number): number {
-  if (sink instanceof CounterSink) return expr.aggregation === 'rate' ? sink.rate(elapsedMs) : sink.count;
+/**
+ * The number a threshold compares, read from the sink (the aggregation was checked at start), or
+ * undefined when k6 has none: a rate metric without samples, a counter's rate at time 0.
+ */
+function aggregate(sink: Sink, expr: ThresholdExpression, elapsedMs: number): number | undefined {
+  if (sink instanceof CounterSink) {
+    if (expr.aggregation !== 'rate') return sink.count;
+    return elapsedMs > 0 ? sink.rate(elapsedMs) : undefined;
+  }
   if (sink instanceof GaugeSink) return sink.value;
-  if (sink instanceof RateSink) return sink.rate;
+  if (sink instanceof RateSink) return sink.samples > 0 ? sink.rate : undefined;
   if (expr.percentile !== undefined) return sink.percentile(expr.percentile);
   switch (expr.aggregation) {
     case 'avg':

@@ -1,9 +1,11 @@
-// The group/check tree of the summary (root_group), rebuilt from sample tags: every sample carries
-// its group path in the `group` tag ("" at the root, "::login::cart" nested), and each `checks`
-// sample carries the check name in `check`. Order is the order in which paths were first seen.
+// The group/check tree of the summary (root_group), rebuilt from sample tags as k6 (≥ 0.52) rebuilds
+// it (grafana/k6 lib/test_state.go, GroupSummary): only `group_duration` and `checks` samples
+// count; their `group` tag holds the group path ("" at the root, "::login::cart" nested) and a
+// `checks` sample's `check` tag the check name. Order is the order in which paths were first seen.
 //
-// Groups under ::setup and ::teardown are left out, as k6 does: its setup/teardown groups are not
-// linked to the root group, so their checks count in the `checks` rate but not in root_group.
+// setup() and teardown() run in the groups `::setup` and `::teardown` (grafana/k6
+// internal/js/runner.go, runPart), so their checks and groups appear under root groups named
+// `setup` and `teardown`, as in k6's handleSummary data and --summary-export.
 import { createHash } from 'node:crypto';
 import type { SummaryGroup } from './types.ts';
 
@@ -23,19 +25,15 @@ interface GroupNode {
   checks: Map<string, CheckNode>;
 }
 
-function isLifecycle(path: string): boolean {
-  return /^::(setup|teardown)(::|$)/.test(path);
-}
-
 export class GroupTree {
   private readonly root: GroupNode = newGroup('', '');
   private readonly byPath = new Map<string, GroupNode>([['', this.root]]);
 
-  /** Makes sure the group at `path` (and its parents) exists; returns null for setup/teardown. */
+  /** Makes sure the group at `path` (and its parents) exists; null for a path that is not one. */
   noteGroup(path: string): GroupNode | null {
     const known = this.byPath.get(path);
     if (known) return known;
-    if (isLifecycle(path) || !path.startsWith(GROUP_SEPARATOR)) return null;
+    if (!path.startsWith(GROUP_SEPARATOR)) return null;
     const cut = path.lastIndexOf(GROUP_SEPARATOR);
     const parent = this.noteGroup(path.slice(0, cut));
     if (!parent) return null;

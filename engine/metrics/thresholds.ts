@@ -83,8 +83,10 @@ export function parseThresholdKey(key: string): ThresholdKey {
   }
   if (!key.trimEnd().endsWith('}')) throw badKey(key, 'the tag list must end with "}"');
   const metric = key.slice(0, open).trim();
-  const suffix = key.slice(open + 1, key.trimEnd().length - 1);
-  if (suffix.trim() === '') throw badKey(key, 'the braces hold no tags');
+  // Spaces just inside the braces are dropped from the sub-metric's name, as k6 names it
+  // (grafana/k6 metrics/metric.go, AddSubmetric: the criteria are TrimSpace'd).
+  const suffix = key.slice(open + 1, key.trimEnd().length - 1).trim();
+  if (suffix === '') throw badKey(key, 'the braces hold no tags');
   const tags: Record<string, string> = {};
   for (const pair of suffix.split(',')) {
     const colon = pair.indexOf(':');

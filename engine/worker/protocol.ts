@@ -72,6 +72,7 @@ export type FromWorker =
   | { t: 'abort'; code: number; message: string }
   | { t: 'failed'; reason: string }
   | { t: 'beat'; beat: Beat }
+  /** `files` null without `error`: handleSummary() returned nothing, print the default summary. */
   | { t: 'summary-result'; files: Record<string, string | ArrayBuffer> | null; error?: string };
 
 export type ToWorker =

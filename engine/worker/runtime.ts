@@ -633,7 +633,9 @@ export class VuRuntime implements TestContext, ScenarioHost {
         string,
         string | ArrayBuffer
       > | null;
-      this.send({ t: 'summary-result', files: result ?? {} });
+      // A handleSummary() that returns nothing (any falsy value) gets k6's default text summary,
+      // without an error (grafana/k6 internal/js/summary-wrapper.js).
+      this.send({ t: 'summary-result', files: result || null });
     } catch (err) {
       this.send({ t: 'summary-result', files: null, error: describeError(err) });
     }
