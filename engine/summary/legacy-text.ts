@@ -67,7 +67,7 @@ function bytes(value: number): string {
   if (value < 10) return `${value} B`;
   const power = Math.floor(Math.log(value) / Math.log(1000));
   const scaled = Math.floor((value / 1000 ** power) * 10 + 0.5) / 10;
-  return `${scaled.toFixed(scaled < 10 ? 1 : 0)} ${SIZE_UNITS[power | 0]}`;
+  return `${scaled.toFixed(scaled < 10 ? 1 : 0)} ${SIZE_UNITS[power]}`;
 }
 
 const FORCED_UNITS: Record<string, { suffix: string; factor: number }> = {
