@@ -227,6 +227,22 @@ describe('engine http', () => {
     assert.equal(reqs[1].tags.expected_response, undefined);
   });
 
+  test('http_req_blocked is 0 when no connection was got (dial refused), as in k6', async () => {
+    const closed = await startServer((_req, res) => res.end());
+    const port = new URL(closed.url).port;
+    await closed.close();
+    const script = files.write(
+      'blocked-refused.js',
+      `import http from 'k6/http';
+       export default async function () { await http.get('http://127.0.0.1:${port}/'); }`,
+    );
+    const r = await run({ script });
+    const req = r.samples.find((s) => s.metric === 'http_reqs');
+    assert.equal(req?.tags.error_code, '1212', r.stderr);
+    const blocked = r.samples.filter((s) => s.metric === 'http_req_blocked').map((s) => s.value);
+    assert.deepEqual(blocked, [0]);
+  });
+
   test('HTTPS: TLS version tag, handshake timing on the first request only, CA trust and insecureSkipTLSVerify', async () => {
     const dir = files.dir;
     selfSignedCert(dir, '', '127.0.0.1', 'IP:127.0.0.1');
@@ -263,6 +279,14 @@ describe('engine http', () => {
       assert.equal(reqs[0].tags.tls_version, 'tls1.3');
       const tls = trusted.samples.filter((s) => s.metric === 'http_req_tls_handshaking').map((s) => s.value);
       assert.ok(tls[0] > 0 && tls[1] === 0 && tls[2] === 0, `tls_handshaking ${tls}`);
+      // k6's http_req_blocked is GotConn - GetConn (grafana/k6 lib/netext/httpext/tracer.go, Done):
+      // on the request that opened the connection it includes the dial and the TLS handshake.
+      const of = (metric: string) => trusted.samples.filter((s) => s.metric === metric).map((s) => s.value);
+      const [blocked, connecting] = [of('http_req_blocked'), of('http_req_connecting')];
+      assert.ok(
+        blocked[0] >= connecting[0] + tls[0],
+        `blocked ${blocked} connecting ${connecting} tls ${tls}`,
+      );
 
       const untrusted = await run({ script: files.write('tls-none.js', body('{}')), env: { URL: url } });
       const first = untrusted.samples.find((s) => s.metric === 'http_reqs')!;
