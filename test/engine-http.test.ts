@@ -227,6 +227,28 @@ describe('engine http', () => {
     assert.equal(reqs[1].tags.expected_response, undefined);
   });
 
+  test('a request that got no response before its timeout spends that time waiting, as in k6', async () => {
+    const script = files.write(
+      'timeout-waiting.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const res = await http.get(__ENV.BASE + '/slow', { timeout: '300ms' });
+         console.log(JSON.stringify({ code: res.error_code, t: res.timings }));
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    const line = r.stderr.split('\n').find((l) => l.includes('error_code') || l.includes('code'));
+    const logged = JSON.parse(JSON.parse(`"${/msg="((?:[^"\\]|\\.)*)"/.exec(line ?? '')?.[1] ?? ''}"`));
+    assert.equal(logged.code, 1050, r.stderr);
+    // grafana/k6 lib/netext/httpext/tracer.go, Done: without a first response byte, waiting is
+    // the time from the written request to the end, and receiving is 0.
+    assert.equal(logged.t.receiving, 0, line);
+    assert.ok(logged.t.waiting > 0, line);
+    assert.equal(logged.t.duration, logged.t.sending + logged.t.waiting, line);
+    const waiting = r.samples.filter((s) => s.metric === 'http_req_waiting').map((s) => s.value);
+    assert.deepEqual(waiting, [logged.t.waiting]);
+  });
+
   test('http_req_blocked is 0 when no connection was got (dial refused), as in k6', async () => {
     const closed = await startServer((_req, res) => res.end());
     const port = new URL(closed.url).port;
