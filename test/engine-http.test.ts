@@ -227,6 +227,32 @@ describe('engine http', () => {
     assert.equal(reqs[1].tags.expected_response, undefined);
   });
 
+  test('Response.request describes the request the script made, not the last redirect, as in k6', async () => {
+    const script = files.write(
+      'request-after-redirect.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const res = await http.post(__ENV.BASE + '/r1', { user: 'a' }, { headers: { 'X-A': '1' } });
+         const withCredentials = await http.get(__ENV.BASE.replace('http://', 'http://u:p@') + '/app/x');
+         console.log(JSON.stringify({ url: res.url, body: res.body, req: res.request, auth: withCredentials.request.headers.Authorization ?? null }));
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    const line = r.stderr.split('\n').find((l) => l.includes('source=console')) ?? '';
+    const logged = JSON.parse(JSON.parse(`"${/msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? ''}"`));
+    assert.equal(logged.url, `${server.url}/final?m=GET`, r.stderr);
+    assert.equal(logged.body, 'final GET');
+    // grafana/k6 lib/netext/httpext/request.go, MakeRequest: Response.request is built once from
+    // the script's request; Go's client follows redirects on new requests and adds the
+    // Authorization of URL credentials on a copy, so neither shows there.
+    assert.equal(logged.req.method, 'POST');
+    assert.equal(logged.req.url, `${server.url}/r1`);
+    assert.equal(logged.req.body, 'user=a');
+    assert.deepEqual(logged.req.headers['X-A'], ['1']);
+    assert.deepEqual(logged.req.headers['Content-Type'], ['application/x-www-form-urlencoded']);
+    assert.equal(logged.auth, null);
+  });
+
   test('a request that got no response before its timeout spends that time waiting, as in k6', async () => {
     const script = files.write(
       'timeout-waiting.js',
