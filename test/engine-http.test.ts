@@ -227,6 +227,31 @@ describe('engine http', () => {
     assert.equal(reqs[1].tags.expected_response, undefined);
   });
 
+  test('url and name tags as Go prints the URL (no slash added to an empty path); res.url as the script wrote it', async () => {
+    const script = files.write(
+      'url-forms.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const bare = await http.get(__ENV.BASE);
+         const upper = await http.get(__ENV.BASE.replace('http://', 'HTTP://') + '?q={"a":1}');
+         console.log(JSON.stringify([bare.url, bare.request.url, upper.url]));
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    const line = r.stderr.split('\n').find((l) => l.includes('source=console')) ?? '';
+    const logged = JSON.parse(JSON.parse(`"${/msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? ''}"`));
+    // grafana/k6 lib/netext/httpext/request.go: Response.url is the string the script gave;
+    // transport.go: the url tag is Go's url.URL String(), which keeps an empty path empty, the
+    // host as written and the query as written, and lower-cases the scheme.
+    const upperRaw = `${server.url.replace('http://', 'HTTP://')}?q={"a":1}`;
+    assert.deepEqual(logged, [server.url, server.url, upperRaw], r.stderr);
+    const tags = r.samples.filter((s) => s.metric === 'http_reqs').map((s) => [s.tags.url, s.tags.name]);
+    assert.deepEqual(tags, [
+      [server.url, server.url],
+      [`${server.url}?q={"a":1}`, `${server.url}?q={"a":1}`],
+    ]);
+  });
+
   test('Response.request describes the request the script made, not the last redirect, as in k6', async () => {
     const script = files.write(
       'request-after-redirect.js',
