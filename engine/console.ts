@@ -99,6 +99,20 @@ export function formatConsoleArgs(args: unknown[]): string {
   return args.map(formatArg).join(' ');
 }
 
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * Go's time.RFC3339 of a local time, the timestamp logrus writes when no TimestampFormat is set,
+ * as k6 sets it (grafana/k6 internal/cmd/root.go): `2006-01-02T15:04:05Z07:00`, no fraction.
+ */
+function rfc3339(d: Date): string {
+  const local = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}T${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  const offset = -d.getTimezoneOffset();
+  if (offset === 0) return `${local}Z`;
+  const abs = Math.abs(offset);
+  return `${local}${offset > 0 ? '+' : '-'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+}
+
 /**
  * One log line in logrus' text format, which k6 uses: `time=… level=… msg="…"`, then the fields
  * in sorted order (`error="…"`, `source=console`, `url=…`); a value is quoted when it holds more
@@ -110,7 +124,7 @@ export function logLine(
   source?: string,
   fields?: Record<string, string>,
 ): string {
-  const time = new Date().toISOString();
+  const time = rfc3339(new Date());
   const msg = JSON.stringify(text);
   const all: Record<string, string> = { ...fields };
   if (source) all.source = source;

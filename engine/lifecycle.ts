@@ -555,8 +555,9 @@ export class TestRun {
         message: `thresholds on metrics '${verdict.breachedWithSamples.join(', ')}' were crossed; at least one has abortOnFail enabled, stopping test prematurely`,
       };
       this.logs.write(logLine('error', this.abortReason.message));
-      this.thread?.send({ t: 'stop', mode: 'hard' });
-      if (!this.hardAt) this.hardAt = performance.now();
+      // Iterations are interrupted at once; teardown() still runs, as k6 runs it with the global
+      // context, which a threshold abort does not cancel (grafana/k6 internal/execution/scheduler.go, Run).
+      this.thread?.send({ t: 'abort', code: this.abortReason.code, message: this.abortReason.message });
     }
   }
 

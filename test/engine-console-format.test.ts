@@ -3,7 +3,7 @@
 // internal/js/console.go; k6 release notes v1.5.0 and v1.6.0).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatConsoleArgs } from '../engine/console.ts';
+import { formatConsoleArgs, logLine } from '../engine/console.ts';
 
 describe('console values as k6 prints them', () => {
   test('primitives as their string, strings as they are', () => {
@@ -55,5 +55,17 @@ describe('console values as k6 prints them', () => {
       formatConsoleArgs([new Int32Array([4, 2]), new Float64Array(0)]),
       'Int32Array(2) [ 4, 2 ] Float64Array(0) []',
     );
+  });
+
+  test("log lines carry logrus' default time: RFC 3339 to the second, in local time", () => {
+    // k6 sets logrus' TextFormatter/JSONFormatter without a TimestampFormat (grafana/k6
+    // internal/cmd/root.go), so the time is time.RFC3339: no fraction of a second.
+    const line = logLine('info', 'hello', 'console');
+    assert.match(
+      line,
+      /^time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)" level=info msg="hello" source=console\n$/,
+    );
+    const stamp = /^time="([^"]+)"/.exec(line)?.[1] ?? '';
+    assert.ok(Math.abs(Date.parse(stamp) - Date.now()) < 60_000, stamp);
   });
 });

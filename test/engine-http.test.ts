@@ -227,6 +227,95 @@ describe('engine http', () => {
     assert.equal(reqs[1].tags.expected_response, undefined);
   });
 
+  test('url and name tags as Go prints the URL (no slash added to an empty path); res.url as the script wrote it', async () => {
+    const script = files.write(
+      'url-forms.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const bare = await http.get(__ENV.BASE);
+         const upper = await http.get(__ENV.BASE.replace('http://', 'HTTP://') + '?q={"a":1}');
+         console.log(JSON.stringify([bare.url, bare.request.url, upper.url]));
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    const line = r.stderr.split('\n').find((l) => l.includes('source=console')) ?? '';
+    const logged = JSON.parse(JSON.parse(`"${/msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? ''}"`));
+    // grafana/k6 lib/netext/httpext/request.go: Response.url is the string the script gave;
+    // transport.go: the url tag is Go's url.URL String(), which keeps an empty path empty, the
+    // host as written and the query as written, and lower-cases the scheme.
+    const upperRaw = `${server.url.replace('http://', 'HTTP://')}?q={"a":1}`;
+    assert.deepEqual(logged, [server.url, server.url, upperRaw], r.stderr);
+    const tags = r.samples.filter((s) => s.metric === 'http_reqs').map((s) => [s.tags.url, s.tags.name]);
+    assert.deepEqual(tags, [
+      [server.url, server.url],
+      [`${server.url}?q={"a":1}`, `${server.url}?q={"a":1}`],
+    ]);
+  });
+
+  test('Response.request describes the request the script made, not the last redirect, as in k6', async () => {
+    const script = files.write(
+      'request-after-redirect.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const res = await http.post(__ENV.BASE + '/r1', { user: 'a' }, { headers: { 'X-A': '1' } });
+         const withCredentials = await http.get(__ENV.BASE.replace('http://', 'http://u:p@') + '/app/x');
+         console.log(JSON.stringify({ url: res.url, body: res.body, req: res.request, auth: withCredentials.request.headers.Authorization ?? null }));
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    const line = r.stderr.split('\n').find((l) => l.includes('source=console')) ?? '';
+    const logged = JSON.parse(JSON.parse(`"${/msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? ''}"`));
+    assert.equal(logged.url, `${server.url}/final?m=GET`, r.stderr);
+    assert.equal(logged.body, 'final GET');
+    // grafana/k6 lib/netext/httpext/request.go, MakeRequest: Response.request is built once from
+    // the script's request; Go's client follows redirects on new requests and adds the
+    // Authorization of URL credentials on a copy, so neither shows there.
+    assert.equal(logged.req.method, 'POST');
+    assert.equal(logged.req.url, `${server.url}/r1`);
+    assert.equal(logged.req.body, 'user=a');
+    assert.deepEqual(logged.req.headers['X-A'], ['1']);
+    assert.deepEqual(logged.req.headers['Content-Type'], ['application/x-www-form-urlencoded']);
+    assert.equal(logged.auth, null);
+  });
+
+  test('a request that got no response before its timeout spends that time waiting, as in k6', async () => {
+    const script = files.write(
+      'timeout-waiting.js',
+      `import http from 'k6/http';
+       export default async function () {
+         const res = await http.get(__ENV.BASE + '/slow', { timeout: '300ms' });
+         console.log(JSON.stringify({ code: res.error_code, t: res.timings }));
+       }`,
+    );
+    const r = await run({ script, env: { BASE: server.url } });
+    const line = r.stderr.split('\n').find((l) => l.includes('error_code') || l.includes('code'));
+    const logged = JSON.parse(JSON.parse(`"${/msg="((?:[^"\\]|\\.)*)"/.exec(line ?? '')?.[1] ?? ''}"`));
+    assert.equal(logged.code, 1050, r.stderr);
+    // grafana/k6 lib/netext/httpext/tracer.go, Done: without a first response byte, waiting is
+    // the time from the written request to the end, and receiving is 0.
+    assert.equal(logged.t.receiving, 0, line);
+    assert.ok(logged.t.waiting > 0, line);
+    assert.equal(logged.t.duration, logged.t.sending + logged.t.waiting, line);
+    const waiting = r.samples.filter((s) => s.metric === 'http_req_waiting').map((s) => s.value);
+    assert.deepEqual(waiting, [logged.t.waiting]);
+  });
+
+  test('http_req_blocked is 0 when no connection was got (dial refused), as in k6', async () => {
+    const closed = await startServer((_req, res) => res.end());
+    const port = new URL(closed.url).port;
+    await closed.close();
+    const script = files.write(
+      'blocked-refused.js',
+      `import http from 'k6/http';
+       export default async function () { await http.get('http://127.0.0.1:${port}/'); }`,
+    );
+    const r = await run({ script });
+    const req = r.samples.find((s) => s.metric === 'http_reqs');
+    assert.equal(req?.tags.error_code, '1212', r.stderr);
+    const blocked = r.samples.filter((s) => s.metric === 'http_req_blocked').map((s) => s.value);
+    assert.deepEqual(blocked, [0]);
+  });
+
   test('HTTPS: TLS version tag, handshake timing on the first request only, CA trust and insecureSkipTLSVerify', async () => {
     const dir = files.dir;
     selfSignedCert(dir, '', '127.0.0.1', 'IP:127.0.0.1');
@@ -263,6 +352,14 @@ describe('engine http', () => {
       assert.equal(reqs[0].tags.tls_version, 'tls1.3');
       const tls = trusted.samples.filter((s) => s.metric === 'http_req_tls_handshaking').map((s) => s.value);
       assert.ok(tls[0] > 0 && tls[1] === 0 && tls[2] === 0, `tls_handshaking ${tls}`);
+      // k6's http_req_blocked is GotConn - GetConn (grafana/k6 lib/netext/httpext/tracer.go, Done):
+      // on the request that opened the connection it includes the dial and the TLS handshake.
+      const of = (metric: string) => trusted.samples.filter((s) => s.metric === metric).map((s) => s.value);
+      const [blocked, connecting] = [of('http_req_blocked'), of('http_req_connecting')];
+      assert.ok(
+        blocked[0] >= connecting[0] + tls[0],
+        `blocked ${blocked} connecting ${connecting} tls ${tls}`,
+      );
 
       const untrusted = await run({ script: files.write('tls-none.js', body('{}')), env: { URL: url } });
       const first = untrusted.samples.find((s) => s.metric === 'http_reqs')!;

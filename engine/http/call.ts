@@ -61,6 +61,13 @@ export interface Call {
   debugId: string;
   /** The cookies the first hop sent (Response.request.cookies). */
   requestCookies: Array<[string, string]>;
+  /**
+   * Response.request's method, URL and headers: the script's request as its first hop went, as k6
+   * builds it once (grafana/k6 lib/netext/httpext/request.go, MakeRequest). Go's client follows a
+   * redirect on a new request and adds the Authorization of URL credentials on a copy, so neither
+   * shows here. Null until the first hop is sent.
+   */
+  firstRequest: { method: string; url: string; headers: string[] } | null;
   resolve: (r: Response) => void;
   reject: (err: unknown) => void;
 }
@@ -189,6 +196,7 @@ export function prepareCall(
     baseTags: vu.sampleTags(),
     digestAuthorization: null,
     requestCookies: [],
+    firstRequest: null,
     debugId: '',
     requestBody,
     resolve,
@@ -205,8 +213,6 @@ export function sendNextHop(call: Call): void {
   if (!call.hasUserAgent && settings.userAgent) headers.push('User-Agent', settings.userAgent);
   if (call.encoded.contentType && !call.hasContentType)
     headers.push('Content-Type', call.encoded.contentType);
-  if (call.digestAuthorization) headers.push('Authorization', call.digestAuthorization);
-  else if (target.authorization && !call.digest) headers.push('Authorization', target.authorization);
   // k6 sets params.cookies again on every hop of a redirect chain (its CheckRedirect).
   const cookies = cookiesFor(call.jar, target.url, call.params.cookies);
   if (call.hop === 0) call.requestCookies = cookies;
@@ -217,6 +223,9 @@ export function sendNextHop(call: Call): void {
     if (own >= 0 && own % 2 === 0) headers[own + 1] = `${headers[own + 1]}; ${line}`;
     else headers.push('Cookie', line);
   }
+  call.firstRequest ??= { method: call.method, url: target.masked, headers: headers.slice() };
+  if (call.digestAuthorization) headers.push('Authorization', call.digestAuthorization);
+  else if (target.authorization && !call.digest) headers.push('Authorization', target.authorization);
   const conn = connectionFor(vu, call.state, target);
   let path = target.path;
   if (conn.absoluteForm) {
@@ -348,10 +357,11 @@ function afterHop(call: Call, hop: HopResult): Response | null {
     return null;
   }
 
+  const first = call.firstRequest ?? { method, url: masked, headers: call.headers };
   const request: ResponseRequest = {
-    method,
-    url: masked,
-    headers: requestHeaders(call.headers),
+    method: first.method,
+    url: first.url,
+    headers: requestHeaders(first.headers),
     body: call.requestBody,
     cookies: requestCookiesObject(call.requestCookies),
   };

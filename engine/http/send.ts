@@ -157,21 +157,25 @@ class Hop<C> implements Dispatcher.DispatchHandler, InFlight, HopResult {
     const opened = conn.opened;
     let connecting = 0;
     let tls = 0;
-    let blocked: number;
     const sendStart = this.sendStart || end;
     if (opened && opened.connectStart >= this.start && this.sendStart !== 0) {
       conn.opened = null;
       connecting = opened.tcpEnd - opened.connectStart;
       tls = opened.tlsEnd - opened.tcpEnd;
-      blocked = opened.connectStart - this.start + (sendStart - opened.tlsEnd);
-    } else {
-      blocked = sendStart - this.start;
     }
+    // k6's blocked is GotConn - GetConn (grafana/k6 lib/netext/httpext/tracer.go, Done): from the
+    // request's start until it has a connection, so a new connection's dial and TLS handshake are
+    // inside it; 0 when no connection was got (a failed dial).
+    const blocked = this.sendStart !== 0 ? this.sendStart - this.start : 0;
+    // As k6's tracer: without a first response byte (a timeout, a reset) the time after the
+    // request was written is waiting, not receiving; a request that failed while being written
+    // has neither sending nor waiting.
+    const unsent = err !== null && this.sent === 0;
     const sent = this.sent || sendStart;
-    const firstByte = this.firstByte || (err ? sent : end);
-    const sending = this.sendStart ? sent - sendStart : 0;
-    const waiting = this.sendStart ? firstByte - sent : 0;
-    const receiving = this.sendStart ? end - firstByte : 0;
+    const firstByte = this.firstByte || end;
+    const sending = this.sendStart && !unsent ? sent - sendStart : 0;
+    const waiting = this.sendStart && !unsent ? Math.max(0, firstByte - sent) : 0;
+    const receiving = this.sendStart && this.firstByte !== 0 ? end - firstByte : 0;
     this.timings = {
       duration: sending + waiting + receiving,
       blocked: Math.max(0, blocked),

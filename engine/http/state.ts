@@ -90,6 +90,32 @@ function maskedURL(u: URL): string {
   return copy.href;
 }
 
+/**
+ * The parts of an absolute URL written only with characters that Go's url.URL String() prints as
+ * they are: scheme, authority (userinfo and host), path, query, fragment. Anything else (spaces,
+ * non-ASCII, dot segments, a stray %) is left to the WHATWG serialisation.
+ */
+const GO_VERBATIM =
+  /^([A-Za-z][A-Za-z0-9+.-]*):\/\/((?:([^@/?#]*)@)?[A-Za-z0-9\-._~!$&'()*+,;=:%[\]]*)([A-Za-z0-9\-._~!$&'()*+,;=:@%/]*)(\?[\x21-\x22\x24-\x7e]*)?(#[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)?$/;
+
+/**
+ * The URL as k6 names it in the url and name tags: Go's url.URL String() of the parsed request URL
+ * (grafana/k6 lib/netext/httpext/transport.go), credentials masked as k6's URL.Clean() masks them.
+ * Unlike the WHATWG serialisation it adds no '/' to an empty path, keeps the host's case, a
+ * default port and the query as written; only the scheme is lower-cased.
+ */
+function goStyleURL(raw: string, url: URL): string {
+  const m = GO_VERBATIM.exec(raw);
+  if (!m || /%(?![0-9A-Fa-f]{2})/.test(raw) || /(^|\/)\.\.?(\/|$)/.test(m[4])) return maskedURL(url);
+  const [, scheme, authority, userinfo, path, query = '', fragment = ''] = m;
+  let shownAuthority = authority;
+  if (userinfo !== undefined) {
+    const host = authority.slice(userinfo.length + 1);
+    shownAuthority = `${userinfo.includes(':') ? '****:****' : '****'}@${host}`;
+  }
+  return `${scheme.toLowerCase()}://${shownAuthority}${path}${query}${fragment === '#' ? '' : fragment}`;
+}
+
 function tlsOptionsFor(vu: HttpVU, host: string) {
   const settings = vu.test.http;
   const auth = settings.tlsAuth.find((a) => !a.domains || a.domains.length === 0 || a.domains.includes(host));
@@ -107,17 +133,18 @@ function tlsOptionsFor(vu: HttpVU, host: string) {
 /** A request URL with the parts every request needs, worked out once (URL getters allocate). */
 export interface Target {
   url: URL;
+  /** Response.url: the URL as the script wrote it (k6 keeps that string), or the redirect's URL. */
   href: string;
   /** Path and query, as in the request line. */
   path: string;
-  /** `href` with credentials masked as k6 shows it in tags and errors. */
+  /** The URL as k6 shows it in tags and errors: Go's serialisation, credentials masked (goStyleURL). */
   masked: string;
   /** The Authorization header for credentials in the URL, or ''. */
   authorization: string;
   connection: Connection | null;
 }
 
-export function targetOf(url: URL): Target {
+export function targetOf(url: URL, raw?: string): Target {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new Error(`unsupported protocol ${url.protocol}`);
   let authorization = '';
@@ -127,9 +154,9 @@ export function targetOf(url: URL): Target {
   }
   return {
     url,
-    href: url.href,
+    href: raw ?? url.href,
     path: `${url.pathname}${url.search}`,
-    masked: maskedURL(url),
+    masked: raw === undefined ? maskedURL(url) : goStyleURL(raw, url),
     authorization,
     connection: null,
   };
@@ -176,7 +203,7 @@ const URL_CACHE_SIZE = 1024;
 export function parseURL(state: HttpState, text: string): Target {
   let target = state.urls.get(text);
   if (!target) {
-    target = targetOf(new URL(text));
+    target = targetOf(new URL(text), text);
     if (state.urls.size >= URL_CACHE_SIZE) state.urls.clear();
     state.urls.set(text, target);
   }
