@@ -1,0 +1,115 @@
+// test-tier: unit
+// Differential checks: one script, run once on synchronous VUs (plain exported functions) and once
+// on async VUs (the same functions made async), gives the same log lines, samples and exit code,
+// as k6 gives both styles the same results.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, describe, test } from 'node:test';
+import { type Captured, run, tempDir } from './engine-fixtures.ts';
+
+const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
+const files = tempDir();
+after(() => files.cleanup());
+
+const KINDS = [
+  { kind: 'synchronous', fn: 'function' },
+  { kind: 'async', fn: 'async function' },
+] as const;
+
+/**
+ * Runs `source` with `FN` replaced by `function` (synchronous VUs) and by `async function` (async
+ * VUs). Each kind gets its own folder but the same file name, so that script locations compare.
+ */
+async function bothKinds(
+  name: string,
+  source: string,
+  opts: { vus?: number; iterations?: number } = {},
+): Promise<Record<string, Captured>> {
+  const out: Record<string, Captured> = {};
+  for (const { kind, fn } of KINDS) {
+    const script = files.write(`${name}-${kind}.js`, source.replaceAll('FN', fn));
+    out[kind] = await run({ script, vus: opts.vus ?? 1, iterations: opts.iterations ?? 1 });
+  }
+  return out;
+}
+
+/** The lines an exception left in the log, with the script's file name made the same for both kinds. */
+const stacktraces = (r: Captured, name: string): string[] =>
+  r.stderr
+    .split('\n')
+    .filter((l) => /source=stacktrace|failed: /.test(l))
+    .map((l) =>
+      l
+        .replace(/^time="[^"]*" /, '')
+        .replace(new RegExp(`${name}-(synchronous|async)\\.js`, 'g'), `${name}.js`),
+    );
+
+describe('engine: the same script gives the same results on both kinds of VU', () => {
+  test("an exception's line names the script's frame as k6 does, the same on both kinds (a check named with spaces, setup())", async () => {
+    const r = await bothKinds(
+      'frames',
+      `import { check } from 'k6';
+export FN setup() {
+  if (__ENV.NEVER) return null;
+  return { n: 1 };
+}
+export default FN (data) {
+  check(data, {
+    'throws uncaught': () => { throw new Error('boom in check'); },
+  });
+}`,
+    );
+    const lines = Object.fromEntries(KINDS.map(({ kind }) => [kind, stacktraces(r[kind], 'frames')]));
+    for (const { kind } of KINDS) {
+      assert.equal(r[kind].exitCode, 0, `${kind}: ${r[kind].stderr}`);
+      assert.equal(lines[kind].length, 1, `${kind}: ${r[kind].stderr}`);
+      // k6 prints the check's function by its name and the script as a file: URL.
+      assert.match(
+        lines[kind][0],
+        /msg="boom in check at throws uncaught \(file:\/\/\/[^)]*\/frames\.js:8:38\)\\n\\tat default \(VU 1, iteration 0\)"/,
+        kind,
+      );
+    }
+    assert.deepEqual(lines.synchronous, lines.async);
+  });
+
+  test("setup() that throws is reported with the same frame on both kinds, without V8's receiver name", async () => {
+    const r = await bothKinds(
+      'setup-throws',
+      `export FN setup() {
+  throw new Error('setup failed');
+}
+export default FN () {}`,
+    );
+    const lines = Object.fromEntries(KINDS.map(({ kind }) => [kind, stacktraces(r[kind], 'setup-throws')]));
+    for (const { kind } of KINDS) {
+      assert.equal(r[kind].exitCode, 107, `${kind}: ${r[kind].stderr}`);
+      assert.match(
+        lines[kind].join('\n'),
+        /setup\(\) failed: setup failed at setup \(file:\/\/\/[^)]*\/setup-throws\.js:2:9\)/,
+        kind,
+      );
+    }
+    assert.deepEqual(lines.synchronous, lines.async);
+  });
+
+  test("a request error thrown by throw: true names the script's line on synchronous VUs, not the engine's bundle", async () => {
+    const script = files.write(
+      'throw-option.js',
+      `import http from 'k6/http';
+export const options = { throw: true };
+export default function () {
+  http.get('http://127.0.0.1:1/nothing');
+}`,
+    );
+    // Through the command line: it runs the engine's build, whose synchronous VUs load the engine's
+    // bundled chunks before the script's source maps are switched on.
+    const r = spawnSync(process.execPath, [BIN, 'run', '-q', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /msg="GoError: Get \\"http:\/\/127\.0\.0\.1:1\/nothing\\": dial tcp 127\.0\.0\.1:1: connect: connection refused at default \(file:\/\/\/[^)]*\/throw-option\.js:4:8\)/,
+    );
+    assert.doesNotMatch(r.stderr, /connect-perf-sync-|chunk-/);
+  });
+});
