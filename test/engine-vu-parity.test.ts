@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import { type Captured, run, tempDir } from './engine-fixtures.ts';
+import { type Captured, count, run, tempDir } from './engine-fixtures.ts';
 
 const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
 const files = tempDir();
@@ -18,17 +18,20 @@ const KINDS = [
 
 /**
  * Runs `source` with `FN` replaced by `function` (synchronous VUs) and by `async function` (async
- * VUs). Each kind gets its own folder but the same file name, so that script locations compare.
+ * VUs), and `AWAIT ` before a blocking call by `await ` on async VUs, by default with 1 VU and 1 iteration (`{}`: the script's own options).
  */
 async function bothKinds(
   name: string,
   source: string,
-  opts: { vus?: number; iterations?: number } = {},
+  opts: { vus?: number; iterations?: number } = { vus: 1, iterations: 1 },
 ): Promise<Record<string, Captured>> {
   const out: Record<string, Captured> = {};
   for (const { kind, fn } of KINDS) {
-    const script = files.write(`${name}-${kind}.js`, source.replaceAll('FN', fn));
-    out[kind] = await run({ script, vus: opts.vus ?? 1, iterations: opts.iterations ?? 1 });
+    const script = files.write(
+      `${name}-${kind}.js`,
+      source.replaceAll('FN', fn).replaceAll('AWAIT ', kind === 'async' ? 'await ' : ''),
+    );
+    out[kind] = await run({ script, ...opts });
   }
   return out;
 }
@@ -111,5 +114,32 @@ export default function () {
       /msg="GoError: Get \\"http:\/\/127\.0\.0\.1:1\/nothing\\": dial tcp 127\.0\.0\.1:1: connect: connection refused at default \(file:\/\/\/[^)]*\/throw-option\.js:4:8\)/,
     );
     assert.doesNotMatch(r.stderr, /connect-perf-sync-|chunk-/);
+  });
+});
+
+describe('engine: sleep() as k6 sleeps, on both kinds of VU', () => {
+  test("sleep() without a number (undefined, 'abc', NaN), of Infinity and of a negative time returns at once, as k6's", async () => {
+    // The scenario's maxDuration only bounds the test if sleep() blocked for ever: the iterations
+    // would then be interrupted and not counted.
+    const r = await bothKinds(
+      'sleep-nan',
+      `import { sleep } from 'k6';
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 2, maxDuration: '30s' } } };
+export default FN () {
+  AWAIT sleep();
+  AWAIT sleep('abc');
+  AWAIT sleep(Number.NaN);
+  AWAIT sleep(Infinity);
+  AWAIT sleep(-1);
+  console.log('slept');
+}`,
+      {},
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.equal(count(k.samples, 'iterations'), 2, `${kind}: ${k.stderr}`);
+      assert.equal(k.stderr.match(/msg="slept"/g)?.length, 2, `${kind}: ${k.stderr}`);
+    }
   });
 });
