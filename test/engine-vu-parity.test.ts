@@ -23,7 +23,7 @@ const KINDS = [
 async function bothKinds(
   name: string,
   source: string,
-  opts: { vus?: number; iterations?: number } = { vus: 1, iterations: 1 },
+  opts: { vus?: number; iterations?: number; env?: Record<string, string> } = { vus: 1, iterations: 1 },
 ): Promise<Record<string, Captured>> {
   const out: Record<string, Captured> = {};
   for (const { kind, fn } of KINDS) {
@@ -140,6 +140,37 @@ export default FN () {
       assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
       assert.equal(count(k.samples, 'iterations'), 2, `${kind}: ${k.stderr}`);
       assert.equal(k.stderr.match(/msg="slept"/g)?.length, 2, `${kind}: ${k.stderr}`);
+    }
+  });
+});
+
+describe('engine: __ENV as k6 gives it, on both kinds of VU', () => {
+  test("each VU has its own __ENV: what one VU writes is not seen by the others, and the scenario starts from the test's env, as in k6", async () => {
+    const r = await bothKinds(
+      'env-per-vu',
+      `import { sleep } from 'k6';
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 4 } } };
+__ENV.INIT_VU = String(__VU);
+export default FN () {
+  if (__ENV.FIRST === undefined) __ENV.FIRST = String(__VU);
+  __ENV.LAST = String(__VU);
+  AWAIT sleep(0.05);
+  console.log(\`vu=\${__VU} init=\${__ENV.INIT_VU} first=\${__ENV.FIRST} last=\${__ENV.LAST} given=\${__ENV.GIVEN}\`);
+}`,
+      { env: { GIVEN: 'g' } },
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      const lines = [...k.stderr.matchAll(/msg="(vu=[^"]*)"/g)].map((m) => m[1]);
+      assert.equal(lines.length, 4, `${kind}: ${k.stderr}`);
+      // k6 activates each VU for its scenario with a new map of the test's env and the scenario's
+      // (grafana/k6 internal/js/runner.go, VU.Activate): what init code wrote is gone then.
+      assert.deepEqual(
+        lines.filter((l) => !/^vu=(\d) init=undefined first=\1 last=\1 given=g$/.test(l)),
+        [],
+        kind,
+      );
     }
   });
 });
