@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import { type Captured, count, run, tempDir } from './engine-fixtures.ts';
+import { type Captured, count, run, startServer, tempDir } from './engine-fixtures.ts';
 
 const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
 const files = tempDir();
@@ -171,6 +171,41 @@ export default FN () {
         [],
         kind,
       );
+    }
+  });
+});
+
+describe('engine: request arguments on both kinds of VU', () => {
+  test('a Date in a request tag or a form body is read as on async VUs (a synchronous VU does not refuse it)', async () => {
+    const server = await startServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => res.end(body));
+    });
+    try {
+      const r = await bothKinds(
+        'date-args',
+        `import http from 'k6/http';
+const when = new Date(0);
+export default FN () {
+  const res = AWAIT http.post('${server.url}/', { at: when, n: 1 }, { tags: { when } });
+  console.log(\`body=\${res.body}\`);
+}`,
+      );
+      const seen = Object.fromEntries(
+        KINDS.map(({ kind }) => {
+          const k = r[kind];
+          assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+          const req = k.samples.find((s) => s.metric === 'http_reqs');
+          return [kind, { tag: req?.tags.when, body: /msg="body=([^"]*)"/.exec(k.stderr)?.[1] }];
+        }),
+      );
+      assert.equal(seen.async.tag, String(new Date(0)));
+      assert.deepEqual(seen.synchronous, seen.async);
+    } finally {
+      await server.close();
     }
   });
 });
