@@ -209,3 +209,67 @@ export default FN () {
     }
   });
 });
+
+describe('engine: an iteration ends when its promise jobs have run, on both kinds of VU', () => {
+  test('a .then() and an async helper called without await run in their own iteration, with its __ITER and exec numbers (as k6 empties the event loop)', async () => {
+    const r = await bothKinds(
+      'microtasks',
+      `import { check } from 'k6';
+import exec from 'k6/execution';
+async function helper(i) {
+  await null;
+  await null;
+  check(i, { 'same iteration': (v) => v === exec.vu.iterationInScenario });
+  console.log(\`helper \${i} \${__ITER}\`);
+}
+export default FN () {
+  Promise.resolve().then(() => console.log(\`then \${__ITER}\`));
+  helper(__ITER);
+  console.log(\`body \${__ITER}\`);
+}`,
+      { vus: 1, iterations: 3 },
+    );
+    const expected = [0, 1, 2].flatMap((i) => [`body ${i}`, `then ${i}`, `helper ${i} ${i}`]);
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.deepEqual(
+        [...k.stderr.matchAll(/msg="((?:body|then|helper) [^"]*)"/g)].map((m) => m[1]),
+        expected,
+        kind,
+      );
+      assert.equal(
+        count(k.samples, 'checks', (s) => s.value === 1),
+        3,
+        kind,
+      );
+    }
+  });
+
+  // On async VUs Node reports it at the next macrotask turn (here the sleep's timer).
+  test('an unhandled rejection is reported within its own iteration on both kinds', async () => {
+    const r = await bothKinds(
+      'rejection',
+      `import { sleep } from 'k6';
+export default FN () {
+  if (__ITER === 0) Promise.reject(new Error('not handled'));
+  AWAIT sleep(0.01);
+  console.log(\`end \${__ITER}\`);
+}`,
+      { vus: 1, iterations: 2 },
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      const lines = [...k.stderr.matchAll(/msg="(end \d|Uncaught \(in promise\) not handled)/g)].map(
+        (m) => m[1],
+      );
+      // Before the next iteration starts (k6 reports it when the iteration's event loop ends).
+      assert.deepEqual(
+        lines.filter((l) => l !== 'end 0'),
+        ['Uncaught (in promise) not handled', 'end 1'],
+        kind,
+      );
+    }
+  });
+});
