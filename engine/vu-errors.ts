@@ -96,7 +96,9 @@ function isScriptFrame(frame: string): boolean {
   if (frame.includes('__run=')) return true;
   const where = /\(([^()]*)\)$/.exec(frame)?.[1] ?? frame.slice(3);
   if (!/^(file:\/\/)?\//.test(where)) return false;
-  return !where.includes(ENGINE_DIR) && !where.includes('/connect-perf-sync-') && !where.includes('/node_modules/');
+  return (
+    !where.includes(ENGINE_DIR) && !where.includes('/connect-perf-sync-') && !where.includes('/node_modules/')
+  );
 }
 
 /**

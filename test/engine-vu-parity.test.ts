@@ -69,7 +69,7 @@ export default FN (data) {
       // k6 prints the check's function by its name and the script as a file: URL.
       assert.match(
         lines[kind][0],
-        /msg="boom in check at throws uncaught \(file:\/\/\/[^)]*\/frames\.js:8:38\)\\n\\tat default \(VU 1, iteration 0\)"/,
+        /msg="Error: boom in check\\n\\tat throws uncaught \(file:\/\/\/[^)]*\/frames\.js:8:38\)\\n\\tat default \(file:\/\/\/[^)]*\/frames\.js:7:3\)\\n"/,
         kind,
       );
     }
@@ -111,7 +111,7 @@ export default function () {
     assert.equal(r.status, 0, r.stderr);
     assert.match(
       r.stderr,
-      /msg="GoError: Get \\"http:\/\/127\.0\.0\.1:1\/nothing\\": dial tcp 127\.0\.0\.1:1: connect: connection refused at default \(file:\/\/\/[^)]*\/throw-option\.js:4:8\)/,
+      /msg="GoError: Get \\"http:\/\/127\.0\.0\.1:1\/nothing\\": dial tcp 127\.0\.0\.1:1: connect: connection refused\\n\\tat default \(file:\/\/\/[^)]*\/throw-option\.js:4:8\)\\n"/,
     );
     assert.doesNotMatch(r.stderr, /connect-perf-sync-|chunk-/);
   });
