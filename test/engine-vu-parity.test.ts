@@ -273,3 +273,41 @@ export default FN () {
     }
   });
 });
+
+describe('engine: timers on both kinds of VU', () => {
+  test('an async timer callback that awaits a request ends within its iteration (k6 runs it before the iteration ends)', async () => {
+    const server = await startServer((_req, res) => res.end('ok'));
+    try {
+      const r = await bothKinds(
+        'timer-request',
+        `import http from 'k6/http';
+import { check } from 'k6';
+export default FN () {
+  setTimeout(async () => {
+    const res = await http.get('${server.url}/');
+    check(res, { 'from the timer': (x) => x.status === 200 });
+    console.log(\`timer \${__ITER}\`);
+  }, 5);
+}`,
+        { vus: 1, iterations: 2 },
+      );
+      for (const { kind } of KINDS) {
+        const k = r[kind];
+        assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+        assert.equal(count(k.samples, 'iterations'), 2, kind);
+        assert.equal(
+          count(k.samples, 'checks', (s) => s.value === 1),
+          2,
+          kind,
+        );
+        assert.deepEqual(
+          [...k.stderr.matchAll(/msg="(timer \d)"/g)].map((m) => m[1]),
+          ['timer 0', 'timer 1'],
+          kind,
+        );
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
