@@ -43,10 +43,13 @@ export function isRefusal(err: unknown): boolean {
 /** An exception as one readable line plus its script location. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
+    // The first of the script's own frames (not the engine's, its VU threads' bundle, an npm
+    // package's or Node's), whichever kind of VU ran it.
     const where = err.stack
       ?.split('\n')
       .slice(1)
-      .find((l) => l.includes('__run=') || !l.includes(ENGINE_DIR));
+      .map((l) => l.trim())
+      .find(isScriptFrame);
     const message = `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
     return where ? `${message} ${scriptFrame(where.trim().replace(/\?__run=[^:)]*/, ''))}` : message;
   }
@@ -93,19 +96,22 @@ function isScriptFrame(frame: string): boolean {
   if (frame.includes('__run=')) return true;
   const where = /\(([^()]*)\)$/.exec(frame)?.[1] ?? frame.slice(3);
   if (!/^(file:\/\/)?\//.test(where)) return false;
-  return !where.includes(ENGINE_DIR) && !where.includes('/connect-perf-sync-');
+  return (
+    !where.includes(ENGINE_DIR) && !where.includes('/connect-perf-sync-') && !where.includes('/node_modules/')
+  );
 }
 
 /**
  * A stack frame named as k6 names it (`at default (file:///path/script.js:5:21)`, or just the
- * position for an anonymous function): without V8's `Module.` and `async ` prefixes, with the
+ * position for an anonymous function): without V8's `Module.`, `Object.` (a function called as a
+ * method: setup() on async VUs) and `async ` prefixes, with the
  * `default` that the synchronous VUs' bundle renamed to `<file>_default` (esbuild's name for an
  * anonymous default export), and the script as a file: URL.
  */
 function scriptFrame(frame: string): string {
   const m = /^at (?:async )?(?:(.+?) \((.+)\)|(.+))$/.exec(frame);
   if (!m) return frame;
-  const fn = (m[1] ?? '').replace(/^Module\./, '');
+  const fn = (m[1] ?? '').replace(/^(?:Module|Object)\./, '');
   const where = m[2] ?? m[3];
   const position = /^\//.test(where) ? `file://${where}` : where;
   const path = position.replace(/(:\d+)+$/, '');

@@ -19,6 +19,8 @@ export interface VuTimers {
 /** What the timers need of their VU (a synchronous VU's thread has its own stand-in for it). */
 export type TimerOwner = Pick<VU, 'phase' | 'timersIdle' | 'cancelTimers' | 'interrupted'> & {
   readonly test: Pick<VU['test'], 'log'>;
+  /** Keeps the iteration open until an async callback's Promise settles (async VUs; see guarded()). */
+  awaitable?: VU['awaitable'];
 };
 
 const owned = new WeakMap<TimerOwner, VuTimers>();
@@ -47,9 +49,20 @@ function createTimers(vu: TimerOwner): VuTimers {
       resolve();
     }
   };
+  // An async callback that awaits k6's calls (`setTimeout(async () => { await http.get(…) })`)
+  // ends within its iteration in k6, whose calls block: the event loop is not empty until it has
+  // run. On async VUs those calls are Promises, so the iteration waits for the callback's Promise
+  // as it waits for an http.asyncRequest(); a rejection stays unhandled, reported as before.
   const guarded = (callback: Callback, args: unknown[]) => () => {
     try {
-      callback(...args);
+      const result = callback(...args);
+      if (vu.awaitable && tracked() && typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+        const settle = vu.awaitable();
+        (result as PromiseLike<unknown>).then(settle, (err: unknown) => {
+          settle();
+          throw err;
+        });
+      }
     } catch (err) {
       vu.test.log('error', `a timer callback threw: ${err instanceof Error ? err.message : String(err)}`, {
         source: 'stacktrace',

@@ -347,7 +347,10 @@ export class VU {
   async runIteration(fn: (data: unknown) => unknown, scenario: ScenarioView): Promise<IterationOutcome> {
     if (this.scenario !== scenario) {
       this.scenario = scenario;
-      this.bindings?.setEnv(scenario.env);
+      // Each VU its own copy, as k6 gives each VU it activates a new map of the test's and the
+      // scenario's env (grafana/k6 internal/js/runner.go, VU.Activate): what one VU writes into
+      // __ENV is not seen by the others.
+      this.bindings?.setEnv({ ...scenario.env });
     }
     this.group = '';
     this.phase = 'iteration';

@@ -84,8 +84,15 @@ export function createK6(vu: ModuleVU) {
     }
   }
 
+  /**
+   * k6 sleeps `time.Duration(secs * float64(time.Second))` (grafana/k6 internal/js/modules/k6/k6.go,
+   * Sleep): a negative time returns at once, and so do NaN (`sleep()`, `sleep('abc')`) and
+   * infinities, which Go's conversion turns into a negative duration on amd64. They must not reach
+   * the VU: a synchronous VU's blocking wait takes a NaN or infinite timeout as "forever".
+   */
   function sleep(seconds: number): Promise<void> | void {
-    return vu.sleep(Math.max(0, Number(seconds) * 1000));
+    const ms = Number(seconds) * 1000;
+    return vu.sleep(Number.isFinite(ms) ? Math.max(ms, 0) : 0);
   }
 
   // k6's fail() is a Go function returning an error, which its runtime throws as a GoError.

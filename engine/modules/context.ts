@@ -8,7 +8,8 @@ import { timersOf } from '../vu-timers.ts';
 const vu = vuForModule(import.meta.url);
 
 export let __ITER = Math.max(vu.iter, 0);
-export let __ENV: Record<string, string> = vu.test.env;
+/** The VU's own copy (a synchronous VU's thread has its own anyway): k6 gives each VU its own map. */
+export let __ENV: Record<string, string> = { ...vu.test.env };
 
 vu.bindings = {
   setIter(n) {

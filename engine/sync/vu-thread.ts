@@ -6,6 +6,7 @@
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { dirname } from 'node:path';
+import { promiseHooks } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScenarioFacts } from '../api/module-vu.ts';
 import { vuConsole } from '../console.ts';
@@ -95,15 +96,33 @@ let data: unknown;
 let stopWaiting: ((err: Error) => void) | null = null;
 
 /**
+ * Promises made in this thread so far. A plain iteration that made none left no job in the
+ * microtask queue, so it can end at once; one that made some (a `.then()`, an async helper called
+ * without await, a rejected Promise) ends only once those jobs have run, as k6 ends an iteration
+ * when the VU's event loop is empty: otherwise they would run in a later iteration, with its
+ * __ITER and exec numbers. V8 calls this hook only when a Promise is made.
+ */
+let promisesMade = 0;
+promiseHooks.onInit(() => {
+  promisesMade++;
+});
+
+/** One macrotask turn: every job in the microtask queue has run when it resolves, and Node has reported unhandled rejections. */
+const queueDrained = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * Runs `fn` as k6 runs one call of an exported function: it ends when the function has returned,
- * the Promise it returned has settled, and its timers and awaited calls are done. A call that
- * leaves nothing pending ends without a Promise (empty iterations stay cheap in a loop).
+ * the Promise it returned has settled, its promise jobs have run, and its timers and awaited
+ * calls are done. A call that leaves nothing pending ends without a Promise (empty iterations
+ * stay cheap in a loop).
  */
 function runToEnd(fn: string): unknown {
+  const made = promisesMade;
   const value = (exports[fn] as (data: unknown) => unknown)(data);
   if (isThenable(value)) return settle(value, undefined);
   const wait = timersIdle() ?? awaitedCallsSettled();
-  return wait ? settle(value, wait) : value;
+  if (wait) return settle(value, wait);
+  return promisesMade === made ? value : settle(value, queueDrained());
 }
 
 class Settling {
@@ -124,14 +143,19 @@ function settle(value: unknown, first: Promise<void> | undefined): Settling {
           pending.catch(() => {});
           result = await Promise.race([pending, stopped]);
         }
-        // k6 ends an iteration when the VU's event loop is empty: timers and awaited calls included.
-        for (
-          let wait = first ?? timersIdle() ?? awaitedCallsSettled();
-          wait;
-          wait = timersIdle() ?? awaitedCallsSettled()
-        )
-          await Promise.race([wait, stopped]);
-        return result;
+        // k6 ends an iteration when the VU's event loop is empty: timers, awaited calls and promise
+        // jobs included. The loop ends after a macrotask turn that left nothing pending.
+        let wait = first ?? timersIdle() ?? awaitedCallsSettled();
+        for (;;) {
+          if (wait) await Promise.race([wait, stopped]);
+          else {
+            await Promise.race([queueDrained(), stopped]);
+            wait = timersIdle() ?? awaitedCallsSettled();
+            if (!wait) return result;
+            continue;
+          }
+          wait = timersIdle() ?? awaitedCallsSettled();
+        }
       } finally {
         stopWaiting = null;
       }

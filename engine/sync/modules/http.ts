@@ -88,13 +88,18 @@ function cookieJar(): CookieJar {
   return vuJar;
 }
 
-/** Objects whose prototype would be lost on the way (class instances, functions) are refused. */
+/**
+ * Objects whose prototype would be lost on the way (class instances, functions) are refused. A
+ * Date crosses as a Date (the structured clone keeps it), so it is read on the VU thread as on
+ * async VUs (a tag's value, a form field).
+ */
 function plainArgument(value: unknown, what: string): void {
   if (
     value === null ||
     typeof value !== 'object' ||
     value instanceof ArrayBuffer ||
-    ArrayBuffer.isView(value)
+    ArrayBuffer.isView(value) ||
+    value instanceof Date
   )
     return;
   const proto = Object.getPrototypeOf(value);

@@ -1,0 +1,313 @@
+// test-tier: unit
+// Differential checks: one script, run once on synchronous VUs (plain exported functions) and once
+// on async VUs (the same functions made async), gives the same log lines, samples and exit code,
+// as k6 gives both styles the same results.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, describe, test } from 'node:test';
+import { type Captured, count, run, startServer, tempDir } from './engine-fixtures.ts';
+
+const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
+const files = tempDir();
+after(() => files.cleanup());
+
+const KINDS = [
+  { kind: 'synchronous', fn: 'function' },
+  { kind: 'async', fn: 'async function' },
+] as const;
+
+/**
+ * Runs `source` with `FN` replaced by `function` (synchronous VUs) and by `async function` (async
+ * VUs), and `AWAIT ` before a blocking call by `await ` on async VUs, by default with 1 VU and 1 iteration (`{}`: the script's own options).
+ */
+async function bothKinds(
+  name: string,
+  source: string,
+  opts: { vus?: number; iterations?: number; env?: Record<string, string> } = { vus: 1, iterations: 1 },
+): Promise<Record<string, Captured>> {
+  const out: Record<string, Captured> = {};
+  for (const { kind, fn } of KINDS) {
+    const script = files.write(
+      `${name}-${kind}.js`,
+      source.replaceAll('FN', fn).replaceAll('AWAIT ', kind === 'async' ? 'await ' : ''),
+    );
+    out[kind] = await run({ script, ...opts });
+  }
+  return out;
+}
+
+/** The lines an exception left in the log, with the script's file name made the same for both kinds. */
+const stacktraces = (r: Captured, name: string): string[] =>
+  r.stderr
+    .split('\n')
+    .filter((l) => /source=stacktrace|failed: /.test(l))
+    .map((l) =>
+      l
+        .replace(/^time="[^"]*" /, '')
+        .replace(new RegExp(`${name}-(synchronous|async)\\.js`, 'g'), `${name}.js`),
+    );
+
+describe('engine: the same script gives the same results on both kinds of VU', () => {
+  test("an exception's line names the script's frame as k6 does, the same on both kinds (a check named with spaces, setup())", async () => {
+    const r = await bothKinds(
+      'frames',
+      `import { check } from 'k6';
+export FN setup() {
+  if (__ENV.NEVER) return null;
+  return { n: 1 };
+}
+export default FN (data) {
+  check(data, {
+    'throws uncaught': () => { throw new Error('boom in check'); },
+  });
+}`,
+    );
+    const lines = Object.fromEntries(KINDS.map(({ kind }) => [kind, stacktraces(r[kind], 'frames')]));
+    for (const { kind } of KINDS) {
+      assert.equal(r[kind].exitCode, 0, `${kind}: ${r[kind].stderr}`);
+      assert.equal(lines[kind].length, 1, `${kind}: ${r[kind].stderr}`);
+      // k6 prints the check's function by its name and the script as a file: URL.
+      assert.match(
+        lines[kind][0],
+        /msg="Error: boom in check\\n\\tat throws uncaught \(file:\/\/\/[^)]*\/frames\.js:8:38\)\\n\\tat default \(file:\/\/\/[^)]*\/frames\.js:7:3\)\\n"/,
+        kind,
+      );
+    }
+    assert.deepEqual(lines.synchronous, lines.async);
+  });
+
+  test("setup() that throws is reported with the same frame on both kinds, without V8's receiver name", async () => {
+    const r = await bothKinds(
+      'setup-throws',
+      `export FN setup() {
+  throw new Error('setup failed');
+}
+export default FN () {}`,
+    );
+    const lines = Object.fromEntries(KINDS.map(({ kind }) => [kind, stacktraces(r[kind], 'setup-throws')]));
+    for (const { kind } of KINDS) {
+      assert.equal(r[kind].exitCode, 107, `${kind}: ${r[kind].stderr}`);
+      assert.match(
+        lines[kind].join('\n'),
+        /setup\(\) failed: setup failed at setup \(file:\/\/\/[^)]*\/setup-throws\.js:2:9\)/,
+        kind,
+      );
+    }
+    assert.deepEqual(lines.synchronous, lines.async);
+  });
+
+  test("a request error thrown by throw: true names the script's line on synchronous VUs, not the engine's bundle", async () => {
+    const script = files.write(
+      'throw-option.js',
+      `import http from 'k6/http';
+export const options = { throw: true };
+export default function () {
+  http.get('http://127.0.0.1:1/nothing');
+}`,
+    );
+    // Through the command line: it runs the engine's build, whose synchronous VUs load the engine's
+    // bundled chunks before the script's source maps are switched on.
+    const r = spawnSync(process.execPath, [BIN, 'run', '-q', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /msg="GoError: Get \\"http:\/\/127\.0\.0\.1:1\/nothing\\": dial tcp 127\.0\.0\.1:1: connect: connection refused\\n\\tat default \(file:\/\/\/[^)]*\/throw-option\.js:4:8\)\\n"/,
+    );
+    assert.doesNotMatch(r.stderr, /connect-perf-sync-|chunk-/);
+  });
+});
+
+describe('engine: sleep() as k6 sleeps, on both kinds of VU', () => {
+  test("sleep() without a number (undefined, 'abc', NaN), of Infinity and of a negative time returns at once, as k6's", async () => {
+    // The scenario's maxDuration only bounds the test if sleep() blocked for ever: the iterations
+    // would then be interrupted and not counted.
+    const r = await bothKinds(
+      'sleep-nan',
+      `import { sleep } from 'k6';
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 2, maxDuration: '30s' } } };
+export default FN () {
+  AWAIT sleep();
+  AWAIT sleep('abc');
+  AWAIT sleep(Number.NaN);
+  AWAIT sleep(Infinity);
+  AWAIT sleep(-1);
+  console.log('slept');
+}`,
+      {},
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.equal(count(k.samples, 'iterations'), 2, `${kind}: ${k.stderr}`);
+      assert.equal(k.stderr.match(/msg="slept"/g)?.length, 2, `${kind}: ${k.stderr}`);
+    }
+  });
+});
+
+describe('engine: __ENV as k6 gives it, on both kinds of VU', () => {
+  test("each VU has its own __ENV: what one VU writes is not seen by the others, and the scenario starts from the test's env, as in k6", async () => {
+    const r = await bothKinds(
+      'env-per-vu',
+      `import { sleep } from 'k6';
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 4 } } };
+__ENV.INIT_VU = String(__VU);
+export default FN () {
+  if (__ENV.FIRST === undefined) __ENV.FIRST = String(__VU);
+  __ENV.LAST = String(__VU);
+  AWAIT sleep(0.05);
+  console.log(\`vu=\${__VU} init=\${__ENV.INIT_VU} first=\${__ENV.FIRST} last=\${__ENV.LAST} given=\${__ENV.GIVEN}\`);
+}`,
+      { env: { GIVEN: 'g' } },
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      const lines = [...k.stderr.matchAll(/msg="(vu=[^"]*)"/g)].map((m) => m[1]);
+      assert.equal(lines.length, 4, `${kind}: ${k.stderr}`);
+      // k6 activates each VU for its scenario with a new map of the test's env and the scenario's
+      // (grafana/k6 internal/js/runner.go, VU.Activate): what init code wrote is gone then.
+      assert.deepEqual(
+        lines.filter((l) => !/^vu=(\d) init=undefined first=\1 last=\1 given=g$/.test(l)),
+        [],
+        kind,
+      );
+    }
+  });
+});
+
+describe('engine: request arguments on both kinds of VU', () => {
+  test('a Date in a request tag or a form body is read as on async VUs (a synchronous VU does not refuse it)', async () => {
+    const server = await startServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => res.end(body));
+    });
+    try {
+      const r = await bothKinds(
+        'date-args',
+        `import http from 'k6/http';
+const when = new Date(0);
+export default FN () {
+  const res = AWAIT http.post('${server.url}/', { at: when, n: 1 }, { tags: { when } });
+  console.log(\`body=\${res.body}\`);
+}`,
+      );
+      const seen = Object.fromEntries(
+        KINDS.map(({ kind }) => {
+          const k = r[kind];
+          assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+          const req = k.samples.find((s) => s.metric === 'http_reqs');
+          return [kind, { tag: req?.tags.when, body: /msg="body=([^"]*)"/.exec(k.stderr)?.[1] }];
+        }),
+      );
+      assert.equal(seen.async.tag, String(new Date(0)));
+      assert.deepEqual(seen.synchronous, seen.async);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('engine: an iteration ends when its promise jobs have run, on both kinds of VU', () => {
+  test('a .then() and an async helper called without await run in their own iteration, with its __ITER and exec numbers (as k6 empties the event loop)', async () => {
+    const r = await bothKinds(
+      'microtasks',
+      `import { check } from 'k6';
+import exec from 'k6/execution';
+async function helper(i) {
+  await null;
+  await null;
+  check(i, { 'same iteration': (v) => v === exec.vu.iterationInScenario });
+  console.log(\`helper \${i} \${__ITER}\`);
+}
+export default FN () {
+  Promise.resolve().then(() => console.log(\`then \${__ITER}\`));
+  helper(__ITER);
+  console.log(\`body \${__ITER}\`);
+}`,
+      { vus: 1, iterations: 3 },
+    );
+    const expected = [0, 1, 2].flatMap((i) => [`body ${i}`, `then ${i}`, `helper ${i} ${i}`]);
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.deepEqual(
+        [...k.stderr.matchAll(/msg="((?:body|then|helper) [^"]*)"/g)].map((m) => m[1]),
+        expected,
+        kind,
+      );
+      assert.equal(
+        count(k.samples, 'checks', (s) => s.value === 1),
+        3,
+        kind,
+      );
+    }
+  });
+
+  // On async VUs Node reports it at the next macrotask turn (here the sleep's timer).
+  test('an unhandled rejection is reported within its own iteration on both kinds', async () => {
+    const r = await bothKinds(
+      'rejection',
+      `import { sleep } from 'k6';
+export default FN () {
+  if (__ITER === 0) Promise.reject(new Error('not handled'));
+  AWAIT sleep(0.01);
+  console.log(\`end \${__ITER}\`);
+}`,
+      { vus: 1, iterations: 2 },
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      const lines = [...k.stderr.matchAll(/msg="(end \d|Uncaught \(in promise\) not handled)/g)].map(
+        (m) => m[1],
+      );
+      // Before the next iteration starts (k6 reports it when the iteration's event loop ends).
+      assert.deepEqual(
+        lines.filter((l) => l !== 'end 0'),
+        ['Uncaught (in promise) not handled', 'end 1'],
+        kind,
+      );
+    }
+  });
+});
+
+describe('engine: timers on both kinds of VU', () => {
+  test('an async timer callback that awaits a request ends within its iteration (k6 runs it before the iteration ends)', async () => {
+    const server = await startServer((_req, res) => res.end('ok'));
+    try {
+      const r = await bothKinds(
+        'timer-request',
+        `import http from 'k6/http';
+import { check } from 'k6';
+export default FN () {
+  setTimeout(async () => {
+    const res = await http.get('${server.url}/');
+    check(res, { 'from the timer': (x) => x.status === 200 });
+    console.log(\`timer \${__ITER}\`);
+  }, 5);
+}`,
+        { vus: 1, iterations: 2 },
+      );
+      for (const { kind } of KINDS) {
+        const k = r[kind];
+        assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+        assert.equal(count(k.samples, 'iterations'), 2, kind);
+        assert.equal(
+          count(k.samples, 'checks', (s) => s.value === 1),
+          2,
+          kind,
+        );
+        assert.deepEqual(
+          [...k.stderr.matchAll(/msg="(timer \d)"/g)].map((m) => m[1]),
+          ['timer 0', 'timer 1'],
+          kind,
+        );
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
