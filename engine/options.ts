@@ -349,8 +349,11 @@ function strings(value: unknown, what: string): Record<string, string> {
   return Object.fromEntries(Object.entries(value as Raw).map(([k, v]) => [k, String(v)]));
 }
 
-/** The scenarios a test runs, derived from merged options. */
-export function deriveScenarios(options: Raw): ScenarioConfig[] {
+/**
+ * The scenarios a test runs, derived from merged options; `warn` gets k6's warnings for options
+ * it overrides or ignores.
+ */
+export function deriveScenarios(options: Raw, warn: (message: string) => void = () => {}): ScenarioConfig[] {
   const set = (k: string) => options[k] !== undefined && options[k] !== null;
   // k6's conflicts and sentences (grafana/k6 lib/executor/execution_config_shortcuts.go,
   // DeriveScenariosFromShortcuts): iterations may be combined with duration (the maximum
@@ -362,7 +365,24 @@ export function deriveScenarios(options: Raw): ScenarioConfig[] {
   if (first !== undefined && first !== 'stages' && hasStages) {
     throw new InvalidOptionsError(`using \`${first}\` and \`stages\` options simultaneously is not allowed`);
   }
-  if (set('scenarios')) {
+  // `vus` with no other shortcut (and no `stages` key at all) runs `vus` iterations on `vus` VUs
+  // and overrides scenarios, with k6's warning (k6 ≥ 2.1; an explicit `stages: []` keeps it out).
+  if (set('vus') && first === undefined && !set('stages')) {
+    if (set('scenarios')) warn(`\`vus=${options.vus}\` overrides scenarios configuration`);
+    return [
+      scenario('default', {
+        gracefulStop: options.gracefulStop ?? '30s',
+        executor: 'shared-iterations',
+        vus: options.vus,
+        iterations: options.vus,
+      }),
+    ];
+  }
+  const emptyScenarios =
+    set('scenarios') &&
+    typeof options.scenarios === 'object' &&
+    Object.keys(options.scenarios as Raw).length === 0;
+  if (set('scenarios') && !(emptyScenarios && first === undefined)) {
     if (first !== undefined) {
       throw new InvalidOptionsError(
         `using \`${first}\` and \`scenarios\` options simultaneously is not allowed`,
@@ -408,15 +428,11 @@ export function deriveScenarios(options: Raw): ScenarioConfig[] {
       }),
     ];
   }
-  if (set('vus')) {
-    return [
-      scenario('default', {
-        ...base,
-        executor: 'shared-iterations',
-        vus: options.vus,
-        iterations: options.vus,
-      }),
-    ];
+  if (Array.isArray(options.stages) && options.stages.length === 0) {
+    warn('`stages` was explicitly set to an empty value, running the script with 1 iteration in 1 VU');
+  }
+  if (emptyScenarios) {
+    warn('`scenarios` was explicitly set to an empty value, running the script with 1 iteration in 1 VU');
   }
   return [scenario('default', { ...base, executor: 'per-vu-iterations', vus: 1, iterations: 1 })];
 }

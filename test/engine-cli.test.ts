@@ -82,6 +82,40 @@ describe('engine CLI', () => {
     assert.equal(deriveScenarios({ stages: [{ duration: '1s', target: 1 }] })[0].executor, 'ramping-vus');
   });
 
+  test("vus, an empty scenarios or an empty stages: k6's derivation and warnings", () => {
+    const warned: string[] = [];
+    const warn = (m: string) => warned.push(m);
+    const shape = (options: Record<string, unknown>) =>
+      deriveScenarios(options, warn).map((x) => [
+        x.name,
+        x.executor,
+        'vus' in x && x.vus,
+        'iterations' in x && x.iterations,
+      ]);
+    // k6 ≥ 2.1: `vus` alone overrides the scenarios (grafana/k6 execution_config_shortcuts.go).
+    assert.deepEqual(shape({ vus: 3, scenarios: { a: { executor: 'constant-vus', duration: '1m' } } }), [
+      ['default', 'shared-iterations', 3, 3],
+    ]);
+    assert.deepEqual(warned.splice(0), ['`vus=3` overrides scenarios configuration']);
+    // …but not with an explicit `stages: []`, nor with duration or iterations.
+    assert.deepEqual(shape({ vus: 3, stages: [], scenarios: { a: { executor: 'shared-iterations' } } }), [
+      ['a', 'shared-iterations', 1, 1],
+    ]);
+    assert.deepEqual(warned.splice(0), []);
+    assert.deepEqual(shape({ scenarios: {} }), [['default', 'per-vu-iterations', 1, 1]]);
+    assert.deepEqual(warned.splice(0), [
+      '`scenarios` was explicitly set to an empty value, running the script with 1 iteration in 1 VU',
+    ]);
+    assert.deepEqual(shape({ stages: [] }), [['default', 'per-vu-iterations', 1, 1]]);
+    assert.deepEqual(warned.splice(0), [
+      '`stages` was explicitly set to an empty value, running the script with 1 iteration in 1 VU',
+    ]);
+    assert.throws(
+      () => deriveScenarios({ duration: '1s', scenarios: {} }),
+      /using `duration` and `scenarios`/,
+    );
+  });
+
   test('durations and counts beyond what timers and one process hold are refused with a sentence', () => {
     assert.throws(
       () => parseArgs(['run', '-d', '600h', 'x.js']),

@@ -413,7 +413,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
       const scriptOptions = (setupVU.exports.options ?? {}) as Record<string, unknown>;
       this.options = mergeOptions(scriptOptions, this.init.overrides);
       this.vuStripe = stripeOf(executionTuple(this.options));
-      const wholeTest = deriveScenarios(this.options);
+      const wholeTest = deriveScenarios(this.options, (message) => this.warn(message));
       this.scenarioConfigs = segmentScenarios(wholeTest, this.options);
       this.execOptions = plain(k6TestOptions(this.options, wholeTest));
       for (const s of this.scenarioConfigs) {
