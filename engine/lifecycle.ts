@@ -632,6 +632,7 @@ export class TestRun {
         colors: !this.opts.noColor && isTTY(this.io.stdout),
         summaryExport: this.opts.summaryExport,
         legacy: this.opts.summaryMode === 'legacy',
+        thresholdValues: metrics.thresholdPercentiles(),
       }).catch((err) => {
         if (!(err instanceof SummaryWriteError)) throw err;
         this.logs.write(logLine('error', `failed to handle the end-of-test summary: ${err.message}`));

@@ -89,7 +89,7 @@ describe('engine start-up', () => {
       const r = await node([join(dir, 'engine', 'bin.mjs'), 'run', '-q', '-i', '2', script(fn)], files.dir);
       assert.equal(r.code, 0, `${fn}: ${r.stderr}`);
       assert.equal(r.stderr, '', fn);
-      assert.match(r.stdout, /checks\.+: 100\.00% 2 out of 2/, fn);
+      assert.match(r.stdout, /checks_succeeded\.+: 100\.00% 2 out of 2/, fn);
       assert.match(r.stdout, /mine\.+: 2 /, fn);
     }
   });

@@ -259,6 +259,23 @@ export class MetricsEngine {
   }
 
   /**
+   * The percentile of each trend threshold (`p(N)` as written, e.g. `p(99.9)`), for the THRESHOLDS
+   * lines of the text summary: k6 computes them even when summaryTrendStats leaves them out
+   * (grafana/k6 internal/output/summary/data.go, summaryThresholds).
+   */
+  thresholdPercentiles(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const { owner, state } of this.declared) {
+      if (owner.type !== 'trend') continue;
+      const written = /^p\((\d+(?:\.\d+)?)\)\s*[<>=]/.exec(state.spec.source.trim());
+      if (!written || state.spec.expression.percentile === undefined) continue;
+      out[owner.name] ??= {};
+      out[owner.name][`p(${written[1]})`] = aggregate(owner.sink, state.spec.expression, 0) ?? 0;
+    }
+    return out;
+  }
+
+  /**
    * The metrics and sub-metrics seen so far (with samples, or with thresholds) as k6's REST API
    * shows them (api/v1/metric.go in grafana/k6): `sample` holds the sink's figures at
    * `elapsedMs` in k6's REST shape (counter count/rate, gauge value, rate rate, trend

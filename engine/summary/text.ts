@@ -1,154 +1,423 @@
-// The end-of-test summary printed to the terminal: thresholds with their verdicts, checks per
-// group, then every metric in name order with dotted alignment. Layout is ours, in the spirit of
-// k6's; it is for people, not parsers (they use handleSummary data or --summary-export).
-import { parseThresholdExpression } from '../metrics/thresholds.ts';
-import type { SummaryData, SummaryGroup, SummaryMetric } from '../metrics/types.ts';
-import { humanBytes, humanDuration, percent, plainNumber } from './humanize.ts';
+// The default end-of-test summary (k6's `--summary-mode=compact`, its default since v1.0), laid
+// out as k6 prints it. The facts come from grafana/k6: internal/js/summary.js (the layout),
+// internal/output/summary/data.go (which metrics, in which section, the checks_* lines) and
+// internal/js/summary-wrapper.js (the newlines around it); the docs page
+// https://grafana.com/docs/k6/latest/results-output/end-of-test/ shows an example.
+//
+// In short: an optional `█ THRESHOLDS` section, then `█ TOTAL RESULTS` with the checks_total,
+// checks_succeeded and checks_failed lines and every check (all groups together), then the
+// metrics split into CUSTOM, HTTP, EXECUTION, NETWORK, … sections. Compact mode leaves out the
+// `checks` and `group_duration` metrics and the http_req_* timings other than http_req_duration.
+// ✓/✗ marks the thresholds only. Compact mode has no per-group or per-scenario sections.
+import type { SummaryCheck, SummaryData, SummaryGroup, SummaryMetric } from '../metrics/types.ts';
 
 export interface TextSummaryOptions {
-  /** Put in front of every line; default one space. */
-  indent?: string;
   enableColors?: boolean;
+  /**
+   * Values of threshold aggregations that summaryTrendStats leaves out (metric name → `p(N)` →
+   * value). k6 computes each percentile a threshold names for its THRESHOLDS line; the
+   * handleSummary data does not hold them.
+   */
+  thresholdValues?: Record<string, Record<string, number>>;
 }
 
 interface Paint {
-  ok: (s: string) => string;
-  bad: (s: string) => string;
-  value: (s: string) => string;
-  dim: (s: string) => string;
-  bold: (s: string) => string;
+  bold(s: string): string;
+  /** A colour (30–37) with optional styles (1 bold, 2 faint), as one SGR sequence. */
+  color(s: string, color: number, ...styles: number[]): string;
 }
 
-const ansi = (code: number) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
-const COLORS: Paint = { ok: ansi(32), bad: ansi(31), value: ansi(36), dim: ansi(90), bold: ansi(1) };
-const plain = (s: string) => s;
-const NO_COLORS: Paint = { ok: plain, bad: plain, value: plain, dim: plain, bold: plain };
+const COLORS: Paint = {
+  bold: (s) => `\x1b[1m${s}\x1b[0m`,
+  color: (s, color, ...styles) => `\x1b[${[...styles, color].join(';')}m${s}\x1b[0m`,
+};
+const NO_COLORS: Paint = { bold: (s) => s, color: (s) => s };
 
+const GREEN = 32;
+const RED = 31;
+const CYAN = 36;
+const WHITE = 37;
+const FAINT = 2;
+
+/** A blank line between blocks (each other entry is one line). */
+const BREAK = Symbol('break');
+type Piece = string | typeof BREAK;
+
+/** Metrics compact mode does not show: prefixes, as k6 matches them. */
+const COMPACT_SKIPPED = [
+  'checks',
+  'group_duration',
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_receiving',
+  'http_req_sending',
+  'http_req_tls_handshaking',
+  'http_req_waiting',
+];
+const HTTP = ['http_reqs', 'http_req_failed', 'http_req_duration'];
+const EXECUTION = ['vus', 'vus_max', 'iterations', 'iteration_duration', 'dropped_iterations'];
+const NETWORK = ['data_sent', 'data_received'];
+/** The metric sections in the order k6 prints them (CUSTOM first). */
+const SECTIONS = ['custom', 'http', 'execution', 'network', 'browser', 'web_vitals', 'grpc', 'websocket'];
+
+const startsWithOne = (name: string, prefixes: string[]) => prefixes.some((p) => name.startsWith(p));
+
+/** The section a metric (or sub-metric) is shown in; null when compact mode leaves it out. */
+export function compactSection(name: string): string | null {
+  if (startsWithOne(name, COMPACT_SKIPPED)) return null;
+  if (startsWithOne(name, HTTP)) return 'http';
+  if (startsWithOne(name, EXECUTION)) return 'execution';
+  if (startsWithOne(name, NETWORK)) return 'network';
+  if (name.startsWith('browser_web_vital_')) return 'web_vitals';
+  if (name.startsWith('browser_')) return 'browser';
+  if (name.startsWith('grpc_')) return 'grpc';
+  if (name.startsWith('ws_')) return 'websocket';
+  return 'custom';
+}
+
+/**
+ * The summary text as k6's compact summary renders it, without the wrapper's newlines: it starts
+ * with a newline and ends with two (writeSummary adds one before and two after, as k6 does).
+ */
 export function textSummary(data: SummaryData, opts: TextSummaryOptions = {}): string {
-  const paint = opts.enableColors ? COLORS : NO_COLORS;
-  const unit = data.options.summaryTimeUnit;
-  const sections = [
-    thresholdLines(data, paint, unit),
-    checkLines(data.root_group, paint),
-    metricLines(data, paint, unit),
-  ].filter((s) => s.length > 0);
-  const indent = opts.indent ?? ' ';
-  const lines = sections.flatMap((s, i) => (i === 0 ? s : ['', ...s]));
-  return `${lines.map((l) => (l === '' ? '' : indent + l)).join('\n')}\n`;
-}
-
-function mark(ok: boolean, paint: Paint): string {
-  return ok ? paint.ok('✓') : paint.bad('✗');
-}
-
-function thresholdLines(data: SummaryData, paint: Paint, unit: string): string[] {
-  const lines: string[] = [];
-  for (const name of sortedNames(data)) {
-    const metric = data.metrics[name];
-    if (!metric.thresholds) continue;
-    if (lines.length > 0) lines.push('');
-    lines.push(`${paint.bold(name)}`);
-    for (const [expr, { ok }] of Object.entries(metric.thresholds)) {
-      const actual = thresholdActual(expr, metric, unit);
-      lines.push(`${mark(ok, paint)} '${expr}'${actual ? ` ${paint.value(actual)}` : ''}`);
-    }
+  const r = new Renderer(data, opts);
+  const sections: Array<[string, Piece[]]> = [];
+  const thresholds = r.thresholds();
+  if (thresholds.length > 0) sections.push(['THRESHOLDS', thresholds]);
+  sections.push(['TOTAL RESULTS', [...r.checks(), ...r.metrics()]]);
+  let out = '';
+  for (const [title, pieces] of sections) {
+    out += `\n  █ ${r.paint.bold(title)} \n`;
+    for (const piece of pieces) out += piece === BREAK ? '\n' : `\n${piece}`;
+    out += '\n';
   }
-  return lines.length > 0 ? [paint.bold('THRESHOLDS'), '', ...lines] : [];
+  return out;
 }
 
-/** `p(95)=312.45ms` when the summary holds the aggregated value the threshold compares. */
-function thresholdActual(expr: string, metric: SummaryMetric, unit: string): string {
-  let aggregation: string;
-  try {
-    aggregation = parseThresholdExpression(expr).aggregation;
-  } catch {
-    return '';
+/** Display width in a terminal: code points after NFKC, ANSI sequences not counted. */
+function width(s: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences are what it strips.
+  return [...s.replace(/\x1b\[[0-9;]*[@-~]/g, '').normalize('NFKC')].length;
+}
+
+/** `name{tag:value}` shows as `  { tag:value }` under its parent. */
+function displayName(name: string): string {
+  const brace = name.indexOf('{');
+  return brace < 0 ? name : `  { ${name.slice(brace + 1, -1)} }`;
+}
+
+const parentOf = (name: string) => name.split('{', 1)[0];
+
+/** k6's root-locale collation (String.prototype.localeCompare in its JavaScript runtime). */
+const collator = new Intl.Collator('und');
+
+/** By parent name, then by the sub-metric's braces, as k6 sorts them. */
+function sortNames(names: string[]): string[] {
+  return [...names].sort((a, b) => {
+    const pa = parentOf(a);
+    const pb = parentOf(b);
+    return collator.compare(pa, pb) || collator.compare(a.slice(pa.length), b.slice(pb.length));
+  });
+}
+
+/** Formatted values of a set of metrics shown together, and the widths they align to. */
+interface Columns {
+  trend: Map<string, string[]>;
+  main: Map<string, string>;
+  extras: Map<string, string[]>;
+  trendWidths: number[];
+  mainWidth: number;
+  extraWidths: number[];
+}
+
+class Renderer {
+  readonly paint: Paint;
+  private readonly stats: string[];
+  private readonly unit: string;
+
+  constructor(
+    private readonly data: SummaryData,
+    private readonly opts: TextSummaryOptions,
+  ) {
+    this.paint = opts.enableColors ? COLORS : NO_COLORS;
+    this.stats = data.options.summaryTrendStats;
+    this.unit = data.options.summaryTimeUnit;
   }
-  const value = metric.values[aggregation];
-  if (value === undefined) return '';
-  if (metric.type === 'rate') return `${aggregation}=${percent(value)}`;
-  if (metric.type === 'counter' && aggregation === 'rate')
-    return `${aggregation}=${perSecond(metric, value, unit)}`;
-  return `${aggregation}=${amount(metric, value, unit)}`;
-}
 
-function checkLines(root: SummaryGroup, paint: Paint): string[] {
-  const lines: string[] = [];
-  const walk = (group: SummaryGroup, depth: number) => {
-    const pad = '  '.repeat(depth);
-    for (const c of group.checks) {
-      const total = c.passes + c.fails;
-      lines.push(`${pad}${mark(c.fails === 0, paint)} ${c.name}`);
-      if (c.fails > 0) {
-        const share = total > 0 ? Math.floor((c.passes / total) * 100) : 0;
-        lines.push(`${pad}  ${paint.dim('↳')} ${share}% — ✓ ${c.passes} / ✗ ${c.fails}`);
+  thresholds(): Piece[] {
+    const metrics = Object.entries(this.data.metrics).filter(
+      ([, m]) => m.thresholds && Object.keys(m.thresholds).length > 0,
+    );
+    const byName = new Map(metrics);
+    const cols = this.columns(byName);
+    const pieces: Piece[] = [];
+    for (const name of sortNames([...byName.keys()])) {
+      const metric = byName.get(name) as SummaryMetric;
+      const parent = parentOf(name);
+      const nested = parent !== name && byName.has(parent);
+      const pad = nested ? '      ' : '    ';
+      pieces.push(pad + (nested ? name.slice(parent.length) : name));
+      for (const [source, { ok }] of Object.entries(metric.thresholds ?? {})) {
+        const mark = ok ? this.paint.color('✓', GREEN) : this.paint.color('✗', RED);
+        const quoted = this.paint.color(`'${source.trim()}'`, WHITE);
+        pieces.push(`${pad}${mark} ${quoted} ${this.thresholdValue(name, metric, source, cols)}`);
       }
+      pieces.push(BREAK);
     }
-    for (const child of group.groups) {
-      lines.push(`${pad}█ ${child.name}`);
-      walk(child, depth + 1);
+    return pieces;
+  }
+
+  /** `agg=value` for a threshold line: the value the summary shows for that aggregation. */
+  private thresholdValue(name: string, metric: SummaryMetric, source: string, cols: Columns): string {
+    const agg = source.split(/[=><]/)[0].trim();
+    let value: string;
+    if (metric.type === 'trend') {
+      const i = this.stats.indexOf(agg);
+      if (i >= 0) value = (cols.trend.get(name) as string[])[i];
+      else {
+        const extra = metric.values[agg] ?? this.opts.thresholdValues?.[name]?.[agg];
+        // k6 prints JavaScript's "undefined" for an aggregation it has no value of (one that is
+        // neither in summaryTrendStats nor a percentile, e.g. `med` when the stats leave it out).
+        value = extra === undefined ? 'undefined' : this.trendValue(extra, agg, metric);
+      }
+    } else if (metric.type === 'counter') {
+      value = agg === 'count' ? (cols.main.get(name) as string) : (cols.extras.get(name) as string[])[0];
+    } else value = cols.main.get(name) as string;
+    return `${this.paint.color(agg, WHITE)}=${this.paint.color(value, CYAN)}`;
+  }
+
+  checks(): Piece[] {
+    const checksMetric = this.data.metrics.checks;
+    if (!checksMetric) return [];
+    const passes = checksMetric.values.passes ?? 0;
+    const fails = checksMetric.values.fails ?? 0;
+    const total = passes + fails;
+    const seconds = this.data.state.testRunDurationMs / 1000;
+    const metrics = new Map<string, SummaryMetric>([
+      [
+        'checks_total',
+        {
+          type: 'counter',
+          contains: 'default',
+          values: { count: total, rate: seconds > 0 ? total / seconds : 0 },
+        },
+      ],
+      ['checks_succeeded', { type: 'rate', contains: 'default', values: checksMetric.values }],
+      // k6 fills checks_failed with the failures as its "passes": the line reads "N out of total".
+      [
+        'checks_failed',
+        {
+          type: 'rate',
+          contains: 'default',
+          values: { rate: total > 0 ? fails / total : 0, passes: fails, fails: passes },
+        },
+      ],
+    ]);
+    const lines = this.metricLines(
+      metrics,
+      [...metrics.keys()],
+      this.columns(metrics),
+      this.nameWidth(metrics),
+    );
+    const checkLines = flatChecks(this.data.root_group).flatMap((c) => this.checkLines(c));
+    return [...lines, BREAK, ...checkLines, BREAK];
+  }
+
+  private checkLines(check: { name: string; passes: number; fails: number }): string[] {
+    if (check.fails === 0) return [`    ${this.paint.color(`✓ ${check.name}`, GREEN)}`];
+    const share = Math.floor((100 * check.passes) / (check.passes + check.fails));
+    return [
+      `    ${this.paint.color(`✗ ${check.name}`, RED)}`,
+      `      ${this.paint.color(`↳  ${share}% — ✓ ${check.passes} / ✗ ${check.fails}`, RED)}`,
+    ];
+  }
+
+  metrics(): Piece[] {
+    const bySection = new Map<string, Map<string, SummaryMetric>>();
+    const all = new Map<string, SummaryMetric>();
+    for (const [name, metric] of Object.entries(this.data.metrics)) {
+      const section = compactSection(name);
+      if (section === null) continue;
+      if (!bySection.has(section)) bySection.set(section, new Map());
+      bySection.get(section)?.set(name, metric);
+      all.set(name, metric);
     }
-  };
-  walk(root, 0);
-  return lines.length > 0 ? [paint.bold('CHECKS'), '', ...lines] : [];
-}
+    const cols = this.columns(all);
+    const nameWidth = this.nameWidth(all);
+    const pieces: Piece[] = [];
+    for (const section of SECTIONS) {
+      const metrics = bySection.get(section);
+      if (!metrics) continue;
+      pieces.push(`    ${this.paint.bold(section.toUpperCase())}`);
+      pieces.push(...this.metricLines(metrics, sortNames([...metrics.keys()]), cols, nameWidth), BREAK);
+    }
+    return pieces;
+  }
 
-function metricLines(data: SummaryData, paint: Paint, unit: string): string[] {
-  const names = sortedNames(data);
-  if (names.length === 0) return [];
-  const labels = names.map((n) => (n.includes('{') ? `  { ${n.slice(n.indexOf('{') + 1, -1)} }` : n));
-  const width = Math.max(...labels.map((l) => l.length)) + 3;
-  const lines = names.map((name, i) => {
-    const metric = data.metrics[name];
-    const verdict = metric.thresholds
-      ? `${mark(
-          Object.values(metric.thresholds).every((t) => t.ok),
-          paint,
-        )} `
-      : '  ';
-    const dots = paint.dim('.'.repeat(width - labels[i].length));
-    return `${verdict}${labels[i]}${dots}: ${metricValues(metric, paint, unit)}`;
-  });
-  return [paint.bold('METRICS'), '', ...lines];
-}
+  /** The widest indented display name: the longest gets three dots. */
+  private nameWidth(metrics: Map<string, SummaryMetric>): number {
+    return Math.max(0, ...[...metrics.keys()].map((n) => 4 + width(displayName(n))));
+  }
 
-function metricValues(metric: SummaryMetric, paint: Paint, unit: string): string {
-  const v = metric.values;
-  switch (metric.type) {
-    case 'counter':
-      return `${paint.value(amount(metric, v.count, unit))} ${paint.value(perSecond(metric, v.rate, unit))}`;
-    case 'gauge':
-      return `${paint.value(amount(metric, v.value, unit))} min=${paint.value(amount(metric, v.min, unit))} max=${paint.value(amount(metric, v.max, unit))}`;
-    case 'rate':
-      return `${paint.value(percent(v.rate))} ${v.passes} out of ${v.passes + v.fails}`;
-    case 'trend':
-      return Object.entries(v)
-        .map(
-          ([stat, value]) =>
-            `${stat}=${paint.value(stat === 'count' ? String(value) : amount(metric, value, unit))}`,
-        )
-        .join(' ');
+  private metricLines(
+    metrics: Map<string, SummaryMetric>,
+    names: string[],
+    cols: Columns,
+    nameWidth: number,
+  ): string[] {
+    return names.map((name) => {
+      const metric = metrics.get(name) as SummaryMetric;
+      const shown = displayName(name);
+      const dots = Math.max(3, nameWidth - (width(shown) + 4) + 3);
+      const leader = this.paint.color(`${'.'.repeat(dots)}:`, WHITE, FAINT);
+      return `    ${shown}${leader} ${metric.type === 'trend' ? this.trendData(name, cols) : this.otherData(name, cols)}`;
+    });
+  }
+
+  private trendData(name: string, cols: Columns): string {
+    return (cols.trend.get(name) as string[])
+      .map(
+        (col, i) =>
+          `${this.stats[i]}=${this.paint.color(col, CYAN)}${' '.repeat(cols.trendWidths[i] - width(col))}`,
+      )
+      .join(' ');
+  }
+
+  private otherData(name: string, cols: Columns): string {
+    const main = cols.main.get(name) as string;
+    const extras = cols.extras.get(name) ?? [];
+    let out = this.paint.color(main, CYAN) + ' '.repeat(cols.mainWidth - width(main));
+    if (extras.length === 1) out += ` ${this.paint.color(extras[0], CYAN, FAINT)}`;
+    else if (extras.length > 1) {
+      const parts = extras.map(
+        (e, i) => this.paint.color(e, CYAN, FAINT) + ' '.repeat(cols.extraWidths[i] - width(e)),
+      );
+      out += ` ${parts.join(' ')}`;
+    }
+    return out;
+  }
+
+  private columns(metrics: Map<string, SummaryMetric>): Columns {
+    const cols: Columns = {
+      trend: new Map(),
+      main: new Map(),
+      extras: new Map(),
+      trendWidths: this.stats.map(() => 0),
+      mainWidth: 0,
+      extraWidths: [],
+    };
+    for (const [name, metric] of metrics) {
+      if (metric.type === 'trend') {
+        const values = this.stats.map((stat) => this.trendValue(metric.values[stat], stat, metric));
+        values.forEach((v, i) => {
+          cols.trendWidths[i] = Math.max(cols.trendWidths[i], width(v));
+        });
+        cols.trend.set(name, values);
+        continue;
+      }
+      const [main, ...extras] = this.otherValues(metric);
+      cols.main.set(name, main);
+      cols.mainWidth = Math.max(cols.mainWidth, width(main));
+      cols.extras.set(name, extras);
+      extras.forEach((e, i) => {
+        cols.extraWidths[i] = Math.max(cols.extraWidths[i] ?? 0, width(e));
+      });
+    }
+    return cols;
+  }
+
+  private otherValues(metric: SummaryMetric): string[] {
+    const v = metric.values;
+    const h = (n: number) => humanizeValue(n, metric, this.unit);
+    switch (metric.type) {
+      case 'counter':
+        return [h(v.count), `${h(v.rate)}/s`];
+      case 'gauge':
+        return [h(v.value), `min=${h(v.min)}`, `max=${h(v.max)}`];
+      case 'rate':
+        return [h(v.rate), `${v.passes} out of ${v.passes + v.fails}`];
+      default:
+        return ['[no data]'];
+    }
+  }
+
+  private trendValue(value: number, stat: string, metric: SummaryMetric): string {
+    return stat === 'count' ? String(value) : humanizeValue(value, metric, this.unit);
   }
 }
 
-/** A counter's rate as k6 shows it: the value per second humanized like its values. */
-function perSecond(metric: SummaryMetric, rate: number, unit = ''): string {
-  return `${amount(metric, rate, unit)}/s`;
+/**
+ * Every check of the run, groups included, each name once with its passes and fails added up, in
+ * the order the group tree holds them (a group's own checks, then its sub-groups'). k6 keeps them
+ * in the order their first result arrived; the group tree does not record that order.
+ */
+function flatChecks(root: SummaryGroup): Array<{ name: string; passes: number; fails: number }> {
+  const byName = new Map<string, { name: string; passes: number; fails: number }>();
+  const add = (c: SummaryCheck) => {
+    const seen = byName.get(c.name);
+    if (seen) {
+      seen.passes += c.passes;
+      seen.fails += c.fails;
+    } else byName.set(c.name, { name: c.name, passes: c.passes, fails: c.fails });
+  };
+  const walk = (g: SummaryGroup) => {
+    g.checks.forEach(add);
+    g.groups.forEach(walk);
+  };
+  walk(root);
+  return [...byName.values()];
 }
 
-function amount(metric: SummaryMetric, value: number, unit: string): string {
-  if (metric.contains === 'time') return humanDuration(value, unit);
-  if (metric.contains === 'data') return humanBytes(value);
-  return plainNumber(value);
+/** A metric value as k6's compact summary writes it (grafana/k6 internal/js/summary.js, humanizeValue). */
+export function humanizeValue(
+  value: number,
+  metric: Pick<SummaryMetric, 'type' | 'contains'>,
+  unit: string,
+): string {
+  if (metric.type === 'rate') return `${(Math.trunc(value * 100 * 100) / 100).toFixed(2)}%`;
+  if (metric.contains === 'data') return humanizeBytes(value);
+  if (metric.contains === 'time') return humanizeDuration(value, unit);
+  return noTrailingZeros(value, 6);
 }
 
-/** Metric names sorted, each sub-metric right after its parent. */
-function sortedNames(data: SummaryData): string[] {
-  const parent = (n: string) => (n.includes('{') ? n.slice(0, n.indexOf('{')) : n);
-  return Object.keys(data.metrics).sort((a, b) => {
-    const pa = parent(a);
-    const pb = parent(b);
-    if (pa !== pb) return pa < pb ? -1 : 1;
-    return a.length === pa.length ? -1 : b.length === pb.length ? 1 : a < b ? -1 : a > b ? 1 : 0;
-  });
+/** At most `digits` decimals (rounded), trailing zeros dropped. */
+function noTrailingZeros(value: number, digits: number): string {
+  return String(Number.parseFloat(value.toFixed(digits)));
+}
+
+/** At most `digits` decimals (cut, not rounded), trailing zeros dropped. */
+function cutTo(value: number, digits: number): string {
+  const scale = 10 ** digits;
+  return noTrailingZeros(Math.trunc(value * scale) / scale, digits);
+}
+
+const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+
+/**
+ * SI sizes: below 10 bytes the number as is; else one decimal under 10 of the unit, none above.
+ * The unit's exponent comes from floating-point logarithms, as in k6 (so 1e9 bytes reads 1000 MB).
+ */
+export function humanizeBytes(bytes: number): string {
+  if (bytes < 10) return `${bytes} B`;
+  const e = Math.floor(Math.log(bytes) / Math.log(1000));
+  const shown = Math.floor((bytes / 1000 ** e) * 10 + 0.5) / 10;
+  return `${shown.toFixed(shown < 10 ? 1 : 0)} ${BYTE_UNITS[e | 0]}`;
+}
+
+const FORCED_UNITS: Record<string, [string, number]> = { s: ['s', 0.001], ms: ['ms', 1], us: ['µs', 1000] };
+
+/** Milliseconds as k6 writes them: a forced unit with two decimals, else ns, µs, ms, s, "1m2s", "1h2m3s" (cut, not rounded). */
+export function humanizeDuration(ms: number, unit: string): string {
+  const forced = FORCED_UNITS[unit];
+  if (forced && Object.hasOwn(FORCED_UNITS, unit)) return `${(ms * forced[1]).toFixed(2)}${forced[0]}`;
+  if (ms === 0) return '0s';
+  if (ms < 0.001) return `${Math.trunc(ms * 1_000_000)}ns`;
+  if (ms < 1) return `${cutTo(ms * 1000, 2)}µs`;
+  if (ms < 1000) return `${cutTo(ms, 2)}ms`;
+  const seconds = `${cutTo((ms % 60_000) / 1000, ms > 60_000 ? 0 : 2)}s`;
+  const minutes = Math.trunc(ms / 60_000);
+  if (minutes < 1) return seconds;
+  const hours = Math.trunc(minutes / 60);
+  if (hours < 1) return `${minutes % 60}m${seconds}`;
+  return `${hours}h${minutes % 60}m${seconds}`;
 }

@@ -15,6 +15,8 @@ export interface SummaryTargets {
   summaryExport?: string;
   /** --summary-mode=legacy: k6's legacy text summary, laid out exactly as k6 prints it. */
   legacy?: boolean;
+  /** Percentiles the thresholds name beyond summaryTrendStats: metric name → `p(N)` → value. */
+  thresholdValues?: Record<string, Record<string, number>>;
 }
 
 /** `files`: what handleSummary returned (target → content), or null for the text summary. */
@@ -28,7 +30,11 @@ export async function writeSummary(
   else if (to.legacy) {
     // As k6 (internal/js/summary-wrapper.js with summary-legacy.js): a newline, the summary, two more.
     to.stdout.write(`\n${legacyTextSummary(summary, { enableColors: to.colors }, { ratesOutOf: true })}\n\n`);
-  } else to.stdout.write(`\n${textSummary(summary, { indent: ' ', enableColors: to.colors })}\n`);
+  } else {
+    // As k6 (internal/js/summary-wrapper.js with summary.js): a newline, the summary, two more.
+    const text = textSummary(summary, { enableColors: to.colors, thresholdValues: to.thresholdValues });
+    to.stdout.write(`\n${text}\n\n`);
+  }
   if (to.summaryExport) {
     const path = resolve(to.summaryExport);
     const problem = await writeFileIn(path, formatLegacySummaryExport(summary));
