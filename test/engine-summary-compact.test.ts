@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
+import { MetricsEngine } from '../engine/metrics/engine.ts';
+import { MetricRegistry, registerBuiltins } from '../engine/metrics/registry.ts';
 import type { SummaryData } from '../engine/metrics/types.ts';
 import {
   compactSection,
@@ -233,6 +235,42 @@ describe('the default (compact) text summary', () => {
     const text = textSummary(data, { thresholdValues: P99 });
     assert.ok(text.includes(`    http_req_duration${dots(14)}: avg=223.40ms   p(95)=1200.00ms \n`));
     assert.ok(text.includes("    ✗ 'p(99)<300' p(99)=2500.00ms\n"));
+  });
+
+  it('shows the percentile a threshold names when summaryTrendStats leaves it out', () => {
+    const registry = new MetricRegistry();
+    registerBuiltins(registry);
+    const metrics = new MetricsEngine({
+      registry,
+      thresholds: { http_req_duration: ['p(99)<50', 'p(99.9) < 600', 'avg<100'], iterations: ['count>0'] },
+      summaryTrendStats: ['avg', 'p(95)'],
+    });
+    metrics.add(
+      Array.from({ length: 100 }, (_, i) => ({
+        metric: 'http_req_duration',
+        time: 0,
+        value: i + 1,
+        tags: {},
+      })),
+    );
+    const percentiles = metrics.thresholdPercentiles();
+    // k6's percentiles interpolate between the sorted values: 1 + 0.99 × 99 and 1 + 0.999 × 99.
+    assert.deepEqual(Object.keys(percentiles), ['http_req_duration']);
+    assert.ok(Math.abs(percentiles.http_req_duration['p(99)'] - 99.01) < 1e-9);
+    assert.ok(Math.abs(percentiles.http_req_duration['p(99.9)'] - 99.901) < 1e-9);
+    const data = metrics.summaryData({
+      testRunDurationMs: 1000,
+      isStdOutTTY: false,
+      isStdErrTTY: false,
+      noColor: true,
+    });
+    const text = textSummary(data, { thresholdValues: percentiles });
+    assert.ok(
+      text.includes(
+        "    http_req_duration\n    ✗ 'p(99)<50' p(99)=99.01ms\n    ✓ 'p(99.9) < 600' p(99.9)=99.9ms\n    ✓ 'avg<100' avg=50.5ms\n",
+      ),
+      text,
+    );
   });
 
   it('writes "undefined" for a trend aggregation it has no value of, as k6 does', () => {
