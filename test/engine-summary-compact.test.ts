@@ -9,13 +9,8 @@ import { describe, it } from 'node:test';
 import { MetricsEngine } from '../engine/metrics/engine.ts';
 import { MetricRegistry, registerBuiltins } from '../engine/metrics/registry.ts';
 import type { SummaryData } from '../engine/metrics/types.ts';
-import {
-  compactSection,
-  humanizeBytes,
-  humanizeDuration,
-  humanizeValue,
-  textSummary,
-} from '../engine/summary/text.ts';
+import { humanizeBytes, humanizeDuration, humanizeValue } from '../engine/summary/humanize.ts';
+import { compactSection, textSummary } from '../engine/summary/text.ts';
 import { writeSummary } from '../engine/summary/write.ts';
 
 const dots = (n: number) => '.'.repeat(n);

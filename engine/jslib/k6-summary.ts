@@ -6,7 +6,7 @@
 import type { SummaryData, SummaryMetric } from '../metrics/types.ts';
 import { legacyTextSummary, type TextSummaryOptions } from '../summary/legacy-text.ts';
 
-export { humanizeValue } from '../summary/legacy-text.ts';
+export { humanizeValue } from '../summary/humanize.ts';
 
 /** k6-summary 0.0.2 to 0.1.0. */
 export function textSummary(data: SummaryData, options?: TextSummaryOptions): string {

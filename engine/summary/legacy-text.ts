@@ -9,6 +9,7 @@
 // jslib's versions show a rate as "✓ passes ✗ fails", k6's legacy summary as "p out of n";
 // jslib 0.0.1 sorts metric names plainly, the others keep each sub-metric under its parent.
 import type { SummaryData, SummaryGroup, SummaryMetric } from '../metrics/types.ts';
+import { humanizeValue } from './humanize.ts';
 
 export interface TextSummaryOptions {
   indent?: string;
@@ -48,66 +49,6 @@ function width(text: string): number {
     } else n++;
   }
   return n;
-}
-
-/** At most `digits` decimals, rounded, trailing zeros dropped (12.50 → "12.5"). */
-function fixed(value: number, digits: number): string {
-  return String(Number.parseFloat(value.toFixed(digits)));
-}
-
-/** At most `digits` decimals, cut (not rounded), trailing zeros dropped. */
-function cut(value: number, digits: number): string {
-  const scale = 10 ** digits;
-  return fixed(Math.trunc(value * scale) / scale, digits);
-}
-
-const SIZE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-
-function bytes(value: number): string {
-  if (value < 10) return `${value} B`;
-  const power = Math.floor(Math.log(value) / Math.log(1000));
-  const scaled = Math.floor((value / 1000 ** power) * 10 + 0.5) / 10;
-  return `${scaled.toFixed(scaled < 10 ? 1 : 0)} ${SIZE_UNITS[power]}`;
-}
-
-const FORCED_UNITS: Record<string, { suffix: string; factor: number }> = {
-  s: { suffix: 's', factor: 0.001 },
-  ms: { suffix: 'ms', factor: 1 },
-  us: { suffix: 'µs', factor: 1000 },
-};
-
-/** Milliseconds as ns, µs, ms, s, "1m2s" or "1h2m3s", cut to two decimals. */
-function duration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 0.001) return `${Math.trunc(ms * 1e6)}ns`;
-  if (ms < 1) return `${cut(ms * 1000, 2)}µs`;
-  if (ms < 1000) return `${cut(ms, 2)}ms`;
-  let text = `${cut((ms % 60_000) / 1000, ms > 60_000 ? 0 : 2)}s`;
-  const minutes = Math.trunc(ms / 60_000);
-  if (minutes < 1) return text;
-  text = `${minutes % 60}m${text}`;
-  const hours = Math.trunc(minutes / 60);
-  return hours < 1 ? text : `${hours}h${text}`;
-}
-
-function timeValue(ms: number, unit: string | null | undefined): string {
-  if (unit && Object.hasOwn(FORCED_UNITS, unit)) {
-    const { suffix, factor } = FORCED_UNITS[unit];
-    return `${(ms * factor).toFixed(2)}${suffix}`;
-  }
-  return duration(ms);
-}
-
-/** One value of `metric` as k6-summary shows it (exported by every version as humanizeValue). */
-export function humanizeValue(
-  value: number,
-  metric: Pick<SummaryMetric, 'type' | 'contains'>,
-  unit?: string | null,
-) {
-  if (metric.type === 'rate') return `${(Math.trunc(value * 100 * 100) / 100).toFixed(2)}%`;
-  if (metric.contains === 'data') return bytes(value);
-  if (metric.contains === 'time') return timeValue(value, unit);
-  return fixed(value, 6);
 }
 
 function checkLines(root: SummaryGroup, indent: string, paint: Paint): string[] {

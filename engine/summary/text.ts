@@ -10,6 +10,7 @@
 // `checks` and `group_duration` metrics and the http_req_* timings other than http_req_duration.
 // ✓/✗ marks the thresholds only. Compact mode has no per-group or per-scenario sections.
 import type { SummaryCheck, SummaryData, SummaryGroup, SummaryMetric } from '../metrics/types.ts';
+import { humanizeValue } from './humanize.ts';
 
 export interface TextSummaryOptions {
   enableColors?: boolean;
@@ -366,58 +367,4 @@ function flatChecks(root: SummaryGroup): Array<{ name: string; passes: number; f
   };
   walk(root);
   return [...byName.values()];
-}
-
-/** A metric value as k6's compact summary writes it (grafana/k6 internal/js/summary.js, humanizeValue). */
-export function humanizeValue(
-  value: number,
-  metric: Pick<SummaryMetric, 'type' | 'contains'>,
-  unit: string,
-): string {
-  if (metric.type === 'rate') return `${(Math.trunc(value * 100 * 100) / 100).toFixed(2)}%`;
-  if (metric.contains === 'data') return humanizeBytes(value);
-  if (metric.contains === 'time') return humanizeDuration(value, unit);
-  return noTrailingZeros(value, 6);
-}
-
-/** At most `digits` decimals (rounded), trailing zeros dropped. */
-function noTrailingZeros(value: number, digits: number): string {
-  return String(Number.parseFloat(value.toFixed(digits)));
-}
-
-/** At most `digits` decimals (cut, not rounded), trailing zeros dropped. */
-function cutTo(value: number, digits: number): string {
-  const scale = 10 ** digits;
-  return noTrailingZeros(Math.trunc(value * scale) / scale, digits);
-}
-
-const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-
-/**
- * SI sizes: below 10 bytes the number as is; else one decimal under 10 of the unit, none above.
- * The unit's exponent comes from floating-point logarithms, as in k6 (so 1e9 bytes reads 1000 MB).
- */
-export function humanizeBytes(bytes: number): string {
-  if (bytes < 10) return `${bytes} B`;
-  const e = Math.floor(Math.log(bytes) / Math.log(1000));
-  const shown = Math.floor((bytes / 1000 ** e) * 10 + 0.5) / 10;
-  return `${shown.toFixed(shown < 10 ? 1 : 0)} ${BYTE_UNITS[e | 0]}`;
-}
-
-const FORCED_UNITS: Record<string, [string, number]> = { s: ['s', 0.001], ms: ['ms', 1], us: ['µs', 1000] };
-
-/** Milliseconds as k6 writes them: a forced unit with two decimals, else ns, µs, ms, s, "1m2s", "1h2m3s" (cut, not rounded). */
-export function humanizeDuration(ms: number, unit: string): string {
-  const forced = FORCED_UNITS[unit];
-  if (forced && Object.hasOwn(FORCED_UNITS, unit)) return `${(ms * forced[1]).toFixed(2)}${forced[0]}`;
-  if (ms === 0) return '0s';
-  if (ms < 0.001) return `${Math.trunc(ms * 1_000_000)}ns`;
-  if (ms < 1) return `${cutTo(ms * 1000, 2)}µs`;
-  if (ms < 1000) return `${cutTo(ms, 2)}ms`;
-  const seconds = `${cutTo((ms % 60_000) / 1000, ms > 60_000 ? 0 : 2)}s`;
-  const minutes = Math.trunc(ms / 60_000);
-  if (minutes < 1) return seconds;
-  const hours = Math.trunc(minutes / 60);
-  if (hours < 1) return `${minutes % 60}m${seconds}`;
-  return `${hours}h${minutes % 60}m${seconds}`;
 }
