@@ -75,6 +75,33 @@ export async function run(opts: Omit<RunOptions, 'stdout' | 'stderr'>): Promise<
   return { ...result, samples, stdout: stdout.text, stderr: stderr.text };
 }
 
+/** The two kinds of VU one script can run on: plain exported functions, and the same made async. */
+export const VU_KINDS = [
+  { kind: 'synchronous', fn: 'function' },
+  { kind: 'async', fn: 'async function' },
+] as const;
+
+/**
+ * Runs `source` once on each kind of VU: `FN` replaced by `function` (synchronous VUs) or by
+ * `async function` (async VUs), and `AWAIT ` before a blocking call by `await ` on async VUs.
+ */
+export async function runOnBothKinds(
+  files: { write(name: string, text: string): string },
+  name: string,
+  source: string,
+  opts: Omit<RunOptions, 'stdout' | 'stderr' | 'script'>,
+): Promise<Record<(typeof VU_KINDS)[number]['kind'], Captured>> {
+  const out: Partial<Record<(typeof VU_KINDS)[number]['kind'], Captured>> = {};
+  for (const { kind, fn } of VU_KINDS) {
+    const script = files.write(
+      `${name}-${kind}.js`,
+      source.replaceAll('FN', fn).replaceAll('AWAIT ', kind === 'async' ? 'await ' : ''),
+    );
+    out[kind] = await run({ script, ...opts });
+  }
+  return out as Record<(typeof VU_KINDS)[number]['kind'], Captured>;
+}
+
 export function count(
   samples: Sample[],
   metric: string,

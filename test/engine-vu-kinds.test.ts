@@ -4,25 +4,16 @@
 // k6 modules are written once for both (engine/api/module-vu.ts).
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { type Captured, count, run, tempDir } from './engine-fixtures.ts';
+import { type Captured, count, runOnBothKinds, tempDir, VU_KINDS } from './engine-fixtures.ts';
 
 const files = tempDir();
 after(() => files.cleanup());
 
-const KINDS = [
-  { kind: 'synchronous', fn: 'function' },
-  { kind: 'async', fn: 'async function' },
-] as const;
+const KINDS = VU_KINDS;
 
 /** Runs `body` as the default function of both kinds of VU (2 iterations of 1 VU). */
-async function bothKinds(name: string, imports: string, body: string): Promise<Record<string, Captured>> {
-  const out: Record<string, Captured> = {};
-  for (const { kind, fn } of KINDS) {
-    const script = files.write(`${name}-${kind}.js`, `${imports}\nexport default ${fn} () {\n${body}\n}`);
-    out[kind] = await run({ script, vus: 1, iterations: 2 });
-  }
-  return out;
-}
+const bothKinds = (name: string, imports: string, body: string): Promise<Record<string, Captured>> =>
+  runOnBothKinds(files, name, `${imports}\nexport default FN () {\n${body}\n}`, { vus: 1, iterations: 2 });
 
 function ranOn(r: Captured): Set<string> {
   return new Set(r.samples.filter((s) => s.metric === 'iterations').map((s) => s.tags.scenario));

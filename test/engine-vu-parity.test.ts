@@ -5,36 +5,20 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import { type Captured, count, run, startServer, tempDir } from './engine-fixtures.ts';
+import { type Captured, count, runOnBothKinds, startServer, tempDir, VU_KINDS } from './engine-fixtures.ts';
 
 const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
 const files = tempDir();
 after(() => files.cleanup());
 
-const KINDS = [
-  { kind: 'synchronous', fn: 'function' },
-  { kind: 'async', fn: 'async function' },
-] as const;
+const KINDS = VU_KINDS;
 
-/**
- * Runs `source` with `FN` replaced by `function` (synchronous VUs) and by `async function` (async
- * VUs), and `AWAIT ` before a blocking call by `await ` on async VUs, by default with 1 VU and 1 iteration (`{}`: the script's own options).
- */
-async function bothKinds(
+/** `source` on both kinds of VU (see runOnBothKinds), by default with 1 VU and 1 iteration (`{}`: the script's own options). */
+const bothKinds = (
   name: string,
   source: string,
   opts: { vus?: number; iterations?: number; env?: Record<string, string> } = { vus: 1, iterations: 1 },
-): Promise<Record<string, Captured>> {
-  const out: Record<string, Captured> = {};
-  for (const { kind, fn } of KINDS) {
-    const script = files.write(
-      `${name}-${kind}.js`,
-      source.replaceAll('FN', fn).replaceAll('AWAIT ', kind === 'async' ? 'await ' : ''),
-    );
-    out[kind] = await run({ script, ...opts });
-  }
-  return out;
-}
+): Promise<Record<string, Captured>> => runOnBothKinds(files, name, source, opts);
 
 /** The lines an exception left in the log, with the script's file name made the same for both kinds. */
 const stacktraces = (r: Captured, name: string): string[] =>
