@@ -51,7 +51,7 @@ export function describeError(err: unknown): string {
       .map((l) => l.trim())
       .find(isScriptFrame);
     const message = `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
-    return where ? `${message} ${scriptFrame(where.trim().replace(/\?__run=[^:)]*/, ''))}` : message;
+    return where ? `${message} ${scriptFrame(where)}` : message;
   }
   return typeof err === 'string' ? err : JSON.stringify(err);
 }
@@ -78,7 +78,7 @@ export function stackTraceOf(err: unknown): string {
   let out = `${fromEngine ? 'GoError' : err.name}: ${err.message}\n`;
   for (let i = 0; i <= last; i++) {
     const frame = frames[i];
-    if (isScriptFrame(frame)) out += `\t${scriptFrame(frame.replace(/\?__run=[^:)]*/, ''))}\n`;
+    if (isScriptFrame(frame)) out += `\t${scriptFrame(frame)}\n`;
     else if (frame.endsWith('(<anonymous>)') && out.includes('\tat '))
       out += `\tat ${frame.slice(3, -' (<anonymous>)'.length).replace(/^.*\./, '')} (native)\n`;
   }
@@ -106,9 +106,10 @@ function isScriptFrame(frame: string): boolean {
  * position for an anonymous function): without V8's `Module.`, `Object.` (a function called as a
  * method: setup() on async VUs) and `async ` prefixes, with the
  * `default` that the synchronous VUs' bundle renamed to `<file>_default` (esbuild's name for an
- * anonymous default export), and the script as a file: URL.
+ * anonymous default export), and the script as a file: URL without the async VUs' `?__run=` query.
  */
-function scriptFrame(frame: string): string {
+function scriptFrame(v8Frame: string): string {
+  const frame = v8Frame.replace(/\?__run=[^:)]*/, '');
   const m = /^at (?:async )?(?:(.+?) \((.+)\)|(.+))$/.exec(frame);
   if (!m) return frame;
   const fn = (m[1] ?? '').replace(/^(?:Module|Object)\./, '');
