@@ -170,10 +170,9 @@ export class VuRuntime implements TestContext, ScenarioHost {
     this.post({ t: 'log', text: logLine(name, this.redact(text), 'console') });
   }
 
+  /** The engine's own warning (not a console line), with k6's logger fields if any. */
   warn(message: string, fields?: Record<string, string>): void {
-    const redacted: Record<string, string> = {};
-    for (const [k, v] of Object.entries(fields ?? {})) redacted[k] = this.redact(v);
-    this.post({ t: 'log', text: logLine('warning', this.redact(message), undefined, redacted) });
+    this.log('warn', message, fields ?? {});
   }
 
   private error(message: string): void {
