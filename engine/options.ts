@@ -367,11 +367,12 @@ export function deriveScenarios(options: Raw, warn: (message: string) => void = 
   }
   // `vus` with no other shortcut (and no `stages` key at all) runs `vus` iterations on `vus` VUs
   // and overrides scenarios, with k6's warning (k6 ≥ 2.1; an explicit `stages: []` keeps it out).
+  const base = { gracefulStop: options.gracefulStop ?? '30s' };
   if (set('vus') && first === undefined && !set('stages')) {
     if (set('scenarios')) warn(`\`vus=${options.vus}\` overrides scenarios configuration`);
     return [
       scenario('default', {
-        gracefulStop: options.gracefulStop ?? '30s',
+        ...base,
         executor: 'shared-iterations',
         vus: options.vus,
         iterations: options.vus,
@@ -394,7 +395,6 @@ export function deriveScenarios(options: Raw, warn: (message: string) => void = 
     }
     return Object.entries(scenarios).map(([name, s]) => scenario(name, s ?? {}));
   }
-  const base = { gracefulStop: options.gracefulStop ?? '30s' };
   if (set('iterations')) {
     return [
       scenario('default', {
