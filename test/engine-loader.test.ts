@@ -71,6 +71,23 @@ export default function () { check(which, { 'the .js file': (w) => w === 'js' })
     assert.match(r.stderr, /syntax error/i);
     assert.match(r.stderr, /broken\.ts:2/);
   });
+
+  test("an import of a file that is not there (no extension is tried) is exit 107 with k6's sentence", async () => {
+    files.write('report-helper.ts', 'export const x = 1;');
+    const r = await run({
+      script: files.write(
+        'extensionless.ts',
+        `import { x } from './report-helper';\nexport default function (): void { if (x !== 1) throw new Error('x'); }\n`,
+      ),
+    });
+    assert.equal(r.exitCode, 107);
+    assert.match(
+      r.stderr,
+      /The moduleSpecifier \\?"\.\/report-helper\\?" couldn't be found on local disk\. Make sure/,
+    );
+    assert.match(r.stderr, /extensionless\.ts/);
+    assert.doesNotMatch(r.stderr, /ENOENT/);
+  });
 });
 
 function runCli(

@@ -78,6 +78,17 @@ function scriptError(message: string, parentURL: string | undefined): Error {
   return err;
 }
 
+/** k6's sentence for an import of a local file that is not there. */
+function missingModule(specifier: string): string {
+  return (
+    `The moduleSpecifier "${specifier}" couldn't be found on local disk. Make sure that you've specified ` +
+    "the right path to the file. If you're running k6 using the Docker image make sure you have mounted " +
+    'the local directory (-v /local/path/:/inside/docker/path) containing your script and modules so ' +
+    "that they're accessible by k6 from inside of the container, see " +
+    'https://grafana.com/docs/k6/latest/using-k6/modules/#use-modules-with-docker.'
+  );
+}
+
 function withQuery(url: string, query: string): string {
   const q = url.indexOf('?');
   return `${q < 0 ? url : url.slice(0, q)}?${query}`;
@@ -143,6 +154,9 @@ export async function resolve(
     // import.meta.resolve('./data.csv') comes here too: a file that is not a script keeps its
     // plain URL, as k6 returns it (and as open() takes it).
     if (DATA_FILE.test(new URL(url).pathname)) return { url, shortCircuit: true };
+    // k6 takes the path as written (no extension or index.js is tried) and names the specifier
+    // the script wrote (grafana/k6 internal/loader/loader.go).
+    if (!existsSync(new URL(url))) throw scriptError(missingModule(specifier), context.parentURL);
     return { url: withQuery(url, query), format: 'module', shortCircuit: true };
   }
   // A script (not an engine module) importing a Node.js built-in or a package: k6 cannot.
