@@ -14,8 +14,46 @@ describe('engine: bad scripts and exit codes like k6', () => {
     });
     assert.equal(r.exitCode, 107);
     assert.match(r.stderr, /syntax error/i);
-    assert.match(r.stderr, /syntax\.js/);
+    assert.match(r.stderr, /syntax\.js:2:11\)/);
     assert.equal(r.summary, null);
+  });
+
+  test('a syntax error in an imported module names that module, its line and column', async () => {
+    files.write('broken-lib.js', 'export const ok = 1;\nexport function f() {\n  return (1 + ;\n}\n');
+    const r = await run({
+      script: files.write(
+        'imports-broken.js',
+        "import { ok } from './broken-lib.js';\nexport default function () {}\n",
+      ),
+    });
+    assert.equal(r.exitCode, 107);
+    assert.match(r.stderr, /has a syntax error.*broken-lib\.js:3:15\)/);
+  });
+
+  test('a SyntaxError thrown by init code (JSON.parse of a missing variable) is an init exception, not a syntax error', async () => {
+    const r = await run({
+      script: files.write(
+        'json-env.js',
+        'const cfg = JSON.parse(__ENV.NOT_SET_HERE);\nexport default function () { return cfg; }\n',
+      ),
+    });
+    assert.equal(r.exitCode, 107);
+    assert.match(
+      r.stderr,
+      /exception in its init code \(top level\): SyntaxError: .* at file:\/\/\S*json-env\.js:1:18/,
+    );
+    assert.doesNotMatch(r.stderr, /has a syntax error/);
+  });
+
+  test("an exception's column on the first line is the script's own (the engine's bindings add nothing in front)", async () => {
+    const r = await run({
+      script: files.write(
+        'first-line.js',
+        "export const options = { iterations: 1 }; export default function () { throw new Error('on line one'); }\n",
+      ),
+    });
+    assert.equal(r.exitCode, 0);
+    assert.match(r.stderr, /on line one\\n\\tat default \(file:\/\/\S*first-line\.js:1:78\)/);
   });
 
   test('exception in init code → 107', async () => {

@@ -1,10 +1,10 @@
 // Module-loader hooks (run on Node's loader thread, registered by ./register.ts).
 // A VU's copy of the script is imported as `file:///script.js?__run=R&__vu=N`. Every import made
 // from such a module inherits that query, so each VU gets its own instance of every script module
-// and of the k6 module facades. Script modules get a one-line prelude that shadows `__VU`, `__ITER`,
-// `__ENV`, `console` and the timer functions (those the module does not declare itself) with
-// per-VU bindings, so they stay right across awaits without any async-context tracking on the
-// hot path.
+// and of the k6 module facades. Script modules get one line of imports after their code (so that
+// every line and column stays theirs) that shadows `__VU`, `__ITER`, `__ENV`, `console` and the
+// timer functions (those the module does not declare itself) with per-VU bindings, so they stay
+// right across awaits without any async-context tracking on the hot path.
 //
 // User scripts are resolved here as k6 resolves them (fully specified relative paths and URLs),
 // never by the TypeScript loader the engine itself may run under: `./lib.js` is lib.js even when a
@@ -196,7 +196,7 @@ export async function load(
     }
     return {
       format: 'module',
-      source: withPrelude(builtinImportsAsBindings(source, modules), query, plain),
+      source: withPrelude(builtinImportsAsBindings(source, modules), plain),
       shortCircuit: true,
     };
   }
@@ -211,7 +211,7 @@ export async function load(
   }
   return {
     format: 'module',
-    source: withPrelude(builtinImportsAsBindings(source, modules), query, plain),
+    source: withPrelude(builtinImportsAsBindings(source, modules), plain),
     shortCircuit: true,
   };
 }
@@ -298,11 +298,10 @@ async function stripTypes(source: string, path: string): Promise<string> {
     });
     return out.code;
   } catch (err) {
-    const first = (err as { errors?: Array<{ text: string; location?: { line: number; column: number } }> })
-      .errors?.[0];
-    const where = first?.location ? `:${first.location.line}:${first.location.column}` : '';
-    const e = new SyntaxError(`${first?.text ?? (err as Error).message} (${path}${where})`);
-    e.stack = `SyntaxError: ${e.message}\n    at file://${path}${where}`;
+    // A compile error as V8 gives one (no frame): the engine locates it (./syntax-location.ts).
+    const first = (err as { errors?: Array<{ text: string }> }).errors?.[0];
+    const e = new SyntaxError(first?.text ?? (err as Error).message);
+    e.stack = `SyntaxError: ${e.message}`;
     throw e;
   }
 }
@@ -323,14 +322,11 @@ function requiredExists(specifier: string, moduleUrl: string): boolean {
   return target.protocol === 'file:' ? existsSync(target) : /^https?:$/.test(target.protocol);
 }
 
-function withPrelude(source: string, query: string, moduleUrl: string): string {
-  const vu = /(?:^|&)__vu=(\d+)/.exec(query)?.[1] ?? '0';
+function withPrelude(source: string, moduleUrl: string): string {
   const timers = TIMERS.filter((name) => !declares(source, name));
-  const names = ['__ITER', '__ENV', 'console', ...timers].join(',');
-  const prelude = `import{${names}}from"k6/x-engine-context";${requirePrelude(source, (spec) => requiredExists(spec, moduleUrl))}const __VU=${vu};${processShadow(source)}`;
-  if (source.startsWith('#!')) {
-    const nl = source.indexOf('\n');
-    return `${source.slice(0, nl + 1)}${prelude}${source.slice(nl + 1)}`;
-  }
-  return prelude + source;
+  const names = ['__VU', '__ITER', '__ENV', 'console', ...timers].join(',');
+  const prelude = `import{${names}}from"k6/x-engine-context";${requirePrelude(source, (spec) => requiredExists(spec, moduleUrl))}${processShadow(source)}`;
+  // After the module's code, on a line of its own: imports and function declarations are hoisted,
+  // and every line and column of an error's stack stays the script's own.
+  return `${source}\n;${prelude}`;
 }

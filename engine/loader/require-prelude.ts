@@ -18,7 +18,7 @@ const CALL = /(?<![\w$.])(?:__)?require\s*\(/;
 const LITERAL_CALL = /(?<![\w$.])(?:__)?require\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g;
 
 /**
- * One line of code to put in front of a script module that calls require() (empty when it does
+ * One line of code to put after a script module that calls require() (empty when it does
  * not, or declares `require` itself). Comments are not read, and a file path is imported only
  * when `exists` finds the file (a missing one throws when required, as in k6, instead of failing
  * the module's load).
@@ -31,7 +31,9 @@ export function requirePrelude(source: string, exists: (specifier: string) => bo
   );
   const imports = specs.map((spec, i) => `import*as __k6_req${i} from${JSON.stringify(spec)};`).join('');
   const table = specs.map((spec, i) => `${JSON.stringify(spec)}:__k6_req${i}`).join(',');
-  return `${imports}const require=globalThis[Symbol.for(${JSON.stringify(REQUIRE_FACTORY)})]({${table}});`;
+  // A function declaration, so that the prelude can stand after the module's code (its columns
+  // then stay the script's own) and `require` still works from the module's first line.
+  return `${imports}function require(s){return(__k6_require??=globalThis[Symbol.for(${JSON.stringify(REQUIRE_FACTORY)})]({${table}}))(s)}var __k6_require;`;
 }
 
 /** Whether the module declares or imports `name` itself (then the prelude must not bind it). */

@@ -1,4 +1,4 @@
-// Per-VU bindings that the loader's prelude imports into every script module: `__ITER` and `__ENV`
+// Per-VU bindings that the loader's prelude imports into every script module: `__VU`; `__ITER` and `__ENV`
 // are live bindings the VU updates, `console` writes to the test's stderr log.
 
 import { vuConsole } from '../console.ts';
@@ -7,6 +7,7 @@ import { timersOf } from '../vu-timers.ts';
 
 const vu = vuForModule(import.meta.url);
 
+export const __VU = vu.id;
 export let __ITER = Math.max(vu.iter, 0);
 /** The VU's own copy (a synchronous VU's thread has its own anyway): k6 gives each VU its own map. */
 export let __ENV: Record<string, string> = { ...vu.test.env };

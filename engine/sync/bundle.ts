@@ -107,9 +107,8 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
           existsSync(spec.startsWith('file:') ? fileURLToPath(spec) : resolve(dirname(args.path), spec));
         const shadow = (esm ? requirePrelude(source, exists) : '') + processShadow(source);
         if (!shadow && source === original) return undefined;
-        const contents = source.startsWith('#!')
-          ? source.replace(/^#!.*\n/, (line) => line + shadow)
-          : shadow + source;
+        // After the module's code (hoisted declarations only), so that its columns stay its own.
+        const contents = shadow ? `${source}\n;${shadow}` : source;
         return { contents, loader: /ts$/.test(args.path) ? 'ts' : 'js' };
       });
     },

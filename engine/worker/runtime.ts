@@ -9,6 +9,7 @@ import { runExecutor } from '../executors/index.ts';
 import { type ScenarioHost, ScenarioRun, type StopMode } from '../executors/scenario-run.ts';
 import { EXIT } from '../exit-codes.ts';
 import { closeConnections } from '../http/api.ts';
+import { isCompileError, syntaxErrorLocation } from '../loader/syntax-location.ts';
 import { InvalidOptionsError } from '../metrics/errors.ts';
 import { MetricRegistry, registerBuiltins } from '../metrics/registry.ts';
 import type { SampleEntry } from '../metrics/sample-groups.ts';
@@ -366,7 +367,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
     } catch (err) {
       if (!this.aborted) {
         this.error(
-          `${part}() failed: ${this.syncSetup ? (err as Error).message : scriptLoadError(this.scriptPath, err)}`,
+          `${part}() failed: ${this.syncSetup ? (err as Error).message : await scriptLoadError(this.scriptPath, err)}`,
         );
         this.send({ t: 'abort', code: EXIT.scriptException, message: `${part}() failed` });
       }
@@ -403,7 +404,11 @@ export class VuRuntime implements TestContext, ScenarioHost {
     try {
       setupVU = await this.initOne(0);
     } catch (err) {
-      this.send({ t: 'fatal', code: EXIT.scriptException, message: scriptLoadError(this.scriptPath, err) });
+      this.send({
+        t: 'fatal',
+        code: EXIT.scriptException,
+        message: await scriptLoadError(this.scriptPath, err),
+      });
       return false;
     }
     this.setupVU = setupVU;
@@ -489,7 +494,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
           this.idle.push(...vus);
         } else for (let i = 0; i < needed && !this.stopMode; i++) this.idle.push(await this.initVU());
       } catch (err) {
-        const message = this.syncSetup ? (err as Error).message : scriptLoadError(this.scriptPath, err);
+        const message = this.syncSetup ? (err as Error).message : await scriptLoadError(this.scriptPath, err);
         this.send({ t: 'fatal', code: EXIT.scriptException, message });
         return;
       }
@@ -654,10 +659,15 @@ function syncLoadError(what: string, err: unknown): string {
   return `${what}: ${describeError(err)}. Write the exported functions as async functions with await (they then run on async VUs), or run with the k6 binary (--engine k6).`;
 }
 
-function scriptLoadError(scriptPath: string, err: unknown): string {
-  if (err instanceof SyntaxError) {
-    const where = /(file:\/\/[^\s)]+?)(?:\?__run=[^:\s)]*)?(:\d+(?::\d+)?)?/.exec(err.stack ?? '');
-    const location = where ? `${where[1].replace('file://', '')}${where[2] ?? ''}` : scriptPath;
+/**
+ * Why the script could not be loaded: a module that does not compile (with the file, line and
+ * column esbuild finds, as V8's error has none), or an exception its init code threw — a
+ * SyntaxError thrown by running code (JSON.parse of a missing __ENV value) included.
+ */
+async function scriptLoadError(scriptPath: string, err: unknown): Promise<string> {
+  if (isCompileError(err)) {
+    const at = await syntaxErrorLocation(scriptPath).catch(() => null);
+    const location = at ? `${at.file}:${at.line}:${at.column}` : scriptPath;
     return `The script has a syntax error and cannot run: SyntaxError: ${err.message} (${location}). Fix the script and try again.`;
   }
   return `The script threw an exception in its init code (top level): ${describeError(err)}`;
