@@ -146,10 +146,7 @@ const VALUE_FLAGS: Record<string, Setter> = {
     o.summaryTimeUnit = oneOf('--summary-time-unit', v, ['s', 'ms', 'us'] as const);
   },
   '--summary-mode': (o, v) => {
-    const mode = oneOf('--summary-mode', v, ['compact', 'full', 'legacy', 'disabled'] as const);
-    if (mode === 'full')
-      refuse('--summary-mode=full (the per-scenario and per-group breakdowns of the summary)');
-    o.summaryMode = mode;
+    o.summaryMode = oneOf('--summary-mode', v, ['compact', 'full', 'legacy', 'disabled'] as const);
   },
   '--module-cache': (o, v) => {
     o.moduleCache = v;
@@ -608,8 +605,8 @@ precedence: flag > K6_* > the script's options > --config file):
       --summary-export FILE        k6's legacy JSON summary
       --summary-trend-stats LIST   e.g. avg,min,med,max,p(90),p(95),p(99)
       --summary-time-unit s|ms|us  one unit for every time in the summary
-      --summary-mode MODE          compact (default) or legacy: this engine's text summary;
-                                   disabled: no summary, handleSummary() or export (full: refused)
+      --summary-mode MODE          compact (default), full (per group and scenario too) or legacy;
+                                   disabled: no summary, handleSummary() or export
       --no-summary                 same as --summary-mode=disabled
       --no-thresholds              do not evaluate thresholds
       --tag K=V                    tag every sample (repeatable; K6_TAGS=k:v,k2:v2); replaces

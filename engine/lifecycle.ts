@@ -327,6 +327,7 @@ export class TestRun {
         thresholds: (this.opts.noThresholds ? {} : (o.thresholds ?? {})) as ThresholdsOption,
         summaryTrendStats: (o.summaryTrendStats as string[]) ?? DEFAULT_SUMMARY_TREND_STATS,
         systemTags: Array.isArray(o.systemTags) ? new Set(o.systemTags.map(String)) : undefined,
+        breakdown: this.opts.summaryMode === 'full',
       });
       this.metrics = metrics;
       this.outputProblem = true;
@@ -633,6 +634,8 @@ export class TestRun {
         summaryExport: this.opts.summaryExport,
         legacy: this.opts.summaryMode === 'legacy',
         thresholdValues: metrics.thresholdPercentiles(),
+        checks: metrics.checksInOrder(),
+        breakdown: metrics.summaryBreakdown(testRunDurationMs) ?? undefined,
       }).catch((err) => {
         if (!(err instanceof SummaryWriteError)) throw err;
         this.logs.write(logLine('error', `failed to handle the end-of-test summary: ${err.message}`));

@@ -35,7 +35,7 @@ export interface RunOptions extends OptionOverrides, RunSettings {
   /** --no-thresholds: thresholds are neither evaluated nor shown, and never fail the test. */
   noThresholds?: boolean;
   /** --summary-mode: 'disabled' (or --no-summary) skips the summary, handleSummary() and --summary-export. */
-  summaryMode?: 'compact' | 'legacy' | 'disabled';
+  summaryMode?: 'compact' | 'full' | 'legacy' | 'disabled';
   /** --console-output: console.* lines go to this file instead of the log. */
   consoleOutput?: string;
   /** --log-output: where log lines go (default stderr); `file` keeps lines at `level` or above. */

@@ -364,7 +364,6 @@ describe('k6 command line, K6_* variables and config file', () => {
     refused(['run', '--no-setup', 's.js'], {}, k6);
     refused(['run', '--dns', 'ttl=0', 's.js'], {}, k6);
     refused(['run', '--rps', '10', 's.js'], {}, k6);
-    refused(['run', '--summary-mode=full', 's.js'], {}, k6);
     refused(['run', '--log-output=loki=http://127.0.0.1:3100', 's.js'], {}, k6);
     assert.deepEqual(parsed(['run', 's.js'], { K6_BLACKLIST_IPS: '10.0.0.0/8,fd00::/8' }).blacklistIPs, [
       '10.0.0.0/8',

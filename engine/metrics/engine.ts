@@ -1,6 +1,7 @@
 // Where every sample ends up: one sink per metric and per sub-metric, the group/check tree, and
 // the thresholds evaluated against them. The runtime feeds samples with add(); the end of the test
 // reads summaryData() (handleSummary's `data`) and thresholdResults().
+import { Breakdown, type BreakdownCheck, type BreakdownNode, noteCheck } from './breakdown.ts';
 import { InvalidOptionsError } from './errors.ts';
 import { GroupTree } from './groups.ts';
 import type { MetricRegistry } from './registry.ts';
@@ -33,6 +34,21 @@ export interface MetricsEngineOptions {
   summaryTrendStats: string[];
   /** Enabled system tags; when given without `expected_response`, that sub-metric is not made. */
   systemTags?: Set<string>;
+  /** Keep every metric per group and per scenario too (`--summary-mode=full`). */
+  breakdown?: boolean;
+}
+
+/** One group's or scenario's part of the full summary: its checks, its metrics, its sub-groups. */
+export interface SummaryNode {
+  checks: BreakdownCheck[];
+  metrics: Record<string, SummaryMetric>;
+  groups: Array<[string, SummaryNode]>;
+}
+
+/** What `--summary-mode=full` shows after the totals: the test's groups, then each scenario. */
+export interface SummaryBreakdown {
+  groups: Array<[string, SummaryNode]>;
+  scenarios: Array<[string, SummaryNode]>;
 }
 
 export interface SummaryState {
@@ -105,10 +121,14 @@ export class MetricsEngine {
   private lastGroup: string | undefined;
   /** The metrics of each shape of sample group (keyed by its shared names array). */
   private readonly groupMetrics = new Map<readonly string[], Metric[]>();
+  /** Every check by name, in the order its first result came (the summary lists them so). */
+  private readonly checkOrder = new Map<string, BreakdownCheck>();
+  private readonly breakdown: Breakdown | null;
 
   constructor(opts: MetricsEngineOptions) {
     this.registry = opts.registry;
     this.trendStats = parseSummaryTrendStats(opts.summaryTrendStats);
+    this.breakdown = opts.breakdown ? new Breakdown() : null;
     for (const [key, value] of Object.entries(opts.thresholds ?? {})) this.addThresholds(key, value);
     if (!opts.systemTags || opts.systemTags.has('expected_response')) {
       if (this.registry.get('http_req_duration')) {
@@ -130,10 +150,14 @@ export class MetricsEngine {
       return;
     }
     const metric = this.metrics.get(sample.metric) ?? this.metric(sample.metric);
-    this.addValue(metric, sample.value, sample.tags);
+    const tags = sample.tags;
+    this.addValue(metric, sample.value, tags);
+    if (this.breakdown !== null)
+      this.breakdown.add(metric.name, metric.type, metric.contains, sample.value, tags);
+    if (sample.metric === 'checks' && tags.check !== undefined)
+      noteCheck(this.checkOrder, tags.check, sample.value !== 0);
     // As k6's GroupSummary: the tree is built from group_duration and checks samples that carry a
     // `group` tag (none when --system-tags leaves `group` out), and from nothing else.
-    const tags = sample.tags;
     if (tags.group === undefined) return;
     if (sample.metric === 'group_duration') this.noteGroup(tags.group);
     else if (sample.metric === 'checks') {
@@ -151,6 +175,43 @@ export class MetricsEngine {
     }
     const tags = g.tags;
     for (let i = 0; i < metrics.length; i++) this.addValue(metrics[i], g.value(i), tags);
+    const breakdown = this.breakdown;
+    if (breakdown !== null) {
+      for (let i = 0; i < metrics.length; i++) {
+        const m = metrics[i];
+        breakdown.add(m.name, m.type, m.contains, g.value(i), tags);
+      }
+    }
+  }
+
+  /** Every check by name with its passes and fails, in the order its first result came. */
+  checksInOrder(): BreakdownCheck[] {
+    return [...this.checkOrder.values()].map((c) => ({ ...c }));
+  }
+
+  /** The per-group and per-scenario figures (null unless the engine was made with `breakdown`). */
+  summaryBreakdown(testRunDurationMs: number): SummaryBreakdown | null {
+    const breakdown = this.breakdown;
+    if (breakdown === null) return null;
+    const node = (n: BreakdownNode): SummaryNode => {
+      const metrics: Record<string, SummaryMetric> = {};
+      for (const [name, m] of n.metrics) {
+        metrics[name] = {
+          type: m.type,
+          contains: m.contains,
+          values: this.sinkValues(m.sink, testRunDurationMs),
+        };
+      }
+      return {
+        checks: [...n.checks.values()].map((c) => ({ ...c })),
+        metrics,
+        groups: [...n.groups].map(([name, g]) => [name, node(g)]),
+      };
+    };
+    return {
+      groups: [...breakdown.root.groups].map(([name, g]) => [name, node(g)]),
+      scenarios: [...breakdown.scenarios].map(([name, g]) => [name, node(g)]),
+    };
   }
 
   private addValue(metric: Metric, value: number, tags: Record<string, string>): void {
@@ -326,7 +387,10 @@ export class MetricsEngine {
   }
 
   private values(t: Tracked, elapsedMs: number): SummaryValues {
-    const sink = t.sink;
+    return this.sinkValues(t.sink, elapsedMs);
+  }
+
+  private sinkValues(sink: Sink, elapsedMs: number): SummaryValues {
     if (sink instanceof CounterSink) return { count: sink.count, rate: sink.rate(elapsedMs) };
     if (sink instanceof GaugeSink) return { value: sink.value, min: sink.min, max: sink.max };
     if (sink instanceof RateSink) return { rate: sink.rate, passes: sink.passes, fails: sink.fails };

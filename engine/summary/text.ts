@@ -5,10 +5,17 @@
 // https://grafana.com/docs/k6/latest/results-output/end-of-test/ shows an example.
 //
 // In short: an optional `█ THRESHOLDS` section, then `█ TOTAL RESULTS` with the checks_total,
-// checks_succeeded and checks_failed lines and every check (all groups together), then the
-// metrics split into CUSTOM, HTTP, EXECUTION, NETWORK, … sections. Compact mode leaves out the
-// `checks` and `group_duration` metrics and the http_req_* timings other than http_req_duration.
-// ✓/✗ marks the thresholds only. Compact mode has no per-group or per-scenario sections.
+// checks_succeeded and checks_failed lines and every check (all groups together, in the order
+// their first result came), then the metrics split into CUSTOM, HTTP, EXECUTION, NETWORK, …
+// sections. Compact mode leaves out the `checks` and `group_duration` metrics and the http_req_*
+// timings other than http_req_duration. ✓/✗ marks the thresholds only.
+//
+// `--summary-mode=full` shows every metric but `checks` and `group_duration`, and adds a
+// `█ GROUP: name` section for each of the test's groups, then a `█ SCENARIO: name` section for
+// each scenario (by name), each with its own checks and metrics and its sub-groups nested under
+// `↳ GROUP: name` titles, as k6's ReportBuilder renders them.
+import type { SummaryBreakdown, SummaryNode } from '../metrics/engine.ts';
+import { REQUEST_WITH_FAILED } from '../metrics/sample-groups.ts';
 import type { SummaryCheck, SummaryData, SummaryGroup, SummaryMetric } from '../metrics/types.ts';
 import { humanizeValue } from './humanize.ts';
 
@@ -20,6 +27,13 @@ export interface TextSummaryOptions {
    * handleSummary data does not hold them.
    */
   thresholdValues?: Record<string, Record<string, number>>;
+  /**
+   * Every check in the order its first result came (k6 lists them so); without it, the group
+   * tree's order.
+   */
+  checks?: Array<{ name: string; passes: number; fails: number }>;
+  /** `--summary-mode=full`: the per-group and per-scenario figures (and every metric in totals). */
+  breakdown?: SummaryBreakdown;
 }
 
 interface Paint {
@@ -55,17 +69,25 @@ const COMPACT_SKIPPED = [
   'http_req_tls_handshaking',
   'http_req_waiting',
 ];
-const HTTP = ['http_reqs', 'http_req_failed', 'http_req_duration'];
+/** k6's HTTP section: every per-request metric (compact mode then leaves the timings out). */
+const HTTP: readonly string[] = REQUEST_WITH_FAILED;
 const EXECUTION = ['vus', 'vus_max', 'iterations', 'iteration_duration', 'dropped_iterations'];
 const NETWORK = ['data_sent', 'data_received'];
 /** The metric sections in the order k6 prints them (CUSTOM first). */
 const SECTIONS = ['custom', 'http', 'execution', 'network', 'browser', 'web_vitals', 'grpc', 'websocket'];
 
-const startsWithOne = (name: string, prefixes: string[]) => prefixes.some((p) => name.startsWith(p));
+const startsWithOne = (name: string, prefixes: readonly string[]) => prefixes.some((p) => name.startsWith(p));
+
+/** Metrics full mode does not show. */
+const FULL_SKIPPED = ['checks', 'group_duration'];
 
 /** The section a metric (or sub-metric) is shown in; null when compact mode leaves it out. */
 export function compactSection(name: string): string | null {
-  if (startsWithOne(name, COMPACT_SKIPPED)) return null;
+  return sectionOf(name, COMPACT_SKIPPED);
+}
+
+function sectionOf(name: string, skipped: string[]): string | null {
+  if (startsWithOne(name, skipped)) return null;
   if (startsWithOne(name, HTTP)) return 'http';
   if (startsWithOne(name, EXECUTION)) return 'execution';
   if (startsWithOne(name, NETWORK)) return 'network';
@@ -85,7 +107,17 @@ export function textSummary(data: SummaryData, opts: TextSummaryOptions = {}): s
   const sections: Array<[string, Piece[]]> = [];
   const thresholds = r.thresholds();
   if (thresholds.length > 0) sections.push(['THRESHOLDS', thresholds]);
-  sections.push(['TOTAL RESULTS', [...r.checks(), ...r.metrics()]]);
+  const checks = opts.checks ?? flatChecks(data.root_group);
+  sections.push([
+    'TOTAL RESULTS',
+    [...r.checks(data.metrics.checks, checks, 0), ...r.metrics(data.metrics, 0)],
+  ]);
+  const breakdown = opts.breakdown;
+  if (breakdown) {
+    for (const [name, group] of breakdown.groups) sections.push([`GROUP: ${name}`, r.node(group, 0)]);
+    const scenarios = [...breakdown.scenarios].sort(([a], [b]) => collator.compare(a, b));
+    for (const [name, scenario] of scenarios) sections.push([`SCENARIO: ${name}`, r.node(scenario, 0)]);
+  }
   let out = '';
   for (const [title, pieces] of sections) {
     out += `\n  █ ${r.paint.bold(title)} \n`;
@@ -94,6 +126,9 @@ export function textSummary(data: SummaryData, opts: TextSummaryOptions = {}): s
   }
   return out;
 }
+
+/** k6's RenderContext.indentLevel: two spaces per level. */
+const indent = (level: number) => ' '.repeat(2 * level);
 
 /** Display width in a terminal: code points after NFKC, ANSI sequences not counted. */
 function width(s: string): number {
@@ -135,6 +170,7 @@ class Renderer {
   readonly paint: Paint;
   private readonly stats: string[];
   private readonly unit: string;
+  private readonly skipped: string[];
 
   constructor(
     private readonly data: SummaryData,
@@ -143,6 +179,25 @@ class Renderer {
     this.paint = opts.enableColors ? COLORS : NO_COLORS;
     this.stats = data.options.summaryTrendStats;
     this.unit = data.options.summaryTimeUnit;
+    this.skipped = opts.breakdown ? FULL_SKIPPED : COMPACT_SKIPPED;
+  }
+
+  /**
+   * A group's or scenario's content at render depth `base` (0 under a `█` title): its checks, its
+   * metrics, then its sub-groups, each under a `↳ GROUP:` title one level deeper.
+   */
+  node(node: SummaryNode, base: number): Piece[] {
+    const pieces = [
+      ...this.checks(node.metrics.checks, node.checks, base),
+      ...this.metrics(node.metrics, base),
+    ];
+    for (const [name, group] of node.groups) {
+      pieces.push(
+        `${indent(base + 2)}↳ ${this.paint.bold(`GROUP: ${name}`)} \n`,
+        ...this.node(group, base + 1),
+      );
+    }
+    return pieces;
   }
 
   thresholds(): Piece[] {
@@ -187,8 +242,12 @@ class Renderer {
     return `${this.paint.color(agg, WHITE)}=${this.paint.color(value, CYAN)}`;
   }
 
-  checks(): Piece[] {
-    const checksMetric = this.data.metrics.checks;
+  /** The checks_* lines and each check, at render depth `base`; nothing without a checks metric. */
+  checks(
+    checksMetric: SummaryMetric | undefined,
+    list: Array<{ name: string; passes: number; fails: number }>,
+    base: number,
+  ): Piece[] {
     if (!checksMetric) return [];
     const passes = checksMetric.values.passes ?? 0;
     const fails = checksMetric.values.fails ?? 0;
@@ -214,50 +273,58 @@ class Renderer {
         },
       ],
     ]);
+    const pad = 2 * (base + 2);
     const lines = this.metricLines(
       metrics,
       [...metrics.keys()],
       this.columns(metrics),
-      this.nameWidth(metrics),
+      this.nameWidth(metrics, pad),
+      pad,
     );
-    const checkLines = flatChecks(this.data.root_group).flatMap((c) => this.checkLines(c));
+    const checkLines = list.flatMap((c) => this.checkLines(c, base + 1));
     return [...lines, BREAK, ...checkLines, BREAK];
   }
 
-  private checkLines(check: { name: string; passes: number; fails: number }): string[] {
-    if (check.fails === 0) return [`    ${this.paint.color(`✓ ${check.name}`, GREEN)}`];
+  /**
+   * One check at k6's check depth `level`: the failure line's indent is k6's
+   * `indent(text, level + 1)` on a context already at `level` (so 6 spaces at the top).
+   */
+  private checkLines(check: { name: string; passes: number; fails: number }, level: number): string[] {
+    if (check.fails === 0) return [`${indent(level + 1)}${this.paint.color(`✓ ${check.name}`, GREEN)}`];
     const share = Math.floor((100 * check.passes) / (check.passes + check.fails));
     return [
-      `    ${this.paint.color(`✗ ${check.name}`, RED)}`,
-      `      ${this.paint.color(`↳  ${share}% — ✓ ${check.passes} / ✗ ${check.fails}`, RED)}`,
+      `${indent(level + 1)}${this.paint.color(`✗ ${check.name}`, RED)}`,
+      `${indent(2 * level + 1)}${this.paint.color(`↳  ${share}% — ✓ ${check.passes} / ✗ ${check.fails}`, RED)}`,
     ];
   }
 
-  metrics(): Piece[] {
+  /** The metrics by section, at render depth `base`. */
+  metrics(source: Record<string, SummaryMetric>, base: number): Piece[] {
+    const pad = 2 * (base + 2);
     const bySection = new Map<string, Map<string, SummaryMetric>>();
     const all = new Map<string, SummaryMetric>();
-    for (const [name, metric] of Object.entries(this.data.metrics)) {
-      const section = compactSection(name);
+    for (const [name, metric] of Object.entries(source)) {
+      const section = sectionOf(name, this.skipped);
       if (section === null) continue;
       if (!bySection.has(section)) bySection.set(section, new Map());
       bySection.get(section)?.set(name, metric);
       all.set(name, metric);
     }
     const cols = this.columns(all);
-    const nameWidth = this.nameWidth(all);
+    const nameWidth = this.nameWidth(all, pad);
     const pieces: Piece[] = [];
     for (const section of SECTIONS) {
       const metrics = bySection.get(section);
       if (!metrics) continue;
-      pieces.push(`    ${this.paint.bold(section.toUpperCase())}`);
-      pieces.push(...this.metricLines(metrics, sortNames([...metrics.keys()]), cols, nameWidth), BREAK);
+      pieces.push(`${' '.repeat(pad)}${this.paint.bold(section.toUpperCase())}`);
+      pieces.push(...this.metricLines(metrics, sortNames([...metrics.keys()]), cols, nameWidth, pad), BREAK);
     }
     return pieces;
   }
 
   /** The widest indented display name: the longest gets three dots. */
-  private nameWidth(metrics: Map<string, SummaryMetric>): number {
-    return Math.max(0, ...[...metrics.keys()].map((n) => 4 + width(displayName(n))));
+  private nameWidth(metrics: Map<string, SummaryMetric>, pad = 4): number {
+    return Math.max(0, ...[...metrics.keys()].map((n) => pad + width(displayName(n))));
   }
 
   private metricLines(
@@ -265,13 +332,14 @@ class Renderer {
     names: string[],
     cols: Columns,
     nameWidth: number,
+    pad = 4,
   ): string[] {
     return names.map((name) => {
       const metric = metrics.get(name) as SummaryMetric;
       const shown = displayName(name);
-      const dots = Math.max(3, nameWidth - (width(shown) + 4) + 3);
+      const dots = Math.max(3, nameWidth - (width(shown) + pad) + 3);
       const leader = this.paint.color(`${'.'.repeat(dots)}:`, WHITE, FAINT);
-      return `    ${shown}${leader} ${metric.type === 'trend' ? this.trendData(name, cols) : this.otherData(name, cols)}`;
+      return `${' '.repeat(pad)}${shown}${leader} ${metric.type === 'trend' ? this.trendData(name, cols) : this.otherData(name, cols)}`;
     });
   }
 

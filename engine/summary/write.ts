@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import type { SummaryBreakdown } from '../metrics/engine.ts';
 import type { SummaryData } from '../metrics/types.ts';
 import { formatLegacySummaryExport } from './export.ts';
 import { legacyTextSummary } from './legacy-text.ts';
@@ -17,6 +18,10 @@ export interface SummaryTargets {
   legacy?: boolean;
   /** Percentiles the thresholds name beyond summaryTrendStats: metric name → `p(N)` → value. */
   thresholdValues?: Record<string, Record<string, number>>;
+  /** Every check in the order its first result came. */
+  checks?: Array<{ name: string; passes: number; fails: number }>;
+  /** --summary-mode=full: the per-group and per-scenario sections. */
+  breakdown?: SummaryBreakdown;
 }
 
 /** `files`: what handleSummary returned (target → content), or null for the text summary. */
@@ -32,7 +37,12 @@ export async function writeSummary(
     to.stdout.write(`\n${legacyTextSummary(summary, { enableColors: to.colors }, { ratesOutOf: true })}\n\n`);
   } else {
     // As k6 (internal/js/summary-wrapper.js with summary.js): a newline, the summary, two more.
-    const text = textSummary(summary, { enableColors: to.colors, thresholdValues: to.thresholdValues });
+    const text = textSummary(summary, {
+      enableColors: to.colors,
+      thresholdValues: to.thresholdValues,
+      checks: to.checks,
+      breakdown: to.breakdown,
+    });
     to.stdout.write(`\n${text}\n\n`);
   }
   if (to.summaryExport) {
