@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { CsvOutput, csvConfig } from '../engine/outputs/csv.ts';
 import { TextFile } from '../engine/outputs/text-file.ts';
@@ -134,6 +134,22 @@ describe('--out csv', () => {
         'm,1700000000000000000,NaN," lead",,,\n' +
         'm,1700000000000000000,+Inf,,,,\n',
     );
+  });
+
+  test('a .gz file can be read back while the output is still open (a process killed mid-run keeps its part)', async () => {
+    const path = join(files.dir, 'open.csv.gz');
+    const file = await TextFile.open(path, 'CSV');
+    file.append('first line\n');
+    // The flush timer writes it, then the file is sync-flushed: an event, whatever the machine's speed.
+    let text = '';
+    while (!text.includes('first line')) {
+      await new Promise((r) => setTimeout(r, 50));
+      const bytes = readFileSync(path);
+      if (bytes.length > 0) text = gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }).toString();
+    }
+    file.append('second line\n');
+    await file.close(() => 0);
+    assert.equal(gunzipSync(readFileSync(path)).toString(), 'first line\nsecond line\n');
   });
 
   test('settings k6 would not take are refused before the test starts', async () => {
