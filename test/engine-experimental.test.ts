@@ -101,7 +101,7 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
            skip: () => skipped.length === 3 && skipped[0][0] === 'John',
            window: () => window.length === 2 && window[0][0] === 'John' && window[1][0] === 'Jane',
            delimiter: () => semi[1][1] === '2',
-           parser: () => !first.done && first.value[0] === 'John' && second.value[0] === 'Jane' && end.done && end.value === undefined,
+           parser: () => !first.done && first.value[0] === 'John' && second.value[0] === 'Jane' && end.done && Array.isArray(end.value) && end.value.length === 0,
            'read-only': () => threw && rows[0][0] === 'name',
          });
        }`,
@@ -121,7 +121,7 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
       ),
     });
     assert.equal(bad.exitCode, 107);
-    assert.match(bad.stderr, /csv: .*bad\.csv: .*quote/i);
+    assert.match(bad.stderr, /failed to read record; reason: parse error on line 2: .*quote/i);
     const option = await run({
       script: files.write(
         'csv-option.js',
@@ -131,7 +131,79 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
       ),
     });
     assert.equal(option.exitCode, 107);
-    assert.match(option.stderr, /delimiter must be one character/);
+    assert.match(
+      option.stderr,
+      /failed to interpret the provided Parser options; reason: delimiter must be a single character/,
+    );
+  });
+
+  test("csv: k6's line counting — skipFirstLine ignored above fromLine 0, toLine counts from the top, toLine 0 no limit, sorted object keys, the end is { done: true, value: [] }", async () => {
+    files.write('lines.csv', 'h1,h2\nr1,a\nr2,b\nr3,c\nr4,d\nr5,e\n');
+    const { failed, passed } = await checks(
+      'csv-lines.js',
+      `import { open } from 'k6/experimental/fs';
+       import csv from 'k6/experimental/csv';
+       import { check } from 'k6';
+       const file = await open('lines.csv');
+       const both = await csv.parse(file, { skipFirstLine: true, fromLine: 2, toLine: 4 });
+       const skipTo = await csv.parse(file, { skipFirstLine: true, toLine: 2 });
+       const noLimit = await csv.parse(file, { toLine: 0 });
+       const objects = await csv.parse(file, { asObjects: true, toLine: 2 });
+       const parser = new csv.Parser(file, { fromLine: 4 });
+       export default async function () {
+         const a = await parser.next(); const b = await parser.next(); const end = await parser.next();
+         check(null, {
+           'skipFirstLine ignored': () => both.map((r) => r[0]).join() === 'r2,r3,r4',
+           'toLine from the top': () => skipTo.map((r) => r[0]).join() === 'r1,r2',
+           'toLine 0': () => noLimit.length === 6,
+           'objects sorted': () => objects.length === 2 && JSON.stringify(objects[0]) === '{"h1":"r1","h2":"a"}' && Object.keys(JSON.parse('{"b":1,"a":2}'))[0] === 'b',
+           parser: () => a.value[0] === 'r4' && b.value[0] === 'r5' && end.done === true && JSON.stringify(end.value) === '[]',
+         });
+       }`,
+    );
+    assert.deepEqual(failed, []);
+    assert.equal(passed, 5);
+  });
+
+  test("csv: contradictory options and a Parser made in VU code fail with k6's sentences", async () => {
+    files.write('opts.csv', 'h1,h2\nr1,a\n');
+    const cases: [string, RegExp][] = [
+      [
+        '{ asObjects: true, skipFirstLine: true }',
+        /failed to create a new parser; reason: the 'header' option cannot be enabled when 'skipFirstLine' is true/,
+      ],
+      [
+        '{ asObjects: true, fromLine: 1 }',
+        /the 'header' option cannot be enabled when 'fromLine' is set to a value greater than 0/,
+      ],
+      [
+        '{ fromLine: 2, toLine: 2 }',
+        /failed to interpret the provided Parser options; reason: fromLine must be less than or equal to toLine/,
+      ],
+      ['{ toLine: -1 }', /the 'toLine' option must be greater than or equal to 0; got -1/],
+    ];
+    for (const [options, sentence] of cases) {
+      const r = await run({
+        script: files.write(
+          'csv-opts.js',
+          `import { open } from 'k6/experimental/fs'; import csv from 'k6/experimental/csv';
+           await csv.parse(await open('opts.csv'), ${options});
+           export default function () {}`,
+        ),
+      });
+      assert.equal(r.exitCode, 107, options);
+      assert.match(r.stderr, sentence);
+    }
+    const late = await run({
+      script: files.write(
+        'csv-late.js',
+        `import { open } from 'k6/experimental/fs'; import csv from 'k6/experimental/csv';
+         const file = await open('opts.csv');
+         export default function () { new csv.Parser(file); }`,
+      ),
+      iterations: 1,
+    });
+    assert.match(late.stderr, /csv Parser constructor must be called in the init context/);
   });
 
   test('streams: a ReadableStream fed by k6/timers is read to its end within the iteration; WritableStream', async () => {
