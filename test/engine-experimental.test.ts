@@ -36,8 +36,9 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
            stat: () => info.name === 'bonjour.txt' && info.size === 24,
            'absolute path': () => file.path.startsWith('/') && file.path.endsWith('/bonjour.txt'),
            'read all': () => total === 24 && atEnd === null,
-           'seek end': () => back === 18 && new TextDecoder().decode(two) === 'on',
-           'seek current': () => fwd === 21,
+           // k6 counts SeekMode.End from the last byte (size - 1 + offset).
+           'seek end': () => back === 17 && new TextDecoder().decode(two) === 'mo',
+           'seek current': () => fwd === 20,
          });
        }`,
       3,
@@ -55,7 +56,10 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
       ),
       iterations: 1,
     });
-    assert.match(outside.stderr, /open\(\\?"bonjour\.txt\\?"\) was called outside the init context/);
+    assert.match(
+      outside.stderr,
+      /ForbiddenError: open\(\) failed; reason: opening a file is allowed only in the Init context/,
+    );
     // The iteration threw: it still counts, as in k6.
     assert.equal(count(outside.samples, 'iterations'), 1);
     const missing = await run({
@@ -65,7 +69,7 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
       ),
     });
     assert.equal(missing.exitCode, 107);
-    assert.match(missing.stderr, /open\(\\?"nope\.txt\\?"\): cannot read .*ENOENT/);
+    assert.match(missing.stderr, /NotFoundError: no such file or directory \\?".*\/nope\.txt\\?"/);
     const dir = await run({
       script: files.write(
         'fs-dir.js',
@@ -73,7 +77,50 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
       ),
     });
     assert.equal(dir.exitCode, 107);
-    assert.match(dir.stderr, /is a directory/);
+    assert.match(dir.stderr, /InvalidResourceError: cannot open .*: opening a directory is not supported/);
+  });
+
+  test("fs: read and seek take k6's arguments and fail with k6's error names and messages", async () => {
+    files.write('ten.txt', '0123456789');
+    const { failed, passed } = await checks(
+      'fs-args.js',
+      `import { open, SeekMode } from 'k6/experimental/fs';
+       import { check } from 'k6';
+       const file = await open('ten.txt');
+       const fail = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.name + ': ' + e.message; } };
+       export default async function () {
+         const empty = await file.read(new Uint8Array(0));
+         const view = new Uint8Array(new ArrayBuffer(4), 2, 2);
+         const n = await file.read(view);
+         const whole = new Uint8Array(view.buffer);
+         check(null, {
+           'empty buffer mid-file reads 0': () => empty === 0,
+           'a view is filled from its buffer start': () => n === 4 && new TextDecoder().decode(whole) === '0123',
+         });
+         const errors = [
+           await fail(() => file.seek(0)),
+           await fail(() => file.seek(-1, SeekMode.Start)),
+           await fail(() => file.seek(1, SeekMode.End)),
+           await fail(() => file.seek(11, SeekMode.Start)),
+           await fail(() => file.seek(0, 7)),
+           await fail(() => file.read(null)),
+           await fail(() => file.read([1, 2])),
+         ];
+         check(errors, {
+           messages: (e) => JSON.stringify(e) === JSON.stringify([
+             'TypeError: seek() failed; reason: the whence argument cannot be null or undefined',
+             'TypeError: offset cannot be negative when using SeekModeStart',
+             'TypeError: offset cannot be positive when using SeekModeEnd',
+             'TypeError: seeking beyond end of file',
+             'TypeError: seek() failed; reason: the whence argument must be a SeekMode',
+             'TypeError: read() failed; reason: into argument cannot be null or undefined',
+             'TypeError: read() failed; reason: into argument must be a Uint8Array',
+           ]),
+         });
+       }`,
+    );
+    assert.deepEqual(failed, []);
+    assert.equal(passed, 3);
   });
 
   test('csv: parse (arrays, objects, delimiter, skipFirstLine, fromLine/toLine), Parser.next, quoted fields, read-only rows', async () => {
