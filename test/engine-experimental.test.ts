@@ -253,6 +253,65 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
     assert.match(late.stderr, /csv Parser constructor must be called in the init context/);
   });
 
+  for (const syncVus of [false, true]) {
+    test(`streams: what k6's ReadableStream lacks fails as on k6, with k6's sentences${syncVus ? ' (synchronous VUs)' : ''}`, async () => {
+      const r = await run({
+        syncVus,
+        iterations: 1,
+        script: files.write(
+          `streams-k6${syncVus ? '-sync' : ''}.js`,
+          `import { ReadableStream, ReadableStreamDefaultReader } from 'k6/experimental/streams';
+           import { check } from 'k6';
+           const fail = (f) => { try { f(); return 'ok'; } catch (e) { return e.name + ': ' + e.message; } };
+           const failAsync = async (f) => { try { await f(); return 'ok'; } catch (e) { return e.name + ': ' + e.message; } };
+           export default async function () {
+             const make = () => new ReadableStream({ start(c) { c.enqueue(1); c.close(); } });
+             let late = 'not called';
+             const closed = new ReadableStream({ start(c) { c.close(); late = fail(() => c.enqueue(2)); } });
+             const s = make();
+             const reader = s.getReader();
+             const first = await reader.read();
+             reader.releaseLock();
+             const other = make();
+             other.getReader();
+             const results = [
+               fail(() => make().tee()),
+               fail(() => new ReadableStream({ type: 'bytes' })),
+               fail(() => make().getReader({ mode: 'byob' })),
+               fail(() => other.getReader()),
+               fail(() => new ReadableStreamDefaultReader(other)),
+               typeof make().pipeTo, typeof make().pipeThrough, typeof make()[Symbol.asyncIterator],
+               late,
+               await failAsync(() => reader.read()),
+               await failAsync(() => other.cancel()),
+             ];
+             check(results, {
+               sentences: (v) => JSON.stringify(v) === JSON.stringify([
+                 "GoError: NotSupportedError:'tee()' is not supported yet",
+                 "GoError: NotSupportedError:'bytes' stream is not supported yet",
+                 "GoError: NotSupportedError:'byob' mode is not supported yet",
+                 'TypeError: stream is locked',
+                 'TypeError: stream is locked',
+                 'undefined', 'undefined', 'undefined',
+                 'TypeError: cannot close or enqueue',
+                 'TypeError: stream is undefined',
+                 'TypeError: cannot cancel a locked stream',
+               ]) || console.log(JSON.stringify(v)),
+               'reads still work': () => first.value === 1 && first.done === false,
+             });
+           }`,
+        ),
+      });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const failed = r.samples.filter((x) => x.metric === 'checks' && x.value === 0).map((x) => x.tags.check);
+      assert.deepEqual(failed, [], r.stderr);
+      assert.equal(
+        count(r.samples, 'checks', (x) => x.value === 1),
+        2,
+      );
+    });
+  }
+
   test('streams: a ReadableStream fed by k6/timers is read to its end within the iteration; WritableStream', async () => {
     const { failed } = await checks(
       'streams.js',
