@@ -197,6 +197,8 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
        const noLimit = await csv.parse(file, { toLine: 0 });
        const objects = await csv.parse(file, { asObjects: true, toLine: 2 });
        const parser = new csv.Parser(file, { fromLine: 4 });
+       let thrown = 'returned';
+       try { csv.parse(file, { toLine: -1 }); } catch (e) { thrown = e.name; }
        export default async function () {
          const a = await parser.next(); const b = await parser.next(); const end = await parser.next();
          check(null, {
@@ -205,11 +207,12 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
            'toLine 0': () => noLimit.length === 6,
            'objects sorted': () => objects.length === 2 && JSON.stringify(objects[0]) === '{"h1":"r1","h2":"a"}' && Object.keys(JSON.parse('{"b":1,"a":2}'))[0] === 'b',
            parser: () => a.value[0] === 'r4' && b.value[0] === 'r5' && end.done === true && JSON.stringify(end.value) === '[]',
+           'bad options throw a GoError at the call': () => thrown === 'GoError',
          });
        }`,
     );
     assert.deepEqual(failed, []);
-    assert.equal(passed, 5);
+    assert.equal(passed, 6);
   });
 
   test("csv: contradictory options and a Parser made in VU code fail with k6's sentences", async () => {

@@ -7,6 +7,7 @@
 // read-only, as k6's SharedArray is, and their objects have their keys sorted (k6 stores each
 // record as Go JSON, which sorts a map's keys).
 import { parse as parseCsv } from 'csv-parse/sync';
+import { goError } from '../vu-errors.ts';
 import { type File, fileBytes } from './fs.ts';
 import { moduleVU } from './module-vu.ts';
 
@@ -167,21 +168,29 @@ function sortedKeys(record: string[] | Record<string, string>): Row {
   return Object.freeze(sorted);
 }
 
-/** The whole file's records at once, as a read-only array (k6: a SharedArray). */
-export async function parse(file: File, options?: unknown): Promise<readonly Row[]> {
+/**
+ * The whole file's records at once, as a read-only array (k6: a SharedArray). Bad options and a
+ * file whose first lines cannot be read throw at the call (a GoError, as k6's Parse returns an
+ * error); a bad record rejects the promise.
+ */
+export function parse(file: File, options?: unknown): Promise<readonly Row[]> {
   let parsed: Options;
   try {
     parsed = readOptions(options);
   } catch (err) {
-    throw new Error(`failed to interpret the provided Parser options; reason: ${(err as Error).message}`);
+    throw goError(`failed to interpret the provided Parser options; reason: ${(err as Error).message}`);
   }
   let reader: Reader;
   try {
     reader = new Reader(file, parsed);
   } catch (err) {
     if (err instanceof TypeError) throw err;
-    throw new Error(`failed to create a new parser; reason: ${(err as Error).message}`);
+    throw goError(`failed to create a new parser; reason: ${(err as Error).message}`);
   }
+  return readAll(reader);
+}
+
+async function readAll(reader: Reader): Promise<readonly Row[]> {
   const rows: Row[] = [];
   for (;;) {
     let record: string[] | Record<string, string>;
@@ -189,7 +198,7 @@ export async function parse(file: File, options?: unknown): Promise<readonly Row
       record = reader.read();
     } catch (err) {
       if (err instanceof EndOfFile) break;
-      throw new Error(`failed to read record; reason: ${(err as Error).message}`);
+      throw goError(`failed to read record; reason: ${(err as Error).message}`);
     }
     rows.push(sortedKeys(record));
   }
@@ -201,14 +210,14 @@ export class Parser {
   readonly #reader: Reader;
 
   constructor(file: File, options?: unknown) {
-    if (vu.phase !== 'init') throw new Error('csv Parser constructor must be called in the init context');
+    if (vu.phase !== 'init') throw goError('csv Parser constructor must be called in the init context');
     if (file === undefined || file === null)
-      throw new Error('csv Parser constructor takes at least one non-nil source argument');
+      throw goError('csv Parser constructor takes at least one non-nil source argument');
     let parsed: Options;
     try {
       parsed = readOptions(options);
     } catch (err) {
-      throw new Error(
+      throw goError(
         `encountered an error while interpreting Parser options; reason: ${(err as Error).message}`,
       );
     }
@@ -216,7 +225,7 @@ export class Parser {
       this.#reader = new Reader(file, parsed);
     } catch (err) {
       if (err instanceof TypeError) throw err;
-      throw new Error(`failed to create a new parser; reason: ${(err as Error).message}`);
+      throw goError(`failed to create a new parser; reason: ${(err as Error).message}`);
     }
   }
 
