@@ -106,6 +106,8 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
            await fail(() => file.read(null)),
            await fail(() => file.read([1, 2])),
          ];
+         let json = '';
+         try { await file.seek(-1, SeekMode.Start); } catch (e) { json = JSON.stringify(e); }
          check(errors, {
            messages: (e) => JSON.stringify(e) === JSON.stringify([
              'TypeError: seek() failed; reason: the whence argument cannot be null or undefined',
@@ -116,11 +118,12 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
              'TypeError: read() failed; reason: into argument cannot be null or undefined',
              'TypeError: read() failed; reason: into argument must be a Uint8Array',
            ]),
+           'an error object shows its name and message': () => json === '{"name":"TypeError","message":"offset cannot be negative when using SeekModeStart"}',
          });
        }`,
     );
     assert.deepEqual(failed, []);
-    assert.equal(passed, 3);
+    assert.equal(passed, 4);
   });
 
   test('csv: parse (arrays, objects, delimiter, skipFirstLine, fromLine/toLine), Parser.next, quoted fields, read-only rows', async () => {

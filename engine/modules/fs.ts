@@ -10,14 +10,30 @@ import { basename } from 'node:path';
 import { initPath } from '../open.ts';
 import { moduleVU } from './module-vu.ts';
 
-/** k6's fs error: `name` is its kind, and String(error) is k6's "Kind: message". */
+/**
+ * k6's fs error: `name` is its kind, String(error) is k6's "Kind: message", and `name` and
+ * `message` are own enumerable properties in that order, as on k6's Go error object (so
+ * JSON.stringify(e) shows both).
+ */
 class FsError extends Error {
   constructor(
     name: 'NotFoundError' | 'InvalidResourceError' | 'ForbiddenError' | 'TypeError',
     message: string,
   ) {
     super(message);
-    this.name = name;
+    delete (this as { message?: string }).message;
+    Object.defineProperty(this, 'name', {
+      value: name,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    Object.defineProperty(this, 'message', {
+      value: message,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
 }
 
