@@ -135,10 +135,7 @@ export default ${sync ? '' : 'async '}function () {
 describe('engine/README.md names table', () => {
   test('has a row for every module the engine supports', () => {
     const listed = new Set(ROWS.filter((r) => r.status === 'supported').map((r) => r.module));
-    // The modules k6 1.0 dropped (their names moved to k6/timers and the global crypto) are in the
-    // module table only.
-    const legacy = ['k6/experimental/timers', 'k6/experimental/webcrypto'];
-    for (const m of Object.keys(MODULES).filter((m) => !m.includes('x-engine') && !legacy.includes(m)))
+    for (const m of Object.keys(MODULES).filter((m) => !m.includes('x-engine')))
       assert.ok(listed.has(m), `${m} is supported but has no row in the names table`);
   });
 

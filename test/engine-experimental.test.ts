@@ -36,8 +36,9 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
            stat: () => info.name === 'bonjour.txt' && info.size === 24,
            'absolute path': () => file.path.startsWith('/') && file.path.endsWith('/bonjour.txt'),
            'read all': () => total === 24 && atEnd === null,
-           'seek end': () => back === 18 && new TextDecoder().decode(two) === 'on',
-           'seek current': () => fwd === 21,
+           // k6 counts SeekMode.End from the last byte (size - 1 + offset).
+           'seek end': () => back === 17 && new TextDecoder().decode(two) === 'mo',
+           'seek current': () => fwd === 20,
          });
        }`,
       3,
@@ -55,7 +56,10 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
       ),
       iterations: 1,
     });
-    assert.match(outside.stderr, /open\(\\?"bonjour\.txt\\?"\) was called outside the init context/);
+    assert.match(
+      outside.stderr,
+      /ForbiddenError: open\(\) failed; reason: opening a file is allowed only in the Init context/,
+    );
     // The iteration threw: it still counts, as in k6.
     assert.equal(count(outside.samples, 'iterations'), 1);
     const missing = await run({
@@ -65,7 +69,7 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
       ),
     });
     assert.equal(missing.exitCode, 107);
-    assert.match(missing.stderr, /open\(\\?"nope\.txt\\?"\): cannot read .*ENOENT/);
+    assert.match(missing.stderr, /NotFoundError: no such file or directory \\?".*\/nope\.txt\\?"/);
     const dir = await run({
       script: files.write(
         'fs-dir.js',
@@ -73,7 +77,53 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
       ),
     });
     assert.equal(dir.exitCode, 107);
-    assert.match(dir.stderr, /is a directory/);
+    assert.match(dir.stderr, /InvalidResourceError: cannot open .*: opening a directory is not supported/);
+  });
+
+  test("fs: read and seek take k6's arguments and fail with k6's error names and messages", async () => {
+    files.write('ten.txt', '0123456789');
+    const { failed, passed } = await checks(
+      'fs-args.js',
+      `import { open, SeekMode } from 'k6/experimental/fs';
+       import { check } from 'k6';
+       const file = await open('ten.txt');
+       const fail = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.name + ': ' + e.message; } };
+       export default async function () {
+         const empty = await file.read(new Uint8Array(0));
+         const view = new Uint8Array(new ArrayBuffer(4), 2, 2);
+         const n = await file.read(view);
+         const whole = new Uint8Array(view.buffer);
+         check(null, {
+           'empty buffer mid-file reads 0': () => empty === 0,
+           'a view is filled from its buffer start': () => n === 4 && new TextDecoder().decode(whole) === '0123',
+         });
+         const errors = [
+           await fail(() => file.seek(0)),
+           await fail(() => file.seek(-1, SeekMode.Start)),
+           await fail(() => file.seek(1, SeekMode.End)),
+           await fail(() => file.seek(11, SeekMode.Start)),
+           await fail(() => file.seek(0, 7)),
+           await fail(() => file.read(null)),
+           await fail(() => file.read([1, 2])),
+         ];
+         let json = '';
+         try { await file.seek(-1, SeekMode.Start); } catch (e) { json = JSON.stringify(e); }
+         check(errors, {
+           messages: (e) => JSON.stringify(e) === JSON.stringify([
+             'TypeError: seek() failed; reason: the whence argument cannot be null or undefined',
+             'TypeError: offset cannot be negative when using SeekModeStart',
+             'TypeError: offset cannot be positive when using SeekModeEnd',
+             'TypeError: seeking beyond end of file',
+             'TypeError: seek() failed; reason: the whence argument must be a SeekMode',
+             'TypeError: read() failed; reason: into argument cannot be null or undefined',
+             'TypeError: read() failed; reason: into argument must be a Uint8Array',
+           ]),
+           'an error object shows its name and message': () => json === '{"name":"TypeError","message":"offset cannot be negative when using SeekModeStart"}',
+         });
+       }`,
+    );
+    assert.deepEqual(failed, []);
+    assert.equal(passed, 4);
   });
 
   test('csv: parse (arrays, objects, delimiter, skipFirstLine, fromLine/toLine), Parser.next, quoted fields, read-only rows', async () => {
@@ -101,7 +151,7 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
            skip: () => skipped.length === 3 && skipped[0][0] === 'John',
            window: () => window.length === 2 && window[0][0] === 'John' && window[1][0] === 'Jane',
            delimiter: () => semi[1][1] === '2',
-           parser: () => !first.done && first.value[0] === 'John' && second.value[0] === 'Jane' && end.done && end.value === undefined,
+           parser: () => !first.done && first.value[0] === 'John' && second.value[0] === 'Jane' && end.done && Array.isArray(end.value) && end.value.length === 0,
            'read-only': () => threw && rows[0][0] === 'name',
          });
        }`,
@@ -121,7 +171,7 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
       ),
     });
     assert.equal(bad.exitCode, 107);
-    assert.match(bad.stderr, /csv: .*bad\.csv: .*quote/i);
+    assert.match(bad.stderr, /failed to read record; reason: parse error on line 2: .*quote/i);
     const option = await run({
       script: files.write(
         'csv-option.js',
@@ -131,8 +181,142 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
       ),
     });
     assert.equal(option.exitCode, 107);
-    assert.match(option.stderr, /delimiter must be one character/);
+    assert.match(
+      option.stderr,
+      /failed to interpret the provided Parser options; reason: delimiter must be a single character/,
+    );
   });
+
+  test("csv: k6's line counting — skipFirstLine ignored above fromLine 0, toLine counts from the top, toLine 0 no limit, sorted object keys, the end is { done: true, value: [] }", async () => {
+    files.write('lines.csv', 'h1,h2\nr1,a\nr2,b\nr3,c\nr4,d\nr5,e\n');
+    const { failed, passed } = await checks(
+      'csv-lines.js',
+      `import { open } from 'k6/experimental/fs';
+       import csv from 'k6/experimental/csv';
+       import { check } from 'k6';
+       const file = await open('lines.csv');
+       const both = await csv.parse(file, { skipFirstLine: true, fromLine: 2, toLine: 4 });
+       const skipTo = await csv.parse(file, { skipFirstLine: true, toLine: 2 });
+       const noLimit = await csv.parse(file, { toLine: 0 });
+       const objects = await csv.parse(file, { asObjects: true, toLine: 2 });
+       const parser = new csv.Parser(file, { fromLine: 4 });
+       let thrown = 'returned';
+       try { csv.parse(file, { toLine: -1 }); } catch (e) { thrown = e.name; }
+       export default async function () {
+         const a = await parser.next(); const b = await parser.next(); const end = await parser.next();
+         check(null, {
+           'skipFirstLine ignored': () => both.map((r) => r[0]).join() === 'r2,r3,r4',
+           'toLine from the top': () => skipTo.map((r) => r[0]).join() === 'r1,r2',
+           'toLine 0': () => noLimit.length === 6,
+           'objects sorted': () => objects.length === 2 && JSON.stringify(objects[0]) === '{"h1":"r1","h2":"a"}' && Object.keys(JSON.parse('{"b":1,"a":2}'))[0] === 'b',
+           parser: () => a.value[0] === 'r4' && b.value[0] === 'r5' && end.done === true && JSON.stringify(end.value) === '[]',
+           'bad options throw a GoError at the call': () => thrown === 'GoError',
+         });
+       }`,
+    );
+    assert.deepEqual(failed, []);
+    assert.equal(passed, 6);
+  });
+
+  test("csv: contradictory options and a Parser made in VU code fail with k6's sentences", async () => {
+    files.write('opts.csv', 'h1,h2\nr1,a\n');
+    const cases: [string, RegExp][] = [
+      [
+        '{ asObjects: true, skipFirstLine: true }',
+        /failed to create a new parser; reason: the 'header' option cannot be enabled when 'skipFirstLine' is true/,
+      ],
+      [
+        '{ asObjects: true, fromLine: 1 }',
+        /the 'header' option cannot be enabled when 'fromLine' is set to a value greater than 0/,
+      ],
+      [
+        '{ fromLine: 2, toLine: 2 }',
+        /failed to interpret the provided Parser options; reason: fromLine must be less than or equal to toLine/,
+      ],
+      ['{ toLine: -1 }', /the 'toLine' option must be greater than or equal to 0; got -1/],
+    ];
+    for (const [options, sentence] of cases) {
+      const r = await run({
+        script: files.write(
+          'csv-opts.js',
+          `import { open } from 'k6/experimental/fs'; import csv from 'k6/experimental/csv';
+           await csv.parse(await open('opts.csv'), ${options});
+           export default function () {}`,
+        ),
+      });
+      assert.equal(r.exitCode, 107, options);
+      assert.match(r.stderr, sentence);
+    }
+    const late = await run({
+      script: files.write(
+        'csv-late.js',
+        `import { open } from 'k6/experimental/fs'; import csv from 'k6/experimental/csv';
+         const file = await open('opts.csv');
+         export default function () { new csv.Parser(file); }`,
+      ),
+      iterations: 1,
+    });
+    assert.match(late.stderr, /csv Parser constructor must be called in the init context/);
+  });
+
+  for (const syncVus of [false, true]) {
+    test(`streams: what k6's ReadableStream lacks fails as on k6, with k6's sentences${syncVus ? ' (synchronous VUs)' : ''}`, async () => {
+      const r = await run({
+        syncVus,
+        iterations: 1,
+        script: files.write(
+          `streams-k6${syncVus ? '-sync' : ''}.js`,
+          `import { ReadableStream, ReadableStreamDefaultReader } from 'k6/experimental/streams';
+           import { check } from 'k6';
+           const fail = (f) => { try { f(); return 'ok'; } catch (e) { return e.name + ': ' + e.message; } };
+           const failAsync = async (f) => { try { await f(); return 'ok'; } catch (e) { return e.name + ': ' + e.message; } };
+           export default async function () {
+             const make = () => new ReadableStream({ start(c) { c.enqueue(1); c.close(); } });
+             let late = 'not called';
+             const closed = new ReadableStream({ start(c) { c.close(); late = fail(() => c.enqueue(2)); } });
+             const s = make();
+             const reader = s.getReader();
+             const first = await reader.read();
+             reader.releaseLock();
+             const other = make();
+             other.getReader();
+             const results = [
+               fail(() => make().tee()),
+               fail(() => new ReadableStream({ type: 'bytes' })),
+               fail(() => make().getReader({ mode: 'byob' })),
+               fail(() => other.getReader()),
+               fail(() => new ReadableStreamDefaultReader(other)),
+               typeof make().pipeTo, typeof make().pipeThrough, typeof make()[Symbol.asyncIterator],
+               late,
+               await failAsync(() => reader.read()),
+               await failAsync(() => other.cancel()),
+             ];
+             check(results, {
+               sentences: (v) => JSON.stringify(v) === JSON.stringify([
+                 "GoError: NotSupportedError:'tee()' is not supported yet",
+                 "GoError: NotSupportedError:'bytes' stream is not supported yet",
+                 "GoError: NotSupportedError:'byob' mode is not supported yet",
+                 'TypeError: stream is locked',
+                 'TypeError: stream is locked',
+                 'undefined', 'undefined', 'undefined',
+                 'TypeError: cannot close or enqueue',
+                 'TypeError: stream is undefined',
+                 'TypeError: cannot cancel a locked stream',
+               ]) || console.log(JSON.stringify(v)),
+               'reads still work': () => first.value === 1 && first.done === false,
+             });
+           }`,
+        ),
+      });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const failed = r.samples.filter((x) => x.metric === 'checks' && x.value === 0).map((x) => x.tags.check);
+      assert.deepEqual(failed, [], r.stderr);
+      assert.equal(
+        count(r.samples, 'checks', (x) => x.value === 1),
+        2,
+      );
+    });
+  }
 
   test('streams: a ReadableStream fed by k6/timers is read to its end within the iteration; WritableStream', async () => {
     const { failed } = await checks(

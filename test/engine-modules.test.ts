@@ -10,6 +10,8 @@ const files = tempDir();
 after(() => files.cleanup());
 
 const bytes = (b: ArrayBuffer | string) => [...new Uint8Array(b as ArrayBuffer)];
+/** An assert.throws() matcher for k6's GoError with exactly this message. */
+const goError = (message: string) => (e: Error) => e.name === 'GoError' && e.message === message;
 
 describe('k6/encoding as k6 documents it', () => {
   test("the docs' example: 'hello world' ⇄ aGVsbG8gd29ybGQ=", () => {
@@ -121,7 +123,31 @@ describe('k6/crypto as k6 documents it', () => {
     assert.ok(r instanceof ArrayBuffer);
     assert.equal(r.byteLength, 16);
     assert.throws(() => crypto.createHash('sha3'), /unknown hash algorithm "sha3"/);
-    assert.throws(() => crypto.sha256('x', 'latin1'), /unknown output encoding/);
+    assert.throws(() => crypto.sha256('x', 'latin1'), goError('invalid output encoding: latin1'));
+  });
+
+  test("inputs and failures as k6's: a string, an ArrayBuffer or a Uint8Array; GoErrors with k6's sentences", () => {
+    const hex = '7509e5bda0c762d2bac7f90d758b5b2263fa01ccbc542ab5e3df163be08e6ca9';
+    const view = new Uint8Array(Buffer.from(`xx${input}`)).subarray(2);
+    assert.equal(crypto.sha256(view as unknown as ArrayBuffer, 'hex'), hex);
+    const bad: [unknown, string][] = [
+      [[104, 105], '[]interface {}'],
+      [new Uint16Array(2), '[]uint16'],
+      [42, 'int64'],
+      [undefined, '<nil>'],
+    ];
+    for (const [value, goType] of bad) {
+      const sentence = `invalid type ${goType}, expected string, []byte or ArrayBuffer`;
+      assert.throws(() => crypto.sha256(value as string, 'hex'), goError(`sha256 failed: ${sentence}`));
+      assert.throws(() => crypto.hmac('sha256', 'k', value as string, 'hex'), goError(sentence));
+      assert.throws(() => crypto.createHash('md5').update(value as string), goError(sentence));
+    }
+    assert.throws(() => crypto.hmac('sha3', 'k', 'x', 'hex'), goError('invalid algorithm: sha3'));
+    assert.throws(() => crypto.createHMAC('sha3', 'k'), goError('invalid algorithm: sha3'));
+    assert.throws(() => crypto.randomBytes(0), goError('invalid size'));
+    assert.throws(() => crypto.randomBytes(-1), goError('invalid size'));
+    assert.equal(crypto.hexEncode('hi'), '6869');
+    assert.equal(crypto.hexEncode(new Uint8Array([1, 255]).buffer), '01ff');
   });
 });
 

@@ -1,8 +1,12 @@
 // `import crypto from 'k6/crypto'`: hashes, HMAC, incremental hashers and random bytes as k6
 // documents them. Node's OpenSSL 3 no longer offers MD4 (legacy provider), so MD4 comes from
-// js-md4 and its HMAC is built here (RFC 2104); every other algorithm is Node's own.
+// js-md4 and its HMAC is built here (RFC 2104); every other algorithm is Node's own. Inputs and
+// failures are k6's (grafana/k6 internal/js/modules/k6/crypto/crypto.go and js/common ToBytes):
+// a string, an ArrayBuffer or a Uint8Array, anything else an error; errors are GoErrors with
+// k6's messages.
 import { createHash as nodeHash, createHmac as nodeHmac, randomBytes as nodeRandomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { goError } from '../vu-errors.ts';
 
 interface Md4Hasher {
   update(data: Uint8Array): Md4Hasher;
@@ -23,12 +27,36 @@ const NODE_NAMES: Record<string, string> = {
 
 const ENCODINGS = new Set(['hex', 'base64', 'base64url', 'base64rawurl', 'binary']);
 
-function bytesOf(input: unknown, what: string): Buffer {
+/** The Go type k6 names when an input is neither a string, an ArrayBuffer nor a Uint8Array. */
+function goTypeOf(input: unknown): string {
+  if (input === undefined || input === null) return '<nil>';
+  if (typeof input === 'number') return Number.isInteger(input) ? 'int64' : 'float64';
+  if (typeof input === 'boolean') return 'bool';
+  if (typeof input === 'bigint') return '*big.Int';
+  if (Array.isArray(input)) return '[]interface {}';
+  const typed: [new (...a: never[]) => unknown, string][] = [
+    [Int8Array, '[]int8'],
+    [Int16Array, '[]int16'],
+    [Uint16Array, '[]uint16'],
+    [Int32Array, '[]int32'],
+    [Uint32Array, '[]uint32'],
+    [Float32Array, '[]float32'],
+    [Float64Array, '[]float64'],
+    [BigInt64Array, '[]int64'],
+    [BigUint64Array, '[]uint64'],
+  ];
+  for (const [type, name] of typed) if (input instanceof type) return name;
+  if (typeof input === 'function') return 'func(sobek.FunctionCall) sobek.Value';
+  return 'map[string]interface {}';
+}
+
+/** k6's common.ToBytes: a string (UTF-8), an ArrayBuffer, or a Uint8Array (Go's []byte). */
+function bytesOf(input: unknown): Buffer {
   if (typeof input === 'string') return Buffer.from(input, 'utf8');
   if (input instanceof ArrayBuffer) return Buffer.from(input);
-  if (ArrayBuffer.isView(input)) return Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  if (Array.isArray(input)) return Buffer.from(input as number[]);
-  throw new TypeError(`${what} must be a string or an ArrayBuffer.`);
+  if (input instanceof Uint8Array || input instanceof Uint8ClampedArray)
+    return Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  throw goError(`invalid type ${goTypeOf(input)}, expected string, []byte or ArrayBuffer`);
 }
 
 function checkAlgorithm(algorithm: unknown): string {
@@ -41,13 +69,16 @@ function checkAlgorithm(algorithm: unknown): string {
   return name;
 }
 
+/** createHMAC()'s and hmac()'s check, with k6's sentence. */
+function checkHmacAlgorithm(algorithm: unknown): string {
+  const name = String(algorithm);
+  if (name !== 'md4' && !(name in NODE_NAMES)) throw goError(`invalid algorithm: ${name}`);
+  return name;
+}
+
 function encode(digest: Buffer, encoding: unknown): string | ArrayBuffer {
   const name = String(encoding);
-  if (!ENCODINGS.has(name)) {
-    throw new TypeError(
-      `unknown output encoding "${name}"; use hex, base64, base64url, base64rawurl or binary.`,
-    );
-  }
+  if (!ENCODINGS.has(name)) throw goError(`invalid output encoding: ${name}`);
   if (name === 'binary') {
     return digest.buffer.slice(digest.byteOffset, digest.byteOffset + digest.byteLength) as ArrayBuffer;
   }
@@ -126,7 +157,7 @@ export class Hasher {
     this.#make = make;
   }
   update(input: string | ArrayBuffer): void {
-    this.#written.push(bytesOf(input, 'the input'));
+    this.#written.push(bytesOf(input));
   }
   digest(outputEncoding: string): string | ArrayBuffer {
     const d = this.#make();
@@ -138,7 +169,13 @@ export class Hasher {
 function hashWith(algorithm: string) {
   return (input: string | ArrayBuffer, outputEncoding: string): string | ArrayBuffer => {
     const d = digester(algorithm);
-    d.update(bytesOf(input, 'the input'));
+    let bytes: Buffer;
+    try {
+      bytes = bytesOf(input);
+    } catch (err) {
+      throw goError(`${algorithm} failed: ${(err as Error).message}`);
+    }
+    d.update(bytes);
     return encode(d.digest(), outputEncoding);
   };
 }
@@ -159,8 +196,8 @@ export function hmac(
   input: string | ArrayBuffer,
   outputEncoding: string,
 ): string | ArrayBuffer {
-  const d = hmacDigester(checkAlgorithm(algorithm), bytesOf(secret, 'the secret'));
-  d.update(bytesOf(input, 'the input'));
+  const d = hmacDigester(checkHmacAlgorithm(algorithm), bytesOf(secret));
+  d.update(bytesOf(input));
   return encode(d.digest(), outputEncoding);
 }
 
@@ -170,16 +207,21 @@ export function createHash(algorithm: string): Hasher {
 }
 
 export function createHMAC(algorithm: string, secret: string | ArrayBuffer): Hasher {
-  const name = checkAlgorithm(algorithm);
-  const key = bytesOf(secret, 'the secret');
+  const name = checkHmacAlgorithm(algorithm);
+  const key = bytesOf(secret);
   return new Hasher(() => hmacDigester(name, key));
 }
 
 export function randomBytes(size: number): ArrayBuffer {
-  if (!Number.isInteger(size) || size < 0)
-    throw new TypeError('randomBytes() needs a whole number of bytes.');
-  const b = nodeRandomBytes(size);
+  const n = Math.trunc(Number(size)) || 0;
+  if (n < 1) throw goError('invalid size');
+  const b = nodeRandomBytes(n);
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}
+
+/** k6's crypto.hexEncode(data): the hex of a string's UTF-8, an ArrayBuffer's or a Uint8Array's bytes. */
+export function hexEncode(data: unknown): string {
+  return bytesOf(data).toString('hex');
 }
 
 export default {
@@ -196,4 +238,5 @@ export default {
   createHash,
   createHMAC,
   randomBytes,
+  hexEncode,
 };

@@ -1,9 +1,41 @@
 // `import { open, SeekMode } from 'k6/experimental/fs'`: read-only files opened in the init
 // context, as k6 documents them. The bytes of a path are read once and shared by the VUs of a
 // thread; each open() gets its own position, so one VU's read or seek does not move another's.
+// Results and failures follow k6's module (grafana/k6 internal/js/modules/k6/experimental/fs,
+// module.go, file.go, errors.go): errors are named by kind (NotFoundError, InvalidResourceError,
+// ForbiddenError, TypeError) with k6's messages, and seeking from the end counts from the last
+// byte (k6 computes size - 1 + offset), so a script lands on the same bytes as on k6.
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { initPath } from '../open.ts';
+import { moduleVU } from './module-vu.ts';
+
+/**
+ * k6's fs error: `name` is its kind, String(error) is k6's "Kind: message", and `name` and
+ * `message` are own enumerable properties in that order, as on k6's Go error object (so
+ * JSON.stringify(e) shows both).
+ */
+class FsError extends Error {
+  constructor(
+    name: 'NotFoundError' | 'InvalidResourceError' | 'ForbiddenError' | 'TypeError',
+    message: string,
+  ) {
+    super(message);
+    delete (this as { message?: string }).message;
+    Object.defineProperty(this, 'name', {
+      value: name,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    Object.defineProperty(this, 'message', {
+      value: message,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+}
 
 export const SeekMode = Object.freeze({ Start: 0, Current: 1, End: 2 });
 
@@ -31,33 +63,55 @@ export class File {
     return { name: basename(this.path), size: fileBytes(this).byteLength };
   }
 
-  /** Reads up to buffer.byteLength bytes at the position; null once there is nothing left. */
-  async read(buffer: Uint8Array): Promise<number | null> {
-    if (!(buffer instanceof Uint8Array)) throw new TypeError('file.read() needs a Uint8Array to read into.');
+  /**
+   * Reads into the Uint8Array's buffer from its first byte, as k6 does (it fills the whole
+   * ArrayBuffer behind the view); resolves to the count, or null when nothing was left.
+   */
+  async read(into: Uint8Array): Promise<number | null> {
+    if (into === undefined || into === null)
+      throw new FsError('TypeError', 'read() failed; reason: into argument cannot be null or undefined');
+    if (Object(into).constructor !== Uint8Array)
+      throw new FsError('TypeError', 'read() failed; reason: into argument must be a Uint8Array');
+    const target = new Uint8Array(into.buffer);
     const bytes = fileBytes(this);
-    if (this.#offset >= bytes.byteLength || buffer.byteLength === 0) return null;
-    const n = Math.min(buffer.byteLength, bytes.byteLength - this.#offset);
-    buffer.set(bytes.subarray(this.#offset, this.#offset + n));
+    const n = Math.min(target.byteLength, bytes.byteLength - this.#offset);
+    if (this.#offset >= bytes.byteLength) return null;
+    target.set(bytes.subarray(this.#offset, this.#offset + n));
     this.#offset += n;
     return n;
   }
 
   /** Moves the position; resolves to the new offset. */
-  async seek(offset: number, whence: number = SeekMode.Start): Promise<number> {
-    if (!Number.isInteger(offset))
-      throw new TypeError(`file.seek() needs a whole number offset; got ${offset}.`);
+  async seek(offset: number, whence: number): Promise<number> {
+    const offsetValue = whole(offset, 'offset');
+    const mode = whole(whence, 'whence');
+    if (mode !== SeekMode.Start && mode !== SeekMode.Current && mode !== SeekMode.End)
+      throw new FsError('TypeError', 'seek() failed; reason: the whence argument must be a SeekMode');
     const size = fileBytes(this).byteLength;
     let next: number;
-    if (whence === SeekMode.Start) next = offset;
-    else if (whence === SeekMode.Current) next = this.#offset + offset;
-    else if (whence === SeekMode.End) {
-      if (offset > 0) throw new RangeError('file.seek() from SeekMode.End needs an offset ≤ 0.');
-      next = size + offset;
-    } else throw new TypeError(`file.seek(): unknown whence ${whence}; use SeekMode.Start, Current or End.`);
-    if (next < 0) throw new RangeError(`file.seek() to ${next}: the position cannot be before the start.`);
+    if (mode === SeekMode.Start) {
+      if (offsetValue < 0)
+        throw new FsError('TypeError', 'offset cannot be negative when using SeekModeStart');
+      next = offsetValue;
+    } else if (mode === SeekMode.Current) next = this.#offset + offsetValue;
+    else {
+      if (offsetValue > 0) throw new FsError('TypeError', 'offset cannot be positive when using SeekModeEnd');
+      next = size - 1 + offsetValue;
+    }
+    if (next < 0) throw new FsError('TypeError', 'seeking before start of file');
+    if (next > size) throw new FsError('TypeError', 'seeking beyond end of file');
     this.#offset = next;
     return next;
   }
+}
+
+/** k6's check of seek()'s arguments: a number, truncated to an integer. */
+function whole(value: unknown, name: 'offset' | 'whence'): number {
+  if (value === undefined || value === null)
+    throw new FsError('TypeError', `seek() failed; reason: the ${name} argument cannot be null or undefined`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new FsError('TypeError', `seek() failed; reason: the ${name} argument must be a number`);
+  return value;
 }
 
 /** The bytes behind an opened file (k6/experimental/csv reads them). */
@@ -68,18 +122,38 @@ export function fileBytes(file: File): Uint8Array {
 }
 
 export async function open(path: string): Promise<File> {
-  if (typeof path !== 'string' || path === '') throw new TypeError('open() needs a file path.');
-  const file = initPath(path, 'open');
+  // Asked here, not at load: k6/experimental/csv imports this file outside any VU's module graph.
+  if (moduleVU(import.meta.url).phase !== 'init')
+    throw new FsError(
+      'ForbiddenError',
+      'open() failed; reason: opening a file is allowed only in the Init context',
+    );
+  if (path === undefined || path === null)
+    throw new FsError('TypeError', 'open() failed; reason: path cannot be null or undefined');
+  const text = String(path);
+  if (text === '') throw new FsError('TypeError', 'open() failed; reason: path cannot be empty');
+  const file = initPath(text, 'open');
   let bytes = loaded.get(file);
   if (!bytes) {
     let isDirectory = false;
     try {
       isDirectory = statSync(file).isDirectory();
-      if (!isDirectory) bytes = new Uint8Array(readFileSync(file));
     } catch (err) {
-      throw new Error(`open("${path}"): cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      if (
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ||
+        (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+      )
+        throw new FsError('NotFoundError', `no such file or directory ${JSON.stringify(file)}`);
+      throw new Error(
+        `open() failed, unable to verify if ${JSON.stringify(file)} exists; reason: ${(err as Error).message}`,
+      );
     }
-    if (isDirectory || !bytes) throw new Error(`open("${path}"): ${file} is a directory, not a file.`);
+    if (isDirectory)
+      throw new FsError(
+        'InvalidResourceError',
+        `cannot open ${JSON.stringify(file)}: opening a directory is not supported`,
+      );
+    bytes = new Uint8Array(readFileSync(file));
     loaded.set(file, bytes);
   }
   return new File(file, bytes);

@@ -1,4 +1,4 @@
-// `k6/timers` (and `k6/experimental/timers`), on both kinds of VU: the VU's own timers, which the
+// `k6/timers`, on both kinds of VU: the VU's own timers, which the
 // end of an iteration waits for as k6 does.
 import { moduleVU } from './module-vu.ts';
 

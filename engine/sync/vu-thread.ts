@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { promiseHooks } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScenarioFacts } from '../api/module-vu.ts';
+import { installWebCrypto } from '../api/webcrypto.ts';
 import { vuConsole } from '../console.ts';
 import { inInitContext } from '../open.ts';
 import { itemOf } from '../segments.ts';
@@ -64,6 +65,7 @@ process.setSourceMapsEnabled(true);
 
 // One VU per thread: the per-VU names k6 gives scripts can be plain globals here.
 const g = globalThis as Record<string, unknown>;
+installWebCrypto();
 g.__VU = init.vuId;
 g.__ITER = 0;
 g.__ENV = init.env;

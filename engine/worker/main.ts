@@ -1,6 +1,7 @@
 // The VU thread: loads the script, waits for the main thread's go, runs the test, and answers
 // stop requests and the handleSummary() call.
 import { parentPort, workerData } from 'node:worker_threads';
+import { installWebCrypto } from '../api/webcrypto.ts';
 import { startHealthRecorder } from '../health.ts';
 import { configureRun } from '../run-settings.ts';
 import { describeError, InterruptedError } from '../vu-errors.ts';
@@ -11,6 +12,8 @@ const port = parentPort;
 if (!port) throw new Error('engine/worker/main.ts runs only as the VU thread of a test run.');
 
 const init = workerData as WorkerInit;
+// The global `crypto` scripts see is k6's (Node's WebCrypto narrowed to what k6 does).
+installWebCrypto();
 // Loader hooks are per thread: this one registers them and tells them the run's module cache.
 configureRun(init.runId, init.settings);
 const runtime = new VuRuntime(init, (msg: FromWorker, transfer?: ArrayBuffer[]) =>
