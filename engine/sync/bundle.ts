@@ -11,7 +11,12 @@ import type { Plugin } from 'esbuild';
 import { builtinImportsAsBindings } from '../loader/builtin-imports.ts';
 import { MODULES } from '../loader/register.ts';
 import { remoteSource } from '../loader/remote.ts';
-import { markCommonJsExports, requirePrelude } from '../loader/require-prelude.ts';
+import {
+  K6_CJS_DEFAULT,
+  markCommonJsExports,
+  requirePrelude,
+  requireWholeObjects,
+} from '../loader/require-prelude.ts';
 import {
   isPathOrUrl,
   processShadow,
@@ -86,7 +91,12 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
         return undefined;
       });
       build.onLoad({ filter: /.*/, namespace: 'remote' }, async (args) => {
-        const source = builtinImportsAsBindings(await remoteSource(args.path, moduleCache), MODULES);
+        let source = builtinImportsAsBindings(await remoteSource(args.path, moduleCache), MODULES);
+        if (
+          !/^\s*(?:import|export)\b/m.test(source) &&
+          /\b(?:module\.exports|exports\.\w|exports\[)/.test(source)
+        )
+          source = requireWholeObjects(source) + K6_CJS_DEFAULT;
         return { contents: processShadow(source) + source, loader: 'js' };
       });
       // The script's own files: the same `process` shadow as async VUs' prelude (same line, so
@@ -101,7 +111,8 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
         // requires) marks its `module.exports` so that require() hands it out as it is.
         const esm = /\.[cm]?ts$/.test(args.path) || /^\s*(?:import|export)\b/m.test(source);
         const commonJs = !esm && /\b(?:module\.exports|exports\.\w|exports\[)/.test(source);
-        if (commonJs) source = `${source}\n;${markCommonJsExports('module.exports')}`;
+        if (commonJs)
+          source = `${requireWholeObjects(source)}${K6_CJS_DEFAULT}\n;${markCommonJsExports('module.exports')}`;
         const exists = (spec: string) =>
           !/^https?:/i.test(spec) &&
           existsSync(spec.startsWith('file:') ? fileURLToPath(spec) : resolve(dirname(args.path), spec));
