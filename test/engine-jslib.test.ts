@@ -330,4 +330,29 @@ export default function () {
       3,
     );
   });
+
+  // Expected values: what the published 5.1.1 file (github.com/grafana/jslib.k6.io,
+  // lib/papaparse/5.1.1) returns; later papaparse versions answer otherwise.
+  test('what changed after 5.1.1 answers as 5.1.1: repeated headers, escapeFormulae, transformHeader', async () => {
+    const r = await allPass(
+      'papa-511.js',
+      `import { check } from 'k6';
+import papaparse from 'https://jslib.k6.io/papaparse/5.1.1/index.js';
+const dup = papaparse.parse('a,a,b\\n1,2,3', { header: true });
+const typed = papaparse.parse('a,a\\n1,2', { header: true, dynamicTyping: { a: true }, transform: (v, f) => f + v });
+const seen = [];
+papaparse.parse('x,y\\n1,2', { header: true, transformHeader: (...args) => { seen.push(args.length); return args[0]; } });
+export default function () {
+  check(null, {
+    'repeated header kept, the later value wins': () => JSON.stringify(dup.data) === '[{"a":"2","b":"3"}]',
+    'fields as written, no renamedHeaders': () => JSON.stringify(dup.meta.fields) === '["a","a","b"]' && !('renamedHeaders' in dup.meta),
+    'field names given to transform and dynamicTyping are the header names': () => JSON.stringify(typed.data) === '[{"a":"a2"}]',
+    'escapeFormulae is not an option of 5.1.1': () => papaparse.unparse([['=1', '+2']], { escapeFormulae: true }) === '=1,+2',
+    'transformHeader gets the name only': () => seen.join() === '1,1',
+  });
+}`,
+      5,
+    );
+    assert.doesNotMatch(r.stdout + r.stderr, /Duplicate headers/);
+  });
 });

@@ -72,7 +72,7 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
     module: 'k6/x-engine-jslib/papaparse',
     exports: () => [],
     hasDefault: true,
-    standIn: 'the npm package papaparse 5.x, the same library',
+    standIn: 'the npm package papaparse with what changed after 5.1.1 put back',
   },
 };
 
