@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { check as k6check } from 'k6';
 import exec from 'k6/execution';
 import { checkDuration } from '../limits.ts';
+import { NotOnThisEngineError } from '../vu-errors.ts';
 
 /**
  * An integer from min to max, both included. The operands are combined in the published order:
@@ -31,8 +32,8 @@ export function randomString(length: number, charset: string = LOWERCASE): strin
   const n = Number(length);
   if (Number.isNaN(n) || n === 0) return '';
   if (!Number.isInteger(n) || n < 0) {
-    throw new Error(
-      `randomString(${String(length)}): k6-utils' randomString never returns for a length that is not a whole number of 0 or more.`,
+    throw new NotOnThisEngineError(
+      `k6-utils randomString(${String(length)}) (the published function never returns for a length that is not a whole number of 0 or more)`,
     );
   }
   let out = '';
