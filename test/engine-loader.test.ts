@@ -146,17 +146,23 @@ var k6=require("k6");var metrics=require("k6/metrics");var counter=new metrics.C
 var lib={config:{level:1},name:"the library"};function describe(n,f){counter.add(1);return k6.group(n,f)}function expect(v){return {toBe:(w)=>v===w}}`,
       );
       files.write('plain-default.js', "exports.default = 'the default'; exports.other = 1;");
+      // webpack's library output as jslib url 1.0.0 ships it: `exports` handed to a function.
+      files.write(
+        'webpack-arg.js',
+        '!function(t,e){for(var r in e)t[r]=e[r]}(exports,(function(){return{Greeter:function(n){this.hi="hi "+n}}})());',
+      );
       const r = await run({
         script: files.write(
           `esb-${kind}.js`,
           `import lib, { describe, expect } from './esb-lib.js';
            import d from './plain-default.js';
+           import { Greeter } from './webpack-arg.js';
            import { check } from 'k6';
            lib.config.level = 2;
            export const options = { iterations: 1 };
            export default ${kind === 'async' ? 'async ' : ''}function () {
              describe('a group', () => {
-               check(null, { 'default is exports.default': () => lib.name === 'the library' && lib.config.level === 2 && d === 'the default', named: () => expect(1).toBe(1) });
+               check(null, { 'default is exports.default': () => lib.name === 'the library' && lib.config.level === 2 && d === 'the default', named: () => expect(1).toBe(1) && new Greeter('x').hi === 'hi x' });
              });
            }`,
         ),

@@ -210,7 +210,12 @@ export async function load(
  * as they are.
  */
 async function esModuleOf(source: string, path: string): Promise<string> {
-  if (!/\b(module\.exports|exports\.\w|exports\[|require\s*\()|=\s*exports\b/.test(source)) return source;
+  // A cheap first look; esbuild's answer below (does it wrap the module?) decides. Webpack's
+  // library output hands `exports` to a function (`}(exports, …)`, jslib url 1.0.0).
+  if (
+    !/\b(module\.exports|exports\.\w|exports\[|require\s*\()|=\s*exports\b|[(,]\s*exports\s*[,)]/.test(source)
+  )
+    return source;
   const { transform } = await import('esbuild');
   let out: string;
   try {
