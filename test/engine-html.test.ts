@@ -89,11 +89,28 @@ describe('k6/html Selection as k6 documents it', () => {
     assert.equal(doc.single('dd').text(), 'definition 1-a');
   });
 
+  test('nodeName is the lower-case tag name, as k6 gives it, also for an XML answer', () => {
+    // An S3-style XML body, as jslib aws reads it: it switches on nodeName() === 'name'.
+    const xml = parseHTML(
+      '<?xml version="1.0"?><Result xmlns="urn:x"><Items><Item><Name>one</Name><CreatedAt>2020</CreatedAt></Item></Items></Result>',
+    );
+    const names: string[] = [];
+    xml
+      .find('Items')
+      .children()
+      .each((_i, el) => {
+        names.push(el.nodeName());
+        for (const child of el.children()) names.push(`${child.nodeName()}=${child.textContent()}`);
+      });
+    assert.deepEqual(names, ['item', 'name=one', 'createdat=2020']);
+  });
+
   test('each gives Elements, map and toArray give Selections', () => {
     const ids: string[] = [];
     doc.find('dt').each((_i, el) => {
       ids.push(el.id());
-      assert.equal(el.nodeName(), 'DT');
+      // k6 gives the parser's lower-case tag name (grafana/k6 js/modules/k6/html/element_test.go).
+      assert.equal(el.nodeName(), 'dt');
       assert.equal(el.nodeType(), 1);
     });
     assert.deepEqual(ids, ['term-1', 'term-2', 'term-3']);

@@ -51,9 +51,10 @@ export default async function () {
     'findBetween: the first match': () => findBetween(page, '<div class="message">', '</div>') === 'Message 1',
     'findBetween repeat: all matches': () =>
       JSON.stringify(findBetween(page, '<div class="message">', '</div>', true)) === '["Message 1","Message 2"]',
-    'findBetween: no match is empty': () =>
-      findBetween(page, '<p>', '</p>') === '' && findBetween(page, '<p>', '</p>', true).length === 0 &&
-      findBetween('a[1', '[', ']') === '',
+    // The documentation says '' and [], the published files return null: k6 runs those.
+    'findBetween: no match is null, with or without repeat': () =>
+      findBetween(page, '<p>', '</p>') === null && findBetween(page, '<p>', '</p>', true) === null &&
+      findBetween('a[1', '[', ']') === null,
   });
 }`,
       30,
@@ -118,18 +119,59 @@ export default function () {
     assert.equal(offlineLines(r.stderr, 'k6-utils').length, 0, r.stderr);
   });
 
-  test('normalDistributionStages is refused with a sentence (its stages are not documented)', async () => {
-    const r = await run({
-      script: files.write(
-        'utils-normal.js',
-        `import { normalDistributionStages } from '${UTILS('1.2.0')}';\nexport const options = { stages: normalDistributionStages(10, 20, 5) };\nexport default function () {}`,
-      ),
-      moduleCache: moduleCache(),
-    });
-    assert.equal(r.exitCode, 107);
-    assert.match(r.stderr, /normalDistributionStages\(\) is not part of the node engine's offline k6-utils/);
+  test('what the published files answer where the documentation is silent or says otherwise', async () => {
+    // Expected values: what the published k6-utils 1.6.0 (github.com/grafana/jslib.k6.io) returns.
+    await allPass(
+      'utils-published.js',
+      `import { check } from 'k6';
+import { normalDistributionStages, parseDuration, randomIntBetween, randomString } from '${UTILS('1.6.0')}';
+export const options = { iterations: 1 };
+export default function () {
+  const fromEnv = Array.from({ length: 300 }, () => randomIntBetween('1', '3'));
+  let endless = '';
+  try { randomString(-1); } catch (e) { endless = e.message; }
+  check(null, {
+    'normalDistributionStages(10, 20, 5)': () =>
+      JSON.stringify(normalDistributionStages(10, 20, 5)) ===
+      JSON.stringify([[4, 1], [3, 5], [3, 10], [3, 10], [3, 5], [3, 1], [4, 0]].map(([d, t]) => ({ duration: d + 's', target: t }))),
+    'normalDistributionStages(100, 600): 12 stages, peak in the middle': () => {
+      const st = normalDistributionStages(100, 600);
+      return st.length === 12 && st[0].duration === '100s' && st[1].duration === '40s' && st[5].target === 100 && st[0].target === 14 && st[11].target === 0;
+    },
+    'parseDuration': () =>
+      [parseDuration('1m30s'), parseDuration('500ms'), parseDuration('1h2m3s4'), parseDuration('2.5s'), parseDuration('1d')].join() ===
+      '90000,500,3723004,2500,86400000',
+    // String bounds (an __ENV value): '+ min' concatenates, so 0 to max - min.
+    'randomIntBetween with strings': () => fromEnv.every((n) => n >= 0 && n <= 2) && fromEnv.includes(0) && fromEnv.includes(2),
+    'randomString indexes UTF-16 code units': () => randomString(4, '\u{1F600}').length === 4,
+    'randomString(-1) never returns there: a sentence': () => endless.includes('never returns'),
+  });
+}`,
+      6,
+    );
   });
 
+  test('1.1.0 findBetween gives an empty string for no match; 1.6.0 check awaits a Promise value', async () => {
+    await allPass(
+      'utils-110.js',
+      `import { check } from 'k6';
+import { findBetween } from '${UTILS('1.1.0')}';
+import { check as check16 } from '${UTILS('1.6.0')}';
+import { check as check15 } from '${UTILS('1.5.0')}';
+export const options = { iterations: 1 };
+export default async function () {
+  const seen16 = await check16(Promise.resolve(5), { 'value awaited (1.6.0)': (v) => v === 5 });
+  const seen15 = await check15(Promise.resolve(5), { 'value not awaited (1.5.0)': (v) => v instanceof Promise });
+  check(null, {
+    '1.1.0 no match': () => findBetween('abc', '<', '>') === '',
+    'both resolve to true': () => seen16 === true && seen15 === true,
+  });
+}`,
+      4,
+    );
+  });
+
+  // The first stage is ramp-up even when its target equals startVUs: so the published library has it.
   test('stage index and profile tags follow the running stage (synchronous VUs)', async () => {
     const r = await run({
       script: files.write(
@@ -141,7 +183,7 @@ const seen = new Counter('seen');
 export const options = {
   scenarios: {
     ramp: {
-      executor: 'ramping-vus', startVUs: 1, gracefulRampDown: '0s',
+      executor: 'ramping-vus', startVUs: 2, gracefulRampDown: '0s',
       stages: [ { duration: '700ms', target: 2 }, { duration: '700ms', target: 2 }, { duration: '700ms', target: 1 } ],
     },
   },
@@ -287,5 +329,30 @@ export default function () {
 }`,
       3,
     );
+  });
+
+  // Expected values: what the published 5.1.1 file (github.com/grafana/jslib.k6.io,
+  // lib/papaparse/5.1.1) returns; later papaparse versions answer otherwise.
+  test('what changed after 5.1.1 answers as 5.1.1: repeated headers, escapeFormulae, transformHeader', async () => {
+    const r = await allPass(
+      'papa-511.js',
+      `import { check } from 'k6';
+import papaparse from 'https://jslib.k6.io/papaparse/5.1.1/index.js';
+const dup = papaparse.parse('a,a,b\\n1,2,3', { header: true });
+const typed = papaparse.parse('a,a\\n1,2', { header: true, dynamicTyping: { a: true }, transform: (v, f) => f + v });
+const seen = [];
+papaparse.parse('x,y\\n1,2', { header: true, transformHeader: (...args) => { seen.push(args.length); return args[0]; } });
+export default function () {
+  check(null, {
+    'repeated header kept, the later value wins': () => JSON.stringify(dup.data) === '[{"a":"2","b":"3"}]',
+    'fields as written, no renamedHeaders': () => JSON.stringify(dup.meta.fields) === '["a","a","b"]' && !('renamedHeaders' in dup.meta),
+    'field names given to transform and dynamicTyping are the header names': () => JSON.stringify(typed.data) === '[{"a":"a2"}]',
+    'escapeFormulae is not an option of 5.1.1': () => papaparse.unparse([['=1', '+2']], { escapeFormulae: true }) === '=1,+2',
+    'transformHeader gets the name only': () => seen.join() === '1,1',
+  });
+}`,
+      5,
+    );
+    assert.doesNotMatch(r.stdout + r.stderr, /Duplicate headers/);
   });
 });

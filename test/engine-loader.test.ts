@@ -151,6 +151,82 @@ describe('CommonJS modules (jslib serves UMD bundles) as k6 loads them', () => {
   }
 });
 
+describe('CommonJS bundles as k6 links them: default export and names of bundles that require k6', () => {
+  for (const kind of ['async', 'plain'] as const) {
+    test(`the default import is exports.default when there is one; names of a bundle that requires k6 modules at its top (${kind} functions)`, async () => {
+      // esbuild's CommonJS output, as k6chaijs 4.3.4.2+ ships it: getters set up by a helper no
+      // lexer follows, a default, and k6 modules required (and used) when the bundle runs.
+      files.write(
+        'esb-lib.js',
+        `"use strict";var def=(t,o)=>{for(var k in o)Object.defineProperty(t,k,{get:o[k],enumerable:true})};var X={};def(X,{default:()=>lib,describe:()=>describe,expect:()=>expect});module.exports=(Object.defineProperty(X,'__esModule',{value:true}),X);
+var k6=require("k6");var metrics=require("k6/metrics");var counter=new metrics.Counter("esb_calls");
+var lib={config:{level:1},name:"the library"};function describe(n,f){counter.add(1);return k6.group(n,f)}function expect(v){return {toBe:(w)=>v===w}}`,
+      );
+      files.write('plain-default.js', "exports.default = 'the default'; exports.other = 1;");
+      // webpack's library output as jslib url 1.0.0 ships it: `exports` handed to a function.
+      files.write(
+        'webpack-arg.js',
+        '!function(t,e){for(var r in e)t[r]=e[r]}(exports,(function(){return{Greeter:function(n){this.hi="hi "+n}}})());',
+      );
+      const r = await run({
+        script: files.write(
+          `esb-${kind}.js`,
+          `import lib, { describe, expect } from './esb-lib.js';
+           import d from './plain-default.js';
+           import { Greeter } from './webpack-arg.js';
+           import { check } from 'k6';
+           lib.config.level = 2;
+           export const options = { iterations: 1 };
+           export default ${kind === 'async' ? 'async ' : ''}function () {
+             describe('a group', () => {
+               check(null, { 'default is exports.default': () => lib.name === 'the library' && lib.config.level === 2 && d === 'the default', named: () => expect(1).toBe(1) && new Greeter('x').hi === 'hi x' });
+             });
+           }`,
+        ),
+      });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const failed = r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
+      assert.deepEqual(failed, [], r.stderr);
+      assert.equal(
+        count(r.samples, 'checks', (s) => s.value === 1 && s.tags.group === '::a group'),
+        2,
+        r.stderr,
+      );
+      assert.equal(count(r.samples, 'esb_calls'), 1, r.stderr);
+    });
+
+    test(`require('k6/http') gives the module's own object: what a library assigns to it is what the script calls (${kind} functions)`, async () => {
+      // As jslib's http-instrumentation-tempo does: replace the methods on the required module.
+      files.write(
+        'instrument.js',
+        `const http = require("k6/http");
+const execution = require("k6/execution");
+function instrumentHTTP() { const request = http.request; http.get = function traced(url) { return 'traced ' + url + ' ' + typeof request + ' ' + typeof execution.vu; }; }
+module.exports = { instrumentHTTP };`,
+      );
+      const r = await run({
+        script: files.write(
+          `instrumented-${kind}.js`,
+          `import tracing from './instrument.js';
+           import http from 'k6/http';
+           import { check } from 'k6';
+           tracing.instrumentHTTP();
+           export const options = { iterations: 1 };
+           export default ${kind === 'async' ? 'async ' : ''}function () {
+             check(http.get('http://127.0.0.1:9/'), { 'the replaced method': (v) => v === 'traced http://127.0.0.1:9/ function object' });
+           }`,
+        ),
+      });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(
+        count(r.samples, 'checks', (s) => s.value === 1),
+        1,
+        r.stderr,
+      );
+    });
+  }
+});
+
 describe("k6's init-context require()", () => {
   for (const kind of ['async', 'plain'] as const) {
     test(`require() gives module.exports of CommonJS, the exports of ES and k6 modules, only in init (${kind} functions)`, async () => {

@@ -335,9 +335,14 @@ export class Element {
   nextSibling(): Element | undefined {
     return this.el(this.node.next);
   }
+  /**
+   * goquery's NodeName, which k6 returns (grafana/k6 js/modules/k6/html/element.go): the tag name
+   * as the HTML parser wrote it, lower case ("h1"), not the DOM's upper case. jslib aws parses
+   * its XML answers by these names.
+   */
   nodeName(): string {
     const n = this.node;
-    if (isElement(n)) return n.name.toUpperCase();
+    if (isElement(n)) return n.name;
     if (n.type === 'text') return '#text';
     if (n.type === 'comment') return '#comment';
     if (n.type === 'root') return '#document';
@@ -402,7 +407,7 @@ export class Element {
     return this.attribs().name ?? '';
   }
   type(): string {
-    return (this.attribs().type ?? (this.nodeName() === 'INPUT' ? 'text' : '')).toLowerCase();
+    return (this.attribs().type ?? (this.nodeName() === 'input' ? 'text' : '')).toLowerCase();
   }
   value(): string | undefined {
     const n = this.node;

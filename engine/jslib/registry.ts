@@ -38,12 +38,14 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
       // Before 1.2.0 randomString took no character set.
       at(v, '1.2.0') ? 'randomString' : 'randomLowercase as randomString',
       'uuidv4',
-      ...(at(v, '1.1.0') ? ['findBetween'] : []),
+      // 1.1.0's findBetween takes no `repeat` and gives '' when nothing matches; later ones null.
+      ...(v === '1.1.0' ? ['findBetweenFirst as findBetween'] : at(v, '1.2.0') ? ['findBetween'] : []),
       ...(at(v, '1.2.0') ? ['normalDistributionStages'] : []),
       ...(at(v, '1.3.0')
-        ? ['getCurrentStageIndex', 'tagWithCurrentStageIndex', 'tagWithCurrentStageProfile']
+        ? ['getCurrentStageIndex', 'tagWithCurrentStageIndex', 'tagWithCurrentStageProfile', 'parseDuration']
         : []),
-      ...(at(v, '1.5.0') ? ['check'] : []),
+      // 1.6.0's check also awaits a Promise given as the value.
+      ...(at(v, '1.6.0') ? ['checkAwaitingValue as check'] : at(v, '1.5.0') ? ['check'] : []),
     ],
     standIn: "the node engine's offline implementation of its documented API",
   },
@@ -70,7 +72,7 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
     module: 'k6/x-engine-jslib/papaparse',
     exports: () => [],
     hasDefault: true,
-    standIn: 'the npm package papaparse 5.x, the same library',
+    standIn: 'the npm package papaparse with what changed after 5.1.1 put back',
   },
 };
 

@@ -224,7 +224,12 @@ export async function load(
  * as they are.
  */
 async function esModuleOf(source: string, path: string): Promise<string> {
-  if (!/\b(module\.exports|exports\.\w|exports\[|require\s*\()|=\s*exports\b/.test(source)) return source;
+  // A cheap first look; esbuild's answer below (does it wrap the module?) decides. Webpack's
+  // library output hands `exports` to a function (`}(exports, …)`, jslib url 1.0.0).
+  if (
+    !/\b(module\.exports|exports\.\w|exports\[|require\s*\()|=\s*exports\b|[(,]\s*exports\s*[,)]/.test(source)
+  )
+    return source;
   const { transform } = await import('esbuild');
   let out: string;
   try {
@@ -239,8 +244,12 @@ async function esModuleOf(source: string, path: string): Promise<string> {
   if (names.length === 0) names = evaluatedExportNames(source);
   names = names.filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
   const value = out.slice(tail + 'export default '.length).replace(/;\s*$/, '');
+  // k6's default import of a CommonJS module is its `exports.default` when that exists, else
+  // `module.exports` itself (grafana/k6 js/modules/cjsmodule.go, GetBindingValue): esbuild- and
+  // Babel-made bundles such as k6chaijs 4.3.4.2+ put the library there.
+  const defaultExport = "('default' in Object(__k6_cjs) ? __k6_cjs.default : __k6_cjs)";
   return (
-    `${out.slice(0, tail)}const __k6_cjs = ${value};\nexport default __k6_cjs;\n${markCommonJsExports('__k6_cjs')}\n` +
+    `${out.slice(0, tail)}const __k6_cjs = ${value};\nexport default ${defaultExport};\n${markCommonJsExports('__k6_cjs')}\n` +
     (names.length > 0 ? `export const { ${names.join(', ')} } = __k6_cjs;\n` : '')
   );
 }
@@ -250,25 +259,37 @@ async function esModuleOf(source: string, path: string): Promise<string> {
  * whose exports no lexer can see (webpack's `var r = exports; for (var k in lib) r[k] = lib[k]`,
  * as k6-reporter 2.x ships). k6 resolves every named import of a CommonJS module against its
  * exports object at run time (grafana/k6 js/modules/cjsmodule.go), so `import { htmlReport }`
- * works there. Only the names are kept; a module that needs more than plain JavaScript to run
- * (k6 modules, __ENV) throws here and keeps the lexer's answer.
+ * works there. Only the names are kept; a module that needs more than plain JavaScript and inert
+ * required modules to run (__ENV, open()) throws here and keeps the lexer's answer.
  */
 function evaluatedExportNames(source: string): string[] {
   const module = { exports: {} as Record<string, unknown> };
   try {
-    const fn = runInNewContext(
-      `(function (module, exports, require) {\n${source}\n})`,
-      {},
-      { timeout: 2000 },
-    );
-    fn(module, module.exports, () => {
-      throw new Error('require() while listing exports');
+    // k6's `global` (its default "extended" compatibility mode aliases it to globalThis) is there,
+    // and require() hands out an inert stand-in: bundles that require k6 modules at their top
+    // (k6-utils 1.3.0+, k6chaijs) only keep what they get for later.
+    const context: Record<string, unknown> = {};
+    context.global = context;
+    const fn = runInNewContext(`(function (module, exports, require) {\n${source}\n})`, context, {
+      timeout: 2000,
     });
+    fn(module, module.exports, () => inert());
     const value = module.exports;
     return value !== null && typeof value === 'object' ? Object.keys(value) : [];
   } catch {
     return [];
   }
+}
+
+/** A value any property read, call or `new` of which gives itself: stands in for a required module. */
+function inert(): unknown {
+  // A function expression, not an arrow: only those can be the target of `new`.
+  const self: unknown = new Proxy(function stub() {}, {
+    get: (_target, key) => (key === 'then' ? undefined : key === Symbol.toPrimitive ? () => '' : self),
+    apply: () => self,
+    construct: () => self as object,
+  });
+  return self;
 }
 
 async function cjsExportNames(source: string): Promise<string[]> {

@@ -14,6 +14,16 @@ export function markCommonJsExports(value: string): string {
   return `(globalThis[Symbol.for(${JSON.stringify(CJS_EXPORTS)})]??=new WeakSet()).add(Object(${value}));`;
 }
 
+/**
+ * k6 modules whose only export is one object (grafana/k6 `Exports()` returns a `Default` and no
+ * `Named`: js/modules/k6/http/http.go, k6/execution, k6/html): for those k6's require() returns
+ * that object (js/modules/require_impl.go, toESModuleExports), and it is the same object the
+ * default import gives, writable. Tracing libraries (jslib http-instrumentation-tempo and
+ * -pyroscope) replace `http.get` and the other methods on it so that the script's own calls carry
+ * their headers.
+ */
+const DEFAULT_OBJECT_MODULES = new Set(['k6/http', 'k6/execution', 'k6/html']);
+
 const CALL = /(?<![\w$.])(?:__)?require\s*\(/;
 const LITERAL_CALL = /(?<![\w$.])(?:__)?require\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g;
 
@@ -30,11 +40,37 @@ export function requirePrelude(source: string, exists: (specifier: string) => bo
     (spec) => /^k6(\/|$)/.test(spec) || (isPathOrUrl(spec) && exists(spec)),
   );
   const imports = specs.map((spec, i) => `import*as __k6_req${i} from${JSON.stringify(spec)};`).join('');
+  // A k6 module k6 exports as one object: require() hands out that object itself, the one its
+  // default import gives, so what a library assigns to it is what the script calls.
+  const whole = specs
+    .map((spec, i) => (DEFAULT_OBJECT_MODULES.has(spec) ? markCommonJsExports(`__k6_req${i}.default`) : ''))
+    .join('');
   const table = specs.map((spec, i) => `${JSON.stringify(spec)}:__k6_req${i}`).join(',');
   // A function declaration, so that the prelude can stand after the module's code (its columns
-  // then stay the script's own) and `require` still works from the module's first line.
-  return `${imports}function require(s){return(__k6_require??=globalThis[Symbol.for(${JSON.stringify(REQUIRE_FACTORY)})]({${table}}))(s)}var __k6_require;`;
+  // then stay the script's own) and `require` still works from the module's first line; what it
+  // needs is set up at its first call.
+  return `${imports}function require(s){if(!__k6_require){${whole}__k6_require=globalThis[Symbol.for(${JSON.stringify(REQUIRE_FACTORY)})]({${table}})}return __k6_require(s)}var __k6_require;`;
 }
+
+/**
+ * A CommonJS module that esbuild bundles (synchronous VUs, ../sync/bundle.ts) gets from
+ * `require('k6/http')` a copy of the module's exports with read-only getters; this makes such a
+ * call give the module's one object instead, as k6's require() does (DEFAULT_OBJECT_MODULES).
+ */
+export function requireWholeObjects(source: string): string {
+  return source.replace(LITERAL_CALL, (call, _quote: string, spec: string) =>
+    DEFAULT_OBJECT_MODULES.has(spec) && !call.startsWith('__') ? `(${call}.default)` : call,
+  );
+}
+
+/**
+ * Code to append to a CommonJS module that esbuild bundles (synchronous VUs): k6 makes a CommonJS
+ * module's `exports.default`, when there is one, its default export (grafana/k6
+ * js/modules/cjsmodule.go), while esbuild does so only for modules flagged `__esModule`; the flag
+ * makes esbuild answer as k6 does.
+ */
+export const K6_CJS_DEFAULT =
+  "\n;(function(m){if(m!==null&&(typeof m==='object'||typeof m==='function')&&'default' in m&&!m.__esModule)try{Object.defineProperty(m,'__esModule',{value:true})}catch{}})(module.exports);";
 
 /** Whether the module declares or imports `name` itself (then the prelude must not bind it). */
 export function declares(source: string, name: string): boolean {

@@ -11,7 +11,12 @@ import type { Plugin } from 'esbuild';
 import { builtinImportsAsBindings } from '../loader/builtin-imports.ts';
 import { MODULES } from '../loader/register.ts';
 import { remoteSource } from '../loader/remote.ts';
-import { markCommonJsExports, requirePrelude } from '../loader/require-prelude.ts';
+import {
+  K6_CJS_DEFAULT,
+  markCommonJsExports,
+  requirePrelude,
+  requireWholeObjects,
+} from '../loader/require-prelude.ts';
 import {
   isPathOrUrl,
   processShadow,
@@ -86,12 +91,17 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
         return undefined;
       });
       build.onLoad({ filter: /.*/, namespace: 'remote' }, async (args) => {
-        const source = builtinImportsAsBindings(await remoteSource(args.path, moduleCache), MODULES);
+        let source = builtinImportsAsBindings(await remoteSource(args.path, moduleCache), MODULES);
+        if (
+          !/^\s*(?:import|export)\b/m.test(source) &&
+          /\b(?:module\.exports|exports\.\w|exports\[)/.test(source)
+        )
+          source = requireWholeObjects(source) + K6_CJS_DEFAULT;
         return { contents: processShadow(source) + source, loader: 'js' };
       });
-      // The script's own files: the same `process` shadow as async VUs' prelude (same line, so
-      // line numbers do not move), and a named import a k6 module does not export is undefined,
-      // as in k6.
+      // The script's own files: the same `process` shadow and require() as async VUs' prelude
+      // (after the code, so lines and columns do not move), and a named import a k6 module does
+      // not export is undefined, as in k6.
       build.onLoad({ filter: /\.(?:[cm]?js|[cm]?ts)$/ }, async (args) => {
         if (!isScriptFile(args.path, args.namespace)) return undefined;
         const original = await readFile(args.path, 'utf8');
@@ -101,7 +111,8 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
         // requires) marks its `module.exports` so that require() hands it out as it is.
         const esm = /\.[cm]?ts$/.test(args.path) || /^\s*(?:import|export)\b/m.test(source);
         const commonJs = !esm && /\b(?:module\.exports|exports\.\w|exports\[)/.test(source);
-        if (commonJs) source = `${source}\n;${markCommonJsExports('module.exports')}`;
+        if (commonJs)
+          source = `${requireWholeObjects(source)}${K6_CJS_DEFAULT}\n;${markCommonJsExports('module.exports')}`;
         const exists = (spec: string) =>
           !/^https?:/i.test(spec) &&
           existsSync(spec.startsWith('file:') ? fileURLToPath(spec) : resolve(dirname(args.path), spec));
