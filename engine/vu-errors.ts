@@ -26,6 +26,14 @@ export class NotOnThisEngineError extends Error {
 
 const NOT_ON_THIS_ENGINE = ' is not supported by the node engine';
 
+/**
+ * A property of a request's Response read from the Promise an async VU's http.get() & co. return
+ * (k6's synchronous style in an async function, e.g. an unawaited http.get() whose answer an
+ * awaited callback reads): the script cannot run as k6 runs it, so the test stops as for any
+ * blocking call made without await (exit 107), rather than go on with failed iterations and exit 0.
+ */
+export class ResponseNotAwaitedError extends TypeError {}
+
 /** An error as k6's JavaScript runtime throws a Go function's error: a GoError with Go's message. */
 export function goError(message: string): Error {
   const err = new Error(message);

@@ -5,7 +5,7 @@ import { IterationSamples } from './metrics/sample-groups.ts';
 import { parseDuration } from './metrics/time.ts';
 import type { Stripe } from './segments.ts';
 import type { IterationOutcome, ScenarioView, TestContext } from './test-context.ts';
-import { InterruptedError, isRefusal, stackTraceOf } from './vu-errors.ts';
+import { InterruptedError, isRefusal, ResponseNotAwaitedError, stackTraceOf } from './vu-errors.ts';
 
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
 
@@ -365,6 +365,7 @@ export class VU {
     const start = performance.now();
     let outcome: IterationOutcome = 'completed';
     let refused = false;
+    let notAwaited: string | null = null;
     try {
       const result = fn(this.setupData);
       if (isThenable(result)) await (this.ownThread ? result : this.orInterrupt(result));
@@ -385,11 +386,13 @@ export class VU {
         outcome = 'failed';
         refused = isRefusal(err);
         this.logIterationError(scenario, stackTraceOf(err));
+        if (err instanceof ResponseNotAwaitedError)
+          notAwaited = 'A request (http.get() or another request method)';
       }
     }
     this.stopWaiting = null;
     if (outcome === 'interrupted') this.abandon();
-    const unawaited = outcome === 'interrupted' ? null : this.unawaitedCall();
+    const unawaited = outcome === 'interrupted' ? null : (this.unawaitedCall() ?? notAwaited);
     if (unawaited) {
       outcome = 'failed';
       this.test.unawaited(unawaited);

@@ -311,6 +311,42 @@ describe('engine: bad scripts and exit codes like k6', () => {
     }
   });
 
+  test('an unawaited request whose answer an awaited callback reads later: 107 with the --sync-vus way out, not exit 0', async () => {
+    const server = await startServer((_req, res) => res.end('ok'));
+    try {
+      // The request has ended (so no call is left open) when the callback reads the Promise.
+      const script = files.write(
+        'late-read.js',
+        `import http from 'k6/http';
+export const options = { vus: 1, duration: '10m' };
+export default async function () {
+  const res = http.get(__ENV.BASE + '/');
+  await new Promise((r) => setTimeout(r, 300));
+  if (res.status !== 200) throw new Error('not ok');
+}`,
+      );
+      const r = await run({ script, env: { BASE: server.url } });
+      assert.equal(r.exitCode, 107, r.stderr);
+      assert.match(r.stderr, /response\.status was read from a request that has not finished/);
+      assert.match(
+        r.stderr,
+        /A request \(http\.get\(\) or another request method\) was called without await/,
+      );
+      assert.match(r.stderr, /exported functions are async; with --sync-vus they run on synchronous VUs/);
+      assert.equal(count(r.samples, 'iterations'), 0);
+      // With --sync-vus the same script runs as k6 runs it.
+      const forced = await run({
+        script: files.write('late-read-sync.js', readFileSync(script, 'utf8').replace("'10m'", "'1s'")),
+        env: { BASE: server.url },
+        syncVus: true,
+      });
+      assert.equal(forced.exitCode, 0, forced.stderr);
+      assert.ok(count(forced.samples, 'iterations') >= 1);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('setupTimeout and teardownTimeout end a setup/teardown that runs too long: 100 and 101', async () => {
     const slowSetup = files.write(
       'slow-setup.js',

@@ -1,5 +1,7 @@
 // What http.get() & co. return on this engine: a Promise of the Response. Using it as if it were
 // the Response (k6's synchronous style) fails with a message that says how to fix the script.
+import { ResponseNotAwaitedError } from '../vu-errors.ts';
+
 const PROPERTIES = [
   'status',
   'status_text',
@@ -48,7 +50,7 @@ Object.defineProperty(PendingResponse.prototype, 'constructor', {
 for (const name of PROPERTIES) {
   Object.defineProperty(PendingResponse.prototype, name, {
     get() {
-      throw new TypeError(
+      throw new ResponseNotAwaitedError(
         `response.${name} was read from a request that has not finished: on the node engine http requests ` +
           'return a Promise. Write `const res = await http.get(...)` (or `await http.asyncRequest(...)`) ' +
           'inside an async function.',

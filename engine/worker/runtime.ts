@@ -299,6 +299,8 @@ export class VuRuntime implements TestContext, ScenarioHost {
         return `This script's functions are not async, but they cannot run as synchronous VUs: ${this.syncProblem}`;
       case 'off':
         return 'Synchronous VUs were switched off (--sync-vus=false).';
+      case 'async':
+        return "This script's exported functions are async; with --sync-vus they run on synchronous VUs, where http.get() and the other blocking calls block as in k6.";
       default:
         return '';
     }
