@@ -179,9 +179,159 @@ function applyLayer(base: Raw, layer: Raw): Raw {
   return merged;
 }
 
-/** The --config file's options, the script's exported `options` over them, then the overrides. */
-export function mergeOptions(script: Raw, overrides: OptionOverrides): Raw {
-  const { config, ...rest } = overrides;
+/**
+ * The names of k6's options as its JSON has them (grafana/k6 lib/options.go, the `json` tags of
+ * Options; `localIPs`, `consoleOutput` and `linger` are not among them: k6 takes those only from
+ * flags and K6_* variables).
+ */
+const OPTION_NAMES = [
+  'paused',
+  'vus',
+  'duration',
+  'iterations',
+  'stages',
+  'scenarios',
+  'executionSegment',
+  'executionSegmentSequence',
+  'noSetup',
+  'setupTimeout',
+  'noTeardown',
+  'teardownTimeout',
+  'handleSummaryTimeout',
+  'rps',
+  'dns',
+  'maxRedirects',
+  'userAgent',
+  'batch',
+  'batchPerHost',
+  'httpDebug',
+  'insecureSkipTLSVerify',
+  'tlsCipherSuites',
+  'tlsVersion',
+  'tlsAuth',
+  'throw',
+  'thresholds',
+  'blacklistIPs',
+  'blockHostnames',
+  'hosts',
+  'noConnectionReuse',
+  'noVUConnectionReuse',
+  'minIterationDuration',
+  'cloud',
+  'ext',
+  'summaryTrendStats',
+  'summaryTimeUnit',
+  'systemTags',
+  'tags',
+  'metricSamplesBufferSize',
+  'noCookiesReset',
+  'discardResponseBodies',
+  'features',
+];
+
+/** A scenario's fields, any executor's (grafana/k6 lib/executor/*.go, the configs' `json` tags). */
+const SCENARIO_NAMES = [
+  'executor',
+  'startTime',
+  'gracefulStop',
+  'env',
+  'exec',
+  'tags',
+  'options',
+  'vus',
+  'iterations',
+  'maxDuration',
+  'duration',
+  'startVUs',
+  'stages',
+  'gracefulRampDown',
+  'rate',
+  'timeUnit',
+  'preAllocatedVUs',
+  'maxVUs',
+  'startRate',
+];
+
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * An object's keys as Go's encoding/json matches them to a struct's fields, which is how k6 reads
+ * options (the script's are marshalled to JSON, so in Go's sorted key order, then decoded): a key
+ * names the field spelled the same or, failing that, the field whose name matches it ignoring
+ * case (`discardresponsebodies` is `discardResponseBodies`); of two keys for one field the later
+ * wins. Keys that name no field are left out and given to `unknown`, in that order.
+ */
+function fieldsOf(obj: Raw, names: string[], unknown?: (key: string) => void): Raw {
+  const out: Raw = {};
+  const keys = Object.keys(obj).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const key of keys) {
+    const lower = key.toLowerCase();
+    const name = names.includes(key) ? key : names.find((n) => n.toLowerCase() === lower);
+    if (name === undefined) unknown?.(key);
+    else out[name] = obj[key];
+  }
+  return out;
+}
+
+/** A layer of options (the script's, a config file's) with k6's names, nested ones too. */
+function canonicalOptions(layer: Raw, unknown: (key: string) => void): Raw {
+  const o = fieldsOf(layer, OPTION_NAMES, unknown);
+  const stagesOf = (v: unknown) =>
+    Array.isArray(v) ? v.map((st) => (isObject(st) ? fieldsOf(st, ['duration', 'target']) : st)) : v;
+  if (o.stages !== undefined) o.stages = stagesOf(o.stages);
+  if (isObject(o.scenarios)) {
+    o.scenarios = Object.fromEntries(
+      Object.entries(o.scenarios).map(([name, s]) => {
+        if (!isObject(s)) return [name, s];
+        const fields = fieldsOf(s, SCENARIO_NAMES);
+        if (fields.stages !== undefined) fields.stages = stagesOf(fields.stages);
+        return [name, fields];
+      }),
+    );
+  }
+  if (isObject(o.thresholds)) {
+    // Each threshold is a string or {threshold, abortOnFail, delayAbortEval} (lib/thresholds.go).
+    const one = (t: unknown) =>
+      isObject(t) ? fieldsOf(t, ['threshold', 'abortOnFail', 'delayAbortEval']) : t;
+    o.thresholds = Object.fromEntries(
+      Object.entries(o.thresholds).map(([m, list]) => [m, Array.isArray(list) ? list.map(one) : list]),
+    );
+  }
+  if (Array.isArray(o.tlsAuth))
+    o.tlsAuth = o.tlsAuth.map((a) => (isObject(a) ? fieldsOf(a, ['domains', 'cert', 'key', 'password']) : a));
+  if (isObject(o.tlsVersion)) o.tlsVersion = fieldsOf(o.tlsVersion, ['min', 'max']);
+  return o;
+}
+
+/**
+ * The --config file's options, the script's exported `options` over them, then the overrides.
+ * Both layers are read as k6 decodes them (canonicalOptions); `warn` gets k6's warning for the
+ * script's first key that is no option, which k6 then ignores (grafana/k6 internal/js/bundle.go).
+ */
+export function mergeOptions(
+  scriptLayer: Raw,
+  overrides: OptionOverrides,
+  warn: (message: string, fields?: Record<string, string>) => void = () => {},
+): Raw {
+  const { config: configLayer, ...rest } = overrides;
+  let first: string | undefined;
+  const script = canonicalOptions(scriptLayer, (key) => {
+    first ??= key;
+  });
+  if (first !== undefined)
+    warn('There were unknown fields in the options exported in the script', {
+      error: `json: unknown field ${JSON.stringify(first)}`,
+    });
+  // A config file's other keys are k6's run settings (linger, out…), which the CLI has taken out
+  // or refused already; they stay for the checks below.
+  let config: Raw | undefined;
+  if (configLayer) {
+    const others: Raw = {};
+    config = canonicalOptions(configLayer, (key) => {
+      others[key] = configLayer[key];
+    });
+    config = { ...others, ...config };
+  }
   const merged = applyLayer(config ? applyLayer(config, script) : { ...script }, rest as Raw);
   checkSupported(merged);
   // Written as k6 writes them back (exec.test.options, inspect): "1/4:1/2", "0,1/4,1/2,3/4,1".
@@ -367,7 +517,7 @@ export function deriveScenarios(options: Raw, warn: (message: string) => void = 
   }
   // `vus` with no other shortcut (and no `stages` key at all) runs `vus` iterations on `vus` VUs
   // and overrides scenarios, with k6's warning (k6 ≥ 2.1; an explicit `stages: []` keeps it out).
-  const base = { gracefulStop: options.gracefulStop ?? '30s' };
+  const base = { gracefulStop: '30s' };
   if (set('vus') && first === undefined && !set('stages')) {
     if (set('scenarios')) warn(`\`vus=${options.vus}\` overrides scenarios configuration`);
     return [
