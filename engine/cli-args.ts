@@ -19,8 +19,8 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'help'; topic: 'root' | 'run' };
 
-/** RunOptions plus the --config path, which parseArgs reads itself. */
-type CliOptions = RunOptions & { configFile?: string };
+/** RunOptions plus the --config path and the --features values, which parseArgs reads itself. */
+type CliOptions = RunOptions & { configFile?: string; features?: string[] };
 
 type Setter = (o: CliOptions, value: string) => void;
 
@@ -128,6 +128,9 @@ const VALUE_FLAGS: Record<string, Setter> = {
   },
   '--stage': (o, v) => {
     o.stages = [...(o.stages ?? []), ...stage(v)];
+  },
+  '--features': (o, v) => {
+    o.features = [...(o.features ?? []), v];
   },
   '--env': (o, v) => {
     const [k, val] = keyValue('--env', v);
@@ -452,6 +455,7 @@ function fromEnv(env: Record<string, string | undefined>): CliOptions {
 
 /** A --config file's keys that are run settings rather than test options. */
 const CONFIG_RUN_KEYS = new Set([
+  'features',
   'out',
   'linger',
   'noUsageReport',
@@ -465,7 +469,11 @@ const CONFIG_RUN_KEYS = new Set([
 ]);
 
 /** k6's JSON config file: run settings, and options below the script's (and the K6_ variables' and flags'). */
-function fromConfigFile(path: string): { run: RunOptions; options: Record<string, unknown> } {
+function fromConfigFile(path: string): {
+  run: RunOptions;
+  options: Record<string, unknown>;
+  features?: string[];
+} {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -490,7 +498,51 @@ function fromConfigFile(path: string): { run: RunOptions; options: Record<string
   if (typeof raw.summaryMode === 'string') VALUE_FLAGS['--summary-mode'](run, raw.summaryMode);
   if (raw.linger === true) refuse('linger (in the config file)');
   if (raw.webDashboard === true) refuse('the web dashboard (webDashboard in the config file)');
-  return { run, options };
+  if (raw.features === undefined || raw.features === null) return { run, options };
+  if (!Array.isArray(raw.features) || raw.features.some((f) => typeof f !== 'string'))
+    throw new UsageError(`features in the config file ${path} must be a list of feature flag names.`);
+  return { run, options, features: raw.features as string[] };
+}
+
+/**
+ * k6's feature flags (grafana/k6 internal/features/features.go; `k6 features` lists them). Each
+ * changes what a run does (native histograms for trends, merged run tags, a frozen __ENV) and
+ * tags every sample with `k6_feature_<name>`, which this engine does not do: refused.
+ */
+const K6_FEATURE_FLAGS = ['native-histograms', 'merge-run-tags', 'freeze-env'];
+
+/**
+ * The feature flags asked for, as k6 resolves them (grafana/k6 internal/features/resolve.go): the
+ * first place that gives any wins as it is (--features, then K6_FEATURES from the environment or
+ * -e, then the config file's `features`); names are comma-separated, trimmed, empty ones dropped.
+ * A flag k6 knows is refused; k6 logs an unknown one as an error and runs without it.
+ */
+function featureFlags(
+  cli: string[] | undefined,
+  env: string | undefined,
+  config: string[] | undefined,
+): RunOptions['unknownFeatures'] {
+  const [values, source] =
+    cli !== undefined
+      ? [cli, 'cli' as const]
+      : env !== undefined
+        ? [[env], 'env' as const]
+        : config !== undefined
+          ? [config, 'json' as const]
+          : [[], null];
+  if (source === null) return undefined;
+  const names = [
+    ...new Set(
+      values
+        .flatMap((v) => v.split(','))
+        .map((n) => n.trim())
+        .filter((n) => n !== ''),
+    ),
+  ];
+  const known = names.find((n) => K6_FEATURE_FLAGS.includes(n));
+  if (known !== undefined)
+    refuse(`the feature flag "${known}" (--features, K6_FEATURES or the config file's features)`);
+  return names.length > 0 ? { names, source } : undefined;
 }
 
 /** Where k6 looks for its config file when -c is not given. */
@@ -573,6 +625,13 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     script: scripts[0],
   };
   delete options.configFile;
+  delete options.features;
+  const unknownFeatures = featureFlags(
+    cli.features,
+    cli.env?.K6_FEATURES ?? env.K6_FEATURES,
+    config?.features,
+  );
+  if (unknownFeatures) options.unknownFeatures = unknownFeatures;
   if (config && Object.keys(config.options).length > 0) options.config = config.options;
   if (command === 'inspect') options.inspect = true;
   return { kind: command, options };
@@ -655,7 +714,9 @@ Unknown K6_* variables are ignored, as in k6.
 
 Refused with a sentence (use the k6 binary, --engine k6): --linger, --no-setup,
 --no-teardown, --dns, --local-ips, --rps,
---traces-output, --new-machine-readable-summary, K6_WEB_DASHBOARD, and the commands archive, cloud, pause, resume, scale, stats, status.
+--traces-output, --new-machine-readable-summary, K6_WEB_DASHBOARD, k6's feature flags
+(--features, K6_FEATURES or the config file's features naming native-histograms, merge-run-tags or
+freeze-env; an unknown name is logged as k6 logs it), and the commands archive, cloud, pause, resume, scale, stats, status.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,
 103 stopped through the REST API, 104 invalid or unsupported options, 105 interrupted (Ctrl+C,

@@ -198,6 +198,13 @@ export class TestRun {
       return this.fail(EXIT.usage, `The script ${this.scriptPath} does not exist; check the path.`);
     }
     registerBuiltins(this.registry);
+    // As k6 logs a feature flag it does not know, and runs without it (grafana/k6 internal/features).
+    for (const feature of this.opts.unknownFeatures?.names ?? []) {
+      const source = this.opts.unknownFeatures?.source ?? 'cli';
+      this.logs.write(
+        logLine('error', 'Unknown feature flag', undefined, { feature, outcome: 'unknown', source }),
+      );
+    }
     const onSignal = () => this.requestStop('graceful');
     const onHardSignal = () => this.requestStop('hard');
     this.opts.signal?.addEventListener('abort', onSignal);

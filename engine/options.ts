@@ -322,6 +322,14 @@ export function mergeOptions(
     warn('There were unknown fields in the options exported in the script', {
       error: `json: unknown field ${JSON.stringify(first)}`,
     });
+  // Feature flags come only from the command line, K6_FEATURES and the config file; k6 warns
+  // about them in the script (grafana/k6 internal/cmd/features.go, warnOnScriptOptionsFeatures).
+  if (Array.isArray(script.features) && script.features.length > 0)
+    warn(
+      'Feature flags in script options are not supported; use --features, K6_FEATURES, or the JSON config',
+      { source: 'options' },
+    );
+  delete script.features;
   // A config file's other keys are k6's run settings (linger, out…), which the CLI has taken out
   // or refused already; they stay for the checks below.
   let config: Raw | undefined;

@@ -1,11 +1,13 @@
 // test-tier: unit
 // Option names read as k6 reads them: k6 marshals the script's `options` to JSON and decodes it
 // with Go's encoding/json (grafana/k6 internal/js/bundle.go), so a key matches its option ignoring
-// case, and a key that is no option is ignored with one warning.
+// case, and a key that is no option is ignored with one warning. k6's feature flags (--features,
+// K6_FEATURES, the config file's features) are resolved as k6 resolves them and refused.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { parseArgs, UsageError } from '../engine/cli-args.ts';
 import { deriveScenarios, mergeOptions } from '../engine/options.ts';
-import { runOnBothKinds, tempDir } from './engine-fixtures.ts';
+import { run, runOnBothKinds, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 after(() => files.cleanup());
@@ -84,5 +86,63 @@ export default FN () { console.log('discard=' + exec.test.options.discardRespons
       assert.match(warned[0], /level=warning .*error="json: unknown field \\"nonsense\\""/);
       assert.match(r.stderr, /msg="discard=true"/, kind);
     }
+  });
+
+  test("feature flags: the first place that names any wins; k6's own flags are refused, unknown ones logged", async () => {
+    const parse = (argv: string[], env: Record<string, string> = {}) => {
+      const c = parseArgs(['run', ...argv, 's.js'], env);
+      assert.ok(c.kind === 'run');
+      return c.options;
+    };
+    const refused = (argv: string[], env: Record<string, string>, name: string) =>
+      assert.throws(
+        () => parse(argv, env),
+        (e: Error) =>
+          e instanceof UsageError &&
+          e.message.includes(`the feature flag "${name}"`) &&
+          e.message.includes('--engine k6'),
+      );
+    refused(['--features', 'native-histograms'], {}, 'native-histograms');
+    refused(['--features', 'nope , freeze-env'], {}, 'freeze-env');
+    refused([], { K6_FEATURES: 'merge-run-tags' }, 'merge-run-tags');
+    refused(['-e', 'K6_FEATURES=freeze-env'], {}, 'freeze-env');
+    const config = files.write('features.json', JSON.stringify({ features: ['native-histograms'] }));
+    refused(['-c', config], {}, 'native-histograms');
+    // --features wins as it is: K6_FEATURES and the config file are then not read at all.
+    assert.deepEqual(
+      parse(['--features', 'one,two', '--features', ' one', '-c', config], { K6_FEATURES: 'freeze-env' })
+        .unknownFeatures,
+      {
+        names: ['one', 'two'],
+        source: 'cli',
+      },
+    );
+    assert.deepEqual(parse(['-c', config], { K6_FEATURES: 'typo' }).unknownFeatures, {
+      names: ['typo'],
+      source: 'env',
+    });
+    assert.equal(parse([]).unknownFeatures, undefined);
+    assert.equal(parse(['-c', config, '--features', '']).unknownFeatures, undefined);
+
+    const r = await run({
+      script: files.write('f.js', 'export default function () {}'),
+      unknownFeatures: { names: ['typo'], source: 'env' },
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /level=error msg="Unknown feature flag" feature=typo outcome=unknown source=env\n/,
+    );
+
+    // In the script's options k6 warns and ignores them.
+    const warnings: Array<[string, Record<string, string> | undefined]> = [];
+    const merged = mergeOptions({ features: ['freeze-env'], vus: 1 }, {}, (m, f) => warnings.push([m, f]));
+    assert.equal(merged.features, undefined);
+    assert.deepEqual(warnings, [
+      [
+        'Feature flags in script options are not supported; use --features, K6_FEATURES, or the JSON config',
+        { source: 'options' },
+      ],
+    ]);
   });
 });
