@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { logLine } from './console.ts';
+import { describeScenario, executionPlan } from './executors/plan.ts';
 import { EXIT, outOfMemory } from './exit-codes.ts';
 import { checkDuration } from './limits.ts';
 import { LogSink } from './log-sink.ts';
@@ -21,7 +22,9 @@ import { DEFAULT_SUMMARY_TREND_STATS } from './metrics/trend-stats.ts';
 import type { SummaryData, ThresholdsOption } from './metrics/types.ts';
 import {
   DEFAULT_SYSTEM_TAGS,
-  initialVUs,
+  deriveScenarios,
+  executionTuple,
+  goDuration,
   overridesOf,
   plannedDurationMs,
   type ScenarioConfig,
@@ -242,7 +245,7 @@ export class TestRun {
         return this.fail(EXIT.cannotStartRestApi, restProblem);
       }
       if (!this.opts.quiet)
-        this.io.stderr.write(banner(this.scriptPath, this.opts.out ?? [], this.scenarios));
+        this.io.stderr.write(banner(this.scriptPath, this.opts.out ?? [], this.scenarios, ready.options));
       this.sink.start();
       this.setStage('init');
       thread.send({ t: 'start', paused: this.paused });
@@ -723,16 +726,46 @@ export class TestRun {
   }
 }
 
-function banner(script: string, out: string[], scenarios: ScenarioConfig[]): string {
-  const maxVUs = scenarios.reduce((sum, s) => sum + initialVUs(s), 0);
+/**
+ * What k6 prints before the run (grafana/k6 internal/cmd/ui.go, printExecutionDescription): the
+ * execution, script and outputs, then the scenarios as k6 describes them, in k6's order (start
+ * time, then name), with the share of the test, the most VUs and the longest duration.
+ */
+function banner(
+  script: string,
+  out: string[],
+  scenarios: ScenarioConfig[],
+  options: Record<string, unknown>,
+): string {
+  const { maxVUs, endMs } = executionPlan(scenarios);
+  const tuple = executionTuple(options);
+  const seg = tuple.sequence[tuple.index];
+  const share = seg ? Number(seg.to.n) / Number(seg.to.d) - Number(seg.from.n) / Number(seg.from.d) : 1;
+  const whole = new Map(deriveScenarios(options).map((s) => [s.name, s]));
+  const raw = (options.scenarios ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const sorted = [...scenarios].sort((a, b) =>
+    a.startTimeMs !== b.startTimeMs
+      ? a.startTimeMs - b.startTimeMs
+      : a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : 0,
+  );
+  const count = `${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}`;
   const lines = [
     '',
-    '  execution: local (connect-perf-engine, node)',
-    `     script: ${script}`,
-    `     output: ${out.length ? out.join(', ') : '-'}`,
+    '     execution: local (connect-perf-engine, node)',
+    `        script: ${script}`,
+    `        output: ${out.length ? out.join(', ') : '-'}`,
     '',
-    `  scenarios: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}, ${maxVUs} max VUs`,
-    ...scenarios.map((s) => `           * ${s.name}: ${s.executor}`),
+    `     scenarios: (${(share * 100).toFixed(2)}%) ${count}, ${maxVUs} max VUs, ${goDuration(Math.round(endMs / 100) * 100)} max duration (incl. graceful stop):`,
+    ...sorted.map((s) => {
+      const wholeS = whole.get(s.name);
+      const wholeMax = wholeS && 'maxVUs' in wholeS ? wholeS.maxVUs : undefined;
+      const execSet = raw[s.name]?.exec !== undefined && raw[s.name]?.exec !== null;
+      return `              * ${s.name}: ${describeScenario(s, execSet, share, wholeMax)}`;
+    }),
     '',
   ];
   return `${lines.join('\n')}\n`;
