@@ -618,7 +618,8 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   const configPath = cli.configFile ?? defaultConfigFile(env);
   const config = configPath ? fromConfigFile(configPath) : null;
   const options: CliOptions = {
-    includeSystemEnvVars: true,
+    // k6 puts the system environment in __ENV by default for run only (inspect: --include-system-env-vars).
+    includeSystemEnvVars: command === 'run',
     ...config?.run,
     ...fromEnvironment,
     ...cli,
@@ -699,7 +700,7 @@ precedence: flag > K6_* > the script's options > --config file):
       --sync-vus[=false]           synchronous VUs (one thread per VU, about 8 MB each, at most 500)
                                    always / never; by default when an exec function is not async
       --no-color                   no colours in the summary
-      --include-system-env-vars    put the process environment in __ENV (default true; =false to turn off)
+      --include-system-env-vars    put the process environment in __ENV (default: run yes, inspect no)
   -a, --address ADDR               serve k6's REST API on ADDR (host:port, e.g. 127.0.0.1:6565;
                                    also K6_ADDRESS); none without it, as k6 >= 2.0
   -p, --paused                     initialise the VUs, then wait for PATCH /v1/status

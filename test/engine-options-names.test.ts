@@ -145,4 +145,20 @@ export default FN () { console.log('discard=' + exec.test.options.discardRespons
       ],
     ]);
   });
+
+  test('the system environment is in __ENV by default for run, not for inspect, as k6', () => {
+    const opts = (argv: string[], env: Record<string, string> = {}) => {
+      const c = parseArgs(argv, env);
+      assert.ok(c.kind === 'run' || c.kind === 'inspect');
+      return c.options;
+    };
+    assert.equal(opts(['run', 's.js']).includeSystemEnvVars, true);
+    assert.equal(opts(['inspect', 's.js']).includeSystemEnvVars, false);
+    assert.equal(opts(['inspect', '--include-system-env-vars', 's.js']).includeSystemEnvVars, true);
+    assert.equal(
+      opts(['inspect', 's.js'], { K6_INCLUDE_SYSTEM_ENV_VARS: 'true' }).includeSystemEnvVars,
+      true,
+    );
+    assert.equal(opts(['run', '--include-system-env-vars=false', 's.js']).includeSystemEnvVars, false);
+  });
 });
