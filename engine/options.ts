@@ -362,6 +362,9 @@ function checkSupported(o: Raw): void {
   if (on('localIPs')) refuse('the localIPs option (K6_LOCAL_IPS, --local-ips)');
   if (on('rps') && o.rps !== 0) refuse('the rps option (K6_RPS, --rps: a global request-rate limit)');
   if (on('linger')) refuse('linger (-l/--linger: keeping the REST API up after the test ends)');
+  // k6 skips setup() or teardown() when these are true (its --no-setup and --no-teardown).
+  if (on('noSetup')) refuse('the noSetup option (skipping setup())');
+  if (on('noTeardown')) refuse('the noTeardown option (skipping teardown())');
   if (on('executionSegment') || on('executionSegmentSequence')) executionTuple(o);
   if (on('tlsCipherSuites')) refuse('the tlsCipherSuites option');
   if (o.tags !== undefined && o.tags !== null) checkTags(o.tags);

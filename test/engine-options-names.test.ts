@@ -62,6 +62,13 @@ describe('option names', () => {
       ],
     ]);
     assert.equal(merged.localIPs, undefined, 'k6 takes local IPs only from --local-ips and K6_LOCAL_IPS');
+    // noSetup and noTeardown are k6 options (in any case): k6 would skip setup() or teardown().
+    for (const key of ['noSetup', 'NOTEARDOWN'])
+      assert.throws(
+        () => mergeOptions({ [key]: true }, {}),
+        (e: Error) => /is not supported by the node engine/.test(e.message),
+      );
+    assert.equal(mergeOptions({ noSetup: false }, {}).noSetup, false);
     // gracefulStop is a scenario's option only: the duration shortcut keeps k6's default 30s.
     const [only] = deriveScenarios(merged);
     assert.equal(only.gracefulStopMs, 30_000);
