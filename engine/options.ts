@@ -641,7 +641,11 @@ function buildScenario(name: string, s: Raw): ScenarioConfig {
         executor,
         vus,
         iterations,
-        maxDurationMs: duration(s.maxDuration, `${at} maxDuration`, '10m'),
+        maxDurationMs: atLeastOneSecond(
+          duration(s.maxDuration, `${at} maxDuration`, '10m'),
+          at,
+          'maxDuration',
+        ),
       };
     }
     case 'constant-vus':
@@ -649,16 +653,28 @@ function buildScenario(name: string, s: Raw): ScenarioConfig {
         ...common,
         executor,
         vus: vuCount(s.vus ?? 1, `${at} vus`, 1),
-        durationMs: positive(duration(s.duration, `${at} duration`), `${at} duration`),
+        durationMs: atLeastOneSecond(
+          positive(duration(s.duration, `${at} duration`), `${at} duration`),
+          at,
+          'duration',
+        ),
       };
-    case 'ramping-vus':
+    case 'ramping-vus': {
+      const startVUs = vuCount(s.startVUs ?? 1, `${at} startVUs`, 0);
+      const vuStages = stages(s.stages, `${at} stages`);
+      // k6 refuses a ramp with no VU at any point (lib/executor/ramping_vus.go, Validate).
+      if (Math.max(startVUs, ...vuStages.map((st) => st.target)) === 0)
+        throw new InvalidOptionsError(
+          `${at}: either startVUs or one of the stages' target values must be greater than 0.`,
+        );
       return {
         ...common,
         executor,
-        startVUs: vuCount(s.startVUs ?? 1, `${at} startVUs`, 0),
-        stages: stages(s.stages, `${at} stages`),
+        startVUs,
+        stages: vuStages,
         gracefulRampDownMs: duration(s.gracefulRampDown, `${at} gracefulRampDown`, '30s'),
       };
+    }
     case 'constant-arrival-rate': {
       const preAllocatedVUs = vuCount(s.preAllocatedVUs, `${at} preAllocatedVUs`, 0);
       const timeUnitMs = positive(duration(s.timeUnit, `${at} timeUnit`, '1s'), `${at} timeUnit`);
@@ -667,7 +683,11 @@ function buildScenario(name: string, s: Raw): ScenarioConfig {
         executor,
         rate: rateWithin(positive(num(s.rate, `${at} rate`), `${at} rate`), timeUnitMs, `${at} rate`),
         timeUnitMs,
-        durationMs: positive(duration(s.duration, `${at} duration`), `${at} duration`),
+        durationMs: atLeastOneSecond(
+          positive(duration(s.duration, `${at} duration`), `${at} duration`),
+          at,
+          'duration',
+        ),
         preAllocatedVUs,
         maxVUs: maxVUs(s.maxVUs, preAllocatedVUs, at),
       };
@@ -688,6 +708,16 @@ function buildScenario(name: string, s: Raw): ScenarioConfig {
       };
     }
   }
+}
+
+/**
+ * k6's shortest duration and maxDuration of a scenario (grafana/k6 lib/executor/constant_vus.go,
+ * minDuration; checked by constant-vus, constant-arrival-rate, shared- and per-vu-iterations).
+ */
+function atLeastOneSecond(ms: number, at: string, what: string): number {
+  if (ms < 1000)
+    throw new InvalidOptionsError(`${at}: the ${what} must be at least 1s, but is ${goDuration(ms)}.`);
+  return ms;
 }
 
 function positive(n: number, what: string): number {

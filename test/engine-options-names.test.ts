@@ -168,4 +168,36 @@ export default FN () { console.log('discard=' + exec.test.options.discardRespons
     );
     assert.equal(opts(['run', '--include-system-env-vars=false', 's.js']).includeSystemEnvVars, false);
   });
+
+  test('scenario checks k6 makes: 1s at least for duration and maxDuration, a ramp with some VU', () => {
+    const refused = (options: Record<string, unknown>, sentence: string) =>
+      assert.throws(
+        () => deriveScenarios(mergeOptions(options, {})),
+        (e: Error) => e.message.includes(sentence),
+      );
+    refused({ duration: '500ms' }, 'the duration must be at least 1s, but is 500ms');
+    refused({ iterations: 2, duration: '999ms' }, 'the maxDuration must be at least 1s, but is 999ms');
+    refused(
+      { scenarios: { a: { executor: 'per-vu-iterations', maxDuration: '0.5s' } } },
+      'the maxDuration must be at least 1s, but is 500ms',
+    );
+    refused(
+      {
+        scenarios: {
+          a: { executor: 'constant-arrival-rate', rate: 1, preAllocatedVUs: 1, duration: '900ms' },
+        },
+      },
+      'the duration must be at least 1s, but is 900ms',
+    );
+    refused(
+      { scenarios: { a: { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '1s', target: 0 }] } } },
+      "either startVUs or one of the stages' target values must be greater than 0",
+    );
+    // Stages may be short, and 1s is enough.
+    assert.equal(deriveScenarios(mergeOptions({ duration: '1s' }, {}))[0].executor, 'constant-vus');
+    assert.equal(
+      deriveScenarios(mergeOptions({ stages: [{ duration: '100ms', target: 1 }] }, {}))[0].executor,
+      'ramping-vus',
+    );
+  });
 });

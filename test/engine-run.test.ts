@@ -516,7 +516,7 @@ describe('engine: a test run end to end', () => {
     assert.equal(vus[vus.length - 1].value, 3);
     assert.equal(quiet.summary?.metrics.vus.values.value, 3);
     assert.doesNotMatch(quiet.stderr, /debug line/);
-    const verbose = await run({ script, verbose: true, duration: '300ms' });
+    const verbose = await run({ script, verbose: true, duration: '1s' });
     assert.match(verbose.stderr, /level=debug msg="debug line" source=console/);
   });
 
@@ -574,12 +574,12 @@ describe('engine: a test run end to end', () => {
   test('an interval never cleared is interrupted at the end of the test', async () => {
     const script = files.write(
       'timers-forever.js',
-      `export const options = { scenarios: { s: { executor: 'constant-vus', vus: 1, duration: '500ms', gracefulStop: '200ms' } } };
+      `export const options = { scenarios: { s: { executor: 'constant-vus', vus: 1, duration: '1s', gracefulStop: '200ms' } } };
        export default function () { setInterval(() => {}, 10); }`,
     );
     const r = await run({ script });
     assert.equal(r.exitCode, 0, r.stderr);
-    // The engine's clock from the start of the load: 500 ms and the 200 ms gracefulStop, not forever.
+    // The engine's clock from the start of the load: 1 s and the 200 ms gracefulStop, not forever.
     assert.ok((r.summary?.state.testRunDurationMs ?? Number.NaN) < 5000);
     assert.equal(r.summary?.metrics.iterations, undefined);
   });
