@@ -80,6 +80,9 @@ function wholeNumber(flag: string, value: string, max: number): number {
   return flagCheck(() => checkCount(Number(value), flag, 0, max));
 }
 
+/** Go's time.ParseDuration syntax. */
+const GO_DURATION_FLAG = /^[-+]?(?:0|(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/;
+
 function durationFlag(flag: string, value: string): string {
   flagCheck(() => checkDuration(value, flag));
   return value;
@@ -602,6 +605,13 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
       value = name in OPTIONAL_VALUE ? OPTIONAL_VALUE[name] : rest[++i];
       if (value === undefined) throw new UsageError(`${rawName} needs a value.`);
     }
+    // These two are Go time.Duration flags in k6 (pflag): Go's syntax only, no bare number of
+    // milliseconds and no days, which their K6_* variables and the options do take.
+    if ((name === '--duration' || name === '--min-iteration-duration') && value !== undefined)
+      if (!GO_DURATION_FLAG.test(value))
+        throw new UsageError(
+          `invalid argument "${value}" for "${rawName}" flag: a Go duration such as "30s", "1m30s" or "500ms" is needed.`,
+        );
     setFlag(cli, name, value);
   }
   if (scripts.length !== 1) {

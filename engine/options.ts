@@ -475,7 +475,7 @@ function num(value: unknown, what: string): number {
 }
 
 function duration(value: unknown, what: string, fallback?: string): number {
-  if (value === undefined || value === null || value === '') {
+  if (value === undefined || value === null) {
     if (fallback === undefined) throw new InvalidOptionsError(`${what} is required (for example "30s").`);
     return checkDuration(fallback, what);
   }

@@ -172,16 +172,27 @@ describe('durations', () => {
       ['-2s', -2000],
       ['0', 0],
       [30, 30],
+      // A number in a string is milliseconds, as k6's ParseExtendedDuration reads it.
+      ['30', 30],
+      ['1500', 1500],
+      ['1e3', 1000],
+      ['2.5', 2.5],
+      // Whole days, then a Go duration.
+      ['2d12h', 216_000_000],
+      ['-1d2h', -93_600_000],
+      ['.5m', 30_000],
+      ['+2s', 2000],
     ];
     for (const [input, ms] of cases) assert.equal(parseDuration(input), ms, String(input));
   });
 
-  it('rejects unitless strings and garbage with advice', () => {
+  it('rejects what k6 rejects, with advice', () => {
     assert.throws(
-      () => parseDuration('30', 'gracefulStop'),
-      (e: Error) => e.message.includes('"30s"'),
+      () => parseDuration('1S', 'gracefulStop'),
+      (e: Error) =>
+        e.message.includes('gracefulStop "1S" is not a valid duration') && e.message.includes('"10s"'),
     );
-    for (const bad of ['', '-', '.', 'abc', '10 s', '1m30', 's'])
+    for (const bad of ['', '-', '.', 'abc', '10 s', ' 1s', '1s ', '1m30', 's', '1.5d', '1h2d', '1d-2h', 'd'])
       assert.throws(() => parseDuration(bad), InvalidOptionsError, bad);
   });
 

@@ -193,6 +193,21 @@ export default FN () { console.log('discard=' + exec.test.options.discardRespons
       { scenarios: { a: { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '1s', target: 0 }] } } },
       "either startVUs or one of the stages' target values must be greater than 0",
     );
+    // Durations: a bare number is ms in options and K6_* variables (k6's ParseExtendedDuration),
+    // but -d and --min-iteration-duration are Go duration flags.
+    assert.equal(deriveScenarios(mergeOptions({ duration: '1500' }, {}))[0].executor, 'constant-vus');
+    refused({ duration: '30' }, 'the duration must be at least 1s, but is 30ms');
+    const parse = (argv: string[], env: Record<string, string> = {}) =>
+      parseArgs(['run', ...argv, 's.js'], env);
+    assert.throws(
+      () => parse(['-d', '1500']),
+      (e: Error) => e instanceof UsageError && e.message.includes('"1500"'),
+    );
+    assert.throws(() => parse(['--duration=1d']), UsageError);
+    const fromEnv = parse([], { K6_DURATION: '1d' });
+    assert.ok(fromEnv.kind === 'run' && fromEnv.options.duration === '1d');
+    const flag = parse(['-d', '90s']);
+    assert.ok(flag.kind === 'run' && flag.options.duration === '90s');
     // Stages may be short, and 1s is enough.
     assert.equal(deriveScenarios(mergeOptions({ duration: '1s' }, {}))[0].executor, 'constant-vus');
     assert.equal(
