@@ -152,7 +152,13 @@ const VALUE_FLAGS: Record<string, Setter> = {
     o.summaryTimeUnit = oneOf('--summary-time-unit', v, ['s', 'ms', 'us'] as const);
   },
   '--summary-mode': (o, v) => {
-    o.summaryMode = oneOf('--summary-mode', v, ['compact', 'full', 'legacy', 'disabled'] as const);
+    // k6 v2.0 removed the legacy mode: its ValidateMode knows compact, full and disabled only, and
+    // any other value stops k6 with "invalid summary mode" (grafana/k6 internal/lib/summary).
+    if (v === 'legacy')
+      throw new UsageError(
+        'invalid summary mode "legacy": k6 v2.0 removed the legacy summary (docs: get-started/migrating-to-v2); use compact (the default), full or disabled.',
+      );
+    o.summaryMode = oneOf('--summary-mode', v, ['compact', 'full', 'disabled'] as const);
   },
   '--module-cache': (o, v) => {
     o.moduleCache = v;
@@ -675,8 +681,8 @@ precedence: flag > K6_* > the script's options > --config file):
       --summary-export FILE        k6's legacy JSON summary
       --summary-trend-stats LIST   e.g. avg,min,med,max,p(90),p(95),p(99)
       --summary-time-unit s|ms|us  one unit for every time in the summary
-      --summary-mode MODE          compact (default), full (per group and scenario too) or legacy;
-                                   disabled: no summary, handleSummary() or export
+      --summary-mode MODE          compact (default), full (per group and scenario too);
+                                   disabled: no summary, handleSummary() or export (legacy: removed in k6 v2)
       --no-summary                 same as --summary-mode=disabled
       --no-thresholds              do not evaluate thresholds
       --tag K=V                    tag every sample (repeatable; K6_TAGS=k:v,k2:v2); replaces

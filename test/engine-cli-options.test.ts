@@ -228,7 +228,7 @@ describe('k6 command line, K6_* variables and config file', () => {
       '--no-usage-report',
       '--compatibility-mode=base',
       '--summary-mode',
-      'legacy',
+      'disabled',
       '-f',
       'raw',
       '--log-output=file=/tmp/x.log,level=warning',
@@ -242,7 +242,16 @@ describe('k6 command line, K6_* variables and config file', () => {
     assert.equal(flags.httpDebug, 'headers');
     assert.equal(flags.minIterationDuration, '1s');
     assert.deepEqual(flags.blockHostnames, ['x.test', '*.y.test']);
-    assert.equal(flags.summaryMode, 'legacy');
+    assert.equal(flags.summaryMode, 'disabled');
+    // k6 v2.0 removed the legacy summary mode: an invalid mode there.
+    for (const [argv, env] of [
+      [['run', '--summary-mode=legacy', 's.js'], {}],
+      [['run', 's.js'], { K6_SUMMARY_MODE: 'legacy' }],
+    ] as const)
+      assert.throws(
+        () => parseArgs([...argv], env),
+        (e: Error) => e instanceof UsageError && /invalid summary mode "legacy"/.test(e.message),
+      );
     assert.equal(flags.logFormat, 'raw');
     assert.deepEqual(flags.logOutput, { file: '/tmp/x.log', level: 'warning' });
     assert.equal(parsed(['run', '--http-debug=full', 's.js']).httpDebug, 'full');
