@@ -311,8 +311,10 @@ const BOOL_FLAGS: Record<string, (o: CliOptions, v: boolean) => void> = {
   '--no-thresholds': (o, v) => {
     o.noThresholds = v;
   },
-  '--no-summary': (o, v) => {
-    if (v) o.summaryMode = 'disabled';
+  // k6 v2.0 removed it (docs: get-started/migrating-to-v2); k6 now stops at it as at any flag it
+  // does not know, and ignores K6_NO_SUMMARY as any unknown K6_* variable.
+  '--no-summary': () => {
+    throw new UsageError('unknown flag: --no-summary (k6 v2.0 removed it; use --summary-mode=disabled).');
   },
   // Nothing to report and nothing to profile: accepted, they change nothing here.
   '--no-usage-report': () => {},
@@ -370,7 +372,6 @@ const ENV_FLAGS: Record<string, string> = {
   K6_SUMMARY_TREND_STATS: '--summary-trend-stats',
   K6_SUMMARY_TIME_UNIT: '--summary-time-unit',
   K6_SUMMARY_MODE: '--summary-mode',
-  K6_NO_SUMMARY: '--no-summary',
   K6_NO_THRESHOLDS: '--no-thresholds',
   K6_INSECURE_SKIP_TLS_VERIFY: '--insecure-skip-tls-verify',
   K6_THROW: '--throw',
@@ -501,10 +502,9 @@ function fromConfigFile(path: string): {
   }
   if (Array.isArray(raw.out)) run.out = raw.out.map(String);
   else if (typeof raw.out === 'string') run.out = [raw.out];
-  if (typeof raw.summaryExport === 'string') run.summaryExport = raw.summaryExport;
-  if (raw.noThresholds === true) run.noThresholds = true;
-  if (raw.noSummary === true) run.summaryMode = 'disabled';
-  if (typeof raw.summaryMode === 'string') VALUE_FLAGS['--summary-mode'](run, raw.summaryMode);
+  // summaryExport, summaryMode, noThresholds and noSummary are no keys of k6's config file (its
+  // Config, grafana/k6 internal/cmd/config.go: options, out, linger, noUsageReport, webDashboard…):
+  // k6 takes them from flags and K6_* variables only, and ignores them here.
   if (raw.linger === true) refuse('linger (in the config file)');
   if (raw.webDashboard === true) refuse('the web dashboard (webDashboard in the config file)');
   if (raw.features === undefined || raw.features === null) return { run, options };
@@ -683,7 +683,6 @@ precedence: flag > K6_* > the script's options > --config file):
       --summary-time-unit s|ms|us  one unit for every time in the summary
       --summary-mode MODE          compact (default), full (per group and scenario too);
                                    disabled: no summary, handleSummary() or export (legacy: removed in k6 v2)
-      --no-summary                 same as --summary-mode=disabled
       --no-thresholds              do not evaluate thresholds
       --tag K=V                    tag every sample (repeatable; K6_TAGS=k:v,k2:v2); replaces
                                    the script's tags, as in k6
