@@ -575,15 +575,17 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     return { kind: 'help', topic: rest[0] === 'run' ? 'run' : 'root' };
   }
   if (command === 'version' || command === '--version' || command === '-v') return { kind: 'version' };
+  // k6 v2.0 removed these with the externally-controlled executor (docs: get-started/migrating-to-v2).
   if (
-    command === 'archive' ||
-    command === 'cloud' ||
     command === 'pause' ||
     command === 'resume' ||
     command === 'scale' ||
-    command === 'stats' ||
-    command === 'status'
+    command === 'status' ||
+    command === 'login'
   ) {
+    throw new UsageError(`unknown command "${command}" for "k6": k6 v2.0 removed it.`);
+  }
+  if (command === 'archive' || command === 'cloud' || command === 'stats') {
     refuse(`"k6 ${command}"`);
   }
   if (command !== 'run' && command !== 'inspect') {
@@ -732,7 +734,8 @@ Refused with a sentence (use the k6 binary, --engine k6): --linger, --no-setup,
 --no-teardown, --dns, --local-ips, --rps,
 --traces-output, --new-machine-readable-summary, K6_WEB_DASHBOARD, k6's feature flags
 (--features, K6_FEATURES or the config file's features naming native-histograms, merge-run-tags or
-freeze-env; an unknown name is logged as k6 logs it), and the commands archive, cloud, pause, resume, scale, stats, status.
+freeze-env; an unknown name is logged as k6 logs it), and the commands archive, cloud, stats.
+pause, resume, scale, status and login are unknown commands, as in k6 v2.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,
 103 stopped through the REST API, 104 invalid or unsupported options, 105 interrupted (Ctrl+C,

@@ -215,4 +215,15 @@ export default FN () { console.log('discard=' + exec.test.options.discardRespons
       'ramping-vus',
     );
   });
+
+  test('commands k6 v2.0 removed are unknown commands, not refusals that point to k6', () => {
+    for (const command of ['pause', 'resume', 'scale', 'status', 'login'])
+      assert.throws(
+        () => parseArgs([command], {}),
+        (e: Error) =>
+          e instanceof UsageError &&
+          e.message.startsWith(`unknown command "${command}" for "k6"`) &&
+          !e.message.includes('--engine k6'),
+      );
+  });
 });
