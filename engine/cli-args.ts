@@ -585,7 +585,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   ) {
     throw new UsageError(`unknown command "${command}" for "k6": k6 v2.0 removed it.`);
   }
-  if (command === 'archive' || command === 'cloud' || command === 'stats') {
+  if (['archive', 'cloud', 'stats', 'new', 'deps', 'features', 'x'].includes(command)) {
     refuse(`"k6 ${command}"`);
   }
   if (command !== 'run' && command !== 'inspect') {
@@ -622,6 +622,11 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
         );
     setFlag(cli, name, value);
   }
+  // k6 reads the script from standard input for "-" (docs: get-started/running-k6).
+  if (scripts.length === 1 && scripts[0] === '-')
+    throw new UsageError(
+      'reading the script from standard input ("-") is not supported by the node engine; save it to a file and pass its path, or run it with the k6 binary (--engine k6).',
+    );
   if (scripts.length !== 1) {
     throw new UsageError(
       scripts.length === 0
@@ -734,7 +739,8 @@ Refused with a sentence (use the k6 binary, --engine k6): --linger, --no-setup,
 --no-teardown, --dns, --local-ips, --rps,
 --traces-output, --new-machine-readable-summary, K6_WEB_DASHBOARD, k6's feature flags
 (--features, K6_FEATURES or the config file's features naming native-histograms, merge-run-tags or
-freeze-env; an unknown name is logged as k6 logs it), and the commands archive, cloud, stats.
+freeze-env; an unknown name is logged as k6 logs it), the script from standard input ("-"), and the commands archive, cloud, stats, new, deps,
+features and x.
 pause, resume, scale, status and login are unknown commands, as in k6 v2.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,

@@ -225,5 +225,11 @@ export default FN () { console.log('discard=' + exec.test.options.discardRespons
           e.message.startsWith(`unknown command "${command}" for "k6"`) &&
           !e.message.includes('--engine k6'),
       );
+    // k6 commands and forms the engine does not have: a sentence, not "unknown command".
+    for (const argv of [['new', 'x.js'], ['features'], ['run', '-']])
+      assert.throws(
+        () => parseArgs(argv, {}),
+        (e: Error) => e instanceof UsageError && /not supported by the node engine/.test(e.message),
+      );
   });
 });
