@@ -2,6 +2,8 @@
 // (k6 docs: https://grafana.com/docs/k6/latest/using-k6/k6-options/reference/), and checked. Every mistake is an InvalidOptionsError (exit code 104).
 import { checkCount, checkDuration, checkPlannedLength, LIMITS } from './limits.ts';
 import { InvalidOptionsError } from './metrics/errors.ts';
+import { parseDuration } from './metrics/time.ts';
+import { DEFAULT_SUMMARY_TREND_STATS } from './metrics/trend-stats.ts';
 import {
   parseSegment,
   parseSequence,
@@ -846,66 +848,176 @@ export function goDuration(ms: number): string {
 
 /**
  * exec.test.options as k6 gives it (grafana/k6 internal/js/modules/k6/execution/execution.go,
- * optionsAsObject): the test's options without the shortcuts `vus`, `iterations`, `duration` and
- * `stages`, with `scenarios` as k6 derived them (a shortcut becomes the `default` scenario),
- * durations in Go's form as k6's JSON has them.
+ * optionsAsObject: the test's lib.Options as JSON): every option in k6's order, null when not set,
+ * without the shortcuts `vus`, `iterations`, `duration` and `stages`, with `scenarios` as k6
+ * derived them (a shortcut becomes the `default` scenario), durations in Go's form, thresholds as
+ * {threshold, abortOnFail, delayAbortEval}, and the defaults k6 fills in before the run
+ * (internal/cmd/config.go, applyDefault: systemTags, summaryTrendStats, dns), then `consoleOutput`
+ * and `localIPs`.
  */
 export function k6TestOptions(options: Raw, scenarios: ScenarioConfig[]): Raw {
   const { vus: _v, iterations: _i, duration: _d, stages: _s, ...rest } = options;
   const stagesOf = (stages: Stage[]) =>
     stages.map((st) => ({ duration: goDuration(st.durationMs), target: st.target }));
+  // Which fields the script gave: k6 marshals each scenario config with null for every field left
+  // at its default (null.Int and NullDuration that are not Valid), and a shortcut sets only some
+  // (lib/executor/execution_config_shortcuts.go).
+  const given = (o: unknown, k: string) => isObject(o) && o[k] !== undefined && o[k] !== null;
+  const stagesSet = Array.isArray(options.stages) && options.stages.length > 0;
+  const vusOnly =
+    given(options, 'vus') &&
+    !('stages' in options) &&
+    !given(options, 'iterations') &&
+    !given(options, 'duration');
+  const shortcut = given(options, 'iterations') || given(options, 'duration') || stagesSet || vusOnly;
+  const rawScenarios = isObject(options.scenarios) ? options.scenarios : {};
+  const explicit = (c: ScenarioConfig): ((k: string) => boolean) => {
+    if (!shortcut) return (k) => given(rawScenarios[c.name], k);
+    const fields =
+      c.executor === 'shared-iterations'
+        ? vusOnly
+          ? ['vus', 'iterations']
+          : [
+              'iterations',
+              ...(given(options, 'vus') ? ['vus'] : []),
+              ...(given(options, 'duration') ? ['maxDuration'] : []),
+            ]
+        : c.executor === 'constant-vus'
+          ? ['duration', ...(given(options, 'vus') ? ['vus'] : [])]
+          : c.executor === 'ramping-vus'
+            ? ['stages', ...(given(options, 'vus') ? ['startVUs'] : [])]
+            : [];
+    return (k) => fields.includes(k);
+  };
   const view: Record<string, Raw> = {};
   for (const c of scenarios) {
+    const has = explicit(c);
+    const or = <T>(k: string, v: T) => (has(k) ? v : null);
     const base = {
       executor: c.executor,
-      startTime: goDuration(c.startTimeMs),
-      gracefulStop: goDuration(c.gracefulStopMs),
-      env: c.env,
-      exec: c.exec,
-      tags: c.tags,
+      startTime: or('startTime', goDuration(c.startTimeMs)),
+      gracefulStop: or('gracefulStop', goDuration(c.gracefulStopMs)),
+      env: or('env', c.env),
+      exec: or('exec', c.exec),
+      tags: or('tags', c.tags),
     };
     switch (c.executor) {
       case 'shared-iterations':
       case 'per-vu-iterations':
         view[c.name] = {
           ...base,
-          vus: c.vus,
-          iterations: c.iterations,
-          maxDuration: goDuration(c.maxDurationMs),
+          vus: or('vus', c.vus),
+          iterations: or('iterations', c.iterations),
+          maxDuration: or('maxDuration', goDuration(c.maxDurationMs)),
         };
         break;
       case 'constant-vus':
-        view[c.name] = { ...base, vus: c.vus, duration: goDuration(c.durationMs) };
+        view[c.name] = { ...base, vus: or('vus', c.vus), duration: or('duration', goDuration(c.durationMs)) };
         break;
       case 'ramping-vus':
         view[c.name] = {
           ...base,
-          startVUs: c.startVUs,
-          stages: stagesOf(c.stages),
-          gracefulRampDown: goDuration(c.gracefulRampDownMs),
+          startVUs: or('startVUs', c.startVUs),
+          stages: or('stages', stagesOf(c.stages)),
+          gracefulRampDown: or('gracefulRampDown', goDuration(c.gracefulRampDownMs)),
         };
         break;
       case 'constant-arrival-rate':
         view[c.name] = {
           ...base,
-          rate: c.rate,
-          timeUnit: goDuration(c.timeUnitMs),
-          duration: goDuration(c.durationMs),
-          preAllocatedVUs: c.preAllocatedVUs,
-          maxVUs: c.maxVUs,
+          rate: or('rate', c.rate),
+          timeUnit: or('timeUnit', goDuration(c.timeUnitMs)),
+          duration: or('duration', goDuration(c.durationMs)),
+          preAllocatedVUs: or('preAllocatedVUs', c.preAllocatedVUs),
+          maxVUs: or('maxVUs', c.maxVUs),
         };
         break;
       case 'ramping-arrival-rate':
         view[c.name] = {
           ...base,
-          startRate: c.startRate,
-          timeUnit: goDuration(c.timeUnitMs),
-          stages: stagesOf(c.stages),
-          preAllocatedVUs: c.preAllocatedVUs,
-          maxVUs: c.maxVUs,
+          startRate: or('startRate', c.startRate),
+          timeUnit: or('timeUnit', goDuration(c.timeUnitMs)),
+          stages: or('stages', stagesOf(c.stages)),
+          preAllocatedVUs: or('preAllocatedVUs', c.preAllocatedVUs),
+          maxVUs: or('maxVUs', c.maxVUs),
         };
         break;
     }
   }
-  return { ...rest, scenarios: view };
+  const set = (k: string) => rest[k] !== undefined && rest[k] !== null;
+  const value = (k: string) => (set(k) ? rest[k] : null);
+  const dur = (k: string) => {
+    if (!set(k)) return null;
+    const v = rest[k];
+    return typeof v === 'number' || typeof v === 'string' ? goDuration(parseDuration(v, k)) : v;
+  };
+  const thresholds = set('thresholds')
+    ? Object.fromEntries(
+        Object.entries(rest.thresholds as Record<string, unknown>).map(([metric, list]) => [
+          metric,
+          (Array.isArray(list) ? list : [list]).map((t) => {
+            const o = (typeof t === 'object' && t !== null ? t : { threshold: t }) as Raw;
+            const delay = o.delayAbortEval;
+            return {
+              threshold: String(o.threshold),
+              abortOnFail: o.abortOnFail === true,
+              delayAbortEval:
+                delay === undefined || delay === null
+                  ? null
+                  : goDuration(parseDuration(delay as string, 'delayAbortEval')),
+            };
+          }),
+        ]),
+      )
+    : null;
+  const tlsVersion = set('tlsVersion')
+    ? typeof rest.tlsVersion === 'string'
+      ? { min: rest.tlsVersion, max: rest.tlsVersion }
+      : { min: (rest.tlsVersion as Raw).min ?? '', max: (rest.tlsVersion as Raw).max ?? '' }
+    : null;
+  const out: Raw = {
+    paused: value('paused'),
+    scenarios: view,
+    executionSegment: value('executionSegment'),
+    executionSegmentSequence: value('executionSegmentSequence'),
+    noSetup: value('noSetup'),
+    setupTimeout: dur('setupTimeout'),
+    noTeardown: value('noTeardown'),
+    teardownTimeout: dur('teardownTimeout'),
+    handleSummaryTimeout: dur('handleSummaryTimeout'),
+    rps: value('rps'),
+    dns: { ttl: '5m', select: 'random', policy: 'preferIPv4' },
+    maxRedirects: value('maxRedirects'),
+    userAgent: value('userAgent'),
+    batch: value('batch'),
+    batchPerHost: value('batchPerHost'),
+    httpDebug: value('httpDebug'),
+    insecureSkipTLSVerify: value('insecureSkipTLSVerify'),
+    tlsCipherSuites: value('tlsCipherSuites'),
+    tlsVersion,
+    tlsAuth: value('tlsAuth'),
+    throw: value('throw'),
+    thresholds,
+    blacklistIPs: value('blacklistIPs'),
+    blockHostnames: value('blockHostnames'),
+    hosts: value('hosts'),
+    noConnectionReuse: value('noConnectionReuse'),
+    noVUConnectionReuse: value('noVUConnectionReuse'),
+    minIterationDuration: dur('minIterationDuration'),
+  };
+  if (set('cloud')) out.cloud = rest.cloud;
+  Object.assign(out, {
+    ext: value('ext'),
+    summaryTrendStats: set('summaryTrendStats') ? rest.summaryTrendStats : [...DEFAULT_SUMMARY_TREND_STATS],
+    summaryTimeUnit: value('summaryTimeUnit'),
+    systemTags: [...((set('systemTags') ? rest.systemTags : DEFAULT_SYSTEM_TAGS) as string[])].sort(),
+    tags: set('tags') && Object.keys(rest.tags as Raw).length > 0 ? rest.tags : null,
+    metricSamplesBufferSize: value('metricSamplesBufferSize'),
+    noCookiesReset: value('noCookiesReset'),
+    discardResponseBodies: value('discardResponseBodies'),
+    features: value('features'),
+    consoleOutput: null,
+    localIPs: null,
+  });
+  return out;
 }

@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { parseArgs, UsageError } from '../engine/cli-args.ts';
-import { deriveScenarios, mergeOptions } from '../engine/options.ts';
+import { deriveScenarios, k6TestOptions, mergeOptions } from '../engine/options.ts';
+
+type Raw = Record<string, unknown>;
+
 import { run, runOnBothKinds, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
@@ -231,5 +234,76 @@ export default FN () { console.log('discard=' + exec.test.options.discardRespons
         () => parseArgs(argv, {}),
         (e: Error) => e instanceof UsageError && /not supported by the node engine/.test(e.message),
       );
+  });
+
+  test('exec.test.options: every k6 option in order, null when unset, defaults k6 fills, scenario fields as given', () => {
+    const merged = mergeOptions(
+      {
+        scenarios: {
+          api: {
+            executor: 'constant-arrival-rate',
+            rate: 2,
+            duration: '1m',
+            preAllocatedVUs: 3,
+            tags: { t: 'x' },
+          },
+        },
+        thresholds: {
+          http_req_duration: [
+            'p(95)<500',
+            { threshold: 'max<900', abortOnFail: true, delayAbortEval: '10s' },
+          ],
+        },
+        setupTimeout: '90s',
+      },
+      {},
+    );
+    const view = k6TestOptions(merged, deriveScenarios(merged));
+    const keys = Object.keys(view);
+    assert.deepEqual(keys.slice(0, 6), [
+      'paused',
+      'scenarios',
+      'executionSegment',
+      'executionSegmentSequence',
+      'noSetup',
+      'setupTimeout',
+    ]);
+    assert.deepEqual(keys.slice(-3), ['features', 'consoleOutput', 'localIPs']);
+    assert.equal(view.userAgent, null);
+    assert.equal(view.setupTimeout, '1m30s');
+    assert.deepEqual(view.summaryTrendStats, ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)']);
+    assert.equal((view.systemTags as string[])[0], 'check');
+    assert.deepEqual(view.thresholds, {
+      http_req_duration: [
+        { threshold: 'p(95)<500', abortOnFail: false, delayAbortEval: null },
+        { threshold: 'max<900', abortOnFail: true, delayAbortEval: '10s' },
+      ],
+    });
+    assert.deepEqual((view.scenarios as Record<string, unknown>).api, {
+      executor: 'constant-arrival-rate',
+      startTime: null,
+      gracefulStop: null,
+      env: null,
+      exec: null,
+      tags: { t: 'x' },
+      rate: 2,
+      timeUnit: null,
+      duration: '1m0s',
+      preAllocatedVUs: 3,
+      maxVUs: null,
+    });
+    // The stages shortcut sets the stages, and startVUs from vus.
+    const ramp = mergeOptions({ stages: [{ duration: '10s', target: 3 }], vus: 2 }, {});
+    assert.deepEqual((k6TestOptions(ramp, deriveScenarios(ramp)).scenarios as Record<string, Raw>).default, {
+      executor: 'ramping-vus',
+      startTime: null,
+      gracefulStop: null,
+      env: null,
+      exec: null,
+      tags: null,
+      startVUs: 2,
+      stages: [{ duration: '10s', target: 3 }],
+      gracefulRampDown: null,
+    });
   });
 });
