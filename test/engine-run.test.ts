@@ -265,7 +265,7 @@ describe('engine: a test run end to end', () => {
       `import exec from 'k6/execution';
        import { setTimeout as later } from 'k6/timers';
        import { Counter } from 'k6/metrics';
-       const c = new Counter('c');
+       const c = new Counter('cc');
        export const options = { scenarios: { named: { executor: 'shared-iterations', vus: 2, iterations: 4, tags: { st: 'x' }, env: { SC: 'yes' } } } };
        export default async function () {
          exec.vu.metrics.tags.custom = 'v' + exec.vu.idInTest;
@@ -276,7 +276,7 @@ describe('engine: a test run end to end', () => {
     );
     const r = await run({ script });
     assert.equal(r.exitCode, 0, r.stderr);
-    const cs = r.samples.filter((s) => s.metric === 'c');
+    const cs = r.samples.filter((s) => s.metric === 'cc');
     assert.equal(cs.length, 4);
     for (const s of cs) {
       assert.equal(s.tags.name, 'named');
@@ -461,7 +461,7 @@ describe('engine: a test run end to end', () => {
        import { check, group } from 'k6';
        import exec from 'k6/execution';
        import { Counter } from 'k6/metrics';
-       const c = new Counter('c');
+       const c = new Counter('cc');
        export const options = { iterations: 1 };
        export default function () {
          c.add(1, { when: 'before' });
@@ -491,13 +491,13 @@ describe('engine: a test run end to end', () => {
       const of = (metric: string, when?: string) =>
         r.samples.find((s) => s.metric === metric && (when === undefined || s.tags.when === when))?.metadata;
       const kind = `syncVus ${syncVus}`;
-      assert.equal(of('c', 'before'), undefined, kind);
+      assert.equal(of('cc', 'before'), undefined, kind);
       assert.deepEqual(of('http_req_duration'), { trace_id: 'abc' }, kind);
       assert.deepEqual(of('http_reqs'), { trace_id: 'abc' }, kind);
       assert.deepEqual(of('checks'), { trace_id: 'abc' }, kind);
-      assert.deepEqual(of('c', 'during'), { trace_id: 'abc' }, kind);
-      assert.deepEqual(of('c', 'changed'), { trace_id: 'def' }, kind);
-      assert.equal(of('c', 'after'), undefined, kind);
+      assert.deepEqual(of('cc', 'during'), { trace_id: 'abc' }, kind);
+      assert.deepEqual(of('cc', 'changed'), { trace_id: 'def' }, kind);
+      assert.equal(of('cc', 'after'), undefined, kind);
       // The end of the iteration carries what the metadata held then.
       assert.deepEqual(of('iterations'), { span: 'last' }, kind);
       assert.deepEqual(of('data_received'), { span: 'last' }, kind);
