@@ -416,6 +416,9 @@ const ENV_ONLY: Record<string, Setter> = {
   K6_SETUP_TIMEOUT: (o, v) => {
     o.setupTimeout = durationFlag('K6_SETUP_TIMEOUT', v);
   },
+  K6_HANDLE_SUMMARY_TIMEOUT: (o, v) => {
+    o.handleSummaryTimeout = durationFlag('K6_HANDLE_SUMMARY_TIMEOUT', v);
+  },
   K6_TEARDOWN_TIMEOUT: (o, v) => {
     o.teardownTimeout = durationFlag('K6_TEARDOWN_TIMEOUT', v);
   },
@@ -731,7 +734,8 @@ precedence: flag > K6_* > the script's options > --config file):
       --profiling-enabled          accepted: no profiling endpoints are served
 
 Environment: HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or lower case) as k6 (Go) reads them; hosts in the
-script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT;
+script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT,
+K6_HANDLE_SUMMARY_TIMEOUT;
 NO_COLOR (even empty) and K6_NO_COLOR (not empty) as --no-color.
 Unknown K6_* variables are ignored, as in k6.
 

@@ -59,6 +59,7 @@ const STUCK_AFTER_END_MS = 5000;
 const END_MARGIN_MS = 5000;
 /** A hard stop the VU thread has not finished after this long is forced. */
 const HARD_STOP_MS = 3000;
+/** k6's default handleSummaryTimeout (internal/cmd/config.go, applyDefault). */
 const SUMMARY_TIMEOUT_MS = 120_000;
 const DEFAULT_HOOK_TIMEOUT = '60s';
 
@@ -154,6 +155,7 @@ export class TestRun {
   private testTags: Record<string, string> = {};
   private setupTimeoutMs = 60_000;
   private teardownTimeoutMs = 60_000;
+  private summaryTimeoutMs = SUMMARY_TIMEOUT_MS;
   /** Whether prepare() failed on --out (a command-line mistake) rather than on the script's options. */
   private outputProblem = false;
   private beat: Beat | null = null;
@@ -329,6 +331,10 @@ export class TestRun {
         (o.teardownTimeout as string) ?? DEFAULT_HOOK_TIMEOUT,
         'teardownTimeout',
       );
+      this.summaryTimeoutMs =
+        o.handleSummaryTimeout === undefined || o.handleSummaryTimeout === null
+          ? SUMMARY_TIMEOUT_MS
+          : checkDuration(o.handleSummaryTimeout as string, 'handleSummaryTimeout');
       // The summary's time unit (script option, config file, --summary-time-unit): k6 puts it in
       // handleSummary's data.options and its text summary shows trend times in it.
       this.summaryTimeUnit = typeof o.summaryTimeUnit === 'string' ? o.summaryTimeUnit : '';
@@ -684,13 +690,25 @@ export class TestRun {
     this.setStage('ended');
     thread.lastHeard = performance.now();
     thread.send({ t: 'summary', data: summary });
+    let timedOut = false;
     const timer = setTimeout(() => {
-      this.logs.write(logLine('error', 'handleSummary() did not finish within 2 minutes.'));
+      timedOut = true;
       void thread.kill();
-    }, SUMMARY_TIMEOUT_MS);
+    }, this.summaryTimeoutMs);
     const result = await this.summaryResult.promise;
     clearTimeout(timer);
     await thread.kill();
+    if (timedOut) {
+      // As k6 (internal/js/runner.go checkDeadline, internal/cmd/run.go): one error line, and no
+      // summary at all, not the default one.
+      const seconds = (this.summaryTimeoutMs / 1000).toFixed(0);
+      this.logs.write(
+        logLine('error', 'failed to handle the end-of-test summary', undefined, {
+          error: `handleSummary() execution timed out after ${seconds} seconds`,
+        }),
+      );
+      return {};
+    }
     if (result?.files) return result.files;
     // handleSummary() returned nothing: the default text summary, as k6 prints it then.
     if (result && result.files === null && result.error === undefined) return null;

@@ -92,6 +92,7 @@ export interface OptionOverrides {
   systemTags?: string[];
   setupTimeout?: string;
   teardownTimeout?: string;
+  handleSummaryTimeout?: string;
   minIterationDuration?: string;
   blockHostnames?: string[];
   blacklistIPs?: string[];
@@ -133,6 +134,7 @@ const OVERRIDE_KEYS: Array<keyof OptionOverrides> = [
   'systemTags',
   'setupTimeout',
   'teardownTimeout',
+  'handleSummaryTimeout',
   'minIterationDuration',
   'blockHostnames',
   'blacklistIPs',

@@ -306,4 +306,23 @@ export default FN () { console.log('discard=' + exec.test.options.discardRespons
       gracefulRampDown: null,
     });
   });
+
+  test('handleSummaryTimeout (option, K6_HANDLE_SUMMARY_TIMEOUT): past it k6 logs one error and prints no summary', async () => {
+    const parsed = parseArgs(['run', 's.js'], { K6_HANDLE_SUMMARY_TIMEOUT: '3s' });
+    assert.ok(parsed.kind === 'run' && parsed.options.handleSummaryTimeout === '3s');
+    const r = await run({
+      script: files.write(
+        'summary-forever.js',
+        `export const options = { iterations: 1, handleSummaryTimeout: '1s' };
+export default function () {}
+export function handleSummary() { for (;;) {} }`,
+      ),
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /level=error msg="failed to handle the end-of-test summary" error="handleSummary\(\) execution timed out after 1 seconds"/,
+    );
+    assert.doesNotMatch(r.stdout, /TOTAL RESULTS/);
+  });
 });
