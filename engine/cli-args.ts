@@ -322,6 +322,9 @@ const BOOL_FLAGS: Record<string, (o: CliOptions, v: boolean) => void> = {
   '--linger': (_o, v) => {
     if (v) refuse('--linger (keeping the REST API up after the test ends)');
   },
+  '--exit-on-running': (_o, v) => {
+    if (v) refuse('--exit-on-running (ending k6 once the test is running)');
+  },
   '--paused': (o, v) => {
     o.paused = v;
   },
@@ -395,6 +398,7 @@ const ENV_FLAGS: Record<string, string> = {
   K6_LOCAL_IPS: '--local-ips',
   K6_RPS: '--rps',
   K6_LINGER: '--linger',
+  K6_EXIT_ON_RUNNING: '--exit-on-running',
   K6_PAUSED: '--paused',
   K6_NO_SETUP: '--no-setup',
   K6_NO_TEARDOWN: '--no-teardown',
@@ -739,7 +743,7 @@ K6_HANDLE_SUMMARY_TIMEOUT;
 NO_COLOR (even empty) and K6_NO_COLOR (not empty) as --no-color.
 Unknown K6_* variables are ignored, as in k6.
 
-Refused with a sentence (use the k6 binary, --engine k6): --linger, --no-setup,
+Refused with a sentence (use the k6 binary, --engine k6): --linger, --exit-on-running, --no-setup,
 --no-teardown, --dns, --local-ips, --rps,
 --traces-output, --new-machine-readable-summary, K6_WEB_DASHBOARD, k6's feature flags
 (--features, K6_FEATURES or the config file's features naming native-histograms, merge-run-tags or

@@ -229,6 +229,8 @@ export default FN () { console.log('discard=' + exec.test.options.discardRespons
           !e.message.includes('--engine k6'),
       );
     // k6 commands and forms the engine does not have: a sentence, not "unknown command".
+    assert.throws(() => parseArgs(['run', 's.js'], { K6_EXIT_ON_RUNNING: 'true' }), UsageError);
+    assert.throws(() => parseArgs(['run', '--exit-on-running', 's.js'], {}), UsageError);
     for (const argv of [['new', 'x.js'], ['features'], ['run', '-']])
       assert.throws(
         () => parseArgs(argv, {}),
