@@ -747,9 +747,9 @@ Refused with a sentence (use the k6 binary, --engine k6): --linger, --exit-on-ru
 --no-teardown, --dns, --local-ips, --rps,
 --traces-output, --new-machine-readable-summary, K6_WEB_DASHBOARD, k6's feature flags
 (--features, K6_FEATURES or the config file's features naming native-histograms, merge-run-tags or
-freeze-env; an unknown name is logged as k6 logs it), the script from standard input ("-"), and the commands archive, cloud, stats, new, deps,
-features and x.
-pause, resume, scale, status and login are unknown commands, as in k6 v2.
+freeze-env; an unknown name is logged as k6 logs it), the script from standard input ("-"),
+and the commands archive, cloud, stats, new, deps, features and x. pause, resume, scale, status
+and login are unknown commands, as in k6 v2.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,
 103 stopped through the REST API, 104 invalid or unsupported options, 105 interrupted (Ctrl+C,
