@@ -19,8 +19,8 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'help'; topic: 'root' | 'run' };
 
-/** RunOptions plus the --config path, which parseArgs reads itself. */
-type CliOptions = RunOptions & { configFile?: string };
+/** RunOptions plus the --config path and the --features values, which parseArgs reads itself. */
+type CliOptions = RunOptions & { configFile?: string; features?: string[] };
 
 type Setter = (o: CliOptions, value: string) => void;
 
@@ -80,6 +80,9 @@ function wholeNumber(flag: string, value: string, max: number): number {
   return flagCheck(() => checkCount(Number(value), flag, 0, max));
 }
 
+/** Go's time.ParseDuration syntax. */
+const GO_DURATION_FLAG = /^[-+]?(?:0|(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/;
+
 function durationFlag(flag: string, value: string): string {
   flagCheck(() => checkDuration(value, flag));
   return value;
@@ -129,6 +132,9 @@ const VALUE_FLAGS: Record<string, Setter> = {
   '--stage': (o, v) => {
     o.stages = [...(o.stages ?? []), ...stage(v)];
   },
+  '--features': (o, v) => {
+    o.features = [...(o.features ?? []), v];
+  },
   '--env': (o, v) => {
     const [k, val] = keyValue('--env', v);
     o.env = { ...o.env, [k]: val };
@@ -146,7 +152,13 @@ const VALUE_FLAGS: Record<string, Setter> = {
     o.summaryTimeUnit = oneOf('--summary-time-unit', v, ['s', 'ms', 'us'] as const);
   },
   '--summary-mode': (o, v) => {
-    o.summaryMode = oneOf('--summary-mode', v, ['compact', 'full', 'legacy', 'disabled'] as const);
+    // k6 v2.0 removed the legacy mode: its ValidateMode knows compact, full and disabled only, and
+    // any other value stops k6 with "invalid summary mode" (grafana/k6 internal/lib/summary).
+    if (v === 'legacy')
+      throw new UsageError(
+        'invalid summary mode "legacy": k6 v2.0 removed the legacy summary (docs: get-started/migrating-to-v2); use compact (the default), full or disabled.',
+      );
+    o.summaryMode = oneOf('--summary-mode', v, ['compact', 'full', 'disabled'] as const);
   },
   '--module-cache': (o, v) => {
     o.moduleCache = v;
@@ -299,14 +311,19 @@ const BOOL_FLAGS: Record<string, (o: CliOptions, v: boolean) => void> = {
   '--no-thresholds': (o, v) => {
     o.noThresholds = v;
   },
-  '--no-summary': (o, v) => {
-    if (v) o.summaryMode = 'disabled';
+  // k6 v2.0 removed it (docs: get-started/migrating-to-v2); k6 now stops at it as at any flag it
+  // does not know, and ignores K6_NO_SUMMARY as any unknown K6_* variable.
+  '--no-summary': () => {
+    throw new UsageError('unknown flag: --no-summary (k6 v2.0 removed it; use --summary-mode=disabled).');
   },
   // Nothing to report and nothing to profile: accepted, they change nothing here.
   '--no-usage-report': () => {},
   '--profiling-enabled': () => {},
   '--linger': (_o, v) => {
     if (v) refuse('--linger (keeping the REST API up after the test ends)');
+  },
+  '--exit-on-running': (_o, v) => {
+    if (v) refuse('--exit-on-running (ending k6 once the test is running)');
   },
   '--paused': (o, v) => {
     o.paused = v;
@@ -358,7 +375,6 @@ const ENV_FLAGS: Record<string, string> = {
   K6_SUMMARY_TREND_STATS: '--summary-trend-stats',
   K6_SUMMARY_TIME_UNIT: '--summary-time-unit',
   K6_SUMMARY_MODE: '--summary-mode',
-  K6_NO_SUMMARY: '--no-summary',
   K6_NO_THRESHOLDS: '--no-thresholds',
   K6_INSECURE_SKIP_TLS_VERIFY: '--insecure-skip-tls-verify',
   K6_THROW: '--throw',
@@ -382,6 +398,7 @@ const ENV_FLAGS: Record<string, string> = {
   K6_LOCAL_IPS: '--local-ips',
   K6_RPS: '--rps',
   K6_LINGER: '--linger',
+  K6_EXIT_ON_RUNNING: '--exit-on-running',
   K6_PAUSED: '--paused',
   K6_NO_SETUP: '--no-setup',
   K6_NO_TEARDOWN: '--no-teardown',
@@ -402,6 +419,9 @@ const ENV_ONLY: Record<string, Setter> = {
   },
   K6_SETUP_TIMEOUT: (o, v) => {
     o.setupTimeout = durationFlag('K6_SETUP_TIMEOUT', v);
+  },
+  K6_HANDLE_SUMMARY_TIMEOUT: (o, v) => {
+    o.handleSummaryTimeout = durationFlag('K6_HANDLE_SUMMARY_TIMEOUT', v);
   },
   K6_TEARDOWN_TIMEOUT: (o, v) => {
     o.teardownTimeout = durationFlag('K6_TEARDOWN_TIMEOUT', v);
@@ -452,6 +472,7 @@ function fromEnv(env: Record<string, string | undefined>): CliOptions {
 
 /** A --config file's keys that are run settings rather than test options. */
 const CONFIG_RUN_KEYS = new Set([
+  'features',
   'out',
   'linger',
   'noUsageReport',
@@ -465,7 +486,11 @@ const CONFIG_RUN_KEYS = new Set([
 ]);
 
 /** k6's JSON config file: run settings, and options below the script's (and the K6_ variables' and flags'). */
-function fromConfigFile(path: string): { run: RunOptions; options: Record<string, unknown> } {
+function fromConfigFile(path: string): {
+  run: RunOptions;
+  options: Record<string, unknown>;
+  features?: string[];
+} {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -484,13 +509,56 @@ function fromConfigFile(path: string): { run: RunOptions; options: Record<string
   }
   if (Array.isArray(raw.out)) run.out = raw.out.map(String);
   else if (typeof raw.out === 'string') run.out = [raw.out];
-  if (typeof raw.summaryExport === 'string') run.summaryExport = raw.summaryExport;
-  if (raw.noThresholds === true) run.noThresholds = true;
-  if (raw.noSummary === true) run.summaryMode = 'disabled';
-  if (typeof raw.summaryMode === 'string') VALUE_FLAGS['--summary-mode'](run, raw.summaryMode);
+  // summaryExport, summaryMode, noThresholds and noSummary are no keys of k6's config file (its
+  // Config, grafana/k6 internal/cmd/config.go: options, out, linger, noUsageReport, webDashboard…):
+  // k6 takes them from flags and K6_* variables only, and ignores them here.
   if (raw.linger === true) refuse('linger (in the config file)');
   if (raw.webDashboard === true) refuse('the web dashboard (webDashboard in the config file)');
-  return { run, options };
+  if (raw.features === undefined || raw.features === null) return { run, options };
+  if (!Array.isArray(raw.features) || raw.features.some((f) => typeof f !== 'string'))
+    throw new UsageError(`features in the config file ${path} must be a list of feature flag names.`);
+  return { run, options, features: raw.features as string[] };
+}
+
+/**
+ * k6's feature flags (grafana/k6 internal/features/features.go; `k6 features` lists them). Each
+ * changes what a run does (native histograms for trends, merged run tags, a frozen __ENV) and
+ * tags every sample with `k6_feature_<name>`, which this engine does not do: refused.
+ */
+const K6_FEATURE_FLAGS = ['native-histograms', 'merge-run-tags', 'freeze-env'];
+
+/**
+ * The feature flags asked for, as k6 resolves them (grafana/k6 internal/features/resolve.go): the
+ * first place that gives any wins as it is (--features, then K6_FEATURES from the environment or
+ * -e, then the config file's `features`); names are comma-separated, trimmed, empty ones dropped.
+ * A flag k6 knows is refused; k6 logs an unknown one as an error and runs without it.
+ */
+function featureFlags(
+  cli: string[] | undefined,
+  env: string | undefined,
+  config: string[] | undefined,
+): RunOptions['unknownFeatures'] {
+  const [values, source] =
+    cli !== undefined
+      ? [cli, 'cli' as const]
+      : env !== undefined
+        ? [[env], 'env' as const]
+        : config !== undefined
+          ? [config, 'json' as const]
+          : [[], null];
+  if (source === null) return undefined;
+  const names = [
+    ...new Set(
+      values
+        .flatMap((v) => v.split(','))
+        .map((n) => n.trim())
+        .filter((n) => n !== ''),
+    ),
+  ];
+  const known = names.find((n) => K6_FEATURE_FLAGS.includes(n));
+  if (known !== undefined)
+    refuse(`the feature flag "${known}" (--features, K6_FEATURES or the config file's features)`);
+  return names.length > 0 ? { names, source } : undefined;
 }
 
 /** Where k6 looks for its config file when -c is not given. */
@@ -514,15 +582,17 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     return { kind: 'help', topic: rest[0] === 'run' ? 'run' : 'root' };
   }
   if (command === 'version' || command === '--version' || command === '-v') return { kind: 'version' };
+  // k6 v2.0 removed these with the externally-controlled executor (docs: get-started/migrating-to-v2).
   if (
-    command === 'archive' ||
-    command === 'cloud' ||
     command === 'pause' ||
     command === 'resume' ||
     command === 'scale' ||
-    command === 'stats' ||
-    command === 'status'
+    command === 'status' ||
+    command === 'login'
   ) {
+    throw new UsageError(`unknown command "${command}" for "k6": k6 v2.0 removed it.`);
+  }
+  if (['archive', 'cloud', 'stats', 'new', 'deps', 'features', 'x'].includes(command)) {
     refuse(`"k6 ${command}"`);
   }
   if (command !== 'run' && command !== 'inspect') {
@@ -550,8 +620,20 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
       value = name in OPTIONAL_VALUE ? OPTIONAL_VALUE[name] : rest[++i];
       if (value === undefined) throw new UsageError(`${rawName} needs a value.`);
     }
+    // These two are Go time.Duration flags in k6 (pflag): Go's syntax only, no bare number of
+    // milliseconds and no days, which their K6_* variables and the options do take.
+    if ((name === '--duration' || name === '--min-iteration-duration') && value !== undefined)
+      if (!GO_DURATION_FLAG.test(value))
+        throw new UsageError(
+          `invalid argument "${value}" for "${rawName}" flag: a Go duration such as "30s", "1m30s" or "500ms" is needed.`,
+        );
     setFlag(cli, name, value);
   }
+  // k6 reads the script from standard input for "-" (docs: get-started/running-k6).
+  if (scripts.length === 1 && scripts[0] === '-')
+    throw new UsageError(
+      'reading the script from standard input ("-") is not supported by the node engine; save it to a file and pass its path, or run it with the k6 binary (--engine k6).',
+    );
   if (scripts.length !== 1) {
     throw new UsageError(
       scripts.length === 0
@@ -566,13 +648,21 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   const configPath = cli.configFile ?? defaultConfigFile(env);
   const config = configPath ? fromConfigFile(configPath) : null;
   const options: CliOptions = {
-    includeSystemEnvVars: true,
+    // k6 puts the system environment in __ENV by default for run only (inspect: --include-system-env-vars).
+    includeSystemEnvVars: command === 'run',
     ...config?.run,
     ...fromEnvironment,
     ...cli,
     script: scripts[0],
   };
   delete options.configFile;
+  delete options.features;
+  const unknownFeatures = featureFlags(
+    cli.features,
+    cli.env?.K6_FEATURES ?? env.K6_FEATURES,
+    config?.features,
+  );
+  if (unknownFeatures) options.unknownFeatures = unknownFeatures;
   if (config && Object.keys(config.options).length > 0) options.config = config.options;
   if (command === 'inspect') options.inspect = true;
   return { kind: command, options };
@@ -605,9 +695,8 @@ precedence: flag > K6_* > the script's options > --config file):
       --summary-export FILE        k6's legacy JSON summary
       --summary-trend-stats LIST   e.g. avg,min,med,max,p(90),p(95),p(99)
       --summary-time-unit s|ms|us  one unit for every time in the summary
-      --summary-mode MODE          compact (default), full (per group and scenario too) or legacy;
-                                   disabled: no summary, handleSummary() or export
-      --no-summary                 same as --summary-mode=disabled
+      --summary-mode MODE          compact (default), full (per group and scenario too);
+                                   disabled: no summary, handleSummary() or export (legacy: removed in k6 v2)
       --no-thresholds              do not evaluate thresholds
       --tag K=V                    tag every sample (repeatable; K6_TAGS=k:v,k2:v2); replaces
                                    the script's tags, as in k6
@@ -640,7 +729,7 @@ precedence: flag > K6_* > the script's options > --config file):
       --sync-vus[=false]           synchronous VUs (one thread per VU, about 8 MB each, at most 500)
                                    always / never; by default when an exec function is not async
       --no-color                   no colours in the summary
-      --include-system-env-vars    put the process environment in __ENV (default true; =false to turn off)
+      --include-system-env-vars    put the process environment in __ENV (default: run yes, inspect no)
   -a, --address ADDR               serve k6's REST API on ADDR (host:port, e.g. 127.0.0.1:6565;
                                    also K6_ADDRESS); none without it, as k6 >= 2.0
   -p, --paused                     initialise the VUs, then wait for PATCH /v1/status
@@ -649,13 +738,18 @@ precedence: flag > K6_* > the script's options > --config file):
       --profiling-enabled          accepted: no profiling endpoints are served
 
 Environment: HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or lower case) as k6 (Go) reads them; hosts in the
-script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT;
+script's options or the config file; K6_NO_COOKIES_RESET, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT,
+K6_HANDLE_SUMMARY_TIMEOUT;
 NO_COLOR (even empty) and K6_NO_COLOR (not empty) as --no-color.
 Unknown K6_* variables are ignored, as in k6.
 
-Refused with a sentence (use the k6 binary, --engine k6): --linger, --no-setup,
+Refused with a sentence (use the k6 binary, --engine k6): --linger, --exit-on-running, --no-setup,
 --no-teardown, --dns, --local-ips, --rps,
---traces-output, --new-machine-readable-summary, K6_WEB_DASHBOARD, and the commands archive, cloud, pause, resume, scale, stats, status.
+--traces-output, --new-machine-readable-summary, K6_WEB_DASHBOARD, k6's feature flags
+(--features, K6_FEATURES or the config file's features naming native-histograms, merge-run-tags or
+freeze-env; an unknown name is logged as k6 logs it), the script from standard input ("-"),
+and the commands archive, cloud, stats, new, deps, features and x. pause, resume, scale, status
+and login are unknown commands, as in k6 v2.
 
 Exit codes: 0 ok, 99 thresholds failed, 100 setup() timed out, 101 teardown() timed out,
 103 stopped through the REST API, 104 invalid or unsupported options, 105 interrupted (Ctrl+C,

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { logLine } from './console.ts';
+import { describeScenario, executionPlan } from './executors/plan.ts';
 import { EXIT, outOfMemory } from './exit-codes.ts';
 import { checkDuration } from './limits.ts';
 import { LogSink } from './log-sink.ts';
@@ -21,7 +22,9 @@ import { DEFAULT_SUMMARY_TREND_STATS } from './metrics/trend-stats.ts';
 import type { SummaryData, ThresholdsOption } from './metrics/types.ts';
 import {
   DEFAULT_SYSTEM_TAGS,
-  initialVUs,
+  deriveScenarios,
+  executionTuple,
+  goDuration,
   overridesOf,
   plannedDurationMs,
   type ScenarioConfig,
@@ -56,6 +59,7 @@ const STUCK_AFTER_END_MS = 5000;
 const END_MARGIN_MS = 5000;
 /** A hard stop the VU thread has not finished after this long is forced. */
 const HARD_STOP_MS = 3000;
+/** k6's default handleSummaryTimeout (internal/cmd/config.go, applyDefault). */
 const SUMMARY_TIMEOUT_MS = 120_000;
 const DEFAULT_HOOK_TIMEOUT = '60s';
 
@@ -151,6 +155,7 @@ export class TestRun {
   private testTags: Record<string, string> = {};
   private setupTimeoutMs = 60_000;
   private teardownTimeoutMs = 60_000;
+  private summaryTimeoutMs = SUMMARY_TIMEOUT_MS;
   /** Whether prepare() failed on --out (a command-line mistake) rather than on the script's options. */
   private outputProblem = false;
   private beat: Beat | null = null;
@@ -198,6 +203,13 @@ export class TestRun {
       return this.fail(EXIT.usage, `The script ${this.scriptPath} does not exist; check the path.`);
     }
     registerBuiltins(this.registry);
+    // As k6 logs a feature flag it does not know, and runs without it (grafana/k6 internal/features).
+    for (const feature of this.opts.unknownFeatures?.names ?? []) {
+      const source = this.opts.unknownFeatures?.source ?? 'cli';
+      this.logs.write(
+        logLine('error', 'Unknown feature flag', undefined, { feature, outcome: 'unknown', source }),
+      );
+    }
     const onSignal = () => this.requestStop('graceful');
     const onHardSignal = () => this.requestStop('hard');
     this.opts.signal?.addEventListener('abort', onSignal);
@@ -235,7 +247,7 @@ export class TestRun {
         return this.fail(EXIT.cannotStartRestApi, restProblem);
       }
       if (!this.opts.quiet)
-        this.io.stderr.write(banner(this.scriptPath, this.opts.out ?? [], this.scenarios));
+        this.io.stderr.write(banner(this.scriptPath, this.opts.out ?? [], this.scenarios, ready.options));
       this.sink.start();
       this.setStage('init');
       thread.send({ t: 'start', paused: this.paused });
@@ -319,6 +331,10 @@ export class TestRun {
         (o.teardownTimeout as string) ?? DEFAULT_HOOK_TIMEOUT,
         'teardownTimeout',
       );
+      this.summaryTimeoutMs =
+        o.handleSummaryTimeout === undefined || o.handleSummaryTimeout === null
+          ? SUMMARY_TIMEOUT_MS
+          : checkDuration(o.handleSummaryTimeout as string, 'handleSummaryTimeout');
       // The summary's time unit (script option, config file, --summary-time-unit): k6 puts it in
       // handleSummary's data.options and its text summary shows trend times in it.
       this.summaryTimeUnit = typeof o.summaryTimeUnit === 'string' ? o.summaryTimeUnit : '';
@@ -674,13 +690,25 @@ export class TestRun {
     this.setStage('ended');
     thread.lastHeard = performance.now();
     thread.send({ t: 'summary', data: summary });
+    let timedOut = false;
     const timer = setTimeout(() => {
-      this.logs.write(logLine('error', 'handleSummary() did not finish within 2 minutes.'));
+      timedOut = true;
       void thread.kill();
-    }, SUMMARY_TIMEOUT_MS);
+    }, this.summaryTimeoutMs);
     const result = await this.summaryResult.promise;
     clearTimeout(timer);
     await thread.kill();
+    if (timedOut) {
+      // As k6 (internal/js/runner.go checkDeadline, internal/cmd/run.go): one error line, and no
+      // summary at all, not the default one.
+      const seconds = (this.summaryTimeoutMs / 1000).toFixed(0);
+      this.logs.write(
+        logLine('error', 'failed to handle the end-of-test summary', undefined, {
+          error: `handleSummary() execution timed out after ${seconds} seconds`,
+        }),
+      );
+      return {};
+    }
     if (result?.files) return result.files;
     // handleSummary() returned nothing: the default text summary, as k6 prints it then.
     if (result && result.files === null && result.error === undefined) return null;
@@ -716,16 +744,46 @@ export class TestRun {
   }
 }
 
-function banner(script: string, out: string[], scenarios: ScenarioConfig[]): string {
-  const maxVUs = scenarios.reduce((sum, s) => sum + initialVUs(s), 0);
+/**
+ * What k6 prints before the run (grafana/k6 internal/cmd/ui.go, printExecutionDescription): the
+ * execution, script and outputs, then the scenarios as k6 describes them, in k6's order (start
+ * time, then name), with the share of the test, the most VUs and the longest duration.
+ */
+function banner(
+  script: string,
+  out: string[],
+  scenarios: ScenarioConfig[],
+  options: Record<string, unknown>,
+): string {
+  const { maxVUs, endMs } = executionPlan(scenarios);
+  const tuple = executionTuple(options);
+  const seg = tuple.sequence[tuple.index];
+  const share = seg ? Number(seg.to.n) / Number(seg.to.d) - Number(seg.from.n) / Number(seg.from.d) : 1;
+  const whole = new Map(deriveScenarios(options).map((s) => [s.name, s]));
+  const raw = (options.scenarios ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const sorted = [...scenarios].sort((a, b) =>
+    a.startTimeMs !== b.startTimeMs
+      ? a.startTimeMs - b.startTimeMs
+      : a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : 0,
+  );
+  const count = `${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}`;
   const lines = [
     '',
-    '  execution: local (connect-perf-engine, node)',
-    `     script: ${script}`,
-    `     output: ${out.length ? out.join(', ') : '-'}`,
+    '     execution: local (connect-perf-engine, node)',
+    `        script: ${script}`,
+    `        output: ${out.length ? out.join(', ') : '-'}`,
     '',
-    `  scenarios: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}, ${maxVUs} max VUs`,
-    ...scenarios.map((s) => `           * ${s.name}: ${s.executor}`),
+    `     scenarios: (${(share * 100).toFixed(2)}%) ${count}, ${maxVUs} max VUs, ${goDuration(Math.round(endMs / 100) * 100)} max duration (incl. graceful stop):`,
+    ...sorted.map((s) => {
+      const wholeS = whole.get(s.name);
+      const wholeMax = wholeS && 'maxVUs' in wholeS ? wholeS.maxVUs : undefined;
+      const execSet = raw[s.name]?.exec !== undefined && raw[s.name]?.exec !== null;
+      return `              * ${s.name}: ${describeScenario(s, execSet, share, wholeMax)}`;
+    }),
     '',
   ];
   return `${lines.join('\n')}\n`;

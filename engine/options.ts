@@ -2,6 +2,8 @@
 // (k6 docs: https://grafana.com/docs/k6/latest/using-k6/k6-options/reference/), and checked. Every mistake is an InvalidOptionsError (exit code 104).
 import { checkCount, checkDuration, checkPlannedLength, LIMITS } from './limits.ts';
 import { InvalidOptionsError } from './metrics/errors.ts';
+import { parseDuration } from './metrics/time.ts';
+import { DEFAULT_SUMMARY_TREND_STATS } from './metrics/trend-stats.ts';
 import {
   parseSegment,
   parseSequence,
@@ -90,6 +92,7 @@ export interface OptionOverrides {
   systemTags?: string[];
   setupTimeout?: string;
   teardownTimeout?: string;
+  handleSummaryTimeout?: string;
   minIterationDuration?: string;
   blockHostnames?: string[];
   blacklistIPs?: string[];
@@ -131,6 +134,7 @@ const OVERRIDE_KEYS: Array<keyof OptionOverrides> = [
   'systemTags',
   'setupTimeout',
   'teardownTimeout',
+  'handleSummaryTimeout',
   'minIterationDuration',
   'blockHostnames',
   'blacklistIPs',
@@ -179,9 +183,167 @@ function applyLayer(base: Raw, layer: Raw): Raw {
   return merged;
 }
 
-/** The --config file's options, the script's exported `options` over them, then the overrides. */
-export function mergeOptions(script: Raw, overrides: OptionOverrides): Raw {
-  const { config, ...rest } = overrides;
+/**
+ * The names of k6's options as its JSON has them (grafana/k6 lib/options.go, the `json` tags of
+ * Options; `localIPs`, `consoleOutput` and `linger` are not among them: k6 takes those only from
+ * flags and K6_* variables).
+ */
+const OPTION_NAMES = [
+  'paused',
+  'vus',
+  'duration',
+  'iterations',
+  'stages',
+  'scenarios',
+  'executionSegment',
+  'executionSegmentSequence',
+  'noSetup',
+  'setupTimeout',
+  'noTeardown',
+  'teardownTimeout',
+  'handleSummaryTimeout',
+  'rps',
+  'dns',
+  'maxRedirects',
+  'userAgent',
+  'batch',
+  'batchPerHost',
+  'httpDebug',
+  'insecureSkipTLSVerify',
+  'tlsCipherSuites',
+  'tlsVersion',
+  'tlsAuth',
+  'throw',
+  'thresholds',
+  'blacklistIPs',
+  'blockHostnames',
+  'hosts',
+  'noConnectionReuse',
+  'noVUConnectionReuse',
+  'minIterationDuration',
+  'cloud',
+  'ext',
+  'summaryTrendStats',
+  'summaryTimeUnit',
+  'systemTags',
+  'tags',
+  'metricSamplesBufferSize',
+  'noCookiesReset',
+  'discardResponseBodies',
+  'features',
+];
+
+/** A scenario's fields, any executor's (grafana/k6 lib/executor/*.go, the configs' `json` tags). */
+const SCENARIO_NAMES = [
+  'executor',
+  'startTime',
+  'gracefulStop',
+  'env',
+  'exec',
+  'tags',
+  'options',
+  'vus',
+  'iterations',
+  'maxDuration',
+  'duration',
+  'startVUs',
+  'stages',
+  'gracefulRampDown',
+  'rate',
+  'timeUnit',
+  'preAllocatedVUs',
+  'maxVUs',
+  'startRate',
+];
+
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * An object's keys as Go's encoding/json matches them to a struct's fields, which is how k6 reads
+ * options (the script's are marshalled to JSON, so in Go's sorted key order, then decoded): a key
+ * names the field spelled the same or, failing that, the field whose name matches it ignoring
+ * case (`discardresponsebodies` is `discardResponseBodies`); of two keys for one field the later
+ * wins. Keys that name no field are left out and given to `unknown`, in that order.
+ */
+function fieldsOf(obj: Raw, names: string[], unknown?: (key: string) => void): Raw {
+  const out: Raw = {};
+  const keys = Object.keys(obj).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const key of keys) {
+    const lower = key.toLowerCase();
+    const name = names.includes(key) ? key : names.find((n) => n.toLowerCase() === lower);
+    if (name === undefined) unknown?.(key);
+    else out[name] = obj[key];
+  }
+  return out;
+}
+
+/** A layer of options (the script's, a config file's) with k6's names, nested ones too. */
+function canonicalOptions(layer: Raw, unknown: (key: string) => void): Raw {
+  const o = fieldsOf(layer, OPTION_NAMES, unknown);
+  const stagesOf = (v: unknown) =>
+    Array.isArray(v) ? v.map((st) => (isObject(st) ? fieldsOf(st, ['duration', 'target']) : st)) : v;
+  if (o.stages !== undefined) o.stages = stagesOf(o.stages);
+  if (isObject(o.scenarios)) {
+    o.scenarios = Object.fromEntries(
+      Object.entries(o.scenarios).map(([name, s]) => {
+        if (!isObject(s)) return [name, s];
+        const fields = fieldsOf(s, SCENARIO_NAMES);
+        if (fields.stages !== undefined) fields.stages = stagesOf(fields.stages);
+        return [name, fields];
+      }),
+    );
+  }
+  if (isObject(o.thresholds)) {
+    // Each threshold is a string or {threshold, abortOnFail, delayAbortEval} (lib/thresholds.go).
+    const one = (t: unknown) =>
+      isObject(t) ? fieldsOf(t, ['threshold', 'abortOnFail', 'delayAbortEval']) : t;
+    o.thresholds = Object.fromEntries(
+      Object.entries(o.thresholds).map(([m, list]) => [m, Array.isArray(list) ? list.map(one) : list]),
+    );
+  }
+  if (Array.isArray(o.tlsAuth))
+    o.tlsAuth = o.tlsAuth.map((a) => (isObject(a) ? fieldsOf(a, ['domains', 'cert', 'key', 'password']) : a));
+  if (isObject(o.tlsVersion)) o.tlsVersion = fieldsOf(o.tlsVersion, ['min', 'max']);
+  return o;
+}
+
+/**
+ * The --config file's options, the script's exported `options` over them, then the overrides.
+ * Both layers are read as k6 decodes them (canonicalOptions); `warn` gets k6's warning for the
+ * script's first key that is no option, which k6 then ignores (grafana/k6 internal/js/bundle.go).
+ */
+export function mergeOptions(
+  scriptLayer: Raw,
+  overrides: OptionOverrides,
+  warn: (message: string, fields?: Record<string, string>) => void = () => {},
+): Raw {
+  const { config: configLayer, ...rest } = overrides;
+  let first: string | undefined;
+  const script = canonicalOptions(scriptLayer, (key) => {
+    first ??= key;
+  });
+  if (first !== undefined)
+    warn('There were unknown fields in the options exported in the script', {
+      error: `json: unknown field ${JSON.stringify(first)}`,
+    });
+  // Feature flags come only from the command line, K6_FEATURES and the config file; k6 warns
+  // about them in the script (grafana/k6 internal/cmd/features.go, warnOnScriptOptionsFeatures).
+  if (Array.isArray(script.features) && script.features.length > 0)
+    warn(
+      'Feature flags in script options are not supported; use --features, K6_FEATURES, or the JSON config',
+      { source: 'options' },
+    );
+  delete script.features;
+  // A config file's other keys are k6's run settings (linger, out…), which the CLI has taken out
+  // or refused already; they stay for the checks below.
+  let config: Raw | undefined;
+  if (configLayer) {
+    const others: Raw = {};
+    config = canonicalOptions(configLayer, (key) => {
+      others[key] = configLayer[key];
+    });
+    config = { ...others, ...config };
+  }
   const merged = applyLayer(config ? applyLayer(config, script) : { ...script }, rest as Raw);
   checkSupported(merged);
   // Written as k6 writes them back (exec.test.options, inspect): "1/4:1/2", "0,1/4,1/2,3/4,1".
@@ -204,6 +366,9 @@ function checkSupported(o: Raw): void {
   if (on('localIPs')) refuse('the localIPs option (K6_LOCAL_IPS, --local-ips)');
   if (on('rps') && o.rps !== 0) refuse('the rps option (K6_RPS, --rps: a global request-rate limit)');
   if (on('linger')) refuse('linger (-l/--linger: keeping the REST API up after the test ends)');
+  // k6 skips setup() or teardown() when these are true (its --no-setup and --no-teardown).
+  if (on('noSetup')) refuse('the noSetup option (skipping setup())');
+  if (on('noTeardown')) refuse('the noTeardown option (skipping teardown())');
   if (on('executionSegment') || on('executionSegmentSequence')) executionTuple(o);
   if (on('tlsCipherSuites')) refuse('the tlsCipherSuites option');
   if (o.tags !== undefined && o.tags !== null) checkTags(o.tags);
@@ -314,7 +479,7 @@ function num(value: unknown, what: string): number {
 }
 
 function duration(value: unknown, what: string, fallback?: string): number {
-  if (value === undefined || value === null || value === '') {
+  if (value === undefined || value === null) {
     if (fallback === undefined) throw new InvalidOptionsError(`${what} is required (for example "30s").`);
     return checkDuration(fallback, what);
   }
@@ -367,7 +532,7 @@ export function deriveScenarios(options: Raw, warn: (message: string) => void = 
   }
   // `vus` with no other shortcut (and no `stages` key at all) runs `vus` iterations on `vus` VUs
   // and overrides scenarios, with k6's warning (k6 ≥ 2.1; an explicit `stages: []` keeps it out).
-  const base = { gracefulStop: options.gracefulStop ?? '30s' };
+  const base = { gracefulStop: '30s' };
   if (set('vus') && first === undefined && !set('stages')) {
     if (set('scenarios')) warn(`\`vus=${options.vus}\` overrides scenarios configuration`);
     return [
@@ -480,7 +645,11 @@ function buildScenario(name: string, s: Raw): ScenarioConfig {
         executor,
         vus,
         iterations,
-        maxDurationMs: duration(s.maxDuration, `${at} maxDuration`, '10m'),
+        maxDurationMs: atLeastOneSecond(
+          duration(s.maxDuration, `${at} maxDuration`, '10m'),
+          at,
+          'maxDuration',
+        ),
       };
     }
     case 'constant-vus':
@@ -488,16 +657,28 @@ function buildScenario(name: string, s: Raw): ScenarioConfig {
         ...common,
         executor,
         vus: vuCount(s.vus ?? 1, `${at} vus`, 1),
-        durationMs: positive(duration(s.duration, `${at} duration`), `${at} duration`),
+        durationMs: atLeastOneSecond(
+          positive(duration(s.duration, `${at} duration`), `${at} duration`),
+          at,
+          'duration',
+        ),
       };
-    case 'ramping-vus':
+    case 'ramping-vus': {
+      const startVUs = vuCount(s.startVUs ?? 1, `${at} startVUs`, 0);
+      const vuStages = stages(s.stages, `${at} stages`);
+      // k6 refuses a ramp with no VU at any point (lib/executor/ramping_vus.go, Validate).
+      if (Math.max(startVUs, ...vuStages.map((st) => st.target)) === 0)
+        throw new InvalidOptionsError(
+          `${at}: either startVUs or one of the stages' target values must be greater than 0.`,
+        );
       return {
         ...common,
         executor,
-        startVUs: vuCount(s.startVUs ?? 1, `${at} startVUs`, 0),
-        stages: stages(s.stages, `${at} stages`),
+        startVUs,
+        stages: vuStages,
         gracefulRampDownMs: duration(s.gracefulRampDown, `${at} gracefulRampDown`, '30s'),
       };
+    }
     case 'constant-arrival-rate': {
       const preAllocatedVUs = vuCount(s.preAllocatedVUs, `${at} preAllocatedVUs`, 0);
       const timeUnitMs = positive(duration(s.timeUnit, `${at} timeUnit`, '1s'), `${at} timeUnit`);
@@ -506,7 +687,11 @@ function buildScenario(name: string, s: Raw): ScenarioConfig {
         executor,
         rate: rateWithin(positive(num(s.rate, `${at} rate`), `${at} rate`), timeUnitMs, `${at} rate`),
         timeUnitMs,
-        durationMs: positive(duration(s.duration, `${at} duration`), `${at} duration`),
+        durationMs: atLeastOneSecond(
+          positive(duration(s.duration, `${at} duration`), `${at} duration`),
+          at,
+          'duration',
+        ),
         preAllocatedVUs,
         maxVUs: maxVUs(s.maxVUs, preAllocatedVUs, at),
       };
@@ -527,6 +712,16 @@ function buildScenario(name: string, s: Raw): ScenarioConfig {
       };
     }
   }
+}
+
+/**
+ * k6's shortest duration and maxDuration of a scenario (grafana/k6 lib/executor/constant_vus.go,
+ * minDuration; checked by constant-vus, constant-arrival-rate, shared- and per-vu-iterations).
+ */
+function atLeastOneSecond(ms: number, at: string, what: string): number {
+  if (ms < 1000)
+    throw new InvalidOptionsError(`${at}: the ${what} must be at least 1s, but is ${goDuration(ms)}.`);
+  return ms;
 }
 
 function positive(n: number, what: string): number {
@@ -655,66 +850,176 @@ export function goDuration(ms: number): string {
 
 /**
  * exec.test.options as k6 gives it (grafana/k6 internal/js/modules/k6/execution/execution.go,
- * optionsAsObject): the test's options without the shortcuts `vus`, `iterations`, `duration` and
- * `stages`, with `scenarios` as k6 derived them (a shortcut becomes the `default` scenario),
- * durations in Go's form as k6's JSON has them.
+ * optionsAsObject: the test's lib.Options as JSON): every option in k6's order, null when not set,
+ * without the shortcuts `vus`, `iterations`, `duration` and `stages`, with `scenarios` as k6
+ * derived them (a shortcut becomes the `default` scenario), durations in Go's form, thresholds as
+ * {threshold, abortOnFail, delayAbortEval}, and the defaults k6 fills in before the run
+ * (internal/cmd/config.go, applyDefault: systemTags, summaryTrendStats, dns), then `consoleOutput`
+ * and `localIPs`.
  */
 export function k6TestOptions(options: Raw, scenarios: ScenarioConfig[]): Raw {
   const { vus: _v, iterations: _i, duration: _d, stages: _s, ...rest } = options;
   const stagesOf = (stages: Stage[]) =>
     stages.map((st) => ({ duration: goDuration(st.durationMs), target: st.target }));
+  // Which fields the script gave: k6 marshals each scenario config with null for every field left
+  // at its default (null.Int and NullDuration that are not Valid), and a shortcut sets only some
+  // (lib/executor/execution_config_shortcuts.go).
+  const given = (o: unknown, k: string) => isObject(o) && o[k] !== undefined && o[k] !== null;
+  const stagesSet = Array.isArray(options.stages) && options.stages.length > 0;
+  const vusOnly =
+    given(options, 'vus') &&
+    !('stages' in options) &&
+    !given(options, 'iterations') &&
+    !given(options, 'duration');
+  const shortcut = given(options, 'iterations') || given(options, 'duration') || stagesSet || vusOnly;
+  const rawScenarios = isObject(options.scenarios) ? options.scenarios : {};
+  const explicit = (c: ScenarioConfig): ((k: string) => boolean) => {
+    if (!shortcut) return (k) => given(rawScenarios[c.name], k);
+    const fields =
+      c.executor === 'shared-iterations'
+        ? vusOnly
+          ? ['vus', 'iterations']
+          : [
+              'iterations',
+              ...(given(options, 'vus') ? ['vus'] : []),
+              ...(given(options, 'duration') ? ['maxDuration'] : []),
+            ]
+        : c.executor === 'constant-vus'
+          ? ['duration', ...(given(options, 'vus') ? ['vus'] : [])]
+          : c.executor === 'ramping-vus'
+            ? ['stages', ...(given(options, 'vus') ? ['startVUs'] : [])]
+            : [];
+    return (k) => fields.includes(k);
+  };
   const view: Record<string, Raw> = {};
   for (const c of scenarios) {
+    const has = explicit(c);
+    const or = <T>(k: string, v: T) => (has(k) ? v : null);
     const base = {
       executor: c.executor,
-      startTime: goDuration(c.startTimeMs),
-      gracefulStop: goDuration(c.gracefulStopMs),
-      env: c.env,
-      exec: c.exec,
-      tags: c.tags,
+      startTime: or('startTime', goDuration(c.startTimeMs)),
+      gracefulStop: or('gracefulStop', goDuration(c.gracefulStopMs)),
+      env: or('env', c.env),
+      exec: or('exec', c.exec),
+      tags: or('tags', c.tags),
     };
     switch (c.executor) {
       case 'shared-iterations':
       case 'per-vu-iterations':
         view[c.name] = {
           ...base,
-          vus: c.vus,
-          iterations: c.iterations,
-          maxDuration: goDuration(c.maxDurationMs),
+          vus: or('vus', c.vus),
+          iterations: or('iterations', c.iterations),
+          maxDuration: or('maxDuration', goDuration(c.maxDurationMs)),
         };
         break;
       case 'constant-vus':
-        view[c.name] = { ...base, vus: c.vus, duration: goDuration(c.durationMs) };
+        view[c.name] = { ...base, vus: or('vus', c.vus), duration: or('duration', goDuration(c.durationMs)) };
         break;
       case 'ramping-vus':
         view[c.name] = {
           ...base,
-          startVUs: c.startVUs,
-          stages: stagesOf(c.stages),
-          gracefulRampDown: goDuration(c.gracefulRampDownMs),
+          startVUs: or('startVUs', c.startVUs),
+          stages: or('stages', stagesOf(c.stages)),
+          gracefulRampDown: or('gracefulRampDown', goDuration(c.gracefulRampDownMs)),
         };
         break;
       case 'constant-arrival-rate':
         view[c.name] = {
           ...base,
-          rate: c.rate,
-          timeUnit: goDuration(c.timeUnitMs),
-          duration: goDuration(c.durationMs),
-          preAllocatedVUs: c.preAllocatedVUs,
-          maxVUs: c.maxVUs,
+          rate: or('rate', c.rate),
+          timeUnit: or('timeUnit', goDuration(c.timeUnitMs)),
+          duration: or('duration', goDuration(c.durationMs)),
+          preAllocatedVUs: or('preAllocatedVUs', c.preAllocatedVUs),
+          maxVUs: or('maxVUs', c.maxVUs),
         };
         break;
       case 'ramping-arrival-rate':
         view[c.name] = {
           ...base,
-          startRate: c.startRate,
-          timeUnit: goDuration(c.timeUnitMs),
-          stages: stagesOf(c.stages),
-          preAllocatedVUs: c.preAllocatedVUs,
-          maxVUs: c.maxVUs,
+          startRate: or('startRate', c.startRate),
+          timeUnit: or('timeUnit', goDuration(c.timeUnitMs)),
+          stages: or('stages', stagesOf(c.stages)),
+          preAllocatedVUs: or('preAllocatedVUs', c.preAllocatedVUs),
+          maxVUs: or('maxVUs', c.maxVUs),
         };
         break;
     }
   }
-  return { ...rest, scenarios: view };
+  const set = (k: string) => rest[k] !== undefined && rest[k] !== null;
+  const value = (k: string) => (set(k) ? rest[k] : null);
+  const dur = (k: string) => {
+    if (!set(k)) return null;
+    const v = rest[k];
+    return typeof v === 'number' || typeof v === 'string' ? goDuration(parseDuration(v, k)) : v;
+  };
+  const thresholds = set('thresholds')
+    ? Object.fromEntries(
+        Object.entries(rest.thresholds as Record<string, unknown>).map(([metric, list]) => [
+          metric,
+          (Array.isArray(list) ? list : [list]).map((t) => {
+            const o = (typeof t === 'object' && t !== null ? t : { threshold: t }) as Raw;
+            const delay = o.delayAbortEval;
+            return {
+              threshold: String(o.threshold),
+              abortOnFail: o.abortOnFail === true,
+              delayAbortEval:
+                delay === undefined || delay === null
+                  ? null
+                  : goDuration(parseDuration(delay as string, 'delayAbortEval')),
+            };
+          }),
+        ]),
+      )
+    : null;
+  const tlsVersion = set('tlsVersion')
+    ? typeof rest.tlsVersion === 'string'
+      ? { min: rest.tlsVersion, max: rest.tlsVersion }
+      : { min: (rest.tlsVersion as Raw).min ?? '', max: (rest.tlsVersion as Raw).max ?? '' }
+    : null;
+  const out: Raw = {
+    paused: value('paused'),
+    scenarios: view,
+    executionSegment: value('executionSegment'),
+    executionSegmentSequence: value('executionSegmentSequence'),
+    noSetup: value('noSetup'),
+    setupTimeout: dur('setupTimeout'),
+    noTeardown: value('noTeardown'),
+    teardownTimeout: dur('teardownTimeout'),
+    handleSummaryTimeout: dur('handleSummaryTimeout'),
+    rps: value('rps'),
+    dns: { ttl: '5m', select: 'random', policy: 'preferIPv4' },
+    maxRedirects: value('maxRedirects'),
+    userAgent: value('userAgent'),
+    batch: value('batch'),
+    batchPerHost: value('batchPerHost'),
+    httpDebug: value('httpDebug'),
+    insecureSkipTLSVerify: value('insecureSkipTLSVerify'),
+    tlsCipherSuites: value('tlsCipherSuites'),
+    tlsVersion,
+    tlsAuth: value('tlsAuth'),
+    throw: value('throw'),
+    thresholds,
+    blacklistIPs: value('blacklistIPs'),
+    blockHostnames: value('blockHostnames'),
+    hosts: value('hosts'),
+    noConnectionReuse: value('noConnectionReuse'),
+    noVUConnectionReuse: value('noVUConnectionReuse'),
+    minIterationDuration: dur('minIterationDuration'),
+  };
+  if (set('cloud')) out.cloud = rest.cloud;
+  Object.assign(out, {
+    ext: value('ext'),
+    summaryTrendStats: set('summaryTrendStats') ? rest.summaryTrendStats : [...DEFAULT_SUMMARY_TREND_STATS],
+    summaryTimeUnit: value('summaryTimeUnit'),
+    systemTags: [...((set('systemTags') ? rest.systemTags : DEFAULT_SYSTEM_TAGS) as string[])].sort(),
+    tags: set('tags') && Object.keys(rest.tags as Raw).length > 0 ? rest.tags : null,
+    metricSamplesBufferSize: value('metricSamplesBufferSize'),
+    noCookiesReset: value('noCookiesReset'),
+    discardResponseBodies: value('discardResponseBodies'),
+    features: value('features'),
+    consoleOutput: null,
+    localIPs: null,
+  });
+  return out;
 }

@@ -52,6 +52,8 @@ export interface RunOptions extends OptionOverrides, RunSettings {
   addressFromEnv?: boolean;
   /** Told the REST API's address once it listens (e.g. for port 0). */
   onRestApi?: (address: string) => void;
+  /** Feature flag names k6 does not know (--features, K6_FEATURES, the config file): logged as k6 logs them. */
+  unknownFeatures?: { names: string[]; source: 'cli' | 'env' | 'json' };
   /** `inspect`: load the script, print its merged options as JSON and stop. */
   inspect?: boolean;
   onSamples?: (samples: Sample[]) => void;

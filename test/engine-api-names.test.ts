@@ -98,7 +98,7 @@ import { parseHTML } from 'k6/html';
 import { Counter, Gauge, Rate, Trend } from 'k6/metrics';
 import { createHash } from 'k6/crypto';
 const file = await fsOpen('./data.csv');
-const metrics = { Counter: new Counter('c'), Gauge: new Gauge('g'), Rate: new Rate('r'), Trend: new Trend('t') };
+const metrics = { Counter: new Counter('cc'), Gauge: new Gauge('gg'), Rate: new Rate('rr'), Trend: new Trend('tt') };
 const namespaces = { ${modules.map((m, i) => `'${m}': M${i}`).join(', ')} };
 export const options = { iterations: 1 };
 export default ${sync ? '' : 'async '}function () {

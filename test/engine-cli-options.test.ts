@@ -184,7 +184,8 @@ describe('k6 command line, K6_* variables and config file', () => {
     assert.equal(o.noThresholds, true);
     assert.equal(o.maxRedirects, 3);
     assert.equal(o.setupTimeout, '5s');
-    assert.equal(o.summaryExport, 'from-config.json');
+    // summaryExport is no key of k6's config file (its Config): ignored, as k6 ignores it.
+    assert.equal(o.summaryExport, undefined);
     assert.deepEqual(o.config, { vus: 7, duration: '9s', hosts: { 'a.test': '127.0.0.1' } });
     const merged = mergeOptions(
       { vus: 1, scenarios: { s: { executor: 'constant-vus', duration: '1m' } } },
@@ -228,7 +229,7 @@ describe('k6 command line, K6_* variables and config file', () => {
       '--no-usage-report',
       '--compatibility-mode=base',
       '--summary-mode',
-      'legacy',
+      'disabled',
       '-f',
       'raw',
       '--log-output=file=/tmp/x.log,level=warning',
@@ -242,12 +243,22 @@ describe('k6 command line, K6_* variables and config file', () => {
     assert.equal(flags.httpDebug, 'headers');
     assert.equal(flags.minIterationDuration, '1s');
     assert.deepEqual(flags.blockHostnames, ['x.test', '*.y.test']);
-    assert.equal(flags.summaryMode, 'legacy');
+    assert.equal(flags.summaryMode, 'disabled');
+    // k6 v2.0 removed the legacy summary mode: an invalid mode there.
+    for (const [argv, env] of [
+      [['run', '--summary-mode=legacy', 's.js'], {}],
+      [['run', 's.js'], { K6_SUMMARY_MODE: 'legacy' }],
+    ] as const)
+      assert.throws(
+        () => parseArgs([...argv], env),
+        (e: Error) => e instanceof UsageError && /invalid summary mode "legacy"/.test(e.message),
+      );
     assert.equal(flags.logFormat, 'raw');
     assert.deepEqual(flags.logOutput, { file: '/tmp/x.log', level: 'warning' });
     assert.equal(parsed(['run', '--http-debug=full', 's.js']).httpDebug, 'full');
-    assert.equal(parsed(['run', '--no-summary', 's.js']).summaryMode, 'disabled');
-    assert.equal(parsed(['run', 's.js'], { K6_NO_SUMMARY: 'true' }).summaryMode, 'disabled');
+    // k6 v2.0 removed --no-summary: an unknown flag there, and K6_NO_SUMMARY an ignored variable.
+    assert.throws(() => parseArgs(['run', '--no-summary', 's.js'], {}), UsageError);
+    assert.equal(parsed(['run', 's.js'], { K6_NO_SUMMARY: 'true' }).summaryMode, undefined);
     assert.equal(
       parsed(['run', 's.js'], { K6_INCLUDE_SYSTEM_ENV_VARS: 'false' }).includeSystemEnvVars,
       false,
@@ -750,7 +761,7 @@ describe('k6 command line, K6_* variables and config file', () => {
     assert.ok(Math.max(...durations) < 300, `iteration_duration ${durations}`);
   });
 
-  test('CLI end to end: K6_* variables, --no-thresholds, --no-summary, --console-output, --log-format, --http-debug, inspect', async () => {
+  test('CLI end to end: K6_* variables, --no-thresholds, --summary-mode=disabled, --console-output, --log-format, --http-debug, inspect', async () => {
     const script = files.write(
       'e2e.js',
       `import http from 'k6/http';
@@ -770,7 +781,7 @@ describe('k6 command line, K6_* variables and config file', () => {
           'run',
           '-q',
           '--no-thresholds',
-          '--no-summary',
+          '--summary-mode=disabled',
           `--summary-export=${files.dir}/never.json`,
           '--console-output',
           consoleFile,
@@ -779,7 +790,7 @@ describe('k6 command line, K6_* variables and config file', () => {
         ],
         env,
       ),
-      cli(['run', '-q', '--no-summary', '--log-format', 'raw', script], {
+      cli(['run', '-q', '--summary-mode=disabled', '--log-format', 'raw', script], {
         K6_ITERATIONS: '1',
         K6_NO_THRESHOLDS: 'true',
       }),

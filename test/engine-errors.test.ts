@@ -197,27 +197,27 @@ describe('engine: bad scripts and exit codes like k6', () => {
       script: files.write(
         'thr.js',
         `import { Trend } from 'k6/metrics';
-         const t = new Trend('t');
-         export const options = { iterations: 3, thresholds: { t: ['avg<1'] } };
+         const t = new Trend('tt');
+         export const options = { iterations: 3, thresholds: { tt: ['avg<1'] } };
          export default function () { t.add(10); }`,
       ),
     });
     assert.equal(failing.exitCode, 99);
     assert.deepEqual(
       failing.thresholds.map((t) => [t.metric, t.threshold, t.ok]),
-      [['t', 'avg<1', false]],
+      [['tt', 'avg<1', false]],
     );
-    assert.equal(failing.summary?.metrics.t.thresholds?.['avg<1'].ok, false);
+    assert.equal(failing.summary?.metrics.tt.thresholds?.['avg<1'].ok, false);
     // k6's closing error names the crossed metrics (grafana/k6 internal/cmd/run.go).
-    assert.match(failing.stderr, /level=error msg="thresholds on metrics 't' have been crossed"/);
+    assert.match(failing.stderr, /level=error msg="thresholds on metrics 'tt' have been crossed"/);
 
     const aborting = await run({
       script: files.write(
         'abort-th.js',
         `import { Trend } from 'k6/metrics';
          import { sleep } from 'k6';
-         const t = new Trend('t');
-         export const options = { vus: 1, duration: '20s', thresholds: { t: [{ threshold: 'avg<1', abortOnFail: true }] } };
+         const t = new Trend('tt');
+         export const options = { vus: 1, duration: '20s', thresholds: { tt: [{ threshold: 'avg<1', abortOnFail: true }] } };
          export default async function () { t.add(10); await sleep(0.05); }
          export function teardown() { console.log('teardown after the abort'); }`,
       ),
@@ -230,7 +230,7 @@ describe('engine: bad scripts and exit codes like k6', () => {
     // k6's sentence for the abort, and no second "have been crossed" line after it.
     assert.match(
       aborting.stderr,
-      /msg="thresholds on metrics 't' were crossed; at least one has abortOnFail enabled, stopping test prematurely"/,
+      /msg="thresholds on metrics 'tt' were crossed; at least one has abortOnFail enabled, stopping test prematurely"/,
     );
     assert.doesNotMatch(aborting.stderr, /have been crossed/);
     // The engine's own clock from the start of the load, so a slow start on a busy machine does not count.

@@ -352,7 +352,8 @@ describe('MetricsEngine thresholds', () => {
       [{ checks: ['count>1'] }, /rate metric/],
       [{ 'http_req_duration{status}': ['avg<1'] }, /tag:value/],
       [{ http_req_duration: ['avg<'] }, /"avg<" on http_req_duration/],
-      [{ http_req_failed: [{ threshold: 'rate<1', abortOnFail: true, delayAbortEval: '10' }] }, /"10s"/],
+      // A bare number is ms (k6's ParseExtendedDuration); Go's syntax has no spaces.
+      [{ http_req_failed: [{ threshold: 'rate<1', abortOnFail: true, delayAbortEval: '10 s' }] }, /"10s"/],
     ];
     for (const [thresholds, message] of bad) {
       assert.throws(

@@ -172,16 +172,27 @@ describe('durations', () => {
       ['-2s', -2000],
       ['0', 0],
       [30, 30],
+      // A number in a string is milliseconds, as k6's ParseExtendedDuration reads it.
+      ['30', 30],
+      ['1500', 1500],
+      ['1e3', 1000],
+      ['2.5', 2.5],
+      // Whole days, then a Go duration.
+      ['2d12h', 216_000_000],
+      ['-1d2h', -93_600_000],
+      ['.5m', 30_000],
+      ['+2s', 2000],
     ];
     for (const [input, ms] of cases) assert.equal(parseDuration(input), ms, String(input));
   });
 
-  it('rejects unitless strings and garbage with advice', () => {
+  it('rejects what k6 rejects, with advice', () => {
     assert.throws(
-      () => parseDuration('30', 'gracefulStop'),
-      (e: Error) => e.message.includes('"30s"'),
+      () => parseDuration('1S', 'gracefulStop'),
+      (e: Error) =>
+        e.message.includes('gracefulStop "1S" is not a valid duration') && e.message.includes('"10s"'),
     );
-    for (const bad of ['', '-', '.', 'abc', '10 s', '1m30', 's'])
+    for (const bad of ['', '-', '.', 'abc', '10 s', ' 1s', '1s ', '1m30', 's', '1.5d', '1h2d', '1d-2h', 'd'])
       assert.throws(() => parseDuration(bad), InvalidOptionsError, bad);
   });
 
@@ -230,17 +241,23 @@ describe('MetricRegistry', () => {
 
   it('refuses a redefinition with another type or value type', () => {
     const r = new MetricRegistry();
-    r.define('x', 'trend', 'time');
-    assert.throws(() => r.define('x', 'counter'), /already exists as a trend/);
-    assert.throws(() => r.define('x', 'trend'), /already exists/);
+    r.define('xx', 'trend', 'time');
+    assert.throws(() => r.define('xx', 'counter'), /already exists as a trend/);
+    assert.throws(() => r.define('xx', 'trend'), /already exists/);
   });
 
   it('validates names', () => {
     const r = new MetricRegistry();
-    for (const bad of ['', '1abc', 'a-b', 'a b', 'x'.repeat(129)])
-      assert.throws(() => r.define(bad, 'counter'), /Invalid metric name/);
-    r.define('_ok_1', 'counter');
-    r.define('x'.repeat(128), 'counter');
+    // k6's rule (grafana/k6 metrics/registry.go): ^[a-zA-Z_][a-zA-Z0-9_]{1,128}$, so 2 to 129 characters.
+    for (const bad of ['', 'x', '1abc', 'a-b', 'a b', 'ü_x', 'x'.repeat(130)])
+      assert.throws(
+        () => r.define(bad, 'counter'),
+        (e: Error) =>
+          e.message ===
+          `Invalid metric name: '${bad}'. Metric names must only include up to 128 ASCII letters, numbers, or underscores and start with a letter or an underscore.`,
+      );
+    r.define('_o', 'counter');
+    r.define('x'.repeat(129), 'counter');
   });
 
   it('registers the k6 built-ins with their types', () => {

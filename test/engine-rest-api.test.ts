@@ -80,7 +80,7 @@ async function waitForStatus(
 }
 
 function engine(args: string[], env: Record<string, string> = {}): Watched {
-  const watched = start(process.execPath, [BIN, 'run', '--no-summary', ...args], {
+  const watched = start(process.execPath, [BIN, 'run', '--summary-mode=disabled', ...args], {
     env: { ...process.env, ...env },
   });
   engines.push(watched);

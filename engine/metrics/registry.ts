@@ -3,7 +3,8 @@
 // so every VU's init code can run `new Trend(...)` without clashing.
 import type { MetricInfo, MetricType, ValueType } from './types.ts';
 
-const NAME = /^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/;
+// k6's rule, as its regular expression has it (grafana/k6 metrics/registry.go): 2 to 129 characters.
+const NAME = /^[a-zA-Z_][a-zA-Z0-9_]{1,128}$/;
 const TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'rate', 'trend']);
 const CONTAINS: ReadonlySet<string> = new Set(['default', 'time', 'data']);
 
@@ -13,7 +14,7 @@ export class MetricRegistry {
   define(name: string, type: MetricType, contains: ValueType = 'default'): MetricInfo {
     if (!NAME.test(name)) {
       throw new Error(
-        `Invalid metric name "${name}": use 1–128 letters, digits and underscores, not starting with a digit.`,
+        `Invalid metric name: '${name}'. Metric names must only include up to 128 ASCII letters, numbers, or underscores and start with a letter or an underscore.`,
       );
     }
     if (!TYPES.has(type)) throw new Error(`Metric "${name}" has unknown type "${type}".`);

@@ -1,9 +1,8 @@
-// k6 durations: Go's time.ParseDuration syntax ("1h30m", "1.5s", "500ms", "250us") plus k6's
-// extra "d" for days, and the Go form for writing them back ("1m30s", "1h0m0s", "1.5ms").
-//
-// Bare numbers: a JS number is milliseconds (k6 reads numbers in JSON options as ms). A string
-// without a unit is rejected unless it is "0": "30" is ambiguous (k6 itself reads it as seconds
-// in some places and as ms in others), so we ask the user to write "30s" or "30ms".
+// k6 durations as k6 reads them (grafana/k6 lib/types/types.go, ParseExtendedDuration): a string
+// that is a number is milliseconds ("1500" is 1.5s, "0" is 0); one with a "d" is whole days, then
+// optionally a Go duration for the rest ("1d", "2d12h"); anything else is Go's time.ParseDuration
+// syntax ("1h30m", "1.5s", "500ms", "250us"), with no spaces. A JS number is milliseconds too (k6
+// reads numbers in JSON options as ms). Written back in Go's form ("1m30s", "1h0m0s", "1.5ms").
 import { InvalidOptionsError } from './errors.ts';
 
 // Nanoseconds per unit, so sub-millisecond parts add up without float residue ("100ns" → 0.0001 ms).
@@ -19,8 +18,20 @@ const UNIT_NS: Record<string, number> = {
   d: 8.64e13,
 };
 
-const WHOLE = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h|d))+$/;
-const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)/g;
+const GO_DURATION = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
+/** What Go's strconv.ParseFloat reads as a finite decimal number. */
+const FLOAT = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/** Go's time.ParseDuration, in ms; null when Go would refuse the text. */
+function goDuration(text: string): number | null {
+  if (/^[-+]?0$/.test(text)) return 0;
+  if (!GO_DURATION.test(text)) return null;
+  let ns = 0;
+  for (const m of text.matchAll(PART)) ns += Number(m[1]) * UNIT_NS[m[2]];
+  const ms = ns / 1e6;
+  return text.startsWith('-') ? -ms : ms;
+}
 
 /** Milliseconds for a k6 duration. `what` names the option in the error message. */
 export function parseDuration(input: string | number, what = 'duration'): number {
@@ -28,22 +39,28 @@ export function parseDuration(input: string | number, what = 'duration'): number
     if (!Number.isFinite(input)) throw new InvalidOptionsError(`${what} must be a finite number of ms.`);
     return input;
   }
-  const text = String(input).trim();
-  if (/^[-+]?(0+(\.0*)?|\.0+)$/.test(text)) return 0;
-  if (/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(text)) {
-    throw new InvalidOptionsError(
-      `${what} "${text}" has no unit; write it with one, for example "${text}s" or "${text}ms".`,
+  const text = String(input);
+  if (FLOAT.test(text)) return Number(text);
+  const invalid = () =>
+    new InvalidOptionsError(
+      `${what} "${text}" is not a valid duration; use forms like "500ms", "10s", "1m30s", "2h" or "1d".`,
     );
+  const d = text.indexOf('d');
+  if (d < 0) {
+    const ms = goDuration(text);
+    if (ms === null) throw invalid();
+    return ms;
   }
-  if (!WHOLE.test(text)) {
-    throw new InvalidOptionsError(
-      `${what} "${text}" is not a valid duration; use forms like "500ms", "10s", "1m30s" or "2h".`,
-    );
+  // Whole days before the "d", then a Go duration that is not negative (k6's extension).
+  if (!/^[-+]?\d+$/.test(text.slice(0, d))) throw invalid();
+  const days = Number(text.slice(0, d));
+  let rest = 0;
+  if (d + 1 < text.length) {
+    const ms = goDuration(text.slice(d + 1));
+    if (ms === null || ms < 0) throw invalid();
+    rest = ms;
   }
-  let ns = 0;
-  for (const m of text.matchAll(PART)) ns += Number(m[1]) * UNIT_NS[m[2]];
-  const ms = ns / 1e6;
-  return text.startsWith('-') ? -ms : ms;
+  return (days * UNIT_NS.d) / 1e6 + (days < 0 ? -rest : rest);
 }
 
 /** Go's time.Duration.String() form of a millisecond value: "0s", "1.5ms", "1m30s", "1h0m0s". */

@@ -417,7 +417,7 @@ export class VuRuntime implements TestContext, ScenarioHost {
     if (this.init.mode === 'summary') return true;
     try {
       const scriptOptions = (setupVU.exports.options ?? {}) as Record<string, unknown>;
-      this.options = mergeOptions(scriptOptions, this.init.overrides);
+      this.options = mergeOptions(scriptOptions, this.init.overrides, (m, f) => this.warn(m, f));
       this.vuStripe = stripeOf(executionTuple(this.options));
       const wholeTest = deriveScenarios(this.options, (message) => this.warn(message));
       this.scenarioConfigs = segmentScenarios(wholeTest, this.options);
