@@ -266,7 +266,11 @@ export class TestRun {
         // As k6 ends its progress display: the counts the test ended with.
         const last = this.progress();
         this.opts.onProgress?.(last);
-        if (!this.opts.quiet) this.io.stderr.write(`${isTTY(this.io.stderr) ? '\n' : ''}${endLine(last)}\n`);
+        if (!this.opts.quiet) {
+          const { maxVUs, endMs } = executionPlan(this.scenarios);
+          const line = endLine(last, { maxMs: endMs, maxVUs });
+          this.io.stderr.write(`${isTTY(this.io.stderr) ? '\n' : ''}${line}\n`);
+        }
       }
       return await this.finish(ready);
     } finally {

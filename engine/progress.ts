@@ -51,9 +51,49 @@ function iterationCounts(p: Progress): string {
   return `${p.iterations} complete and ${p.interrupted} interrupted iterations`;
 }
 
-/** The line k6 prints when the test has ended: `running (0m05.0s), 0/3 VUs, 4 complete and 3 interrupted iterations`. */
-export function endLine(p: Progress): string {
-  return `running (${clock(p.elapsedMs)}), ${p.vus}/${p.vusMax} VUs, ${iterationCounts(p)}`;
+/**
+ * The line k6 prints when the test has ended, with k6's fixed widths (grafana/k6
+ * internal/execution/scheduler.go getRunStats and internal/ui/pb/helpers.go): the time as long as
+ * the plan's longest (`maxMs`, graceful stops included) needs, the VU counts zero-padded to the
+ * digits of the most VUs the plan can use: `running (0m35.0s), 00/10 VUs, 4 complete and 3
+ * interrupted iterations`.
+ */
+export function endLine(p: Progress, plan: { maxMs: number; maxVUs: number }): string {
+  const width = String(Math.max(0, Math.trunc(plan.maxVUs))).length;
+  const pad = (n: number) => String(n).padStart(width, '0');
+  return `running (${fixedDuration(p.elapsedMs, plan.maxMs)}), ${pad(p.vus)}/${pad(p.vusMax)} VUs, ${iterationCounts(p)}`;
+}
+
+/**
+ * A duration to the tenth of a second, as wide as `maxMs` needs (k6's GetFixedLengthDuration):
+ * `5.0s` under 10 s, `05.0s` under a minute, `0m05.0s` under 10 minutes, `00m05.0s` under an hour,
+ * then `0h00m05.0s`, `00h…`, and days.
+ */
+export function fixedDuration(ms: number, maxMs: number): string {
+  const tenths = Math.round(Math.abs(ms) / 100);
+  const max = Math.round(Math.max(Math.abs(maxMs), Math.abs(ms)) / 100) * 100;
+  const t = tenths % 10;
+  const totalSeconds = Math.floor(tenths / 10);
+  const s = totalSeconds % 60;
+  const totalMinutes = Math.floor(totalSeconds / 60);
+  const m = totalMinutes % 60;
+  const totalHours = Math.floor(totalMinutes / 60);
+  const h = totalHours % 24;
+  const days = Math.floor(totalHours / 24);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const sec = `${two(s)}.${t}s`;
+  if (max < 10_000) return sec.slice(1);
+  if (max < 60_000) return sec;
+  const min = `${two(m)}m${sec}`;
+  if (max < 600_000) return min.slice(1);
+  if (max < 3_600_000) return min;
+  const hours = `${two(h)}h${min}`;
+  if (max < 36_000_000) return hours.slice(1);
+  if (max < 86_400_000) return hours;
+  // Days: at least one digit, one more for each power of ten of 10-day spans in the maximum.
+  let digits = 1;
+  for (let spans = Math.floor(max / 864_000_000); spans > 0; spans = Math.floor(spans / 10)) digits++;
+  return `${String(days).padStart(digits, '0')}d${hours}`;
 }
 
 /** Keeps the last seconds of request counts to give a recent req/s. */
