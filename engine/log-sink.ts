@@ -42,7 +42,8 @@ function format(p: Parsed, how: LogSettings['format']): string {
   Object.assign(entry, { level: p.level, msg: p.msg });
   if (p.source) entry.source = p.source;
   entry.time = p.time;
-  return `${JSON.stringify(entry)}\n`;
+  // logrus's JSONFormatter marshals a Go map: its keys come out sorted.
+  return `${JSON.stringify(entry, Object.keys(entry).sort())}\n`;
 }
 
 export class LogSink {

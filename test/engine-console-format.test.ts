@@ -2,8 +2,10 @@
 // console.log's formatting of values, as k6 v1.6 and later prints them (grafana/k6
 // internal/js/console.go; k6 release notes v1.5.0 and v1.6.0).
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import { formatConsoleArgs, logLine } from '../engine/console.ts';
+import { LogSink } from '../engine/log-sink.ts';
 
 describe('console values as k6 prints them', () => {
   test('primitives as their string, strings as they are', () => {
@@ -67,5 +69,24 @@ describe('console values as k6 prints them', () => {
     );
     const stamp = /^time="([^"]+)"/.exec(line)?.[1] ?? '';
     assert.ok(Math.abs(Date.parse(stamp) - Date.now()) < 60_000, stamp);
+  });
+});
+
+describe('--log-format json', () => {
+  test("each line is one JSON object with logrus's keys sorted, as k6's JSON formatter writes them", () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c) => {
+      text += c;
+    });
+    const sink = new LogSink({ stdout: new PassThrough(), stderr: out }, { format: 'json' });
+    sink.write(
+      logLine('error', 'boom', undefined, { source: 'stacktrace', executor: 'shared-iterations', hint: 'h' }),
+    );
+    sink.write(logLine('info', 'hello', 'console'));
+    const [first, second] = text.trim().split('\n');
+    assert.deepEqual(Object.keys(JSON.parse(first)), ['executor', 'hint', 'level', 'msg', 'source', 'time']);
+    assert.deepEqual(Object.keys(JSON.parse(second)), ['level', 'msg', 'source', 'time']);
+    assert.equal(JSON.parse(first).msg, 'boom');
   });
 });
