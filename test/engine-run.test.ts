@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { deriveScenarios, goDuration, k6TestOptions } from '../engine/options.ts';
-import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+import { count, run, runOnBothKinds, startServer, tempDir } from './engine-fixtures.ts';
 
 describe('engine: a test run end to end', () => {
   const files = tempDir();
@@ -352,6 +352,38 @@ describe('engine: a test run end to end', () => {
     });
     assert.equal(counted.summary?.metrics.c_time.contains, 'time');
     assert.match(counted.stdout, /c_time\.*: 1\.25s \S+\/s/);
+  });
+
+  test("a Date in setup()'s data reaches the VUs as Go's time text, as k6 marshals it, on both kinds of VU", async () => {
+    const out = await runOnBothKinds(
+      files,
+      'setup-date',
+      `import { Counter } from 'k6/metrics';
+const seen = new Counter('seen');
+export const options = { iterations: 1 };
+export FN setup() {
+  return { at: new Date(Date.UTC(2024, 0, 2, 10, 0, 0)), ms: new Date(Date.UTC(2024, 0, 2, 10, 0, 0, 120)), n: 1 };
+}
+export default FN (data) { seen.add(1, { at: String(data.at), ms: String(data.ms), n: String(data.n) }); }`,
+      {},
+    );
+    // Go writes the machine's zone: Z in UTC, else its offset (the test machine's, here).
+    const at = new Date(Date.UTC(2024, 0, 2, 10, 0, 0));
+    const offset = -at.getTimezoneOffset();
+    const zone =
+      offset === 0
+        ? 'Z'
+        : `${offset < 0 ? '-' : '+'}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0')}:${String(Math.abs(offset) % 60).padStart(2, '0')}`;
+    const local = new Date(at.getTime() + offset * 60_000).toISOString().slice(0, 19);
+    for (const [kind, r] of Object.entries(out)) {
+      assert.equal(r.exitCode, 0, `${kind}: ${r.stderr}`);
+      const s = r.samples.find((x) => x.metric === 'seen');
+      assert.deepEqual(
+        { at: s?.tags.at, ms: s?.tags.ms, n: s?.tags.n },
+        { at: `${local}${zone}`, ms: `${local}.12${zone}`, n: '1' },
+        kind,
+      );
+    }
   });
 
   test('setup(), teardown() and handleSummary() each run on a fresh VU 0, as k6 runs them (init code again, no shared module state)', async () => {
