@@ -63,6 +63,39 @@ export default function () { check(which, { 'the .js file': (w) => w === 'js' })
     assert.equal(count(js.samples, 'iterations'), 1);
   });
 
+  test("a .ts script's exception names its own line, not the stripped code's, on both kinds of VU", async () => {
+    const source = `interface A {
+  x: number;
+  y: string;
+}
+
+type B = A | null;
+
+export const options = { iterations: 1 };
+
+export default FN (): RET {
+  const a: B = { x: 1, y: 'z' };
+  if (a) {
+    throw new Error('on line 13');
+  }
+}
+`;
+    for (const [kind, fn, ret] of [
+      ['async', 'async function', 'Promise<void>'],
+      ['sync', 'function', 'void'],
+    ] as const) {
+      const r = await run({
+        script: files.write(`lines-${kind}.ts`, source.replace('FN', fn).replace('RET', ret)),
+      });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`on line 13\\\\n\\\\tat default \\(file://\\S*lines-${kind}\\.ts:13:11\\)`),
+        kind,
+      );
+    }
+  });
+
   test('a TypeScript syntax error is exit 107 with the file and line', async () => {
     const r = await run({
       script: files.write('broken.ts', 'export default function (): void {\n  let x: = 1;\n}\n'),

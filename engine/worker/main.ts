@@ -12,6 +12,9 @@ const port = parentPort;
 if (!port) throw new Error('engine/worker/main.ts runs only as the VU thread of a test run.');
 
 const init = workerData as WorkerInit;
+// A TypeScript script's stack traces point at its own lines: the loader strips its types with an
+// inline source map (../loader/hooks.ts), which Node applies only when source maps are on.
+process.setSourceMapsEnabled(true);
 // The global `crypto` scripts see is k6's (Node's WebCrypto narrowed to what k6 does).
 installWebCrypto();
 // Loader hooks are per thread: this one registers them and tells them the run's module cache.
