@@ -60,11 +60,9 @@ function httpDebugOf(value: unknown): HttpSettings['httpDebug'] {
  */
 export function httpSettings(o: Record<string, unknown>, env: Record<string, string>): HttpSettings {
   const extra: string[] = [];
-  const caFile = process.env.NODE_EXTRA_CA_CERTS ?? env.NODE_EXTRA_CA_CERTS;
-  if (caFile && existsSync(caFile)) extra.push(readFileSync(caFile, 'utf8'));
-  const optionCAs = o.tlsCACerts;
-  if (typeof optionCAs === 'string') extra.push(optionCAs);
-  else if (Array.isArray(optionCAs)) extra.push(...optionCAs.map(String));
+  for (const caFile of new Set([process.env.NODE_EXTRA_CA_CERTS, env.NODE_EXTRA_CA_CERTS])) {
+    if (caFile && existsSync(caFile)) extra.push(readFileSync(caFile, 'utf8'));
+  }
   const settings = defaultHttpSettings();
   return {
     ...settings,

@@ -8,7 +8,7 @@ import type { Routing } from './route.ts';
 /** Settings of the `http` module that come from the script's options. */
 export interface HttpSettings {
   insecureSkipTLSVerify: boolean;
-  /** PEM CA certificates to trust on top of Node's own (options.tlsCACerts / NODE_EXTRA_CA_CERTS). */
+  /** PEM CA certificates to trust on top of Node's own (NODE_EXTRA_CA_CERTS, from the process or -e). */
   ca: string[] | undefined;
   tlsAuth: Array<{ domains?: string[]; cert: string; key: string; password?: string }>;
   /** options.tlsVersion as Node's protocol names; undefined: Node's defaults. */

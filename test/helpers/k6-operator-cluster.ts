@@ -580,9 +580,12 @@ export class SimCluster {
     for (const key of Object.keys(initEnv)) initEnv[key] = hostPath(initEnv[key], scriptMounts);
     const home = join(this.options.dir, 'pods', `${name}-initializer`);
     mkdirSync(home, { recursive: true });
+    // k6-operator hands the initializer's environment to k6 as `-e NAME=value` flags: `k6 inspect`
+    // (like archive) does not put the system environment into __ENV.
+    const envFlags = Object.entries(initEnv).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
     const init = spawn(
       process.execPath,
-      [this.options.engineBin, 'inspect', join(scriptDir, spec.script.configMap.file)],
+      [this.options.engineBin, 'inspect', ...envFlags, join(scriptDir, spec.script.configMap.file)],
       { env: { PATH: process.env.PATH ?? '', HOME: home, ...initEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     run.initializer = init;
