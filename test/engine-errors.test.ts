@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+import { count, run, runOnBothKinds, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 after(() => files.cleanup());
@@ -54,6 +54,22 @@ describe('engine: bad scripts and exit codes like k6', () => {
     });
     assert.equal(r.exitCode, 0);
     assert.match(r.stderr, /on line one\\n\\tat default \(file:\/\/\S*first-line\.js:1:78\)/);
+  });
+
+  test("an anonymous default function's frame is named default on both kinds of VU, as in k6", async () => {
+    const out = await runOnBothKinds(
+      files,
+      'my-load-test',
+      `export const options = { iterations: 1 };\nexport default FN () {\n  throw new Error('named?');\n}\n`,
+      {},
+    );
+    for (const [kind, r] of Object.entries(out)) {
+      assert.match(
+        r.stderr,
+        /named\?\\n\\tat default \(file:\/\/\S*my-load-test-\w+\.js:3:9\)/,
+        `${kind}: ${r.stderr}`,
+      );
+    }
   });
 
   test('exception in init code → 107', async () => {
