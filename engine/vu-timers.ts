@@ -41,10 +41,12 @@ function createTimers(vu: TimerOwner): VuTimers {
   /** The timers the running iteration waits for, with k6's name for each ("setTimeout 3"). */
   const live = new Map<NodeJS.Timeout, string>();
   let nextId = 1;
-  let drained: (() => void) | null = null;
+  let drained: { resolve: () => void; reject: (err: unknown) => void } | null = null;
+  /** The exception a callback of the running iteration threw (k6 ends the iteration with it). */
+  let failure: { err: unknown } | null = null;
   const forget = (handle: NodeJS.Timeout) => {
     if (live.delete(handle) && live.size === 0 && drained) {
-      const resolve = drained;
+      const { resolve } = drained;
       drained = null;
       resolve();
     }
@@ -64,18 +66,35 @@ function createTimers(vu: TimerOwner): VuTimers {
         });
       }
     } catch (err) {
-      vu.test.log('error', `a timer callback threw: ${err instanceof Error ? err.message : String(err)}`, {
-        source: 'stacktrace',
-      });
+      if (!tracked()) {
+        vu.test.log('error', `a timer callback threw: ${err instanceof Error ? err.message : String(err)}`, {
+          source: 'stacktrace',
+        });
+        return;
+      }
+      // As k6's event loop: a callback's exception ends the iteration with that exception (logged
+      // and counted as any exception of the iteration); the iteration's other timers never fire.
+      for (const handle of live.keys()) native.clearTimeout(handle);
+      live.clear();
+      if (drained) {
+        const { reject } = drained;
+        drained = null;
+        reject(err);
+      } else failure ??= { err };
     }
   };
   // Timers started outside an iteration (init code, setup) are not waited for.
   const tracked = () => vu.phase === 'iteration';
 
   vu.timersIdle = () => {
+    if (failure) {
+      const { err } = failure;
+      failure = null;
+      return Promise.reject(err);
+    }
     if (live.size === 0) return undefined;
-    return new Promise<void>((resolve) => {
-      drained = resolve;
+    return new Promise<void>((resolve, reject) => {
+      drained = { resolve, reject };
     });
   };
   vu.cancelTimers = () => {
@@ -84,7 +103,8 @@ function createTimers(vu: TimerOwner): VuTimers {
       vu.test.log('warn', `${name} was stopped because the VU iteration was interrupted`, {});
     }
     live.clear();
-    drained?.();
+    failure = null;
+    drained?.resolve();
     drained = null;
   };
 

@@ -72,6 +72,39 @@ describe('engine: bad scripts and exit codes like k6', () => {
     }
   });
 
+  test("a timer callback's exception ends its iteration as k6's event loop does, on both kinds of VU", async () => {
+    const out = await runOnBothKinds(
+      files,
+      'timer-throws',
+      `import { Counter } from 'k6/metrics';
+const fired = new Counter('fired');
+export const options = { iterations: 2 };
+export default FN () {
+  setTimeout(() => {
+    throw new Error('thrown by a timer');
+  }, 10);
+  setTimeout(() => fired.add(1), 300);
+}
+`,
+      {},
+    );
+    for (const [kind, r] of Object.entries(out)) {
+      assert.equal(r.exitCode, 0, `${kind}: ${r.stderr}`);
+      // Logged as an exception of the iteration, with its frame and k6's fields.
+      const lines = r.stderr.split('\n').filter((l) => l.includes('thrown by a timer'));
+      assert.equal(lines.length, 2, `${kind}: ${r.stderr}`);
+      assert.match(
+        lines[0],
+        /msg="Error: thrown by a timer\\n\\tat \S*timer-throws-\w+\.js:6:11\)?\\n" .*hint="script exception"/,
+        kind,
+      );
+      // The iteration is counted, and its other timer never fires (no warning either).
+      assert.equal(count(r.samples, 'iterations'), 2, kind);
+      assert.equal(count(r.samples, 'fired'), 0, kind);
+      assert.doesNotMatch(r.stderr, /was stopped because/, kind);
+    }
+  });
+
   test('exception in init code → 107', async () => {
     const r = await run({
       script: files.write('init.js', "throw new Error('broken init');\nexport default function () {}"),
