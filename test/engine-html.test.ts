@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseHTML } from '../engine/api/html.ts';
-import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+import { count, run, runOnBothKinds, startServer, tempDir } from './engine-fixtures.ts';
+
+/** An element's per-kind methods (an <a>'s host(), an <input>'s checked() …), which TypeScript does not see. */
+const kind = (el: unknown) => el as Record<string, (...args: unknown[]) => unknown>;
 
 // The definition list of k6's Selection docs.
 const DL = `
@@ -93,7 +96,8 @@ describe('k6/html Selection as k6 documents it', () => {
     const ids: string[] = [];
     doc.find('dt').each((_i, el) => {
       ids.push(el.id());
-      assert.equal(el.nodeName(), 'DT');
+      // As k6 (goquery's NodeName): the tag name as the parser stores it, in lower case.
+      assert.equal(el.nodeName(), 'dt');
       assert.equal(el.nodeType(), 1);
     });
     assert.deepEqual(ids, ['term-1', 'term-2', 'term-3']);
@@ -131,11 +135,13 @@ describe('k6/html Selection as k6 documents it', () => {
     assert.equal(form.serializeArray().length, 4);
     assert.equal(form.find('select').val(), 'large');
     assert.equal(form.find('input[name=user]').val(), 'joe');
-    const el = form.get(0);
-    assert.equal(el?.method(), 'post');
-    assert.equal(el?.action(), '/login');
-    assert.equal(form.find('input[name=remember]').get(0)?.checked(), true);
-    assert.equal(form.find('input[name=spam]').get(0)?.checked(), false);
+    const el = kind(form.get(0));
+    // As k6's FormElement.method(): only a lower-case "post" is post (the attribute is compared as written).
+    assert.equal(el.method(), 'get');
+    assert.equal(kind(parseHTML('<form method="post"></form>').find('form').get(0)).method(), 'post');
+    assert.equal(el.action(), '/login');
+    assert.equal(kind(form.find('input[name=remember]').get(0)).checked(), true);
+    assert.equal(kind(form.find('input[name=spam]').get(0)).checked(), false);
   });
 
   test('HTML is parsed as browsers do (implied html/head/body, unclosed tags)', () => {
@@ -187,5 +193,158 @@ export default async function () {
       4,
       r.stderr,
     );
+  });
+});
+
+// What k6's element kinds answer (grafana/k6 js/modules/k6/html/elements.go; the Element page of
+// k6's docs lists them): each tag has its own methods, and only that tag has them.
+describe('the kinds of Element', () => {
+  const page = parseHTML(`<html><body>
+<a id="a1" href="https://joe:secret@example.com:443/p/q?x=1#frag" rel="next prev">link</a>
+<a id="a2" href="rel/page">relative</a>
+<form id="f" action="/save" method="post" enctype="bogus">
+  <label for="name">Name</label><input id="name" name="n" maxlength="x" tabindex="3">
+  <select name="s" multiple><option>one</option><optgroup disabled><option selected value="2">two</option></optgroup></select>
+  <button>Go <b>now</b></button><textarea name="t" rows="4"></textarea>
+</form>
+<table><caption>C</caption><tbody><tr><td>1</td><td colspan="2">2</td></tr><tr><th scope="bad">h</th></tr></tbody></table>
+<img src="i.png" width="12" height="nope"><div id="d">plain</div><progress value="3" max="4"></progress>
+</body></html>`);
+  const get = (sel: string) => kind(page.find(sel).get(0));
+
+  test('an anchor splits its href as Go parses it', () => {
+    const a = get('#a1');
+    assert.equal(a.host(), 'example.com', 'the default port is left out');
+    assert.equal(a.hostname(), 'example.com');
+    assert.equal(a.port(), '443');
+    assert.equal(a.protocol(), 'https', 'without a colon, as k6');
+    assert.equal(a.username(), 'joe');
+    assert.equal(a.password(), 'secret');
+    assert.equal(a.origin(), 'https://example.com:443');
+    assert.equal(a.pathname(), '/p/q');
+    assert.equal(a.search(), '?x=1');
+    assert.equal(a.hash(), '#frag');
+    assert.deepEqual(a.relList(), ['next', 'prev']);
+    assert.equal(a.text(), 'link');
+    // parseHTML() has no page URL: href() is the attribute as written, toString() too.
+    assert.equal(get('#a2').href(), 'rel/page');
+    assert.equal(String(get('#a2')), 'rel/page');
+    assert.equal(get('#a2').pathname(), '/rel/page', 'resolved against an empty base, as Go');
+    assert.equal(get('#a2').protocol(), ':');
+  });
+
+  test('forms and their fields', () => {
+    const f = get('form');
+    assert.equal(f.method(), 'post');
+    assert.equal(
+      f.enctype(),
+      'application/x-www-form-urlencoded',
+      'an unknown value is the first allowed one',
+    );
+    assert.equal(f.length(), 4);
+    assert.equal((f.elements() as unknown[]).length, 4);
+    const input = get('input');
+    assert.equal(input.type(), 'text');
+    assert.equal(input.maxLength(), -1, 'not a number: the default');
+    assert.equal(input.tabIndex(), 3);
+    assert.equal(kind(input.form()).id(), 'f');
+    assert.deepEqual(
+      (input.labels() as Array<{ textContent(): string }>).map((l) => l.textContent()),
+      ['Name'],
+    );
+    assert.equal(input.formMethod(), 'post');
+    const select = get('select');
+    assert.equal(select.type(), 'select-multiple');
+    assert.equal(select.size(), 4);
+    assert.equal(select.length(), 2);
+    assert.equal(select.selectedIndex(), 1);
+    assert.equal(select.value(), '2');
+    const two = kind((select.options() as unknown[])[1]);
+    assert.equal(two.disabled(), true, 'its optgroup is disabled');
+    assert.equal(two.index(), 1);
+    assert.equal(two.label(), 'two');
+    assert.equal(kind((select.options() as unknown[])[0]).value(), 'one', 'no value attribute: its HTML');
+    assert.equal(get('button').value(), 'Go <b>now</b>');
+    assert.equal(get('button').type(), 'submit');
+    assert.equal(get('textarea').rows(), 4);
+    assert.equal(get('textarea').type(), 'textarea');
+    assert.equal(kind(get('label').control()).id(), 'name');
+  });
+
+  test('tables, images, progress; a plain element has none of those methods', () => {
+    const table = get('table');
+    assert.equal(kind(table.caption()).textContent(), 'C');
+    assert.equal((table.rows() as unknown[]).length, 2);
+    assert.equal(table.tHead(), undefined);
+    const td = kind(page.find('td').get(1));
+    assert.equal(td.colSpan(), 2);
+    assert.equal(td.rowSpan(), 1);
+    assert.equal(td.cellIndex(), 1);
+    assert.equal(get('th').scope(), '');
+    assert.equal(kind(page.find('tr').get(1)).rowIndex(), 1);
+    assert.equal(get('img').width(), 12);
+    assert.equal(get('img').height(), 0);
+    assert.equal(get('img').src(), 'i.png');
+    assert.equal(get('progress').value(), 0.75);
+    assert.equal(get('progress').position(), 0.75);
+    const div = get('#d');
+    for (const name of ['href', 'host', 'value', 'name', 'type', 'form', 'method', 'text']) {
+      assert.equal(div[name], undefined, `a <div> has no ${name}()`);
+    }
+  });
+
+  test('the base Element: nodeName in lower case, toString, get() without an index', () => {
+    assert.equal(get('#d').nodeName(), 'div');
+    assert.equal(String(get('#d')), '[object html.Node]');
+    assert.equal(String(kind(get('#d').firstChild())), '[object #text]');
+    assert.equal(get('#d').isDefaultNamespace(), true);
+    assert.equal(page.find('a').get().length, 2);
+    assert.equal(kind(page.find('a').get(-1)).id(), 'a2');
+    assert.equal(page.find('a').get(2), undefined);
+    assert.equal(kind(get('#d').selection()).text(), 'plain');
+  });
+});
+
+describe('Response.html() elements on both kinds of VU', () => {
+  const files = tempDir();
+  let server: Awaited<ReturnType<typeof startServer>>;
+  before(async () => {
+    server = await startServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<a href="../next?x=1">n</a><a href="http://other.test">o</a><form action=""><input></form>');
+    });
+  });
+  after(async () => {
+    await server.close();
+    files.cleanup();
+  });
+
+  test("URL attributes resolve against the response's URL, as Go's ResolveReference", async () => {
+    const runs = await runOnBothKinds(
+      files,
+      'html-kinds',
+      `import http from 'k6/http';
+export const options = { iterations: 1 };
+export default FN () {
+  const res = AWAIT http.get('${server.url}/dir/page.html');
+  const doc = res.html();
+  const [a, b] = doc.find('a').get();
+  console.log(JSON.stringify([doc.url, a.href(), String(a), a.nodeName(), b.href(), b.pathname(),
+    doc.find('input').get(0).formAction(), doc.find('form').get(0).action()]));
+}`,
+      {},
+    );
+    for (const [k, r] of Object.entries(runs)) {
+      assert.equal(r.exitCode, 0, `${k}: ${r.stderr}`);
+      const page = `${server.url}/dir/page.html`;
+      const line = r.stderr.split('\n').find((l) => l.includes('level=info'));
+      assert.ok(line, `${k}: ${r.stderr}`);
+      const logged = JSON.parse(JSON.parse(`"${/msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1]}"`));
+      assert.deepEqual(
+        logged,
+        [page, `${server.url}/next?x=1`, `${server.url}/next?x=1`, 'a', 'http://other.test', '', page, page],
+        k,
+      );
+    }
   });
 });
