@@ -144,6 +144,59 @@ describe('k6/html Selection as k6 documents it', () => {
     assert.equal(kind(form.find('input[name=spam]').get(0)).checked(), false);
   });
 
+  test('val() answers by tag, as k6', () => {
+    const d = parseHTML(`<input id="c" type="checkbox"><input id="t"><button id="b">B</button>
+<textarea id="ta">a &amp; <b>b</b></textarea><select id="m" multiple><option selected>x</option>
+<option value="y" selected>Y</option><option>z</option></select><select id="none"><option>p</option></select>
+<div id="d" value="v"></div>`);
+    assert.equal(d.find('#c').val(), 'on', 'a checkbox without a value');
+    assert.equal(d.find('#t').val(), '');
+    assert.equal(d.find('#b').val(), '', 'a button without a value attribute');
+    assert.equal(d.find('#ta').val(), 'a &amp; &lt;b&gt;b&lt;/b&gt;', "a textarea's inner HTML (its text, escaped)");
+    assert.deepEqual(d.find('#m').val(), ['x', 'y'], 'every selected option of a multiple select');
+    assert.equal(d.find('#none').val(), '', 'no selected option');
+    assert.equal(d.find('#d').val(), undefined, 'other tags have no value');
+    assert.equal(d.find('#missing').val(), undefined);
+  });
+
+  test('data() names and converts the data- attributes as k6 does', () => {
+    const h = parseHTML(
+      '<p data-test-id="v" data-user-url-path="u" data-n="1.5" data-e="1e3" data-j=\'{"a":[1]}\' data-no="null" data-empty="" data-t="true" data-z="007"></p><i></i><b class="x"></b>',
+    );
+    const p = h.find('p');
+    assert.deepEqual(p.data(), {
+      testID: 'v',
+      userURLPath: 'u',
+      n: 1.5,
+      e: '1e3',
+      j: { a: [1] },
+      no: undefined,
+      empty: undefined,
+      t: true,
+      z: '007',
+    });
+    assert.equal(p.data('testID'), 'v');
+    assert.equal(p.data('testId'), 'v');
+    assert.equal(p.data('test-id'), 'v');
+    assert.equal(p.data('userURLPath'), 'u');
+    assert.equal(h.find('i').data(), undefined, 'no attribute at all');
+    assert.deepEqual(h.find('b').data(), {}, 'attributes, none of them data-');
+  });
+
+  test('attr() with a default, each() returns the Selection', () => {
+    const h = parseHTML('<p id="a">x</p><p>y</p>');
+    assert.equal(h.find('p').attr('title', 'none'), 'none');
+    assert.equal(h.find('p').attr('id', 'none'), 'a');
+    assert.equal(h.find('p').attr('title'), undefined);
+    assert.equal(
+      h
+        .find('p')
+        .each(() => {})
+        .size(),
+      2,
+    );
+  });
+
   test('HTML is parsed as browsers do (implied html/head/body, unclosed tags)', () => {
     const d = parseHTML('<title>T</title><p>one<p>two');
     assert.equal(d.find('head title').text(), 'T');

@@ -76,8 +76,12 @@ export class Selection {
   add(arg: string | Selection): Selection {
     return this.wrap(this.sel.add(arg instanceof Selection ? arg.sel : String(arg)) as Cheerio<AnyNode>);
   }
-  attr(name: string): string | undefined {
-    return this.sel.attr(name);
+  /** The first element's attribute; `fallback` (as k6's second argument) when it has none. */
+  attr(name: string): string | undefined;
+  attr(name: string, fallback: unknown): unknown;
+  attr(name: string, ...fallback: unknown[]): unknown {
+    const v = this.sel.attr(name);
+    return v === undefined && fallback.length > 0 ? fallback[0] : v;
   }
   children(selector?: string): Selection {
     return this.wrap(selector ? this.sel.children(selector) : this.sel.children());
@@ -88,13 +92,31 @@ export class Selection {
   contents(): Selection {
     return this.wrap(this.sel.contents());
   }
+  /**
+   * As k6's Data: the first element's data- attributes, named and converted as k6 does
+   * (data-test-id is testID: k6 camel-cases with Go's common initialisms), or the one of `key`;
+   * undefined when the element has no attribute at all.
+   */
   data(key?: string): unknown {
-    return key === undefined ? this.sel.data() : this.sel.data(key);
+    const node = this.sel.get(0);
+    if (!node || !isElement(node) || Object.keys(node.attribs).length === 0) return undefined;
+    if (key !== undefined) {
+      const v = node.attribs[`data-${propertyToAttr(String(key))}`];
+      return v === undefined ? undefined : dataValue(v);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [name, v] of Object.entries(node.attribs)) {
+      if (name.startsWith('data-') && name.length > 5) out[attrToProperty(name.slice(5))] = dataValue(v);
+    }
+    return out;
   }
-  each(handler: (index: number, element: Element) => unknown): void {
+  /** Calls `handler(index, element)` for each element; returns this Selection, as k6's Each. */
+  each(handler: (index: number, element: Element) => unknown): Selection {
+    if (typeof handler !== 'function') throw new TypeError('the argument to each() must be a function');
     this.sel.each((i, node) => {
       handler(i, elementOf(this.$, node, this.url));
     });
+    return this;
   }
   /** The selection before the last filtering or traversal call, as k6's End (goquery's). */
   end(): Selection {
@@ -214,10 +236,123 @@ export class Selection {
   toArray(): Selection[] {
     return this.sel.toArray().map((node) => this.wrap(this.$(node)));
   }
-  val(): string | undefined {
-    const v = this.sel.val();
-    return Array.isArray(v) ? v[0] : v;
+  /**
+   * As k6's Val, by the first element's tag: an input's value ("on" for a checkbox or radio
+   * without one), a button's value, a textarea's inner HTML, an option's value or HTML, a
+   * select's selected option (every selected one, as an array, for a multiple select);
+   * undefined for any other tag.
+   */
+  val(): string | string[] | undefined {
+    const first = this.sel.get(0);
+    if (!first || !isElement(first)) return undefined;
+    const valueOrHTML = (n: AnyNode | undefined) =>
+      n === undefined ? '' : ((isElement(n) ? n.attribs.value : undefined) ?? this.$(n).html() ?? '');
+    switch (first.name) {
+      case 'input': {
+        const v = first.attribs.value;
+        if (v !== undefined) return v;
+        const type = first.attribs.type;
+        return type === 'radio' || type === 'checkbox' ? 'on' : '';
+      }
+      case 'button':
+        return first.attribs.value ?? '';
+      case 'textarea':
+        return this.$(first).html() ?? '';
+      case 'option':
+        return valueOrHTML(first);
+      case 'select': {
+        const selected = this.$(first).find('option[selected]').toArray();
+        if ('multiple' in first.attribs) return selected.map(valueOrHTML);
+        return valueOrHTML(selected[0]);
+      }
+      default:
+        return undefined;
+    }
   }
+}
+
+/** Go's common initialisms (golint's list), which k6's data() keys use: data-user-id is userID. */
+const INITIALISMS = new Set(
+  'ACL API ASCII CPU CSS DNS EOF ETA GPU GUID HTML HTTP HTTPS ID IP JSON LHS OS QPS RAM RHS RPC SLA SMTP SQL SSH TCP TLS TTL UDP UI UID UUID URI URL UTF8 VM XML XMPP XSRF XSS OAuth'.split(
+    ' ',
+  ),
+);
+
+/** "test-id" → "testID": the part after the first dash camel-cased, initialisms in capitals. */
+function attrToProperty(name: string): string {
+  const dash = name.indexOf('-');
+  if (dash < 0) return name;
+  const words = name
+    .slice(dash + 1)
+    .replaceAll('-', '_')
+    .split('_');
+  const camel = words
+    .map((w) => {
+      if (w === 'oauth') return 'OAuth';
+      if (INITIALISMS.has(w.toUpperCase())) return w.toUpperCase();
+      return w === '' ? '' : w[0].toUpperCase() + w.slice(1);
+    })
+    .join('');
+  return name.slice(0, dash) + camel;
+}
+
+const isUpper = (c: string) => c !== c.toLowerCase() && c === c.toUpperCase();
+
+/** "testID" or "testId" → "test-id": k6's key for data(key), split before capitals and initialisms. */
+function propertyToAttr(name: string): string {
+  const words: string[] = [];
+  let last = 0;
+  for (let i = 1; i < name.length; i++) {
+    if (!isUpper(name[i])) continue;
+    let initialism = '';
+    for (let n = 1; n <= 5; n++) {
+      if (name.length - last >= n && INITIALISMS.has(name.slice(last, last + n)))
+        initialism = name.slice(last, last + n);
+    }
+    if (initialism !== '') {
+      words.push(initialism);
+      i += initialism.length - 1;
+      last = i;
+      continue;
+    }
+    words.push(name.slice(last, i));
+    last = i;
+  }
+  if (name.slice(last) !== '') words.push(name.slice(last));
+  return words.map((w) => w.toLowerCase()).join('-');
+}
+
+/** Go's FormatFloat(f, 'f', -1): the shortest digits, never an exponent. */
+function plainNumber(n: number): string {
+  if (Object.is(n, -0)) return '-0';
+  const s = String(n);
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s;
+  const digits = m[2] + (m[3] ?? '');
+  const exp = Number(m[4]);
+  if (exp >= 0) return m[1] + digits.padEnd(exp + 1, '0');
+  return `${m[1]}0.${'0'.repeat(-exp - 1)}${digits}`;
+}
+
+/** A data- attribute's value as k6 converts it: JSON, booleans, numbers that read back the same. */
+function dataValue(v: string): unknown {
+  if (v === '') return undefined;
+  if (v[0] === '{' || v[0] === '[') {
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  }
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (v === 'null' || v === 'undefined') return undefined;
+  if (v === 'NaN') return Number.NaN;
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) {
+    const n = Number(v);
+    if (Number.isFinite(n) && plainNumber(n) === v) return n;
+  }
+  return v;
 }
 
 /** k6's Attribute: its fields are named as k6's Go struct maps them (owner_element, name, value). */

@@ -12,7 +12,8 @@ export interface FormSelection {
   attr(name: string): string | undefined;
   find(selector: string): FormSelection;
   serializeObject(): Record<string, string>;
-  val(): string | undefined;
+  /** k6's Selection.val(): a string, the selected values of a multiple select, or undefined. */
+  val(): string | string[] | undefined;
 }
 
 /** Parses the response body and returns `find(selector)` (Response.html(selector)). */
@@ -76,7 +77,7 @@ export function formSubmission(html: HtmlOf, responseURL: string, args?: unknown
   const submit = form.find(submitSelector);
   const submitName = submit.attr('name');
   const submitValue = submit.val();
-  if (submitName !== undefined && submitValue !== undefined) values[submitName] = submitValue;
+  if (submitName !== undefined && submitValue !== undefined) values[submitName] = String(submitValue);
   const fields = o.fields;
   if (fields !== null && typeof fields === 'object') {
     for (const [k, v] of Object.entries(fields as Record<string, unknown>)) values[k] = String(v);
