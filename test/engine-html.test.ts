@@ -152,7 +152,11 @@ describe('k6/html Selection as k6 documents it', () => {
     assert.equal(d.find('#c').val(), 'on', 'a checkbox without a value');
     assert.equal(d.find('#t').val(), '');
     assert.equal(d.find('#b').val(), '', 'a button without a value attribute');
-    assert.equal(d.find('#ta').val(), 'a &amp; &lt;b&gt;b&lt;/b&gt;', "a textarea's inner HTML (its text, escaped)");
+    assert.equal(
+      d.find('#ta').val(),
+      'a &amp; &lt;b&gt;b&lt;/b&gt;',
+      "a textarea's inner HTML (its text, escaped)",
+    );
     assert.deepEqual(d.find('#m').val(), ['x', 'y'], 'every selected option of a multiple select');
     assert.equal(d.find('#none').val(), '', 'no selected option');
     assert.equal(d.find('#d').val(), undefined, 'other tags have no value');
@@ -195,6 +199,22 @@ describe('k6/html Selection as k6 documents it', () => {
         .size(),
       2,
     );
+  });
+
+  test("the ...Until methods take k6's filter argument and a Selection; find takes a Selection or an Element", () => {
+    const dl = parseHTML(DL);
+    assert.equal(dl.find('#term-1').nextUntil('#term-3').size(), 8);
+    assert.equal(dl.find('#term-1').nextUntil('#term-3', 'dd').size(), 7);
+    assert.equal(dl.find('#term-3').prevUntil('#term-1', 'dt').size(), 1);
+    assert.equal(dl.find('#term-1').nextUntil(dl.find('#term-2')).size(), 4);
+    assert.equal(dl.find('#term-1').nextUntil(null, 'dt').size(), 2);
+    assert.equal(dl.find('#term-3').parentsUntil('html', 'dl').size(), 1);
+    assert.equal(dl.find('#term-3').parentsUntil('dt', 'dd').size(), 0);
+    const dlSel = dl.find('dl');
+    assert.equal(dlSel.find(dl.find('#term-2')).size(), 1);
+    assert.equal(dlSel.find(kind(dl.find('dd').get(0)) as never).text(), 'definition 1-a');
+    assert.equal(dl.find('dl').has(dl.find('#term-2')).size(), 1);
+    assert.throws(() => dl.find(5 as never), /^Error: invalid argument, cannot use a 'int64' as a selector$/);
   });
 
   test('HTML is parsed as browsers do (implied html/head/body, unclosed tags)', () => {

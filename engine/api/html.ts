@@ -72,9 +72,36 @@ export class Selection {
     throw new TypeError('expected a selector string, a function or a Selection.');
   }
 
+  /**
+   * k6's selector arguments of add/find/closest/has/not: a selector string, a Selection or an
+   * Element; anything else fails with k6's sentence.
+   */
+  private target(arg: unknown): string | Cheerio<AnyNode> | AnyNode {
+    if (typeof arg === 'string') return arg;
+    if (arg instanceof Selection) return arg.sel;
+    if (arg instanceof Element) return arg.domNode();
+    throw new Error(`invalid argument, cannot use a '${goTypeName(arg)}' as a selector`);
+  }
+  /**
+   * nextUntil/prevUntil/parentsUntil as k6's: up to a selector string or a Selection (none: to
+   * the end), keeping only the matches of the optional filter selector.
+   */
+  private until(
+    kind: 'nextUntil' | 'prevUntil' | 'parentsUntil',
+    selector: unknown,
+    filter: unknown,
+    filtered: boolean,
+  ): Selection {
+    let stop: string | Cheerio<AnyNode> | undefined;
+    if (selector instanceof Selection) stop = selector.sel;
+    else if (typeof selector === 'string' && selector !== '') stop = selector;
+    const f = filtered ? String(filter) : undefined;
+    return this.wrap(this.sel[kind](stop as string | undefined, f));
+  }
+
   /** The matches of a selector (in the whole document) or a Selection's elements added, as k6's Add. */
-  add(arg: string | Selection): Selection {
-    return this.wrap(this.sel.add(arg instanceof Selection ? arg.sel : String(arg)) as Cheerio<AnyNode>);
+  add(arg: string | Selection | Element): Selection {
+    return this.wrap(this.sel.add(this.target(arg) as string) as Cheerio<AnyNode>);
   }
   /** The first element's attribute; `fallback` (as k6's second argument) when it has none. */
   attr(name: string): string | undefined;
@@ -86,8 +113,8 @@ export class Selection {
   children(selector?: string): Selection {
     return this.wrap(selector ? this.sel.children(selector) : this.sel.children());
   }
-  closest(selector: string): Selection {
-    return this.wrap(this.sel.closest(selector));
+  closest(selector: string | Selection | Element): Selection {
+    return this.wrap(this.sel.closest(this.target(selector) as string));
   }
   contents(): Selection {
     return this.wrap(this.sel.contents());
@@ -128,8 +155,8 @@ export class Selection {
   filter(f: Filter): Selection {
     return this.wrap(this.sel.filter(this.predicate(f) as string));
   }
-  find(selector: string): Selection {
-    return this.wrap(this.sel.find(selector));
+  find(selector: string | Selection | Element): Selection {
+    return this.wrap(this.sel.find(this.target(selector) as string));
   }
   first(): Selection {
     return this.wrap(this.sel.first());
@@ -144,8 +171,11 @@ export class Selection {
     const node = this.sel.get(i);
     return node ? elementOf(this.$, node, this.url) : undefined;
   }
-  has(selector: string): Selection {
-    return this.wrap(this.sel.has(selector) as Cheerio<AnyNode>);
+  has(selector: string | Selection | Element): Selection {
+    const t = this.target(selector);
+    if (typeof t === 'string') return this.wrap(this.sel.has(t) as Cheerio<AnyNode>);
+    const nodes = 'toArray' in t ? t.toArray() : [t];
+    return this.wrap(this.sel.filter((_i, el) => nodes.some((n) => lib().contains(el as DomElement, n))));
   }
   html(): string | undefined {
     return this.sel.length === 0 ? undefined : (this.sel.html() ?? undefined);
@@ -181,10 +211,12 @@ export class Selection {
   nextAll(selector?: string): Selection {
     return this.wrap(this.sel.nextAll(selector));
   }
-  nextUntil(selector?: string): Selection {
-    return this.wrap(this.sel.nextUntil(selector));
+  nextUntil(selector?: string | Selection | null, ...filter: string[]): Selection {
+    return this.until('nextUntil', selector, filter[0], filter.length > 0);
   }
-  not(f: Filter): Selection {
+  not(f: Filter | Element): Selection {
+    if (f instanceof Element) return this.wrap(this.sel.not(f.domNode() as DomElement));
+    if (typeof f !== 'function' && typeof f !== 'string' && !(f instanceof Selection)) this.target(f);
     return this.wrap(this.sel.not(this.predicate(f) as string));
   }
   parent(selector?: string): Selection {
@@ -193,8 +225,8 @@ export class Selection {
   parents(selector?: string): Selection {
     return this.wrap(this.sel.parents(selector));
   }
-  parentsUntil(selector?: string): Selection {
-    return this.wrap(this.sel.parentsUntil(selector));
+  parentsUntil(selector?: string | Selection | null, ...filter: string[]): Selection {
+    return this.until('parentsUntil', selector, filter[0], filter.length > 0);
   }
   prev(selector?: string): Selection {
     return this.wrap(this.sel.prev(selector));
@@ -202,8 +234,8 @@ export class Selection {
   prevAll(selector?: string): Selection {
     return this.wrap(this.sel.prevAll(selector));
   }
-  prevUntil(selector?: string): Selection {
-    return this.wrap(this.sel.prevUntil(selector));
+  prevUntil(selector?: string | Selection | null, ...filter: string[]): Selection {
+    return this.until('prevUntil', selector, filter[0], filter.length > 0);
   }
   serialize(): string {
     return this.sel.serialize();
@@ -269,6 +301,16 @@ export class Selection {
         return undefined;
     }
   }
+}
+
+/** The Go type name k6's error sentence gives for a value a script passed (fmt's %T of its export). */
+function goTypeName(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int64' : 'float64';
+  if (typeof v === 'boolean') return 'bool';
+  if (Array.isArray(v)) return '[]interface {}';
+  if (typeof v === 'function') return 'func(sobek.FunctionCall) sobek.Value';
+  return 'map[string]interface {}';
 }
 
 /** Go's common initialisms (golint's list), which k6's data() keys use: data-user-id is userID. */
