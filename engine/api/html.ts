@@ -237,15 +237,46 @@ export class Selection {
   prevUntil(selector?: string | Selection | null, ...filter: string[]): Selection {
     return this.until('prevUntil', selector, filter[0], filter.length > 0);
   }
+  /**
+   * As k6's Serialize: the values of serializeArray() form-encoded as Go's url.Values.Encode()
+   * does (names sorted, a later field of the same name replacing an earlier one, every selected
+   * value of a multiple select).
+   */
   serialize(): string {
-    return this.sel.serialize();
+    const values = new Map<string, string[]>();
+    for (const { name, value } of this.serializeArray()) {
+      if (typeof value === 'string') values.set(name, [value]);
+      else if (Array.isArray(value)) values.set(name, value);
+    }
+    const names = [...values.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    return names
+      .flatMap((n) => (values.get(n) ?? []).map((v) => `${queryEscape(n)}=${queryEscape(v)}`))
+      .join('&');
   }
-  serializeArray(): Array<{ name: string; value: string }> {
-    return this.sel.serializeArray();
+  /**
+   * As k6's SerializeArray: the named input, select, textarea and keygen fields of a form (or of
+   * this selection), with k6's rules: a field is left out when its disabled attribute is
+   * "disabled", when it is a submit, button, reset, image or file input, and a checkbox or radio
+   * unless its checked attribute is "checked" (a bare `checked` is not); values are val()'s.
+   */
+  serializeArray(): Array<{ name: string; value: string | string[] | undefined }> {
+    const submittable = 'input,select,textarea,keygen';
+    const fields = this.sel.is('form') ? this.sel.find(submittable) : this.sel.filter(submittable);
+    const out: Array<{ name: string; value: string | string[] | undefined }> = [];
+    for (const node of fields.toArray()) {
+      if (!isElement(node)) continue;
+      const { name = '', type = '', disabled = '', checked = '' } = node.attribs;
+      if (name === '' || disabled === 'disabled') continue;
+      if (['submit', 'button', 'reset', 'image', 'file'].includes(type)) continue;
+      if ((type === 'checkbox' || type === 'radio') && checked !== 'checked') continue;
+      out.push({ name, value: this.wrap(this.$(node)).val() });
+    }
+    return out;
   }
-  serializeObject(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const { name, value } of this.sel.serializeArray()) out[name] = value;
+  /** As k6's SerializeObject: serializeArray() by name, a later field replacing an earlier one. */
+  serializeObject(): Record<string, string | string[] | undefined> {
+    const out: Record<string, string | string[] | undefined> = {};
+    for (const { name, value } of this.serializeArray()) out[name] = value;
     return out;
   }
   /** The siblings of each element, filtered by the selector when one is given, as k6's Siblings. */
@@ -301,6 +332,13 @@ export class Selection {
         return undefined;
     }
   }
+}
+
+/** Go's url.QueryEscape: everything but letters, digits and -_.~ percent-encoded, a space as '+'. */
+function queryEscape(v: string): string {
+  return encodeURIComponent(v)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
 }
 
 /** The Go type name k6's error sentence gives for a value a script passed (fmt's %T of its export). */

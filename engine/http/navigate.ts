@@ -11,7 +11,8 @@ export interface FormSelection {
   size(): number;
   attr(name: string): string | undefined;
   find(selector: string): FormSelection;
-  serializeObject(): Record<string, string>;
+  /** k6's SerializeObject: a string, the values of a multiple select, or undefined per field. */
+  serializeObject(): Record<string, string | string[] | undefined>;
   /** k6's Selection.val(): a string, the selected values of a multiple select, or undefined. */
   val(): string | string[] | undefined;
 }
@@ -73,7 +74,10 @@ export function formSubmission(html: HtmlOf, responseURL: string, args?: unknown
   const method = methodAttr === undefined ? 'GET' : methodAttr.toUpperCase();
   const actionAttr = form.attr('action');
   const url = actionAttr === undefined ? resolve(responseURL, responseURL) : resolve(actionAttr, responseURL);
-  const values = form.serializeObject();
+  // As k6, which reads each value as a string (sobek's Value.String()): a multiple select's
+  // values joined with commas, a field without a value (a keygen) "undefined".
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(form.serializeObject())) values[k] = String(v);
   const submit = form.find(submitSelector);
   const submitName = submit.attr('name');
   const submitValue = submit.val();
