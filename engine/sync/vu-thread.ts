@@ -186,7 +186,10 @@ async function runCall(msg: Extract<ToSyncVu, { t: 'call' }>): Promise<void> {
   try {
     let value = runToEnd(msg.fn);
     if (value instanceof Settling) value = await value.done;
-    post({ t: 'done', value: msg.fn === 'setup' ? value : undefined });
+    // setup()'s data goes through JSON, as k6 marshals it: a SharedArray (a Proxy, which a
+    // message cannot carry) arrives as the plain array k6 hands on.
+    const json = msg.fn === 'setup' ? JSON.stringify(value) : undefined;
+    post({ t: 'done', value: json === undefined ? undefined : JSON.parse(json) });
   } catch (err) {
     cancelTimers();
     if (err instanceof InterruptedError || interrupted()) post({ t: 'done', interrupted: true });
