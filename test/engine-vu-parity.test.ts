@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import { type Captured, count, runOnBothKinds, startServer, tempDir, VU_KINDS } from './engine-fixtures.ts';
+import {
+  type Captured,
+  count,
+  runOnBothKinds,
+  startServer,
+  tempDir,
+  VU_KINDS,
+} from './engine-fixtures.ts';
 
 const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
 const files = tempDir();
@@ -58,6 +65,39 @@ export default FN (data) {
       );
     }
     assert.deepEqual(lines.synchronous, lines.async);
+  });
+
+  test('a script whose file name has runs of dashes and underscores: its default function is still "default" on both kinds', async () => {
+    const r = await bothKinds('my--docs__frames', `export default FN () { throw new Error('plain'); }`);
+    const lines = Object.fromEntries(
+      KINDS.map(({ kind }) => [kind, stacktraces(r[kind], 'my--docs__frames')]),
+    );
+    for (const { kind } of KINDS) {
+      assert.equal(lines[kind].length, 1, `${kind}: ${r[kind].stderr}`);
+      assert.match(
+        lines[kind][0],
+        /msg="Error: plain\\n\\tat default \(file:\/\/\/[^)]*\/my--docs__frames\.js:1:\d+\)\\n"/,
+        kind,
+      );
+    }
+  });
+
+  test("a rejection from an engine module (k6/secrets) names only the script's frames, as k6 (the built engine)", () => {
+    const script = files.write(
+      'secret-frames.js',
+      `import secrets from 'k6/secrets';
+export const options = { iterations: 1 };
+export default async () => {
+  await secrets.get('x');
+};`,
+    );
+    // The command runs the built engine, whose k6 modules the async VUs load with a ?__run= query.
+    const r = spawnSync(process.execPath, [BIN, 'run', '-q', '--no-summary', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /msg="GoError: no secret sources are configured\\n\\tat default \(file:\/\/\/[^)]*\/secret-frames\.js:4:\d+\)\\n"/,
+    );
   });
 
   test("setup() that throws is reported with the same frame on both kinds, without V8's receiver name", async () => {
