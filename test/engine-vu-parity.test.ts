@@ -5,14 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import {
-  type Captured,
-  count,
-  runOnBothKinds,
-  startServer,
-  tempDir,
-  VU_KINDS,
-} from './engine-fixtures.ts';
+import { type Captured, count, runOnBothKinds, startServer, tempDir, VU_KINDS } from './engine-fixtures.ts';
 
 const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
 const files = tempDir();
@@ -98,6 +91,40 @@ export default async () => {
       r.stderr,
       /msg="GoError: no secret sources are configured\\n\\tat default \(file:\/\/\/[^)]*\/secret-frames\.js:4:\d+\)\\n"/,
     );
+  });
+
+  test("check and group names with '::', a group named by a number, fail() without a message: as k6's k6 module", async () => {
+    const r = await bothKinds(
+      'k6-names',
+      `import { check, group, fail } from 'k6';
+export default FN () {
+  const out = [];
+  try { check(1, { ok: true, 'a::b': true }); } catch (e) { out.push(e.message); }
+  try { group('x::y', () => 1); } catch (e) { out.push(e.message); }
+  try { group('z', 5); } catch (e) { out.push(e.message); }
+  out.push(group(7, () => 'seven'));
+  try { fail(); } catch (e) { out.push('[' + e.message + ']'); }
+  try { fail(undefined); } catch (e) { out.push('[' + e.message + ']'); }
+  console.log(JSON.stringify(out));
+}`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.ok(
+        k.stderr.includes(
+          String.raw`msg="[\"group and check names may not contain '::'\",\"group and check names may not contain '::'\",\"group() requires a callback as a second argument\",\"seven\",\"[]\",\"[undefined]\"]"`,
+        ),
+        `${kind}: ${k.stderr}`,
+      );
+      // The check before the bad name was recorded; a group named 7 is the group ::7.
+      assert.equal(count(k.samples, 'checks'), 1, kind);
+      assert.equal(
+        count(k.samples, 'group_duration', (s) => s.tags.group === '::7'),
+        1,
+        kind,
+      );
+    }
   });
 
   test("setup() that throws is reported with the same frame on both kinds, without V8's receiver name", async () => {
