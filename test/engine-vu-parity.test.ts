@@ -105,6 +105,7 @@ export default FN () {
   out.push(group(7, () => 'seven'));
   try { fail(); } catch (e) { out.push('[' + e.message + ']'); }
   try { fail(undefined); } catch (e) { out.push('[' + e.message + ']'); }
+  try { check(1); } catch (e) { out.push(e.message); }
   console.log(JSON.stringify(out));
 }`,
     );
@@ -113,7 +114,17 @@ export default FN () {
       assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
       assert.ok(
         k.stderr.includes(
-          String.raw`msg="[\"group and check names may not contain '::'\",\"group and check names may not contain '::'\",\"group() requires a callback as a second argument\",\"seven\",\"[]\",\"[undefined]\"]"`,
+          `msg=${JSON.stringify(
+            JSON.stringify([
+              "group and check names may not contain '::'",
+              "group and check names may not contain '::'",
+              'group() requires a callback as a second argument',
+              'seven',
+              '[]',
+              '[]',
+              'no checks provided to `check`',
+            ]),
+          )}`,
         ),
         `${kind}: ${k.stderr}`,
       );

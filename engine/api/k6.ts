@@ -9,6 +9,11 @@ import { extraTags } from './module-vu.ts';
 import { seededRandom } from './seeded-random.ts';
 
 const SEPARATOR = '::';
+
+/** A JavaScript value as a Go string parameter of a k6 function gets it: undefined and null are "". */
+function goString(v: unknown): string {
+  return v === undefined || v === null ? '' : String(v);
+}
 /** k6's error for a group or check name with the separator (grafana/k6 lib/models.go). */
 const NAME_WITH_SEPARATOR = "group and check names may not contain '::'";
 
@@ -28,9 +33,16 @@ export function createK6(vu: ModuleVU) {
    */
   function check<T>(
     value: T,
-    sets: Record<string, ((v: T) => unknown) | unknown>,
-    tags?: Record<string, string | number | boolean>,
+    ...rest:
+      | []
+      | [
+          sets: Record<string, ((v: T) => unknown) | unknown>,
+          tags?: Record<string, string | number | boolean>,
+        ]
   ): boolean {
+    // k6's Check(arg0, checks sobek.Value, …): a missing second argument is Go's nil.
+    if (rest.length === 0) throw new Error('no checks provided to `check`');
+    const [sets, tags] = rest as [Record<string, unknown>, Record<string, string | number | boolean>?];
     let all = true;
     const extra = extraTags(tags);
     for (const [name, test] of Object.entries(sets)) {
@@ -70,7 +82,7 @@ export function createK6(vu: ModuleVU) {
    */
   function group<T>(groupName: string, fn: () => T): T {
     // As k6's Group(name string, …): the name is the argument as a string, checked after the callback.
-    const name = String(groupName);
+    const name = goString(groupName);
     if (typeof fn !== 'function') throw new Error('group() requires a callback as a second argument');
     if (isAsync(fn)) {
       throw new Error(
@@ -99,9 +111,9 @@ export function createK6(vu: ModuleVU) {
   }
 
   // k6's fail(msg string) is a Go function returning errors.New(msg), which its runtime throws as
-  // a GoError: without an argument the message is empty, any other value is its string.
+  // a GoError: without an argument (or with undefined or null) the message is empty.
   function fail(...message: unknown[]): never {
-    throw goError(message.length === 0 ? '' : String(message[0]));
+    throw goError(goString(message[0]));
   }
 
   function randomSeed(value: number): void {
