@@ -138,6 +138,46 @@ export default FN () {
     }
   });
 
+  test('a check or metric tag that is not a string, a number or a boolean is an error, as k6 (js/common/tags.go)', async () => {
+    const r = await bothKinds(
+      'tag-types',
+      `import { check } from 'k6';
+import { Counter } from 'k6/metrics';
+const c = new Counter('tagged');
+export default FN () {
+  const out = [];
+  try { check(1, { ok: true }, { t: {} }); } catch (e) { out.push(e.message); }
+  try { c.add(1, { t: null }); } catch (e) { out.push(e.message); }
+  out.push(String(c.add(2, { n: 1, b: false, s: 'x' })));
+  console.log(JSON.stringify(out));
+}`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      const tagError = (t: string) =>
+        `invalid value for metric tag '${t}': only String, Boolean and Number types are accepted as a metric tag values`;
+      assert.ok(
+        k.stderr.includes(
+          `msg=${JSON.stringify(
+            JSON.stringify([
+              tagError('t'),
+              `cannot add tags for the 'tagged' custom metric: ${tagError('t')}`,
+              'true',
+            ]),
+          )}`,
+        ),
+        `${kind}: ${k.stderr}`,
+      );
+      assert.equal(count(k.samples, 'checks'), 0, kind);
+      assert.deepEqual(
+        k.samples.filter((s) => s.metric === 'tagged').map((s) => [s.value, s.tags.n, s.tags.b, s.tags.s]),
+        [[2, '1', 'false', 'x']],
+        kind,
+      );
+    }
+  });
+
   test("setup() that throws is reported with the same frame on both kinds, without V8's receiver name", async () => {
     const r = await bothKinds(
       'setup-throws',

@@ -37,7 +37,13 @@ export function createMetrics(vu: ModuleVU) {
         vu.warn(message);
         return false;
       }
-      vu.emitMetric(this.name, this.type === 'rate' ? (v !== 0 ? 1 : 0) : v, extraTags(tags));
+      let extra: ReturnType<typeof extraTags>;
+      try {
+        extra = extraTags(tags);
+      } catch (err) {
+        throw new Error(`cannot add tags for the '${this.name}' custom metric: ${(err as Error).message}`);
+      }
+      vu.emitMetric(this.name, this.type === 'rate' ? (v !== 0 ? 1 : 0) : v, extra);
       return true;
     }
   }
