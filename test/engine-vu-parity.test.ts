@@ -178,6 +178,34 @@ export default FN () {
     }
   });
 
+  test('exec.vu.tags and exec.vu.metrics.metadata take strings, numbers and booleans as strings, as k6; anything else is a TypeError', async () => {
+    const r = await bothKinds(
+      'exec-tags',
+      `import exec from 'k6/execution';
+export default FN () {
+  const out = [];
+  try { exec.vu.tags.obj = {}; } catch (e) { out.push(e.name + ': ' + e.message); }
+  try { exec.vu.metrics.metadata.m = null; } catch (e) { out.push(e.name + ': ' + e.message); }
+  exec.vu.tags.num = 5;
+  exec.vu.metrics.metadata.trace = true;
+  out.push(exec.vu.tags.num, 'obj' in exec.vu.tags, exec.vu.metrics.metadata.trace);
+  console.log(JSON.stringify(out));
+}`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      const expected = [
+        "TypeError: invalid value for metric tag 'obj': only String, Boolean and Number types are accepted as a metric tag values",
+        "TypeError: invalid value for metric metadata 'm': only String, Boolean and Number types are accepted as a metric metadata value",
+        '5',
+        false,
+        'true',
+      ];
+      assert.ok(k.stderr.includes(`msg=${JSON.stringify(JSON.stringify(expected))}`), `${kind}: ${k.stderr}`);
+    }
+  });
+
   test("setup() that throws is reported with the same frame on both kinds, without V8's receiver name", async () => {
     const r = await bothKinds(
       'setup-throws',
