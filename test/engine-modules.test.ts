@@ -37,10 +37,30 @@ describe('k6/encoding as k6 documents it', () => {
   });
 
   test('a wrong variant or bad input throws instead of decoding garbage', () => {
-    assert.throws(() => encoding.b64decode('-_-_Pg==', 'std'), /not valid base64/);
-    assert.throws(() => encoding.b64decode('+/+/Pg==', 'url'), /not valid base64/);
-    assert.throws(() => encoding.b64decode('aGVsbG8', 'std'), /not valid base64/);
-    assert.throws(() => encoding.b64encode('x', 'hex'), /unknown base64 encoding/);
+    // Go's encoding/base64 errors, as k6 throws them.
+    assert.throws(
+      () => encoding.b64decode('-_-_Pg==', 'std'),
+      /^Error: illegal base64 data at input byte 0$/,
+    );
+    assert.throws(
+      () => encoding.b64decode('+/+/Pg==', 'url'),
+      /^Error: illegal base64 data at input byte 0$/,
+    );
+    assert.throws(() => encoding.b64decode('aGVsbG8', 'std'), /^Error: illegal base64 data at input byte 4$/);
+    assert.throws(
+      () => encoding.b64decode('aGVsbG8=', 'rawstd'),
+      /^Error: illegal base64 data at input byte 7$/,
+    );
+    assert.throws(() => encoding.b64decode('aGk=x', 'std'), /^Error: illegal base64 data at input byte 4$/);
+    assert.throws(() => encoding.b64decode('aG=', 'std'), /^Error: illegal base64 data at input byte 3$/);
+    assert.throws(() => encoding.b64decode('a', 'rawstd'), /^Error: illegal base64 data at input byte 0$/);
+    assert.equal(encoding.b64decode('aGVs\nbG8=', 'std', 's'), 'hello', 'newlines are skipped');
+    assert.throws(
+      () => encoding.b64encode(123 as never),
+      /^Error: invalid type int64, expected string, \[\]byte or ArrayBuffer$/,
+    );
+    // An encoding k6 does not know is std.
+    assert.equal(encoding.b64encode('hi?', 'hex'), 'aGk/');
   });
 });
 
