@@ -385,6 +385,10 @@ describe('the kinds of Element', () => {
     assert.equal(kind(page.find('a').get(-1)).id(), 'a2');
     assert.equal(page.find('a').get(2), undefined);
     assert.equal(kind(get('#d').selection()).text(), 'plain');
+    // k6's Element has no field a script sees, its Selection only url (JSON.stringify, console.log).
+    assert.equal(JSON.stringify(get('#d')), '{}');
+    assert.equal(JSON.stringify(page.find('p')), '{"url":""}');
+    assert.deepEqual(Object.keys(get('#a1')), []);
   });
 });
 

@@ -53,22 +53,27 @@ function isElement(node: AnyNode | null | undefined): node is DomElement {
 }
 
 export class Selection {
-  constructor(
-    private readonly $: CheerioAPI,
-    private readonly sel: Cheerio<AnyNode>,
-    /** The response's URL for Response.html(), '' for parseHTML() (k6's Selection `url` field). */
-    readonly url: string,
-  ) {}
+  // Private (#) so that a script sees only k6's fields: console.log() and JSON.stringify() of a
+  // Selection give its url, as k6's.
+  readonly #$: CheerioAPI;
+  readonly #sel: Cheerio<AnyNode>;
+  /** The response's URL for Response.html(), '' for parseHTML() (k6's Selection `url` field). */
+  readonly url: string;
+  constructor($: CheerioAPI, sel: Cheerio<AnyNode>, url: string) {
+    this.#$ = $;
+    this.#sel = sel;
+    this.url = url;
+  }
 
   private wrap(sel: Cheerio<AnyNode>): Selection {
-    return new Selection(this.$, sel, this.url);
+    return new Selection(this.#$, sel, this.url);
   }
 
   /** A cheerio filter argument from a k6 one (selector, tester or Selection). */
   private predicate(f: Filter): string | ((i: number, el: AnyNode) => boolean) | Cheerio<AnyNode> {
     if (typeof f === 'string') return f;
-    if (f instanceof Selection) return f.sel;
-    if (typeof f === 'function') return (i, el) => Boolean(f(i, this.wrap(this.$(el))));
+    if (f instanceof Selection) return f.#sel;
+    if (typeof f === 'function') return (i, el) => Boolean(f(i, this.wrap(this.#$(el))));
     throw new TypeError('expected a selector string, a function or a Selection.');
   }
 
@@ -78,7 +83,7 @@ export class Selection {
    */
   private target(arg: unknown): string | Cheerio<AnyNode> | AnyNode {
     if (typeof arg === 'string') return arg;
-    if (arg instanceof Selection) return arg.sel;
+    if (arg instanceof Selection) return arg.#sel;
     if (arg instanceof Element) return arg.domNode();
     throw new Error(`invalid argument, cannot use a '${goTypeName(arg)}' as a selector`);
   }
@@ -93,31 +98,31 @@ export class Selection {
     filtered: boolean,
   ): Selection {
     let stop: string | Cheerio<AnyNode> | undefined;
-    if (selector instanceof Selection) stop = selector.sel;
+    if (selector instanceof Selection) stop = selector.#sel;
     else if (typeof selector === 'string' && selector !== '') stop = selector;
     const f = filtered ? String(filter) : undefined;
-    return this.wrap(this.sel[kind](stop as string | undefined, f));
+    return this.wrap(this.#sel[kind](stop as string | undefined, f));
   }
 
   /** The matches of a selector (in the whole document) or a Selection's elements added, as k6's Add. */
   add(arg: string | Selection | Element): Selection {
-    return this.wrap(this.sel.add(this.target(arg) as string) as Cheerio<AnyNode>);
+    return this.wrap(this.#sel.add(this.target(arg) as string) as Cheerio<AnyNode>);
   }
   /** The first element's attribute; `fallback` (as k6's second argument) when it has none. */
   attr(name: string): string | undefined;
   attr(name: string, fallback: unknown): unknown;
   attr(name: string, ...fallback: unknown[]): unknown {
-    const v = this.sel.attr(name);
+    const v = this.#sel.attr(name);
     return v === undefined && fallback.length > 0 ? fallback[0] : v;
   }
   children(selector?: string): Selection {
-    return this.wrap(selector ? this.sel.children(selector) : this.sel.children());
+    return this.wrap(selector ? this.#sel.children(selector) : this.#sel.children());
   }
   closest(selector: string | Selection | Element): Selection {
-    return this.wrap(this.sel.closest(this.target(selector) as string));
+    return this.wrap(this.#sel.closest(this.target(selector) as string));
   }
   contents(): Selection {
-    return this.wrap(this.sel.contents());
+    return this.wrap(this.#sel.contents());
   }
   /**
    * As k6's Data: the first element's data- attributes, named and converted as k6 does
@@ -125,7 +130,7 @@ export class Selection {
    * undefined when the element has no attribute at all.
    */
   data(key?: string): unknown {
-    const node = this.sel.get(0);
+    const node = this.#sel.get(0);
     if (!node || !isElement(node) || Object.keys(node.attribs).length === 0) return undefined;
     if (key !== undefined) {
       const v = node.attribs[`data-${propertyToAttr(String(key))}`];
@@ -140,45 +145,45 @@ export class Selection {
   /** Calls `handler(index, element)` for each element; returns this Selection, as k6's Each. */
   each(handler: (index: number, element: Element) => unknown): Selection {
     if (typeof handler !== 'function') throw new TypeError('the argument to each() must be a function');
-    this.sel.each((i, node) => {
-      handler(i, elementOf(this.$, node, this.url));
+    this.#sel.each((i, node) => {
+      handler(i, elementOf(this.#$, node, this.url));
     });
     return this;
   }
   /** The selection before the last filtering or traversal call, as k6's End (goquery's). */
   end(): Selection {
-    return this.wrap(this.sel.end() as Cheerio<AnyNode>);
+    return this.wrap(this.#sel.end() as Cheerio<AnyNode>);
   }
   eq(index: number): Selection {
-    return this.wrap(this.sel.eq(index));
+    return this.wrap(this.#sel.eq(index));
   }
   filter(f: Filter): Selection {
-    return this.wrap(this.sel.filter(this.predicate(f) as string));
+    return this.wrap(this.#sel.filter(this.predicate(f) as string));
   }
   find(selector: string | Selection | Element): Selection {
-    return this.wrap(this.sel.find(this.target(selector) as string));
+    return this.wrap(this.#sel.find(this.target(selector) as string));
   }
   first(): Selection {
-    return this.wrap(this.sel.first());
+    return this.wrap(this.#sel.first());
   }
   /** As k6: the element at the index (negative from the end), or every element without one. */
   get(): Element[];
   get(index: number): Element | undefined;
   get(index?: number): Element | Element[] | undefined {
-    if (index === undefined) return this.sel.toArray().map((n) => elementOf(this.$, n, this.url));
+    if (index === undefined) return this.#sel.toArray().map((n) => elementOf(this.#$, n, this.url));
     const i = Math.trunc(Number(index));
-    if (!(i < this.sel.length && i > -this.sel.length)) return undefined;
-    const node = this.sel.get(i);
-    return node ? elementOf(this.$, node, this.url) : undefined;
+    if (!(i < this.#sel.length && i > -this.#sel.length)) return undefined;
+    const node = this.#sel.get(i);
+    return node ? elementOf(this.#$, node, this.url) : undefined;
   }
   has(selector: string | Selection | Element): Selection {
     const t = this.target(selector);
-    if (typeof t === 'string') return this.wrap(this.sel.has(t) as Cheerio<AnyNode>);
+    if (typeof t === 'string') return this.wrap(this.#sel.has(t) as Cheerio<AnyNode>);
     const nodes = 'toArray' in t ? t.toArray() : [t];
-    return this.wrap(this.sel.filter((_i, el) => nodes.some((n) => lib().contains(el as DomElement, n))));
+    return this.wrap(this.#sel.filter((_i, el) => nodes.some((n) => lib().contains(el as DomElement, n))));
   }
   html(): string | undefined {
-    return this.sel.length === 0 ? undefined : (this.sel.html() ?? undefined);
+    return this.#sel.length === 0 ? undefined : (this.#sel.html() ?? undefined);
   }
   /**
    * As k6's Index: without an argument the first element's position among its siblings; with a
@@ -186,53 +191,53 @@ export class Selection {
    * position of that one's (first) element in this selection; -1 when not found.
    */
   index(arg?: string | Selection | Element): number {
-    if (arg === undefined) return this.sel.index();
-    if (typeof arg === 'string') return this.sel.index(arg);
-    if (arg instanceof Selection) return arg.sel.length === 0 ? -1 : this.sel.index(arg.sel);
-    if (arg instanceof Element) return this.sel.index(arg.domNode());
+    if (arg === undefined) return this.#sel.index();
+    if (typeof arg === 'string') return this.#sel.index(arg);
+    if (arg instanceof Selection) return arg.#sel.length === 0 ? -1 : this.#sel.index(arg.#sel);
+    if (arg instanceof Element) return this.#sel.index(arg.domNode());
     return -1;
   }
   is(f: Filter): boolean {
-    return this.sel.is(this.predicate(f) as string);
+    return this.#sel.is(this.predicate(f) as string);
   }
   last(): Selection {
-    return this.wrap(this.sel.last());
+    return this.wrap(this.#sel.last());
   }
   map(mapper: (index: number, selection: Selection) => unknown): unknown[] {
     const out: unknown[] = [];
-    this.sel.each((i, node) => {
-      out.push(mapper(i, this.wrap(this.$(node))));
+    this.#sel.each((i, node) => {
+      out.push(mapper(i, this.wrap(this.#$(node))));
     });
     return out;
   }
   next(selector?: string): Selection {
-    return this.wrap(this.sel.next(selector));
+    return this.wrap(this.#sel.next(selector));
   }
   nextAll(selector?: string): Selection {
-    return this.wrap(this.sel.nextAll(selector));
+    return this.wrap(this.#sel.nextAll(selector));
   }
   nextUntil(selector?: string | Selection | null, ...filter: string[]): Selection {
     return this.until('nextUntil', selector, filter[0], filter.length > 0);
   }
   not(f: Filter | Element): Selection {
-    if (f instanceof Element) return this.wrap(this.sel.not(f.domNode() as DomElement));
+    if (f instanceof Element) return this.wrap(this.#sel.not(f.domNode() as DomElement));
     if (typeof f !== 'function' && typeof f !== 'string' && !(f instanceof Selection)) this.target(f);
-    return this.wrap(this.sel.not(this.predicate(f) as string));
+    return this.wrap(this.#sel.not(this.predicate(f) as string));
   }
   parent(selector?: string): Selection {
-    return this.wrap(this.sel.parent(selector));
+    return this.wrap(this.#sel.parent(selector));
   }
   parents(selector?: string): Selection {
-    return this.wrap(this.sel.parents(selector));
+    return this.wrap(this.#sel.parents(selector));
   }
   parentsUntil(selector?: string | Selection | null, ...filter: string[]): Selection {
     return this.until('parentsUntil', selector, filter[0], filter.length > 0);
   }
   prev(selector?: string): Selection {
-    return this.wrap(this.sel.prev(selector));
+    return this.wrap(this.#sel.prev(selector));
   }
   prevAll(selector?: string): Selection {
-    return this.wrap(this.sel.prevAll(selector));
+    return this.wrap(this.#sel.prevAll(selector));
   }
   prevUntil(selector?: string | Selection | null, ...filter: string[]): Selection {
     return this.until('prevUntil', selector, filter[0], filter.length > 0);
@@ -261,7 +266,7 @@ export class Selection {
    */
   serializeArray(): Array<{ name: string; value: string | string[] | undefined }> {
     const submittable = 'input,select,textarea,keygen';
-    const fields = this.sel.is('form') ? this.sel.find(submittable) : this.sel.filter(submittable);
+    const fields = this.#sel.is('form') ? this.#sel.find(submittable) : this.#sel.filter(submittable);
     const out: Array<{ name: string; value: string | string[] | undefined }> = [];
     for (const node of fields.toArray()) {
       if (!isElement(node)) continue;
@@ -269,7 +274,7 @@ export class Selection {
       if (name === '' || disabled === 'disabled') continue;
       if (['submit', 'button', 'reset', 'image', 'file'].includes(type)) continue;
       if ((type === 'checkbox' || type === 'radio') && checked !== 'checked') continue;
-      out.push({ name, value: this.wrap(this.$(node)).val() });
+      out.push({ name, value: this.wrap(this.#$(node)).val() });
     }
     return out;
   }
@@ -281,23 +286,23 @@ export class Selection {
   }
   /** The siblings of each element, filtered by the selector when one is given, as k6's Siblings. */
   siblings(selector?: string): Selection {
-    return this.wrap(selector ? this.sel.siblings(selector) : this.sel.siblings());
+    return this.wrap(selector ? this.#sel.siblings(selector) : this.#sel.siblings());
   }
   /** The first element that matches the selector under this selection, as k6's Single. */
   single(selector: string): Selection {
-    return this.wrap(this.sel.find(selector).first());
+    return this.wrap(this.#sel.find(selector).first());
   }
   size(): number {
-    return this.sel.length;
+    return this.#sel.length;
   }
   slice(start: number, end?: number): Selection {
-    return this.wrap(this.sel.slice(start, end));
+    return this.wrap(this.#sel.slice(start, end));
   }
   text(): string {
-    return this.sel.text();
+    return this.#sel.text();
   }
   toArray(): Selection[] {
-    return this.sel.toArray().map((node) => this.wrap(this.$(node)));
+    return this.#sel.toArray().map((node) => this.wrap(this.#$(node)));
   }
   /**
    * As k6's Val, by the first element's tag: an input's value ("on" for a checkbox or radio
@@ -306,10 +311,10 @@ export class Selection {
    * undefined for any other tag.
    */
   val(): string | string[] | undefined {
-    const first = this.sel.get(0);
+    const first = this.#sel.get(0);
     if (!first || !isElement(first)) return undefined;
     const valueOrHTML = (n: AnyNode | undefined) =>
-      n === undefined ? '' : ((isElement(n) ? n.attribs.value : undefined) ?? this.$(n).html() ?? '');
+      n === undefined ? '' : ((isElement(n) ? n.attribs.value : undefined) ?? this.#$(n).html() ?? '');
     switch (first.name) {
       case 'input': {
         const v = first.attribs.value;
@@ -320,11 +325,11 @@ export class Selection {
       case 'button':
         return first.attribs.value ?? '';
       case 'textarea':
-        return this.$(first).html() ?? '';
+        return this.#$(first).html() ?? '';
       case 'option':
         return valueOrHTML(first);
       case 'select': {
-        const selected = this.$(first).find('option[selected]').toArray();
+        const selected = this.#$(first).find('option[selected]').toArray();
         if ('multiple' in first.attribs) return selected.map(valueOrHTML);
         return valueOrHTML(selected[0]);
       }
@@ -441,16 +446,19 @@ export class Attribute {
     readonly name: string,
     readonly value: string,
     readonly owner_element: Element,
-    private readonly ns = '',
-  ) {}
+    ns = '',
+  ) {
+    this.#ns = ns;
+  }
+  readonly #ns: string;
   localName(): string {
     return this.name;
   }
   namespaceURI(): string {
-    return namespaceURI(this.ns);
+    return namespaceURI(this.#ns);
   }
   prefix(): string {
-    return this.ns;
+    return this.#ns;
   }
 }
 
@@ -478,36 +486,40 @@ function atoi(v: string | undefined, fallback: number): number {
  * options() …, and only those kinds have them (elementOf below).
  */
 export class Element {
-  constructor(
-    private readonly $: CheerioAPI,
-    private readonly node: AnyNode,
-    /** The page's URL (Response.html()), against which URL attributes resolve; '' for parseHTML(). */
-    private readonly pageURL = '',
-  ) {}
+  // Private (#): k6's Element has no field a script sees (console.log() gives {}).
+  readonly #$: CheerioAPI;
+  readonly #node: AnyNode;
+  /** The page's URL (Response.html()), against which URL attributes resolve; '' for parseHTML(). */
+  readonly #pageURL: string;
+  constructor($: CheerioAPI, node: AnyNode, pageURL = '') {
+    this.#$ = $;
+    this.#node = node;
+    this.#pageURL = pageURL;
+  }
 
   /** The DOM node (Selection.index(element)). */
   domNode(): AnyNode {
-    return this.node;
+    return this.#node;
   }
 
   static {
-    parts = (e) => ({ $: e.$, node: e.node, pageURL: e.pageURL });
+    parts = (e) => ({ $: e.#$, node: e.#node, pageURL: e.#pageURL });
   }
 
   private el(node: AnyNode | null | undefined): Element | undefined {
-    return node ? elementOf(this.$, node, this.pageURL) : undefined;
+    return node ? elementOf(this.#$, node, this.#pageURL) : undefined;
   }
   private els(nodes: AnyNode[]): Element[] {
-    return nodes.map((n) => elementOf(this.$, n, this.pageURL));
+    return nodes.map((n) => elementOf(this.#$, n, this.#pageURL));
   }
   private cheer(): Cheerio<AnyNode> {
-    return this.$(this.node);
+    return this.#$(this.#node);
   }
   private kids(): AnyNode[] {
-    return 'children' in this.node ? (this.node.children as AnyNode[]) : [];
+    return 'children' in this.#node ? (this.#node.children as AnyNode[]) : [];
   }
   private attribs(): Record<string, string> {
-    return isElement(this.node) ? this.node.attribs : {};
+    return isElement(this.#node) ? this.#node.attribs : {};
   }
 
   attributes(): Record<string, Attribute> {
@@ -531,7 +543,7 @@ export class Element {
     return this.attribs().class;
   }
   contains(other: Element): boolean {
-    return other instanceof Element && lib().contains(this.node as DomElement, other.node);
+    return other instanceof Element && lib().contains(this.#node as DomElement, other.#node);
   }
   firstChild(): Element | undefined {
     return this.el(this.kids()[0]);
@@ -569,7 +581,7 @@ export class Element {
   }
   /** As k6: true for an element of the HTML namespace (it takes no argument). */
   isDefaultNamespace(): boolean {
-    const ns = isElement(this.node) ? this.node.namespace : undefined;
+    const ns = isElement(this.#node) ? this.#node.namespace : undefined;
     return ns === undefined || ns === XHTML;
   }
   /** As k6: the two elements' inner HTML are the same. */
@@ -580,7 +592,7 @@ export class Element {
     );
   }
   isSameNode(other: Element): boolean {
-    return other instanceof Element && this.node === other.node;
+    return other instanceof Element && this.#node === other.#node;
   }
   lang(): string | undefined {
     return this.attribs().lang;
@@ -595,22 +607,22 @@ export class Element {
     return this.cheer().is(selector);
   }
   namespaceURI(): string {
-    const ns = isElement(this.node) ? this.node.namespace : undefined;
+    const ns = isElement(this.#node) ? this.#node.namespace : undefined;
     if (ns === 'http://www.w3.org/2000/svg') return namespaceURI('svg');
     if (ns === 'http://www.w3.org/1998/Math/MathML') return namespaceURI('math');
     return XHTML;
   }
   nextElementSibling(): Element | undefined {
-    let n = this.node.next;
+    let n = this.#node.next;
     while (n && !isElement(n)) n = n.next;
     return this.el(n);
   }
   nextSibling(): Element | undefined {
-    return this.el(this.node.next);
+    return this.el(this.#node.next);
   }
   /** As k6 (goquery's NodeName): the tag name in lower case, or #text, #comment, #document. */
   nodeName(): string {
-    const n = this.node;
+    const n = this.#node;
     if (isElement(n)) return n.name;
     if (n.type === 'text') return '#text';
     if (n.type === 'comment') return '#comment';
@@ -618,33 +630,33 @@ export class Element {
     return n.type === 'directive' ? 'html' : '';
   }
   nodeType(): number | undefined {
-    const n = this.node;
+    const n = this.#node;
     if (isElement(n)) return 1;
     return { text: 3, comment: 8, root: 9, directive: 10 }[n.type as string];
   }
   nodeValue(): string | undefined {
-    const n = this.node;
+    const n = this.#node;
     return n.type === 'text' || n.type === 'comment' ? n.data : undefined;
   }
   ownerDocument(): Element | undefined {
-    let n: AnyNode = this.node;
+    let n: AnyNode = this.#node;
     while (n.parent) n = n.parent;
     return n.type === 'root' ? this.el(n) : undefined;
   }
   parentElement(): Element | undefined {
-    const p = this.node.parent;
+    const p = this.#node.parent;
     return isElement(p) ? this.el(p) : undefined;
   }
   parentNode(): Element | undefined {
-    return this.el(this.node.parent);
+    return this.el(this.#node.parent);
   }
   previousElementSibling(): Element | undefined {
-    let n = this.node.prev;
+    let n = this.#node.prev;
     while (n && !isElement(n)) n = n.prev;
     return this.el(n);
   }
   previousSibling(): Element | undefined {
-    return this.el(this.node.prev);
+    return this.el(this.#node.prev);
   }
   querySelector(selector: string): Element | undefined {
     return this.el(this.cheer().find(selector).get(0));
@@ -654,14 +666,14 @@ export class Element {
   }
   /** The Selection of this one element (k6's Element.selection()). */
   selection(): Selection {
-    return new Selection(this.$, this.cheer(), this.pageURL);
+    return new Selection(this.#$, this.cheer(), this.#pageURL);
   }
   textContent(): string {
     return this.cheer().text();
   }
   /** As k6: "[object html.Node]" for an element, "[object #text]" and so on for other nodes. */
   toString(): string {
-    return isElement(this.node) ? '[object html.Node]' : `[object ${this.nodeName()}]`;
+    return isElement(this.#node) ? '[object html.Node]' : `[object ${this.nodeName()}]`;
   }
 }
 
