@@ -206,6 +206,31 @@ export default FN () {
     }
   });
 
+  test('console.log of a cookie jar and of a custom metric shows what k6 shows, the same on both kinds', async () => {
+    const r = await bothKinds(
+      'logged-objects',
+      `import http from 'k6/http';
+import { Counter } from 'k6/metrics';
+const c = new Counter('logged');
+export default FN () {
+  http.cookieJar().set('http://127.0.0.1/', 'a', 'b');
+  console.log(http.cookieJar());
+  console.log(c);
+  console.log(JSON.stringify(c));
+}`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      const logged = [...k.stderr.matchAll(/level=info msg="(.*)" source=console/g)].map((m) => m[1]);
+      assert.deepEqual(
+        logged,
+        ['{}', String.raw`{ name: \"logged\", add: [object Function] }`, String.raw`{\"name\":\"logged\"}`],
+        kind,
+      );
+    }
+  });
+
   test("setup() that throws is reported with the same frame on both kinds, without V8's receiver name", async () => {
     const r = await bothKinds(
       'setup-throws',
