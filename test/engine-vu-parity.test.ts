@@ -231,6 +231,33 @@ export default FN () {
     }
   });
 
+  test("k6/timers return k6's numeric ids, either clear function takes them, and a callback that is not a function throws at the call", async () => {
+    const r = await bothKinds(
+      'timer-ids',
+      `import { setTimeout, clearTimeout, setInterval, clearInterval } from 'k6/timers';
+export default FN () {
+  const out = [];
+  const a = setTimeout(() => out.push('never'), 5);
+  const b = setInterval(() => out.push('never'), 5);
+  out.push(a, b);
+  clearInterval(a);
+  clearTimeout(b);
+  try { setTimeout(undefined, 1); } catch (e) { out.push(e.message); }
+  setTimeout(() => console.log(JSON.stringify(out)), 20);
+}`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.ok(
+        k.stderr.includes(
+          `msg=${JSON.stringify(JSON.stringify([1, 2, "setTimeout's callback isn't a callable function"]))}`,
+        ),
+        `${kind}: ${k.stderr}`,
+      );
+    }
+  });
+
   test("setup() that throws is reported with the same frame on both kinds, without V8's receiver name", async () => {
     const r = await bothKinds(
       'setup-throws',
