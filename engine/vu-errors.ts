@@ -95,13 +95,14 @@ export function stackTraceOf(err: unknown): string {
 
 /** A V8 stack frame in the engine's own code (its sources, its build, or the VU threads' bundle). */
 function isEngineFrame(frame: string): boolean {
-  if (frame.includes('__run=')) return false;
-  return frame.includes(ENGINE_DIR) || frame.includes('/connect-perf-sync-');
+  // The async VUs load the script and the engine's k6 modules with a ?__run= query.
+  const plain = frame.replace(/\?__run=[^:)]*/, '');
+  return plain.includes(ENGINE_DIR) || plain.includes('/connect-perf-sync-');
 }
 
 /** A V8 stack frame in the script's own code (not the engine's, Node's or a native function). */
 function isScriptFrame(frame: string): boolean {
-  if (frame.includes('__run=')) return true;
+  if (frame.includes('__run=')) return !isEngineFrame(frame);
   const where = /\(([^()]*)\)$/.exec(frame)?.[1] ?? frame.slice(3);
   if (!/^(file:\/\/)?\//.test(where)) return false;
   return (
@@ -124,7 +125,10 @@ function scriptFrame(v8Frame: string): string {
   const where = m[2] ?? m[3];
   const position = /^\//.test(where) ? `file://${where}` : where;
   const path = position.replace(/(:\d+)+$/, '');
-  const base = (path.split('/').pop() ?? '').replace(/\.[^.]*$/, '').replace(/[^\w$]/g, '_');
-  const name = fn === `${base}_default` ? 'default' : fn;
+  // esbuild makes the name from the file's: a run of characters an identifier cannot hold, or of
+  // underscores, becomes one underscore (my--test_x.js: my_test_x_default).
+  const ident = (s: string) => s.replace(/[^\w$]+/g, '_').replace(/_+/g, '_');
+  const base = ident((path.split('/').pop() ?? '').replace(/\.[^.]*$/, ''));
+  const name = ident(fn) === `${base}_default` ? 'default' : fn;
   return name === '' || name === '<anonymous>' ? `at ${position}` : `at ${name} (${position})`;
 }

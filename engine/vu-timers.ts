@@ -9,11 +9,15 @@ import type { VU } from './vu.ts';
 
 type Callback = (...args: unknown[]) => unknown;
 
+/**
+ * k6's timers (grafana/k6 internal/js/tc55/timers): each call returns the next number of the
+ * VU's one counter (1, 2, …, timeouts and intervals alike), which either clear function takes.
+ */
 export interface VuTimers {
-  setTimeout(callback: Callback, ms?: number, ...args: unknown[]): NodeJS.Timeout;
-  clearTimeout(handle: NodeJS.Timeout | undefined): void;
-  setInterval(callback: Callback, ms?: number, ...args: unknown[]): NodeJS.Timeout;
-  clearInterval(handle: NodeJS.Timeout | undefined): void;
+  setTimeout(callback: Callback, ms?: number, ...args: unknown[]): number;
+  clearTimeout(id: unknown): void;
+  setInterval(callback: Callback, ms?: number, ...args: unknown[]): number;
+  clearInterval(id: unknown): void;
 }
 
 /** What the timers need of their VU (a synchronous VU's thread has its own stand-in for it). */
@@ -40,7 +44,20 @@ export function timersOf(vu: TimerOwner): VuTimers {
 function createTimers(vu: TimerOwner): VuTimers {
   /** The timers the running iteration waits for, with k6's name for each ("setTimeout 3"). */
   const live = new Map<NodeJS.Timeout, string>();
+  /** The Node timer of each id a script holds. */
+  const byId = new Map<number, NodeJS.Timeout>();
   let nextId = 1;
+  /** k6 throws at the call when the callback is not a function. */
+  const callable = (callback: unknown, name: string) => {
+    if (typeof callback !== 'function') throw new Error(`${name}'s callback isn't a callable function`);
+  };
+  const clear = (id: unknown) => {
+    const handle = byId.get(Number(id));
+    if (!handle) return;
+    byId.delete(Number(id));
+    native.clearTimeout(handle);
+    forget(handle);
+  };
   let drained: { resolve: () => void; reject: (err: unknown) => void } | null = null;
   /** The exception a callback of the running iteration threw (k6 ends the iteration with it). */
   let failure: { err: unknown } | null = null;
@@ -75,6 +92,7 @@ function createTimers(vu: TimerOwner): VuTimers {
       // As k6's event loop: a callback's exception ends the iteration with that exception (logged
       // and counted as any exception of the iteration); the iteration's other timers never fire.
       for (const handle of live.keys()) native.clearTimeout(handle);
+      for (const [id, handle] of byId) if (live.has(handle)) byId.delete(id);
       live.clear();
       if (drained) {
         const { reject } = drained;
@@ -100,6 +118,7 @@ function createTimers(vu: TimerOwner): VuTimers {
   vu.cancelTimers = () => {
     for (const [handle, name] of live) {
       native.clearTimeout(handle);
+      for (const [id, h] of byId) if (h === handle) byId.delete(id);
       vu.test.log('warn', `${name} was stopped because the VU iteration was interrupted`, {});
     }
     live.clear();
@@ -110,39 +129,30 @@ function createTimers(vu: TimerOwner): VuTimers {
 
   return {
     setTimeout(callback, ms, ...args) {
-      if (vu.interrupted) return never();
+      callable(callback, 'setTimeout');
       const id = nextId++;
+      // A timer asked for while the VU is interrupted is never started.
+      if (vu.interrupted) return id;
       const run = guarded(callback, args);
       const handle: NodeJS.Timeout = native.setTimeout(() => {
+        byId.delete(id);
         forget(handle);
         run();
       }, ms);
+      byId.set(id, handle);
       if (tracked()) live.set(handle, `setTimeout ${id}`);
-      return handle;
+      return id;
     },
-    clearTimeout(handle) {
-      if (!handle) return;
-      native.clearTimeout(handle);
-      forget(handle);
-    },
+    clearTimeout: clear,
     setInterval(callback, ms, ...args) {
-      if (vu.interrupted) return never();
+      callable(callback, 'setInterval');
       const id = nextId++;
+      if (vu.interrupted) return id;
       const handle = native.setInterval(guarded(callback, args), ms);
+      byId.set(id, handle);
       if (tracked()) live.set(handle, `setInterval ${id}`);
-      return handle;
+      return id;
     },
-    clearInterval(handle) {
-      if (!handle) return;
-      native.clearInterval(handle);
-      forget(handle);
-    },
+    clearInterval: clear,
   };
-}
-
-/** The handle of a timer that is never started (its VU's iteration was interrupted). */
-function never(): NodeJS.Timeout {
-  const handle = native.setTimeout(() => {}, 0);
-  native.clearTimeout(handle);
-  return handle;
 }

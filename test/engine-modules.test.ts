@@ -39,10 +39,30 @@ describe('k6/encoding as k6 documents it', () => {
   });
 
   test('a wrong variant or bad input throws instead of decoding garbage', () => {
-    assert.throws(() => encoding.b64decode('-_-_Pg==', 'std'), /not valid base64/);
-    assert.throws(() => encoding.b64decode('+/+/Pg==', 'url'), /not valid base64/);
-    assert.throws(() => encoding.b64decode('aGVsbG8', 'std'), /not valid base64/);
-    assert.throws(() => encoding.b64encode('x', 'hex'), /unknown base64 encoding/);
+    // Go's encoding/base64 errors, as k6 throws them.
+    assert.throws(
+      () => encoding.b64decode('-_-_Pg==', 'std'),
+      /^Error: illegal base64 data at input byte 0$/,
+    );
+    assert.throws(
+      () => encoding.b64decode('+/+/Pg==', 'url'),
+      /^Error: illegal base64 data at input byte 0$/,
+    );
+    assert.throws(() => encoding.b64decode('aGVsbG8', 'std'), /^Error: illegal base64 data at input byte 4$/);
+    assert.throws(
+      () => encoding.b64decode('aGVsbG8=', 'rawstd'),
+      /^Error: illegal base64 data at input byte 7$/,
+    );
+    assert.throws(() => encoding.b64decode('aGk=x', 'std'), /^Error: illegal base64 data at input byte 4$/);
+    assert.throws(() => encoding.b64decode('aG=', 'std'), /^Error: illegal base64 data at input byte 3$/);
+    assert.throws(() => encoding.b64decode('a', 'rawstd'), /^Error: illegal base64 data at input byte 0$/);
+    assert.equal(encoding.b64decode('aGVs\nbG8=', 'std', 's'), 'hello', 'newlines are skipped');
+    assert.throws(
+      () => encoding.b64encode(123 as never),
+      /^Error: invalid type int64, expected string, \[\]byte or ArrayBuffer$/,
+    );
+    // An encoding k6 does not know is std.
+    assert.equal(encoding.b64encode('hi?', 'hex'), 'aGk/');
   });
 });
 
@@ -293,10 +313,13 @@ export default async () => {
   console.log('header Bearer ' + (await secrets.get('else')) + ' and ' + other);
   let missing = '';
   try { await secrets.source('nope').get('cool'); } catch (e) { missing = e.message; }
+  let noKey = '';
+  try { await secrets.get('absent'); } catch (e) { noKey = e.message; }
   check(null, {
     'default is the file': () => my_secret === 'some',
     'named mock': () => other === 'not cool secret',
     'unknown source': () => missing === 'no secret source with name "nope" is configured',
+    'unknown key': () => noKey === 'no value',
   });
 };`,
       ),
@@ -305,7 +328,7 @@ export default async () => {
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(
       count(r.samples, 'checks', (s) => s.value === 1),
-      3,
+      4,
       r.stderr,
     );
     assert.doesNotMatch(r.stderr.replaceAll(' source=console', ''), /some|source|not cool secret/);
@@ -358,7 +381,8 @@ export default async () => {};`,
 export default async () => { await secrets.get('x'); };`,
       ),
     });
-    assert.match(r.stderr, /no secret sources are configured/);
+    // k6's sentence, as its secretsource/manager.go words it, with nothing added.
+    assert.match(r.stderr, /no secret sources are configured\\n/);
     assert.throws(() => parseSecretSource('env'), /not a secret source this engine has/);
     assert.throws(() => parseSecretSource('file'), /needs the path/);
     assert.throws(() => parseSecretSource('mock=novalue'), /needs KEY=VALUE/);

@@ -135,4 +135,28 @@ describe('engine: one k6 API for both kinds of VU', () => {
       );
     }
   });
+
+  test('setup() may return a SharedArray: the VUs get its elements through JSON, as k6 marshals setup data', async () => {
+    const r = await runOnBothKinds(
+      files,
+      'setup-shared',
+      `import { SharedArray } from 'k6/data';
+       import { Counter } from 'k6/metrics';
+       const got = new Counter('got');
+       const users = new SharedArray('users', () => [{ n: 3 }, { n: 4 }]);
+       export const options = { iterations: 1 };
+       export FN setup() { return { users }; }
+       export default FN (data) { got.add(data.users.length === 2 && !Object.isFrozen(data.users) ? data.users[1].n : -1); }`,
+      {},
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.deepEqual(
+        k.samples.filter((s) => s.metric === 'got').map((s) => s.value),
+        [4],
+        kind,
+      );
+    }
+  });
 });

@@ -60,6 +60,204 @@ export default FN (data) {
     assert.deepEqual(lines.synchronous, lines.async);
   });
 
+  test('a script whose file name has runs of dashes and underscores: its default function is still "default" on both kinds', async () => {
+    const r = await bothKinds('my--docs__frames', `export default FN () { throw new Error('plain'); }`);
+    const lines = Object.fromEntries(
+      KINDS.map(({ kind }) => [kind, stacktraces(r[kind], 'my--docs__frames')]),
+    );
+    for (const { kind } of KINDS) {
+      assert.equal(lines[kind].length, 1, `${kind}: ${r[kind].stderr}`);
+      assert.match(
+        lines[kind][0],
+        /msg="Error: plain\\n\\tat default \(file:\/\/\/[^)]*\/my--docs__frames\.js:1:\d+\)\\n"/,
+        kind,
+      );
+    }
+  });
+
+  test("a rejection from an engine module (k6/secrets) names only the script's frames, as k6 (the built engine)", () => {
+    const script = files.write(
+      'secret-frames.js',
+      `import secrets from 'k6/secrets';
+export const options = { iterations: 1 };
+export default async () => {
+  await secrets.get('x');
+};`,
+    );
+    // The command runs the built engine, whose k6 modules the async VUs load with a ?__run= query.
+    const r = spawnSync(process.execPath, [BIN, 'run', '-q', '--summary-mode=disabled', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /msg="GoError: no secret sources are configured\\n\\tat default \(file:\/\/\/[^)]*\/secret-frames\.js:4:\d+\)\\n"/,
+    );
+  });
+
+  test("check and group names with '::', a group named by a number, fail() without a message: as k6's k6 module", async () => {
+    const r = await bothKinds(
+      'k6-names',
+      `import { check, group, fail } from 'k6';
+export default FN () {
+  const out = [];
+  try { check(1, { ok: true, 'a::b': true }); } catch (e) { out.push(e.message); }
+  try { group('x::y', () => 1); } catch (e) { out.push(e.message); }
+  try { group('z', 5); } catch (e) { out.push(e.message); }
+  out.push(group(7, () => 'seven'));
+  try { fail(); } catch (e) { out.push('[' + e.message + ']'); }
+  try { fail(undefined); } catch (e) { out.push('[' + e.message + ']'); }
+  try { check(1); } catch (e) { out.push(e.message); }
+  console.log(JSON.stringify(out));
+}`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.ok(
+        k.stderr.includes(
+          `msg=${JSON.stringify(
+            JSON.stringify([
+              "group and check names may not contain '::'",
+              "group and check names may not contain '::'",
+              'group() requires a callback as a second argument',
+              'seven',
+              '[]',
+              '[]',
+              'no checks provided to `check`',
+            ]),
+          )}`,
+        ),
+        `${kind}: ${k.stderr}`,
+      );
+      // The check before the bad name was recorded; a group named 7 is the group ::7.
+      assert.equal(count(k.samples, 'checks'), 1, kind);
+      assert.equal(
+        count(k.samples, 'group_duration', (s) => s.tags.group === '::7'),
+        1,
+        kind,
+      );
+    }
+  });
+
+  test('a check or metric tag that is not a string, a number or a boolean is an error, as k6 (js/common/tags.go)', async () => {
+    const r = await bothKinds(
+      'tag-types',
+      `import { check } from 'k6';
+import { Counter } from 'k6/metrics';
+const c = new Counter('tagged');
+export default FN () {
+  const out = [];
+  try { check(1, { ok: true }, { t: {} }); } catch (e) { out.push(e.message); }
+  try { c.add(1, { t: null }); } catch (e) { out.push(e.message); }
+  out.push(String(c.add(2, { n: 1, b: false, s: 'x' })));
+  console.log(JSON.stringify(out));
+}`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      const tagError = (t: string) =>
+        `invalid value for metric tag '${t}': only String, Boolean and Number types are accepted as a metric tag values`;
+      assert.ok(
+        k.stderr.includes(
+          `msg=${JSON.stringify(
+            JSON.stringify([
+              tagError('t'),
+              `cannot add tags for the 'tagged' custom metric: ${tagError('t')}`,
+              'true',
+            ]),
+          )}`,
+        ),
+        `${kind}: ${k.stderr}`,
+      );
+      assert.equal(count(k.samples, 'checks'), 0, kind);
+      assert.deepEqual(
+        k.samples.filter((s) => s.metric === 'tagged').map((s) => [s.value, s.tags.n, s.tags.b, s.tags.s]),
+        [[2, '1', 'false', 'x']],
+        kind,
+      );
+    }
+  });
+
+  test('exec.vu.tags and exec.vu.metrics.metadata take strings, numbers and booleans as strings, as k6; anything else is a TypeError', async () => {
+    const r = await bothKinds(
+      'exec-tags',
+      `import exec from 'k6/execution';
+export default FN () {
+  const out = [];
+  try { exec.vu.tags.obj = {}; } catch (e) { out.push(e.name + ': ' + e.message); }
+  try { exec.vu.metrics.metadata.m = null; } catch (e) { out.push(e.name + ': ' + e.message); }
+  exec.vu.tags.num = 5;
+  exec.vu.metrics.metadata.trace = true;
+  out.push(exec.vu.tags.num, 'obj' in exec.vu.tags, exec.vu.metrics.metadata.trace);
+  console.log(JSON.stringify(out));
+}`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      const expected = [
+        "TypeError: invalid value for metric tag 'obj': only String, Boolean and Number types are accepted as a metric tag values",
+        "TypeError: invalid value for metric metadata 'm': only String, Boolean and Number types are accepted as a metric metadata value",
+        '5',
+        false,
+        'true',
+      ];
+      assert.ok(k.stderr.includes(`msg=${JSON.stringify(JSON.stringify(expected))}`), `${kind}: ${k.stderr}`);
+    }
+  });
+
+  test('console.log of a cookie jar and of a custom metric shows what k6 shows, the same on both kinds', async () => {
+    const r = await bothKinds(
+      'logged-objects',
+      `import http from 'k6/http';
+import { Counter } from 'k6/metrics';
+const c = new Counter('logged');
+export default FN () {
+  http.cookieJar().set('http://127.0.0.1/', 'a', 'b');
+  console.log(http.cookieJar());
+  console.log(c);
+  console.log(JSON.stringify(c));
+}`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      const logged = [...k.stderr.matchAll(/level=info msg="(.*)" source=console/g)].map((m) => m[1]);
+      assert.deepEqual(
+        logged,
+        ['{}', String.raw`{ name: \"logged\", add: [object Function] }`, String.raw`{\"name\":\"logged\"}`],
+        kind,
+      );
+    }
+  });
+
+  test("k6/timers return k6's numeric ids, either clear function takes them, and a callback that is not a function throws at the call", async () => {
+    const r = await bothKinds(
+      'timer-ids',
+      `import { setTimeout, clearTimeout, setInterval, clearInterval } from 'k6/timers';
+export default FN () {
+  const out = [];
+  const a = setTimeout(() => out.push('never'), 5);
+  const b = setInterval(() => out.push('never'), 5);
+  out.push(a, b);
+  clearInterval(a);
+  clearTimeout(b);
+  try { setTimeout(undefined, 1); } catch (e) { out.push(e.message); }
+  setTimeout(() => console.log(JSON.stringify(out)), 20);
+}`,
+    );
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.ok(
+        k.stderr.includes(
+          `msg=${JSON.stringify(JSON.stringify([1, 2, "setTimeout's callback isn't a callable function"]))}`,
+        ),
+        `${kind}: ${k.stderr}`,
+      );
+    }
+  });
+
   test("setup() that throws is reported with the same frame on both kinds, without V8's receiver name", async () => {
     const r = await bothKinds(
       'setup-throws',
@@ -160,7 +358,7 @@ export default FN () {
 });
 
 describe('engine: request arguments on both kinds of VU', () => {
-  test('a Date in a request tag or a form body is read as on async VUs (a synchronous VU does not refuse it)', async () => {
+  test('a Date in a form body is read as on async VUs (a synchronous VU does not refuse it); in a tag it fails the request, as in k6', async () => {
     const server = await startServer((req, res) => {
       let body = '';
       req.on('data', (c) => {
@@ -174,19 +372,34 @@ describe('engine: request arguments on both kinds of VU', () => {
         `import http from 'k6/http';
 const when = new Date(0);
 export default FN () {
-  const res = AWAIT http.post('${server.url}/', { at: when, n: 1 }, { tags: { when } });
+  const res = AWAIT http.post('${server.url}/', { at: when, n: 1 }, { tags: { n: 1 } });
   console.log(\`body=\${res.body}\`);
+  const tagged = AWAIT http.get('${server.url}/', { tags: { when } });
+  console.log(\`tagged=\${tagged.status} \${tagged.error_code}\`);
 }`,
       );
       const seen = Object.fromEntries(
         KINDS.map(({ kind }) => {
           const k = r[kind];
           assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
-          const req = k.samples.find((s) => s.metric === 'http_reqs');
-          return [kind, { tag: req?.tags.when, body: /msg="body=([^"]*)"/.exec(k.stderr)?.[1] }];
+          // A Date's value is a Go time.Time to k6, not a tag value (grafana/k6 js/common/tags.go).
+          assert.match(
+            k.stderr,
+            /msg="Request Failed" error="invalid HTTP request metric tags: invalid value for metric tag 'when': only String, Boolean and Number types are accepted as a metric tag values"/,
+            kind,
+          );
+          assert.equal(count(k.samples, 'http_reqs'), 1, kind);
+          return [
+            kind,
+            {
+              body: /msg="body=([^"]*)"/.exec(k.stderr)?.[1],
+              tagged: /msg="tagged=([^"]*)"/.exec(k.stderr)?.[1],
+            },
+          ];
         }),
       );
-      assert.equal(seen.async.tag, String(new Date(0)));
+      assert.equal(seen.async.tagged, '0 0');
+      assert.ok(seen.async.body?.includes('at='), seen.async.body);
       assert.deepEqual(seen.synchronous, seen.async);
     } finally {
       await server.close();

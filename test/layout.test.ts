@@ -193,6 +193,7 @@ const ENGINE_FLOORS: string[][] = [
     'metrics',
     'open.ts',
     'own-file.ts',
+    'setup-data.ts',
     'vu-errors.ts',
   ],
 ];

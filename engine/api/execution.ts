@@ -98,7 +98,7 @@ export function createExecution(vu: ModuleVU) {
         },
         get metadata() {
           notInInit('VU information');
-          return vu.metadata;
+          return liveMetadata(vu.metadata);
         },
       },
     },
@@ -135,7 +135,29 @@ function liveTags(vu: ModuleVU): Record<string, string> {
       if (typeof key !== 'string' || !(key in all)) return undefined;
       return { value: all[key], writable: true, enumerable: true, configurable: true };
     },
-    set: (target, key, value) => Reflect.set(target, key, value),
+    set: (target, key, value) => Reflect.set(target, key, tagValue(key, value, 'tag')),
     deleteProperty: (target, key) => Reflect.deleteProperty(target, key),
+  });
+}
+
+/**
+ * A value written to exec.vu.tags or exec.vu.metrics.metadata: k6 keeps a string, a boolean or
+ * a number as its string and throws a TypeError for anything else (grafana/k6
+ * internal/js/modules/k6/execution/execution.go over js/common/tags.go).
+ */
+function tagValue(key: string | symbol, value: unknown, kind: 'tag' | 'metadata'): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
+  throw new TypeError(
+    kind === 'tag'
+      ? `invalid value for metric tag '${String(key)}': only String, Boolean and Number types are accepted as a metric tag values`
+      : `invalid value for metric metadata '${String(key)}': only String, Boolean and Number types are accepted as a metric metadata value`,
+  );
+}
+
+/** exec.vu.metrics.metadata: the VU's metadata, written through with k6's checks. */
+function liveMetadata(metadata: Record<string, string>): Record<string, string> {
+  return new Proxy(metadata, {
+    set: (target, key, value) => Reflect.set(target, key, tagValue(key, value, 'metadata')),
   });
 }

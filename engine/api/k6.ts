@@ -10,6 +10,13 @@ import { seededRandom } from './seeded-random.ts';
 
 const SEPARATOR = '::';
 
+/** A JavaScript value as a Go string parameter of a k6 function gets it: undefined and null are "". */
+function goString(v: unknown): string {
+  return v === undefined || v === null ? '' : String(v);
+}
+/** k6's error for a group or check name with the separator (grafana/k6 lib/models.go). */
+const NAME_WITH_SEPARATOR = "group and check names may not contain '::'";
+
 function isAsync(fn: unknown): boolean {
   return typeof fn === 'function' && fn.constructor?.name === 'AsyncFunction';
 }
@@ -26,12 +33,20 @@ export function createK6(vu: ModuleVU) {
    */
   function check<T>(
     value: T,
-    sets: Record<string, ((v: T) => unknown) | unknown>,
-    tags?: Record<string, string | number | boolean>,
+    ...rest:
+      | []
+      | [
+          sets: Record<string, ((v: T) => unknown) | unknown>,
+          tags?: Record<string, string | number | boolean>,
+        ]
   ): boolean {
+    // k6's Check(arg0, checks sobek.Value, …): a missing second argument is Go's nil.
+    if (rest.length === 0) throw new Error('no checks provided to `check`');
+    const [sets, tags] = rest as [Record<string, unknown>, Record<string, string | number | boolean>?];
     let all = true;
     const extra = extraTags(tags);
     for (const [name, test] of Object.entries(sets)) {
+      if (name.includes(SEPARATOR)) throw new Error(NAME_WITH_SEPARATOR);
       if (isAsync(test)) {
         throw new Error(
           'the built-in check() does not support async functions as arguments. Use the JavaScript utils library as a replacement. Refer to https://grafana.com/docs/k6/latest/javascript-api/jslib/utils/check/ for more info',
@@ -65,16 +80,16 @@ export function createK6(vu: ModuleVU) {
    * a Promise runs, and the group ends when the function returns. A function that throws still has
    * its group_duration, as in k6.
    */
-  function group<T>(name: string, fn: () => T): T {
-    if (typeof name !== 'string' || name.includes(SEPARATOR)) {
-      throw new Error(`group name ${JSON.stringify(name)} is invalid: it must be a string without "::".`);
-    }
-    if (typeof fn !== 'function') throw new TypeError('group() requires a callback as a second argument');
+  function group<T>(groupName: string, fn: () => T): T {
+    // As k6's Group(name string, …): the name is the argument as a string, checked after the callback.
+    const name = goString(groupName);
+    if (typeof fn !== 'function') throw new Error('group() requires a callback as a second argument');
     if (isAsync(fn)) {
       throw new Error(
         'group() does not support async functions as arguments, please see https://grafana.com/docs/k6/latest/javascript-api/k6/group/ for more info',
       );
     }
+    if (name.includes(SEPARATOR)) throw new Error(NAME_WITH_SEPARATOR);
     const path = `${vu.group}${SEPARATOR}${name}`;
     const start = performance.now();
     try {
@@ -95,9 +110,10 @@ export function createK6(vu: ModuleVU) {
     return vu.sleep(Number.isFinite(ms) ? Math.max(ms, 0) : 0);
   }
 
-  // k6's fail() is a Go function returning an error, which its runtime throws as a GoError.
-  function fail(message?: string): never {
-    throw goError(message ?? 'fail() was called');
+  // k6's fail(msg string) is a Go function returning errors.New(msg), which its runtime throws as
+  // a GoError: without an argument (or with undefined or null) the message is empty.
+  function fail(...message: unknown[]): never {
+    throw goError(goString(message[0]));
   }
 
   function randomSeed(value: number): void {

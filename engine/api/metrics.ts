@@ -3,9 +3,11 @@ import type { MetricType } from '../metrics/types.ts';
 import { extraTags, type ModuleVU } from './module-vu.ts';
 
 export function createMetrics(vu: ModuleVU) {
+  // What a script sees of a metric is k6's object: `name` and `add` (console.log gives
+  // { name: "…", add: [object Function] }); the type stays private.
   class Metric {
     readonly name: string;
-    readonly type: MetricType;
+    readonly #type: MetricType;
     constructor(name: string, type: MetricType, isTime: boolean) {
       if (vu.phase !== 'init') {
         throw new Error(
@@ -14,7 +16,13 @@ export function createMetrics(vu: ModuleVU) {
       }
       vu.defineMetric(name, type, isTime);
       this.name = name;
-      this.type = type;
+      this.#type = type;
+      Object.defineProperty(this, 'add', {
+        value: Metric.prototype.add,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
 
     /**
@@ -37,7 +45,13 @@ export function createMetrics(vu: ModuleVU) {
         vu.warn(message);
         return false;
       }
-      vu.emitMetric(this.name, this.type === 'rate' ? (v !== 0 ? 1 : 0) : v, extraTags(tags));
+      let extra: ReturnType<typeof extraTags>;
+      try {
+        extra = extraTags(tags);
+      } catch (err) {
+        throw new Error(`cannot add tags for the '${this.name}' custom metric: ${(err as Error).message}`);
+      }
+      vu.emitMetric(this.name, this.#type === 'rate' ? (v !== 0 ? 1 : 0) : v, extra);
       return true;
     }
   }

@@ -91,8 +91,16 @@ export interface ModuleVU {
 
 /** Extra tags as a script gives them (numbers, booleans) turned into sample tags. */
 export function extraTags(tags: Record<string, unknown> | undefined): SampleTags | undefined {
-  if (!tags) return undefined;
+  if (tags === undefined || tags === null) return undefined;
   const out: SampleTags = {};
-  for (const [k, v] of Object.entries(tags)) out[k] = String(v);
+  for (const [k, v] of Object.entries(tags)) {
+    // As k6's ApplyCustomUserTag (grafana/k6 js/common/tags.go): a string, a boolean or a number.
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new Error(
+        `invalid value for metric tag '${k}': only String, Boolean and Number types are accepted as a metric tag values`,
+      );
+    }
+    out[k] = String(v);
+  }
   return out;
 }

@@ -115,6 +115,14 @@ export function prepareCall(
     const message = `${String(params.responseType)} does not belong to ResponseType values`;
     return refuseRequest(vu, method, resolve, parsed.masked, message, 0);
   }
+  // k6 accepts only strings, booleans and numbers as tag values (grafana/k6 js/common/tags.go); any
+  // other (an object, null, a Date) is a parse error of the request.
+  for (const [k, v] of Object.entries((params.tags ?? {}) as Record<string, unknown>)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      const message = `invalid HTTP request metric tags: invalid value for metric tag '${k}': only String, Boolean and Number types are accepted as a metric tag values`;
+      return refuseRequest(vu, method, resolve, parsed.masked, message, 0);
+    }
+  }
   // k6 sets each header with Go's Header.Set: the name is canonicalized (x-api-key → X-Api-Key)
   // and a later name that canonicalizes the same replaces the earlier one's value.
   const byName = new Map<string, string>();

@@ -85,13 +85,14 @@ export function parseSetCookie(header: string, url: URL, now = Date.now()): Cook
 }
 
 export class CookieJar {
-  private cookies: Cookie[] = [];
+  // Private (#): a script that logs its jar sees no cookies list, as on synchronous VUs.
+  #cookies: Cookie[] = [];
 
   store(cookie: Cookie, now = Date.now()): void {
-    this.cookies = this.cookies.filter(
+    this.#cookies = this.#cookies.filter(
       (c) => !(c.name === cookie.name && c.domain === cookie.domain && c.path === cookie.path),
     );
-    if (cookie.expires === null || cookie.expires > now) this.cookies.push(cookie);
+    if (cookie.expires === null || cookie.expires > now) this.#cookies.push(cookie);
   }
 
   /** Stores the Set-Cookie headers of a response received from `url`. */
@@ -104,16 +105,16 @@ export class CookieJar {
 
   /** True when the jar holds no cookie at all (expired ones included). */
   isEmpty(): boolean {
-    return this.cookies.length === 0;
+    return this.#cookies.length === 0;
   }
 
   /** Cookies to send to `url`, most specific path first (RFC 6265 §5.4). */
   matching(url: URL, now = Date.now()): Cookie[] {
-    if (this.cookies.length === 0) return [];
+    if (this.#cookies.length === 0) return [];
     const host = url.hostname.toLowerCase();
     const secure = url.protocol === 'https:';
-    this.cookies = this.cookies.filter((c) => c.expires === null || c.expires > now);
-    return this.cookies
+    this.#cookies = this.#cookies.filter((c) => c.expires === null || c.expires > now);
+    return this.#cookies
       .filter(
         (c) => domainMatches(c, host) && pathMatches(c.path, url.pathname || '/') && (!c.secure || secure),
       )
@@ -151,11 +152,11 @@ export class CookieJar {
   delete(url: string, name: string): void {
     const u = new URL(url);
     const hit = new Set(this.matching(u).filter((c) => c.name === name));
-    this.cookies = this.cookies.filter((c) => !hit.has(c));
+    this.#cookies = this.#cookies.filter((c) => !hit.has(c));
   }
 
   clear(url: string): void {
     const hit = new Set(this.matching(new URL(url)));
-    this.cookies = this.cookies.filter((c) => !hit.has(c));
+    this.#cookies = this.#cookies.filter((c) => !hit.has(c));
   }
 }

@@ -11,8 +11,10 @@ export interface FormSelection {
   size(): number;
   attr(name: string): string | undefined;
   find(selector: string): FormSelection;
-  serializeObject(): Record<string, string>;
-  val(): string | undefined;
+  /** k6's SerializeObject: a string, the values of a multiple select, or undefined per field. */
+  serializeObject(): Record<string, string | string[] | undefined>;
+  /** k6's Selection.val(): a string, the selected values of a multiple select, or undefined. */
+  val(): string | string[] | undefined;
 }
 
 /** Parses the response body and returns `find(selector)` (Response.html(selector)). */
@@ -72,11 +74,14 @@ export function formSubmission(html: HtmlOf, responseURL: string, args?: unknown
   const method = methodAttr === undefined ? 'GET' : methodAttr.toUpperCase();
   const actionAttr = form.attr('action');
   const url = actionAttr === undefined ? resolve(responseURL, responseURL) : resolve(actionAttr, responseURL);
-  const values = form.serializeObject();
+  // As k6, which reads each value as a string (sobek's Value.String()): a multiple select's
+  // values joined with commas, a field without a value (a keygen) "undefined".
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(form.serializeObject())) values[k] = String(v);
   const submit = form.find(submitSelector);
   const submitName = submit.attr('name');
   const submitValue = submit.val();
-  if (submitName !== undefined && submitValue !== undefined) values[submitName] = submitValue;
+  if (submitName !== undefined && submitValue !== undefined) values[submitName] = String(submitValue);
   const fields = o.fields;
   if (fields !== null && typeof fields === 'object') {
     for (const [k, v] of Object.entries(fields as Record<string, unknown>)) values[k] = String(v);

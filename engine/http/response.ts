@@ -12,7 +12,7 @@ import type { Timings } from './send.ts';
 export type ResponseType = 'text' | 'binary' | 'none';
 
 /** k6/html's parser (../api/html.ts htmlOf), which the k6/http module hands in: http/ sits below it. */
-type HtmlParser = (body: string | ArrayBuffer | null, selector?: string) => unknown;
+type HtmlParser = (body: string | ArrayBuffer | null, selector?: string, pageURL?: string) => unknown;
 let parseHtml: HtmlParser | null = null;
 
 /** How a Response's submitForm()/clickLink() send their request: the VU's own request function. */
@@ -231,7 +231,7 @@ export class Response {
   /** Parses the body as HTML (k6/html's Selection); with a selector, the matches of find(selector). */
   html(selector?: string): unknown {
     if (!parseHtml) throw new Error('Response.html() needs k6/html, which the k6/http module loads.');
-    return parseHtml(this.body, selector);
+    return parseHtml(this.body, selector, this.url);
   }
 }
 

@@ -13,6 +13,7 @@ import { installWebCrypto } from '../api/webcrypto.ts';
 import { vuConsole } from '../console.ts';
 import { inInitContext } from '../open.ts';
 import { itemOf } from '../segments.ts';
+import { setupDataJson } from '../setup-data.ts';
 import { describeError, InterruptedError, isRefusal, stackTraceOf } from '../vu-errors.ts';
 import {
   awaitedCallsSettled,
@@ -205,7 +206,10 @@ async function runCall(msg: Extract<ToSyncVu, { t: 'call' }>): Promise<void> {
   try {
     let value = runToEnd(msg.fn);
     if (value instanceof Settling) value = await value.done;
-    post({ t: 'done', value: msg.fn === 'setup' ? value : undefined });
+    // setup()'s data goes through JSON, as k6 marshals it: a SharedArray (a Proxy, which a
+    // message cannot carry) arrives as the plain array k6 hands on.
+    const json = msg.fn === 'setup' ? setupDataJson(value) : undefined;
+    post({ t: 'done', value: json === undefined ? undefined : JSON.parse(json) });
   } catch (err) {
     cancelTimers();
     if (err instanceof InterruptedError || interrupted()) post({ t: 'done', interrupted: true });

@@ -27,7 +27,7 @@ const responseMethods = {
     return responseJSON(this, this.body, this.url, selector);
   },
   html(this: ResponseData, selector?: string): Selection {
-    return htmlOf(this.body, selector);
+    return htmlOf(this.body, selector, this.url);
   },
   // Over plain HTTP the hub sends k6's empty OCSP status as a field of the response, which hides
   // this getter; over TLS the stapled status is not read, so asking for it is refused.
@@ -35,10 +35,10 @@ const responseMethods = {
     return notOnThisEngine('Response.ocsp (OCSP stapling status) over TLS');
   },
   clickLink(this: ResponseData, args?: unknown): unknown {
-    return navigate(linkClick((selector) => htmlOf(this.body, selector), this.url, args));
+    return navigate(linkClick((selector) => htmlOf(this.body, selector, this.url), this.url, args));
   },
   submitForm(this: ResponseData, args?: unknown): unknown {
-    return navigate(formSubmission((selector) => htmlOf(this.body, selector), this.url, args));
+    return navigate(formSubmission((selector) => htmlOf(this.body, selector, this.url), this.url, args));
   },
 };
 
