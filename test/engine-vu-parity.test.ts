@@ -85,7 +85,9 @@ export default async () => {
 };`,
     );
     // The command runs the built engine, whose k6 modules the async VUs load with a ?__run= query.
-    const r = spawnSync(process.execPath, [BIN, 'run', '-q', '--summary-mode=disabled', script], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'run', '-q', '--summary-mode=disabled', script], {
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(
       r.stderr,
