@@ -53,6 +53,10 @@ describe('corpus classifier', () => {
     assert.equal(classify(facts({ exitCode: 107, output: thrownAfter })).reason, v.reason);
     const missing = 'level=error msg="init: open(\\"./users.json\\"): cannot read /x/users.json: ENOENT"';
     assert.equal(classify(facts({ exitCode: 107, output: missing })).cls, 'PASS');
+    // k6/experimental/fs (and csv through it): k6's NotFoundError for the same missing file.
+    const fsMissing =
+      'level=error msg="The script threw an exception in its init code (top level): NotFoundError: no such file or directory \\"/x/data.csv\\" at file:///x/s.js:9:20"';
+    assert.equal(classify(facts({ exitCode: 107, output: fsMissing })).cls, 'PASS');
   });
 
   it('signs of a silently wrong result make an exit 0 suspect', () => {

@@ -120,8 +120,12 @@ export function classify(f: RunFacts): Verdict {
   const reason = reasonLine(f.output);
   if (!reason || /^\s*at /.test(reason))
     return { cls: 'FAIL-UNCLEAR', reason: `exit ${exit} without a reason` };
-  // k6 stops the same way when a data file the script opens is not there.
-  if (exit === 107 && /\bopen\(.*(ENOENT|no such file)/.test(reason)) {
+  // k6 stops the same way when a data file the script opens is not there: open()'s sentence, or
+  // k6/experimental/fs's NotFoundError (which csv and fs scripts meet).
+  if (
+    exit === 107 &&
+    /\bopen\(.*(ENOENT|no such file)|NotFoundError: no such file or directory/.test(reason)
+  ) {
     return { cls: 'PASS', reason: `k6 exits 107 too, a data file is missing: ${reason}` };
   }
   return { cls: 'REFUSED-CLEAR', reason };
