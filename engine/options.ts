@@ -617,6 +617,10 @@ function buildScenario(name: string, s: Raw): ScenarioConfig {
     throw new InvalidOptionsError(`${at}: names may only use letters, digits, "_" and "-".`);
   }
   const executor = s.executor;
+  // k6's sentence for a scenario without one (grafana/k6 lib/executors.go, UnmarshalJSON).
+  if (executor === undefined || executor === null || executor === '') {
+    throw new InvalidOptionsError(`scenario '${name}' doesn't have a specified executor type`);
+  }
   if (typeof executor !== 'string' || !EXECUTORS.includes(executor)) {
     throw new InvalidOptionsError(
       `${at}: executor ${JSON.stringify(executor)} is not supported; use one of ${EXECUTORS.join(', ')}.`,

@@ -166,6 +166,14 @@ export default FN () {
       ),
     });
     assert.equal(badExecutor.exitCode, 104);
+    const noExecutor = await run({
+      script: files.write(
+        'noexe.js',
+        `export const options = { scenarios: { s: { vus: 1, iterations: 1 } } };\nexport default function () {}`,
+      ),
+    });
+    assert.equal(noExecutor.exitCode, 104);
+    assert.match(noExecutor.stderr, /scenario 's' doesn't have a specified executor type/);
     const badThreshold = await run({
       script: files.write(
         'th.js',
