@@ -41,6 +41,30 @@ export function goError(message: string): Error {
   return err;
 }
 
+/**
+ * A typed error as k6's Go modules hand it to scripts (webcrypto, experimental/fs): `name` is its
+ * kind, String(error) is "Kind: message", and `name` then `message` are own enumerable properties,
+ * as on k6's Go error object, so JSON.stringify(e) shows both.
+ */
+export class KindError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    delete (this as { message?: string }).message;
+    Object.defineProperty(this, 'name', {
+      value: name,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    Object.defineProperty(this, 'message', {
+      value: message,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
 /** The exception is the engine's refusal (a synchronous VU's thread sends it back as its message). */
 export function isRefusal(err: unknown): boolean {
   return (

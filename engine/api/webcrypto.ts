@@ -10,31 +10,10 @@
 // - Errors: a rejected operation gives k6's error object, `name` and `message` as own enumerable
 //   properties (JSON.stringify(e) shows both, as on k6); what k6 throws synchronously is a GoError.
 import { webcrypto } from 'node:crypto';
-import { goError } from '../vu-errors.ts';
+import { goError, KindError } from '../vu-errors.ts';
 
 const node = webcrypto;
 const subtle = node.subtle;
-
-/** k6's webcrypto Error: `{ name, message }`, printed as "name: message". */
-class WebCryptoError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    // Own enumerable properties, name first: what JSON.stringify shows of k6's Go error struct.
-    delete (this as { message?: string }).message;
-    Object.defineProperty(this, 'name', {
-      value: name,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-    Object.defineProperty(this, 'message', {
-      value: message,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-}
 
 const HASH = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
 const AES = ['AES-CBC', 'AES-CTR', 'AES-GCM', 'AES-KW'];
@@ -70,10 +49,10 @@ function algorithmName(algorithm: unknown): string | null {
 }
 
 /** k6's refusal of an algorithm it does not implement for `op`, or null when it does. */
-function unsupported(algorithm: unknown, op: string): WebCryptoError | null {
+function unsupported(algorithm: unknown, op: string): KindError | null {
   const name = algorithmName(algorithm);
   if (name === null || REGISTERED[op].includes(name)) return null;
-  return new WebCryptoError(
+  return new KindError(
     'NotSupportedError',
     `algorithm ${JSON.stringify(name)} doesn't support (in implementation) operation ${JSON.stringify(op)}`,
   );
@@ -81,11 +60,11 @@ function unsupported(algorithm: unknown, op: string): WebCryptoError | null {
 
 /** Node's DOMException as k6's error object (same name, Node's message); anything else as it is. */
 function k6Error(err: unknown): unknown {
-  if (err instanceof DOMException) return new WebCryptoError(err.name, err.message);
+  if (err instanceof DOMException) return new KindError(err.name, err.message);
   return err;
 }
 
-async function run<T>(refusal: WebCryptoError | null, call: () => Promise<T>): Promise<T> {
+async function run<T>(refusal: KindError | null, call: () => Promise<T>): Promise<T> {
   if (refusal) throw refusal;
   try {
     return await call();
@@ -98,11 +77,11 @@ async function run<T>(refusal: WebCryptoError | null, call: () => Promise<T>): P
  * RSA-PSS with saltLength 0, which k6 refuses: Go's rsa package reads 0 as "any length"
  * (grafana/k6 internal/js/modules/k6/webcrypto/rsa.go, its sentences as they are).
  */
-function pssSaltZero(algorithm: unknown, what: string): WebCryptoError | null {
+function pssSaltZero(algorithm: unknown, what: string): KindError | null {
   if (algorithmName(algorithm) !== 'RSA-PSS') return null;
   const salt = (algorithm as { saltLength?: unknown }).saltLength;
   if (salt === undefined || Math.trunc(Number(salt)) !== 0) return null;
-  return new WebCryptoError(
+  return new KindError(
     'ImplementationError',
     `k6 RSA-PSS uses standard Golang SDK that doesn't supportsalt length=0 but ${what} result might be different.`,
   );
@@ -130,7 +109,7 @@ const k6Subtle = {
     const name = algorithmName(key?.algorithm);
     const refusal =
       name !== null && !EXPORTABLE.includes(name)
-        ? new WebCryptoError('NotSupportedError', `unsupported algorithm ${name}`)
+        ? new KindError('NotSupportedError', `unsupported algorithm ${name}`)
         : null;
     return run(refusal, () => call('exportKey', a));
   },

@@ -8,32 +8,16 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { initPath } from '../open.ts';
+import { KindError } from '../vu-errors.ts';
 import { moduleVU } from './module-vu.ts';
 
-/**
- * k6's fs error: `name` is its kind, String(error) is k6's "Kind: message", and `name` and
- * `message` are own enumerable properties in that order, as on k6's Go error object (so
- * JSON.stringify(e) shows both).
- */
-class FsError extends Error {
+/** k6's fs error, named by its kind (vu-errors.ts KindError). */
+class FsError extends KindError {
   constructor(
     name: 'NotFoundError' | 'InvalidResourceError' | 'ForbiddenError' | 'TypeError',
     message: string,
   ) {
-    super(message);
-    delete (this as { message?: string }).message;
-    Object.defineProperty(this, 'name', {
-      value: name,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-    Object.defineProperty(this, 'message', {
-      value: message,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    super(name, message);
   }
 }
 
