@@ -1,5 +1,6 @@
-// Go's time.Time JSON form for a sample time: RFC3339 with up to nine fractional digits (trailing
-// zeros trimmed, no dot when zero) and the local zone offset, or "Z" when the offset is zero.
+// Go's time.Time JSON form, for sample times and a Date in setup() data: RFC3339 with up to nine
+// fractional digits (trailing zeros trimmed, no dot when zero) and the local zone offset, or "Z"
+// when the offset is zero.
 //
 // Sample times are epoch milliseconds as a double, which near today's epoch resolves about
 // 0.25 µs, so the last two nanosecond digits carry the double's exact value, not a measurement.

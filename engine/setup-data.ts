@@ -1,4 +1,5 @@
 // What setup() returns, as k6 hands it to the VUs, teardown() and handleSummary.
+import { goTime } from './go-time.ts';
 
 /**
  * setup()'s value as k6 hands it on: k6 marshals it with Go's encoding/json after exporting it
@@ -9,18 +10,6 @@
 export function setupDataJson(data: unknown): string | undefined {
   return JSON.stringify(data, function (this: Record<string, unknown>, key: string, value: unknown) {
     const raw = this[key];
-    return raw instanceof Date && !Number.isNaN(raw.getTime()) ? goTimeText(raw) : value;
+    return raw instanceof Date && !Number.isNaN(raw.getTime()) ? goTime(raw.getTime()) : value;
   });
-}
-
-function goTimeText(d: Date): string {
-  const offsetMin = -d.getTimezoneOffset();
-  const [main, fraction] = new Date(d.getTime() + offsetMin * 60_000).toISOString().slice(0, -1).split('.');
-  const digits = fraction.replace(/0+$/, '');
-  const abs = Math.abs(offsetMin);
-  const zone =
-    offsetMin === 0
-      ? 'Z'
-      : `${offsetMin < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-  return `${main}${digits ? `.${digits}` : ''}${zone}`;
 }

@@ -184,16 +184,16 @@ const ENGINE_FLOORS: string[][] = [
   ['executors', 'registry.ts', 'vu-timers.ts'],
   ['vu.ts'], // one VU
   ['options.ts', 'test-context.ts', 'tls-options.ts'],
-  ['http', 'limits.ts', 'progress.ts', 'samples.ts', 'segments.ts', 'summary'],
+  ['http', 'limits.ts', 'progress.ts', 'samples.ts', 'segments.ts', 'setup-data.ts', 'summary'],
   [
     'console.ts',
     'exit-codes.ts',
+    'go-time.ts',
     'health.ts',
     'log-sink.ts',
     'metrics',
     'open.ts',
     'own-file.ts',
-    'setup-data.ts',
     'vu-errors.ts',
   ],
 ];

@@ -14,9 +14,10 @@
 // K6_CSV_FILENAME, K6_CSV_TIME_FORMAT and K6_CSV_SAVE_INTERVAL set the same (the argument wins).
 // With no file name the output is `file.csv`, "-" is stdout, a name ending in ".gz" is
 // gzip-compressed (./text-file.ts writes it).
+
+import { goTime } from '../go-time.ts';
 import { checkDuration } from '../limits.ts';
 import type { Sample } from '../metrics/types.ts';
-import { goTime } from './go-time.ts';
 import type { Output, OutputType } from './output.ts';
 import { TextFile } from './text-file.ts';
 

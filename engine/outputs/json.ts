@@ -2,8 +2,9 @@
 // just before its first Point; every sample is one Point line. Lines are built by string
 // concatenation (no per-sample JSON.stringify of the whole object) and written by ./text-file.ts
 // (a file, .gz, or stdout; a failed write ends the output and the run exits with outputFailed).
+
+import { goTime } from '../go-time.ts';
 import type { MetricInfo, Sample } from '../metrics/types.ts';
-import { goTime } from './go-time.ts';
 import type { Output, OutputType } from './output.ts';
 import { TextFile } from './text-file.ts';
 
