@@ -3,7 +3,7 @@
 // exported-function call the hub asks for. A call ends as a k6 iteration ends: when the function
 // has returned, the Promise it returned (an async function) has settled, and the timers it
 // started are done.
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { dirname } from 'node:path';
 import { promiseHooks } from 'node:v8';
@@ -79,22 +79,6 @@ process.on('unhandledRejection', (err) => {
   if (!(err instanceof InterruptedError)) scriptConsole.error(`Uncaught (in promise) ${describeError(err)}`);
 });
 
-/**
- * An anonymous `export default function` is named `default` in stack traces, as on async VUs and
- * in k6; the bundle gives it a name made from the file's (`script_default`), which only the
- * bundle made when the script declares no function of that name.
- */
-function nameDefaultExport(fn: unknown): void {
-  if (typeof fn !== 'function' || fn.name === 'default' || !/^[\w$]+_default\d*$/.test(fn.name)) return;
-  try {
-    const source = readFileSync(init.scriptPath, 'utf8');
-    if (new RegExp(`\\b${fn.name.replace(/\$/g, '\\$')}\\b`).test(source)) return;
-    Object.defineProperty(fn, 'name', { value: 'default', configurable: true });
-  } catch {
-    // The script cannot be read again: the bundle's name stays.
-  }
-}
-
 let exports: Record<string, unknown> = {};
 try {
   exports = (await inInitContext(dirname(init.scriptPath), () => import(init.script))) as Record<
@@ -102,7 +86,6 @@ try {
     unknown
   >;
   state.init = false;
-  nameDefaultExport(exports.default);
   post({ t: 'loaded', functions: Object.keys(exports).filter((k) => typeof exports[k] === 'function') });
 } catch (err) {
   post({ t: 'load-failed', message: describeError(err) });
