@@ -323,7 +323,7 @@ class Renderer {
   }
 
   /** The widest indented display name: the longest gets three dots. */
-  private nameWidth(metrics: Map<string, SummaryMetric>, pad = 4): number {
+  private nameWidth(metrics: Map<string, SummaryMetric>, pad: number): number {
     return Math.max(0, ...[...metrics.keys()].map((n) => pad + width(displayName(n))));
   }
 
@@ -332,7 +332,7 @@ class Renderer {
     names: string[],
     cols: Columns,
     nameWidth: number,
-    pad = 4,
+    pad: number,
   ): string[] {
     return names.map((name) => {
       const metric = metrics.get(name) as SummaryMetric;
