@@ -17,6 +17,8 @@ export interface ScenarioView {
   progress(): number;
   /** Next values of `exec.scenario.iterationInInstance` and `iterationInTest`. */
   nextIteration(): { inInstance: number; inTest: number };
+  /** Told by the VU (`vu`) when it starts an iteration for this scenario. */
+  iterationStarting(vu: object): void;
   /** Told by the VU (`vu`) when an iteration it ran for this scenario has ended; may ask the VU to yield. */
   iterationEnded(vu: object, outcome: IterationOutcome): Promise<void> | undefined;
   /** Counts an ended iteration (iterationEnded does, and a synchronous VU's loop for each of its iterations). */

@@ -22,6 +22,8 @@ export interface VuTimers {
 
 /** What the timers need of their VU (a synchronous VU's thread has its own stand-in for it). */
 export type TimerOwner = Pick<VU, 'phase' | 'timersIdle' | 'cancelTimers' | 'interrupted'> & {
+  /** Kept true while timersIdle() has something to wait for (the VU's iteration checks it first). */
+  timersBusy?: boolean;
   readonly test: Pick<VU['test'], 'log'>;
   /** Keeps the iteration open until an async callback's Promise settles (async VUs; see guarded()). */
   awaitable?: VU['awaitable'];
@@ -61,8 +63,14 @@ function createTimers(vu: TimerOwner): VuTimers {
   let drained: { resolve: () => void; reject: (err: unknown) => void } | null = null;
   /** The exception a callback of the running iteration threw (k6 ends the iteration with it). */
   let failure: { err: unknown } | null = null;
+  /** Keeps vu.timersBusy true exactly when timersIdle() would return a Promise. */
+  const mark = () => {
+    vu.timersBusy = live.size !== 0 || failure !== null;
+  };
   const forget = (handle: NodeJS.Timeout) => {
-    if (live.delete(handle) && live.size === 0 && drained) {
+    const removed = live.delete(handle);
+    mark();
+    if (removed && live.size === 0 && drained) {
       const { resolve } = drained;
       drained = null;
       resolve();
@@ -94,11 +102,13 @@ function createTimers(vu: TimerOwner): VuTimers {
       for (const handle of live.keys()) native.clearTimeout(handle);
       for (const [id, handle] of byId) if (live.has(handle)) byId.delete(id);
       live.clear();
+      if (!drained) failure ??= { err };
+      mark();
       if (drained) {
         const { reject } = drained;
         drained = null;
         reject(err);
-      } else failure ??= { err };
+      }
     }
   };
   // Timers started outside an iteration (init code, setup) are not waited for.
@@ -108,6 +118,7 @@ function createTimers(vu: TimerOwner): VuTimers {
     if (failure) {
       const { err } = failure;
       failure = null;
+      mark();
       return Promise.reject(err);
     }
     if (live.size === 0) return undefined;
@@ -123,6 +134,7 @@ function createTimers(vu: TimerOwner): VuTimers {
     }
     live.clear();
     failure = null;
+    mark();
     drained?.resolve();
     drained = null;
   };
@@ -140,7 +152,10 @@ function createTimers(vu: TimerOwner): VuTimers {
         run();
       }, ms);
       byId.set(id, handle);
-      if (tracked()) live.set(handle, `setTimeout ${id}`);
+      if (tracked()) {
+        live.set(handle, `setTimeout ${id}`);
+        mark();
+      }
       return id;
     },
     clearTimeout: clear,
@@ -150,7 +165,10 @@ function createTimers(vu: TimerOwner): VuTimers {
       if (vu.interrupted) return id;
       const handle = native.setInterval(guarded(callback, args), ms);
       byId.set(id, handle);
-      if (tracked()) live.set(handle, `setInterval ${id}`);
+      if (tracked()) {
+        live.set(handle, `setInterval ${id}`);
+        mark();
+      }
       return id;
     },
     clearInterval: clear,

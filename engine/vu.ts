@@ -87,6 +87,8 @@ export class VU {
   /** http.asyncRequest() calls in flight: an iteration waits for them, as k6's waits for its event loop. */
   private asyncOpen = 0;
   private asyncDrained: (() => void) | null = null;
+  /** Set by the VU's timers (vu-timers.ts): whether timersIdle() has something to wait for. */
+  timersBusy = false;
   /** Set by the VU's timers (vu-timers.ts): resolves when the timers started in this iteration are done. */
   timersIdle: () => Promise<void> | undefined = () => undefined;
   /** Set by the VU's timers: clears them all (interruption, end of test). */
@@ -179,31 +181,53 @@ export class VU {
 
   /** Notes a blocking call (a Promise here, a blocking call in k6); returns its settle function. */
   blocking(call: string): () => void {
-    this.blockingOpen++;
-    this.blockingName = call;
-    const generation = this.generation;
+    const generation = this.openBlocking(call);
     let settled = false;
     return () => {
       if (settled) return;
       settled = true;
-      if (generation === this.generation) this.blockingOpen--;
+      this.closeBlocking(generation);
     };
+  }
+
+  /**
+   * blocking() without a closure, for the request path: returns the token that closeBlocking()
+   * takes, once.
+   */
+  openBlocking(call: string): number {
+    this.blockingOpen++;
+    this.blockingName = call;
+    return this.generation;
+  }
+
+  closeBlocking(generation: number): void {
+    if (generation === this.generation) this.blockingOpen--;
   }
 
   /** Notes a call the script may await later (http.asyncRequest); returns its settle function. */
   awaitable(): () => void {
-    this.asyncOpen++;
-    const generation = this.generation;
+    const generation = this.openAwaitable();
     let settled = false;
     return () => {
-      if (settled || generation !== this.generation) return;
+      if (settled) return;
       settled = true;
-      if (--this.asyncOpen === 0 && this.asyncDrained) {
-        const drained = this.asyncDrained;
-        this.asyncDrained = null;
-        drained();
-      }
+      this.closeAwaitable(generation);
     };
+  }
+
+  /** awaitable() without a closure: returns the token that closeAwaitable() takes, once. */
+  openAwaitable(): number {
+    this.asyncOpen++;
+    return this.generation;
+  }
+
+  closeAwaitable(generation: number): void {
+    if (generation !== this.generation) return;
+    if (--this.asyncOpen === 0 && this.asyncDrained) {
+      const drained = this.asyncDrained;
+      this.asyncDrained = null;
+      drained();
+    }
   }
 
   /** Resolves when no http.asyncRequest() of this VU is in flight (undefined: none is). */
@@ -247,10 +271,10 @@ export class VU {
    */
   private orInterrupt(wait: PromiseLike<unknown>): Promise<unknown> {
     if (this.interrupted) return Promise.reject(new InterruptedError());
-    return new Promise((resolve, reject) => {
-      this.stopWaiting = reject;
-      wait.then(resolve, reject);
-    });
+    const waiting = new Promise(capture);
+    this.stopWaiting = capturedReject;
+    wait.then(capturedResolve, capturedReject);
+    return waiting;
   }
 
   /**
@@ -339,12 +363,54 @@ export class VU {
   }
 
   /**
-   * Runs one call of an exported function. Logs exceptions with the VU and iteration like k6
-   * and reports how the call ended. Every iteration that was not interrupted emits
-   * iterations/iteration_duration, one that threw included: k6 counts an exception as a full
-   * iteration (grafana/k6, js/runner.go, runFn).
+   * Runs iterations of an exported function, one after the other while `more()` says so (one
+   * iteration when `more` is null); returns how many started. Logs exceptions with the VU and
+   * iteration like k6. Every iteration that was not interrupted emits iterations/
+   * iteration_duration, one that threw included: k6 counts an exception as a full iteration
+   * (grafana/k6, js/runner.go, runFn).
    */
-  async runIteration(fn: (data: unknown) => unknown, scenario: ScenarioView): Promise<IterationOutcome> {
+  async runIterations(
+    fn: (data: unknown) => unknown,
+    scenario: ScenarioView,
+    more: (() => boolean) | null,
+  ): Promise<number> {
+    // One call for a whole loop of iterations (an executor's VU runs one for its scenario), and
+    // the work before and after each wait in plain methods: every local of an async function is
+    // saved at each await.
+    let ran = 0;
+    while (more === null ? ran === 0 : more()) {
+      ran++;
+      const start = this.beginIteration(scenario);
+      let failed = false;
+      let failure: unknown;
+      try {
+        const result = fn(this.setupData);
+        if (isThenable(result)) await (this.ownThread ? result : this.orInterrupt(result));
+        // k6 ends the iteration when the VU's event loop is empty: its timers have fired and its
+        // async requests have answered (and what the script did with the answers is done).
+        if (this.timersBusy || this.asyncOpen !== 0)
+          for (
+            let wait = this.timersIdle() ?? this.awaitablesIdle();
+            wait;
+            wait = this.timersIdle() ?? this.awaitablesIdle()
+          )
+            await this.orInterrupt(wait);
+      } catch (err) {
+        failed = true;
+        failure = err;
+      }
+      const outcome = this.endIteration(scenario, start, failed, failure);
+      const rest = outcome === 'interrupted' ? undefined : this.restUntil(start);
+      if (rest) await rest;
+      const breath = scenario.iterationEnded(this, outcome);
+      if (breath) await breath;
+    }
+    return ran;
+  }
+
+  /** An iteration's start: the VU's numbers and state for a new iteration; returns its start time. */
+  private beginIteration(scenario: ScenarioView): number {
+    scenario.iterationStarting(this);
     if (this.scenario !== scenario) {
       this.scenario = scenario;
       // Each VU its own copy, as k6 gives each VU it activates a new map of the test's and the
@@ -362,31 +428,34 @@ export class VU {
     this.iterationInInstance = numbers.inInstance;
     this.bindings?.setIter(this.iter);
     this.iterationStarting?.();
-    const start = performance.now();
+    return performance.now();
+  }
+
+  /**
+   * An iteration's end, once the iteration's function and what it left running are done (`failed`:
+   * it threw `failure`): logs the exception as k6 does, emits the iteration's samples, and says
+   * how the iteration ended.
+   */
+  private endIteration(
+    scenario: ScenarioView,
+    start: number,
+    failed: boolean,
+    failure: unknown,
+  ): IterationOutcome {
     let outcome: IterationOutcome = 'completed';
     let refused = false;
     let notAwaited: string | null = null;
-    try {
-      const result = fn(this.setupData);
-      if (isThenable(result)) await (this.ownThread ? result : this.orInterrupt(result));
-      // k6 ends the iteration when the VU's event loop is empty: its timers have fired and its
-      // async requests have answered (and what the script did with the answers is done).
-      for (
-        let wait = this.timersIdle() ?? this.awaitablesIdle();
-        wait;
-        wait = this.timersIdle() ?? this.awaitablesIdle()
-      )
-        await this.orInterrupt(wait);
+    if (!failed) {
       if (this.interrupted) outcome = 'interrupted';
-    } catch (err) {
+    } else {
       this.cancelTimers();
-      if (this.interrupted || err instanceof InterruptedError) {
+      if (this.interrupted || failure instanceof InterruptedError) {
         outcome = 'interrupted';
       } else {
         outcome = 'failed';
-        refused = isRefusal(err);
-        this.logIterationError(scenario, stackTraceOf(err));
-        if (err instanceof ResponseNotAwaitedError)
+        refused = isRefusal(failure);
+        this.logIterationError(scenario, stackTraceOf(failure));
+        if (failure instanceof ResponseNotAwaitedError)
           notAwaited = 'A request (http.get() or another request method)';
       }
     }
@@ -401,14 +470,10 @@ export class VU {
     this.group = '';
     const counted = outcome === 'completed' || (outcome === 'failed' && !unawaited && !refused);
     this.emitEnd(counted ? performance.now() - start : -1);
-    const rest = outcome === 'interrupted' ? undefined : this.restUntil(start);
-    if (rest) await rest;
-    const breath = scenario.iterationEnded(this, outcome);
-    if (breath) await breath;
     return outcome;
   }
 
-  /** A thread loop starts (sync/hub.ts): the VU's state as runIteration sets it. */
+  /** A thread loop starts (sync/hub.ts): the VU's state as runIterations sets it. */
   beginThreadLoop(scenario: ScenarioView): void {
     this.scenario = scenario;
     this.group = '';
@@ -426,7 +491,7 @@ export class VU {
     this.iterationStarting?.();
   }
 
-  /** A thread loop's iteration ended: its samples, as runIteration emits them (`durationMs` -1: not counted). */
+  /** A thread loop's iteration ended: its samples, as runIterations emits them (`durationMs` -1: not counted). */
   threadIterationEnded(iter: number, inScenario: number, at: number, durationMs: number): void {
     this.iter = iter;
     this.iterationInScenario = inScenario;
@@ -434,7 +499,7 @@ export class VU {
     this.emitEnd(durationMs, at);
   }
 
-  /** A thread loop ended: what runIteration does after an iteration. */
+  /** A thread loop ended: what runIterations does after an iteration. */
   endThreadLoop(): void {
     this.stopWaiting = null;
     if (this.interrupted) this.abandon();
@@ -472,6 +537,14 @@ export class VU {
       });
     });
   }
+}
+
+/** The resolving functions of the Promise made last: new Promise(capture) needs no closure for each. */
+let capturedResolve: (value: unknown) => void = () => {};
+let capturedReject: (err: Error) => void = () => {};
+function capture(resolve: (value: unknown) => void, reject: (err: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -131,9 +131,17 @@ export class ScenarioRun implements ScenarioView {
   }
 
   /** Runs one iteration on `vu`. */
-  iterate(vu: VU): Promise<IterationOutcome> {
+  iterate(vu: VU): Promise<number> {
+    return vu.runIterations(this.execFn(vu), this, null);
+  }
+
+  /** The exported function the scenario runs (k6 looks it up once, when the VU is made). */
+  private execFn(vu: VU): (data: unknown) => unknown {
+    return vu.exports[this.config.exec] as (data: unknown) => unknown;
+  }
+
+  iterationStarting(vu: VU): void {
     this.inflight.add(vu);
-    return vu.runIteration(vu.exports[this.config.exec] as (data: unknown) => unknown, this);
   }
 
   iterationEnded(vu: VU, outcome: IterationOutcome): Promise<void> | undefined {
@@ -169,10 +177,11 @@ export class ScenarioRun implements ScenarioView {
       if (vu.threadLoop && vu.minIterationDurationMs() === 0)
         return this.stopping || max <= 0 ? 0 : await this.loopInThread(vu, vu.threadLoop, max, pool);
       let ran = 0;
-      while (!control.ended && !this.stopping && ran < max && (pool === null || pool.take())) {
+      await vu.runIterations(this.execFn(vu), this, () => {
+        if (control.ended || this.stopping || ran >= max || (pool !== null && !pool.take())) return false;
         ran++;
-        await this.iterate(vu);
-      }
+        return true;
+      });
       return ran;
     } finally {
       this.loops.delete(vu);

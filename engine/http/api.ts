@@ -3,13 +3,13 @@
 // samples are emitted by request-samples.ts.
 
 import { batchEntry } from './batch.ts';
-import { type Call, prepareCall, sendNextHop } from './call.ts';
+import { type Call, type CallOutcome, prepareCall, sendNextHop } from './call.ts';
 import { CookieJar } from './cookies.ts';
 import { checkResponseCallback, type ExpectedStatuses } from './expected-statuses.ts';
 import { httpValues, requestMethods } from './methods.ts';
 import type { Navigation } from './navigate.ts';
 import type { Params } from './params.ts';
-import { type PendingResponse, pendingResponse } from './pending.ts';
+import { asPendingResponse, type PendingResponse } from './pending.ts';
 import { bindNavigator, type Response } from './response.ts';
 import type { HttpVU } from './settings.ts';
 import { stateOf } from './state.ts';
@@ -78,52 +78,77 @@ function limited<T, R>(
   });
 }
 
+/** The resolving functions of the Promise made last: new Promise(capture) needs no closure per request. */
+let capturedResolve: (r: Response) => void = () => {};
+let capturedReject: (err: unknown) => void = () => {};
+function capture(resolve: (r: Response) => void, reject: (err: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/**
+ * How one request's outcome reaches the script: its Promise settles, then the VU's note of the
+ * call is closed — at once for a blocking call (http.get() & co.), a turn later for one the script
+ * may await later (http.asyncRequest(), batch entries), so that what the script does with the
+ * answer still belongs to the iteration. One object per request instead of a closure for each step.
+ */
+class Settlement implements CallOutcome {
+  private open = true;
+
+  constructor(
+    private readonly vu: HttpVU,
+    private readonly resolve: (r: Response) => void,
+    private readonly reject: (err: unknown) => void,
+    private readonly navigate: (n: Navigation) => PendingResponse<Response>,
+    /** The token of the VU's openBlocking() or, when `later`, openAwaitable(). */
+    private readonly token: number,
+    private readonly later: boolean,
+  ) {}
+
+  ok(response: Response): void {
+    bindNavigator(response, this.navigate);
+    this.resolve(response);
+    this.close();
+  }
+
+  fail(err: unknown): void {
+    this.reject(err);
+    this.close();
+  }
+
+  private close(): void {
+    if (!this.open) return;
+    this.open = false;
+    if (this.later) setImmediate(closeAwaitable, this.vu, this.token);
+    else this.vu.closeBlocking(this.token);
+  }
+}
+
+function closeAwaitable(vu: HttpVU, token: number): void {
+  vu.closeAwaitable(token);
+}
+
 export function createHttp(vu: HttpVU) {
-  /** Starts a request; the response (or the error k6 would throw) is handed to resolve/reject. */
-  function send(
+  /** Starts a request; its Response (or the error k6 would throw) settles the returned Promise. */
+  function start(
     method: string,
     target: unknown,
     body: unknown,
     params: Params | undefined,
-    resolve: (r: Response) => void,
-    reject: (err: unknown) => void,
-  ): void {
+    token: number,
+    later: boolean,
+  ): Promise<Response> {
+    const promise = new Promise<Response>(capture);
+    const outcome = new Settlement(vu, capturedResolve, capturedReject, navigate, token, later);
     try {
-      const call: Call | null = prepareCall(vu, method, target, body, params ?? NO_PARAMS, resolve, reject);
+      const call: Call | null = prepareCall(vu, method, target, body, params ?? NO_PARAMS, outcome);
       if (call) sendNextHop(call);
     } catch (err) {
-      reject(err);
+      outcome.fail(err);
     }
+    return promise;
   }
 
-  /** send() as a Promise executor; `settled` runs once the outcome is handed on (`later`: a turn later). */
-  const sending =
-    (
-      method: string,
-      url: unknown,
-      body: unknown,
-      params: Params | undefined,
-      settled: () => void,
-      later: boolean,
-    ) =>
-    (resolve: (r: Response) => void, reject: (err: unknown) => void) => {
-      const done = later ? () => setImmediate(settled) : settled;
-      send(
-        method,
-        url,
-        body,
-        params,
-        (r) => {
-          bindNavigator(r, navigate);
-          resolve(r);
-          done();
-        },
-        (e) => {
-          reject(e);
-          done();
-        },
-      );
-    };
   /** k6 throws on a request made by init code (grafana/k6 js/modules/k6/http/request.go). */
   const notInInit = (what = 'Making http requests'): void => {
     if (vu.phase === 'init') throw new Error(`${what} in the init context is not supported`);
@@ -131,12 +156,12 @@ export function createHttp(vu: HttpVU) {
   /** A request as k6 scripts see it: a PendingResponse that resolves with the Response itself. */
   const pending = (call: string, method: string, url: unknown, body: unknown, params?: Params) => {
     notInInit();
-    return pendingResponse<Response>(sending(method, url, body, params, vu.blocking(call), false));
+    return asPendingResponse(start(method, url, body, params, vu.openBlocking(call), false));
   };
   /** http.asyncRequest(): settled a turn later, so that what the script does with the answer belongs to the iteration. */
   const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> => {
     notInInit();
-    return new Promise<Response>(sending(method, url, body, params, vu.awaitable(), true));
+    return start(method, url, body, params, vu.openAwaitable(), true);
   };
 
   /** Response.submitForm()/clickLink(): a request like http.request(), blocking as it is. */

@@ -23,6 +23,11 @@ import { TaggedURL } from './tagged-url.ts';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** The body of a request that has none (shared: nothing writes to it). */
+const NO_BODY: EncodedBody = Object.freeze({ bytes: null, contentType: null }) as EncodedBody;
+/** The script's headers of a request that sets none (shared: copied before anything is added). */
+const NO_HEADERS: string[] = Object.freeze([]) as unknown as string[];
+
 /** One call of http.request() & co.: its settings, then one hop per redirect until the response. */
 export interface Call {
   vu: HttpVU;
@@ -68,8 +73,13 @@ export interface Call {
    * shows here. Null until the first hop is sent.
    */
   firstRequest: { method: string; url: string; headers: string[] } | null;
-  resolve: (r: Response) => void;
-  reject: (err: unknown) => void;
+  outcome: CallOutcome;
+}
+
+/** Where a call's Response (or the error k6 would throw) goes. */
+export interface CallOutcome {
+  ok(response: Response): void;
+  fail(err: unknown): void;
 }
 
 export function prepareCall(
@@ -78,8 +88,7 @@ export function prepareCall(
   target: unknown,
   body: unknown,
   params: Params,
-  resolve: (r: Response) => void,
-  reject: (err: unknown) => void,
+  outcome: CallOutcome,
 ): Call | null {
   const settings = vu.test.http;
   const state = stateOf(vu);
@@ -90,7 +99,7 @@ export function prepareCall(
     parsed = parseURL(state, String(target));
   } catch (err) {
     const message = `invalid URL ${JSON.stringify(String(target))}: ${(err as Error).message}`;
-    return refuseRequest(vu, method, resolve, String(target), message);
+    return refuseRequest(vu, method, outcome, String(target), message);
   }
   const digest = authMethod(params.auth) === 'digest';
   let timeoutMs = 60_000;
@@ -104,7 +113,7 @@ export function prepareCall(
         ? 'missing unit in duration'
         : 'invalid duration';
       const message = `invalid timeout value: time: ${go} ${JSON.stringify(text)}`;
-      return refuseRequest(vu, method, resolve, parsed.masked, message, 0);
+      return refuseRequest(vu, method, outcome, parsed.masked, message, 0);
     }
   }
   if (
@@ -113,68 +122,31 @@ export function prepareCall(
   ) {
     // A parse error in k6 (its ResponseTypeString).
     const message = `${String(params.responseType)} does not belong to ResponseType values`;
-    return refuseRequest(vu, method, resolve, parsed.masked, message, 0);
+    return refuseRequest(vu, method, outcome, parsed.masked, message, 0);
   }
   // k6 accepts only strings, booleans and numbers as tag values (grafana/k6 js/common/tags.go); any
   // other (an object, null, a Date) is a parse error of the request.
-  for (const [k, v] of Object.entries((params.tags ?? {}) as Record<string, unknown>)) {
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-      const message = `invalid HTTP request metric tags: invalid value for metric tag '${k}': only String, Boolean and Number types are accepted as a metric tag values`;
-      return refuseRequest(vu, method, resolve, parsed.masked, message, 0);
+  const tags = params.tags;
+  if (tags !== undefined && tags !== null) {
+    for (const [k, v] of Object.entries(tags as Record<string, unknown>)) {
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+        const message = `invalid HTTP request metric tags: invalid value for metric tag '${k}': only String, Boolean and Number types are accepted as a metric tag values`;
+        return refuseRequest(vu, method, outcome, parsed.masked, message, 0);
+      }
     }
   }
-  // k6 sets each header with Go's Header.Set: the name is canonicalized (x-api-key → X-Api-Key)
-  // and a later name that canonicalizes the same replaces the earlier one's value.
-  const byName = new Map<string, string>();
-  if (params.headers) {
-    for (const [k, v] of Object.entries(params.headers)) byName.set(canonicalHeaderName(k), String(v));
-  }
-  const encoded = encodeBody(body, (text) => vu.test.log('warn', text, {}));
+  const encoded =
+    body === null || body === undefined ? NO_BODY : encodeBody(body, (text) => vu.test.log('warn', text, {}));
   const requestBody = encoded.bytes ? encoded.bytes.toString('utf8') : '';
-  if (params.compression !== undefined && params.compression !== null && encoded.bytes) {
-    const algos = String(params.compression)
-      .trim()
-      .split(',')
-      .map((a) => a.trim());
-    if (algos.join('') !== '') {
-      const unknown = algos.find((a) => !(a in COMPRESSORS));
-      if (unknown !== undefined) {
-        // A parse error in k6.
-        const message = `unknown compression algorithm ${unknown}, supported algorithms are [gzip deflate zstd br]`;
-        return refuseRequest(vu, method, resolve, parsed.masked, message, 0);
-      }
-      let bytes: Buffer = encoded.bytes;
-      for (const a of algos) bytes = compress(a, bytes);
-      encoded.bytes = bytes;
-      const contentEncoding = algos.join(', ');
-      const current = byName.get('Content-Encoding');
-      if (current === undefined) byName.set('Content-Encoding', contentEncoding);
-      else if (current !== contentEncoding) {
-        vu.test.log(
-          'warn',
-          `There's a mismatch between the desired \`compression\` the manually set \`Content-Encoding\` header in the ${method} request for '${parsed.masked}', the custom header has precedence and won't be overwritten. This may result in invalid data being sent to the server.`,
-          {},
-        );
-      }
-    }
+  // Most requests set no header and compress nothing: they share one empty list.
+  const compression =
+    params.compression !== undefined && params.compression !== null && encoded.bytes !== null;
+  let scriptHeaders = NO_SCRIPT_HEADERS;
+  if (params.headers || compression) {
+    const built = headersOf(vu, method, parsed.masked, params, encoded, compression, outcome);
+    if (built === null) return null;
+    scriptHeaders = built;
   }
-  // k6 drops a Content-Length header (Go sets it from the body) and warns when it was wrong.
-  const userLength = byName.get('Content-Length');
-  if (userLength !== undefined) {
-    byName.delete('Content-Length');
-    const actual = encoded.bytes?.length ?? 0;
-    if (!/^[+-]?\d+$/.test(userLength) || Number(userLength) !== actual) {
-      vu.test.log(
-        'warn',
-        `The specified Content-Length header ${JSON.stringify(userLength)} in the ${method} request for ${parsed.masked} doesn't match the actual request body length of ${actual}, so it will be ignored!`,
-        {},
-      );
-    }
-  }
-  const hasUserAgent = byName.has('User-Agent');
-  const hasContentType = byName.has('Content-Type');
-  const userHeaders: string[] = [];
-  for (const [k, v] of byName) userHeaders.push(k, v);
   return {
     vu,
     state,
@@ -195,21 +167,93 @@ export function prepareCall(
     // k6 skips a nullish params.jar: the VU's jar stays in use.
     jar: params.jar === undefined || params.jar === null ? state.jar : params.jar,
     encoded,
-    userHeaders,
-    hasUserAgent,
-    hasContentType,
+    userHeaders: scriptHeaders.list,
+    hasUserAgent: scriptHeaders.userAgent,
+    hasContentType: scriptHeaders.contentType,
     hop: 0,
-    headers: userHeaders,
+    headers: scriptHeaders.list,
     digest,
     baseTags: vu.sampleTags(),
     digestAuthorization: null,
-    requestCookies: [],
+    requestCookies: NO_COOKIES,
     firstRequest: null,
     debugId: '',
     requestBody,
-    resolve,
-    reject,
+    outcome,
   };
+}
+
+/** The script's request headers, as k6 sends them, and whether they set User-Agent and Content-Type. */
+interface ScriptHeaders {
+  list: string[];
+  userAgent: boolean;
+  contentType: boolean;
+}
+
+const NO_SCRIPT_HEADERS: ScriptHeaders = { list: NO_HEADERS, userAgent: false, contentType: false };
+
+/**
+ * params.headers, and params.compression applied to the body (`compressBody`); null when the request
+ * is refused (the outcome has its Response).
+ */
+function headersOf(
+  vu: HttpVU,
+  method: string,
+  masked: string,
+  params: Params,
+  encoded: EncodedBody,
+  compressBody: boolean,
+  outcome: CallOutcome,
+): ScriptHeaders | null {
+  // k6 sets each header with Go's Header.Set: the name is canonicalized (x-api-key → X-Api-Key)
+  // and a later name that canonicalizes the same replaces the earlier one's value.
+  const byName = new Map<string, string>();
+  if (params.headers) {
+    for (const [k, v] of Object.entries(params.headers)) byName.set(canonicalHeaderName(k), String(v));
+  }
+  if (compressBody && encoded.bytes) {
+    const algos = String(params.compression)
+      .trim()
+      .split(',')
+      .map((a) => a.trim());
+    if (algos.join('') !== '') {
+      const unknown = algos.find((a) => !(a in COMPRESSORS));
+      if (unknown !== undefined) {
+        // A parse error in k6.
+        const message = `unknown compression algorithm ${unknown}, supported algorithms are [gzip deflate zstd br]`;
+        return refuseRequest(vu, method, outcome, masked, message, 0);
+      }
+      let bytes: Buffer = encoded.bytes;
+      for (const a of algos) bytes = compress(a, bytes);
+      encoded.bytes = bytes;
+      const contentEncoding = algos.join(', ');
+      const current = byName.get('Content-Encoding');
+      if (current === undefined) byName.set('Content-Encoding', contentEncoding);
+      else if (current !== contentEncoding) {
+        vu.test.log(
+          'warn',
+          `There's a mismatch between the desired \`compression\` the manually set \`Content-Encoding\` header in the ${method} request for '${masked}', the custom header has precedence and won't be overwritten. This may result in invalid data being sent to the server.`,
+          {},
+        );
+      }
+    }
+  }
+  // k6 drops a Content-Length header (Go sets it from the body) and warns when it was wrong.
+  const userLength = byName.get('Content-Length');
+  if (userLength !== undefined) {
+    byName.delete('Content-Length');
+    const actual = encoded.bytes?.length ?? 0;
+    if (!/^[+-]?\d+$/.test(userLength) || Number(userLength) !== actual) {
+      vu.test.log(
+        'warn',
+        `The specified Content-Length header ${JSON.stringify(userLength)} in the ${method} request for ${masked} doesn't match the actual request body length of ${actual}, so it will be ignored!`,
+        {},
+      );
+    }
+  }
+  const list: string[] = [];
+  for (const [k, v] of byName) list.push(k, v);
+  return { list, userAgent: byName.has('User-Agent'), contentType: byName.has('Content-Type') };
 }
 
 export function sendNextHop(call: Call): void {
@@ -217,30 +261,46 @@ export function sendNextHop(call: Call): void {
   const settings = vu.test.http;
   if (vu.interrupted) throw new InterruptedError();
   const target = call.target;
-  const headers = call.hop === 0 ? call.userHeaders.slice() : redirectHeaders(call, target.url.hostname);
-  if (!call.hasUserAgent && settings.userAgent) headers.push('User-Agent', settings.userAgent);
-  if (call.encoded.contentType && !call.hasContentType)
-    headers.push('Content-Type', call.encoded.contentType);
   // k6 sets params.cookies again on every hop of a redirect chain (its CheckRedirect).
   const cookies = cookiesFor(call.jar, target.url, call.params.cookies);
   if (call.hop === 0) call.requestCookies = cookies;
-  if (cookies.length > 0) {
-    // One Cookie header, as Go's AddCookie appends to the script's own.
-    const line = cookies.map(([k, v]) => `${k}=${v}`).join('; ');
-    const own = headers.indexOf('Cookie');
-    if (own >= 0 && own % 2 === 0) headers[own + 1] = `${headers[own + 1]}; ${line}`;
-    else headers.push('Cookie', line);
+  const userAgent = !call.hasUserAgent && settings.userAgent ? settings.userAgent : '';
+  const contentType = call.encoded.contentType && !call.hasContentType ? call.encoded.contentType : '';
+  let headers: string[];
+  // Whether `headers` is a shared list that must be copied before anything is added to it.
+  let shared = false;
+  if (call.hop === 0 && call.userHeaders === NO_HEADERS && !contentType && cookies.length === 0) {
+    // Most requests: no header of the script's, no body, no cookie; only the User-Agent.
+    headers = userAgent ? userAgentHeaders(userAgent) : NO_HEADERS;
+    shared = true;
+  } else {
+    headers = call.hop === 0 ? call.userHeaders.slice() : redirectHeaders(call, target.url.hostname);
+    if (userAgent) headers.push('User-Agent', userAgent);
+    if (contentType) headers.push('Content-Type', contentType);
+    if (cookies.length > 0) {
+      // One Cookie header, as Go's AddCookie appends to the script's own.
+      const line = cookies.map(([k, v]) => `${k}=${v}`).join('; ');
+      const own = headers.indexOf('Cookie');
+      if (own >= 0 && own % 2 === 0) headers[own + 1] = `${headers[own + 1]}; ${line}`;
+      else headers.push('Cookie', line);
+    }
   }
-  call.firstRequest ??= { method: call.method, url: target.masked, headers: headers.slice() };
-  if (call.digestAuthorization) headers.push('Authorization', call.digestAuthorization);
-  else if (target.authorization && !call.digest) headers.push('Authorization', target.authorization);
+  call.firstRequest ??= {
+    method: call.method,
+    url: target.masked,
+    headers: shared ? headers : headers.slice(),
+  };
+  const authorization =
+    call.digestAuthorization || (target.authorization && !call.digest ? target.authorization : '');
   const conn = connectionFor(vu, call.state, target);
-  let path = target.path;
-  if (conn.absoluteForm) {
-    // Through a proxy, an http:// request names its whole URL (without credentials or fragment).
-    path = `${target.url.protocol}//${target.url.host}${target.path}`;
-    if (conn.proxyAuthorization) headers.push('Proxy-Authorization', conn.proxyAuthorization);
+  const proxyAuthorization = conn.absoluteForm ? conn.proxyAuthorization : '';
+  if (authorization || proxyAuthorization) {
+    if (shared) headers = headers.slice();
+    if (authorization) headers.push('Authorization', authorization);
+    if (proxyAuthorization) headers.push('Proxy-Authorization', proxyAuthorization);
   }
+  // Through a proxy, an http:// request names its whole URL (without credentials or fragment).
+  const path = conn.absoluteForm ? `${target.url.protocol}//${target.url.host}${target.path}` : target.path;
   call.headers = headers;
   if (settings.httpDebug) {
     call.debugId = randomUUID();
@@ -253,26 +313,22 @@ export function sendNextHop(call: Call): void {
       debugFields(call),
     );
   }
-  sendHop(
-    conn,
-    {
-      method: call.method,
-      path,
-      headers,
-      body: call.encoded.bytes,
-      timeoutMs: call.timeoutMs,
-    },
-    call,
-    hopDone,
-  );
+  sendHop(conn, call.method, path, headers, call.encoded.bytes, call.timeoutMs, call, hopDone);
+}
+
+/** ['User-Agent', value], one shared frozen list per value (the option rarely changes). */
+let userAgentList: string[] = NO_HEADERS;
+function userAgentHeaders(userAgent: string): string[] {
+  if (userAgentList[1] !== userAgent) userAgentList = Object.freeze(['User-Agent', userAgent]) as string[];
+  return userAgentList;
 }
 
 function hopDone(call: Call, result: HopResult): void {
   try {
     const response = afterHop(call, result);
-    if (response) call.resolve(response);
+    if (response) call.outcome.ok(response);
   } catch (err) {
-    call.reject(err);
+    call.outcome.fail(err);
   }
 }
 
@@ -465,14 +521,14 @@ function debugFields(call: Call): Record<string, string> {
 function refuseRequest(
   vu: HttpVU,
   method: string,
-  resolve: (r: Response) => void,
+  outcome: CallOutcome,
   url: string,
   message: string,
   errorCode?: number,
 ): null {
   if (vu.test.http.throw) throw goError(message);
   vu.test.log('warn', 'Request Failed', { error: message });
-  resolve(failedBeforeSending(method, url, message, errorCode));
+  outcome.ok(failedBeforeSending(method, url, message, errorCode));
   return null;
 }
 

@@ -33,14 +33,6 @@ export interface HopResult {
   remotePort: number;
 }
 
-export interface HopRequest {
-  method: string;
-  path: string;
-  headers: string[];
-  body: Buffer | null;
-  timeoutMs: number;
-}
-
 const EMPTY = Buffer.alloc(0);
 
 export const ZERO_TIMINGS: Readonly<Timings> = {
@@ -212,19 +204,19 @@ class Hop<C> implements Dispatcher.DispatchHandler, InFlight, HopResult {
 /** Sends one hop; `done(context, result)` is called once, when it has ended one way or another. */
 export function sendHop<C>(
   conn: Connection,
-  req: HopRequest,
+  method: string,
+  path: string,
+  headers: string[],
+  body: Buffer | null,
+  timeoutMs: number,
   context: C,
   done: (context: C, result: HopResult) => void,
 ): void {
-  const hop = new Hop(conn, req.timeoutMs, context, done);
+  const hop = new Hop(conn, timeoutMs, context, done);
   conn.track(hop);
-  const options: Dispatcher.DispatchOptions = {
-    method: req.method as Dispatcher.HttpMethod,
-    path: req.path,
-    headers: req.headers,
-    body: req.body,
-  };
   // noConnectionReuse: "Connection: close" and a new connection for the next request, as Go does.
-  if (conn.reset) options.reset = true;
-  conn.client.dispatch(options, hop);
+  conn.client.dispatch(
+    { method: method as Dispatcher.HttpMethod, path, headers, body, reset: conn.reset || undefined },
+    hop,
+  );
 }

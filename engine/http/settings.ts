@@ -73,4 +73,9 @@ export interface HttpVU {
   blocking(call: string): () => void;
   /** Notes a call the script may await later (http.asyncRequest); returns its settle function. */
   awaitable(): () => void;
+  /** blocking() and awaitable() without a closure: a token, given back once to the close method. */
+  openBlocking(call: string): number;
+  closeBlocking(token: number): void;
+  openAwaitable(): number;
+  closeAwaitable(token: number): void;
 }
