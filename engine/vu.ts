@@ -2,6 +2,7 @@
 // group/scenario it is in (for tags), its HTTP connections and cookie jar, and the means to
 // interrupt the iteration it is running.
 import { IterationSamples } from './metrics/sample-groups.ts';
+import { sharedTagSet } from './metrics/tag-sets.ts';
 import { parseDuration } from './metrics/time.ts';
 import type { Stripe } from './segments.ts';
 import type { IterationOutcome, ScenarioView, TestContext } from './test-context.ts';
@@ -162,11 +163,11 @@ export class VU {
       if (this.iterTag && this.iter >= 0) tags.iter = String(this.iter);
       this.cachedIter = this.iter;
     }
-    this.cachedTags = tags;
+    this.cachedTags = sharedTagSet(tags);
     this.cachedScenario = this.scenario;
     this.cachedGroup = this.group;
     this.cachedVersion = this.tagsVersion;
-    return tags;
+    return this.cachedTags;
   }
 
   /** Registers a cleanup for something pending in this iteration; returns its remover. */

@@ -1,6 +1,7 @@
 // The samples of one request hop, as k6 emits them: http_req_* in k6's order with one timestamp
 // and one tag set, and the tag sets cached per VU (a loop repeats the same request).
 import { RequestSamples } from '../metrics/sample-groups.ts';
+import { sharedTagSet } from '../metrics/tag-sets.ts';
 import type { Params } from './params.ts';
 import type { HopResult } from './send.ts';
 import type { HttpVU } from './settings.ts';
@@ -56,8 +57,9 @@ function requestTags(state: HttpState, hop: Hop): Record<string, string> {
       state.tagCache.clear();
     }
   }
-  const tags = buildTags(null, hop);
+  let tags = buildTags(null, hop);
   if (key) {
+    tags = sharedTagSet(tags);
     if (state.tagCache.size >= TAG_CACHE_SIZE) state.tagCache.clear();
     state.tagCache.set(key, tags);
     state.lastTags = { base, method, status, expected, tlsVersion, name, tags };
