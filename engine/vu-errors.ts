@@ -188,7 +188,9 @@ const thrownByEngine = new WeakSet<object>();
  * newline. A native function the script called, or that called the script back (Array.forEach),
  * is `\tat forEach (native)`. Positions go through the files' source maps (TypeScript scripts,
  * the synchronous VUs' bundle), as Node's own formatting does once source maps are on. Not kept:
- * the bytecode offset k6 adds after a position (`:13:11(3)`), which V8 does not have. An error
+ * the bytecode offset k6 adds after a position (`:13:11(3)`), which V8 does not have, and the
+ * frames of k6's own functions (`group()` calling a callback), which k6 shows as native frames
+ * named by their Go function (grafana/sobek runtime.go newWrappedFunc, vm.go captureStack). An error
  * with no frame of the script keeps V8's whole stack (the engine's own failures), source-mapped.
  *
  * V8 formats a stack only when `stack` is first read, so this costs nothing to errors never read.
