@@ -27,6 +27,12 @@ export async function inInitContext<T>(scriptDir: string, init: () => Promise<T>
   }
 }
 
+/** The entry script's folder, for a call made in the init context (what k6 calls the bundle's pwd). */
+export function initScriptDir(call: string): string {
+  if (!current) throw new Error(`${call}() was called outside the init context.`);
+  return current.scriptDir;
+}
+
 /** The file `path` names, relative to the script, for a call made in the init context. */
 export function initPath(path: string, call: string): string {
   if (!current) {

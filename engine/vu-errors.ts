@@ -1,7 +1,8 @@
 // What VU code's errors look like to the engine: the interruption of an iteration (thrown into
 // its pending sleeps and requests), and any exception as the one line k6 logs. Every floor of the
 // engine that runs VU code (the VU, its k6 modules, HTTP, the synchronous VUs' threads) uses them,
-// so they sit below all of them and import nothing.
+// so they sit below all of them and import nothing of the engine's.
+import { findSourceMap } from 'node:module';
 
 /** Where the engine's own code is (engine/ or dist/engine/): frames there are not the script's. */
 const ENGINE_DIR = new URL('.', import.meta.url).pathname;
@@ -97,9 +98,14 @@ export function describeError(err: unknown): string {
  */
 export function stackTraceOf(err: unknown): string {
   if (!(err instanceof Error)) return `${typeof err === 'string' ? err : JSON.stringify(err)}\n`;
-  const frames = (err.stack?.split('\n').slice(1) ?? [])
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith('at '));
+  const stack = err.stack;
+  if (typeof stack === 'string' && scriptStacks.has(err)) {
+    // Already the script's frames as k6 writes them (installScriptStacks).
+    const name = err.name === 'Error' && thrownByEngine.has(err) ? 'GoError' : err.name;
+    const lines = stack.split('\n').filter((l) => l.startsWith('\tat '));
+    return `${name}: ${err.message}\n${lines.map((l) => `${l}\n`).join('')}`;
+  }
+  const frames = (stack?.split('\n').slice(1) ?? []).map((l) => l.trim()).filter((l) => l.startsWith('at '));
   // The script's frames, and the native ones between them (a callback run by Array.forEach):
   // nothing from below the outermost script frame (the engine calling the script) nor the
   // engine's own frames above the innermost one (fail() throwing).
@@ -128,7 +134,7 @@ function isEngineFrame(frame: string): boolean {
 function isScriptFrame(frame: string): boolean {
   if (frame.includes('__run=')) return !isEngineFrame(frame);
   const where = /\(([^()]*)\)$/.exec(frame)?.[1] ?? frame.slice(3);
-  if (!/^(file:\/\/)?\//.test(where)) return false;
+  if (!/^(file:\/\/)?\/|^https?:\/\//.test(where)) return false;
   return (
     !where.includes(ENGINE_DIR) && !where.includes('/connect-perf-sync-') && !where.includes('/node_modules/')
   );
@@ -155,4 +161,138 @@ function scriptFrame(v8Frame: string): string {
   const base = ident((path.split('/').pop() ?? '').replace(/\.[^.]*$/, ''));
   const name = ident(fn) === `${base}_default` ? 'default' : fn;
   return name === '' || name === '<anonymous>' ? `at ${position}` : `at ${name} (${position})`;
+}
+
+/** One frame of a stack, with its position after the source map of its file (if any). */
+interface Frame {
+  kind: 'script' | 'engine' | 'native' | 'other';
+  /** The function's name as k6 names it ('' for an anonymous function). */
+  fn: string;
+  /** The position as k6 writes it (`file:///path/script.js:13:11`); '' for a native frame. */
+  where: string;
+  /** The frame as V8 writes it, with the source-mapped position. */
+  v8: string;
+}
+
+/** The errors whose `stack` shows only the script's frames, in k6's format. */
+const scriptStacks = new WeakSet<object>();
+/** Errors thrown by the engine's own code (its innermost frame not native is the engine's). */
+const thrownByEngine = new WeakSet<object>();
+
+/**
+ * Makes the `stack` of every error of this thread what k6 gives a script: only the script's own
+ * frames (its modules and remote modules such as jslib's), never the engine's or Node's, each as
+ * k6's JavaScript runtime writes one (grafana/sobek runtime.go StackFrame.Write; errors.go
+ * formatStack): `Error: message`, then `\tat fn (file:///path/script.js:13:11)` or, for an
+ * anonymous function, `\tat file:///path/script.js:13:11`, one line per frame, each ending in a
+ * newline. A native function the script called, or that called the script back (Array.forEach),
+ * is `\tat forEach (native)`. Positions go through the files' source maps (TypeScript scripts,
+ * the synchronous VUs' bundle), as Node's own formatting does once source maps are on. Not kept:
+ * the bytecode offset k6 adds after a position (`:13:11(3)`), which V8 does not have, and the
+ * frames of k6's own functions (`group()` calling a callback), which k6 shows as native frames
+ * named by their Go function (grafana/sobek runtime.go newWrappedFunc, vm.go captureStack). An error
+ * with no frame of the script keeps V8's whole stack (the engine's own failures), source-mapped.
+ *
+ * V8 formats a stack only when `stack` is first read, so this costs nothing to errors never read.
+ */
+export function installScriptStacks(): void {
+  Error.prepareStackTrace = (err: unknown, callSites: NodeJS.CallSite[]): string => {
+    const head = headerOf(err);
+    const frames = callSites.map(frameOf);
+    const kept = scriptFrames(frames);
+    if (kept.length === 0 || typeof err !== 'object' || err === null)
+      return head + frames.map((f) => `\n    at ${f.v8}`).join('');
+    scriptStacks.add(err);
+    if (frames.find((f) => f.kind !== 'native')?.kind === 'engine') thrownByEngine.add(err);
+    let out = `${head}\n`;
+    for (const f of kept) {
+      if (f.kind === 'native') out += f.fn ? `\tat ${f.fn} (native)\n` : '\tat native\n';
+      else out += f.fn ? `\tat ${f.fn} (${f.where})\n` : `\tat ${f.where}\n`;
+    }
+    return out;
+  };
+}
+
+/** The first line of a stack, as V8 writes it (Error.prototype.toString). */
+function headerOf(err: unknown): string {
+  try {
+    return Error.prototype.toString.call(err);
+  } catch {
+    return '<error>';
+  }
+}
+
+/**
+ * The frames a script sees: its own, and the native ones it called (innermost) or that called it
+ * back, between two of its frames; nothing the engine runs on the way, nothing below the
+ * outermost script frame.
+ */
+function scriptFrames(frames: Frame[]): Frame[] {
+  const kept: Frame[] = [];
+  let inner: Frame['kind'] | null = null;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (f.kind === 'script') kept.push(f);
+    else if (f.kind === 'native' && (inner === null || inner === 'script')) {
+      const outer = frames.slice(i + 1).find((o) => o.kind !== 'native');
+      if (outer?.kind === 'script') kept.push(f);
+    }
+    if (f.kind !== 'native') inner = f.kind;
+  }
+  return kept;
+}
+
+const VU_PARAMS = /[?&]__(?:run|vu)=[^&#]*/g;
+
+function frameOf(cs: NodeJS.CallSite): Frame {
+  const v8 = String(cs);
+  const name = cs.getFunctionName() ?? '';
+  let file = cs.getFileName() ?? '';
+  if (file === '') return { kind: 'native', fn: name, where: '', v8 };
+  if (file.startsWith('node:')) return { kind: 'other', fn: name, where: '', v8 };
+  let line = cs.getLineNumber() ?? 0;
+  let column = cs.getColumnNumber() ?? 0;
+  let mapped = v8;
+  try {
+    // Node 20's findEntry() gives {} where the map has no entry.
+    const entry = (
+      line > 0 && column > 0 ? findSourceMap(file)?.findEntry(line - 1, column - 1) : undefined
+    ) as { originalSource?: string; originalLine: number; originalColumn: number } | undefined;
+    if (entry?.originalSource) {
+      const raw = `${file}:${line}:${column}`;
+      file = entry.originalSource;
+      line = entry.originalLine + 1;
+      column = entry.originalColumn + 1;
+      mapped = v8.replace(raw, `${file}:${line}:${column}`);
+    }
+  } catch {
+    // No usable source map: the generated position.
+  }
+  // The async VUs load every module with a ?__run=R&__vu=N query (a remote module's own query
+  // stays); the synchronous VUs' bundle names a remote module `remote:<its URL>` (../sync/bundle.ts).
+  let plain = file.replace(VU_PARAMS, '').replace(/^remote:(?=https?:\/\/)/, '');
+  if (!plain.includes('?') && plain.includes('&')) plain = plain.replace('&', '?');
+  const path = plain.replace(/^file:\/\//, '');
+  const engine =
+    path.startsWith(ENGINE_DIR) || path.includes('/connect-perf-sync-') || path.includes('/node_modules/');
+  const script = !engine && /^(?:file:\/\/|\/|https?:\/\/)/.test(plain);
+  const url = plain.startsWith('/') ? `file://${plain}` : plain;
+  return {
+    kind: engine ? 'engine' : script ? 'script' : 'other',
+    fn: script ? k6FunctionName(name, url) : name,
+    where: `${url}:${line}:${column}`,
+    v8: mapped,
+  };
+}
+
+/**
+ * A function's name as k6 has it: esbuild names a module's anonymous default export
+ * `<file>_default` (the synchronous VUs' bundle, a type-stripped TypeScript script), which k6
+ * calls `default`.
+ */
+function k6FunctionName(name: string, url: string): string {
+  if (!name.endsWith('_default')) return name;
+  const ident = (s: string) => s.replace(/[^\w$]+/g, '_').replace(/_+/g, '_');
+  const base = ident((url.split(/[?#]/)[0].split('/').pop() ?? '').replace(/\.[^.]*$/, ''));
+  return ident(name) === `${base}_default` ? 'default' : name;
 }

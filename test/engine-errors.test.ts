@@ -1,8 +1,9 @@
 // test-tier: unit
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { count, run, runOnBothKinds, startServer, tempDir } from './engine-fixtures.ts';
+import { cachedPath } from '../engine/loader/remote.ts';
+import { count, run, runOnBothKinds, startServer, tempDir, VU_KINDS } from './engine-fixtures.ts';
 
 const files = tempDir();
 after(() => files.cleanup());
@@ -428,4 +429,109 @@ export default async function () {
     // Both end after their 1 s timeouts, long before the teardown's 60 s wait.
     assert.ok(Date.now() - started < 50_000);
   });
+});
+
+/**
+ * An expect() as jslib's k6-testing writes one (its own code here): on a failure it parses
+ * `new Error().stack` and takes the outermost frame as the line that failed
+ * (grafana/jslib.k6.io lib/k6-testing/0.6.1, stacktrace.ts and execution.ts).
+ */
+const EXPECT_LIBRARY = `function parse(stack) {
+  return stack.split('\\n').map((l) => l.trim()).filter((l) => l.startsWith('at ')).map((l) => {
+    let info = l.slice(3);
+    if (!info.startsWith('file://') && info.includes('(')) info = info.slice(info.indexOf('(') + 1, info.lastIndexOf(')'));
+    const m = /^(.*):(\\d+):(\\d+)$/.exec(info);
+    return m ? { file: m[1], line: Number(m[2]), column: Number(m[3]) } : { other: l };
+  });
+}
+export function expect(actual) {
+  return {
+    toBe(expected) {
+      if (actual === expected) return;
+      const frames = parse(new Error().stack);
+      console.log(JSON.stringify({ frames, at: frames[frames.length - 1] }));
+    },
+  };
+}`;
+const EXPECT_URL = 'https://modules.example/expect/1.0.0/index.js';
+/** Where the library makes its Error. */
+const NEW_ERROR_AT = (() => {
+  const lines = EXPECT_LIBRARY.split('\n');
+  const line = lines.findIndex((l) => l.includes('new Error()')) + 1;
+  return { line, column: lines[line - 1].indexOf('new Error()') + 1 };
+})();
+
+describe("engine: the stack a script reads holds only the script's frames, as in k6", () => {
+  const modules = `${files.dir}/stack-modules`;
+  mkdirSync(modules, { recursive: true });
+  writeFileSync(cachedPath(modules, EXPECT_URL), EXPECT_LIBRARY);
+
+  /** The script's console lines, parsed (each is one JSON value). */
+  const logged = (stderr: string): unknown[] =>
+    [...stderr.matchAll(/level=info msg="(.*)" source=console/g)].map((m) =>
+      JSON.parse(JSON.parse(`"${m[1]}"`)),
+    );
+
+  for (const ext of ['js', 'ts'] as const) {
+    test(`an expect() library finds its caller's line from new Error().stack on both kinds of VU (.${ext}: ${ext === 'ts' ? 'positions through the source map' : 'plain'})`, async () => {
+      // In the .ts script, types before each call on its line: an unmapped column would differ.
+      const t = (type: string) => (ext === 'ts' ? `: ${type}` : '');
+      for (const { kind, fn } of VU_KINDS) {
+        const script = files.write(
+          `stack-${kind}.${ext}`,
+          `import { expect } from '${EXPECT_URL}';
+import { group } from 'k6';
+export const options = { vus: 1, iterations: 1 };
+function nested(n${t('number')}) { [n].forEach((v${t('number')}) => { const w${t('number')} = v; expect(w).toBe(2); }); }
+export default ${fn} () {
+  const s${t('string')} = 'a'; expect(s).toBe('b');
+  nested(1);
+  try { group('g', 5); } catch (e${t('any')}) { console.log(JSON.stringify(e.stack)); }
+  try { JSON.parse('{'); } catch (e${t('any')}) { console.log(JSON.stringify(e.stack)); }
+}`,
+        );
+        const r = await run({ script, moduleCache: modules });
+        assert.equal(r.exitCode, 0, `${kind}: ${r.stderr}`);
+        const [first, second, fromModule, fromNative] = logged(r.stderr) as [
+          { frames: Array<Record<string, unknown>>; at: Record<string, unknown> },
+          { frames: Array<Record<string, unknown>>; at: Record<string, unknown> },
+          string,
+          string,
+        ];
+        const url = `file://${script}`;
+        const col = (line: number, text: string) =>
+          readFileSync(script, 'utf8').split('\n')[line - 1].indexOf(text) + 1;
+        // The outermost frame is the script's line that called expect(), with its column.
+        assert.deepEqual(first.at, { file: url, line: 6, column: col(6, 'toBe') }, `${kind}: ${r.stderr}`);
+        assert.deepEqual(
+          first.frames.map((f) => f.file),
+          [EXPECT_URL, url],
+          `${kind}: ${JSON.stringify(first.frames)}`,
+        );
+        // A callback run by a native function (Array.forEach): that frame is k6's `forEach (native)`.
+        assert.deepEqual(
+          second.frames,
+          [
+            { file: EXPECT_URL, ...NEW_ERROR_AT },
+            { file: url, line: 4, column: col(4, 'toBe') },
+            { other: 'at forEach (native)' },
+            { file: url, line: 4, column: col(4, 'forEach') },
+            { file: url, line: 7, column: col(7, 'nested') },
+          ],
+          kind,
+        );
+        // An error thrown by a k6 module, caught by the script: the script's frames only.
+        assert.equal(
+          fromModule,
+          `Error: group() requires a callback as a second argument\n\tat default (${url}:8:${col(8, 'group')})\n`,
+          kind,
+        );
+        assert.equal(
+          fromNative,
+          `SyntaxError: Expected property name or '}' in JSON at position 1\n\tat parse (native)\n\tat default (${url}:9:${col(9, 'parse')})\n`,
+          kind,
+        );
+      }
+    });
+  }
 });

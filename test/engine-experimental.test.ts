@@ -1,7 +1,7 @@
 // test-tier: unit
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { count, run, tempDir } from './engine-fixtures.ts';
+import { count, run, runOnBothKinds, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 after(() => files.cleanup());
@@ -78,6 +78,45 @@ describe('k6/experimental/fs, csv and streams as k6 documents them', () => {
     });
     assert.equal(dir.exitCode, 107);
     assert.match(dir.stderr, /InvalidResourceError: cannot open .*: opening a directory is not supported/);
+  });
+
+  test("fs: open() of a missing file rejects with k6's NotFoundError for the path k6 computes (file:// taken off as written, cleaned, Go-quoted), on both kinds of VU", async () => {
+    // The file exists with a space in its name: k6 does not decode file:///…%20…, so it is not found.
+    files.write('with space.txt', 'x');
+    const dir = files.dir;
+    const runs = await runOnBothKinds(
+      files,
+      'fs-not-found',
+      `import { open } from 'k6/experimental/fs';
+const out = [];
+for (const p of ['./sub/../nope.txt', '${dir}//a/../nope.txt', 'file://${dir}/with%20space.txt', 'odd\\x01.txt']) {
+  try { await open(p); out.push('opened ' + p); } catch (e) { out.push([e.name, e.message, String(e)]); }
+}
+export const options = { iterations: 1 };
+export default FN () { console.log(JSON.stringify(out)); }`,
+      {},
+    );
+    const notFound = (quoted: string) => {
+      const message = `no such file or directory ${quoted}`;
+      return ['NotFoundError', message, `NotFoundError: ${message}`];
+    };
+    for (const [kind, r] of Object.entries(runs)) {
+      assert.equal(r.exitCode, 0, `${kind}: ${r.stderr}`);
+      const line = r.stderr.split('\n').find((l) => l.includes('level=info'));
+      assert.ok(line, `${kind}: ${r.stderr}`);
+      const logged = JSON.parse(JSON.parse(`"${/msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1]}"`));
+      assert.deepEqual(
+        logged,
+        [
+          notFound(`"${dir}/nope.txt"`),
+          notFound(`"${dir}/nope.txt"`),
+          notFound(`"${dir}/with%20space.txt"`),
+          // Go's %q writes the control character as \x01 (JSON would write \u0001).
+          notFound(`"${dir}/odd\\x01.txt"`),
+        ],
+        kind,
+      );
+    }
   });
 
   test("fs: read and seek take k6's arguments and fail with k6's error names and messages", async () => {

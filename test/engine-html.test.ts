@@ -451,3 +451,49 @@ export default FN () {
     }
   });
 });
+
+describe('k6/html Selection.map() as k6 runs it, on both kinds of VU', () => {
+  const files = tempDir();
+  after(() => files.cleanup());
+
+  test("an element whose callback throws is left out and the others go on (grafana/k6 js/modules/k6/html/html.go Map); a callback that is not a function is k6's error", async () => {
+    const runs = await runOnBothKinds(
+      files,
+      'html-map',
+      `import { parseHTML } from 'k6/html';
+export const options = { iterations: 1 };
+export default FN () {
+  const doc = parseHTML('<ul><li>a</li><li>b</li><li>c</li></ul>');
+  const seen = [];
+  function pick(i, s) {
+    seen.push(i);
+    if (s.text() === 'b') throw new Error('no b');
+    return [s.text(), this === pick];
+  }
+  let refused = '';
+  try { doc.find('li').map('not a function'); } catch (e) { refused = e.message; }
+  console.log(JSON.stringify({ mapped: doc.find('li').map(pick), seen, refused }));
+}`,
+      {},
+    );
+    for (const [k, r] of Object.entries(runs)) {
+      assert.equal(r.exitCode, 0, `${k}: ${r.stderr}`);
+      const line = r.stderr.split('\n').find((l) => l.includes('level=info'));
+      assert.ok(line, `${k}: ${r.stderr}`);
+      const logged = JSON.parse(JSON.parse(`"${/msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1]}"`));
+      assert.deepEqual(
+        logged,
+        {
+          mapped: [
+            ['a', true],
+            ['c', true],
+          ],
+          seen: [0, 1, 2],
+          refused: 'the argument to map() must be a function',
+        },
+        k,
+      );
+      assert.equal(count(r.samples, 'iterations'), 1, k);
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { count, run, selfSignedCert, startServer, tempDir } from './engine-fixtures.ts';
+import { count, run, runOnBothKinds, selfSignedCert, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -375,6 +375,86 @@ describe('engine http', () => {
       );
     } finally {
       tlsServer.close();
+    }
+  });
+});
+
+describe('http.url as k6 gives it, on both kinds of VU', () => {
+  test("the object's keys, JSON, console line and String() are k6's (a Go struct: name, url, clean_url, clean, getURL); a request is named by the template unless params.tags.name says otherwise", async () => {
+    const base = server.url.replace('http://', '');
+    const runs = await runOnBothKinds(
+      files,
+      'tagged-url',
+      `import http from 'k6/http';
+export const options = { iterations: 1 };
+export default FN () {
+  const id = 7;
+  const u = http.url\`http://${base}/item/\${id}\`;
+  const secret = http.url\`http://joe:pw@${base}/s/\${id}\`;
+  const plain = http.url\`http://${base}/plain\`;
+  console.log(JSON.stringify({ keys: Object.keys(u), json: JSON.stringify(u), str: String(u), clean: secret.clean(), secret, plain }));
+  console.log(u);
+  let refused = '';
+  try { u.getURL(); } catch (e) { refused = e.message; }
+  console.log(refused);
+  AWAIT http.get(u);
+  AWAIT http.get(u, { tags: { name: 'mine' } });
+  AWAIT http.get(plain);
+  AWAIT http.batch([['GET', u]]);
+}`,
+      {},
+    );
+    for (const [kind, r] of Object.entries(runs)) {
+      assert.equal(r.exitCode, 0, `${kind}: ${r.stderr}`);
+      const lines = [...r.stderr.matchAll(/level=info msg="((?:[^"\\]|\\.)*)"/g)].map((m) =>
+        JSON.parse(`"${m[1]}"`),
+      );
+      assert.equal(lines.length, 3, `${kind}: ${r.stderr}`);
+      const url = `http://${base}/item/7`;
+      const name = `http://${base}/item/\${}`;
+      assert.deepEqual(
+        JSON.parse(lines[0]),
+        {
+          keys: ['name', 'url', 'clean_url', 'clean', 'getURL'],
+          json: JSON.stringify({ name, url, clean_url: url }),
+          str: '[object Object]',
+          clean: `http://****:****@${base}/s/7`,
+          // The template keeps what the script wrote (k6 does not mask the name).
+          secret: {
+            name: `http://joe:pw@${base}/s/\${}`,
+            url: `http://joe:pw@${base}/s/7`,
+            clean_url: `http://****:****@${base}/s/7`,
+          },
+          // No value in the template: named by the URL itself.
+          plain: {
+            name: `http://${base}/plain`,
+            url: `http://${base}/plain`,
+            clean_url: `http://${base}/plain`,
+          },
+        },
+        kind,
+      );
+      assert.equal(
+        lines[1],
+        `{ name: "${name}", url: "${url}", clean_url: "${url}", clean: [object Function], getURL: [object Function] }`,
+        kind,
+      );
+      assert.match(
+        lines[2],
+        /getURL\(\) of http\.url`…` \(Go's url\.URL object\) is not supported by the node engine/,
+        kind,
+      );
+      const names = r.samples.filter((s) => s.metric === 'http_reqs').map((s) => [s.tags.name, s.tags.url]);
+      assert.deepEqual(
+        names,
+        [
+          [name, name],
+          ['mine', 'mine'],
+          [`http://${base}/plain`, `http://${base}/plain`],
+          [name, name],
+        ],
+        kind,
+      );
     }
   });
 });

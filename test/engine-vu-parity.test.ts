@@ -5,7 +5,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import { type Captured, count, runOnBothKinds, startServer, tempDir, VU_KINDS } from './engine-fixtures.ts';
+import {
+  type Captured,
+  count,
+  run,
+  runOnBothKinds,
+  startServer,
+  tempDir,
+  VU_KINDS,
+} from './engine-fixtures.ts';
 
 const BIN = new URL('../engine/bin.mjs', import.meta.url).pathname;
 const files = tempDir();
@@ -258,6 +266,53 @@ export default FN () {
         `${kind}: ${k.stderr}`,
       );
     }
+  });
+
+  test("the global timers are k6/timers' own functions, on globalThis and k6's `global` too, in init code and iterations (as k6's timers module reads them from the global object)", async () => {
+    const r = await bothKinds(
+      'global-timers',
+      `import timers, { setTimeout as later, clearInterval as stopEvery } from 'k6/timers';
+const same = () => [
+  globalThis.setTimeout === later,
+  setTimeout === later,
+  global.setTimeout === later,
+  globalThis.clearTimeout === timers.clearTimeout,
+  clearTimeout === timers.clearTimeout,
+  globalThis.setInterval === timers.setInterval,
+  globalThis.clearInterval === stopEvery,
+  'setTimeout' in globalThis,
+  globalThis.__VU === __VU,
+  globalThis.__ENV === __ENV,
+  globalThis.console === console,
+];
+const atInit = same();
+export default FN () {
+  console.log(JSON.stringify({ atInit, inIteration: same() }));
+}`,
+    );
+    const all = Array(11).fill(true);
+    for (const { kind } of KINDS) {
+      const k = r[kind];
+      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+      assert.ok(
+        k.stderr.includes(`msg=${JSON.stringify(JSON.stringify({ atInit: all, inIteration: all }))}`),
+        `${kind}: ${k.stderr}`,
+      );
+    }
+  });
+
+  test('replacing a global timer on async VUs (one global object for many VUs) is refused with a sentence, not half done', async () => {
+    const r = await run({
+      script: files.write(
+        'replace-timer.js',
+        `export const options = { iterations: 1 };
+export default async function () { globalThis.setTimeout = () => 0; }`,
+      ),
+    });
+    assert.match(
+      r.stderr,
+      /replacing globalThis\.setTimeout is not supported by the node engine; run this script with the k6 binary/,
+    );
   });
 
   test("setup() that throws is reported with the same frame on both kinds, without V8's receiver name", async () => {

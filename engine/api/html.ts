@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Cheerio, CheerioAPI } from 'cheerio';
 import type { AnyNode, Element as DomElement } from 'domhandler';
+import { InterruptedError, isRefusal, ResponseNotAwaitedError } from '../vu-errors.ts';
 import {
   emptyURL,
   type GoURL,
@@ -203,10 +204,22 @@ export class Selection {
   last(): Selection {
     return this.wrap(this.#sel.last());
   }
+  /**
+   * As k6's Map (grafana/k6 js/modules/k6/html/html.go): the callback is called with the function
+   * itself as `this`; an element whose callback throws is left out of the result and the others
+   * go on (k6 keeps a value only when the call returned without an error). The engine's own
+   * interruptions and refusals still end the iteration: k6 would not have gone on differently.
+   */
   map(mapper: (index: number, selection: Selection) => unknown): unknown[] {
+    if (typeof mapper !== 'function') throw new Error('the argument to map() must be a function');
     const out: unknown[] = [];
     this.#sel.each((i, node) => {
-      out.push(mapper(i, this.wrap(this.#$(node))));
+      try {
+        out.push(mapper.call(mapper, i, this.wrap(this.#$(node))));
+      } catch (err) {
+        if (err instanceof InterruptedError || err instanceof ResponseNotAwaitedError || isRefusal(err))
+          throw err;
+      }
     });
     return out;
   }

@@ -9,6 +9,9 @@
 // - wrapKey() and unwrapKey() throw "not implemented", as in k6.
 // - Errors: a rejected operation gives k6's error object, `name` and `message` as own enumerable
 //   properties (JSON.stringify(e) shows both, as on k6); what k6 throws synchronously is a GoError.
+// - Keys: a CryptoKey's `type`, `extractable`, `algorithm` and `usages` are its own enumerable
+//   properties, `algorithm` in the shape of k6's Go structs, so JSON.stringify(key) gives k6's
+//   JSON (see k6Key); a key pair is `{ privateKey, publicKey }`, in that order.
 import { webcrypto } from 'node:crypto';
 import { goError, KindError } from '../vu-errors.ts';
 
@@ -90,6 +93,58 @@ function pssSaltZero(algorithm: unknown, what: string): KindError | null {
 /** Key algorithms k6's exportKey() handles (subtle_crypto.go, ExportKey). */
 const EXPORTABLE = ['AES-CBC', 'AES-CTR', 'AES-GCM', 'HMAC', ...EC, ...RSA];
 
+/**
+ * A key as k6 hands it to scripts: a Go *CryptoKey (grafana/k6 internal/js/modules/k6/webcrypto
+ * key.go) whose fields, by their `js` tags, are `type`, `extractable`, `algorithm` and `usages`,
+ * in that order, each an own enumerable property, so JSON.stringify shows them (its methods are
+ * functions, which JSON leaves out). Node's key keeps its internal slots for the operations; these
+ * properties stand in front of Node's getters. Not matched: the key's Go methods (containsUsage,
+ * isKeyPair, resolveCryptoKey, resolveCryptoKeyPair, validate), which console.log would list.
+ */
+function k6Key(key: webcrypto.CryptoKey): webcrypto.CryptoKey {
+  const own = (value: unknown) => ({ value, writable: true, enumerable: true, configurable: false });
+  return Object.defineProperties(key, {
+    type: own(key.type),
+    extractable: own(key.extractable),
+    algorithm: own(k6Algorithm(key.algorithm as unknown as Record<string, unknown>)),
+    usages: own([...key.usages]),
+  });
+}
+
+/**
+ * A key's algorithm as JSON shows k6's Go struct for it (aes.go AESKeyAlgorithm, hmac.go
+ * HMACKeyAlgorithm, elliptic_curve.go EcKeyAlgorithm, rsa.go RsaHashedKeyAlgorithm, pbkdf2.go
+ * PBKDF2KeyAlgorithm). The Go runtime (grafana/sobek object_goreflect.go buildFieldInfo) lists an
+ * embedded struct under its own name, snake_cased by k6's field names (js/common/bridge.go:
+ * `Algorithm` → `algorithm`, `KeyAlgorithm` → `key_algorithm`), then its fields again at the top;
+ * RsaHashedKeyAlgorithm's untagged `Hash` is `hash`, and it has no publicExponent.
+ */
+function k6Algorithm(algorithm: Record<string, unknown>): Record<string, unknown> {
+  const name = String(algorithm.name);
+  const base = { algorithm: { name }, name };
+  const keyAlgorithm = { key_algorithm: { algorithm: { name }, name }, ...base };
+  const hashName = String((algorithm.hash as { name?: unknown } | undefined)?.name);
+  if (AES.includes(name)) return { ...base, length: algorithm.length };
+  if (name === 'HMAC')
+    return {
+      ...keyAlgorithm,
+      hash: { algorithm: { name: hashName }, name: hashName },
+      length: algorithm.length,
+    };
+  if (EC.includes(name)) return { ...keyAlgorithm, namedCurve: algorithm.namedCurve };
+  if (RSA.includes(name))
+    return { ...keyAlgorithm, modulusLength: algorithm.modulusLength, hash: { name: hashName } };
+  if (name === 'PBKDF2') return base;
+  return algorithm;
+}
+
+/** generateKey()'s result: one key, or k6's CryptoKeyPair (key.go: privateKey, then publicKey). */
+function k6KeyOrPair(result: unknown): unknown {
+  const pair = result as Partial<Record<'privateKey' | 'publicKey', webcrypto.CryptoKey>>;
+  if (!pair.privateKey || !pair.publicKey) return k6Key(result as webcrypto.CryptoKey);
+  return { privateKey: k6Key(pair.privateKey), publicKey: k6Key(pair.publicKey) };
+}
+
 type Args = unknown[];
 const call = (method: keyof webcrypto.SubtleCrypto, args: Args) =>
   (subtle[method] as (...a: Args) => Promise<unknown>).apply(subtle, args);
@@ -100,7 +155,7 @@ const k6Subtle = {
   deriveKey: (...a: Args) =>
     run(
       unsupported(a[0], 'deriveKey') ?? unsupported(a[2], 'importKey') ?? unsupported(a[2], 'getKeyLength'),
-      () => call('deriveKey', a),
+      () => call('deriveKey', a).then((key) => k6Key(key as webcrypto.CryptoKey)),
     ),
   digest: (...a: Args) => run(unsupported(a[0], 'digest'), () => call('digest', a)),
   encrypt: (...a: Args) => run(unsupported(a[0], 'encrypt'), () => call('encrypt', a)),
@@ -113,8 +168,12 @@ const k6Subtle = {
         : null;
     return run(refusal, () => call('exportKey', a));
   },
-  generateKey: (...a: Args) => run(unsupported(a[0], 'generateKey'), () => call('generateKey', a)),
-  importKey: (...a: Args) => run(unsupported(a[2], 'importKey'), () => call('importKey', a)),
+  generateKey: (...a: Args) =>
+    run(unsupported(a[0], 'generateKey'), () => call('generateKey', a).then(k6KeyOrPair)),
+  importKey: (...a: Args) =>
+    run(unsupported(a[2], 'importKey'), () =>
+      call('importKey', a).then((key) => k6Key(key as webcrypto.CryptoKey)),
+    ),
   sign: (...a: Args) =>
     run(unsupported(a[0], 'sign') ?? pssSaltZero(a[0], 'generates salt with maximum length . Sign'), () =>
       call('sign', a),

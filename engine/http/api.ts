@@ -13,7 +13,7 @@ import { asPendingResponse, type PendingResponse } from './pending.ts';
 import { bindNavigator, type Response } from './response.ts';
 import type { HttpVU } from './settings.ts';
 import { stateOf } from './state.ts';
-import { TaggedURL } from './tagged-url.ts';
+import { TaggedURL, urlText } from './tagged-url.ts';
 
 export type { Params } from './params.ts';
 export { closeConnections } from './state.ts';
@@ -29,7 +29,7 @@ function hostOf(r: unknown): string {
         ? r[1]
         : (r as { url?: unknown } | null)?.url;
   try {
-    return new URL(String(url)).host;
+    return new URL(urlText(url)).host;
   } catch {
     return '';
   }

@@ -19,7 +19,7 @@ import { Response, type ResponseRequest, type ResponseType } from './response.ts
 import { type HopResult, sendHop, ZERO_TIMINGS } from './send.ts';
 import type { HttpVU } from './settings.ts';
 import { connectionFor, type HttpState, parseURL, stateOf, type Target, targetOf } from './state.ts';
-import { TaggedURL } from './tagged-url.ts';
+import { TaggedURL, urlText } from './tagged-url.ts';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -93,13 +93,17 @@ export function prepareCall(
   const settings = vu.test.http;
   const state = stateOf(vu);
   const method = rawMethod.toUpperCase();
-  const userName = target instanceof TaggedURL ? target.name : params.tags?.name?.toString();
+  // The script's own name tag wins over http.url's template (grafana/k6
+  // lib/netext/httpext/request.go: the template names the request only when no name is set).
+  const userName =
+    params.tags?.name?.toString() ?? (target instanceof TaggedURL ? target.templateName : undefined);
+  const text = urlText(target);
   let parsed: Target;
   try {
-    parsed = parseURL(state, String(target));
+    parsed = parseURL(state, text);
   } catch (err) {
-    const message = `invalid URL ${JSON.stringify(String(target))}: ${(err as Error).message}`;
-    return refuseRequest(vu, method, outcome, String(target), message);
+    const message = `invalid URL ${JSON.stringify(text)}: ${(err as Error).message}`;
+    return refuseRequest(vu, method, outcome, text, message);
   }
   const digest = authMethod(params.auth) === 'digest';
   let timeoutMs = 60_000;

@@ -2,8 +2,9 @@
 // A VU's copy of the script is imported as `file:///script.js?__run=R&__vu=N`. Every import made
 // from such a module inherits that query, so each VU gets its own instance of every script module
 // and of the k6 module facades. Script modules get one line of imports after their code (so that
-// every line and column stays theirs) that shadows `__VU`, `__ITER`, `__ENV`, `console` and the
-// timer functions (those the module does not declare itself) with per-VU bindings, so they stay
+// every line and column stays theirs) that shadows `__VU`, `__ITER`, `__ENV`, `console`, the
+// timer functions, and `globalThis`/`global` (a view of the global object in which those names
+// are the VU's) — those the module does not declare itself — with per-VU bindings, so they stay
 // right across awaits without any async-context tracking on the hot path.
 //
 // User scripts are resolved here as k6 resolves them (fully specified relative paths and URLs),
@@ -344,8 +345,8 @@ function requiredExists(specifier: string, moduleUrl: string): boolean {
 }
 
 function withPrelude(source: string, moduleUrl: string): string {
-  const timers = TIMERS.filter((name) => !declares(source, name));
-  const names = ['__VU', '__ITER', '__ENV', 'console', ...timers].join(',');
+  const globals = [...TIMERS, 'globalThis', 'global'].filter((name) => !declares(source, name));
+  const names = ['__VU', '__ITER', '__ENV', 'console', ...globals].join(',');
   const prelude = `import{${names}}from"k6/x-engine-context";${requirePrelude(source, (spec) => requiredExists(spec, moduleUrl))}${processShadow(source)}`;
   // After the module's code, on a line of its own: imports and function declarations are hoisted,
   // and every line and column of an error's stack stays the script's own.

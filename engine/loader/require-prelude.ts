@@ -72,9 +72,12 @@ export function requireWholeObjects(source: string): string {
 export const K6_CJS_DEFAULT =
   "\n;(function(m){if(m!==null&&(typeof m==='object'||typeof m==='function')&&'default' in m&&!m.__esModule)try{Object.defineProperty(m,'__esModule',{value:true})}catch{}})(module.exports);";
 
-/** Whether the module declares or imports `name` itself (then the prelude must not bind it). */
+/**
+ * Whether the module declares or imports `name` itself (then the prelude must not bind it);
+ * `import { setTimeout as st }` and `const { setTimeout: st } = …` bind `st`, not `setTimeout`.
+ */
 export function declares(source: string, name: string): boolean {
   return new RegExp(
-    `\\b(?:const|let|var|function|class)\\s+${name}\\b|import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}|\\{[^}]*\\b${name}\\b[^}]*\\}\\s*=[^=]`,
+    `\\b(?:const|let|var|function|class)\\s+${name}\\b|import\\s*\\{[^}]*\\b${name}\\b(?!\\s+as\\b)[^}]*\\}|\\{[^}]*\\b${name}\\b(?!\\s*:)[^}]*\\}\\s*=[^=]`,
   ).test(source);
 }

@@ -3,6 +3,7 @@
 
 import { vuConsole } from '../console.ts';
 import { vuForModule } from '../registry.ts';
+import { NotOnThisEngineError } from '../vu-errors.ts';
 import { timersOf } from '../vu-timers.ts';
 
 const vu = vuForModule(import.meta.url);
@@ -27,4 +28,47 @@ export const console = vuConsole((level, text) => {
   if (!vu.interrupted) vu.test.log(level, text);
 });
 
-export const { setTimeout, clearTimeout, setInterval, clearInterval } = timersOf(vu);
+const timers = timersOf(vu);
+export const { setTimeout, clearTimeout, setInterval, clearInterval } = timers;
+
+/**
+ * What the VU's global names are on `globalThis` (and k6's `global`): in k6 each VU has its own
+ * runtime, whose global object holds its timers (k6/timers exports the very same functions:
+ * grafana/k6 internal/js/modules/k6/timers/timers.go, Exports, reads them from the global object;
+ * internal/js/tc55/timers/timers.go SetupGlobally), `__VU`, `__ITER`, `__ENV` and `console`. The
+ * async VUs share one global object, so a script module sees this view of it instead: these names
+ * read as the VU's own, everything else is the global object itself.
+ */
+const own: Record<string, () => unknown> = {
+  setTimeout: () => timers.setTimeout,
+  clearTimeout: () => timers.clearTimeout,
+  setInterval: () => timers.setInterval,
+  clearInterval: () => timers.clearInterval,
+  __VU: () => __VU,
+  __ITER: () => __ITER,
+  __ENV: () => __ENV,
+  console: () => console,
+};
+const isOwn = (key: string | symbol): key is string => typeof key === 'string' && Object.hasOwn(own, key);
+/**
+ * Replacing one of them would change what the script's bare name means in k6, and the VU's
+ * modules bind those names once: refused rather than half done.
+ */
+const refuse = (key: string): never => {
+  throw new NotOnThisEngineError(`replacing globalThis.${key}`);
+};
+const vuGlobal: typeof globalThis = new Proxy(globalThis, {
+  get: (target, key, receiver) => (isOwn(key) ? own[key]() : Reflect.get(target, key, receiver)),
+  set: (target, key, value) => (isOwn(key) ? refuse(key) : Reflect.set(target, key, value)),
+  has: (target, key) => isOwn(key) || Reflect.has(target, key),
+  deleteProperty: (target, key) => (isOwn(key) ? refuse(key) : Reflect.deleteProperty(target, key)),
+  defineProperty: (target, key, descriptor) =>
+    isOwn(key) ? refuse(key) : Reflect.defineProperty(target, key, descriptor),
+  getOwnPropertyDescriptor: (target, key) =>
+    isOwn(key)
+      ? { value: own[key](), writable: true, enumerable: false, configurable: true }
+      : Reflect.getOwnPropertyDescriptor(target, key),
+  ownKeys: (target) => [...new Set([...Reflect.ownKeys(target), ...Object.keys(own)])],
+});
+
+export { vuGlobal as globalThis, vuGlobal as global };

@@ -6,8 +6,8 @@
 // ForbiddenError, TypeError) with k6's messages, and seeking from the end counts from the last
 // byte (k6 computes size - 1 + offset), so a script lands on the same bytes as on k6.
 import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
-import { initPath } from '../open.ts';
+import { basename, posix } from 'node:path';
+import { initScriptDir } from '../open.ts';
 import { KindError } from '../vu-errors.ts';
 import { moduleVU } from './module-vu.ts';
 
@@ -116,7 +116,7 @@ export async function open(path: string): Promise<File> {
     throw new FsError('TypeError', 'open() failed; reason: path cannot be null or undefined');
   const text = String(path);
   if (text === '') throw new FsError('TypeError', 'open() failed; reason: path cannot be empty');
-  const file = initPath(text, 'open');
+  const file = k6Path(text, initScriptDir('open'));
   let bytes = loaded.get(file);
   if (!bytes) {
     let isDirectory = false;
@@ -127,20 +127,62 @@ export async function open(path: string): Promise<File> {
         (err as NodeJS.ErrnoException).code === 'ENOENT' ||
         (err as NodeJS.ErrnoException).code === 'ENOTDIR'
       )
-        throw new FsError('NotFoundError', `no such file or directory ${JSON.stringify(file)}`);
+        throw new FsError('NotFoundError', `no such file or directory ${goQuote(file)}`);
       throw new Error(
-        `open() failed, unable to verify if ${JSON.stringify(file)} exists; reason: ${(err as Error).message}`,
+        `open() failed, unable to verify if ${goQuote(file)} exists; reason: ${(err as Error).message}`,
       );
     }
     if (isDirectory)
       throw new FsError(
         'InvalidResourceError',
-        `cannot open ${JSON.stringify(file)}: opening a directory is not supported`,
+        `cannot open ${goQuote(file)}: opening a directory is not supported`,
       );
     bytes = new Uint8Array(readFileSync(file));
     loaded.set(file, bytes);
   }
   return new File(file, bytes);
+}
+
+/**
+ * The file k6's open() reads for `path` (grafana/k6 internal/js/modules/k6/experimental/fs
+ * module.go openImpl, lib/fsext/filepath.go Abs): a leading `file://` taken off as it is (no
+ * percent-decoding, query nor fragment handling: `file:///a%20b.txt` is the file `/a%20b.txt`), a
+ * relative path joined to the entry script's folder, then cleaned as Go's filepath.Clean does.
+ */
+function k6Path(path: string, scriptDir: string): string {
+  const bare = path.startsWith('file://') ? path.slice('file://'.length) : path;
+  return posix.resolve(bare.startsWith('/') || bare.startsWith('\\') ? '/' : scriptDir, bare);
+}
+
+/**
+ * A string as Go's %q writes it (strconv.Quote): `"` and `\` escaped, printable characters
+ * (Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols, the ASCII space) as they
+ * are, \a \b \f \n \r \t \v by name, other bytes below 0x20 and 0x7f as \xHH, other
+ * characters as \uHHHH or \UHHHHHHHH.
+ */
+function goQuote(s: string): string {
+  const named: Record<string, string> = {
+    '\x07': '\\a',
+    '\b': '\\b',
+    '\f': '\\f',
+    '\n': '\\n',
+    '\r': '\\r',
+    '\t': '\\t',
+    '\v': '\\v',
+  };
+  let out = '"';
+  for (const c of s) {
+    const cp = c.codePointAt(0) ?? 0;
+    if (c === '"' || c === '\\') out += `\\${c}`;
+    else if (c === ' ' || /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(c)) out += c;
+    else if (named[c]) out += named[c];
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp >= 0xd800 && cp <= 0xdfff)
+      out += '\uFFFD'; // a lone surrogate: Go's string has U+FFFD there
+    else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
+  }
+  return `${out}"`;
 }
 
 export default { open, SeekMode, File };

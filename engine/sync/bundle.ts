@@ -97,7 +97,9 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
           /\b(?:module\.exports|exports\.\w|exports\[)/.test(source)
         )
           source = requireWholeObjects(source) + K6_CJS_DEFAULT;
-        return { contents: processShadow(source) + source, loader: 'js' };
+        // After the module's code (a hoisted `var`), so that its first line's columns stay its own.
+        const shadow = processShadow(source);
+        return { contents: shadow ? `${source}\n;${shadow}` : source, loader: 'js' };
       });
       // The script's own files: the same `process` shadow and require() as async VUs' prelude
       // (after the code, so lines and columns do not move), and a named import a k6 module does

@@ -14,7 +14,13 @@ import { vuConsole } from '../console.ts';
 import { inInitContext } from '../open.ts';
 import { itemOf } from '../segments.ts';
 import { setupDataJson } from '../setup-data.ts';
-import { describeError, InterruptedError, isRefusal, stackTraceOf } from '../vu-errors.ts';
+import {
+  describeError,
+  InterruptedError,
+  installScriptStacks,
+  isRefusal,
+  stackTraceOf,
+} from '../vu-errors.ts';
 import {
   awaitedCallsSettled,
   connect,
@@ -63,6 +69,8 @@ function lowerThreadPriority(): void {
 
 // The script's stack traces point at its own files and lines, not at the bundle (see ./bundle.ts).
 process.setSourceMapsEnabled(true);
+// The stack a script reads holds only its own frames, as in k6 (see installScriptStacks).
+installScriptStacks();
 
 // One VU per thread: the per-VU names k6 gives scripts can be plain globals here.
 const g = globalThis as Record<string, unknown>;

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { installWebCrypto } from '../api/webcrypto.ts';
 import { startHealthRecorder } from '../health.ts';
 import { configureRun } from '../run-settings.ts';
-import { describeError, InterruptedError } from '../vu-errors.ts';
+import { describeError, InterruptedError, installScriptStacks } from '../vu-errors.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
 import { VuRuntime } from './runtime.ts';
 
@@ -15,6 +15,8 @@ const init = workerData as WorkerInit;
 // A TypeScript script's stack traces point at its own lines: the loader strips its types with an
 // inline source map (../loader/hooks.ts), which Node applies only when source maps are on.
 process.setSourceMapsEnabled(true);
+// The stack a script reads holds only its own frames, as in k6 (see installScriptStacks).
+installScriptStacks();
 // The global `crypto` scripts see is k6's (Node's WebCrypto narrowed to what k6 does).
 installWebCrypto();
 // Loader hooks are per thread: this one registers them and tells them the run's module cache.

@@ -12,7 +12,7 @@ import { checkResponseCallback, ExpectedStatuses } from '../../http/expected-sta
 import { responseJSON } from '../../http/json-body.ts';
 import { httpValues, requestMethods } from '../../http/methods.ts';
 import { formSubmission, linkClick, type Navigation } from '../../http/navigate.ts';
-import { TaggedURL } from '../../http/tagged-url.ts';
+import { TaggedURL, urlText } from '../../http/tagged-url.ts';
 import { block, callAsync, notOnThisEngine, unsupported } from '../channel.ts';
 import type { JarMethod, WireRequest } from '../protocol.ts';
 
@@ -116,7 +116,7 @@ const PLAIN_ONLY =
   'Request arguments holding objects other than plain objects, arrays, ArrayBuffers and k6/http objects';
 
 function wireRequest(method: string, url: unknown, body: unknown, params: unknown): WireRequest {
-  const wire: WireRequest = { method, url: String(url), body: body ?? null, params: null };
+  const wire: WireRequest = { method, url: urlText(url), body: body ?? null, params: null };
   if (url instanceof TaggedURL) wire.name = url.name;
   if (body !== null && typeof body === 'object' && !(body instanceof FileData)) {
     const files = Object.keys(body).filter((k) => (body as Record<string, unknown>)[k] instanceof FileData);
