@@ -11,7 +11,6 @@ import { InterruptedError, isRefusal, ResponseNotAwaitedError, stackTraceOf } fr
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
 
 export interface VuBindings {
-  setIter(n: number): void;
   setEnv(env: Record<string, string>): void;
 }
 
@@ -50,6 +49,8 @@ export class VU {
   readonly test: TestContext;
   exports: Record<string, unknown> = {};
   bindings: VuBindings | null = null;
+  /** Sets `__ITER` in the VU's modules; null while none of them names it (../modules/iter.ts). */
+  setIter: ((n: number) => void) | null = null;
   phase: Phase = 'init';
   /** `__ITER`: iterations this VU started, 0-based. */
   iter = -1;
@@ -427,7 +428,7 @@ export class VU {
     const numbers = scenario.nextIteration();
     this.iterationInTest = numbers.inTest;
     this.iterationInInstance = numbers.inInstance;
-    this.bindings?.setIter(this.iter);
+    this.setIter?.(this.iter);
     this.iterationStarting?.();
     return performance.now();
   }
@@ -525,7 +526,9 @@ export class VU {
    * iteration_duration); an interruption ends the wait.
    */
   private restUntil(start: number): Promise<void> | undefined {
-    const left = this.minIterationDurationMs() - (performance.now() - start);
+    const min = this.minIterationDurationMs();
+    if (min === 0) return undefined;
+    const left = min - (performance.now() - start);
     if (left <= 0 || this.interrupted) return undefined;
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

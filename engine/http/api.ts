@@ -9,7 +9,7 @@ import { checkResponseCallback, type ExpectedStatuses } from './expected-statuse
 import { httpValues, requestMethods } from './methods.ts';
 import type { Navigation } from './navigate.ts';
 import type { Params } from './params.ts';
-import { asPendingResponse, type PendingResponse } from './pending.ts';
+import { type PendingResponse, pendingResponse } from './pending.ts';
 import { bindNavigator, type Response } from './response.ts';
 import type { HttpVU } from './settings.ts';
 import { stateOf } from './state.ts';
@@ -138,7 +138,8 @@ export function createHttp(vu: HttpVU) {
     token: number,
     later: boolean,
   ): Promise<Response> {
-    const promise = new Promise<Response>(capture);
+    // A blocking call's Promise is a PendingResponse (reading the Response off it says what to do).
+    const promise = later ? new Promise<Response>(capture) : pendingResponse<Response>(capture);
     const outcome = new Settlement(vu, capturedResolve, capturedReject, navigate, token, later);
     try {
       const call: Call | null = prepareCall(vu, method, target, body, params ?? NO_PARAMS, outcome);
@@ -156,7 +157,7 @@ export function createHttp(vu: HttpVU) {
   /** A request as k6 scripts see it: a PendingResponse that resolves with the Response itself. */
   const pending = (call: string, method: string, url: unknown, body: unknown, params?: Params) => {
     notInInit();
-    return asPendingResponse(start(method, url, body, params, vu.openBlocking(call), false));
+    return start(method, url, body, params, vu.openBlocking(call), false) as PendingResponse<Response>;
   };
   /** http.asyncRequest(): settled a turn later, so that what the script does with the answer belongs to the iteration. */
   const request = (method: string, url: unknown, body: unknown, params?: Params): Promise<Response> => {

@@ -28,12 +28,13 @@ export class PendingResponse<T> extends Promise<T> {
 }
 
 /**
- * A plain Promise given PendingResponse's prototype: constructing a Promise subclass takes V8's
- * slow path, about a microsecond more for every request.
+ * A PendingResponse made by the Promise constructor itself with PendingResponse as new.target:
+ * running a subclass's constructor takes V8's slow path, about a microsecond more for every request.
  */
-export function asPendingResponse<T>(promise: Promise<T>): PendingResponse<T> {
-  Object.setPrototypeOf(promise, PendingResponse.prototype);
-  return promise as PendingResponse<T>;
+export function pendingResponse<T>(
+  executor: (resolve: (value: T) => void, reject: (reason?: unknown) => void) => void,
+): PendingResponse<T> {
+  return Reflect.construct(Promise, [executor], PendingResponse) as PendingResponse<T>;
 }
 
 // `await` adopts a promise as it is only when its constructor is Promise itself; anything else is

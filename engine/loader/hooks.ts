@@ -346,8 +346,10 @@ function requiredExists(specifier: string, moduleUrl: string): boolean {
 
 function withPrelude(source: string, moduleUrl: string): string {
   const globals = [...TIMERS, 'globalThis', 'global'].filter((name) => !declares(source, name));
-  const names = ['__VU', '__ITER', '__ENV', 'console', ...globals].join(',');
-  const prelude = `import{${names}}from"k6/x-engine-context";${requirePrelude(source, (spec) => requiredExists(spec, moduleUrl))}${processShadow(source)}`;
+  const names = ['__VU', '__ENV', 'console', ...globals].join(',');
+  // `__ITER` only where the module's text names it: the VU then updates no binding at each iteration.
+  const iter = source.includes('__ITER') ? 'import{__ITER}from"k6/x-engine-iter";' : '';
+  const prelude = `import{${names}}from"k6/x-engine-context";${iter}${requirePrelude(source, (spec) => requiredExists(spec, moduleUrl))}${processShadow(source)}`;
   // After the module's code, on a line of its own: imports and function declarations are hoisted,
   // and every line and column of an error's stack stays the script's own.
   return `${source}\n;${prelude}`;

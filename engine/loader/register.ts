@@ -21,6 +21,7 @@ export const MODULES: Readonly<Record<string, string>> = {
   'k6/experimental/csv': 'csv.ts',
   'k6/experimental/streams': 'streams.ts',
   'k6/x-engine-context': 'context.ts',
+  'k6/x-engine-iter': 'iter.ts',
   'k6/x-engine-jslib': '../jslib/notice.ts',
   'k6/x-engine-jslib/k6-utils': '../jslib/k6-utils.ts',
   'k6/x-engine-jslib/k6-summary': '../jslib/k6-summary.ts',

@@ -1,5 +1,5 @@
-// Per-VU bindings that the loader's prelude imports into every script module: `__VU`; `__ITER` and `__ENV`
-// are live bindings the VU updates, `console` writes to the test's stderr log.
+// Per-VU bindings that the loader's prelude imports into every script module: `__VU`; `__ENV` is a
+// live binding the VU updates, `console` writes to the test's stderr log (`__ITER` is ./iter.ts).
 
 import { vuConsole } from '../console.ts';
 import { vuForModule } from '../registry.ts';
@@ -9,14 +9,10 @@ import { timersOf } from '../vu-timers.ts';
 const vu = vuForModule(import.meta.url);
 
 export const __VU = vu.id;
-export let __ITER = Math.max(vu.iter, 0);
 /** The VU's own copy (a synchronous VU's thread has its own anyway): k6 gives each VU its own map. */
 export let __ENV: Record<string, string> = { ...vu.test.env };
 
 vu.bindings = {
-  setIter(n) {
-    __ITER = n;
-  },
   setEnv(env) {
     __ENV = env;
   },
@@ -45,7 +41,7 @@ const own: Record<string, () => unknown> = {
   setInterval: () => timers.setInterval,
   clearInterval: () => timers.clearInterval,
   __VU: () => __VU,
-  __ITER: () => __ITER,
+  __ITER: () => Math.max(vu.iter, 0),
   __ENV: () => __ENV,
   console: () => console,
 };

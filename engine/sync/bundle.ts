@@ -37,7 +37,7 @@ const SYNC_OWN: Readonly<Record<string, string>> = {
 /** The modules a synchronous VU can import: k6 name → engine file URL. */
 export const SYNC_MODULES: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(MODULES)
-    .filter(([name]) => name !== 'k6/x-engine-context')
+    .filter(([name]) => name !== 'k6/x-engine-context' && name !== 'k6/x-engine-iter')
     .map(([name, file]) => [name, ownFile(SYNC_OWN[name] ?? `../modules/${file}`, import.meta.url).href]),
 );
 
