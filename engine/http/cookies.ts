@@ -84,11 +84,19 @@ export function parseSetCookie(header: string, url: URL, now = Date.now()): Cook
   return cookie;
 }
 
+/** Whether any jar of this thread has stored a cookie: until then no VU has a jar to reset. */
+let anyStored = false;
+
+export function cookiesStored(): boolean {
+  return anyStored;
+}
+
 export class CookieJar {
   // Private (#): a script that logs its jar sees no cookies list, as on synchronous VUs.
   #cookies: Cookie[] = [];
 
   store(cookie: Cookie, now = Date.now()): void {
+    anyStored = true;
     this.#cookies = this.#cookies.filter(
       (c) => !(c.name === cookie.name && c.domain === cookie.domain && c.path === cookie.path),
     );

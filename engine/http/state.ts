@@ -4,7 +4,7 @@
 // VU or per URL.
 
 import { Connection } from './connection.ts';
-import { CookieJar } from './cookies.ts';
+import { CookieJar, cookiesStored } from './cookies.ts';
 import { DEFAULT_EXPECTED, type ExpectedStatuses } from './expected-statuses.ts';
 import type { HttpVU } from './settings.ts';
 
@@ -54,14 +54,21 @@ export function stateOf(vu: HttpVU): HttpState {
     vu.interruptRequests = (err) => {
       for (const conn of state.connections.values()) conn.cancelAll(err);
     };
-    const settings = vu.test.http;
-    vu.iterationStarting = () => {
-      // k6 gives every iteration an empty cookie jar unless noCookiesReset.
-      if (!settings.noCookiesReset && !state.jar.isEmpty()) state.jar = new CookieJar();
-      if (settings.noVUConnectionReuse && state.connections.size > 0) dropConnections(state);
-    };
+    vu.iterationStarting = iterationStarting;
   }
   return s;
+}
+
+/**
+ * A new iteration of `this` VU begins. One function for every VU, which reads the VU's jar only
+ * once some cookie was stored: at hundreds of VUs, each VU's own closure and jar are cold memory.
+ */
+function iterationStarting(this: HttpVU): void {
+  const settings = this.test.http;
+  const state = this.httpState as HttpState;
+  // k6 gives every iteration an empty cookie jar unless noCookiesReset.
+  if (!settings.noCookiesReset && cookiesStored() && !state.jar.isEmpty()) state.jar = new CookieJar();
+  if (settings.noVUConnectionReuse && state.connections.size > 0) dropConnections(state);
 }
 
 /** noVUConnectionReuse: the next iteration opens new connections. */
