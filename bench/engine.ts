@@ -9,8 +9,11 @@
 // Beside them runs undici alone (the HTTP client the engine is built on), one Client per
 // connection, each sending its next GET as soon as the previous response has ended, with no engine
 // code at all: its ratio to autocannon is the ceiling of any client built on undici in one thread.
-// Prints req/s per tool and round, and ends with one JSON line of ratios:
-// {"engine_vs_autocannon":{"100":x,"400":y},"engine_vs_wrk":{...},"undici_vs_autocannon":{...}}.
+// The engine's ratio to undici alone is its own work per request, and the steadiest of the
+// ratios when the machine's speed changes from one run to the next (autocannon and undici alone
+// then move together). Prints req/s per tool and round, and ends with one JSON line of ratios:
+// {"engine_vs_autocannon":{"100":x,"400":y},"engine_vs_wrk":{...},"undici_vs_autocannon":{...},
+//  "engine_vs_undici":{...}}.
 //
 //   npx tsx bench/engine.ts [--seconds 10] [--rounds 1]
 import { spawnSync } from 'node:child_process';
@@ -117,6 +120,7 @@ const out = {
   engine_vs_autocannon: {} as Record<string, number>,
   engine_vs_wrk: {} as Record<string, number>,
   undici_vs_autocannon: {} as Record<string, number>,
+  engine_vs_undici: {} as Record<string, number>,
 };
 try {
   autocannonRps(url, CONNECTIONS[0], 1);
@@ -124,6 +128,7 @@ try {
     const vsAutocannon: number[] = [];
     const vsWrk: number[] = [];
     const undiciVsAutocannon: number[] = [];
+    const vsUndici: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const engine = await engineRps(url, c, dir);
       const autocannon = autocannonRps(url, c);
@@ -131,15 +136,17 @@ try {
       const undici = undiciRps(url, c);
       console.log(
         `${c} connections, ${SECONDS} s each${ROUNDS > 1 ? ` (round ${round})` : ''}: engine ${fmt(engine)} · autocannon ${fmt(autocannon)} · wrk ${fmt(wrk)} · undici alone ${fmt(undici)}` +
-          ` → engine/autocannon ${ratio(engine, autocannon)}, engine/wrk ${ratio(engine, wrk)}, undici alone/autocannon ${ratio(undici, autocannon)}; load ${loadavg()[0].toFixed(2)}`,
+          ` → engine/autocannon ${ratio(engine, autocannon)}, engine/wrk ${ratio(engine, wrk)}, undici alone/autocannon ${ratio(undici, autocannon)}, engine/undici alone ${ratio(engine, undici)}; load ${loadavg()[0].toFixed(2)}`,
       );
       undiciVsAutocannon.push(ratio(undici, autocannon));
+      vsUndici.push(ratio(engine, undici));
       vsAutocannon.push(ratio(engine, autocannon));
       vsWrk.push(ratio(engine, wrk));
     }
     out.engine_vs_autocannon[c] = median(vsAutocannon);
     out.engine_vs_wrk[c] = median(vsWrk);
     out.undici_vs_autocannon[c] = median(undiciVsAutocannon);
+    out.engine_vs_undici[c] = median(vsUndici);
   }
 } finally {
   child.kill();
