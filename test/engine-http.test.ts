@@ -41,6 +41,30 @@ after(async () => {
 });
 
 describe('engine http', () => {
+  test('cookies: every iteration starts with an empty jar, unless noCookiesReset (both kinds of VU)', async () => {
+    for (const [reset, expected] of [
+      [false, ['', 'session=abc; theme=dark', '', 'session=abc; theme=dark']],
+      [true, ['', 'session=abc; theme=dark', 'session=abc; theme=dark', 'session=abc; theme=dark']],
+    ] as const) {
+      for (const kind of ['async', 'sync'] as const) {
+        cookieLog.length = 0;
+        const script = files.write(
+          `cookie-reset-${reset}-${kind}.js`,
+          `import http from 'k6/http';
+           export const options = { vus: 1, iterations: 2, noCookiesReset: ${reset} };
+           export default ${kind === 'async' ? 'async ' : ''}function () {
+             ${kind === 'async' ? 'await ' : ''}http.get(__ENV.BASE + '/app/before');
+             ${kind === 'async' ? 'await ' : ''}http.get(__ENV.BASE + '/login');
+             ${kind === 'async' ? 'await ' : ''}http.get(__ENV.BASE + '/app/after');
+           }`,
+        );
+        const r = await run({ script, env: { BASE: server.url } });
+        assert.equal(r.exitCode, 0, r.stderr);
+        assert.deepEqual(cookieLog, expected, `${kind} VUs, noCookiesReset ${reset}`);
+      }
+    }
+  });
+
   test('cookies: Set-Cookie is sent back to matching paths only; jar API works', async () => {
     cookieLog.length = 0;
     const script = files.write(
