@@ -141,6 +141,38 @@ describe('engine: a test run end to end', () => {
     assert.deepEqual(r.summary?.setup_data, { list: [1] });
   });
 
+  test('async VUs: __ITER is right in a module that names it, when the entry script does not', async () => {
+    files.write('iter-helper.js', 'export function iterNow() { return __ITER; }\n');
+    const script = files.write(
+      'iter-entry.js',
+      `import { Counter } from 'k6/metrics';
+       import { sleep } from 'k6';
+       import { iterNow } from './iter-helper.js';
+       const seen = new Counter('seen');
+       export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 3 } } };
+       export default async function () {
+         await sleep(0.001);
+         seen.add(1, { vu: String(__VU), iter: String(iterNow()), global: String(globalThis['__IT' + 'ER']) });
+       }`,
+    );
+    const r = await run({ script });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const seen = r.samples.filter((s) => s.metric === 'seen');
+    for (const vu of ['1', '2']) {
+      const mine = seen.filter((s) => s.tags.vu === vu);
+      assert.deepEqual(
+        mine.map((s) => s.tags.iter),
+        ['0', '1', '2'],
+        `VU ${vu}: __ITER read in the helper module`,
+      );
+      assert.deepEqual(
+        mine.map((s) => s.tags.global),
+        ['0', '1', '2'],
+        `VU ${vu}: globalThis.__ITER in a module that does not name it`,
+      );
+    }
+  });
+
   test('open() reads text and binary in init only; binary bodies go out byte for byte', async () => {
     const bytes = Buffer.from([0, 1, 2, 255, 254, 10, 13, 0, 128]);
     files.write('blob.bin', bytes);
