@@ -4,6 +4,7 @@
 import { IterationSamples } from './metrics/sample-groups.ts';
 import { sharedTagSet } from './metrics/tag-sets.ts';
 import { parseDuration } from './metrics/time.ts';
+import { opened, openPromise } from './open-promise.ts';
 import type { Stripe } from './segments.ts';
 import type { IterationOutcome, ScenarioView, TestContext } from './test-context.ts';
 import { InterruptedError, isRefusal, ResponseNotAwaitedError, stackTraceOf } from './vu-errors.ts';
@@ -273,9 +274,10 @@ export class VU {
    */
   private orInterrupt(wait: PromiseLike<unknown>): Promise<unknown> {
     if (this.interrupted) return Promise.reject(new InterruptedError());
-    const waiting = new Promise(capture);
-    this.stopWaiting = capturedReject;
-    wait.then(capturedResolve, capturedReject);
+    const waiting = openPromise();
+    const { resolve, reject } = opened;
+    this.stopWaiting = reject;
+    wait.then(resolve, reject);
     return waiting;
   }
 
@@ -541,14 +543,6 @@ export class VU {
       });
     });
   }
-}
-
-/** The resolving functions of the Promise made last: new Promise(capture) needs no closure for each. */
-let capturedResolve: (value: unknown) => void = () => {};
-let capturedReject: (err: Error) => void = () => {};
-function capture(resolve: (value: unknown) => void, reject: (err: Error) => void): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -192,6 +192,7 @@ const ENGINE_FLOORS: string[][] = [
     'health.ts',
     'log-sink.ts',
     'metrics',
+    'open-promise.ts',
     'open.ts',
     'own-file.ts',
     'vu-errors.ts',

@@ -2,6 +2,7 @@
 // request is a Call (call.ts) sent hop by hop over the VU's connections (state.ts); each hop's
 // samples are emitted by request-samples.ts.
 
+import { opened, openPromise } from '../open-promise.ts';
 import { batchEntry } from './batch.ts';
 import { type Call, type CallOutcome, prepareCall, sendNextHop } from './call.ts';
 import { CookieJar } from './cookies.ts';
@@ -9,7 +10,7 @@ import { checkResponseCallback, type ExpectedStatuses } from './expected-statuse
 import { httpValues, requestMethods } from './methods.ts';
 import type { Navigation } from './navigate.ts';
 import type { Params } from './params.ts';
-import { type PendingResponse, pendingResponse } from './pending.ts';
+import { PendingResponse } from './pending.ts';
 import { bindNavigator, type Response } from './response.ts';
 import type { HttpVU } from './settings.ts';
 import { stateOf } from './state.ts';
@@ -78,14 +79,6 @@ function limited<T, R>(
   });
 }
 
-/** The resolving functions of the Promise made last: new Promise(capture) needs no closure per request. */
-let capturedResolve: (r: Response) => void = () => {};
-let capturedReject: (err: unknown) => void = () => {};
-function capture(resolve: (r: Response) => void, reject: (err: unknown) => void): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
-}
-
 /**
  * How one request's outcome reaches the script: its Promise settles, then the VU's note of the
  * call is closed — at once for a blocking call (http.get() & co.), a turn later for one the script
@@ -139,8 +132,8 @@ export function createHttp(vu: HttpVU) {
     later: boolean,
   ): Promise<Response> {
     // A blocking call's Promise is a PendingResponse (reading the Response off it says what to do).
-    const promise = later ? new Promise<Response>(capture) : pendingResponse<Response>(capture);
-    const outcome = new Settlement(vu, capturedResolve, capturedReject, navigate, token, later);
+    const promise = openPromise<Response>(later ? undefined : PendingResponse);
+    const outcome = new Settlement(vu, opened.resolve, opened.reject, navigate, token, later);
     try {
       const call: Call | null = prepareCall(vu, method, target, body, params ?? NO_PARAMS, outcome);
       if (call) sendNextHop(call);

@@ -21,20 +21,14 @@ const PROPERTIES = [
   'tls_version',
 ];
 
+/**
+ * Made by the Promise constructor with this class as new.target (../open-promise.ts), never by its
+ * own constructor, which would take V8's slow path for a Promise subclass.
+ */
 export class PendingResponse<T> extends Promise<T> {
   static override get [Symbol.species]() {
     return Promise;
   }
-}
-
-/**
- * A PendingResponse made by the Promise constructor itself with PendingResponse as new.target:
- * running a subclass's constructor takes V8's slow path, about a microsecond more for every request.
- */
-export function pendingResponse<T>(
-  executor: (resolve: (value: T) => void, reject: (reason?: unknown) => void) => void,
-): PendingResponse<T> {
-  return Reflect.construct(Promise, [executor], PendingResponse) as PendingResponse<T>;
 }
 
 // `await` adopts a promise as it is only when its constructor is Promise itself; anything else is
