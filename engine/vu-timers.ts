@@ -113,6 +113,14 @@ function createTimers(vu: TimerOwner): VuTimers {
   };
   // Timers started outside an iteration (init code, setup) are not waited for.
   const tracked = () => vu.phase === 'iteration';
+  /** A started timer: the script's id for it, and (in an iteration) what the iteration waits for. */
+  const hold = (id: number, handle: NodeJS.Timeout, name: string) => {
+    byId.set(id, handle);
+    if (tracked()) {
+      live.set(handle, name);
+      mark();
+    }
+  };
 
   vu.timersIdle = () => {
     if (failure) {
@@ -151,11 +159,7 @@ function createTimers(vu: TimerOwner): VuTimers {
         forget(handle);
         run();
       }, ms);
-      byId.set(id, handle);
-      if (tracked()) {
-        live.set(handle, `setTimeout ${id}`);
-        mark();
-      }
+      hold(id, handle, `setTimeout ${id}`);
       return id;
     },
     clearTimeout: clear,
@@ -163,12 +167,7 @@ function createTimers(vu: TimerOwner): VuTimers {
       callable(callback, 'setInterval');
       const id = nextId++;
       if (vu.interrupted) return id;
-      const handle = native.setInterval(guarded(callback, args), ms);
-      byId.set(id, handle);
-      if (tracked()) {
-        live.set(handle, `setInterval ${id}`);
-        mark();
-      }
+      hold(id, native.setInterval(guarded(callback, args), ms), `setInterval ${id}`);
       return id;
     },
     clearInterval: clear,
