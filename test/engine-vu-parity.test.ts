@@ -28,6 +28,12 @@ const bothKinds = (
   opts: { vus?: number; iterations?: number; env?: Record<string, string> } = { vus: 1, iterations: 1 },
 ): Promise<Record<string, Captured>> => runOnBothKinds(files, name, source, opts);
 
+/** The run (`kind`) ended with exit 0 and its log has the console line `JSON.stringify(value)`. */
+function assertLogged(k: Captured, kind: string, value: unknown): void {
+  assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
+  assert.ok(k.stderr.includes(`msg=${JSON.stringify(JSON.stringify(value))}`), `${kind}: ${k.stderr}`);
+}
+
 /** The lines an exception left in the log, with the script's file name made the same for both kinds. */
 const stacktraces = (r: Captured, name: string): string[] =>
   r.stderr
@@ -121,23 +127,15 @@ export default FN () {
     );
     for (const { kind } of KINDS) {
       const k = r[kind];
-      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
-      assert.ok(
-        k.stderr.includes(
-          `msg=${JSON.stringify(
-            JSON.stringify([
-              "group and check names may not contain '::'",
-              "group and check names may not contain '::'",
-              'group() requires a callback as a second argument',
-              'seven',
-              '[]',
-              '[]',
-              'no checks provided to `check`',
-            ]),
-          )}`,
-        ),
-        `${kind}: ${k.stderr}`,
-      );
+      assertLogged(k, kind, [
+        "group and check names may not contain '::'",
+        "group and check names may not contain '::'",
+        'group() requires a callback as a second argument',
+        'seven',
+        '[]',
+        '[]',
+        'no checks provided to `check`',
+      ]);
       // The check before the bad name was recorded; a group named 7 is the group ::7.
       assert.equal(count(k.samples, 'checks'), 1, kind);
       assert.equal(
@@ -164,21 +162,13 @@ export default FN () {
     );
     for (const { kind } of KINDS) {
       const k = r[kind];
-      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
       const tagError = (t: string) =>
         `invalid value for metric tag '${t}': only String, Boolean and Number types are accepted as a metric tag values`;
-      assert.ok(
-        k.stderr.includes(
-          `msg=${JSON.stringify(
-            JSON.stringify([
-              tagError('t'),
-              `cannot add tags for the 'tagged' custom metric: ${tagError('t')}`,
-              'true',
-            ]),
-          )}`,
-        ),
-        `${kind}: ${k.stderr}`,
-      );
+      assertLogged(k, kind, [
+        tagError('t'),
+        `cannot add tags for the 'tagged' custom metric: ${tagError('t')}`,
+        'true',
+      ]);
       assert.equal(count(k.samples, 'checks'), 0, kind);
       assert.deepEqual(
         k.samples.filter((s) => s.metric === 'tagged').map((s) => [s.value, s.tags.n, s.tags.b, s.tags.s]),
@@ -203,16 +193,13 @@ export default FN () {
 }`,
     );
     for (const { kind } of KINDS) {
-      const k = r[kind];
-      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
-      const expected = [
+      assertLogged(r[kind], kind, [
         "TypeError: invalid value for metric tag 'obj': only String, Boolean and Number types are accepted as a metric tag values",
         "TypeError: invalid value for metric metadata 'm': only String, Boolean and Number types are accepted as a metric metadata value",
         '5',
         false,
         'true',
-      ];
-      assert.ok(k.stderr.includes(`msg=${JSON.stringify(JSON.stringify(expected))}`), `${kind}: ${k.stderr}`);
+      ]);
     }
   });
 
@@ -257,14 +244,7 @@ export default FN () {
 }`,
     );
     for (const { kind } of KINDS) {
-      const k = r[kind];
-      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
-      assert.ok(
-        k.stderr.includes(
-          `msg=${JSON.stringify(JSON.stringify([1, 2, "setTimeout's callback isn't a callable function"]))}`,
-        ),
-        `${kind}: ${k.stderr}`,
-      );
+      assertLogged(r[kind], kind, [1, 2, "setTimeout's callback isn't a callable function"]);
     }
   });
 
@@ -292,12 +272,7 @@ export default FN () {
     );
     const all = Array(11).fill(true);
     for (const { kind } of KINDS) {
-      const k = r[kind];
-      assert.equal(k.exitCode, 0, `${kind}: ${k.stderr}`);
-      assert.ok(
-        k.stderr.includes(`msg=${JSON.stringify(JSON.stringify({ atInit: all, inIteration: all }))}`),
-        `${kind}: ${k.stderr}`,
-      );
+      assertLogged(r[kind], kind, { atInit: all, inIteration: all });
     }
   });
 
