@@ -401,7 +401,18 @@ describe('--engine k6-operator on a simulated cluster with real runners', { conc
     // failure would kill it.
     const victim = await waitForRunner(c, 3);
     // Once a request's samples are on disk (the engine sync-flushes its .gz output every second).
-    await fileHasRequests(await runnerFile(c, victim.pod), victim.exited);
+    try {
+      await fileHasRequests(await runnerFile(c, victim.pod), victim.exited);
+    } catch (err) {
+      // Say why the runner ended, and leave nothing running for the rest of the file.
+      const log = existsSync(victim.logFile) ? readFileSync(victim.logFile, 'utf8') : '';
+      c.run.child.kill('SIGKILL');
+      await c.run.ended;
+      await c.cluster.stop();
+      throw new Error(
+        `${(err as Error).message} (exit ${victim.exitCode}, signal ${victim.signal})\nrunner log:\n${log}\nharness:\n${c.run.stderr()}`,
+      );
+    }
     victim.child.kill('SIGKILL');
     const { code, stderr, dir } = await finish(c);
     assert.equal(code, 1, stderr);
