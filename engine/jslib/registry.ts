@@ -67,6 +67,15 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
     ],
     standIn: "the node engine's offline implementation of that version's text and JUnit output",
   },
+  formdata: {
+    versions: ['0.0.1', '0.0.2'],
+    module: 'k6/x-engine-jslib/formdata',
+    exports: (v) =>
+      v === '0.0.1'
+        ? ['FormDataFilesOnly as FormData', 'formDataFilesOnlyExports as default']
+        : ['FormData', 'formDataExports as default'],
+    standIn: "the node engine's offline implementation of that version's FormData",
+  },
   papaparse: {
     versions: ['5.1.1'],
     module: 'k6/x-engine-jslib/papaparse',
