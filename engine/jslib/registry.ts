@@ -76,6 +76,12 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
         : ['FormData', 'formDataExports as default'],
     standIn: "the node engine's offline implementation of that version's FormData",
   },
+  url: {
+    versions: ['1.0.0'],
+    module: 'k6/x-engine-jslib/url',
+    exports: () => ['URL', 'URLSearchParams', 'urlExports as default'],
+    standIn: "Node's URL and URLSearchParams (the same URL Standard), narrowed to what that version has",
+  },
   papaparse: {
     versions: ['5.1.1'],
     module: 'k6/x-engine-jslib/papaparse',

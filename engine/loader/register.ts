@@ -27,6 +27,7 @@ export const MODULES: Readonly<Record<string, string>> = {
   'k6/x-engine-jslib/k6-summary': '../jslib/k6-summary.ts',
   'k6/x-engine-jslib/papaparse': '../jslib/papaparse.ts',
   'k6/x-engine-jslib/formdata': '../jslib/formdata.ts',
+  'k6/x-engine-jslib/url': '../jslib/url.ts',
 };
 
 let toLoader: MessagePort | null = null;
