@@ -82,6 +82,12 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
     exports: () => ['URL', 'URLSearchParams', 'urlExports as default'],
     standIn: "Node's URL and URLSearchParams (the same URL Standard), narrowed to what that version has",
   },
+  totp: {
+    versions: ['1.0.0'],
+    module: 'k6/x-engine-jslib/totp',
+    exports: () => ['TOTP'],
+    standIn: "the node engine's offline implementation of that version's TOTP",
+  },
   papaparse: {
     versions: ['5.1.1'],
     module: 'k6/x-engine-jslib/papaparse',
