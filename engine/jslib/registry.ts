@@ -88,6 +88,13 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
     exports: () => ['TOTP'],
     standIn: "the node engine's offline implementation of that version's TOTP",
   },
+  'form-urlencoded': {
+    versions: ['3.0.0'],
+    module: 'k6/x-engine-jslib/form-urlencoded',
+    exports: () => [],
+    hasDefault: true,
+    standIn: "the node engine's offline implementation of that version's encoder",
+  },
   papaparse: {
     versions: ['5.1.1'],
     module: 'k6/x-engine-jslib/papaparse',

@@ -29,6 +29,7 @@ export const MODULES: Readonly<Record<string, string>> = {
   'k6/x-engine-jslib/formdata': '../jslib/formdata.ts',
   'k6/x-engine-jslib/url': '../jslib/url.ts',
   'k6/x-engine-jslib/totp': '../jslib/totp.ts',
+  'k6/x-engine-jslib/form-urlencoded': '../jslib/form-urlencoded.ts',
 };
 
 let toLoader: MessagePort | null = null;
