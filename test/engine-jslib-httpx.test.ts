@@ -275,11 +275,12 @@ export default FN () {
     'the request went out with the session header': () => e.headers['x-h'] === 'h' && e.path === '/one',
     'batch': () => batch.length === 2 && batch[1].json().path === '/c',
     'Options exported, Request the base class': () => new Options('/o').method === 'OPTIONS' && new Get('/g') instanceof Request,
+    'batch() of what is not an array throws': () => { try { session.batch('ab'); return false; } catch (e) { return e instanceof TypeError; } },
   });
 }`,
     );
     for (const r of Object.values(runs)) {
-      allPassed(r, 6);
+      allPassed(r, 7);
       assert.ok(
         r.samples.filter((s) => s.metric === 'http_reqs').every((s) => s.tags.other === 'yes'),
         r.stderr,
@@ -358,6 +359,7 @@ export default FN () {
   const abs6 = (AWAIT s6.get(__ENV.BASE + '/abs')).json();
   const rel6 = (AWAIT s6.get('rel')).json();
   const named5 = (AWAIT s5.get(http.url\`/n/\${5}\`)).json();
+  const batch6 = (AWAIT s6.batch([['GET', __ENV.BASE + '/abs']]))[0].json();
   check(null, {
     '0.0.4: head, options, trace': () => h4.status === 200 && o4.method === 'OPTIONS' && t4.method === 'TRACE',
     '0.0.4: no connect nor async variants': () => s4.connect === undefined && s4.asyncRequest === undefined,
@@ -366,12 +368,13 @@ export default FN () {
     '0.0.5: the base URL goes before an absolute URL too': () => abs5.path === '/joined' && abs5.query.u === __ENV.BASE + '/abs',
     '0.0.6: an absolute URL is used as it is': () => abs6.path === '/abs' && rel6.path === '/joined' && rel6.query.u === 'rel',
     '0.0.5: http.url': () => named5.path === '/joined' && named5.query.u === '/n/5',
-    '0.0.6: no validation: any method string goes to k6/http': () => typeof s6.validateMethod === 'undefined',
+    '0.0.6: no validateMethod yet': () => typeof s6.validateMethod === 'undefined',
+    '0.0.6: batch() puts the base URL before an absolute URL too': () => batch6.path === '/joined' && batch6.query.u === __ENV.BASE + '/abs',
   });
 }`,
     );
     for (const [kind, r] of Object.entries(runs)) {
-      allPassed(r, 8);
+      allPassed(r, 9);
       assert.equal(
         count(r.samples, 'http_reqs', (s) => s.tags.name === `/n/\${}`),
         1,

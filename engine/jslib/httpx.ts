@@ -162,6 +162,9 @@ export const Trace = one('TRACE', Request, 'Trace');
 export const Patch = one('PATCH', Request, 'Patch');
 Object.defineProperty(PlainRequest, 'name', { value: 'Request' });
 
+/** The base URL and a URL joined with `+`, as published (a number or an object as `+` makes it). */
+const join = (base: unknown, url: unknown): string => (base as string) + (url as string);
+
 /** The version of the class `session` was made with (a script's subclass inherits it). */
 const levelOf = (session: object): number => (session.constructor as unknown as Versioned)[LEVEL];
 
@@ -191,7 +194,7 @@ function prepare(
   }
   // 0.0.6 on: "absolute" is what starts with `http` (String.prototype.startsWith, so a URL that
   // is not a string throws the TypeError it throws there).
-  if (level < 6 || !(target as string).startsWith('http')) target = `${session.baseURL}${target}`;
+  if (level < 6 || !(target as string).startsWith('http')) target = join(session.baseURL, target);
   return [method, target, merged];
 }
 
@@ -214,7 +217,7 @@ function afterRequest(
 /** The session of httpx 0.0.1; the later versions extend it. */
 export class Httpx001 {
   static [LEVEL] = 1;
-  baseURL: unknown;
+  declare baseURL: unknown;
   /** The session's params up to 0.0.2. */
   declare params: HttpParams;
   /** The session's params from 0.0.3 on. */
@@ -341,12 +344,13 @@ export class Httpx001 {
     const level = levelOf(this);
     const RequestClass = level >= 5 ? Request : PlainRequest;
     const entries: unknown[][] = [];
-    for (const entry of requests) {
+    // forEach, as published: what is not an array throws its TypeError.
+    requests.forEach((entry) => {
       if (Array.isArray(entry)) {
         const own = this._merge_params(shared, entry[3] as Params);
         entries.push([
           entry[0],
-          `${this.baseURL}${entry[1]}`,
+          join(this.baseURL, entry[1]),
           entry[2] || null,
           forHttp(this._getMergedSessionParams(own)),
         ]);
@@ -354,12 +358,12 @@ export class Httpx001 {
         const own = this._merge_params(shared, entry.params);
         entries.push([
           entry.method,
-          `${this.baseURL}${entry.url}`,
+          join(this.baseURL, entry.url),
           entry.body,
           forHttp(this._getMergedSessionParams(own)),
         ]);
       }
-    }
+    });
     if (level < 2) return http.batch(entries as never);
     const start = new Date();
     const result = http.batch(entries as never) as unknown;
