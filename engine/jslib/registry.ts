@@ -95,6 +95,21 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
     hasDefault: true,
     standIn: "the node engine's offline implementation of that version's encoder",
   },
+  httpx: {
+    versions: ['0.0.1', '0.0.2', '0.0.3', '0.0.4', '0.0.5', '0.0.6', '0.1.0'],
+    module: 'k6/x-engine-jslib/httpx',
+    // Each version's own session class (./httpx.ts); no version has a default export. Request
+    // and its method classes take an `http.url` template from 0.0.5; 0.1.0 adds Head, Connect
+    // and Trace.
+    exports: (v) => [
+      `Httpx${v.replaceAll('.', '')} as Httpx`,
+      ...(at(v, '0.0.5')
+        ? ['Request', 'Get', 'Post', 'Put', 'Patch', 'Delete', 'Options']
+        : ['Request', 'Get', 'Post', 'Put', 'Patch', 'Delete', 'Options'].map((c) => `Plain${c} as ${c}`)),
+      ...(at(v, '0.1.0') ? ['Head', 'Connect', 'Trace'] : []),
+    ],
+    standIn: "the node engine's offline implementation of that version's session",
+  },
   papaparse: {
     versions: ['5.1.1'],
     module: 'k6/x-engine-jslib/papaparse',

@@ -25,6 +25,7 @@ export const MODULES: Readonly<Record<string, string>> = {
   'k6/x-engine-jslib': '../jslib/notice.ts',
   'k6/x-engine-jslib/k6-utils': '../jslib/k6-utils.ts',
   'k6/x-engine-jslib/k6-summary': '../jslib/k6-summary.ts',
+  'k6/x-engine-jslib/httpx': '../jslib/httpx.ts',
   'k6/x-engine-jslib/papaparse': '../jslib/papaparse.ts',
   'k6/x-engine-jslib/formdata': '../jslib/formdata.ts',
   'k6/x-engine-jslib/url': '../jslib/url.ts',
