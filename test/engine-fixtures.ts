@@ -1,5 +1,6 @@
 // Shared by the engine tests: a local HTTP server, scripts in a temp dir, and runTest with its
 // samples and console output captured.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -136,4 +137,37 @@ export function selfSignedCert(dir: string, prefix: string, commonName: string, 
     ],
     { stdio: 'ignore' },
   );
+}
+
+/** A local server that keeps each request's body as text, in order, and answers `reply(body)`. */
+export async function startBodyServer(
+  reply: (body: string) => string = () => 'ok',
+): Promise<Awaited<ReturnType<typeof startServer>> & { bodies: string[] }> {
+  const bodies: string[] = [];
+  const server = await startServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      bodies.push(body);
+      res.end(reply(body));
+    });
+  });
+  return { ...server, bodies };
+}
+
+/** The engine's info lines saying that it stood in for `library` ("totp 1.0.0") offline. */
+export function offlineLines(stderr: string, library: string): string[] {
+  return stderr.split('\n').filter((l) => l.includes('cannot be downloaded') && l.includes(`${library} is `));
+}
+
+/** `r` ended with exit 0 and `checks` checks, every one passed, and said once that it stood in for `library`. */
+export function assertOfflineRun(r: Captured, checks: number, library: string, label = ''): void {
+  const at = label ? `${label}: ${r.stderr}` : r.stderr;
+  assert.equal(r.exitCode, 0, at);
+  const failed = r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
+  assert.deepEqual(failed, [], at);
+  assert.equal(count(r.samples, 'checks'), checks, at);
+  assert.equal(offlineLines(r.stderr, library).length, 1, at);
 }

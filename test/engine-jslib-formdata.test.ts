@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { NO_DOWNLOAD_ENV } from '../engine/loader/remote.ts';
-import { type Captured, runOnBothKinds, startServer, tempDir } from './engine-fixtures.ts';
+import { assertOfflineRun, runOnBothKinds, startServer, tempDir } from './engine-fixtures.ts';
 
 process.env[NO_DOWNLOAD_ENV] = '1';
 const files = tempDir();
@@ -46,17 +46,6 @@ after(async () => {
 
 const moduleCache = () => `${files.dir}/modules-${Math.random().toString(36).slice(2)}`;
 
-function assertRan(r: Captured, checks: number) {
-  assert.equal(r.exitCode, 0, r.stderr);
-  const failed = r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
-  assert.deepEqual(failed, [], r.stderr);
-  assert.equal(r.samples.filter((s) => s.metric === 'checks').length, checks, r.stderr);
-  const info = r.stderr
-    .split('\n')
-    .filter((l) => l.includes('cannot be downloaded') && l.includes('formdata'));
-  assert.equal(info.length, 1, r.stderr);
-}
-
 /** The multipart body the published files build for `parts` ([head lines, data]) and `boundary`. */
 function multipart(boundary: string, parts: Array<[string, Buffer | string]>): Buffer {
   const chunks: Buffer[] = [];
@@ -70,21 +59,22 @@ function multipart(boundary: string, parts: Array<[string, Buffer | string]>): B
 }
 
 /**
- * Runs `source` (k6 script; FN and AWAIT as runOnBothKinds takes them) on both kinds of VU, each
- * run with `checks` checks that all pass, and checks that each run's body is `parts` exactly.
+ * Runs `source` (a k6 script importing formdata `version`; FN and AWAIT as runOnBothKinds takes
+ * them) on both kinds of VU, each run with `checks` checks that all pass, and checks that each
+ * run's body is `parts` exactly.
  */
 async function uploads(
-  name: string,
+  version: string,
   source: string,
   checks: number,
   parts: Array<[string, Buffer | string]>,
 ) {
   received.length = 0;
-  const runs = await runOnBothKinds(files, name, source, {
+  const runs = await runOnBothKinds(files, `formdata-${version}`, source, {
     env: { URL: `${server.url}/upload` },
     moduleCache: moduleCache(),
   });
-  for (const r of Object.values(runs)) assertRan(r, checks);
+  for (const [kind, r] of Object.entries(runs)) assertOfflineRun(r, checks, `formdata ${version}`, kind);
   assert.equal(received.length, 2);
   for (const body of received) {
     const boundary = /^--(\S+)\r\n/.exec(body.toString('latin1'))?.[1] ?? '';
@@ -95,7 +85,7 @@ async function uploads(
 describe('formdata offline', () => {
   test('0.0.2: text, http.file(), file objects and arrays arrive as the published FormData sends them', async () => {
     await uploads(
-      'formdata-002',
+      '0.0.2',
       `import http from 'k6/http';
 import { check } from 'k6';
 import { FormData } from '${FORMDATA('0.0.2')}';
@@ -143,7 +133,7 @@ export default FN () {
 
   test('0.0.1 takes file objects only: a string appended there is an empty octet-stream part', async () => {
     await uploads(
-      'formdata-001',
+      '0.0.1',
       `import http from 'k6/http';
 import { check } from 'k6';
 import { FormData } from '${FORMDATA('0.0.1')}';

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { NO_DOWNLOAD_ENV } from '../engine/loader/remote.ts';
-import { type Captured, count, run, runOnBothKinds, startServer, tempDir } from './engine-fixtures.ts';
+import {
+  type Captured,
+  count,
+  offlineLines,
+  run,
+  runOnBothKinds,
+  startServer,
+  tempDir,
+} from './engine-fixtures.ts';
 
 process.env[NO_DOWNLOAD_ENV] = '1';
 const files = tempDir();
@@ -53,9 +61,6 @@ function allPassed(r: Captured, checks: number): void {
   assert.deepEqual(failed, [], r.stderr);
   assert.equal(count(r.samples, 'checks'), checks, r.stderr);
 }
-
-const offlineLines = (stderr: string, label: string) =>
-  stderr.split('\n').filter((l) => l.includes('cannot be downloaded') && l.includes(`${label} is the`));
 
 /** Runs `source` once on synchronous VUs and once on async VUs (see runOnBothKinds). */
 const onBothKinds = (name: string, source: string) =>

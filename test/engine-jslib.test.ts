@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import * as cheerio from 'cheerio';
 import { cachedPath, NO_DOWNLOAD_ENV } from '../engine/loader/remote.ts';
-import { count, run, tempDir } from './engine-fixtures.ts';
+import { count, offlineLines, run, tempDir } from './engine-fixtures.ts';
 
 process.env[NO_DOWNLOAD_ENV] = '1';
 const files = tempDir();
@@ -24,9 +24,6 @@ async function allPass(name: string, source: string, checks: number) {
   assert.equal(count(r.samples, 'checks'), checks, r.stderr);
   return r;
 }
-
-const offlineLines = (stderr: string, library: string) =>
-  stderr.split('\n').filter((l) => l.includes('cannot be downloaded') && l.includes(`${library} is the`));
 
 describe('k6-utils offline', () => {
   test('the documented functions and examples (1.4.0, async VUs), with one info line per run', async () => {
