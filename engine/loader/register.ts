@@ -28,6 +28,7 @@ export const MODULES: Readonly<Record<string, string>> = {
   'k6/x-engine-jslib/papaparse': '../jslib/papaparse.ts',
   'k6/x-engine-jslib/formdata': '../jslib/formdata.ts',
   'k6/x-engine-jslib/url': '../jslib/url.ts',
+  'k6/x-engine-jslib/k6-reporter': '../jslib/k6-reporter.ts',
 };
 
 let toLoader: MessagePort | null = null;
