@@ -5,6 +5,8 @@
 // ../sync/bundle.ts SYNC_MODULES); the module source served in the download's place re-exports
 // the names the requested version has and prints one info line per run (./notice.ts).
 
+import { REPORTER_REFS } from './k6-reporter.ts';
+
 interface Library {
   /** Versions jslib.k6.io serves that we stand in for. */
   versions: readonly string[];
@@ -16,6 +18,8 @@ interface Library {
   hasDefault?: boolean;
   /** What stands in for it, for the run's info line. */
   standIn: string;
+  /** Further lines of the served module (its own exports), for a version. */
+  body?(version: string): string[];
 }
 
 /** Whether `version` (`1.4.0`) is `min` or later. */
@@ -117,12 +121,34 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
     hasDefault: true,
     standIn: 'the npm package papaparse with what changed after 5.1.1 put back',
   },
+  // Not a jslib library: benc-uk/k6-reporter's bundle (REPORTER_URL), by tag or branch name. The
+  // served module binds the script's console, where `debug: true` prints (./k6-reporter.ts).
+  'k6-reporter': {
+    versions: REPORTER_REFS,
+    module: 'k6/x-engine-jslib/k6-reporter',
+    exports: () => [],
+    body: (v) => [
+      'import { reportFor } from "k6/x-engine-jslib/k6-reporter";',
+      `export const htmlReport = reportFor(${JSON.stringify(v)}, (text) => console.log(text));`,
+    ],
+    standIn:
+      "replaced: htmlReport() writes the node engine's own HTML report of the same summary data, not k6-reporter's layout",
+  },
 };
+
+// benc-uk/k6-reporter's bundle (not a jslib library) from GitHub or jsDelivr, by tag or branch.
+const REPORTER_URL =
+  /^https:\/\/(?:raw\.githubusercontent\.com\/benc-uk\/k6-reporter\/|cdn\.jsdelivr\.net\/gh\/benc-uk\/k6-reporter@)([\w.-]+)\/dist\/bundle\.js$/;
 
 const JSLIB_URL = /^https:\/\/jslib\.k6\.io\/([a-z0-9-]+)\/(\d+(?:\.\d+)+)\/index\.js$/;
 
 /** The library and version a jslib URL names, when the engine has an implementation of it. */
 function jslibLibrary(url: string): { name: string; version: string } | null {
+  const reporter = REPORTER_URL.exec(url);
+  // jsDelivr reads `@latest` as the newest release, which may be newer than the refs known here.
+  const moving = reporter?.[1] === 'latest' && url.startsWith('https://cdn.jsdelivr.net/');
+  if (reporter && !moving && LIBRARIES['k6-reporter'].versions.includes(reporter[1]))
+    return { name: 'k6-reporter', version: reporter[1] };
   const m = JSLIB_URL.exec(url);
   if (!m) return null;
   if (!Object.hasOwn(LIBRARIES, m[1])) return null;
@@ -143,6 +169,7 @@ export function offlineJslibSource(url: string, why: string): string | null {
   const lines = ['import { offline } from "k6/x-engine-jslib";'];
   if (names.length > 0) lines.push(`export { ${names.join(', ')} } from ${from};`);
   if (lib.hasDefault) lines.push(`export { default } from ${from};`);
+  if (lib.body) lines.push(...lib.body(found.version));
   lines.push(`offline(${[label, url, why, lib.standIn].map((s) => JSON.stringify(s)).join(', ')});`);
   return `${lines.join('\n')}\n`;
 }
