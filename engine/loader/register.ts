@@ -26,6 +26,7 @@ export const MODULES: Readonly<Record<string, string>> = {
   'k6/x-engine-jslib/k6-utils': '../jslib/k6-utils.ts',
   'k6/x-engine-jslib/k6-summary': '../jslib/k6-summary.ts',
   'k6/x-engine-jslib/papaparse': '../jslib/papaparse.ts',
+  'k6/x-engine-jslib/k6chaijs': '../jslib/k6chaijs.ts',
 };
 
 let toLoader: MessagePort | null = null;
