@@ -345,4 +345,104 @@ export default FN () {
       assert.deepEqual(consoleLines(r.stderr), PUBLISHED_S2_LOGS, kind);
     }
   });
+
+  test('exitOnError (4.5.0.1) aborts the test at the first failed assertion; 4.5.0.0 has no such option', async () => {
+    const source = `import { check } from 'k6';
+import chai, { describe, expect } from '${CHAI('4.5.0.1')}';
+import chai0, { describe as describe0, expect as expect0 } from '${CHAI('4.5.0.0')}';
+chai.config.exitOnError = true;
+chai0.config.exitOnError = true;
+export const options = { iterations: 3 };
+export default FN () {
+  describe0('old', () => { expect0(1, 'one').to.equal(2); });
+  check(null, { 'after 4.5.0.0': () => true });
+  describe('new', () => { expect(1, 'one').to.equal(2); });
+  check(null, { 'never recorded': () => true });
+}`;
+    const runs = await runOnBothKinds(files, 'exit-on-error', source, { moduleCache: moduleCache() });
+    for (const [kind, r] of Object.entries(runs) as Array<[string, Captured]>) {
+      assert.equal(r.exitCode, 108, `${kind}: ${r.stderr}`);
+      assert.deepEqual(
+        summary(checks(r.samples)),
+        ['✗ ::old expected one to equal 2', '✓  after 4.5.0.0', '✗ ::new expected one to equal 2'],
+        `${kind}: ${r.stderr}`,
+      );
+      assert.match(r.stderr, /test aborted: expected 1 to equal 2/, kind);
+      assert.doesNotMatch(r.stderr, /Exception raised/, kind);
+    }
+  });
+
+  test('an async function given to describe() is called, not awaited, as in every published version', async () => {
+    const source = `import { check } from 'k6';
+import { describe, expect } from '${CHAI('4.5.0.1')}';
+export const options = { iterations: 1 };
+export default FN () {
+  const returned = describe('async', async () => {
+    expect(1, 'before await').to.equal(1);
+    await null;
+    expect(2, 'after await').to.equal(2);
+  });
+  check(null, { ['describe returned ' + returned]: () => true });
+}`;
+    const runs = await runOnBothKinds(files, 'async-describe', source, { moduleCache: moduleCache() });
+    for (const [kind, r] of Object.entries(runs) as Array<[string, Captured]>) {
+      assert.equal(r.exitCode, 0, `${kind}: ${r.stderr}`);
+      // The group ends when the function returns its Promise: what runs after the await is outside.
+      assert.deepEqual(
+        summary(checks(r.samples)),
+        [
+          '✓ ::async expected before await to equal 1',
+          '✓  describe returned true',
+          '✓  expected after await to equal 2',
+        ],
+        `${kind}: ${r.stderr}`,
+      );
+    }
+  });
+
+  test('chai.use() plugins; the default import of 4.3.4.0 is its whole exports object', async () => {
+    const source = `import { check } from 'k6';
+import k6chai from '${CHAI('4.3.4.0')}';
+import chai, { describe, expect } from '${CHAI('4.5.0.1')}';
+chai.use((c) => {
+  c.Assertion.addMethod('even', function () {
+    this.assert(this._obj % 2 === 0, 'expected #{this} to be even', 'expected #{this} to be odd');
+  });
+});
+export const options = { iterations: 1 };
+export default FN () {
+  describe('plugin', () => {
+    expect(4, 'four').to.be.even();
+    expect(3).not.to.be.even();
+  });
+  k6chai.describe('default import', () => { k6chai.expect(1).to.equal(1); });
+  check(k6chai, { 'the default import holds describe, expect and chai': (m) => Object.keys(m).sort().join() === 'chai,describe,expect' && typeof m.chai.expect === 'function' });
+}`;
+    const runs = await runOnBothKinds(files, 'plugin', source, { moduleCache: moduleCache() });
+    for (const [kind, r] of Object.entries(runs) as Array<[string, Captured]>) {
+      assert.equal(r.exitCode, 0, `${kind}: ${r.stderr}`);
+      assert.deepEqual(
+        summary(checks(r.samples)),
+        [
+          '✓ ::plugin expected four to be even',
+          '✓ ::plugin expected ${this} to be odd',
+          '✓ ::default import expected 1 to equal 1',
+          '✓  the default import holds describe, expect and chai',
+        ],
+        `${kind}: ${r.stderr}`,
+      );
+    }
+  });
+
+  test('chai.should() is refused with a sentence (it would extend the Object.prototype all async VUs share)', async () => {
+    const r = await run({
+      script: files.write(
+        'should.js',
+        `import chai from '${CHAI('4.5.0.1')}';\nchai.should();\nexport default function () {}`,
+      ),
+      moduleCache: moduleCache(),
+    });
+    assert.equal(r.exitCode, 107, r.stderr);
+    assert.match(r.stderr, /k6chaijs chai\.should\(\) .*is not supported by the node engine/);
+  });
 });

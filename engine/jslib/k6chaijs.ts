@@ -464,6 +464,12 @@ export const chai4340 = v4340.chai;
 export const describe4341 = v4341.describe;
 export const expect4341 = v4341.expect;
 export const chai4341 = v4341.chai;
+/**
+ * What a default import of 4.3.4.0 or 4.3.4.1 gives in k6: the CommonJS module's whole exports
+ * object, as it has no `default` (grafana/k6 js/modules/cjsmodule.go, GetBindingValue).
+ */
+export const module4340 = { describe: describe4340, expect: expect4340, chai: chai4340 };
+export const module4341 = { describe: describe4341, expect: expect4341, chai: chai4341 };
 export const describe4342 = v4342.describe;
 export const expect4342 = v4342.expect;
 export const chai4342 = v4342.chai;
