@@ -445,4 +445,31 @@ export default FN () {
     assert.equal(r.exitCode, 107, r.stderr);
     assert.match(r.stderr, /k6chaijs chai\.should\(\) .*is not supported by the node engine/);
   });
+
+  test("a Response in a check name is shown with k6's fields in k6's order, on both kinds of VU", async () => {
+    const source = `import http from 'k6/http';
+import { describe, expect } from '${CHAI('4.3.4.0')}';
+import { describe as describe1, expect as expect1 } from '${CHAI('4.3.4.1')}';
+export const options = { iterations: 1 };
+export default FN () {
+  const res = AWAIT http.get('${server.url}/public/crocodiles/');
+  describe('shown', () => { expect(res).to.have.property('status', 200); });
+  describe1('tagged', () => { expect1(res).to.have.validJsonBody(); });
+}`;
+    const runs = await runOnBothKinds(files, 'response-shown', source, { moduleCache: moduleCache() });
+    for (const [kind, r] of Object.entries(runs) as Array<[string, Captured]>) {
+      assert.equal(r.exitCode, 0, `${kind}: ${r.stderr}`);
+      const seen = checks(r.samples);
+      assert.deepEqual(
+        summary(seen),
+        [
+          "✓ ::shown expected { Object (remote_ip, remote_port, ...) } to have property 'status'",
+          "✓ ::shown expected { Object (remote_ip, remote_port, ...) } to have property 'status' of 200, but got 200",
+          '✓ ::tagged has valid json body',
+        ],
+        `${kind}: ${r.stderr}`,
+      );
+      assert.equal(seen[2].tags.this, '{ Object (remote_ip, remote_port, ...) }', kind);
+    }
+  });
 });

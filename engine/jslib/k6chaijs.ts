@@ -130,6 +130,42 @@ const THIS_NAME = '${this}';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text the published files write
 const ACTUAL_NAME = '${actual}';
 
+/**
+ * k6's Response fields in k6's order (grafana/k6 lib/netext/httpext/response.go, Response), which
+ * is what chai lists when a version shows a Response (`{ Object (remote_ip, remote_port, ...) }`);
+ * the engine's two Response kinds hold them in other orders.
+ */
+const RESPONSE_FIELDS = [
+  'remote_ip',
+  'remote_port',
+  'url',
+  'status',
+  'status_text',
+  'proto',
+  'headers',
+  'cookies',
+  'body',
+  'timings',
+  'tls_version',
+  'tls_cipher_suite',
+  'ocsp',
+  'error',
+  'error_code',
+  'request',
+];
+
+/** A value as chai is to show it: an HTTP Response as k6's fields in k6's order, others as they are. */
+function asK6(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const response = value as Record<string, unknown>;
+  if (typeof response.json !== 'function' || !('status_text' in response) || !('remote_ip' in response))
+    return value;
+  if (typeof response.toJSON === 'function') return response.toJSON();
+  const view: Record<string, unknown> = {};
+  for (const key of RESPONSE_FIELDS) if (Object.hasOwn(response, key)) view[key] = response[key];
+  return view;
+}
+
 const THIS = /#\{this\}/g;
 const ACT = /#\{act\}/g;
 const EXP = /#\{exp\}/g;
@@ -174,9 +210,9 @@ const glue4340: Glue = {
           if (anonymize) text = anonymize(text);
           if (typeof text === 'function') text = text();
           text = ((text || '') as string)
-            .replace(THIS, () => cut(util.objDisplay(object), config.truncateValueThreshold))
-            .replace(ACT, () => cut(util.objDisplay(actual), config.truncateValueThreshold))
-            .replace(EXP, () => cut(util.objDisplay(expected), config.truncateValueThreshold));
+            .replace(THIS, () => cut(util.objDisplay(asK6(object)), config.truncateValueThreshold))
+            .replace(ACT, () => cut(util.objDisplay(asK6(actual)), config.truncateValueThreshold))
+            .replace(EXP, () => cut(util.objDisplay(asK6(expected)), config.truncateValueThreshold));
           const name = cut(message ? `${message}: ${text}` : (text as string), config.truncateMsgThreshold);
           const props: Record<string, unknown> = { actual: util.getActual(this, args), expected, showDiff };
           const operator = util.getOperator(this, args);
@@ -239,9 +275,9 @@ const glue4341: Glue = {
           let msg: unknown = text.replace('but ', '');
           const anonymize = flag(this, 'anonymizeMsgFunction') as Fn | undefined;
           if (anonymize) msg = anonymize(msg);
-          const thisShown = cut(util.objDisplay(object), config.truncateVariableThreshold);
-          const actualShown = cut(util.objDisplay(actual), config.truncateVariableThreshold);
-          const expectedShown = cut(util.objDisplay(expected), config.truncateVariableThreshold);
+          const thisShown = cut(util.objDisplay(asK6(object)), config.truncateVariableThreshold);
+          const actualShown = cut(util.objDisplay(asK6(actual)), config.truncateVariableThreshold);
+          const expectedShown = cut(util.objDisplay(asK6(expected)), config.truncateVariableThreshold);
           if (typeof msg === 'function') msg = msg();
           const template = ((msg || '') as string).replace(EXP, () => expectedShown);
           const aggregated = template
@@ -291,7 +327,8 @@ function glueTs(options: { tags: boolean; exitOnError: boolean }): Glue {
     install(chai) {
       const { util, config } = chai;
       const flag = util.flag;
-      const shown = (value: unknown) => cutOr250(util.objDisplay(value), config.truncateVariableThreshold);
+      const shown = (value: unknown) =>
+        cutOr250(util.objDisplay(asK6(value)), config.truncateVariableThreshold);
       config.truncateVariableThreshold = 100;
       config.truncateMsgThreshold = 300;
       config.aggregateChecks = true;
