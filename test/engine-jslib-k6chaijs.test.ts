@@ -472,4 +472,28 @@ export default FN () {
       assert.equal(seen[2].tags.this, '{ Object (remote_ip, remote_port, ...) }', kind);
     }
   });
+
+  test("each VU has its own chai: one VU's config does not change another's check names", async () => {
+    const source = `import exec from 'k6/execution';
+import chai, { describe, expect } from '${CHAI('4.5.0.1')}';
+export const options = { scenarios: { each: { executor: 'per-vu-iterations', vus: 2, iterations: 2 } } };
+export default FN () {
+  if (exec.vu.idInTest === 1) chai.config.aggregateChecks = false;
+  describe('vu ' + exec.vu.idInTest, () => { expect(exec.vu.idInTest, 'id').to.be.above(0); });
+}`;
+    const runs = await runOnBothKinds(files, 'isolation', source, { moduleCache: moduleCache() });
+    for (const [kind, r] of Object.entries(runs) as Array<[string, Captured]>) {
+      assert.equal(r.exitCode, 0, `${kind}: ${r.stderr}`);
+      assert.deepEqual(
+        summary(checks(r.samples)).sort(),
+        [
+          '✓ ::vu 1 id: expected 1 to be above +0',
+          '✓ ::vu 1 id: expected 1 to be above +0',
+          '✓ ::vu 2 expected id to be above +0',
+          '✓ ::vu 2 expected id to be above +0',
+        ],
+        `${kind}: ${r.stderr}`,
+      );
+    }
+  });
 });
