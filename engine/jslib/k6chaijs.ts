@@ -1,7 +1,7 @@
 // k6chaijs (https://jslib.k6.io/k6chaijs/<version>/index.js) offline: the assertion library is the
 // npm package chai itself, at the release each published version bundles (4.3.4.0 and 4.3.4.1:
 // chai 4.3.4; 4.3.4.2: 4.3.6; 4.3.4.3: 4.3.7; 4.5.0.x: 4.5.0, as the build files of
-// github.com/grafana/k6-jslib-k6chaijs pin them), and only the k6 glue is written here: from k6's
+// github.com/grafana/k6-jslib-k6chaijs name them at each release), and only the k6 glue is written here: from k6's
 // documentation (javascript-api/jslib/k6chaijs) and, where it is silent, from what the published
 // files (github.com/grafana/jslib.k6.io, lib/k6chaijs/<version>/index.js) do, since that is what
 // k6 runs. ./registry.ts picks the names each version exports.
@@ -83,7 +83,7 @@ const CHAI_PACKAGE: Readonly<Record<string, string>> = {
 
 /**
  * A chai nobody else holds: its files are read again (chai keeps its config and plugins in module
- * state); the packages it uses (deep-eql, loupe, …) keep no state and are shared.
+ * state); the packages it uses (deep-eql, loupe, …) hold nothing chai changes and are shared.
  */
 function freshChai(pkg: string): Chai {
   const root = dirname(require.resolve(pkg)) + sep;
