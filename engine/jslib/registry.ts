@@ -114,6 +114,22 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
     ],
     standIn: "the node engine's offline implementation of that version's session",
   },
+  k6chaijs: {
+    versions: ['4.3.4.0', '4.3.4.1', '4.3.4.2', '4.3.4.3', '4.5.0.0', '4.5.0.1'],
+    module: 'k6/x-engine-jslib/k6chaijs',
+    // Each version's own glue and chai release (./k6chaijs.ts); 4.3.4.0 and 4.3.4.1 export `chai`
+    // by name (and, being CommonJS without a `default`, their whole exports object as the default
+    // import), later versions chai as the default export.
+    exports: (v) => {
+      const id = v.replaceAll('.', '');
+      return [
+        `describe${id} as describe`,
+        `expect${id} as expect`,
+        ...(at(v, '4.3.4.2') ? [`chai${id} as default`] : [`chai${id} as chai`, `module${id} as default`]),
+      ];
+    },
+    standIn: "the npm package chai at the release that version bundles, with the node engine's k6 glue",
+  },
   papaparse: {
     versions: ['5.1.1'],
     module: 'k6/x-engine-jslib/papaparse',

@@ -32,6 +32,7 @@ export const MODULES: Readonly<Record<string, string>> = {
   'k6/x-engine-jslib/totp': '../jslib/totp.ts',
   'k6/x-engine-jslib/form-urlencoded': '../jslib/form-urlencoded.ts',
   'k6/x-engine-jslib/k6-reporter': '../jslib/k6-reporter.ts',
+  'k6/x-engine-jslib/k6chaijs': '../jslib/k6chaijs.ts',
 };
 
 let toLoader: MessagePort | null = null;
