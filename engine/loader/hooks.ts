@@ -16,8 +16,8 @@ import { runInNewContext } from 'node:vm';
 import type { MessagePort } from 'node:worker_threads';
 import { builtinImportsAsBindings } from './builtin-imports.ts';
 import { remoteSource } from './remote.ts';
-import { declares, markCommonJsExports, requirePrelude } from './require-prelude.ts';
-import { isPathOrUrl, processShadow, unknownSpecifier, unsupportedModule } from './unsupported-module.ts';
+import { declares, markCommonJsExports, nodeGlobalsShadow, requirePrelude } from './require-prelude.ts';
+import { isPathOrUrl, unknownSpecifier, unsupportedModule } from './unsupported-module.ts';
 
 interface LoaderData {
   /** `k6/http` → file URL of the engine's facade module. */
@@ -349,7 +349,7 @@ function withPrelude(source: string, moduleUrl: string): string {
   const names = ['__VU', '__ENV', 'console', ...globals].join(',');
   // `__ITER` only where the module's text names it: the VU then updates no binding at each iteration.
   const iter = source.includes('__ITER') ? 'import{__ITER}from"k6/x-engine-iter";' : '';
-  const prelude = `import{${names}}from"k6/x-engine-context";${iter}${requirePrelude(source, (spec) => requiredExists(spec, moduleUrl))}${processShadow(source)}`;
+  const prelude = `import{${names}}from"k6/x-engine-context";${iter}${requirePrelude(source, (spec) => requiredExists(spec, moduleUrl))}${nodeGlobalsShadow(source)}`;
   // After the module's code, on a line of its own: imports and function declarations are hoisted,
   // and every line and column of an error's stack stays the script's own.
   return `${source}\n;${prelude}`;

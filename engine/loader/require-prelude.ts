@@ -81,3 +81,45 @@ export function declares(source: string, name: string): boolean {
     `\\b(?:const|let|var|function|class)\\s+${name}\\b|import\\s*\\{[^}]*\\b${name}\\b(?!\\s+as\\b)[^}]*\\}|\\{[^}]*\\b${name}\\b(?!\\s*:)[^}]*\\}\\s*=[^=]`,
   ).test(source);
 }
+
+/**
+ * The global names Node gives every module that k6's runtime does not have. k6 has the ECMAScript
+ * built-ins of its JavaScript engine (sobek: no Intl, WeakRef, FinalizationRegistry,
+ * SharedArrayBuffer, Atomics or WebAssembly) and its own globals: open, require, console, the four
+ * timers, crypto, TextEncoder and TextDecoder, __VU, __ENV, __ITER and global (grafana/k6
+ * internal/js/bundle.go, setupJSRuntime and registerGlobals; grafana/sobek builtin_global.go).
+ */
+export const NODE_ONLY_GLOBALS: readonly string[] = (
+  'process Buffer setImmediate clearImmediate queueMicrotask structuredClone atob btoa fetch ' +
+  'Request Response Headers FormData URL URLSearchParams Blob File AbortController AbortSignal ' +
+  'Event EventTarget CustomEvent DOMException MessageChannel MessagePort MessageEvent ' +
+  'BroadcastChannel performance Performance PerformanceEntry PerformanceMark ' +
+  'PerformanceMeasure PerformanceObserver PerformanceObserverEntryList ' +
+  'PerformanceResourceTiming Crypto CryptoKey SubtleCrypto ReadableStream ' +
+  'ReadableStreamDefaultReader ReadableStreamBYOBReader ReadableStreamBYOBRequest ' +
+  'ReadableByteStreamController ReadableStreamDefaultController TransformStream ' +
+  'TransformStreamDefaultController WritableStream WritableStreamDefaultWriter ' +
+  'WritableStreamDefaultController ByteLengthQueuingStrategy CountQueuingStrategy ' +
+  'TextEncoderStream TextDecoderStream CompressionStream DecompressionStream Intl WeakRef ' +
+  'FinalizationRegistry SharedArrayBuffer Atomics WebAssembly'
+).split(' ');
+
+/**
+ * Declarations, put after a script module's code (hoisted, so its lines and columns stay its
+ * own), that hide Node's globals k6 does not have (NODE_ONLY_GLOBALS): in the module
+ * `typeof Buffer` is "undefined", as in k6, and a use fails the iteration (a TypeError where k6
+ * throws a ReferenceError) instead of working, and `process.exit()` cannot end a thread. Only
+ * for names the module's text contains, and not for a name it declares or imports itself (or
+ * binds by array destructuring), which would then be declared twice.
+ */
+export function nodeGlobalsShadow(source: string): string {
+  let out = '';
+  for (const name of NODE_ONLY_GLOBALS) {
+    if (!source.includes(name) || declares(source, name)) continue;
+    // A default import, `* as name`, `x as name`, or an array destructuring that binds the name.
+    const binds = `import\\s+${name}\\b|\\bas\\s+${name}\\b|\\[[^\\]]*\\b${name}\\b[^\\]]*\\]\\s*=[^=]`;
+    if (new RegExp(binds).test(source)) continue;
+    out += `var ${name}=void 0;`;
+  }
+  return out;
+}

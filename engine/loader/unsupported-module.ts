@@ -58,14 +58,3 @@ export function unknownSpecifier(specifier: string): string {
 /** Whether an import names a file or a URL (anything else but k6 modules is refused in scripts). */
 export const isPathOrUrl = (specifier: string): boolean =>
   /^(\.{1,2}\/|\/|file:|https?:\/\/)/i.test(specifier);
-
-/**
- * Scripts see no `process` (k6 has none): one declaration put in front of each script module
- * shadows Node's global there, so `typeof process` is "undefined" and `process.exit()` fails the
- * iteration instead of ending a thread. Not added when the module declares the name itself.
- */
-export function processShadow(source: string): string {
-  return /\b(?:const|let|var|function|class)\s+process\b|import\s[^;]*\bprocess\b/.test(source)
-    ? ''
-    : 'var process=void 0;';
-}

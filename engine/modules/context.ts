@@ -2,8 +2,8 @@
 // live binding the VU updates, `console` writes to the test's stderr log (`__ITER` is ./iter.ts).
 
 import { vuConsole } from '../console.ts';
+import { scriptGlobalView } from '../loader/global-view.ts';
 import { vuForModule } from '../registry.ts';
-import { NotOnThisEngineError } from '../vu-errors.ts';
 import { timersOf } from '../vu-timers.ts';
 
 const vu = vuForModule(import.meta.url);
@@ -33,7 +33,8 @@ export const { setTimeout, clearTimeout, setInterval, clearInterval } = timers;
  * grafana/k6 internal/js/modules/k6/timers/timers.go, Exports, reads them from the global object;
  * internal/js/tc55/timers/timers.go SetupGlobally), `__VU`, `__ITER`, `__ENV` and `console`. The
  * async VUs share one global object, so a script module sees this view of it instead: these names
- * read as the VU's own, everything else is the global object itself.
+ * read as the VU's own, Node's globals that k6 does not have are not there, and everything else
+ * is the global object itself.
  */
 const own: Record<string, () => unknown> = {
   setTimeout: () => timers.setTimeout,
@@ -45,26 +46,6 @@ const own: Record<string, () => unknown> = {
   __ENV: () => __ENV,
   console: () => console,
 };
-const isOwn = (key: string | symbol): key is string => typeof key === 'string' && Object.hasOwn(own, key);
-/**
- * Replacing one of them would change what the script's bare name means in k6, and the VU's
- * modules bind those names once: refused rather than half done.
- */
-const refuse = (key: string): never => {
-  throw new NotOnThisEngineError(`replacing globalThis.${key}`);
-};
-const vuGlobal: typeof globalThis = new Proxy(globalThis, {
-  get: (target, key, receiver) => (isOwn(key) ? own[key]() : Reflect.get(target, key, receiver)),
-  set: (target, key, value) => (isOwn(key) ? refuse(key) : Reflect.set(target, key, value)),
-  has: (target, key) => isOwn(key) || Reflect.has(target, key),
-  deleteProperty: (target, key) => (isOwn(key) ? refuse(key) : Reflect.deleteProperty(target, key)),
-  defineProperty: (target, key, descriptor) =>
-    isOwn(key) ? refuse(key) : Reflect.defineProperty(target, key, descriptor),
-  getOwnPropertyDescriptor: (target, key) =>
-    isOwn(key)
-      ? { value: own[key](), writable: true, enumerable: false, configurable: true }
-      : Reflect.getOwnPropertyDescriptor(target, key),
-  ownKeys: (target) => [...new Set([...Reflect.ownKeys(target), ...Object.keys(own)])],
-});
+const vuGlobal = scriptGlobalView(globalThis, own);
 
 export { vuGlobal as globalThis, vuGlobal as global };

@@ -12,17 +12,14 @@ import { builtinImportsAsBindings } from '../loader/builtin-imports.ts';
 import { MODULES } from '../loader/register.ts';
 import { remoteSource } from '../loader/remote.ts';
 import {
+  declares,
   K6_CJS_DEFAULT,
   markCommonJsExports,
+  nodeGlobalsShadow,
   requirePrelude,
   requireWholeObjects,
 } from '../loader/require-prelude.ts';
-import {
-  isPathOrUrl,
-  processShadow,
-  unknownSpecifier,
-  unsupportedModule,
-} from '../loader/unsupported-module.ts';
+import { isPathOrUrl, unknownSpecifier, unsupportedModule } from '../loader/unsupported-module.ts';
 import { ownFile } from '../own-file.ts';
 import { defaultModuleCache, type RunSettings } from '../run-settings.ts';
 
@@ -34,12 +31,28 @@ const SYNC_OWN: Readonly<Record<string, string>> = {
   'k6/x-engine-jslib': '../jslib/notice-sync.ts',
 };
 
+const GLOBAL_MODULE = 'k6/x-engine-global';
+
 /** The modules a synchronous VU can import: k6 name → engine file URL. */
 export const SYNC_MODULES: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(MODULES)
     .filter(([name]) => name !== 'k6/x-engine-context' && name !== 'k6/x-engine-iter')
-    .map(([name, file]) => [name, ownFile(SYNC_OWN[name] ?? `../modules/${file}`, import.meta.url).href]),
+    .map(([name, file]) => [name, ownFile(SYNC_OWN[name] ?? `../modules/${file}`, import.meta.url).href])
+    .concat([[GLOBAL_MODULE, ownFile('./global.ts', import.meta.url).href]]),
 );
+
+/** The name ownImportMeta() gives ./global.ts importMetaResolve in a script module. */
+const META_RESOLVE = '__k6_meta_resolve';
+
+/**
+ * `globalThis` and `global` as a synchronous VU's script modules see them, and what
+ * ownImportMeta() calls (./global.ts): not Node's `URL`, which the module does not see.
+ */
+function globalBindings(source: string): string {
+  const names = ['globalThis', 'global'].filter((name) => !declares(source, name));
+  if (source.includes(META_RESOLVE)) names.push(`importMetaResolve as ${META_RESOLVE}`);
+  return names.length > 0 ? `import{${names.join(',')}}from"${GLOBAL_MODULE}";` : '';
+}
 
 /** The module every k6 module asks for its VU, and this thread's answer to it. */
 const ASYNC_MODULE_VU = fileURLToPath(ownFile('../modules/module-vu.ts', import.meta.url));
@@ -98,10 +111,11 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
         )
           source = requireWholeObjects(source) + K6_CJS_DEFAULT;
         // After the module's code (a hoisted `var`), so that its first line's columns stay its own.
-        const shadow = processShadow(source);
+        const esm = /^\s*(?:import|export)\b/m.test(source);
+        const shadow = (esm ? globalBindings(source) : '') + nodeGlobalsShadow(source);
         return { contents: shadow ? `${source}\n;${shadow}` : source, loader: 'js' };
       });
-      // The script's own files: the same `process` shadow and require() as async VUs' prelude
+      // The script's own files: the same shadow of Node's globals and require() as async VUs' prelude
       // (after the code, so lines and columns do not move), and a named import a k6 module does
       // not export is undefined, as in k6.
       build.onLoad({ filter: /\.(?:[cm]?js|[cm]?ts)$/ }, async (args) => {
@@ -118,7 +132,8 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
         const exists = (spec: string) =>
           !/^https?:/i.test(spec) &&
           existsSync(spec.startsWith('file:') ? fileURLToPath(spec) : resolve(dirname(args.path), spec));
-        const shadow = (esm ? requirePrelude(source, exists) : '') + processShadow(source);
+        const shadow =
+          (esm ? requirePrelude(source, exists) + globalBindings(source) : '') + nodeGlobalsShadow(source);
         if (!shadow && source === original) return undefined;
         // After the module's code (hoisted declarations only), so that its columns stay its own.
         const contents = shadow ? `${source}\n;${shadow}` : source;
@@ -139,7 +154,7 @@ function ownImportMeta(source: string, path: string): string {
   if (!source.includes('import.meta')) return source;
   const url = JSON.stringify(pathToFileURL(path).href);
   return source
-    .replaceAll('import.meta.resolve', `((s) => new URL(s, ${url}).href)`)
+    .replaceAll('import.meta.resolve', `((s) => ${META_RESOLVE}(s, ${url}))`)
     .replaceAll('import.meta.url', url);
 }
 
