@@ -208,10 +208,11 @@ describe('engine CLI', () => {
       `import { Counter } from 'k6/metrics';
        const spins = new Counter('spins');
        export const options = { thresholds: { spins: ['count<100'] } };
-       export default function () { spins.add(1); const t = Date.now(); while (Date.now() - t < 50); if (__ITER > 3) { console.log('spinning'); for (;;) {} } }`,
+       export default function () { spins.add(1); const t = Date.now(); while (Date.now() - t < 50); if (__ITER > 0) { console.log('spinning'); for (;;) {} } }`,
     );
+    // The VU spins from its second iteration, however fast this machine runs the first ones.
     const runs = [
-      engineRun('duration', ['-d', '1s', script]),
+      engineRun('duration', ['-d', '2s', script]),
       engineRun('sigint', ['-d', '60s', script], (child) => child.kill('SIGINT')),
       engineRun('sigterm', ['-d', '60s', script], (child) => child.kill('SIGTERM')),
     ];
@@ -224,9 +225,9 @@ describe('engine CLI', () => {
       assert.ok(r.seconds < 15, `${r.name} ended ${r.seconds} s after the signal`);
     }
     for (const r of [byDuration, bySigint, bySigterm]) {
-      // Samples travel in batches of at most 5 ms: the one added just before the spin may be lost.
+      // Samples travel in batches: the one added just before the spin may be lost.
       assert.ok(
-        r.summary.metrics.spins.count >= 4,
+        r.summary.metrics.spins.count >= 1,
         `${r.name}: the iterations before the spin were measured`,
       );
       assert.match(r.stdout, /spins/);
