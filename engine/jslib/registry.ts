@@ -130,6 +130,13 @@ const LIBRARIES: Readonly<Record<string, Library>> = {
     },
     standIn: "the npm package chai at the release that version bundles, with the node engine's k6 glue",
   },
+  'k6-testing': {
+    versions: ['0.1.0', '0.2.0', '0.3.0', '0.4.0', '0.5.0', '0.6.0', '0.6.1'],
+    module: 'k6/x-engine-jslib/k6-testing',
+    // Each version's own expect() (./k6-testing.ts), and the published colorize().
+    exports: (v) => [`expect${v.replaceAll('.', '')} as expect`, 'colorize'],
+    standIn: "the node engine's offline implementation of that version's expect() for plain values",
+  },
   papaparse: {
     versions: ['5.1.1'],
     module: 'k6/x-engine-jslib/papaparse',

@@ -33,6 +33,7 @@ export const MODULES: Readonly<Record<string, string>> = {
   'k6/x-engine-jslib/form-urlencoded': '../jslib/form-urlencoded.ts',
   'k6/x-engine-jslib/k6-reporter': '../jslib/k6-reporter.ts',
   'k6/x-engine-jslib/k6chaijs': '../jslib/k6chaijs.ts',
+  'k6/x-engine-jslib/k6-testing': '../jslib/k6-testing.ts',
 };
 
 let toLoader: MessagePort | null = null;
