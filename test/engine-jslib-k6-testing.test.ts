@@ -255,7 +255,10 @@ export default FN () {
     /^AssertionFailedError: error=expect\(received\)\.toEqual\(expected\) at=\S+:14:\d+ expected=1 received="\{"a":"x y"\}" filename=\S+ line=14$/,
   );
   assert.match(v061.length, /\nExpected length: 3\nReceived length: 2\n Received array: undefined\n/);
-  assert.match(v061.closeTo, /\n Expected precision: 2\nExpected difference: < 0\.02\nReceived difference: 1\n/);
+  assert.match(
+    v061.closeTo,
+    /\n Expected precision: 2\nExpected difference: < 0\.02\nReceived difference: 1\n/,
+  );
   assert.match(v061.bigint, /^TypeError: .*BigInt/);
   assert.match(v061.browser, /toBeVisible\(\) on a k6\/browser Locator .*not supported by the node engine/);
   // From 0.2.0 configure() starts from the defaults: the second call dropped soft.
