@@ -287,17 +287,17 @@ export default FN () {
   assert.equal(v010.config, 'none');
 });
 
-test('a bad K6_TESTING_* value fails the init as published (exit 107)', async () => {
-  const r = await run({
-    script: files.write(
-      'bad-env.js',
-      `import { expect } from '${LIB('0.6.1')}';
-export default function () { expect(1).toBe(1); }`,
-    ),
-    env: { K6_TESTING_DISPLAY: 'fancy' },
-    moduleCache: moduleCache(),
-  });
-  assert.equal(r.exitCode, 107, r.stderr);
-  assert.match(r.stderr, /Invalid value for K6_TESTING_DISPLAY\. Must be one of: inline, pretty/);
-  assert.equal(count(r.samples, 'iterations'), 0);
+test('a bad K6_TESTING_* value fails the init as published (exit 107), on both kinds of VU', async () => {
+  const runs = await runOnBothKinds(
+    files,
+    'bad-env',
+    `import { expect } from '${LIB('0.6.1')}';
+export default FN () { expect(1).toBe(1); }`,
+    { env: { K6_TESTING_DISPLAY: 'fancy' }, moduleCache: moduleCache() },
+  );
+  for (const [kind, r] of Object.entries(runs)) {
+    assert.equal(r.exitCode, 107, `${kind}: ${r.stderr}`);
+    assert.match(r.stderr, /Invalid value for K6_TESTING_DISPLAY\. Must be one of: inline, pretty/, kind);
+    assert.equal(count(r.samples, 'iterations'), 0, kind);
+  }
 });
