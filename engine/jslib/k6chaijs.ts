@@ -184,6 +184,37 @@ interface Glue {
   exceptionValue: unknown;
 }
 
+/**
+ * What 4.3.4.0 and 4.3.4.1 read of an assertion as chai's own assert() does: whether it passed,
+ * whether chai would show a diff, the object, the actual and the expected value.
+ */
+function assertion(chai: Chai, ctx: object, args: unknown[]) {
+  const { util, config } = chai;
+  const expected = args[3];
+  const showDiff =
+    args[5] !== false && !(expected === undefined && args[4] === undefined) && config.showDiff === true;
+  return {
+    ok: util.test(ctx, args),
+    showDiff,
+    object: util.flag(ctx, 'object'),
+    actual: util.getActual(ctx, args),
+    expected,
+  };
+}
+
+/** 4.3.4.0 and 4.3.4.1: validJsonBody parses the whole body (Response.json()): one that is not JSON fails. */
+function addWholeBodyJson(chai: Chai): void {
+  chai.util.addMethod(chai.Assertion.prototype, 'validJsonBody', function (this: { assert: Fn }) {
+    this.assert(
+      parses(chai.util.flag(this, 'object'), []),
+      'has valid json body',
+      'does not have a valid json body',
+      null,
+      null,
+    );
+  });
+}
+
 /** 4.3.4.0: the check is named by the whole message, values and chai's message flag included. */
 const glue4340: Glue = {
   exceptionValue: false,
@@ -197,13 +228,7 @@ const glue4340: Glue = {
       'assert',
       () =>
         function (this: object, ...args: unknown[]) {
-          const [, , , expected, , given] = args;
-          const ok = util.test(this, args);
-          let showDiff = given !== false;
-          if (expected === undefined && args[4] === undefined) showDiff = false;
-          if (config.showDiff !== true) showDiff = false;
-          const object = flag(this, 'object');
-          const actual = util.getActual(this, args);
+          const { ok, showDiff, object, actual, expected } = assertion(chai, this, args);
           let text = (flag(this, 'negate') ? args[2] : args[1]) as unknown;
           const message = flag(this, 'message');
           const anonymize = flag(this, 'anonymizeMsgFunction') as Fn | undefined;
@@ -229,16 +254,7 @@ const glue4340: Glue = {
         },
     );
     addAnonymize(chai, (fn) => fn || anonymizeThis);
-    // The whole body is parsed (Response.json()): a body that is not JSON fails.
-    util.addMethod(chai.Assertion.prototype, 'validJsonBody', function (this: { assert: Fn }) {
-      this.assert(
-        parses(flag(this, 'object'), []),
-        'has valid json body',
-        'does not have a valid json body',
-        null,
-        null,
-      );
-    });
+    addWholeBodyJson(chai);
   },
 };
 
@@ -262,13 +278,7 @@ const glue4341: Glue = {
       'assert',
       () =>
         function (this: object, ...args: unknown[]) {
-          const [, , , expected, , given] = args;
-          const ok = util.test(this, args);
-          let showDiff = given !== false;
-          if (expected === undefined && args[4] === undefined) showDiff = false;
-          if (config.showDiff !== true) showDiff = false;
-          const object = flag(this, 'object');
-          const actual = util.getActual(this, args);
+          const { ok, showDiff, object, actual, expected } = assertion(chai, this, args);
           // A function message fails here, as in the published file ('but ' is dropped first).
           const text = (flag(this, 'negate') ? args[2] : args[1]) as string;
           const message = flag(this, 'message') as string | undefined;
@@ -302,15 +312,7 @@ const glue4341: Glue = {
         },
     );
     addAnonymize(chai, (fn) => fn || anonymizeThis);
-    util.addMethod(chai.Assertion.prototype, 'validJsonBody', function (this: { assert: Fn }) {
-      this.assert(
-        parses(flag(this, 'object'), []),
-        'has valid json body',
-        'does not have a valid json body',
-        null,
-        null,
-      );
-    });
+    addWholeBodyJson(chai);
   },
 };
 
