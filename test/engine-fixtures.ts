@@ -162,12 +162,25 @@ export function offlineLines(stderr: string, library: string): string[] {
   return stderr.split('\n').filter((l) => l.includes('cannot be downloaded') && l.includes(`${library} is `));
 }
 
-/** `r` ended with exit 0 and `checks` checks, every one passed, and said once that it stood in for `library`. */
-export function assertOfflineRun(r: Captured, checks: number, library: string, label = ''): void {
+/** The names of the checks that failed in `r`, one per failed check sample. */
+export function failedChecks(r: Captured): string[] {
+  return r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
+}
+
+/** `r` ended with exit 0 and `checks` checks, every one passed (`label` goes in the messages). */
+export function assertChecksPassed(r: Captured, checks: number, label = ''): void {
   const at = label ? `${label}: ${r.stderr}` : r.stderr;
   assert.equal(r.exitCode, 0, at);
-  const failed = r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
-  assert.deepEqual(failed, [], at);
+  assert.deepEqual(failedChecks(r), [], at);
   assert.equal(count(r.samples, 'checks'), checks, at);
-  assert.equal(offlineLines(r.stderr, library).length, 1, at);
+}
+
+/** A module cache folder of its own under `dir`, so that no run reuses another's downloads. */
+export const freshModuleCache = (dir: string): string =>
+  `${dir}/modules-${Math.random().toString(36).slice(2)}`;
+
+/** assertChecksPassed(), and the run said once that it stood in for `library`. */
+export function assertOfflineRun(r: Captured, checks: number, library: string, label = ''): void {
+  assertChecksPassed(r, checks, label);
+  assert.equal(offlineLines(r.stderr, library).length, 1, label ? `${label}: ${r.stderr}` : r.stderr);
 }

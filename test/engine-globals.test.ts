@@ -1,12 +1,6 @@
-// test-tier: unit
-// The global names a script sees are k6's, on both kinds of VU: Node's globals that k6's runtime
-// does not have (Buffer, process, fetch, URL, performance, Intl, …) are not there, as bare names
-// or on globalThis, while k6's own (crypto, TextEncoder, the timers, __VU, …) are; a module that
-// declares one of those names itself keeps its own.
-import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { NODE_ONLY_GLOBALS } from '../engine/loader/require-prelude.ts';
-import { runOnBothKinds, tempDir } from './engine-fixtures.ts';
+import { assertChecksPassed, runOnBothKinds, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 after(() => files.cleanup());
@@ -39,10 +33,5 @@ export default FN () {
 }`,
     {},
   );
-  for (const [kind, r] of Object.entries(runs)) {
-    assert.equal(r.exitCode, 0, `${kind}: ${r.stderr}`);
-    const failed = r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
-    assert.deepEqual(failed, [], `${kind}: ${r.stderr}`);
-    assert.equal(r.samples.filter((s) => s.metric === 'checks').length, 6, kind);
-  }
+  for (const [kind, r] of Object.entries(runs)) assertChecksPassed(r, 6, kind);
 });

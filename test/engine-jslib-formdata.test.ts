@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { NO_DOWNLOAD_ENV } from '../engine/loader/remote.ts';
-import { assertOfflineRun, runOnBothKinds, startServer, tempDir } from './engine-fixtures.ts';
+import {
+  assertOfflineRun,
+  freshModuleCache,
+  runOnBothKinds,
+  startServer,
+  tempDir,
+} from './engine-fixtures.ts';
 
 process.env[NO_DOWNLOAD_ENV] = '1';
 const files = tempDir();
@@ -44,7 +50,7 @@ after(async () => {
   files.cleanup();
 });
 
-const moduleCache = () => `${files.dir}/modules-${Math.random().toString(36).slice(2)}`;
+const moduleCache = () => freshModuleCache(files.dir);
 
 /** The multipart body the published files build for `parts` ([head lines, data]) and `boundary`. */
 function multipart(boundary: string, parts: Array<[string, Buffer | string]>): Buffer {

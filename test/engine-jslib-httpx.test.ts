@@ -8,8 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { NO_DOWNLOAD_ENV } from '../engine/loader/remote.ts';
 import {
-  type Captured,
+  assertChecksPassed,
   count,
+  freshModuleCache,
   offlineLines,
   run,
   runOnBothKinds,
@@ -21,7 +22,7 @@ process.env[NO_DOWNLOAD_ENV] = '1';
 const files = tempDir();
 const HTTPX = (v: string) => `https://jslib.k6.io/httpx/${v}/index.js`;
 const VERSIONS = ['0.0.1', '0.0.2', '0.0.3', '0.0.4', '0.0.5', '0.0.6', '0.1.0'];
-const moduleCache = () => `${files.dir}/modules-${Math.random().toString(36).slice(2)}`;
+const moduleCache = () => freshModuleCache(files.dir);
 
 /** Answers every request with what it got: method, path, query, headers and body, as JSON. */
 function echo(req: IncomingMessage, res: ServerResponse): void {
@@ -53,14 +54,6 @@ after(async () => {
   await server.close();
   files.cleanup();
 });
-
-/** Every check of the run passed, and there were `checks` of them. */
-function allPassed(r: Captured, checks: number): void {
-  assert.equal(r.exitCode, 0, r.stderr);
-  const failed = r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
-  assert.deepEqual(failed, [], r.stderr);
-  assert.equal(count(r.samples, 'checks'), checks, r.stderr);
-}
 
 /** Runs `source` once on synchronous VUs and once on async VUs (see runOnBothKinds). */
 const onBothKinds = (name: string, source: string) =>
@@ -120,7 +113,7 @@ export default FN () {
 }`,
     );
     for (const [kind, r] of Object.entries(runs)) {
-      allPassed(r, 16);
+      assertChecksPassed(r, 16);
       assert.equal(offlineLines(r.stderr, 'httpx 0.1.0').length, 1, `${kind}: ${r.stderr}`);
       const reqs = r.samples.filter((s) => s.metric === 'http_reqs');
       assert.equal(reqs.length, 18, kind);
@@ -178,7 +171,7 @@ export default FN () {
 }`,
     );
     for (const [kind, r] of Object.entries(runs)) {
-      allPassed(r, 8);
+      assertChecksPassed(r, 8);
       // A name tag is also the url tag (k6 does so): the requests are told apart by their tags.
       const tags = r.samples.filter((s) => s.metric === 'http_reqs').map((s) => s.tags);
       const names = (f: (t: Record<string, string>) => boolean) => tags.filter(f).map((t) => t.name);
@@ -226,7 +219,7 @@ export default async function () {
     );
     for (const syncVus of [true, false]) {
       const r = await run({ script, moduleCache: moduleCache(), env: { BASE: server.url }, syncVus });
-      allPassed(r, 4);
+      assertChecksPassed(r, 4);
       assert.equal(
         count(r.samples, 'http_reqs', (s) => s.tags.kind === 'async'),
         4,
@@ -256,7 +249,7 @@ export default FN () {
   });
 }`,
     );
-    for (const r of Object.values(runs)) allPassed(r, 4);
+    for (const r of Object.values(runs)) assertChecksPassed(r, 4);
   });
 
   test('0.0.1: params in session.params, otherParams only, no lastRequest nor head/options', async () => {
@@ -285,7 +278,7 @@ export default FN () {
 }`,
     );
     for (const r of Object.values(runs)) {
-      allPassed(r, 7);
+      assertChecksPassed(r, 7);
       assert.ok(
         r.samples.filter((s) => s.metric === 'http_reqs').every((s) => s.tags.other === 'yes'),
         r.stderr,
@@ -328,7 +321,7 @@ export default FN () {
 }`,
     );
     for (const [kind, r] of Object.entries(runs)) {
-      allPassed(r, 6);
+      assertChecksPassed(r, 6);
       // ok → false; 404 → true; 404 expected → false; 500 where 404 was expected → true.
       assert.deepEqual(
         r.samples.filter((s) => s.metric === 'session_errors').map((s) => s.value),
@@ -379,7 +372,7 @@ export default FN () {
 }`,
     );
     for (const [kind, r] of Object.entries(runs)) {
-      allPassed(r, 9);
+      assertChecksPassed(r, 9);
       assert.equal(
         count(r.samples, 'http_reqs', (s) => s.tags.name === `/n/\${}`),
         1,
@@ -426,7 +419,7 @@ export default async function () {
       env: { BASE: server.url },
       iterations: 1,
     });
-    allPassed(r, 2);
+    assertChecksPassed(r, 2);
   });
 
   test('on async VUs a session call not awaited stops the run, as http.get does', async () => {
@@ -461,7 +454,7 @@ export default async function () {
       moduleCache: moduleCache(),
       env: { BASE: server.url },
     });
-    allPassed(r, VERSIONS.length);
+    assertChecksPassed(r, VERSIONS.length);
     for (const v of VERSIONS)
       assert.equal(offlineLines(r.stderr, `httpx ${v}`).length, 1, `${v}: ${r.stderr}`);
   });

@@ -11,7 +11,7 @@ import { reportFor } from '../engine/jslib/k6-reporter.ts';
 import { offlineJslibSource } from '../engine/jslib/registry.ts';
 import { NO_DOWNLOAD_ENV } from '../engine/loader/remote.ts';
 import type { SummaryData, SummaryGroup } from '../engine/metrics/types.ts';
-import { run, runOnBothKinds, startServer, tempDir } from './engine-fixtures.ts';
+import { freshModuleCache, run, runOnBothKinds, startServer, tempDir } from './engine-fixtures.ts';
 
 process.env[NO_DOWNLOAD_ENV] = '1';
 const files = tempDir();
@@ -28,7 +28,7 @@ after(async () => {
 });
 
 const RAW = (ref: string) => `https://raw.githubusercontent.com/benc-uk/k6-reporter/${ref}/dist/bundle.js`;
-const moduleCache = () => `${files.dir}/modules-${Math.random().toString(36).slice(2)}`;
+const moduleCache = () => freshModuleCache(files.dir);
 const infoLines = (stderr: string, ref: string) =>
   stderr
     .split('\n')

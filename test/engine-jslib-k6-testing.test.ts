@@ -12,6 +12,7 @@ import { NO_DOWNLOAD_ENV } from '../engine/loader/remote.ts';
 import {
   type Captured,
   count,
+  freshModuleCache,
   offlineLines,
   run,
   runOnBothKinds,
@@ -22,7 +23,7 @@ import {
 process.env[NO_DOWNLOAD_ENV] = '1';
 const files = tempDir();
 const LIB = (v: string) => `https://jslib.k6.io/k6-testing/${v}/index.js`;
-const moduleCache = () => `${files.dir}/modules-${Math.random().toString(36).slice(2)}`;
+const moduleCache = () => freshModuleCache(files.dir);
 
 /** POST /api/users: 201 and a user with an id (the documentation's QuickPizza call); POST /report keeps the body. */
 const reports: string[] = [];

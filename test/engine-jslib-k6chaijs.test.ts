@@ -8,12 +8,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { NO_DOWNLOAD_ENV } from '../engine/loader/remote.ts';
 import type { Sample } from '../engine/metrics/types.ts';
-import { type Captured, run, runOnBothKinds, startServer, tempDir } from './engine-fixtures.ts';
+import {
+  type Captured,
+  freshModuleCache,
+  run,
+  runOnBothKinds,
+  startServer,
+  tempDir,
+} from './engine-fixtures.ts';
 
 process.env[NO_DOWNLOAD_ENV] = '1';
 const files = tempDir();
 const CHAI = (v: string) => `https://jslib.k6.io/k6chaijs/${v}/index.js`;
-const moduleCache = () => `${files.dir}/modules-${Math.random().toString(36).slice(2)}`;
+const moduleCache = () => freshModuleCache(files.dir);
 
 const CROCS = [1, 2, 3, 4, 5].map((id) => ({ id, name: `croc ${id}` }));
 let server: Awaited<ReturnType<typeof startServer>>;

@@ -7,21 +7,25 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import * as cheerio from 'cheerio';
 import { cachedPath, NO_DOWNLOAD_ENV } from '../engine/loader/remote.ts';
-import { count, offlineLines, run, tempDir } from './engine-fixtures.ts';
+import {
+  assertChecksPassed,
+  count,
+  freshModuleCache,
+  offlineLines,
+  run,
+  tempDir,
+} from './engine-fixtures.ts';
 
 process.env[NO_DOWNLOAD_ENV] = '1';
 const files = tempDir();
 after(() => files.cleanup());
 const UTILS = (v: string) => `https://jslib.k6.io/k6-utils/${v}/index.js`;
-const moduleCache = () => `${files.dir}/modules-${Math.random().toString(36).slice(2)}`;
+const moduleCache = () => freshModuleCache(files.dir);
 
 /** Runs `source` offline; every check of the run must pass, and there must be `checks` of them. */
 async function allPass(name: string, source: string, checks: number) {
   const r = await run({ script: files.write(name, source), moduleCache: moduleCache() });
-  assert.equal(r.exitCode, 0, r.stderr);
-  const failed = r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
-  assert.deepEqual(failed, [], r.stderr);
-  assert.equal(count(r.samples, 'checks'), checks, r.stderr);
+  assertChecksPassed(r, checks);
   return r;
 }
 

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { count, run, startServer, tempDir } from './engine-fixtures.ts';
+import { count, failedChecks, run, startServer, tempDir } from './engine-fixtures.ts';
 
 const files = tempDir();
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -37,9 +37,6 @@ after(async () => {
   await server.close();
   files.cleanup();
 });
-
-const failedChecks = (r: Awaited<ReturnType<typeof run>>) =>
-  r.samples.filter((s) => s.metric === 'checks' && s.value === 0).map((s) => s.tags.check);
 
 describe('synchronous VUs: pure modules', () => {
   test("k6/encoding, k6/crypto, the global crypto and k6/html give k6's documented values", async () => {
