@@ -68,6 +68,10 @@ export interface SyncBundle {
 }
 
 const isRemote = (s: string) => /^https?:\/\//i.test(s);
+/** A module written as an ES module (a line that starts with import or export). */
+const ESM_SYNTAX = /^\s*(?:import|export)\b/m;
+/** A CommonJS module (it sets module.exports or exports.x). */
+const CJS_SYNTAX = /\b(?:module\.exports|exports\.\w|exports\[)/;
 
 function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
   return {
@@ -105,13 +109,9 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
       });
       build.onLoad({ filter: /.*/, namespace: 'remote' }, async (args) => {
         let source = builtinImportsAsBindings(await remoteSource(args.path, moduleCache), MODULES);
-        if (
-          !/^\s*(?:import|export)\b/m.test(source) &&
-          /\b(?:module\.exports|exports\.\w|exports\[)/.test(source)
-        )
-          source = requireWholeObjects(source) + K6_CJS_DEFAULT;
+        const esm = ESM_SYNTAX.test(source);
+        if (!esm && CJS_SYNTAX.test(source)) source = requireWholeObjects(source) + K6_CJS_DEFAULT;
         // After the module's code (a hoisted `var`), so that its first line's columns stay its own.
-        const esm = /^\s*(?:import|export)\b/m.test(source);
         const shadow = (esm ? globalBindings(source) : '') + nodeGlobalsShadow(source);
         return { contents: shadow ? `${source}\n;${shadow}` : source, loader: 'js' };
       });
@@ -125,8 +125,8 @@ function k6Modules(moduleCache: string, imported: Set<string>): Plugin {
         // k6's init-context require(), as on async VUs (../loader/require-prelude.ts): an ES
         // module gets its `require`; a CommonJS module (esbuild wraps it and resolves its own
         // requires) marks its `module.exports` so that require() hands it out as it is.
-        const esm = /\.[cm]?ts$/.test(args.path) || /^\s*(?:import|export)\b/m.test(source);
-        const commonJs = !esm && /\b(?:module\.exports|exports\.\w|exports\[)/.test(source);
+        const esm = /\.[cm]?ts$/.test(args.path) || ESM_SYNTAX.test(source);
+        const commonJs = !esm && CJS_SYNTAX.test(source);
         if (commonJs)
           source = `${requireWholeObjects(source)}${K6_CJS_DEFAULT}\n;${markCommonJsExports('module.exports')}`;
         const exists = (spec: string) =>
